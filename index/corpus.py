@@ -1,0 +1,391 @@
+"""Documents -> chunks: paragraphs with their section, paragraph number and cited endnotes."""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DataError
+from .sentences import sentence_spans
+
+DOC_SUFFIXES = (".txt", ".md")
+FRONT_MATTER_KEYS = ("title", "source", "date", "url")
+CHUNKER_VERSION = 1
+MAX_CHARS = 1200  # a passage stays readable in a chat message
+MIN_CHARS = 200  # shorter paragraphs are merged with their neighbour in the same section
+MAX_HEADING_CHARS = 120
+
+_NOTE_DEF_RE = re.compile(r"^\[\^?([ivxlcdm]+|\d{1,3})\]:?\s+(\S.*)", re.S)
+_NOTE_REF_RE = re.compile(r"\[\^?([ivxlcdm]+|\d{1,3})\]")
+_MD_HEADING_RE = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
+_LIST_ITEM_RE = re.compile(r"^(?:\d+[.)]|[-*•])\s")
+_BLANK_LINES_RE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+
+
+@dataclass(frozen=True)
+class Note:
+    mark: str
+    text: str
+    see: str | None = None  # for an "Ibid." note: the text of the note it refers to
+
+    def to_dict(self) -> dict:
+        d = {"mark": self.mark, "text": self.text}
+        if self.see:
+            d["see"] = self.see
+        return d
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    doc: str
+    title: str
+    section: str
+    paragraph: int  # 1-based number of the document's text paragraph where the chunk starts
+    paragraph_end: int
+    part: int  # 0 for a whole paragraph, else 1.. for the pieces of a split one
+    seq: int  # position of the chunk in its document
+    start: int  # offsets of the chunk in the document body
+    end: int
+    text: str
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def citation(self) -> str:
+        where = f"¶{self.paragraph}" if self.paragraph == self.paragraph_end else (
+            f"¶{self.paragraph}–{self.paragraph_end}"
+        )
+        if self.part:
+            where += f" (part {self.part})"
+        parts = [self.title]
+        if self.section:
+            parts.append(self.section)
+        return " — ".join(parts) + ", " + where
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "doc": self.doc, "title": self.title, "section": self.section,
+            "paragraph": self.paragraph, "paragraph_end": self.paragraph_end, "part": self.part,
+            "seq": self.seq, "start": self.start, "end": self.end, "text": self.text,
+            "notes": [n.to_dict() for n in self.notes],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Chunk":
+        notes = tuple(Note(n["mark"], n["text"], n.get("see")) for n in d.get("notes", ()))
+        return cls(
+            d["id"], d["doc"], d["title"], d["section"], d["paragraph"], d["paragraph_end"],
+            d["part"], d["seq"], d["start"], d["end"], d["text"], notes,
+        )
+
+
+@dataclass
+class Document:
+    id: str
+    path: Path
+    title: str
+    source: str = ""
+    date: str = ""
+    url: str = ""
+    body: str = ""
+    body_line: int = 1  # line of the file where the body starts
+    sha256: str = ""
+    chunks: list[Chunk] = field(default_factory=list)
+    notes: dict[str, Note] = field(default_factory=dict)
+    skipped_blocks: int = 0  # blocks with no words (e.g. tables that lost their layout)
+
+    def meta(self) -> dict:
+        return {"id": self.id, "path": self.path.name, "title": self.title, "source": self.source,
+                "date": self.date, "url": self.url, "sha256": self.sha256,
+                "chunks": len(self.chunks)}
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def doc_paths(data_dir: Path) -> list[Path]:
+    """The document files of a data directory, sorted; errors say how to fix the layout."""
+    if not data_dir.exists():
+        raise DataError(f"{data_dir}: data directory not found; pass --data DIR (a folder with docs/)")
+    docs = data_dir / "docs"
+    if not docs.is_dir():
+        raise DataError(f"{data_dir}: no docs/ folder; put your .txt or .md documents in {docs}")
+    paths = sorted(
+        p for p in docs.rglob("*")
+        if p.suffix.lower() in DOC_SUFFIXES and p.is_file() and not p.name.startswith(".")
+    )
+    if not paths:
+        raise DataError(f"{docs}: no .txt or .md documents; add at least one")
+    return paths
+
+
+def doc_id_for(path: Path, docs_dir: Path) -> str:
+    rel = path.relative_to(docs_dir).with_suffix("")
+    return "/".join(rel.parts)
+
+
+def read_text(path: Path) -> tuple[str, bytes]:
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DataError(f"{path}: cannot read ({e.strerror})") from None
+    if b"\x00" in raw:
+        raise DataError(f"{path}: binary file (contains NUL bytes); remove it from docs/")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DataError(
+            f"{path}: not UTF-8 text (byte {raw[e.start]:#04x} at offset {e.start}); "
+            "convert it to UTF-8"
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n"), raw
+
+
+def parse_front_matter(path: Path, text: str) -> tuple[dict, str, int]:
+    """Split optional YAML front matter from the body: (meta, body, body's first line)."""
+    if not text.startswith("---\n"):
+        return {}, text, 1
+    end = text.find("\n---", 3)
+    while end != -1 and text[end + 4 : end + 5] not in ("\n", ""):
+        end = text.find("\n---", end + 4)
+    if end == -1:
+        raise DataError(f"{path}:1: front matter starts with '---' but has no closing '---' line")
+    import yaml
+
+    block = text[4 : end + 1]
+    try:
+        meta = yaml.safe_load(block)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise DataError(f"{path}:{line}: malformed front matter ({problem})") from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise DataError(f"{path}:2: front matter must be 'key: value' lines ({', '.join(FRONT_MATTER_KEYS)})")
+    for key, value in meta.items():
+        if key not in FRONT_MATTER_KEYS:
+            raise DataError(
+                f"{path}:2: unknown front matter key {key!r}; allowed: {', '.join(FRONT_MATTER_KEYS)}"
+            )
+        if isinstance(value, (dict, list)):
+            raise DataError(f"{path}:2: front matter {key!r} must be a single value")
+    body_start = end + 5 if text[end + 4 : end + 5] == "\n" else end + 4
+    body_line = text.count("\n", 0, body_start) + 1
+    return {k: "" if v is None else str(v) for k, v in meta.items()}, text[body_start:], body_line
+
+
+def load_document(path: Path, docs_dir: Path) -> Document:
+    text, raw = read_text(path)
+    meta, body, body_line = parse_front_matter(path, text)
+    doc = Document(
+        id=doc_id_for(path, docs_dir), path=path, title=meta.get("title", ""),
+        source=meta.get("source", ""), date=meta.get("date", ""), url=meta.get("url", ""),
+        body=body, body_line=body_line, sha256=hashlib.sha256(raw).hexdigest(),
+    )
+    chunk_document(doc)
+    return doc
+
+
+# -- chunking ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Block:
+    start: int
+    end: int
+    text: str
+    kind: str = "para"  # para | heading | note | junk
+    number: int = 0  # paragraph number for paras
+
+
+def _blocks(body: str) -> list[_Block]:
+    out: list[_Block] = []
+    pos = 0
+    for m in list(_BLANK_LINES_RE.finditer(body)) + [None]:
+        end = m.start() if m else len(body)
+        chunk = body[pos:end]
+        lead = len(chunk) - len(chunk.lstrip())
+        text = chunk.strip()
+        if text:
+            out.append(_Block(pos + lead, pos + lead + len(text), text))
+        pos = m.end() if m else len(body)
+    return out
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+def _is_junk(text: str) -> bool:
+    """No words: a table whose layout was lost, a row of dashes, page numbers."""
+    visible = sum(not ch.isspace() for ch in text)
+    return _letters(text) < max(1, 0.2 * visible)
+
+
+def _is_txt_heading(text: str) -> bool:
+    return (
+        "\n" not in text
+        and len(text) <= MAX_HEADING_CHARS
+        and text[-1] not in ".,;:!…"
+        and len(text.split()) <= 16
+        and _letters(text) > 0
+        and (text[0].isalnum() or text[0] in "\"'‘“(*")
+        and not _LIST_ITEM_RE.match(text)
+        and not _NOTE_DEF_RE.match(text)
+    )
+
+
+def _classify(doc: Document, blocks: list[_Block]) -> None:
+    markdown = doc.path.suffix.lower() == ".md"
+    for b in blocks:
+        note = _NOTE_DEF_RE.match(b.text)
+        if note and (markdown or not b.text.startswith("[^")):
+            b.kind = "note"
+            doc.notes[note.group(1)] = Note(note.group(1), " ".join(note.group(2).split()))
+        elif _is_junk(b.text):
+            b.kind = "junk"
+        elif markdown:
+            m = _MD_HEADING_RE.match(b.text.split("\n", 1)[0])
+            if m:
+                b.kind = "heading"
+                rest = b.text.split("\n", 1)[1].strip() if "\n" in b.text else ""
+                if rest:  # a heading line directly followed by text in the same block
+                    off = b.text.index(rest)
+                    b.text, tail = m.group(1), _Block(b.start + off, b.end, rest)
+                    blocks.insert(blocks.index(b) + 1, tail)
+                else:
+                    b.text = m.group(1)
+        elif _is_txt_heading(b.text):
+            b.kind = "heading"
+    # A heading right before a table with no words is that table's caption, not a section.
+    for prev, cur in zip(blocks, blocks[1:]):
+        if prev.kind == "heading" and cur.kind == "junk":
+            prev.kind = "caption"
+    # "Ibid." notes point at the nearest earlier note that is not itself "Ibid."
+    last = None
+    for mark, n in doc.notes.items():
+        if n.text.lower().startswith("ibid") and last is not None:
+            doc.notes[mark] = Note(n.mark, n.text, last.text)
+        elif not n.text.lower().startswith("ibid"):
+            last = n
+
+
+def _split_long(text: str, limit: int) -> list[tuple[int, int]]:
+    """Split text at sentence boundaries into balanced pieces of at most ~limit characters."""
+    if len(text) <= limit:
+        return [(0, len(text))]
+    spans = []
+    for s, e in sentence_spans(text):
+        while e - s > limit:  # a single overlong sentence: cut at the last space before the limit
+            cut = text.rfind(" ", s, s + limit)
+            cut = cut if cut > s else s + limit
+            spans.append((s, cut))
+            s = cut + 1
+        spans.append((s, e))
+    pieces = math.ceil(len(text) / limit)
+    target = len(text) / pieces
+    out: list[tuple[int, int]] = []
+    start = spans[0][0]
+    for i, (s, e) in enumerate(spans):
+        last = i == len(spans) - 1
+        nxt_end = spans[i + 1][1] if not last else e
+        if last or (e - start >= target) or (nxt_end - start > limit):
+            out.append((start, e))
+            if not last:
+                start = spans[i + 1][0]
+    return out
+
+
+def chunk_document(doc: Document) -> None:
+    """Fill doc.chunks from doc.body."""
+    blocks = _blocks(doc.body)
+    _classify(doc, blocks)
+    if not doc.title:
+        first = blocks[0] if blocks else None
+        if first is not None and first.kind == "heading":
+            doc.title = first.text
+            first.kind = "title"
+        else:
+            doc.title = doc.path.stem.replace("_", " ").replace("-", " ").strip().capitalize()
+
+    # Units: runs of paragraphs that may become one chunk, each with its section.
+    units: list[tuple[str, list[_Block]]] = []
+    section = ""
+    number = 0
+    pending_caption: list[_Block] = []
+    after_table = False
+    for b in blocks:
+        if b.kind in ("heading",):
+            section, after_table, pending_caption = b.text, False, []
+            continue
+        if b.kind in ("title", "note"):
+            continue
+        if b.kind == "junk":
+            doc.skipped_blocks += 1
+            after_table = bool(pending_caption)
+            continue
+        number += 1
+        b.number = number
+        if b.kind == "caption":
+            pending_caption = [b]
+            continue
+        if after_table and len(b.text) <= 300:  # the table's source line belongs to its caption
+            units.append((section, pending_caption + [b]))
+            pending_caption, after_table = [], False
+            continue
+        if pending_caption:
+            units.append((section, pending_caption))
+            pending_caption, after_table = [], False
+        units.append((section, [b]))
+    if pending_caption:
+        units.append((section, pending_caption))
+
+    # Merge short paragraphs (and ones ending in ':') with the next in the same section.
+    merged: list[tuple[str, list[_Block]]] = []
+    for sec, group in units:
+        if merged:
+            psec, pgroup = merged[-1]
+            ptext_len = sum(len(x.text) + 2 for x in pgroup)
+            is_table = pgroup[0].kind == "caption" or group[0].kind == "caption"
+            wants_more = ptext_len < MIN_CHARS or pgroup[-1].text.endswith(":")
+            fits = ptext_len + sum(len(x.text) for x in group) <= MAX_CHARS
+            if psec == sec and not is_table and wants_more and fits:
+                merged[-1] = (sec, pgroup + group)
+                continue
+        merged.append((sec, group))
+    # A short last paragraph joins its predecessor instead.
+    if len(merged) >= 2:
+        (s1, g1), (s2, g2) = merged[-2], merged[-1]
+        total2 = sum(len(x.text) for x in g2)
+        if (s1 == s2 and total2 < MIN_CHARS and g1[0].kind != "caption" and g2[0].kind != "caption"
+                and sum(len(x.text) + 2 for x in g1) + total2 <= MAX_CHARS):
+            merged[-2:] = [(s1, g1 + g2)]
+
+    seen_ids: dict[str, int] = {}
+    for sec, group in merged:
+        text = "\n\n".join(b.text for b in group)
+        pieces = _split_long(text, MAX_CHARS) if len(group) == 1 else [(0, len(text))]
+        for i, (s, e) in enumerate(pieces):
+            piece = text[s:e]
+            start = group[0].start + s if len(group) == 1 else group[0].start
+            end = group[0].start + e if len(group) == 1 else group[-1].end
+            cid = hashlib.sha1(f"{doc.id}\x00{piece}".encode()).hexdigest()[:10]
+            n = seen_ids.get(cid, 0)
+            seen_ids[cid] = n + 1
+            marks = dict.fromkeys(m for m in _NOTE_REF_RE.findall(piece) if m in doc.notes)
+            doc.chunks.append(Chunk(
+                id=f"{doc.id}:{cid}" + (f"-{n + 1}" if n else ""), doc=doc.id, title=doc.title,
+                section=sec, paragraph=group[0].number, paragraph_end=group[-1].number,
+                part=(i + 1) if len(pieces) > 1 else 0, seq=len(doc.chunks), start=start,
+                end=end, text=piece, notes=tuple(doc.notes[m] for m in marks),
+            ))
+
+
+def load_documents(data_dir: Path) -> list[Document]:
+    docs_dir = data_dir / "docs"
+    docs = [load_document(p, docs_dir) for p in doc_paths(data_dir)]
+    return docs
