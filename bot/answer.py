@@ -1,0 +1,126 @@
+"""The answer service: a question in, ranked cited passages (and facts) or an honest no out."""
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from index.engine import Index, SearchHit, index_text
+from index.highlight import Highlight, highlight
+
+MAX_QUESTION_CHARS = 2000
+# Share of the question's weight the best passage must match to count as an answer. Chosen by
+# tests/bench/abstain.py: the value that best separates the Q&A suite's questions from SQuAD
+# questions asked of the bundled documents (see README.md).
+MIN_COVERAGE = 0.35
+NOTHING_FOUND = "I found nothing about that in the documents."
+NO_WORDS = "Your question has no words I can search for; ask about a person, place, date or event."
+EMPTY = "Please type a question."
+
+
+@dataclass
+class Passage:
+    rank: int
+    score: float
+    hit: SearchHit
+    highlight: Highlight
+    facts: list[str] = field(default_factory=list)  # ids of facts whose quote is in this passage
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.hit.chunk
+        return {
+            "rank": self.rank, "score": round(self.score, 6), "doc": c.doc, "title": c.title,
+            "section": c.section, "paragraph": c.paragraph, "chunk_id": c.id, "text": c.text,
+            "highlight": self.highlight.to_dict(), "citation": c.citation,
+            "notes": [n.to_dict() for n in c.notes], "facts": self.facts,
+        }
+
+
+@dataclass
+class Answer:
+    question: str
+    answered: bool
+    message: str | None = None
+    facts: list[Any] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)  # the question's index terms
+    coverage: float = 0.0
+    more: bool = False  # further passages exist beyond these
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question, "answered": self.answered, "message": self.message,
+            "facts": [f.to_dict() if hasattr(f, "to_dict") else f for f in self.facts],
+            "passages": [p.to_dict() for p in self.passages],
+        }
+
+
+def clean_question(text: str) -> tuple[str, str | None]:
+    """Drop control and format characters (NUL, bidi overrides), collapse spaces and cut very
+    long input. Returns the question and a notice when it was cut."""
+    kept = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            kept.append(" " if ch in "\t\n\r" else "")
+        else:
+            kept.append(ch)
+    q = " ".join("".join(kept).split())
+    if len(q) > MAX_QUESTION_CHARS:
+        cut = q.rfind(" ", 0, MAX_QUESTION_CHARS)
+        q = q[: cut if cut > 0 else MAX_QUESTION_CHARS]
+        return q, f"Only the first {len(q):,} characters of the question were used."
+    return q, None
+
+
+class Answerer:
+    """Answers questions from one index (and, when given, one fact table)."""
+
+    def __init__(self, index: Index, facts: Any = None) -> None:
+        self.index = index
+        self.facts = facts
+        n = len(index.chunks)
+        self._n = n
+
+    @classmethod
+    def open(cls, data_dir: Path, index_dir: Path | None = None,
+             notice: Callable[[str], None] = lambda m: None) -> "Answerer":
+        index = Index.open(data_dir, index_dir, notice=notice)
+        return cls(index)
+
+    def weight(self, term: str) -> float:
+        """How much a term says about a question: rare terms most, unknown terms the most."""
+        return math.log((self._n + 1) / (self.index.df(term) + 0.5))
+
+    def coverage(self, terms: list[str], hit: SearchHit) -> float:
+        """Share of the question's (weighted, distinct) terms that the passage contains."""
+        unique = list(dict.fromkeys(terms))
+        total = sum(self.weight(t) for t in unique)
+        if total <= 0:
+            return 0.0
+        have = set(self.index.analyzer.terms(index_text(hit.chunk)))
+        return sum(self.weight(t) for t in unique if t in have) / total
+
+    def ask(self, question: str, k: int = 3, offset: int = 0) -> Answer:
+        q, notice = clean_question(question)
+        if not q:
+            return Answer(question, False, EMPTY)
+        terms = self.index.analyzer.terms(q)
+        if not terms:
+            return Answer(question, False, NO_WORDS)
+        hits = self.index.search_terms(terms, offset + k + 1)
+        if not hits:
+            return Answer(question, False, NOTHING_FOUND, terms=terms)
+        cov = self.coverage(terms, hits[0])
+        if cov < MIN_COVERAGE:
+            return Answer(question, False, NOTHING_FOUND, terms=terms, coverage=cov)
+        page = hits[offset : offset + k]
+        passages = [
+            Passage(offset + i + 1, h.score, h,
+                    highlight(h.chunk.text, terms, self.index.analyzer, self.weight))
+            for i, h in enumerate(page)
+        ]
+        return Answer(question, True, notice, passages=passages, terms=terms, coverage=cov,
+                      more=len(hits) > offset + k)

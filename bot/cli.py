@@ -1,0 +1,139 @@
+"""docbot command line: index | ask | chat | telegram | facts | timeline."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from index.errors import DocbotError
+
+DEFAULT_DATA = Path("data")
+
+
+def _notice(msg: str) -> None:
+    print(f"docbot: {msg}", file=sys.stderr)
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= n <= 100:
+        raise argparse.ArgumentTypeError("must be between 1 and 100")
+    return n
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                   help="data folder with docs/ (and optional aliases.yaml, facts.yaml); default ./data")
+    p.add_argument("--index", type=Path, default=None, metavar="DIR",
+                   help="where the built index lives (default: $DOCBOT_INDEX or ~/.cache/docbot/…)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="docbot", description="Answer questions from a folder of documents, with citations.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("index", help="(re)build the index for a data folder")
+    _common(p)
+
+    p = sub.add_parser("ask", help="answer one question, or one per line of stdin with --jsonl")
+    _common(p)
+    p.add_argument("question", nargs="*", help="the question (quote it)")
+    p.add_argument("-k", type=_positive, default=3, help="passages to return (default 3)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true", help="print one JSON object")
+    g.add_argument("--jsonl", action="store_true",
+                   help="read questions from stdin, one per line; write one JSON object per line")
+
+    p = sub.add_parser("eval", help="run Q&A regression case files and report the pass rate")
+    _common(p)
+    p.add_argument("cases", nargs="*", type=Path, help="case files (default: tests/qa/*.yaml)")
+    p.add_argument("-v", "--verbose", action="store_true", help="explain every failure")
+    return parser
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from index.engine import Index, default_index_dir
+
+    index_dir = args.index or default_index_dir(args.data)
+    idx = Index.build(args.data, index_dir)
+    docs = idx.documents
+    print(f"indexed {len(docs)} documents, {len(idx.chunks)} passages, "
+          f"{len(idx.vocab)} terms -> {index_dir}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.answer import Answerer
+    from bot.render import answer_json, answer_text
+
+    answerer = Answerer.open(args.data, args.index, notice=_notice)
+    if args.jsonl:
+        if args.question:
+            raise DocbotError("--jsonl reads questions from stdin; do not also pass a question")
+        for line in sys.stdin:
+            line = line.rstrip("\n")
+            print(answer_json(answerer.ask(line, k=args.k)), flush=True)
+        return 0
+    question = " ".join(args.question)
+    if not question.strip() and not sys.stdin.isatty() and not args.question:
+        question = sys.stdin.read()
+    answer = answerer.ask(question, k=args.k)
+    if args.json:
+        print(answer_json(answer))
+    else:
+        print(answer_text(answer, color=_use_color(sys.stdout)))
+    return 0
+
+
+def _use_color(stream) -> bool:
+    import os
+
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.answer import Answerer
+    from bot.evaluate import run_files
+
+    paths = args.cases or sorted(Path("tests/qa").glob("*.yaml"))
+    if not paths:
+        raise DocbotError("no case files given and none in tests/qa/")
+    answerer = Answerer.open(args.data, args.index, notice=_notice)
+    results = run_files(answerer, paths)
+    failed = [r for r in results if not r.ok]
+    for r in failed if args.verbose else []:
+        print(r.explain(), end="\n\n")
+    for r in failed if not args.verbose else []:
+        print(f"FAIL {r.case.where}: {r.case.q}")
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "eval": cmd_eval}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return COMMANDS[args.command](args)
+    except DocbotError as e:
+        print(f"docbot: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

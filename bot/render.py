@@ -1,0 +1,68 @@
+"""One Answer, several faces: plain text, coloured terminal text, JSON."""
+from __future__ import annotations
+
+import json
+import textwrap
+
+from .answer import Answer, Passage
+
+_BOLD, _ITALIC, _DIM, _CYAN, _YELLOW, _RESET = (
+    "\x1b[1m", "\x1b[3m", "\x1b[2m", "\x1b[36m", "\x1b[33m", "\x1b[0m")
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _mark_terms(text: str, start: int, end: int, spans: list[tuple[int, int]], color: bool) -> str:
+    """text[start:end] with the matched terms in bold (ANSI) or **stars** (plain)."""
+    out, pos = [], start
+    for s, e in spans:
+        if s < pos or e > end:
+            continue
+        out.append(text[pos:s])
+        word = text[s:e]
+        out.append(f"{_BOLD}{word}{_RESET}{_YELLOW if color else ''}" if color else f"**{word}**")
+        pos = e
+    out.append(text[pos:end])
+    return "".join(out)
+
+
+def passage_text(p: Passage, color: bool = False, width: int = 100) -> str:
+    c, h = p.hit.chunk, p.highlight
+    head = f"[{p.rank}] {c.citation}"
+    sentence = one_line(_mark_terms(c.text, h.start, h.end, h.terms, color))
+    if color:
+        head = f"{_CYAN}{_BOLD}[{p.rank}]{_RESET}{_CYAN} {c.citation}{_RESET}"
+        sentence = f"{_YELLOW}{sentence}{_RESET}"
+    before = one_line(c.text[: h.start])
+    after = one_line(c.text[h.end :])
+    body = " ".join(x for x in (before, f"»{sentence}«" if not color else sentence, after) if x)
+    lines = [head]
+    lines += textwrap.wrap(body, width=width, initial_indent="    ", subsequent_indent="    ",
+                           break_long_words=False, break_on_hyphens=False) or ["    "]
+    for n in c.notes:
+        note = f"[{n.mark}] {n.text}" + (f" (= {n.see})" if n.see else "")
+        wrapped = textwrap.wrap(note, width=width, initial_indent="      ",
+                                subsequent_indent="        ")
+        lines += [f"{_DIM}{x}{_RESET}" if color else x for x in wrapped]
+    return "\n".join(lines)
+
+
+def answer_text(answer: Answer, color: bool = False, width: int = 100) -> str:
+    """The whole answer for a terminal or a pipe."""
+    parts: list[str] = []
+    if not answer.answered:
+        return answer.message or ""
+    for f in answer.facts:
+        parts.append(f.line() if hasattr(f, "line") else str(f))
+    if answer.facts:
+        parts.append("")
+    parts += [passage_text(p, color, width) for p in answer.passages]
+    if answer.message:
+        parts.append(answer.message)
+    return "\n".join(parts)
+
+
+def answer_json(answer: Answer) -> str:
+    return json.dumps(answer.to_dict(), ensure_ascii=False)
