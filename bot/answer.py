@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from index.corpus import DocumentTexts
 from index.engine import Index, SearchHit, index_text
 from index.highlight import Highlight, highlight
+
+from .facts import FactMatch, FactTable
 
 MAX_QUESTION_CHARS = 2000
 # Share of the question's weight the best passage must match to count as an answer. Chosen by
@@ -43,7 +46,7 @@ class Answer:
     question: str
     answered: bool
     message: str | None = None
-    facts: list[Any] = field(default_factory=list)
+    facts: list[FactMatch] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)  # the question's index terms
     coverage: float = 0.0
@@ -52,7 +55,7 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question, "answered": self.answered, "message": self.message,
-            "facts": [f.to_dict() if hasattr(f, "to_dict") else f for f in self.facts],
+            "facts": [f.to_dict() for f in self.facts],
             "passages": [p.to_dict() for p in self.passages],
         }
 
@@ -78,17 +81,18 @@ def clean_question(text: str) -> tuple[str, str | None]:
 class Answerer:
     """Answers questions from one index (and, when given, one fact table)."""
 
-    def __init__(self, index: Index, facts: Any = None) -> None:
+    def __init__(self, index: Index, facts: FactTable | None = None) -> None:
         self.index = index
-        self.facts = facts
-        n = len(index.chunks)
-        self._n = n
+        self.facts = facts or FactTable()
+        self._n = len(index.chunks)
+        self._facts_by_passage = self.facts.by_passage()
 
     @classmethod
     def open(cls, data_dir: Path, index_dir: Path | None = None,
              notice: Callable[[str], None] = lambda m: None) -> "Answerer":
+        """The index (built or refreshed as needed) and the fact table of a data folder."""
         index = Index.open(data_dir, index_dir, notice=notice)
-        return cls(index)
+        return cls(index, load_facts(data_dir, index))
 
     def weight(self, term: str) -> float:
         """How much a term says about a question: rare terms most, unknown terms the most."""
@@ -110,17 +114,28 @@ class Answerer:
         terms = self.index.analyzer.terms(q)
         if not terms:
             return Answer(question, False, NO_WORDS)
+        facts = self.facts.match(q, self.index.analyzer) if offset == 0 else []
         hits = self.index.search_terms(terms, offset + k + 1)
-        if not hits:
-            return Answer(question, False, NOTHING_FOUND, terms=terms)
-        cov = self.coverage(terms, hits[0])
+        cov = self.coverage(terms, hits[0]) if hits else 0.0
         if cov < MIN_COVERAGE:
+            hits = []
+        if not hits and not facts:
             return Answer(question, False, NOTHING_FOUND, terms=terms, coverage=cov)
         page = hits[offset : offset + k]
         passages = [
             Passage(offset + i + 1, h.score, h,
-                    highlight(h.chunk.text, terms, self.index.analyzer, self.weight))
+                    highlight(h.chunk.text, terms, self.index.analyzer, self.weight),
+                    self._facts_by_passage.get(h.chunk.id, []))
             for i, h in enumerate(page)
         ]
-        return Answer(question, True, notice, passages=passages, terms=terms, coverage=cov,
-                      more=len(hits) > offset + k)
+        return Answer(question, True, notice, facts=facts, passages=passages, terms=terms,
+                      coverage=cov, more=len(hits) > offset + k)
+
+
+def load_facts(data_dir: Path, index: Index) -> FactTable:
+    """data_dir/facts.yaml validated against the documents, or an empty table without one."""
+    path = data_dir / "facts.yaml"
+    if not path.is_file():
+        return FactTable()
+    parties = index.analyzer.aliases.keys()
+    return FactTable.load(path, DocumentTexts(data_dir), parties, index.chunks)

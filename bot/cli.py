@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -48,6 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--json", action="store_true", help="print one JSON object")
     g.add_argument("--jsonl", action="store_true",
                    help="read questions from stdin, one per line; write one JSON object per line")
+
+    p = sub.add_parser("facts", help="list facts (filters combine) or validate the fact table")
+    _common(p)
+    p.add_argument("--party", action="append", default=[], help="a party or alias (repeatable)")
+    p.add_argument("--relation", help="e.g. treaty, visit, ambassador, trade")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="YYYY[-MM[-DD]]")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="YYYY[-MM[-DD]]")
+    p.add_argument("--check", action="store_true", help="only validate facts.yaml")
+    p.add_argument("--json", action="store_true", help="print JSON lines")
+
+    p = sub.add_parser("timeline", help="the chronology of facts between parties")
+    _common(p)
+    p.add_argument("parties", nargs="+", help="one or two parties (any alias)")
+    p.add_argument("--json", action="store_true", help="print JSON lines")
 
     p = sub.add_parser("eval", help="run Q&A regression case files and report the pass rate")
     _common(p)
@@ -96,6 +111,54 @@ def _use_color(stream) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
+def _fact_list(args: argparse.Namespace, parties: list[str], relation: str | None = None,
+               date_from: str | None = None, date_to: str | None = None) -> int:
+    from bot.answer import Answerer
+    from bot.facts import RELATIONS, resolve_party
+    from bot.render import facts_table
+
+    answerer = Answerer.open(args.data, args.index, notice=_notice)
+    table = answerer.facts
+    if not table.facts:
+        raise DocbotError(f"{args.data / 'facts.yaml'}: no facts (the file is missing or empty)")
+    names = []
+    for p in parties:
+        name = resolve_party(answerer.index.analyzer, p)
+        if name is None:
+            known = ", ".join(sorted({n for f in table.facts for n in f.parties}))
+            raise DocbotError(f"unknown party {p!r}; try one of: {known}")
+        names.append(name)
+    if relation is not None and relation not in RELATIONS:
+        raise DocbotError(f"unknown relation {relation!r}; one of: {', '.join(RELATIONS)}")
+    facts = table.select(names, relation, date_from, date_to)
+    if args.json:
+        for f in facts:
+            print(json.dumps(f.to_dict(), ensure_ascii=False))
+    elif facts:
+        print(facts_table(facts, color=_use_color(sys.stdout)))
+    else:
+        print("No facts match.")
+    return 0
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    if args.check:
+        from bot.answer import Answerer
+
+        answerer = Answerer.open(args.data, args.index, notice=_notice)
+        n = len(answerer.facts.facts)
+        print(f"{args.data / 'facts.yaml'}: {n} facts, all quotes found in their documents")
+        return 0
+    for d in (args.date_from, args.date_to):
+        if d is not None and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", d):
+            raise DocbotError(f"bad date {d!r}; write YYYY, YYYY-MM or YYYY-MM-DD")
+    return _fact_list(args, args.party, args.relation, args.date_from, args.date_to)
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    return _fact_list(args, args.parties)
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot.answer import Answerer
     from bot.evaluate import run_files
@@ -114,7 +177,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "eval": cmd_eval}
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "facts": cmd_facts, "timeline": cmd_timeline,
+            "eval": cmd_eval}
 
 
 def main(argv: list[str] | None = None) -> int:

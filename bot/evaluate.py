@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index import yamlfile
 from index.errors import DataError
 
 from .answer import Answer, Answerer
@@ -50,25 +51,12 @@ class Result:
 
 
 def load_cases(path: Path) -> list[Case]:
-    import yaml
-
-    class _LineLoader(yaml.SafeLoader):
-        pass
-
-    def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
-        d = loader.construct_mapping(node, deep=True)
-        d["__line__"] = node.start_mark.line + 1
-        return d
-
-    _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 (safe)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise DataError(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML") from None
+    raw = yamlfile.load(path, with_lines=True)
+    if raw is not None and not isinstance(raw, list):
+        raise DataError(f"{path}: expected a list of cases")
     cases = []
     for item in raw or []:
-        line = item.pop("__line__", 0) if isinstance(item, dict) else 0
+        line = item.pop(yamlfile.LINE, 0) if isinstance(item, dict) else 0
         where = f"{path}:{line}"
         if not isinstance(item, dict) or not isinstance(item.get("q"), str):
             raise DataError(f"{where}: a case needs 'q: question'")

@@ -5,6 +5,7 @@ import json
 import textwrap
 
 from .answer import Answer, Passage
+from .facts import human_date
 
 _BOLD, _ITALIC, _DIM, _CYAN, _YELLOW, _RESET = (
     "\x1b[1m", "\x1b[3m", "\x1b[2m", "\x1b[36m", "\x1b[33m", "\x1b[0m")
@@ -49,15 +50,29 @@ def passage_text(p: Passage, color: bool = False, width: int = 100) -> str:
     return "\n".join(lines)
 
 
+def facts_table(facts: list, width: int = 100, color: bool = False) -> str:
+    """Facts as aligned rows: date | relation | text, with the quote's passage when known."""
+    rows = []
+    for f in facts:
+        f = getattr(f, "fact", f)
+        date = human_date(f.date)
+        line = f"  {date:>17}  {f.relation.replace('_', ' '):<20} {f.title}"
+        if f.value is not None:
+            line += f": {f.value:g} {f.unit}"
+        line += f" ({', '.join(f.parties)})"
+        if color:
+            line = f"{_BOLD}{line[:19]}{_RESET}{line[19:]}"
+        rows.append(line)
+    return "\n".join(rows)
+
+
 def answer_text(answer: Answer, color: bool = False, width: int = 100) -> str:
     """The whole answer for a terminal or a pipe."""
     parts: list[str] = []
     if not answer.answered:
         return answer.message or ""
-    for f in answer.facts:
-        parts.append(f.line() if hasattr(f, "line") else str(f))
     if answer.facts:
-        parts.append("")
+        parts += ["Facts:", facts_table(answer.facts, width, color), ""]
     parts += [passage_text(p, color, width) for p in answer.passages]
     if answer.message:
         parts.append(answer.message)

@@ -9,10 +9,12 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable, NamedTuple
 
 import Stemmer
 
+from . import yamlfile
 from .errors import DataError
 
 ANALYZER_VERSION = 1
@@ -169,18 +171,9 @@ class Analyzer:
         return h.hexdigest()[:16]
 
 
-def load_aliases(path) -> dict[str, list[str]]:
+def load_aliases(path: Path) -> dict[str, list[str]]:
     """Read an aliases YAML file: a mapping canonical name -> list of names."""
-    import yaml
-
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise DataError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', e)})") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataError(f"{path}: cannot read ({e})") from None
+    raw = yamlfile.load(path)
     if raw is None:
         return {}
     if not isinstance(raw, dict):

@@ -5,6 +5,7 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import DataError
@@ -389,3 +390,24 @@ def load_documents(data_dir: Path) -> list[Document]:
     docs_dir = data_dir / "docs"
     docs = [load_document(p, docs_dir) for p in doc_paths(data_dir)]
     return docs
+
+
+class DocumentTexts(Mapping):
+    """Document id -> body text (front matter removed), read on first use."""
+
+    def __init__(self, data_dir: Path) -> None:
+        docs_dir = data_dir / "docs"
+        self._paths = {doc_id_for(p, docs_dir): p for p in doc_paths(data_dir)}
+        self._texts: dict[str, str] = {}
+
+    def __getitem__(self, doc_id: str) -> str:
+        if doc_id not in self._texts:
+            path = self._paths[doc_id]
+            self._texts[doc_id] = parse_front_matter(path, read_text(path)[0])[1]
+        return self._texts[doc_id]
+
+    def __iter__(self):
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
