@@ -51,12 +51,13 @@ class Answer:
     terms: list[str] = field(default_factory=list)  # the question's index terms
     coverage: float = 0.0
     more: bool = False  # further passages exist beyond these
+    assumed: str | None = None  # how a follow-up was read in the light of the last question
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question, "answered": self.answered, "message": self.message,
             "facts": [f.to_dict() for f in self.facts],
-            "passages": [p.to_dict() for p in self.passages],
+            "passages": [p.to_dict() for p in self.passages], "assumed": self.assumed,
         }
 
 

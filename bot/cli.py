@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--jsonl", action="store_true",
                    help="read questions from stdin, one per line; write one JSON object per line")
 
+    p = sub.add_parser("chat", help="terminal chat on the data folder (the main job)")
+    _common(p)
+
     p = sub.add_parser("facts", help="list facts (filters combine) or validate the fact table")
     _common(p)
     p.add_argument("--party", action="append", default=[], help="a party or alias (repeatable)")
@@ -109,6 +112,13 @@ def _use_color(stream) -> bool:
     import os
 
     return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.answer import Answerer
+    from bot.repl import run
+
+    return run(Answerer.open(args.data, args.index, notice=_notice))
 
 
 def _fact_list(args: argparse.Namespace, parties: list[str], relation: str | None = None,
@@ -177,7 +187,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "facts": cmd_facts, "timeline": cmd_timeline,
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "facts": cmd_facts, "timeline": cmd_timeline,
             "eval": cmd_eval}
 
 

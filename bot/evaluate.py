@@ -2,7 +2,8 @@
 
 A case file is a YAML list of mappings:
     - q: When did Mongolia and North Korea establish diplomatic relations?
-      expect: ["15 October 1948"]     # each string occurs (any case) in one of the top-k passages
+      expect: ["15 October 1948"]     # each string occurs (any case) in one of the top-k passages;
+                                      # an item that is a list passes when any of its strings does
       facts: [mn-kp-diplomatic-relations-1948]   # optional: these fact ids come first, in order
       k: 3                            # optional, default 3
     - q: Who won the 1998 FIFA World Cup?
@@ -24,7 +25,7 @@ CASE_KEYS = {"q", "expect", "abstain", "facts", "k", "first"}
 @dataclass
 class Case:
     q: str
-    expect: list[str] = field(default_factory=list)
+    expect: list[list[str]] = field(default_factory=list)  # all items; any string of an item
     abstain: bool = False
     facts: list[str] = field(default_factory=list)
     k: int = 3
@@ -67,7 +68,8 @@ def load_cases(path: Path) -> list[Case]:
         expect = [expect] if isinstance(expect, str) else expect
         if not item.get("abstain") and not expect and not item.get("facts"):
             raise DataError(f"{where}: give 'expect', 'facts' or 'abstain: true'")
-        cases.append(Case(item["q"], [str(x) for x in expect], bool(item.get("abstain")),
+        expect = [[str(y) for y in x] if isinstance(x, list) else [str(x)] for x in expect]
+        cases.append(Case(item["q"], expect, bool(item.get("abstain")),
                           [str(x) for x in item.get("facts", [])], int(item.get("k", 3)), where))
     return cases
 
@@ -82,9 +84,10 @@ def run_case(answerer: Answerer, case: Case) -> Result:
         if not answer.answered:
             problems.append(f"expected an answer, got: {answer.message}")
         texts = [p.hit.chunk.text.casefold() for p in answer.passages]
-        for s in case.expect:
-            if not any(s.casefold() in t for t in texts):
-                problems.append(f"expected {s!r} in the top {case.k} passages")
+        for options in case.expect:
+            if not any(s.casefold() in t for s in options for t in texts):
+                shown = options[0] if len(options) == 1 else " or ".join(map(repr, options))
+                problems.append(f"expected {shown!r} in the top {case.k} passages")
         got = [f.fact.id for f in answer.facts]
         if case.facts and got[: len(case.facts)] != case.facts:
             problems.append(f"expected facts {case.facts} first, got {got[:len(case.facts) + 2]}")

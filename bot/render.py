@@ -81,3 +81,50 @@ def answer_text(answer: Answer, color: bool = False, width: int = 100) -> str:
 
 def answer_json(answer: Answer) -> str:
     return json.dumps(answer.to_dict(), ensure_ascii=False)
+
+
+def source_text(chunks: list, focus: str | None, color: bool = False, width: int = 100) -> str:
+    """A passage in full with the passages around it (dimmed), for /source."""
+    out = []
+    for c in chunks:
+        head = c.citation + ("" if c.id == focus else "  (context)")
+        body = textwrap.fill(one_line(c.text), width=width, initial_indent="    ",
+                             subsequent_indent="    ", break_long_words=False)
+        if color:
+            head = f"{_CYAN}{_BOLD}{head}{_RESET}" if c.id == focus else f"{_DIM}{head}{_RESET}"
+            body = body if c.id == focus else f"{_DIM}{body}{_RESET}"
+        out += [head, body]
+        if c.id == focus:
+            for n in c.notes:
+                out.append(f"      [{n.mark}] {n.text}" + (f" (= {n.see})" if n.see else ""))
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def docs_text(docs: list[dict]) -> str:
+    lines = []
+    for i, d in enumerate(docs, 1):
+        lines.append(f"{i}. {d.get('title')} — {d.get('chunks', '?')} passages ({d.get('path')})")
+        if d.get("source"):
+            lines.append(f"   {d['source']}")
+    return "\n".join(lines) or "No documents."
+
+
+def reply_text(reply, color: bool = False, width: int = 100) -> str:
+    """Any Reply of bot.commands.handle as terminal text."""
+    if reply.kind == "answer":
+        text = answer_text(reply.answer, color, width)
+        if reply.answer.assumed:
+            note = f"({reply.answer.assumed})"
+            text = (f"{_DIM}{note}{_RESET}" if color else note) + "\n" + text
+        if reply.answer.more:
+            text += "\n" + (f"{_DIM}/more for more passages{_RESET}" if color else "/more for more passages")
+        return text
+    if reply.kind == "facts":
+        body = facts_table(reply.facts, width, color) if reply.facts else "  No facts match."
+        return f"{reply.title}\n{body}"
+    if reply.kind == "source":
+        return source_text(reply.chunks, reply.focus, color, width)
+    if reply.kind == "docs":
+        return docs_text(reply.docs)
+    return reply.text

@@ -1,0 +1,158 @@
+"""What a line typed by a user means, for every front end: a question or a /command.
+
+handle(session, line) -> Reply; front ends only render the Reply (bot/render.py)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from index.corpus import Chunk
+
+from .answer import Answer
+from .facts import RELATIONS, Fact
+from .session import MAX_K, Session
+
+_YEAR_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+@dataclass
+class Reply:
+    kind: str  # answer | facts | source | docs | help | info | error | quit
+    answer: Answer | None = None
+    facts: list[Fact] = field(default_factory=list)
+    title: str = ""
+    chunks: list[Chunk] = field(default_factory=list)  # /source: the passage and its neighbours
+    focus: str | None = None  # /source: id of the passage asked for
+    docs: list[dict] = field(default_factory=list)
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    usage: str
+    help: str
+    run: Callable[[Session, str], Reply]
+
+
+def _parties(session: Session, text: str) -> tuple[list[str], list[str]]:
+    """Party names in text (any alias, multi-word ones too) and the words that are none."""
+    analyzer = session.answerer.index.analyzer
+    parties, unknown = [], []
+    for tok in analyzer.tokens(text):
+        name = analyzer.display_names.get(tok.term)
+        if name:
+            if name not in parties:
+                parties.append(name)
+        else:
+            unknown.append(text[tok.start : tok.end] or tok.term)
+    return parties, unknown
+
+
+def _known_parties(session: Session) -> str:
+    return ", ".join(sorted({p for f in session.answerer.facts.facts for p in f.parties}))
+
+
+def cmd_facts(session: Session, args: str) -> Reply:
+    """/facts [party …] [relation] [from-year [to-year]]"""
+    table = session.answerer.facts
+    if not table.facts:
+        return Reply("info", text="There is no fact table for these documents.")
+    words = args.split()
+    relation = next((w for w in words if w.lower() in RELATIONS), None)
+    dates = [w for w in words if _YEAR_RE.match(w)]
+    rest = " ".join(w for w in words if w != relation and w not in dates)
+    parties, unknown = _parties(session, rest)
+    if unknown:
+        return Reply("error", text=f"Unknown party or filter: {' '.join(unknown)}. "
+                     f"Parties: {_known_parties(session)}. Relations: {', '.join(RELATIONS)}.")
+    date_from = min(dates) if dates else None
+    date_to = max(dates) if len(dates) > 1 else None
+    facts = table.select(parties, relation.lower() if relation else None, date_from, date_to)
+    label = " ".join([*parties, relation or "", "–".join(dates)]).strip() or "all"
+    return Reply("facts", facts=facts, title=f"Facts ({label}): {len(facts)}")
+
+
+def cmd_timeline(session: Session, args: str) -> Reply:
+    """/timeline PARTY [PARTY]"""
+    if not args.strip():
+        return Reply("error", text="Usage: /timeline PARTY [PARTY], e.g. /timeline Mongolia DPRK")
+    parties, unknown = _parties(session, args)
+    if unknown or not parties:
+        return Reply("error", text=f"Unknown party: {' '.join(unknown) or args.strip()}. "
+                     f"Try one of: {_known_parties(session)}.")
+    facts = session.answerer.facts.timeline(parties)
+    return Reply("facts", facts=facts, title=f"Timeline: {' – '.join(parties)} ({len(facts)} facts)")
+
+
+def cmd_more(session: Session, args: str) -> Reply:
+    page = session.more()
+    if page is None:
+        return Reply("info", text="Ask a question first; /more shows further passages for it.")
+    if not page.passages:
+        return Reply("info", text="No more passages for that question.")
+    return Reply("answer", answer=page)
+
+
+def cmd_source(session: Session, args: str) -> Reply:
+    if not args.strip().isdigit():
+        return Reply("error", text="Usage: /source N, where N is a passage number from the last answer")
+    chunk = session.passage(int(args))
+    if chunk is None:
+        shown = len(session.shown)
+        hint = f"passages 1–{shown} are shown" if shown else "ask a question first"
+        return Reply("error", text=f"No passage {int(args)}: {hint}.")
+    around = session.answerer.index.neighbours(chunk, 1, 1)
+    return Reply("source", chunks=around, focus=chunk.id, title=chunk.citation)
+
+
+def cmd_docs(session: Session, args: str) -> Reply:
+    return Reply("docs", docs=session.answerer.index.documents)
+
+
+def cmd_k(session: Session, args: str) -> Reply:
+    if not args.strip().isdigit() or not 1 <= int(args) <= MAX_K:
+        return Reply("error", text=f"Usage: /k N, with N from 1 to {MAX_K} (now {session.k})")
+    session.set_k(int(args))
+    return Reply("info", text=f"Showing {session.k} passages per answer.")
+
+
+def cmd_help(session: Session, args: str) -> Reply:
+    return Reply("help", text=help_text())
+
+
+def cmd_quit(session: Session, args: str) -> Reply:
+    return Reply("quit")
+
+
+COMMANDS: dict[str, Command] = {c.name: c for c in (
+    Command("help", "/help", "this list", cmd_help),
+    Command("more", "/more", "more passages for the last question", cmd_more),
+    Command("source", "/source N", "full text of passage N with its surroundings", cmd_source),
+    Command("facts", "/facts [party…] [relation] [year [year]]", "list facts, e.g. /facts MPR treaty 1980 1990", cmd_facts),
+    Command("timeline", "/timeline PARTY [PARTY]", "chronology between parties", cmd_timeline),
+    Command("docs", "/docs", "the documents I know", cmd_docs),
+    Command("k", "/k N", "passages per answer (1–10)", cmd_k),
+    Command("quit", "/quit", "leave (or Ctrl-D)", cmd_quit),
+)}
+
+
+def help_text(exclude: tuple[str, ...] = ()) -> str:
+    rows = [f"{c.usage:<42} {c.help}" for c in COMMANDS.values() if c.name not in exclude]
+    return "Ask any question about the documents, or use:\n" + "\n".join(rows)
+
+
+def handle(session: Session, line: str) -> Reply:
+    """Run a /command or answer a question."""
+    text = line.strip()
+    if not text.startswith("/"):
+        return Reply("answer", answer=session.ask(line))
+    name, _, args = text[1:].partition(" ")
+    name = name.split("@", 1)[0].lower()  # Telegram adds @botname in groups
+    command = COMMANDS.get(name)
+    if command is None:
+        close = [c for c in COMMANDS if c.startswith(name[:2])] if name else []
+        hint = f" Did you mean /{close[0]}?" if close else ""
+        return Reply("error", text=f"Unknown command /{name}.{hint} Type /help for the list.")
+    return command.run(session, args)

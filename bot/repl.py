@@ -1,0 +1,98 @@
+"""Terminal chat: `docbot chat`."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from .answer import Answerer
+from .commands import handle
+from .render import reply_text
+from .session import Session
+
+PROMPT = "docbot> "
+
+
+def history_path() -> Path:
+    env = os.environ.get("DOCBOT_HISTORY")
+    if env:
+        return Path(env)
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "docbot" / "history"
+
+
+def banner(answerer: Answerer) -> str:
+    idx = answerer.index
+    return (f"docbot — {len(idx.documents)} documents, {len(idx.chunks)} passages, "
+            f"{len(answerer.facts.facts)} facts. Ask a question, /help for commands, /quit to leave.")
+
+
+def _use_color(stream: TextIO) -> bool:
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def run(answerer: Answerer, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    """Chat until /quit or end of input. Interactive with line editing and history on a
+    terminal; one answer per input line otherwise (for scripts)."""
+    session = Session(answerer)
+    interactive = stdin.isatty() and stdout.isatty()
+    color = _use_color(stdout)
+    print(banner(answerer), file=stdout)
+    hist = _setup_history() if interactive else None
+    try:
+        while True:
+            try:
+                line = input(PROMPT) if interactive else stdin.readline()
+            except KeyboardInterrupt:  # Ctrl-C drops the line being typed, not the program
+                print("^C", file=stdout)
+                continue
+            except EOFError:
+                print(file=stdout)
+                break
+            if not interactive:
+                if line == "":
+                    break
+                line = line.rstrip("\n")
+            if not line.strip():
+                continue
+            if not interactive:
+                print(f"\n{PROMPT}{line[:200]}{'…' if len(line) > 200 else ''}", file=stdout)
+            try:
+                reply = handle(session, line)
+            except KeyboardInterrupt:
+                print("(cancelled)", file=stdout)
+                continue
+            if reply.kind == "quit":
+                break
+            width = min(shutil.get_terminal_size((100, 24)).columns, 110) - 2
+            print(reply_text(reply, color=color, width=max(40, width)), file=stdout, flush=True)
+    finally:
+        if hist is not None:
+            _save_history(hist)
+    return 0
+
+
+def _setup_history() -> Path | None:
+    try:
+        import readline
+    except ImportError:  # no readline on this platform: still a working chat
+        return None
+    path = history_path()
+    try:
+        readline.read_history_file(path)
+    except OSError:
+        pass
+    readline.set_history_length(1000)
+    return path
+
+
+def _save_history(path: Path) -> None:
+    import readline
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        readline.write_history_file(path)
+    except OSError:
+        pass  # history is a convenience; never fail the chat over it
