@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ MAX_QUESTION_CHARS = 2000
 # tests/bench/abstain.py: the value that best separates the Q&A suite's questions from SQuAD
 # questions asked of the bundled documents (see README.md).
 MIN_COVERAGE = 0.35
+_ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 NOTHING_FOUND = "I found nothing about that in the documents."
 NO_WORDS = "Your question has no words I can search for; ask about a person, place, date or event."
 EMPTY = "Please type a question."
@@ -65,6 +67,7 @@ def clean_question(text: str) -> tuple[str, str | None]:
     """Drop control and format characters (NUL, bidi overrides), collapse spaces and cut very
     long input. Returns the question and a notice when it was cut."""
     kept = []
+    text = _ANSI_RE.sub("", text)  # terminal escape sequences are not words
     for ch in text:
         cat = unicodedata.category(ch)
         if cat in ("Cc", "Cf", "Cs", "Co", "Cn"):

@@ -192,6 +192,9 @@ COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "facts": cmd_f
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):  # undecodable input or output never kills an answer
+            stream.reconfigure(errors="replace")
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -80,7 +80,7 @@ class Fact:
     @property
     def text(self) -> str:
         """One readable sentence with the date."""
-        figure = f": {self.value:g} {self.unit}" if self.value is not None else ""
+        figure = f": {self.value:,g} {self.unit}" if self.value is not None else ""
         return f"{human_date(self.date)} — {self.title}{figure} ({', '.join(self.parties)})."
 
     def to_dict(self) -> dict[str, Any]:

@@ -58,7 +58,7 @@ def facts_table(facts: list, width: int = 100, color: bool = False) -> str:
         date = human_date(f.date)
         line = f"  {date:>17}  {f.relation.replace('_', ' '):<20} {f.title}"
         if f.value is not None:
-            line += f": {f.value:g} {f.unit}"
+            line += f": {f.value:,g} {f.unit}"
         line += f" ({', '.join(f.parties)})"
         if color:
             line = f"{_BOLD}{line[:19]}{_RESET}{line[19:]}"

@@ -17,7 +17,7 @@ import Stemmer
 from . import yamlfile
 from .errors import DataError
 
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 
 # Lucene's EnglishAnalyzer list plus the question words and auxiliaries that carry no topic.
 STOPWORDS = frozenset(
@@ -30,7 +30,7 @@ STOPWORDS = frozenset(
     these they this those through to too under until up very was we were what when where which
     while who whom why will with would you your yours yourself yourselves
     s t don shall may might must also yet ever
-    tell please let know
+    tell please let know many much
     """.split()
 )
 

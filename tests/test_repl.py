@@ -1,0 +1,115 @@
+"""The terminal chat as whole transcripts, plus one run in a real pseudo-terminal."""
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Answerer
+from bot.repl import PROMPT, run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory) -> Answerer:
+    return Answerer.open(ROOT / "data", tmp_path_factory.mktemp("repl-index"))
+
+
+def chat(answerer: Answerer, *lines: str) -> list[str]:
+    """Run the chat on scripted input; return the reply to each input line, in order."""
+    out = io.StringIO()
+    assert run(answerer, io.StringIO("".join(x + "\n" for x in lines)), out) == 0
+    text = out.getvalue()
+    banner, *turns = text.split(f"\n{PROMPT}")
+    assert banner.startswith("docbot — 2 documents, ") and "/help" in banner
+    return [t.split("\n", 1)[1] if "\n" in t else "" for t in turns]
+
+
+def test_transcript(answerer):
+    replies = chat(
+        answerer,
+        "When did Mongolia establish diplomatic relations with South Korea?",
+        "/more",
+        "/source 4",
+        "What treaty did Russia and the DPRK sign in 2000?",
+        "who signed it?",
+        "/frobnicate",
+        "",
+        "   ",
+        "x" * 100_000,
+        "/facts RF treaty",
+        "/timeline MPR ROK",
+        "/docs",
+        "/k 1",
+        "Who was ambassador in Pyongyang from 1963 to 1967?",
+        "/quit",
+        "this line is never read",
+    )
+    first, more, source, treaty, follow, unknown, long, facts, timeline, docs, k, one, bye = replies
+    assert first.startswith("Facts:\n") and "26 March 1990" in first
+    assert "[1] " in first and "[3] " in first and "[4] " not in first
+    assert first.rstrip().endswith("/more for more passages")
+    assert "[4] " in more and "[1] " not in more and "Facts:" not in more
+    assert "(context)" in source and source.count("¶") >= 2
+    assert "9 February 2000" in treaty
+    assert follow.startswith("(taking this with the previous question: Russia North Korea")
+    assert "Treaty" in follow or "treaty" in follow
+    assert unknown.strip() == "Unknown command /frobnicate. Type /help for the list."
+    assert "Only the first 2,000 characters" in long or long.strip() == (
+        "I found nothing about that in the documents.")
+    assert facts.startswith("Facts (Russia treaty): ") and "9 February 2000" in facts
+    assert timeline.startswith("Timeline: Mongolia – South Korea") and "26 March 1990" in timeline
+    assert "Russian visit to North Korea" in docs and "passages" in docs
+    assert k.strip() == "Showing 1 passages per answer."
+    assert "D. Sharav" in one and "[2] " not in one
+    assert bye == ""  # /quit says nothing more, and nothing after it was read
+
+
+def test_more_and_source_without_a_question(answerer):
+    more, source, bad = chat(answerer, "/more", "/source 1", "/source x")
+    assert more.strip() == "Ask a question first; /more shows further passages for it."
+    assert source.strip() == "No passage 1: ask a question first."
+    assert bad.startswith("Usage: /source N")
+
+
+def test_end_of_input_ends_the_chat(answerer):
+    out = io.StringIO()
+    assert run(answerer, io.StringIO("Who was J. Sambuu?"), out) == 0  # no final newline
+    assert "Sambuu" in out.getvalue()
+
+
+def test_plain_output_has_no_escape_codes(answerer):
+    (reply,) = chat(answerer, "Khalkhyn Gol")
+    assert "\x1b[" not in reply
+
+
+def test_interactive_terminal(tmp_path):
+    """A real pty: prompt, colour, an answer, Ctrl-C keeps the chat, Ctrl-D ends it."""
+    pexpect = pytest.importorskip("pexpect")
+    env = dict(os.environ, DOCBOT_HISTORY=str(tmp_path / "hist"), TERM="xterm",
+               DOCBOT_INDEX=str(tmp_path / "idx"))
+    env.pop("NO_COLOR", None)
+    child = pexpect.spawn(sys.executable, ["-m", "bot", "chat"], cwd=str(ROOT), env=env,
+                          encoding="utf-8", timeout=60, dimensions=(40, 120))
+    child.expect("docbot — 2 documents")
+    child.expect_exact(PROMPT)
+    child.sendline("Who led the aid shipments in 1953?")
+    child.expect("Surenjav")
+    child.expect_exact(PROMPT)
+    assert "\x1b[" in child.before  # colour on a terminal
+    child.send("half a line")
+    child.sendintr()
+    child.expect_exact("^C")
+    child.expect_exact(PROMPT)
+    child.sendline("/k 2")
+    child.expect("Showing 2 passages")
+    child.expect_exact(PROMPT)
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "Who led the aid shipments in 1953?" in (tmp_path / "hist").read_text()
