@@ -6,6 +6,7 @@ file); FactTable.match picks the facts a question is about; timeline/select brow
 from __future__ import annotations
 
 import calendar
+import math
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -33,15 +34,15 @@ MONTHS = ("January February March April May June July August September October N
 RELATION_WORDS: dict[str, str] = {
     "diplomatic_relations": "diplomatic relations recognition recognise recognize recognized",
     "treaty": "treaty treaties pact",
-    "agreement": "agreement agreements accord convention protocol agreed",
+    "agreement": "agreement agreements accord convention protocol agreed join joined accession member membership",
     "termination": "terminate terminated termination expire expired cancel scrapped abrogate end ended",
-    "visit": "visit visited visits trip travelled traveled went came delegation",
+    "visit": "visit visited visits trip travelled traveled went came go delegation",
     "ambassador": "ambassador ambassadors envoy",
     "embassy": "embassy embassies mission consulate",
     "trade": "trade share export exports import imports usd million figures",
-    "aid": "aid aided help helped assistance supplied supply food donated relief",
-    "party_relations": "party parties congress",
-    "statement": "statement declaration said stated message speech",
+    "aid": "aid aided help helped assistance supplied supply food donated relief send sent ship shipped deliver delivered",
+    "party_relations": "party parties congress delegation",
+    "statement": "statement declaration said say says stated message speech",
 }
 
 
@@ -109,6 +110,8 @@ def _squash(text: str) -> str:
 
 
 def _parse_date(value: Any) -> str | None:
+    if isinstance(value, dt.datetime):  # a time of day is not a fact's date
+        return None
     if isinstance(value, dt.date):  # YAML turns an unquoted 1948-10-15 into a date
         return value.isoformat()
     if isinstance(value, int) and 1000 <= value <= 9999:
@@ -147,8 +150,9 @@ class FactTable:
         chunk_texts = [(c.id, c.doc, _squash(c.text)) for c in chunks]
         facts: list[Fact] = []
         seen: dict[str, int] = {}
-        for item in raw:
-            facts.append(_validate(path, item, allowed, squashed, seen))
+        lines = getattr(raw, "lines", [0] * len(raw))
+        for item, line in zip(raw, lines):
+            facts.append(_validate(path, item, allowed, squashed, seen, line))
         if chunk_texts:
             facts = [_link(f, chunk_texts) for f in facts]
         return cls(facts, path)
@@ -178,28 +182,27 @@ class FactTable:
         return out
 
     # -- matching ----------------------------------------------------------------------------
-    def match(self, question: str, analyzer: Analyzer, limit: int = 5,
-              context_parties: Iterable[str] = ()) -> list[FactMatch]:
+    def match(self, question: str, analyzer: Analyzer, limit: int = 5) -> list[FactMatch]:
         """The facts a question asks about, best first; [] when it asks about no relation.
 
         A question counts as one about relations when it names a relation (treaty, visit,
         ambassador, …) or names a party and a year. Facts must involve a party it names and
         be of a relation it names. They rank by the parties they share, then by the question's
-        relation words and rarer words found in the fact, then by the years it names, then date.
+        words found in the fact (rarer words weigh more), then by the years it names, then date.
         """
+        ix = self._match_index(analyzer)
         terms = analyzer.terms(question)
+        # Only names the table uses as parties select facts; other entities (a city, a
+        # news agency) are ordinary words.
         parties = [analyzer.display_names[t] for t in dict.fromkeys(terms)
-                   if t in analyzer.display_names]
-        parties = parties or list(context_parties)
+                   if analyzer.display_names.get(t) in ix.parties]
+        party_terms = {t for t in terms if analyzer.display_names.get(t) in parties}
         years = sorted({int(y) for y in _YEAR_RE.findall(question)})
-        relations = {r for r, words in self._relation_terms(analyzer).items()
-                     if words & set(terms)}
+        relations = {r for r, words in ix.relation_terms.items() if words & set(terms)}
         if not relations and not (parties and years):
             return []
-        lo, hi = (years[0], years[-1]) if years else (None, None)
-        asked = set(terms) - set(analyzer.display_names)
-        rare = self._rare_terms(analyzer)
-        rel_terms = set().union(*self._relation_terms(analyzer).values())
+        lo, hi = (years[0], years[-1]) if years else (0, 0)
+        asked = set(terms) - party_terms
         out = []
         for f in self.facts:
             shared = len(set(parties) & set(f.parties))
@@ -209,7 +212,7 @@ class FactTable:
                 continue
             if len(parties) >= 2 and shared < 2 and not relations:
                 continue
-            words = self._fact_terms(f, analyzer)
+            words = ix.fact_terms[f.id]
             # A year counts when the event falls in it or the fact mentions it
             # ("terminated the 1986 treaty" is a 1995 fact about 1986).
             in_years = 0
@@ -217,35 +220,43 @@ class FactTable:
                 in_years = 2 if lo <= f.year <= hi else int(any(str(y) in words for y in years))
             if years and not relations and in_years < 2:
                 continue
-            overlap = sum(1 for t in asked if t in words and (t in rare or t in rel_terms))
-            out.append(FactMatch(f, (shared, overlap, in_years)))
+            overlap = sum(ix.weight[t] for t in asked if t in words and not t.isdigit())
+            # "end" asks for a termination even where the fact says "terminated"
+            overlap += sum(1.0 for t in asked if t in ix.relation_terms[f.relation] and t not in words)
+            out.append(FactMatch(f, (shared, round(overlap, 6), in_years)))
         if years and any(m.score[2] for m in out):  # the years asked for, when there are such facts
             out = [m for m in out if m.score[2]]
         out.sort(key=lambda m: (-m.score[0], -m.score[1], -m.score[2], m.fact.date, m.fact.id))
         return out[:limit]
 
-    def _relation_terms(self, analyzer: Analyzer) -> dict[str, set[str]]:
-        cache = self.__dict__.setdefault("_rel_cache", {})
-        key = id(analyzer)
-        if key not in cache:
-            cache[key] = {r: set(analyzer.terms(w)) for r, w in RELATION_WORDS.items()}
-        return cache[key]
+    def _match_index(self, analyzer: Analyzer) -> "_MatchIndex":
+        """Analyzed fact texts and relation words, built once per analyzer."""
+        cached = self.__dict__.get("_match_cache")
+        if cached is not None and cached[0] is analyzer:
+            return cached[1]
+        fact_terms = {f.id: set(analyzer.terms(f"{f.title} {f.summary} {f.quote}"))
+                      for f in self.facts}
+        df: dict[str, int] = {}
+        for words in fact_terms.values():
+            for t in words:
+                df[t] = df.get(t, 0) + 1
+        n = max(1, len(self.facts))
+        ix = _MatchIndex(
+            relation_terms={r: set(analyzer.terms(w)) for r, w in RELATION_WORDS.items()},
+            fact_terms=fact_terms,
+            weight={t: math.log(n / c) for t, c in df.items()},
+            parties={p for f in self.facts for p in f.parties},
+        )
+        self.__dict__["_match_cache"] = (analyzer, ix)
+        return ix
 
-    def _fact_terms(self, f: Fact, analyzer: Analyzer) -> set[str]:
-        cache = self.__dict__.setdefault("_terms_cache", {})
-        if f.id not in cache:
-            cache[f.id] = set(analyzer.terms(f"{f.title} {f.summary} {f.quote}"))
-        return cache[f.id]
 
-    def _rare_terms(self, analyzer: Analyzer) -> set[str]:
-        """Terms found in at most 3 facts: names and specifics, not 'signed' or 'relations'."""
-        if "_rare" not in self.__dict__:
-            counts: dict[str, int] = {}
-            for f in self.facts:
-                for t in self._fact_terms(f, analyzer):
-                    counts[t] = counts.get(t, 0) + 1
-            self.__dict__["_rare"] = {t for t, c in counts.items() if c <= 3}
-        return self.__dict__["_rare"]
+@dataclass
+class _MatchIndex:
+    relation_terms: dict[str, set[str]]
+    fact_terms: dict[str, set[str]]
+    weight: dict[str, float]  # log(facts / facts containing the term)
+    parties: set[str]
 
 
 def resolve_party(analyzer: Analyzer, name: str) -> str | None:
@@ -260,10 +271,10 @@ def resolve_party(analyzer: Analyzer, name: str) -> str | None:
 
 
 def _validate(path: Path, item: Any, allowed: set[str], docs: "_Squashed",
-              seen: dict[str, int]) -> Fact:
-    line = item.pop(yamlfile.LINE, 0) if isinstance(item, dict) else 0
+              seen: dict[str, int], line: int = 0) -> Fact:
     if not isinstance(item, dict):
-        raise DataError(f"{path}:{line}: each fact must be a mapping starting with 'id:'")
+        raise DataError(f"{path}:{line}: each fact must be a mapping starting with '- id:'")
+    line = item.pop(yamlfile.LINE, line)
     fid = item.get("id")
 
     def fail(msg: str) -> DataError:
@@ -306,6 +317,8 @@ def _validate(path: Path, item: Any, allowed: set[str], docs: "_Squashed",
     if set(source) != {"doc", "quote"}:
         raise fail(f"'source' must have exactly 'doc' and 'quote', got {sorted(source)}")
     doc, quote = source["doc"], source["quote"]
+    if not isinstance(doc, str):
+        raise fail("source doc must be a document id (a file name in docs/ without suffix)")
     if doc not in docs:
         raise fail(f"source doc {doc!r} is not in docs/ (known: {', '.join(sorted(docs))})")
     if not isinstance(quote, str) or len(_squash(quote)) < 10:
