@@ -18,7 +18,7 @@ MAX_QUESTION_CHARS = 2000
 # Share of the question's weight the best passage must match to count as an answer. Chosen by
 # tests/bench/abstain.py: the value that best separates the Q&A suite's questions from SQuAD
 # questions asked of the bundled documents (see README.md).
-MIN_COVERAGE = 0.35
+MIN_COVERAGE = 0.40
 _ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 NOTHING_FOUND = "I found nothing about that in the documents."
 NO_WORDS = "Your question has no words I can search for; ask about a person, place, date or event."

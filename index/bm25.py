@@ -109,7 +109,7 @@ class BM25:
             w = self.idf[t] * (tf * (p.k1 + 1) / (tf + p.k1 * norm))
         elif p.variant == "plus":
             w = self.idf[t] * (tf * (p.k1 + 1) / (p.k1 * norm + tf))
-        else:
+        else:  # rank-bm25's BM25L, which multiplies by tf once more than Lv & Zhai's formula
             ctd = tf / norm
             w = self.idf[t] * tf * (p.k1 + 1) * (ctd + p.delta) / (p.k1 + ctd + p.delta)
         return docs, w

@@ -17,7 +17,9 @@ from .corpus import CHUNKER_VERSION, Chunk, doc_id_for, doc_paths, load_document
 from .errors import IndexFormatError
 
 # Chosen by tests/bench/quality.py (SQuAD dev + Cranfield) and the Q&A suite: see README.md.
-DEFAULT_PARAMS = BM25Params(variant="okapi", k1=1.2, b=0.75)
+# BM25Plus also keeps IDF positive and monotonic: BM25Okapi's floor lets a term in most chunks
+# ("North Korea" here) outweigh a rarer one.
+DEFAULT_PARAMS = BM25Params(variant="plus", k1=0.9, b=0.75, delta=1.0)
 
 
 class SearchHit(NamedTuple):
