@@ -19,6 +19,13 @@ MAX_QUESTION_CHARS = 2000
 # tests/bench/abstain.py: the value that best separates the Q&A suite's questions from SQuAD
 # questions asked of the bundled documents (see README.md).
 MIN_COVERAGE = 0.40
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+# What the question word asks for, so the highlighted sentence is the one that holds it.
+ASKS_FOR = (
+    (re.compile(r"^\s*(when|what year|in what year|which year|what date|on what date)\b", re.I),
+     re.compile(rf"\b(1[5-9]\d\d|20\d\d)\b|\b{_MONTH}\b")),
+    (re.compile(r"^\s*how (many|much|long|often)\b", re.I), re.compile(r"\d")),
+)
 _ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 NOTHING_FOUND = "I found nothing about that in the documents."
 NO_WORDS = "Your question has no words I can search for; ask about a person, place, date or event."
@@ -126,9 +133,10 @@ class Answerer:
         if not hits and not facts:
             return Answer(question, False, NOTHING_FOUND, terms=terms, coverage=cov)
         page = hits[offset : offset + k]
+        wants = next((shape for asks, shape in ASKS_FOR if asks.search(q)), None)
         passages = [
             Passage(offset + i + 1, h.score, h,
-                    highlight(h.chunk.text, terms, self.index.analyzer, self.weight),
+                    highlight(h.chunk.text, terms, self.index.analyzer, self.weight, wants),
                     self._facts_by_passage.get(h.chunk.id, []))
             for i, h in enumerate(page)
         ]

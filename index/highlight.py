@@ -1,6 +1,7 @@
 """The best sentence of a passage for a question, and where the question's terms occur in it."""
 from __future__ import annotations
 
+import re
 from typing import Callable, NamedTuple
 
 from .analyze import Analyzer
@@ -20,9 +21,11 @@ class Highlight(NamedTuple):
 
 
 def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
-              weight: Callable[[str], float]) -> Highlight:
+              weight: Callable[[str], float], wants: re.Pattern | None = None) -> Highlight:
     """Pick the sentence that covers the most (idf-weighted) distinct query terms; ties go to
-    the sentence where the matches sit closest together, then to the earlier one."""
+    the sentence where the matches sit closest together, then to the earlier one. When the
+    question asks for something of a known shape (wants: e.g. a date for "when"), a sentence
+    holding it gains as much as its best term."""
     wanted = set(query_terms)
     tokens = analyzer.tokens(text)
     matches = [t for t in tokens if t.term in wanted]
@@ -32,6 +35,8 @@ def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
         inside = [t for t in matches if s <= t.start < e]
         covered = {t.term for t in inside}
         gain = sum(weight(term) for term in covered)
+        if wants is not None and covered and wants.search(text, s, e):
+            gain += max(weight(term) for term in covered)
         spread = (inside[-1].end - inside[0].start) if inside else e - s
         key = (round(gain, 9), -spread, -s)
         if best_key is None or key > best_key:

@@ -1,0 +1,72 @@
+"""The answer service on a tiny exact corpus: abstention, highlight, cleaning, paging."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answer import EMPTY, NO_WORDS, NOTHING_FOUND, Answerer, clean_question
+
+DOC = """---
+title: Tiny history
+---
+Founding
+
+The republic was founded on 9 September 1948. Its neighbours watched closely. On 15 October 1948 the two states agreed to establish diplomatic relations.
+
+Trade
+
+Trade grew slowly. In 1987 the exchange of goods reached 19.5 million. Wool and meat were exported.
+
+Orphans
+
+The country accepted 197 orphans for care and education. The children stayed for eight years.
+"""
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory) -> Answerer:
+    root = tmp_path_factory.mktemp("tiny")
+    (root / "docs").mkdir()
+    (root / "docs" / "tiny.txt").write_text(DOC, encoding="utf-8")
+    return Answerer.open(root, root / "index")
+
+
+def test_when_question_highlights_the_sentence_with_the_date(answerer):
+    a = answerer.ask("When were diplomatic relations established?")
+    h = a.passages[0].highlight
+    assert h.sentence.startswith("On 15 October 1948")
+    assert h.words == ["establish", "diplomatic", "relations"]
+
+
+def test_how_many_question_highlights_the_number(answerer):
+    a = answerer.ask("How many orphans were accepted for care?")
+    assert a.passages[0].highlight.sentence.startswith("The country accepted 197 orphans")
+
+
+def test_section_heading_is_searchable_and_cited(answerer):
+    a = answerer.ask("orphans")
+    assert a.passages[0].hit.chunk.section == "Orphans"
+    assert a.passages[0].hit.chunk.citation == "Tiny history — Orphans, ¶3"
+
+
+@pytest.mark.parametrize("question,message", [
+    ("", EMPTY), ("  \n\t ", EMPTY), ("what is it?", NO_WORDS), ("?!", NO_WORDS),
+    ("Who won the football world cup in Brazil?", NOTHING_FOUND),
+])
+def test_unanswerable_questions_say_so(answerer, question, message):
+    a = answerer.ask(question)
+    assert (a.answered, a.message, a.passages, a.facts) == (False, message, [], [])
+
+
+def test_paging_continues_the_ranking(answerer):
+    first = answerer.ask("trade wool orphans founded", k=1)
+    second = answerer.ask("trade wool orphans founded", k=1, offset=1)
+    assert first.more and [p.rank for p in second.passages] == [2]
+    assert first.passages[0].hit.chunk.id != second.passages[0].hit.chunk.id
+
+
+def test_clean_question_strips_controls_and_cuts_long_input():
+    assert clean_question("a\x00b\u202ec\x1b[31md\te") == ("abcd e", None)
+    q, notice = clean_question("word " * 1000)
+    assert len(q) <= 2000 and notice == f"Only the first {len(q):,} characters of the question were used."
