@@ -17,7 +17,7 @@ import Stemmer
 from . import yamlfile
 from .errors import DataError
 
-ANALYZER_VERSION = 4
+ANALYZER_VERSION = 5
 
 # A broad English list (NLTK-like, ~180 words: broader than Lucene's 33, which measurably helps
 # on SQuAD) plus question words and fillers that carry no topic.
@@ -35,6 +35,8 @@ STOPWORDS = frozenset(
     """.split()
 )
 
+# Pronouns that may not be aliases, though "US" stays searchable ("told us" is no country).
+_PRONOUNS = frozenset({"us", "it", "me", "we", "i"})
 # A number keeps its inner separators: 226,236 and 1948 and 10,7 stay one token each.
 _WORD_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*|[^\W_]+")
 _THOUSANDS_RE = re.compile(r"^\d{1,3}(?:,\d{3})+$")
@@ -134,6 +136,8 @@ class Analyzer:
                 start, end = m.start(), m.end()
             else:
                 start, end = origin[m.start()], origin[m.end() - 1] + 1
+                while end < len(text) and unicodedata.combining(text[end]):
+                    end += 1  # a decomposed accent belongs to its word
             if word[0].isdigit():
                 out.append(_Word(_normalize_number(word), start, end, False))
                 continue
@@ -199,7 +203,7 @@ def load_aliases(path: Path) -> dict[str, list[str]]:
             raise DataError(f"{path}: entry {name!r} must map a name to a list of names")
         for n in [name, *names]:
             words = [w for w in _WORD_RE.findall(fold(n))]
-            if len(words) == 1 and words[0] in STOPWORDS:
+            if len(words) == 1 and (words[0] in STOPWORDS or words[0] in _PRONOUNS):
                 raise DataError(
                     f"{path}: alias {n!r} of {name!r} is an English stopword and would match "
                     "ordinary text; remove it or write a longer form"

@@ -13,12 +13,13 @@ from .sentences import sentence_spans
 
 DOC_SUFFIXES = (".txt", ".md")
 FRONT_MATTER_KEYS = ("title", "source", "date", "url")
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 MAX_CHARS = 1200  # a passage stays readable in a chat message
 MIN_CHARS = 200  # shorter paragraphs are merged with their neighbour in the same section
 MAX_HEADING_CHARS = 120
 
 _NOTE_DEF_RE = re.compile(r"^\[\^?([ivxlcdm]+|\d{1,3})\]:?\s+(\S.*)", re.S)
+_NOTE_SPLIT_RE = re.compile(r"\n(?=\[\^?(?:[ivxlcdm]+|\d{1,3})\]:?\s)")
 _NOTE_REF_RE = re.compile(r"\[\^?([ivxlcdm]+|\d{1,3})\]")
 _MD_HEADING_RE = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 _LIST_ITEM_RE = re.compile(r"^(?:\d+[.)]|[-*•])\s")
@@ -169,8 +170,10 @@ def parse_front_matter(path: Path, text: str) -> tuple[dict, str, int]:
         raise DataError(f"{path}:2: front matter must be 'key: value' lines ({', '.join(FRONT_MATTER_KEYS)})")
     for key, value in meta.items():
         if key not in FRONT_MATTER_KEYS:
+            line = next((i + 2 for i, ln in enumerate(block.splitlines())
+                         if re.match(rf"['\"]?{re.escape(str(key))}['\"]?\s*:", ln)), 2)
             raise DataError(
-                f"{path}:2: unknown front matter key {key!r}; allowed: {', '.join(FRONT_MATTER_KEYS)}"
+                f"{path}:{line}: unknown front matter key {key!r}; allowed: {', '.join(FRONT_MATTER_KEYS)}"
             )
         if isinstance(value, (dict, list)):
             raise DataError(f"{path}:2: front matter {key!r} must be a single value")
@@ -231,7 +234,7 @@ def _is_txt_heading(text: str) -> bool:
     return (
         "\n" not in text
         and len(text) <= MAX_HEADING_CHARS
-        and text[-1] not in ".,;:!…"
+        and _NOTE_REF_RE.sub("", text).rstrip()[-1:] not in ".,;:!…"  # "…1950.[i]" is text
         and len(text.split()) <= 16
         and _letters(text) > 0
         and (text[0].isalnum() or text[0] in "\"'‘“(*")
@@ -246,7 +249,10 @@ def _classify(doc: Document, blocks: list[_Block]) -> None:
         note = _NOTE_DEF_RE.match(b.text)
         if note and (markdown or not b.text.startswith("[^")):
             b.kind = "note"
-            doc.notes[note.group(1)] = Note(note.group(1), " ".join(note.group(2).split()))
+            for part in _NOTE_SPLIT_RE.split(b.text):  # notes may sit on consecutive lines
+                m = _NOTE_DEF_RE.match(part)
+                if m:
+                    doc.notes[m.group(1)] = Note(m.group(1), " ".join(m.group(2).split()))
         elif _is_junk(b.text):
             b.kind = "junk"
         elif markdown:

@@ -12,7 +12,7 @@ _ABBREVIATIONS = frozenset(
 _BOUNDARY_RE = re.compile(
     r"[.!?]['’\")\]”]*(?:\[[ivxlcdm\d]+\])*(?:\s+|(?<=\])(?=[A-Z]))(?=[\"'‘“(\[A-Z0-9\u0400-\u04ff])"
 )
-_INITIAL_RE = re.compile(r"(?:\b[A-Z][a-z]?|\b(?:[A-Z]\.)+[A-Z])$")
+_INITIAL_RE = re.compile(r"(?:\b[A-ZА-ЯЁӨҮ][a-zа-яёөү]?|\b(?:[A-ZА-ЯЁӨҮ]\.)+[A-ZА-ЯЁӨҮ])$")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -104,6 +104,8 @@ def current_generation(index_dir: Path) -> Path | None:
         name = (index_dir / "CURRENT").read_text().strip()
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except UnicodeDecodeError:
+        raise IndexFormatError(f"{index_dir}/CURRENT: damaged pointer (not text)") from None
     except OSError as e:
         raise IndexFormatError(f"{index_dir}/CURRENT: cannot read ({e.strerror})") from None
     if not name.startswith("gen-") or "/" in name:

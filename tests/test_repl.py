@@ -102,6 +102,7 @@ def test_interactive_terminal(tmp_path):
     child.expect_exact(PROMPT)
     assert "\x1b[" in child.before  # colour on a terminal
     child.send("half a line")
+    child.expect_exact("half a line")  # readline has the keys: now interrupt them
     child.sendintr()
     child.expect_exact("^C")
     child.expect_exact(PROMPT)

@@ -1,0 +1,185 @@
+"""Analyzer: the same terms for the same words however they are written."""
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from index.analyze import Analyzer, canonical_term, load_aliases, parties_in
+from index.errors import DataError
+
+ALIASES = {"North Korea": ["DPRK", "Democratic People's Republic of Korea"]}
+
+
+@pytest.fixture(scope="module")
+def plain():
+    return Analyzer()
+
+
+@pytest.fixture(scope="module")
+def aliased():
+    return Analyzer(aliases=ALIASES)
+
+
+def spans(analyzer, text):
+    return [(t.term, text[t.start : t.end]) for t in analyzer.tokens(text)]
+
+
+# -- folding -----------------------------------------------------------------------------------
+
+
+def test_accents_are_folded(plain):
+    assert plain.terms("Čen") == plain.terms("Cen") == ["cen"]
+    assert plain.terms("Ölziit Ulaanbaatar") == plain.terms("Olziit ulaanbaatar")
+
+
+def test_case_is_folded_with_casefold_not_lower(plain):
+    assert plain.terms("KOREA") == plain.terms("korea") == ["korea"]
+    # casefold turns ß into ss; lower() would not.
+    assert plain.terms("Straße") == plain.terms("STRASSE")
+
+
+def test_hyphenated_name_equals_spaced_name(plain):
+    assert plain.terms("Kim Il-Sung") == plain.terms("Kim Il Sung") == ["kim", "il", "sung"]
+
+
+@pytest.mark.parametrize("written", ["Korea's", "Korea’s", "KOREA'S"])
+def test_possessive_s_is_dropped(plain, written):
+    assert plain.terms(written) == plain.terms("Korea") == ["korea"]
+
+
+# -- numbers, stopwords, stemming --------------------------------------------------------------
+
+
+def test_year_is_kept(plain):
+    assert plain.terms("in 1948.") == ["1948"]
+
+
+def test_thousands_separator_is_dropped(plain):
+    assert plain.terms("226,236") == plain.terms("226236") == ["226236"]
+    assert plain.terms("1,000,000 tugriks")[0] == "1000000"
+
+
+def test_decimal_comma_equals_decimal_point(plain):
+    assert plain.terms("10,7") == plain.terms("10.7") == ["10.7"]
+
+
+def test_stopwords_are_dropped(plain):
+    assert plain.terms("What was the treaty of the two of them about?") == ["treati", "two"]
+    assert plain.terms("the of and to in") == []
+
+
+def test_stopwords_whose_stem_differs_are_dropped(plain):
+    # Judged before stemming: because->becaus, only->onli, why->whi would otherwise leak.
+    assert plain.terms("why only once very because during any above before please does") == []
+
+
+def test_plural_and_singular_stem_alike(plain):
+    assert plain.terms("relations") == plain.terms("relation") == ["relat"]
+    assert plain.terms("treaties") == plain.terms("treaty")
+
+
+# -- aliases -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["DPRK", "North Korea", "north-korea", "Democratic People’s Republic of Korea",
+     "Democratic People's Republic of Korea", "the DPRK's"],
+)
+def test_every_alias_gives_the_single_canonical_term(aliased, name):
+    assert aliased.terms(name) == ["north_korea"]
+
+
+def test_longest_alias_wins():
+    a = Analyzer(aliases={
+        "North Korea": ["Democratic People's Republic of Korea"],
+        "South Korea": ["Republic of Korea", "ROK"],
+    })
+    assert a.terms("Democratic People's Republic of Korea") == ["north_korea"]
+    assert a.terms("Republic of Korea") == ["south_korea"]
+    assert a.terms("the Democratic People's Republic of Korea and the Republic of Korea") == [
+        "north_korea", "south_korea",
+    ]
+
+
+def test_alias_token_spans_the_whole_phrase(aliased):
+    text = "In 1948 the Democratic People’s Republic of Korea was founded"
+    assert spans(aliased, text) == [
+        ("1948", "1948"),
+        ("north_korea", "Democratic People’s Republic of Korea"),
+        ("found", "founded"),
+    ]
+
+
+def test_parties_in_lists_canonical_names_in_order(aliased):
+    assert parties_in(aliased, "The DPRK, then North Korea again") == ["North Korea"]
+    assert canonical_term("North Korea") == "north_korea"
+
+
+# -- offsets -----------------------------------------------------------------------------------
+
+
+def test_token_offsets_point_at_the_original_ascii_text(plain):
+    text = "Kim Il-Sung visited Ulaanbaatar in 1956."
+    assert spans(plain, text) == [
+        ("kim", "Kim"), ("il", "Il"), ("sung", "Sung"), ("visit", "visited"),
+        ("ulaanbaatar", "Ulaanbaatar"), ("1956", "1956"),
+    ]
+
+
+def test_token_offsets_point_at_the_original_accented_text(plain):
+    # ß folds to two characters and ﬁ (a ligature) to two: offsets must still match the original.
+    text = "Čen Straße: ﬁnance of Ölziit, Санжмятав 226,236"
+    assert [w for _, w in spans(plain, text)] == [
+        "Čen", "Straße", "ﬁnance", "Ölziit", "Санжмятав", "226,236",
+    ]
+
+
+def test_token_offsets_cover_decomposed_accents(plain):
+    text = unicodedata.normalize("NFD", "Café Tsedenbal")
+    assert [w for _, w in spans(plain, text)] == [text[:5], "Tsedenbal"]
+
+
+# -- aliases file ------------------------------------------------------------------------------
+
+
+def test_load_aliases_reads_a_mapping(tmp_path):
+    p = tmp_path / "aliases.yaml"
+    p.write_text("North Korea:\n  - DPRK\nMongolia:\n", encoding="utf-8")
+    assert load_aliases(p) == {"North Korea": ["DPRK"], "Mongolia": []}
+
+
+def test_load_aliases_bad_yaml_names_file_and_line(tmp_path):
+    p = tmp_path / "aliases.yaml"
+    p.write_text("North Korea:\n  - DPRK\nSouth Korea: - ROK\n", encoding="utf-8")
+    with pytest.raises(DataError, match=rf"^{p}:3: not valid YAML"):
+        load_aliases(p)
+
+
+def test_load_aliases_rejects_a_name_mapped_to_a_string(tmp_path):
+    p = tmp_path / "aliases.yaml"
+    p.write_text("North Korea: DPRK\n", encoding="utf-8")
+    with pytest.raises(DataError, match="'North Korea' must map a name to a list"):
+        load_aliases(p)
+
+
+def test_load_aliases_rejects_a_stopword_alias(tmp_path):
+    p = tmp_path / "aliases.yaml"
+    p.write_text("World Health Organization:\n  - WHO\n", encoding="utf-8")
+    with pytest.raises(DataError, match="alias 'WHO' .* stopword"):
+        load_aliases(p)
+
+
+def test_load_aliases_rejects_us_as_an_alias(tmp_path):
+    p = tmp_path / "aliases.yaml"
+    p.write_text("United States:\n  - US\n", encoding="utf-8")
+    with pytest.raises(DataError, match="alias 'US'"):
+        load_aliases(p)
+
+
+def test_fingerprint_changes_when_aliases_change():
+    base = Analyzer(aliases=ALIASES).fingerprint()
+    assert Analyzer(aliases=dict(ALIASES)).fingerprint() == base
+    assert Analyzer(aliases={"North Korea": ["DPRK"]}).fingerprint() != base
+    assert Analyzer().fingerprint() != base

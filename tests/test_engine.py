@@ -1,0 +1,231 @@
+"""Index.open: load when fresh, rebuild (with one notice) when documents change or the index is
+damaged; search returns chunks with citations."""
+from __future__ import annotations
+
+import errno
+import os
+
+import numpy as np
+import pytest
+
+from index import store
+from index.engine import Index, load_analyzer
+from index.errors import DataError
+
+from conftest import P_COOLING, P_RELATIONS, P_RUSSIA, P_TREATY
+
+CHANGED = "documents changed since the index was built; rebuilding"
+
+
+@pytest.fixture
+def built(tiny_data, tmp_path):
+    """(data_dir, index_dir, name of the generation in use) after a first build."""
+    index_dir = tmp_path / "index"
+    Index.build(tiny_data, index_dir)
+    return tiny_data, index_dir, (index_dir / "CURRENT").read_text()
+
+
+def open_index(data_dir, index_dir):
+    notices: list[str] = []
+    index = Index.open(data_dir, index_dir, notice=notices.append)
+    return index, notices
+
+
+def current(index_dir):
+    return (index_dir / "CURRENT").read_text()
+
+
+# -- fresh or stale ----------------------------------------------------------------------------
+
+
+def test_open_loads_a_fresh_index_without_rebuilding(built, monkeypatch):
+    data, index_dir, gen = built
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("rebuilt a fresh index")
+
+    monkeypatch.setattr(Index, "build", no_build)
+    index, notices = open_index(data, index_dir)
+    assert notices == []
+    assert current(index_dir) == gen
+    assert [c.text for c in index.chunks] == [P_RELATIONS, P_TREATY, P_COOLING, P_RUSSIA]
+
+
+def test_editing_a_document_rebuilds_with_one_notice(built):
+    data, index_dir, gen = built
+    path = data / "docs" / "russia.md"
+    path.write_text(path.read_text().replace("February 2000", "February 2000 in Moscow"))
+    index, notices = open_index(data, index_dir)
+    assert notices == [CHANGED]
+    assert current(index_dir) != gen
+    assert [h.chunk.doc for h in index.search("Moscow")] == ["russia"]
+    assert open_index(data, index_dir)[1] == []  # and the rebuilt index is fresh
+
+
+def test_touching_a_document_does_not_rebuild(built):
+    data, index_dir, gen = built
+    path = data / "docs" / "mongolia.txt"
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    _, notices = open_index(data, index_dir)
+    assert notices == []
+    assert current(index_dir) == gen
+
+
+def test_adding_a_document_rebuilds(built):
+    data, index_dir, gen = built
+    (data / "docs" / "new.txt").write_text("Ulaanbaatar hosted the summit in 2019.\n")
+    index, notices = open_index(data, index_dir)
+    assert notices == [CHANGED]
+    assert [h.chunk.doc for h in index.search("summit")] == ["new"]
+
+
+def test_removing_a_document_rebuilds(built):
+    data, index_dir, gen = built
+    (data / "docs" / "russia.md").unlink()
+    index, notices = open_index(data, index_dir)
+    assert notices == [CHANGED]
+    assert {c.doc for c in index.chunks} == {"mongolia"}
+
+
+def test_changing_aliases_rebuilds(built):
+    data, index_dir, gen = built
+    (data / "aliases.yaml").write_text("North Korea:\n  - DPRK\nRussia:\n  - Russian Federation\n")
+    index, notices = open_index(data, index_dir)
+    assert notices == [CHANGED]
+    assert current(index_dir) != gen
+
+
+# -- damaged index -----------------------------------------------------------------------------
+
+
+def gen_dir(index_dir):
+    return index_dir / current(index_dir)
+
+
+def test_truncated_array_rebuilds_with_a_notice(built):
+    data, index_dir, gen = built
+    npy = gen_dir(index_dir) / "tfs.npy"
+    npy.write_bytes(npy.read_bytes()[:-8])
+    index, notices = open_index(data, index_dir)
+    assert len(notices) == 1 and notices[0].startswith("index damaged, rebuilding: ")
+    assert "tfs.npy: truncated or modified" in notices[0]
+    assert current(index_dir) != gen
+    assert index.search("Pyongyang")[0].chunk.text == P_TREATY
+
+
+def test_modified_chunks_file_rebuilds_with_a_notice(built):
+    data, index_dir, gen = built
+    path = gen_dir(index_dir) / "chunks.jsonl"
+    path.write_text(path.read_text("utf-8").replace("Seoul", "Tokyo"), "utf-8")
+    index, notices = open_index(data, index_dir)
+    assert len(notices) == 1 and "chunks.jsonl: checksum mismatch" in notices[0]
+    assert index.search("Seoul")[0].chunk.text == P_COOLING
+
+
+def test_garbage_in_current_rebuilds_with_a_notice(built):
+    data, index_dir, gen = built
+    (index_dir / "CURRENT").write_text("not a generation")
+    index, notices = open_index(data, index_dir)
+    assert len(notices) == 1 and "damaged pointer 'not a generation'" in notices[0]
+    assert current(index_dir).startswith("gen-")
+    assert len(index.chunks) == 4
+
+
+def test_current_naming_a_missing_generation_rebuilds_with_a_notice(built):
+    data, index_dir, gen = built
+    (index_dir / "CURRENT").write_text("gen-gone")
+    index, notices = open_index(data, index_dir)
+    assert len(notices) == 1 and "manifest.json: unreadable" in notices[0]
+    assert len(index.chunks) == 4
+
+
+def test_binary_garbage_in_current_rebuilds_with_a_notice(built):
+    data, index_dir, gen = built
+    (index_dir / "CURRENT").write_bytes(b"\xff\xfe\x00\x01")
+    index, notices = open_index(data, index_dir)
+    assert len(notices) == 1 and len(index.chunks) == 4
+
+
+def test_failed_save_leaves_the_previous_index_in_use(built, monkeypatch):
+    data, index_dir, gen = built
+    (data / "docs" / "new.txt").write_text("Ulaanbaatar hosted the summit in 2019.\n")
+    real_save, calls = np.save, []
+
+    def save_then_fail(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(np, "save", save_then_fail)
+    with pytest.raises(DataError, match="cannot write the index"):
+        Index.open(data, index_dir)
+    assert current(index_dir) == gen
+    assert sorted(p.name for p in index_dir.iterdir() if p.is_dir()) == [gen]
+    old = Index.load(index_dir, load_analyzer(data))
+    assert len(old.chunks) == 4 and old.search("summit") == []
+
+    monkeypatch.undo()
+    index, notices = open_index(data, index_dir)
+    assert notices == [CHANGED] and len(index.chunks) == 5
+
+
+def test_index_arrays_are_loaded_without_pickle(built, monkeypatch):
+    data, index_dir, gen = built
+    real_load, seen = np.load, []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("allow_pickle"))
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(np, "load", spy)
+    open_index(data, index_dir)
+    assert seen == [False] * len(store.ARRAYS)
+
+
+# -- searching ---------------------------------------------------------------------------------
+
+
+def test_search_results_carry_chunks_with_citations(tiny_data, tmp_path):
+    index = Index.open(tiny_data, tmp_path / "index")
+    [hit] = index.search("Batmunkh", k=5)
+    assert hit.chunk.text == P_TREATY
+    assert hit.chunk.citation == "Mongolia and North Korea — The treaty, ¶2"
+    top = index.search("treaty 2000 military assistance", k=1)[0]
+    assert top.chunk.citation == "The 2000 treaty, ¶1"
+    assert top.score > 0
+
+
+def test_search_finds_an_alias_of_the_query(tiny_data, tmp_path):
+    index = Index.open(tiny_data, tmp_path / "index")
+    # russia.md says only "DPRK"; the others say "North Korea".
+    docs = {h.chunk.doc for h in index.search("Democratic People's Republic of Korea")}
+    assert docs == {"mongolia", "russia"}
+
+
+def test_section_heading_is_searchable(tiny_data, tmp_path):
+    index = Index.open(tiny_data, tmp_path / "index")
+    assert [h.chunk.text for h in index.search("establishing")] == [P_RELATIONS]
+
+
+def test_loaded_index_ranks_like_the_built_one(tiny_data, tmp_path):
+    built = Index.build(tiny_data, tmp_path / "index")
+    loaded = Index.open(tiny_data, tmp_path / "index")
+    for q in ["treaty", "Mongolia relations 1990", "trade and culture"]:
+        assert [(h.chunk.id, round(h.score, 12)) for h in loaded.search(q)] == [
+            (h.chunk.id, round(h.score, 12)) for h in built.search(q)
+        ]
+
+
+def test_query_of_stopwords_only_finds_nothing(tiny_data, tmp_path):
+    index = Index.open(tiny_data, tmp_path / "index")
+    assert index.search("what was it about?") == []
+
+
+def test_neighbours_stay_within_the_document(tiny_data, tmp_path):
+    index = Index.open(tiny_data, tmp_path / "index")
+    first, second, third, russia = index.chunks
+    assert index.neighbours(second) == [first, second, third]
+    assert index.neighbours(third) == [second, third]
+    assert index.neighbours(russia) == [russia]
