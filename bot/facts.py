@@ -186,7 +186,8 @@ class FactTable:
         """The facts a question asks about, best first; [] when it asks about no relation.
 
         A question counts as one about relations when it names a relation (treaty, visit,
-        ambassador, …) or names a party and a year. Facts must involve a party it names and
+        ambassador, …), a party and a year, or or something only one or two facts
+        mention and name in their title. Facts must involve a party it names and
         be of a relation it names. They rank by the parties they share, then by the question's
         words found in the fact (rarer words weigh more), then by the years it names, then date.
         """
@@ -199,7 +200,10 @@ class FactTable:
         party_terms = {t for t in terms if analyzer.display_names.get(t) in parties}
         years = sorted({int(y) for y in _YEAR_RE.findall(question)})
         relations = {r for r, words in ix.relation_terms.items() if words & set(terms)}
-        if not relations and not (parties and years):
+        # A word only one or two facts contain (a name like Sharav) asks for the facts whose
+        # title has it.
+        distinctive = {t for t in terms if ix.weight.get(t, 0.0) >= ix.distinctive}
+        if not relations and not (parties and years) and not distinctive:
             return []
         lo, hi = (years[0], years[-1]) if years else (0, 0)
         asked = set(terms) - party_terms
@@ -219,6 +223,8 @@ class FactTable:
             if years:
                 in_years = 2 if lo <= f.year <= hi else int(any(str(y) in words for y in years))
             if years and not relations and in_years < 2:
+                continue
+            if not relations and not (parties and years) and not distinctive & ix.title_terms[f.id]:
                 continue
             overlap = sum(ix.weight[t] for t in asked if t in words and not t.isdigit())
             # "end" asks for a termination even where the fact says "terminated"
@@ -242,10 +248,12 @@ class FactTable:
                 df[t] = df.get(t, 0) + 1
         n = max(1, len(self.facts))
         ix = _MatchIndex(
+            title_terms={f.id: set(analyzer.terms(f.title)) for f in self.facts},
             relation_terms={r: set(analyzer.terms(w)) for r, w in RELATION_WORDS.items()},
             fact_terms=fact_terms,
             weight={t: math.log(n / c) for t, c in df.items()},
             parties={p for f in self.facts for p in f.parties},
+            distinctive=math.log(n / 2) if n > 2 else math.inf,
         )
         self.__dict__["_match_cache"] = (analyzer, ix)
         return ix
@@ -255,8 +263,10 @@ class FactTable:
 class _MatchIndex:
     relation_terms: dict[str, set[str]]
     fact_terms: dict[str, set[str]]
+    title_terms: dict[str, set[str]]
     weight: dict[str, float]  # log(facts / facts containing the term)
     parties: set[str]
+    distinctive: float  # weight of a term found in at most two facts
 
 
 def resolve_party(analyzer: Analyzer, name: str) -> str | None:

@@ -408,6 +408,14 @@ def test_no_relation_content_gets_no_facts(answerer, question):
     assert answer.to_dict()["facts"] == []
 
 
+@pytest.mark.parametrize("question,first", [
+    ("Who was D. Sharav?", "mn-kp-ambassador-sharav-1963"),
+    ("Who was Shevardnadze?", "su-kp-visit-shevardnadze-1990"),
+])
+def test_a_name_few_facts_carry_in_their_title_brings_them(answerer, question, first):
+    assert [m.fact.id for m in answerer.ask(question).facts] == [first]
+
+
 def _squash(text: str) -> str:
     return " ".join(text.split())
 
