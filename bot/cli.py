@@ -67,6 +67,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("parties", nargs="+", help="one or two parties (any alias)")
     p.add_argument("--json", action="store_true", help="print JSON lines")
 
+    p = sub.add_parser("telegram", help="run the Telegram bot (token from $TELEGRAM_BOT_TOKEN)",
+                       description="Run the bot on Telegram: long polling, or a webhook with "
+                       "--webhook-url. Environment: TELEGRAM_BOT_TOKEN, DOCBOT_ALLOWED_CHATS "
+                       "(comma-separated chat ids; default everyone), DOCBOT_RATE_LIMIT "
+                       "(questions/seconds per user, default 20/60; 'off'), DOCBOT_WEBHOOK_SECRET.")
+    _common(p)
+    p.add_argument("--token-file", type=Path, metavar="FILE",
+                   help="read the bot token from FILE instead of $TELEGRAM_BOT_TOKEN")
+    p.add_argument("--api-base-url", metavar="URL",
+                   help="a self-hosted Bot API server (or a test server), e.g. http://localhost:8081")
+    p.add_argument("--webhook-url", metavar="URL",
+                   help="receive updates by webhook at this public https URL instead of polling")
+    p.add_argument("--listen", metavar="ADDR", help="webhook: local address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, help="webhook: local port to listen on (8443)")
+    p.add_argument("--secret-token", metavar="TOKEN",
+                   help="webhook: secret Telegram sends with each update (default "
+                   "$DOCBOT_WEBHOOK_SECRET, else a random one)")
+    p.add_argument("--allowed-chats", metavar="IDS", help="overrides $DOCBOT_ALLOWED_CHATS")
+    p.add_argument("--rate-limit", metavar="N/SECONDS", help="overrides $DOCBOT_RATE_LIMIT")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+
     p = sub.add_parser("eval", help="run Q&A regression case files and report the pass rate")
     _common(p)
     p.add_argument("cases", nargs="*", type=Path, help="case files (default: tests/qa/*.yaml)")
@@ -187,8 +208,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_telegram(args: argparse.Namespace) -> int:
+    import os
+
+    from bot.config import Settings
+
+    settings = Settings.load(
+        os.environ, token_file=args.token_file, api_base_url=args.api_base_url,
+        webhook_url=args.webhook_url, listen=args.listen, port=args.port,
+        secret_token=args.secret_token, allowed_chats=args.allowed_chats,
+        rate_limit=args.rate_limit)
+    from bot.answer import Answerer
+    from bot.telegram_bot import main as run_bot
+
+    return run_bot(Answerer.open(args.data, args.index, notice=_notice), settings, args.verbose)
+
+
 COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "facts": cmd_facts, "timeline": cmd_timeline,
-            "eval": cmd_eval}
+            "eval": cmd_eval, "telegram": cmd_telegram}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,10 +30,12 @@ class Session:
 
     def ask(self, text: str) -> Answer:
         """Answer a question, reading it as a follow-up of the last one when it leans on it."""
-        q, _ = clean_question(text)
+        q, notice = clean_question(text)
         searched, assumed = self._resolve(q)
         answer = self.answerer.ask(searched, k=self.k)
         answer.question = text
+        if notice and answer.answered and not answer.message:
+            answer.message = notice  # the question was cut before it was searched
         if assumed and answer.answered:
             answer.assumed = assumed
         self.question, self.answer = searched, answer

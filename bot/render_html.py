@@ -1,0 +1,261 @@
+"""Answers and command replies as Telegram HTML messages.
+
+Every string from a document or a user goes through html.escape; the only markup is the
+renderer's own (b, i, blockquote). pack() joins blocks (a passage, a fact line …) into
+messages of at most 4,096 characters, splitting between blocks; a block too long on its own
+is cut by cut_html() at a sentence or word boundary, closing the open tags at the cut and
+opening them again in the next message, so every message is well-formed."""
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Iterable
+
+from .answer import Answer, Passage
+from .commands import COMMANDS, Reply
+from .facts import Fact, human_date
+
+LIMIT = 4096  # Telegram's limit on a message's text (counted here before entity parsing)
+EXCERPT = 700  # characters of a passage shown around its best sentence in an answer
+EXTRA_COMMANDS = (("/ask QUESTION", "ask in a group (or mention me, or reply to me)"),
+                  ("/start", "what I know"))
+HIDDEN_COMMANDS = ("quit",)  # REPL-only
+
+_ATOM_RE = re.compile(r"<[^<>]*>|&#?\w+;|[^<&]", re.S)
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][\w-]*)")
+_SENTENCE_END = ".!?…:;"
+
+
+def esc(text: str) -> str:
+    """Document or user text, safe inside Telegram HTML."""
+    return escape(str(text), quote=False)
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def tg_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+# -- splitting ---------------------------------------------------------------------------------
+
+
+def pack(blocks: Iterable[str], sep: str = "\n\n", limit: int = LIMIT) -> list[str]:
+    """Blocks joined with sep into as few messages ≤ limit as keep the blocks whole."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        if not block or not block.strip():
+            continue
+        for piece in cut_html(block, limit) if tg_len(block) > limit else [block]:
+            if current and tg_len(current) + tg_len(sep) + tg_len(piece) <= limit:
+                current += sep + piece
+            else:
+                if current:
+                    messages.append(current)
+                current = piece
+    if current:
+        messages.append(current)
+    return messages
+
+
+def cut_html(html: str, limit: int = LIMIT) -> list[str]:
+    """Well-formed pieces of html, each ≤ limit: cut after a sentence when one ends in the
+    second half of the piece, else after a word, else between characters; never inside a tag
+    or an entity. Tags open at a cut are closed there and opened again in the next piece."""
+    atoms = _ATOM_RE.findall(html)
+    pieces: list[str] = []
+    stack: list[tuple[str, str]] = []  # (name, start tag) open where the current piece starts
+    i = 0
+    while i < len(atoms):
+        prefix = "".join(tag for _, tag in stack)
+        open_ = list(stack)
+        size = tg_len(prefix)
+        closing = sum(len(name) + 3 for name, _ in open_)  # len("</name>")
+        last: dict[str, tuple[int, int, list]] = {}  # kind -> (cut index, size there, open tags)
+        last_char = ""
+        j = i
+        while j < len(atoms):
+            atom = atoms[j]
+            m = _TAG_RE.match(atom)
+            new_open, new_closing = open_, closing
+            if m and m.group(1):  # an end tag closes the innermost open tag
+                if open_:
+                    new_open, new_closing = open_[:-1], closing - len(open_[-1][0]) - 3
+            elif m:
+                new_open = open_ + [(m.group(2).lower(), atom)]
+                new_closing = closing + len(m.group(2)) + 3
+            if size + tg_len(atom) + new_closing > limit:
+                break
+            size += tg_len(atom)
+            open_, closing = new_open, new_closing
+            j += 1
+            if m:
+                if m.group(1):  # after an end tag is a fine place to cut
+                    last["char"] = (j, size, open_)
+                continue
+            if atom.isspace():
+                kind = "sentence" if last_char in _SENTENCE_END else "word"
+                last[kind] = (j, size, open_)
+            last["char"] = (j, size, open_)
+            last_char = "x" if atom.startswith("&") else atom
+        if j == len(atoms):
+            pieces.append(prefix + "".join(atoms[i:]))
+            break
+        choice = None
+        for kind, at_least in (("sentence", limit // 2), ("word", limit // 4), ("char", 0)):
+            if kind in last and last[kind][1] >= at_least and last[kind][0] > i:
+                choice = last[kind]
+                break
+        if choice is None:  # not one character fits: only with absurdly small limits
+            raise ValueError(f"cannot cut HTML into pieces of {limit} characters")
+        j, _, open_at_cut = choice
+        body = "".join(atoms[i:j]).rstrip()
+        pieces.append(prefix + body + "".join(f"</{name}>" for name, _ in reversed(open_at_cut)))
+        stack = open_at_cut
+        i = j
+        while i < len(atoms):  # the next piece starts with neither spaces nor empty elements
+            if atoms[i].isspace():
+                i += 1
+            elif stack and atoms[i].startswith("</"):
+                stack = stack[:-1]
+                i += 1
+            else:
+                break
+    return [p for p in pieces if _visible(p).strip()]
+
+
+def _visible(html: str) -> str:
+    return re.sub(r"<[^<>]*>", "", html)
+
+
+# -- answers -----------------------------------------------------------------------------------
+
+
+def fact_line(fact: Fact) -> str:
+    """'• <b>15 October 1948</b> — title (parties)'."""
+    fact = getattr(fact, "fact", fact)
+    figure = f": {fact.value:g} {fact.unit}" if fact.value is not None else ""
+    return (f"• <b>{esc(human_date(fact.date))}</b> — {esc(fact.title)}{esc(figure)} "
+            f"({esc(', '.join(fact.parties))})")
+
+
+def _excerpt(text: str, start: int, end: int, width: int = EXCERPT) -> tuple[str, str, str]:
+    """(before, sentence, after) of a passage, trimmed at words to about width characters."""
+    before, sentence, after = one_line(text[:start]), one_line(text[start:end]), one_line(text[end:])
+    room = max(0, width - len(sentence))
+    if len(before) + len(after) <= room:
+        return before, sentence, after
+    keep_before = min(len(before), room // 3)
+    keep_after = min(len(after), room - keep_before)
+    keep_before = min(len(before), room - keep_after)
+    if keep_before < len(before):
+        cut = before[len(before) - keep_before :]
+        cut = cut[cut.find(" ") + 1 :] if " " in cut else ""
+        before = "…" + cut if cut else "…"
+    if keep_after < len(after):
+        cut = after[:keep_after]
+        cut = cut[: cut.rfind(" ")] if " " in cut else ""
+        after = (cut + " …") if cut else "…"
+    return before, sentence, after
+
+
+def passage_html(p: Passage, excerpt: int = EXCERPT) -> str:
+    """[n] citation, the passage (around its best sentence, in bold) and its endnotes."""
+    c, h = p.hit.chunk, p.highlight
+    before, sentence, after = _excerpt(c.text, h.start, h.end, excerpt)
+    body = " ".join(x for x in (esc(before), f"<b>{esc(sentence)}</b>" if sentence else "",
+                                esc(after)) if x)
+    lines = [f"<b>[{p.rank}]</b> <i>{esc(c.citation)}</i>", body]
+    for n in c.notes:
+        see = f" (= {one_line(n.see)})" if n.see else ""
+        lines.append(f"<i>[{esc(n.mark)}]</i> {esc(one_line(n.text) + see)}")
+    return "\n".join(lines)
+
+
+def answer_blocks(answer: Answer) -> list[str]:
+    if not answer.answered:
+        return [esc(answer.message or "I found nothing about that in the documents.")]
+    blocks: list[str] = []
+    if answer.assumed:
+        blocks.append(f"<i>({esc(answer.assumed)})</i>")
+    if answer.facts:
+        blocks.append("<b>Facts</b>\n" + "\n".join(fact_line(f) for f in answer.facts))
+    blocks += [passage_html(p) for p in answer.passages]
+    if answer.message:
+        blocks.append(f"<i>{esc(answer.message)}</i>")
+    return blocks
+
+
+def answer_messages(answer: Answer, limit: int = LIMIT) -> list[str]:
+    """An answer: facts first, then the passages; split between passages."""
+    return pack(answer_blocks(answer), "\n\n", limit)
+
+
+# -- other replies -----------------------------------------------------------------------------
+
+
+def facts_messages(facts: list, title: str, limit: int = LIMIT) -> list[str]:
+    """A list of facts (one per line) under a title."""
+    lines = [f"<b>{esc(title)}</b>"] + ([fact_line(f) for f in facts] or ["No facts match."])
+    return pack(lines, "\n", limit)
+
+
+def fact_details_messages(facts: list[Fact], citations: dict[str, str],
+                          limit: int = LIMIT) -> list[str]:
+    """Facts with their summary and the quote they rest on (and where it stands)."""
+    blocks = []
+    for f in facts:
+        where = citations.get(f.passage or "", f.doc)
+        blocks.append(f"{fact_line(f)}\n{esc(f.summary)}\n<blockquote>{esc(f.quote)}</blockquote>"
+                      f"\n<i>{esc(where)}</i>")
+    return pack(blocks or ["No facts for this answer."], "\n\n", limit)
+
+
+def source_messages(chunks: list, focus: str | None, limit: int = LIMIT) -> list[str]:
+    """A passage in full (with its endnotes) between the passages around it."""
+    blocks = []
+    for c in chunks:
+        if c.id == focus:
+            lines = [f"<b>{esc(c.citation)}</b>", esc(one_line(c.text))]
+            lines += [f"<i>[{esc(n.mark)}]</i> {esc(one_line(n.text))}"
+                      + (f" (= {esc(one_line(n.see))})" if n.see else "") for n in c.notes]
+            blocks.append("\n".join(lines))
+        else:
+            blocks.append(f"<i>{esc(c.citation)} (context)</i>\n{esc(one_line(c.text))}")
+    return pack(blocks, "\n\n", limit)
+
+
+def docs_messages(docs: list[dict], limit: int = LIMIT) -> list[str]:
+    lines = []
+    for i, d in enumerate(docs, 1):
+        line = f"{i}. <b>{esc(d.get('title') or d.get('id'))}</b> — {d.get('chunks', '?')} passages"
+        if d.get("source"):
+            line += f"\n<i>{esc(d['source'])}</i>"
+        lines.append(line)
+    return pack(lines or ["No documents."], "\n", limit)
+
+
+def help_html(exclude: tuple[str, ...] = HIDDEN_COMMANDS) -> str:
+    rows = [f"{esc(usage)} — {esc(text)}" for usage, text in EXTRA_COMMANDS]
+    rows += [f"{esc(c.usage)} — {esc(c.help)}" for c in COMMANDS.values() if c.name not in exclude]
+    return ("Ask me any question about the documents: I answer with the passages that answer "
+            "it, cited, and with dated facts when it is about relations.\n\n" + "\n".join(rows))
+
+
+def reply_messages(reply: Reply, limit: int = LIMIT) -> list[str]:
+    """Any Reply of bot.commands.handle as Telegram HTML messages."""
+    if reply.kind == "answer" and reply.answer is not None:
+        return answer_messages(reply.answer, limit)
+    if reply.kind == "facts":
+        return facts_messages(reply.facts, reply.title, limit)
+    if reply.kind == "source":
+        return source_messages(reply.chunks, reply.focus, limit)
+    if reply.kind == "docs":
+        return docs_messages(reply.docs, limit)
+    if reply.kind == "help":
+        return pack([help_html()], "\n", limit)
+    return pack([esc(reply.text or "OK.")], "\n", limit)

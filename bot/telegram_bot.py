@@ -1,0 +1,670 @@
+"""The Telegram front end: `docbot telegram`.
+
+build_application(answerer, settings) -> a python-telegram-bot Application with one handler per
+intent. Each chat has its own Session (the REPL's conversation state) guarded by an asyncio.Lock;
+answering runs in a worker thread, so one long answer does not hold up other chats. Buttons
+carry short keys ("m:<key>", "s:<key>:<n>", "f:<key>", "t:<key>") into a bounded per-chat store
+of recent answers; a key the store no longer has gets "this answer expired".
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+import secrets
+import threading
+import time
+from collections import Counter, OrderedDict, deque
+from dataclasses import dataclass, field
+from typing import Any, Callable, TypeVar
+
+from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions,
+                      Message, MessageEntity, ReplyParameters, Update)
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import (BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken,
+                            NetworkError, RetryAfter, TelegramError)
+from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop,
+                          CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
+                          TypeHandler, filters)
+
+from index.corpus import Chunk
+from index.errors import DocbotError
+
+from .answer import Answer, Answerer
+from .commands import COMMANDS, Reply, handle
+from .config import ConfigError, Settings
+from .render_html import HIDDEN_COMMANDS, esc, fact_details_messages, pack, reply_messages
+
+log = logging.getLogger("docbot.telegram")
+T = TypeVar("T")
+
+EXPIRED = "This answer expired — please ask again."
+REFUSED = "Sorry, this bot is private."
+APOLOGY = "Sorry, something went wrong while answering that. Please try again."
+SLOW_DOWN = "You are asking faster than I can answer — please wait {wait} s, then ask again."
+NO_MORE = "No more passages for that question."
+ALLOWED_UPDATES = ["message", "callback_query"]
+SHARED_COMMANDS = tuple(n for n in COMMANDS if n not in ("help",) + HIDDEN_COMMANDS)
+MENU = [("start", "what I know"), ("help", "the commands"), ("ask", "ask a question (in groups)")] + [
+    (c.name, c.help) for c in COMMANDS.values() if c.name not in ("help",) + HIDDEN_COMMANDS]
+OWN_COMMANDS = {name for name, _ in MENU} | set(COMMANDS)
+
+
+# -- state -------------------------------------------------------------------------------------
+
+
+@dataclass
+class AnswerRecord:
+    """What the buttons under one answer need, kept on the server."""
+
+    answer: Answer  # the first page
+    searched: str | None  # the question as searched (with what it inherited)
+    shown: int = 0  # passages shown so far
+    chunks: dict[int, Chunk] = field(default_factory=dict)  # rank -> passage
+    fact_ids: list[str] = field(default_factory=list)
+    parties: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ChatState:
+    """One chat's conversation: its Session, a lock around it and its recent answers."""
+
+    session: Any  # bot.session.Session
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    answers: OrderedDict[str, AnswerRecord] = field(default_factory=OrderedDict)
+    latest: str | None = None  # key of the session's current answer
+
+
+class RateLimit:
+    """At most `count` requests per `period` seconds per user (sliding window)."""
+
+    def __init__(self, count: int, period: float, max_users: int = 10_000) -> None:
+        self.count, self.period, self.max_users = count, period, max_users
+        self.users: OrderedDict[int, deque] = OrderedDict()
+        self.warned: dict[int, float] = {}
+
+    def check(self, user_id: int, now: float | None = None) -> float:
+        """0 when the user may go on (and counts the request), else seconds to wait."""
+        now = time.monotonic() if now is None else now
+        times = self.users.pop(user_id, None) or deque()
+        self.users[user_id] = times
+        while times and times[0] <= now - self.period:
+            times.popleft()
+        if len(self.users) > self.max_users:
+            self.users.popitem(last=False)
+        if len(times) >= self.count:
+            return times[0] + self.period - now
+        times.append(now)
+        self.warned.pop(user_id, None)
+        return 0.0
+
+    def should_warn(self, user_id: int, now: float | None = None) -> bool:
+        """Whether to tell a flooding user to wait (once per window, not on every message)."""
+        now = time.monotonic() if now is None else now
+        if now - self.warned.get(user_id, -1e9) < self.period:
+            return False
+        self.warned[user_id] = now
+        if len(self.warned) > self.max_users:
+            self.warned.pop(next(iter(self.warned)))
+        return True
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """PTB's AIORateLimiter (Telegram's flood limits and 429 retry_after) that also retries
+    requests that failed on the network or with a 5xx, with a short backoff. Chat actions are
+    not messages: they skip the message throttle but still wait out a 429."""
+
+    def __init__(self, network_retries: int = 3, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.network_retries = network_retries
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        for attempt in range(self.network_retries + 1):
+            try:
+                if endpoint == "sendChatAction":
+                    await self._retry_after_event.wait()
+                    return await callback(*args, **kwargs)
+                return await super().process_request(callback, args, kwargs, endpoint, data,
+                                                     rate_limit_args)
+            except (BadRequest, Forbidden, InvalidToken, Conflict, ChatMigrated, RetryAfter):
+                raise
+            except NetworkError as e:
+                if attempt == self.network_retries:
+                    raise
+                delay = 0.5 * 2 ** attempt
+                log.warning("Bot API %s failed (%s); retrying in %.1f s", endpoint, e, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+class AddressedToMe(filters.MessageFilter):
+    """Messages meant for the bot: all in a private chat; in a group its commands, messages
+    that mention it and replies to its messages."""
+
+    def filter(self, message: Message) -> bool:
+        if message.chat.type == ChatType.PRIVATE:
+            return True
+        bot = message.get_bot()
+        me = (bot.username or "").lower()
+        replied = message.reply_to_message
+        if replied and replied.from_user and replied.from_user.id == bot.id:
+            return True
+        types = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION, MessageEntity.BOT_COMMAND]
+        for entity, text in message.parse_entities(types).items():
+            if entity.type == MessageEntity.MENTION and text[1:].lower() == me:
+                return True
+            if entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot.id:
+                return True
+            if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+                name, _, at = text[1:].partition("@")
+                return at.lower() == me if at else name.lower() in OWN_COMMANDS
+        return False
+
+
+# -- the bot -----------------------------------------------------------------------------------
+
+
+class DocBot:
+    """Per-chat sessions, recent answers and rate limits, and the handlers that use them."""
+
+    def __init__(self, answerer: Answerer, settings: Settings) -> None:
+        from .session import Session
+
+        self.answerer = answerer
+        self.settings = settings
+        self._new_session = lambda: Session(answerer)
+        self.chats: OrderedDict[int, ChatState] = OrderedDict()
+        self.rate = RateLimit(*settings.rate_limit) if settings.rate_limit else None
+        # The engine is shared by all chats; its stemmer must not run in two threads at once.
+        self._engine = threading.Lock()
+        self.addressed = AddressedToMe()
+
+    # -- plumbing --------------------------------------------------------------------------------
+    def state(self, chat_id: int) -> ChatState:
+        state = self.chats.pop(chat_id, None) or ChatState(self._new_session())
+        self.chats[chat_id] = state
+        while len(self.chats) > self.settings.max_chats:
+            old_id, old = next(iter(self.chats.items()))
+            if old.lock.locked():
+                break
+            del self.chats[old_id]
+        return state
+
+    def _locked(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._engine:
+            return fn(*args)
+
+    async def work(self, bot, chat_id: int, fn: Callable[..., T], *args: Any) -> T:
+        """Run fn(*args) in a worker thread while the chat shows "typing…"."""
+        done = asyncio.Event()
+        typing = asyncio.create_task(self._typing(bot, chat_id, done))
+        try:
+            return await asyncio.to_thread(self._locked, fn, *args)
+        finally:
+            done.set()
+            await typing  # let a chat action in flight land before the answer does
+
+    async def _typing(self, bot, chat_id: int, done: asyncio.Event) -> None:
+        while not done.is_set():
+            try:
+                await bot.send_chat_action(chat_id, ChatAction.TYPING)
+            except TelegramError as e:
+                log.debug("chat action failed: %s", e)
+            try:
+                await asyncio.wait_for(done.wait(), 4.5)  # the action shows for about 5 s
+            except asyncio.TimeoutError:
+                pass
+
+    async def send(self, update: Update, context: ContextTypes.DEFAULT_TYPE, messages: list[str],
+                   markup: InlineKeyboardMarkup | None = None) -> None:
+        """Send HTML messages to the update's chat; buttons go under the last one. In a group
+        the first one replies to the message that asked."""
+        chat = update.effective_chat
+        quote = None
+        if chat.type != ChatType.PRIVATE and update.message is not None:
+            quote = ReplyParameters(update.message.message_id, allow_sending_without_reply=True)
+        for i, text in enumerate(messages):
+            last = i == len(messages) - 1
+            await context.bot.send_message(
+                chat.id, text, parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                reply_parameters=quote if i == 0 else None,
+                reply_markup=markup if last else None)
+
+    async def send_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+        await self.send(update, context, pack([esc(text)]))
+
+    # -- answers and their buttons -------------------------------------------------------------------
+    def run_line(self, session, line: str) -> tuple[Reply, list[str]]:
+        """handle(session, line) and, for a new answer, the parties of its timeline. Runs in
+        a worker thread under the engine lock."""
+        reply = handle(session, line)
+        new = reply.kind == "answer" and reply.answer is session.answer and reply.answer.answered
+        return reply, self._parties(reply.answer) if new else []
+
+    def remember(self, state: ChatState, reply: Reply, parties: list[str]) -> str | None:
+        """Keep what the buttons under an answer need; the key to put in them (or None)."""
+        if reply.kind != "answer" or reply.answer is None or not reply.answer.answered:
+            return None
+        answer, session = reply.answer, state.session
+        if answer is session.answer:  # a new question
+            key = secrets.token_urlsafe(6)
+            record = AnswerRecord(answer, session.question, parties=parties)
+            state.answers[key] = record
+            state.latest = key
+            while len(state.answers) > self.settings.answers_per_chat:
+                state.answers.popitem(last=False)
+        else:  # a further page of the current question (/more)
+            key = state.latest
+            record = state.answers.get(key) if key else None
+            if record is None:
+                return None
+        self._add_page(record, answer)
+        return key
+
+    def _add_page(self, record: AnswerRecord, page: Answer) -> None:
+        for p in page.passages:
+            record.chunks[p.rank] = p.hit.chunk
+            for fid in p.facts:
+                if fid not in record.fact_ids:
+                    record.fact_ids.append(fid)
+        for m in page.facts:
+            if m.fact.id not in record.fact_ids:
+                record.fact_ids.append(m.fact.id)
+        record.shown = max(record.shown, max((p.rank for p in page.passages), default=0))
+
+    def _parties(self, answer: Answer) -> list[str]:
+        """The parties an answer is about (for its timeline): named in the question, else
+        those of its first fact; [] when they have no timeline of two facts or more."""
+        analyzer = self.answerer.index.analyzer
+        known = {p for f in self.answerer.facts.facts for p in f.parties}
+        named: list[str] = []
+        for tok in analyzer.tokens(answer.question or ""):
+            name = analyzer.display_names.get(tok.term)
+            if name in known and name not in named:
+                named.append(name)
+        if not named and answer.facts:
+            named = list(answer.facts[0].fact.parties)
+        named = named[:2]
+        if named and len(self.answerer.facts.timeline(named)) >= 2:
+            return named
+        return []
+
+    def keyboard(self, key: str | None, record: AnswerRecord | None,
+                 page: Answer | None) -> InlineKeyboardMarkup | None:
+        """More / Facts / Timeline, and a Full text button per passage of the page."""
+        if key is None or record is None or page is None:
+            return None
+        top = []
+        if page.more:
+            top.append(InlineKeyboardButton("More", callback_data=f"m:{key}"))
+        if record.fact_ids and (page.facts or any(p.facts for p in page.passages)):
+            top.append(InlineKeyboardButton("Facts", callback_data=f"f:{key}"))
+        if record.parties and page is record.answer:
+            top.append(InlineKeyboardButton("Timeline", callback_data=f"t:{key}"))
+        full = [InlineKeyboardButton(f"Full text {p.rank}", callback_data=f"s:{key}:{p.rank}")
+                for p in page.passages]
+        rows = ([top] if top else []) + [full[i : i + 3] for i in range(0, len(full), 3)]
+        return InlineKeyboardMarkup(rows) if rows else None
+
+    async def answer_line(self, update: Update, context: ContextTypes.DEFAULT_TYPE, line: str) -> None:
+        """Run a line through the shared command layer and send the reply with its buttons."""
+        chat_id = update.effective_chat.id
+        state = self.state(chat_id)
+        async with state.lock:
+            reply, parties = await self.work(context.bot, chat_id, self.run_line, state.session, line)
+            key = self.remember(state, reply, parties)
+            record = state.answers.get(key) if key else None
+            markup = self.keyboard(key, record, reply.answer)
+            await self.send(update, context, reply_messages(reply), markup)
+
+    def lookup(self, update: Update, data: str) -> tuple[ChatState, AnswerRecord, str, list[str]] | None:
+        """The chat's answer a button points at, or None when it is gone (or never was)."""
+        chat = update.effective_chat
+        parts = data.split(":")
+        if chat is None or len(parts) < 2:
+            return None
+        state = self.chats.get(chat.id)
+        record = state.answers.get(parts[1]) if state else None
+        if record is None:
+            return None
+        state.answers.move_to_end(parts[1])
+        return state, record, parts[1], parts[2:]
+
+    # -- handlers --------------------------------------------------------------------------------
+    async def gate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Let through only updates for the bot from allowed chats and users within their rate."""
+        query, message = update.callback_query, update.message
+        if query is None and (message is None or message.from_user is None
+                              or not self.addressed.check_update(update)):
+            raise ApplicationHandlerStop  # not for us: stay quiet
+        if message is not None and message.text is None and message.chat.type != ChatType.PRIVATE:
+            raise ApplicationHandlerStop
+        chat = update.effective_chat
+        allowed = self.settings.allowed_chats
+        if allowed is not None and (chat is None or chat.id not in allowed):
+            log.info("refused chat %s", chat.id if chat else None)
+            if query is not None:
+                await query.answer(REFUSED, show_alert=True)
+            else:
+                await self.send_text(update, context, REFUSED)
+            raise ApplicationHandlerStop
+        user = update.effective_user
+        if self.rate is not None and user is not None:
+            wait = self.rate.check(user.id)
+            if wait > 0:
+                text = SLOW_DOWN.format(wait=max(1, round(wait)))
+                if query is not None:
+                    await query.answer(text, show_alert=True)
+                elif self.rate.should_warn(user.id):
+                    await self.send_text(update, context, text)
+                raise ApplicationHandlerStop
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Greet the user and say what the bot knows."""
+        state = self.state(update.effective_chat.id)
+        async with state.lock:
+            docs = await asyncio.to_thread(self._locked, handle, state.session, "/docs")
+        facts = self.answerer.facts.facts
+        name = update.effective_user.first_name if update.effective_user else ""
+        head = (f"Hello{', ' + esc(name) if name else ''}! I answer questions about "
+                f"{len(docs.docs)} document{'s' if len(docs.docs) != 1 else ''} with the passages "
+                f"that answer them, cited")
+        head += f", and {len(facts)} dated facts about relations between states:" if facts else ":"
+        how = "Just ask"
+        if update.effective_chat.type != ChatType.PRIVATE:
+            how = "In this group, ask with /ask QUESTION, by mentioning me or by replying to me"
+        example = self._example()
+        tail = how + (f", for example: <i>{esc(example)}</i>" if example else ".")
+        tail += "\n/help lists the commands."
+        await self.send(update, context, pack([head, *reply_messages(docs), tail]))
+
+    def _example(self) -> str | None:
+        """A question the fact table answers, about the two parties it says most about."""
+        pairs = Counter(frozenset(f.parties) for f in self.answerer.facts.facts if len(f.parties) == 2)
+        if not pairs:
+            return None
+        pair = pairs.most_common(1)[0][0]
+        facts = [f for f in self.answerer.facts.facts if frozenset(f.parties) == pair]
+        f = next((f for f in facts if f.relation == "diplomatic_relations"), facts[0])
+        if f.relation == "diplomatic_relations":
+            return f"When did {f.parties[0]} and {f.parties[1]} establish diplomatic relations?"
+        return f"What happened between {f.parties[0]} and {f.parties[1]} in {f.year}?"
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """List the commands."""
+        await self.answer_line(update, context, "/help")
+
+    async def ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer /ask QUESTION."""
+        question = (update.message.text or "").partition(" ")[2].strip()
+        if not question:
+            await self.send_text(update, context, "Usage: /ask QUESTION, e.g. /ask "
+                                 + (self._example() or "What is this about?"))
+            return
+        await self.answer_line(update, context, question.lstrip("/"))
+
+    async def question(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer a question: any text in a private chat, or text addressed to the bot in a group."""
+        message = update.message
+        text = message.text or ""
+        if message.chat.type != ChatType.PRIVATE:  # drop the @mention of the bot
+            me = "@" + (context.bot.username or "").lower()
+            for value in set(message.parse_entities([MessageEntity.MENTION]).values()):
+                if value.lower() == me:
+                    text = text.replace(value, " ")
+        await self.answer_line(update, context, text.strip())
+
+    async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Run a command shared with the terminal chat (/more /source /facts /timeline /docs /k)."""
+        await self.answer_line(update, context, update.message.text or "")
+
+    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Say that a command is unknown and point to /help."""
+        text = update.message.text or "/"
+        name = (text[1:].split(maxsplit=1) or [""])[0].split("@")[0]
+        if name.lower() in HIDDEN_COMMANDS:
+            await self.send_text(update, context, f"/{name} is for the terminal chat; here just "
+                                 "stop writing. Type /help for the commands.")
+            return
+        await self.answer_line(update, context, update.message.text or "/")
+
+    async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Ask for a question in words when a private chat sends something else."""
+        await self.send_text(update, context, "Please send your question as text.")
+
+    async def more_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show the next passages of the answer the button is under."""
+        query = update.callback_query
+        found = self.lookup(update, query.data or "")
+        if found is None:
+            await self.expired(update, context)
+            return
+        state, record, key, _ = found
+        await query.answer()
+        async with state.lock:
+            if key == state.latest and state.session.answer is record.answer:
+                reply = await self.work(context.bot, query.message.chat.id, handle, state.session, "/more")
+            else:
+                reply = await self.work(context.bot, query.message.chat.id, self._page, record,
+                                        state.session.k)
+            if reply.kind == "answer":
+                self._add_page(record, reply.answer)
+            markup = self.keyboard(key, record, reply.answer)
+            await self.send(update, context, reply_messages(reply), markup)
+
+    def _page(self, record: AnswerRecord, k: int) -> Reply:
+        """The next page of an earlier answer (not the chat's current one)."""
+        page = self.answerer.ask(record.searched or record.answer.question, k=k, offset=record.shown)
+        page.question, page.facts = record.answer.question, []
+        if not page.passages:
+            return Reply("info", text=NO_MORE)
+        return Reply("answer", answer=page)
+
+    async def full_text_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show a passage in full with the passages around it."""
+        query = update.callback_query
+        found = self.lookup(update, query.data or "")
+        rank = found[3][0] if found and found[3] else ""
+        chunk = found[1].chunks.get(int(rank)) if rank.isdigit() else None
+        if found is None or chunk is None:
+            await self.expired(update, context)
+            return
+        await query.answer()
+        state = found[0]
+        async with state.lock:
+            around = await asyncio.to_thread(self._locked, self.answerer.index.neighbours, chunk, 1, 1)
+            reply = Reply("source", chunks=around, focus=chunk.id, title=chunk.citation)
+            await self.send(update, context, reply_messages(reply))
+
+    async def facts_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show the facts behind an answer, with the quotes they rest on."""
+        query = update.callback_query
+        found = self.lookup(update, query.data or "")
+        if found is None:
+            await self.expired(update, context)
+            return
+        await query.answer()
+        state, record = found[0], found[1]
+        by_id = {f.id: f for f in self.answerer.facts.facts}
+        facts = sorted((by_id[i] for i in record.fact_ids if i in by_id), key=lambda f: (f.date, f.id))
+        index = self.answerer.index
+        citations = {f.passage: index.chunks[index.by_id[f.passage]].citation
+                     for f in facts if f.passage in index.by_id}
+        async with state.lock:
+            await self.send(update, context, fact_details_messages(facts, citations))
+
+    async def timeline_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show the timeline of the parties an answer is about."""
+        query = update.callback_query
+        found = self.lookup(update, query.data or "")
+        if found is None or not found[1].parties:
+            await self.expired(update, context)
+            return
+        await query.answer()
+        state, record = found[0], found[1]
+        async with state.lock:
+            reply = await self.work(context.bot, query.message.chat.id, handle, state.session,
+                                    "/timeline " + " ".join(record.parties))
+            await self.send(update, context, reply_messages(reply))
+
+    async def expired(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Tell the user a button's answer is gone (after a restart or long ago)."""
+        await update.callback_query.answer(EXPIRED, show_alert=True)
+
+    async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the error with its traceback and apologise briefly."""
+        if update is None and isinstance(context.error, NetworkError):  # polling; PTB retries
+            log.warning("fetching updates failed (%s); retrying", context.error)
+            return
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("error while handling update %s", update_id, exc_info=context.error)
+        if not isinstance(update, Update) or isinstance(context.error, Forbidden):
+            return
+        try:
+            if update.callback_query is not None:
+                try:
+                    await update.callback_query.answer(APOLOGY)
+                except BadRequest:  # already answered
+                    pass
+            if update.effective_chat is not None:
+                await context.bot.send_message(update.effective_chat.id, APOLOGY)
+        except TelegramError as e:
+            log.warning("could not apologise in chat: %s", e)
+
+    async def post_init(self, app: Application) -> None:
+        """Set the command menu and say who the bot is."""
+        await app.bot.set_my_commands([BotCommand(name, text[:256]) for name, text in MENU])
+        log.info("docbot is online as @%s: %d documents, %d passages, %d facts", app.bot.username,
+                 len(self.answerer.index.documents), len(self.answerer.index.chunks),
+                 len(self.answerer.facts.facts))
+
+
+def build_application(answerer: Answerer, settings: Settings) -> Application:
+    """The bot, ready to run (run() here, or app.run_polling())."""
+    docbot = DocBot(answerer, settings)
+    builder: ApplicationBuilder = (
+        Application.builder()
+        .token(settings.token)
+        .concurrent_updates(True)
+        .rate_limiter(RetryingRateLimiter(
+            network_retries=settings.network_retries, overall_max_rate=settings.flood_rate,
+            max_retries=settings.flood_retries))
+        .connect_timeout(10).read_timeout(15).write_timeout(15).pool_timeout(10)
+        .get_updates_read_timeout(10)  # PTB adds the long-polling timeout to it
+        .post_init(docbot.post_init)
+    )
+    if settings.bot_api_url:
+        builder = builder.base_url(settings.bot_api_url).base_file_url(settings.file_api_url)
+    app = builder.build()
+    app.bot_data["docbot"] = docbot
+    app.add_handler(TypeHandler(Update, docbot.gate), group=-1)
+    private = filters.ChatType.PRIVATE
+    app.add_handlers([
+        CommandHandler("start", docbot.start),
+        CommandHandler("help", docbot.help),
+        CommandHandler("ask", docbot.ask),
+        CommandHandler(list(SHARED_COMMANDS), docbot.command),
+        MessageHandler(filters.COMMAND, docbot.unknown_command),
+        MessageHandler(filters.TEXT & ~filters.COMMAND & docbot.addressed, docbot.question),
+        MessageHandler(private & ~filters.TEXT, docbot.not_text),
+        CallbackQueryHandler(docbot.more_button, pattern=r"^m:"),
+        CallbackQueryHandler(docbot.full_text_button, pattern=r"^s:"),
+        CallbackQueryHandler(docbot.facts_button, pattern=r"^f:"),
+        CallbackQueryHandler(docbot.timeline_button, pattern=r"^t:"),
+        CallbackQueryHandler(docbot.expired),
+    ])
+    app.add_error_handler(docbot.error)
+    return app
+
+
+# -- running -------------------------------------------------------------------------------------
+
+
+class MaskToken(logging.Filter):
+    """Replace the bot token (which is part of every Bot API URL) with '<token>' in log records."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        secret = token.split(":", 1)[-1]
+        self.secrets = [s for s in dict.fromkeys((token, token.replace(":", "%3A"), secret)) if s]
+
+    def mask(self, text: str) -> str:
+        for s in self.secrets:
+            text = text.replace(s, "<token>")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = self.mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.mask(record.stack_info)
+        return True
+
+
+def protect_token(token: str) -> MaskToken:
+    """Keep the token out of the logs: mask it on every handler of the root logger and keep
+    httpx (which logs request URLs) at WARNING."""
+    mask = MaskToken(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(mask)
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return mask
+
+
+def run(app: Application, settings: Settings, stop_signals: Any = ...) -> None:
+    """Serve until SIGINT/SIGTERM (or app.stop_running()): long polling, or a webhook when
+    settings.webhook_url is set. Shuts down cleanly."""
+    kwargs: dict[str, Any] = {"allowed_updates": ALLOWED_UPDATES, "bootstrap_retries": 3,
+                              "close_loop": False}
+    if stop_signals is not ...:
+        kwargs["stop_signals"] = stop_signals
+    if settings.webhook_url:
+        if importlib.util.find_spec("tornado") is None:
+            raise ConfigError('webhook mode needs the webhooks extra: pip install '
+                              '"python-telegram-bot[webhooks]" (or leave out --webhook-url to poll)')
+        app.run_webhook(listen=settings.listen, port=settings.port, url_path=settings.webhook_path,
+                        webhook_url=settings.webhook_url, secret_token=settings.secret_token,
+                        **kwargs)
+    else:
+        app.run_polling(timeout=settings.poll_timeout, **kwargs)
+
+
+def main(answerer: Answerer, settings: Settings, verbose: bool = False) -> int:
+    """`docbot telegram`: log to stderr without the token, run, and turn start-up failures into
+    one-line errors."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        level=logging.DEBUG if verbose else logging.INFO)
+    mask = protect_token(settings.token)
+    if not verbose:
+        logging.getLogger("telegram").setLevel(logging.INFO)
+    app = build_application(answerer, settings)
+    try:
+        run(app, settings)
+    except InvalidToken:
+        raise ConfigError("Telegram rejected the bot token; check TELEGRAM_BOT_TOKEN or "
+                          "--token-file (get a token from @BotFather)") from None
+    except Conflict:
+        raise DocbotError("another process is already polling with this bot token; stop it "
+                          "first (two pollers get 409 Conflict)") from None
+    except TelegramError as e:
+        raise DocbotError(mask.mask(f"cannot reach the Bot API: {e}")) from None
+    finally:
+        _close_loop()
+    return 0
+
+
+def _close_loop() -> None:
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return
+    if not loop.is_closed() and not loop.is_running():
+        loop.close()

@@ -1,0 +1,415 @@
+"""End to end: the real Application (build_application) against a loopback Bot API server.
+
+Every test waits for the bot's replies by polling the fake server's record of calls (up to
+20 s: the machines are shared and noisy) and never asserts how long anything took. The fake
+server answers 400 like Telegram to any message that breaks Telegram's rules, so "no 4xx
+calls" checks the HTML, the lengths and the buttons of everything the bot sent."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from fake_telegram import AppThread, Call, FakeTelegram, parse_html
+
+from bot.answer import Answerer
+from bot.cli import main as cli_main
+from bot.config import Settings
+from bot.telegram_bot import APOLOGY, EXPIRED, REFUSED, build_application, run
+
+ROOT = Path(__file__).resolve().parent.parent
+WAIT = 20.0
+FACT_QUESTION = "When did Mongolia and North Korea establish diplomatic relations?"
+QUESTION = "Who signed the treaty between Russia and North Korea in 2000?"
+
+
+class BoomAnswerer(Answerer):
+    """The real answerer, except that a question with 'kaboom' in it raises."""
+
+    def ask(self, question: str, k: int = 3, offset: int = 0):
+        if "kaboom" in question:
+            raise RuntimeError("kaboom: a deliberate failure for the test")
+        return super().ask(question, k, offset)
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory) -> Answerer:
+    real = Answerer.open(ROOT / "data", tmp_path_factory.mktemp("index"))
+    return BoomAnswerer(real.index, real.facts)
+
+
+class Bot:
+    """The real bot (build_application + run, as `docbot telegram` runs it) in a thread."""
+
+    def __init__(self, tg: FakeTelegram, answerer: Answerer, **settings) -> None:
+        settings.setdefault("rate_limit", None)
+        self.settings = Settings(token=tg.token, api_base_url=tg.url, **settings)
+        self.app = build_application(answerer, self.settings)
+        self.thread = AppThread(self.app, lambda: run(self.app, self.settings, stop_signals=None))
+        self.tg = tg
+
+    def __enter__(self) -> "Bot":
+        since = len(self.tg.calls)
+        self.thread.start()
+        # online: menu set, webhook deleted, first poll under way
+        self.tg.wait_for(lambda calls: any(c.method == "deleteWebhook" for c in calls[since:]), WAIT)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.thread.stop()
+
+
+@pytest.fixture(scope="module")
+def tg():
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def bot(tg, answerer):
+    with Bot(tg, answerer) as running:
+        yield running
+
+
+def replies(tg: FakeTelegram, chat_id: int, since: int, count: int = 1,
+            until: str | None = None) -> list[Call]:
+    """Wait for at least `count` messages to the chat after call number `since` (and, with
+    `until`, one whose text contains it); return them all."""
+    def done(calls):
+        sent = tg.sent(chat_id, since)
+        if len(sent) < count or (until and not any(until in c.text for c in sent)):
+            return None
+        return sent
+    return tg.wait_for(done, WAIT)
+
+
+def say(tg: FakeTelegram, chat_id: int, text: str, count: int = 1, until: str | None = None,
+        **kw) -> list[Call]:
+    since = len(tg.calls)
+    tg.push_message(chat_id, text, **kw)
+    return replies(tg, chat_id, since, count, until)
+
+
+def press(tg: FakeTelegram, chat_id: int, message: Call, text: str, count: int = 1,
+          until: str | None = None, user_id: int | None = None) -> list[Call]:
+    """Press the button labelled `text` under a sent message; wait for the messages it brings."""
+    data = next(b["callback_data"] for b in message.buttons if b["text"] == text)
+    since = len(tg.calls)
+    tg.push_callback(chat_id, message.response["result"]["message_id"], data, user_id=user_id)
+    return replies(tg, chat_id, since, count, until)
+
+
+def reply_target(call: Call) -> int | None:
+    """The message a sent message replies to."""
+    params = call.params.get("reply_parameters")
+    if isinstance(params, str):
+        params = json.loads(params)
+    return params.get("message_id") if params else None
+
+
+def with_buttons(calls: list[Call]) -> Call:
+    return next(c for c in reversed(calls) if c.buttons)
+
+
+def no_errors(tg: FakeTelegram, chat_id: int | None = None) -> None:
+    bad = [c for c in tg.errors() if chat_id is None or c.chat_id == chat_id]
+    assert not bad, [(c.method, c.response) for c in bad]
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+
+def test_start_greets_lists_documents_and_sets_the_menu(bot, tg):
+    menu = {c["command"] for c in tg.commands}
+    assert {"start", "help", "ask", "more", "source", "facts", "timeline", "docs", "k"} <= menu
+    assert "quit" not in menu
+    text = say(tg, 101, "/start")[0].text
+    assert text.startswith("Hello")
+    assert "Mongolia and North Korea: relations from 1948 to the 2000s" in text
+    assert "105 dated facts" in text
+    help_text = say(tg, 101, "/help")[0].text
+    assert "/timeline PARTY [PARTY]" in help_text and "/source N" in help_text
+    assert "/quit" not in help_text
+    assert "Unknown command /frobnicate" in say(tg, 101, "/frobnicate")[0].text
+    no_errors(tg, 101)
+
+
+def test_question_gets_cited_passages_bold_sentence_and_buttons(bot, tg):
+    since = len(tg.calls)
+    sent = say(tg, 102, QUESTION)
+    text = sent[0].text
+    assert "[1]" in text and "Russian visit to North Korea" in text
+    entities = sent[0].response["result"].get("entities", [])
+    assert any(e["type"] == "bold" and e["length"] > 40 for e in entities)  # the best sentence
+    assert any(e["type"] == "italic" for e in entities)  # the citation
+    buttons = with_buttons(sent).buttons
+    labels = [b["text"] for b in buttons]
+    assert "More" in labels and "Full text 1" in labels
+    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+    actions = tg.calls_of("sendChatAction", chat_id=102)
+    assert any(c.params["action"] == "typing" and c.ok for c in actions)
+    assert tg.calls.index(actions[0]) >= since
+    no_errors(tg, 102)
+
+
+def test_fact_question_puts_facts_first_and_offers_facts_and_timeline(bot, tg):
+    sent = say(tg, 103, FACT_QUESTION)
+    assert sent[0].text.startswith("Facts")
+    assert "15 October 1948" in sent[0].text.split("[1]")[0]
+    answer = with_buttons(sent)
+    labels = [b["text"] for b in answer.buttons]
+    assert "Facts" in labels and "Timeline" in labels
+    facts = press(tg, 103, answer, "Facts")
+    assert "15 October 1948" in facts[0].text
+    assert any(e["type"] == "blockquote" for e in facts[0].response["result"]["entities"])
+    timeline = press(tg, 103, answer, "Timeline", until="Timeline:")
+    assert "Timeline: Mongolia – North Korea" in timeline[0].text
+    no_errors(tg, 103)
+
+
+def test_more_and_full_text_buttons(bot, tg):
+    answer = with_buttons(say(tg, 104, QUESTION))
+    more = press(tg, 104, answer, "More")
+    assert "[4]" in more[0].text and "[1]" not in more[0].text
+    assert "Full text 4" in [b["text"] for b in with_buttons(more).buttons]
+    full = press(tg, 104, answer, "Full text 1")
+    passage = answer.text.split("[1] ", 1)[1].split("\n", 1)[0]  # the citation of passage 1
+    text = "\n".join(c.text for c in full)
+    assert passage in text and "(context)" in text  # the passage with its neighbours
+    # the typed commands share the conversation: /source 4 is the passage "More" showed
+    source = say(tg, 104, "/source 4")
+    citation4 = more[0].text.split("[4] ", 1)[1].split("\n", 1)[0]
+    assert citation4 in source[0].text
+    no_errors(tg, 104)
+
+
+def test_follow_up_uses_this_chats_context_only(bot, tg):
+    say(tg, 105, "When was the treaty between Russia and North Korea signed?")
+    follow = say(tg, 105, "who signed it?")
+    assert "taking this with the previous question" in follow[0].text
+    other = say(tg, 106, "who signed it?")
+    assert "taking this with the previous question" not in other[0].text
+    no_errors(tg)
+
+
+def test_user_text_that_looks_like_html_is_escaped(bot, tg):
+    nasty = "<b>Mongolia</b> & <script>alert(1)</script> treaty &amp; </i>?"
+    sent = say(tg, 107, nasty)
+    assert sent and all(c.ok for c in sent)
+    echoed = say(tg, 107, "/<script>alert(1)</script>&amp;<b>x</b> & y")  # the error echoes it
+    assert "Unknown command /<script>alert(1)</script>&amp;<b>x</b>" in echoed[0].text
+    assert "Unknown party: script" in say(tg, 107, "/timeline <script> & <b>")[0].text
+    no_errors(tg, 107)
+
+
+def test_a_10000_character_message(bot, tg):
+    words = ("Mongolia North Korea treaty friendship <b> & ambassador visit 1986 ") * 200
+    text = words[:10_000]
+    assert len(text) == 10_000
+    sent = say(tg, 108, text, until="Only the first")
+    for call in sent:
+        plain, _ = parse_html(call.params["text"])
+        assert len(plain) <= 4096
+    no_errors(tg, 108)
+
+
+def test_group_answers_only_when_addressed(bot, tg):
+    group = -1000000000109
+    quiet = tg.push_message(group, "Mongolia treaty 1986, what do you all think?", user_id=9)
+    quiet_cmd = tg.push_message(group, "/start@some_other_bot", user_id=9)
+    asked = say(tg, group, "/ask " + QUESTION, user_id=9)
+    assert asked[0].params.get("reply_parameters")  # replies to the question in a group
+    mentioned = say(tg, group, "@docbot_test_bot " + FACT_QUESTION, user_id=9)
+    assert "15 October 1948" in mentioned[0].text
+    reply = say(tg, group, "and with Russia?", user_id=9,
+                reply_to=mentioned[-1].response["result"]["message_id"])
+    assert "[1]" in reply[0].text
+    addressed = say(tg, group, "/docs@docbot_test_bot", user_id=9)
+    assert "Russian visit" in addressed[0].text
+    # every message the bot sent answers one of the four addressed to it
+    targets = [reply_target(c) for c in tg.sent(group)]
+    assert quiet["message_id"] not in targets and quiet_cmd["message_id"] not in targets
+    assert len([t for t in targets if t is not None]) == 4
+    no_errors(tg, group)
+
+
+def test_stale_buttons_expire_politely(tg, answerer, bot):
+    answer = with_buttons(say(tg, 110, QUESTION))
+    more = next(b["callback_data"] for b in answer.buttons if b["text"] == "More")
+    message_id = answer.response["result"]["message_id"]
+
+    def pressed(chat_id, data):
+        qid = tg.push_callback(chat_id, message_id, data)
+        return tg.wait_for(lambda calls: [c for c in calls if c.method == "answerCallbackQuery"
+                                          and c.params.get("callback_query_id") == qid], WAIT)[0]
+
+    for chat_id, data in ((110, "m:NoSuchKey"), (110, "garbage"), (111, more)):  # 111: not its chat
+        call = pressed(chat_id, data)
+        assert call.ok and call.params["text"] == EXPIRED
+    no_errors(tg)
+
+
+def test_buttons_expire_after_a_restart(answerer):
+    with FakeTelegram() as tg:
+        with Bot(tg, answerer):
+            answer = with_buttons(say(tg, 120, QUESTION))
+        with Bot(tg, answerer):
+            since = len(tg.calls)
+            data = next(b["callback_data"] for b in answer.buttons if b["text"] == "More")
+            qid = tg.push_callback(120, answer.response["result"]["message_id"], data)
+            call = tg.wait_for(lambda calls: [c for c in calls[since:] if c.method ==
+                                              "answerCallbackQuery"], WAIT)[0]
+            assert call.params["callback_query_id"] == qid and call.params["text"] == EXPIRED
+            assert "[1]" in say(tg, 120, QUESTION)[0].text  # and it answers again
+        no_errors(tg)
+
+
+def test_disallowed_chat_is_refused_and_floods_are_slowed(answerer):
+    with FakeTelegram() as tg, Bot(tg, answerer, allowed_chats=frozenset({130, 131}),
+                                   rate_limit=(3, 600.0)):
+        refused = say(tg, 139, QUESTION)
+        assert [c.text for c in refused] == [REFUSED]
+        since = len(tg.calls)
+        tg.push_callback(139, refused[0].response["result"]["message_id"], "m:whatever")
+        call = tg.wait_for(lambda calls: [c for c in calls[since:]
+                                          if c.method == "answerCallbackQuery"], WAIT)[0]
+        assert call.params["text"] == REFUSED
+        # a flood: 3 answers, one polite "please wait", then silence
+        since = len(tg.calls)
+        for i in range(6):
+            tg.push_message(130, f"{QUESTION} ({i})")
+        sent = replies(tg, 130, since, count=4)
+        assert "[1]" in say(tg, 131, QUESTION)[0].text  # another user in an allowed chat
+        sent = tg.sent(130, since)
+        waits = [c for c in sent if "please wait" in c.text]
+        assert len(waits) == 1 and len(sent) == 4
+        assert not [c for c in tg.calls[since:] if c.chat_id == 139]
+        no_errors(tg)
+
+
+# -- failures ---------------------------------------------------------------------------------------
+
+
+def test_flood_control_429_is_retried(bot, tg):
+    tg.fail_next("sendMessage", status=429, retry_after=1)
+    since = len(tg.calls)
+    sent = say(tg, 140, QUESTION)
+    assert "[1]" in sent[0].text
+    statuses = [c.status for c in tg.calls[since:] if c.method == "sendMessage"]
+    assert 429 in statuses and statuses[-1] == 200
+    no_errors(tg, 140)
+
+
+def test_network_failures_are_retried_and_the_bot_keeps_serving(bot, tg):
+    tg.fail_next("sendMessage", drop=True)  # connection closed without an answer
+    assert "[1]" in say(tg, 141, QUESTION)[0].text
+    tg.fail_next("sendMessage", status=502)
+    assert "[1]" in say(tg, 141, FACT_QUESTION)[0].text
+    tg.fail_next("getUpdates", status=502)  # the next poll fails; polling goes on
+    tg.fail_next("getUpdates", drop=True)
+    assert "[1]" in say(tg, 142, QUESTION)[0].text
+    assert "[1]" in say(tg, 142, FACT_QUESTION)[0].text
+    no_errors(tg)
+
+
+def test_a_failing_handler_apologises_and_the_bot_goes_on(bot, tg, caplog):
+    caplog.set_level(logging.ERROR)
+    assert say(tg, 143, "kaboom treaty")[0].text == APOLOGY
+    assert "[1]" in say(tg, 143, QUESTION)[0].text
+    logged = [r for r in caplog.records if r.exc_info and "kaboom" in str(r.exc_info[1])]
+    assert logged, "the error is logged with its traceback"
+
+
+# -- the command line -------------------------------------------------------------------------------
+
+
+def test_missing_token_says_how_to_get_one(monkeypatch, capsys):
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert cli_main(["telegram", "--data", str(ROOT / "data")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "@BotFather" in err and "TELEGRAM_BOT_TOKEN" in err
+
+
+def test_cli_runs_keeps_the_token_out_of_logs_and_stops_on_sigterm(tmp_path):
+    with FakeTelegram() as tg:
+        env = dict(os.environ, TELEGRAM_BOT_TOKEN=tg.token, PYTHONUNBUFFERED="1")
+        env.pop("DOCBOT_ALLOWED_CHATS", None)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "telegram", "--data", str(ROOT / "data"),
+             "--index", str(tmp_path / "index"), "--api-base-url", tg.url, "--verbose"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            tg.wait_for(lambda calls: any(c.method == "deleteWebhook" for c in calls), 40)
+            assert "[1]" in say(tg, 150, QUESTION)[0].text
+            tg.fail_next("sendMessage", status=502)  # logged as a warning, then retried
+            assert "Facts" in say(tg, 150, FACT_QUESTION)[0].text
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=WAIT)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 0, err[-2000:]
+    assert "retrying" in err  # the 502 was logged …
+    secret = tg.token.split(":", 1)[1]
+    assert secret not in err and secret not in out  # … without the token
+    assert "Application.stop() complete" in err or "Shutting down" in err or "stopping" in err
+
+
+def test_webhook_mode_takes_updates_with_the_secret_only(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with FakeTelegram() as tg:
+        env = dict(os.environ, TELEGRAM_BOT_TOKEN=tg.token, PYTHONUNBUFFERED="1")
+        env.pop("DOCBOT_ALLOWED_CHATS", None)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "telegram", "--data", str(ROOT / "data"),
+             "--index", str(tmp_path / "index"), "--api-base-url", tg.url,
+             "--webhook-url", f"http://127.0.0.1:{port}/hook", "--listen", "127.0.0.1",
+             "--port", str(port), "--secret-token", "s3cret-Token"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            tg.wait_for(lambda calls: tg.webhook is not None, 40)
+            assert tg.webhook == (f"http://127.0.0.1:{port}/hook", "s3cret-Token")
+            assert "[1]" in say(tg, 160, QUESTION)[0].text  # delivered by POST, answered
+            forged = urllib.request.Request(
+                f"http://127.0.0.1:{port}/hook", json.dumps({"update_id": 999, "message": {
+                    "message_id": 1, "date": 0, "chat": {"id": 161, "type": "private"},
+                    "text": QUESTION}}).encode(),
+                {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "wrong"})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(forged, timeout=10)
+            assert refused.value.code == 403 and tg.sent(161, 0) == []
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=WAIT)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 0, err[-2000:]
+    assert tg.token.split(":", 1)[1] not in err + out
+
+
+# -- load ------------------------------------------------------------------------------------------
+
+
+def test_short_load_run_answers_everything(tmp_path):
+    sys.path.insert(0, str(ROOT / "tests" / "bench"))
+    try:
+        import telegram_load
+    finally:
+        sys.path.pop(0)
+    result = telegram_load.run_load(questions=100, users=10, index_dir=tmp_path / "index",
+                                    timeout=120)
+    assert result.answered == 100 and result.api_errors == 0, (result, result.log[-3000:])
+    assert result.bot_errors == 0 and result.exit_code == 0, result.log[-3000:]
