@@ -11,7 +11,7 @@ from index.corpus import Chunk
 
 from .answer import Answer
 from .facts import RELATIONS, Fact
-from .session import MAX_K, Session
+from .session import MAX_K, Session, split_entities
 
 _YEAR_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -36,20 +36,6 @@ class Command:
     run: Callable[[Session, str], Reply]
 
 
-def _parties(session: Session, text: str) -> tuple[list[str], list[str]]:
-    """Party names in text (any alias, multi-word ones too) and the words that are none."""
-    analyzer = session.answerer.index.analyzer
-    parties, unknown = [], []
-    for tok in analyzer.tokens(text):
-        name = analyzer.display_names.get(tok.term)
-        if name:
-            if name not in parties:
-                parties.append(name)
-        else:
-            unknown.append(text[tok.start : tok.end] or tok.term)
-    return parties, unknown
-
-
 def _known_parties(session: Session) -> str:
     return ", ".join(sorted({p for f in session.answerer.facts.facts for p in f.parties}))
 
@@ -63,7 +49,7 @@ def cmd_facts(session: Session, args: str) -> Reply:
     relation = next((w for w in words if w.lower() in RELATIONS), None)
     dates = [w for w in words if _YEAR_RE.match(w)]
     rest = " ".join(w for w in words if w != relation and w not in dates)
-    parties, unknown = _parties(session, rest)
+    parties, unknown = split_entities(session.answerer.index.analyzer, rest)
     if unknown:
         return Reply("error", text=f"Unknown party or filter: {' '.join(unknown)}. "
                      f"Parties: {_known_parties(session)}. Relations: {', '.join(RELATIONS)}.")
@@ -78,7 +64,7 @@ def cmd_timeline(session: Session, args: str) -> Reply:
     """/timeline PARTY [PARTY]"""
     if not args.strip():
         return Reply("error", text="Usage: /timeline PARTY [PARTY], e.g. /timeline Mongolia DPRK")
-    parties, unknown = _parties(session, args)
+    parties, unknown = split_entities(session.answerer.index.analyzer, args)
     if unknown or not parties:
         return Reply("error", text=f"Unknown party: {' '.join(unknown) or args.strip()}. "
                      f"Try one of: {_known_parties(session)}.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from index.analyze import Analyzer
 from index.corpus import Chunk
 
 from .answer import Answer, Answerer, clean_question
@@ -14,6 +15,23 @@ MAX_K = 10
 _BACKREF = re.compile(
     r"\b(it|its|they|them|their|he|him|his|she|her|that|this|those|these|there|then|same)\b", re.I)
 _CONTINUE = re.compile(r"^\s*(and|also|what about|how about|and what about|what of)\b", re.I)
+
+
+def split_entities(analyzer: Analyzer, text: str) -> tuple[list[str], list[str]]:
+    """(entities named, any alias and multi-word ones too; the other content words as
+    written, each once) of a line."""
+    entities: list[str] = []
+    words: list[str] = []
+    for tok in analyzer.tokens(text):
+        name = analyzer.display_names.get(tok.term)
+        if name:
+            if name not in entities:
+                entities.append(name)
+        else:
+            word = text[tok.start : tok.end] or tok.term
+            if word.casefold() not in (w.casefold() for w in words):
+                words.append(word)
+    return entities, words
 
 
 @dataclass
@@ -66,19 +84,7 @@ class Session:
 
     # -- follow-ups ----------------------------------------------------------------------------
     def _split(self, text: str) -> tuple[list[str], list[str]]:
-        """(parties named, other content words as written) of a question."""
-        analyzer = self.answerer.index.analyzer
-        parties, words = [], []
-        for tok in analyzer.tokens(text):
-            name = analyzer.display_names.get(tok.term)
-            if name:
-                if name not in parties:
-                    parties.append(name)
-            else:
-                word = text[tok.start : tok.end]
-                if word and word.casefold() not in (w.casefold() for w in words):
-                    words.append(word)
-        return parties, words
+        return split_entities(self.answerer.index.analyzer, text)
 
     def _resolve(self, q: str) -> tuple[str, str | None]:
         if not self.parties and not self.topic:

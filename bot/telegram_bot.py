@@ -33,6 +33,7 @@ from index.errors import DocbotError
 from .answer import Answer, Answerer
 from .commands import COMMANDS, Reply, handle
 from .config import ConfigError, Settings
+from .session import Session, split_entities
 from .render_html import HIDDEN_COMMANDS, esc, fact_details_messages, pack, reply_messages
 
 log = logging.getLogger("docbot.telegram")
@@ -168,8 +169,6 @@ class DocBot:
     """Per-chat sessions, recent answers and rate limits, and the handlers that use them."""
 
     def __init__(self, answerer: Answerer, settings: Settings) -> None:
-        from .session import Session
-
         self.answerer = answerer
         self.settings = settings
         self._new_session = lambda: Session(answerer)
@@ -276,13 +275,9 @@ class DocBot:
     def _parties(self, answer: Answer) -> list[str]:
         """The parties an answer is about (for its timeline): named in the question, else
         those of its first fact; [] when they have no timeline of two facts or more."""
-        analyzer = self.answerer.index.analyzer
         known = {p for f in self.answerer.facts.facts for p in f.parties}
-        named: list[str] = []
-        for tok in analyzer.tokens(answer.question or ""):
-            name = analyzer.display_names.get(tok.term)
-            if name in known and name not in named:
-                named.append(name)
+        entities, _ = split_entities(self.answerer.index.analyzer, answer.question or "")
+        named = [e for e in entities if e in known]
         if not named and answer.facts:
             named = list(answer.facts[0].fact.parties)
         named = named[:2]
