@@ -11,7 +11,11 @@ from .errors import DataError
 LINE = "__line__"
 
 
-class _SafeLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (5x faster on the fact table); same safe constructors.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _SafeLoader(_Base):
     """SafeLoader (no arbitrary objects, ever) whose impossible dates are YAML errors."""
 
 
