@@ -97,13 +97,27 @@ class Answerer:
         self.facts = facts or FactTable()
         self._n = len(index.chunks)
         self._facts_by_passage = self.facts.by_passage()
+        self.source: tuple[Path, Path | None, tuple] | None = None  # set by open()
 
     @classmethod
     def open(cls, data_dir: Path, index_dir: Path | None = None,
              notice: Callable[[str], None] = lambda m: None) -> "Answerer":
         """The index (built or refreshed as needed) and the fact table of a data folder."""
+        before = data_signature(data_dir)
         index = Index.open(data_dir, index_dir, notice=notice)
-        return cls(index, load_facts(data_dir, index))
+        answerer = cls(index, load_facts(data_dir, index))
+        answerer.source = (data_dir, index_dir, before)
+        return answerer
+
+    def refreshed(self, notice: Callable[[str], None] = lambda m: None) -> "Answerer | None":
+        """A new Answerer when the data folder changed since this one was opened, else None.
+        Raises DocbotError when the new data cannot be used; this one stays as it was."""
+        if self.source is None:
+            return None
+        data_dir, index_dir, signature = self.source
+        if data_signature(data_dir) == signature:
+            return None
+        return Answerer.open(data_dir, index_dir, notice)
 
     def weight(self, term: str) -> float:
         """How much a term says about a question: rare terms most, unknown terms the most."""
@@ -142,6 +156,19 @@ class Answerer:
         ]
         return Answer(question, True, notice, facts=facts, passages=passages, terms=terms,
                       coverage=cov, more=len(hits) > offset + k)
+
+
+def data_signature(data_dir: Path) -> tuple:
+    """Name, size and mtime of every file under data_dir: changes when any file does."""
+    out = []
+    try:
+        for p in sorted(data_dir.rglob("*")):
+            if p.is_file():
+                st = p.stat()
+                out.append((str(p), st.st_size, st.st_mtime_ns))
+    except OSError:
+        return ("unreadable",)
+    return tuple(out)
 
 
 def load_facts(data_dir: Path, index: Index) -> FactTable:

@@ -89,8 +89,16 @@ def cmd_source(session: Session, args: str) -> Reply:
         shown = len(session.shown)
         hint = f"passages 1–{shown} are shown" if shown else "ask a question first"
         return Reply("error", text=f"No passage {int(args)}: {hint}.")
-    around = session.answerer.index.neighbours(chunk, 1, 1)
+    around = surroundings(session.answerer, chunk)
     return Reply("source", chunks=around, focus=chunk.id, title=chunk.citation)
+
+
+def surroundings(answerer, chunk: Chunk) -> list[Chunk]:
+    """A passage with the passages before and after it; alone when the index was reloaded
+    since it was shown and no longer has it."""
+    if chunk.id not in answerer.index.by_id:
+        return [chunk]
+    return answerer.index.neighbours(chunk, 1, 1)
 
 
 def cmd_docs(session: Session, args: str) -> Reply:

@@ -45,6 +45,7 @@ class Settings:
     poll_timeout: float = 10.0  # long-polling timeout of getUpdates
     answers_per_chat: int = 50  # answers whose buttons still work, per chat
     max_chats: int = 10_000  # conversations kept in memory (least recently used go first)
+    reload_seconds: float = 60.0  # how often to look for changed data (0: never)
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, *, token_file: Path | None = None,
@@ -78,7 +79,14 @@ class Settings:
         except ValueError:
             raise ConfigError(f"DOCBOT_FLOOD_RATE: expected messages per second like 30 "
                               f"(0: no throttle), got {flood!r}") from None
+        reload = env.get("DOCBOT_RELOAD_SECONDS", "").strip()
+        try:
+            reload_seconds = float(reload) if reload else 60.0
+        except ValueError:
+            raise ConfigError(f"DOCBOT_RELOAD_SECONDS: expected seconds like 60 (0: never), "
+                              f"got {reload!r}") from None
         return cls(
+            reload_seconds=max(0.0, reload_seconds),
             token=token, token_file=token_file, api_base_url=base, webhook_url=webhook_url,
             listen=listen or "127.0.0.1", port=port or 8443, secret_token=secret,
             allowed_chats=parse_chats(chats),

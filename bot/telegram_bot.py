@@ -31,7 +31,7 @@ from index.corpus import Chunk
 from index.errors import DocbotError
 
 from .answer import Answer, Answerer
-from .commands import COMMANDS, Reply, handle
+from .commands import COMMANDS, Reply, handle, surroundings
 from .config import ConfigError, Settings
 from .session import Session, split_entities
 from .render_html import HIDDEN_COMMANDS, esc, fact_details_messages, pack, reply_messages
@@ -468,7 +468,7 @@ class DocBot:
         await query.answer()
         state = found[0]
         async with state.lock:
-            around = await asyncio.to_thread(self._locked, self.answerer.index.neighbours, chunk, 1, 1)
+            around = await asyncio.to_thread(self._locked, surroundings, self.answerer, chunk)
             reply = Reply("source", chunks=around, focus=chunk.id, title=chunk.citation)
             await self.send(update, context, reply_messages(reply))
 
@@ -528,11 +528,49 @@ class DocBot:
             log.warning("could not apologise in chat: %s", e)
 
     async def post_init(self, app: Application) -> None:
-        """Set the command menu and say who the bot is."""
+        """Set the command menu, say who the bot is and start watching the data folder."""
+        if self.settings.reload_seconds > 0:
+            # a plain task: it lives as long as the application's event loop
+            self._watch = asyncio.get_running_loop().create_task(
+                self.watch_data(self.settings.reload_seconds))
         await app.bot.set_my_commands([BotCommand(name, text[:256]) for name, text in MENU])
         log.info("docbot is online as @%s: %d documents, %d passages, %d facts", app.bot.username,
                  len(self.answerer.index.documents), len(self.answerer.index.chunks),
                  len(self.answerer.facts.facts))
+
+
+    async def post_stop(self, app: Application) -> None:
+        """Stop watching the data folder."""
+        watch = getattr(self, "_watch", None)
+        if watch is not None:
+            watch.cancel()
+
+    async def watch_data(self, every: float) -> None:
+        """Serve changed documents or facts once they index cleanly; while they do not, keep
+        serving the last good index."""
+        failed = None
+        while True:
+            await asyncio.sleep(every)
+            try:
+                new = await asyncio.to_thread(self.answerer.refreshed,
+                                              lambda m: log.info("reload: %s", m))
+            except DocbotError as e:
+                if str(e) != failed:  # say it once, not every period
+                    log.warning("reload failed, still serving the previous index: %s", e)
+                    failed = str(e)
+                continue
+            except Exception:
+                log.exception("reload failed, still serving the previous index")
+                continue
+            failed = None
+            if new is not None:
+                with self._engine:
+                    self.answerer = new
+                    self._new_session = lambda: Session(new)
+                    for state in self.chats.values():
+                        state.session.answerer = new
+                log.info("reloaded: %d documents, %d passages, %d facts",
+                         len(new.index.documents), len(new.index.chunks), len(new.facts.facts))
 
 
 def build_application(answerer: Answerer, settings: Settings) -> Application:
@@ -548,6 +586,7 @@ def build_application(answerer: Answerer, settings: Settings) -> Application:
         .connect_timeout(10).read_timeout(15).write_timeout(15).pool_timeout(10)
         .get_updates_read_timeout(10)  # PTB adds the long-polling timeout to it
         .post_init(docbot.post_init)
+        .post_stop(docbot.post_stop)
     )
     if settings.bot_api_url:
         builder = builder.base_url(settings.bot_api_url).base_file_url(settings.file_api_url)

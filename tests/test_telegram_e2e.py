@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -363,6 +365,35 @@ def test_cli_runs_keeps_the_token_out_of_logs_and_stops_on_sigterm(tmp_path):
     secret = tg.token.split(":", 1)[1]
     assert secret not in err and secret not in out  # … without the token
     assert "Application.stop() complete" in err or "Shutting down" in err or "stopping" in err
+
+
+def test_changed_data_is_served_and_broken_data_is_not(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    real = Answerer.open(data, tmp_path / "index")
+    facts = data / "facts.yaml"
+    good_facts = facts.read_text()
+    with FakeTelegram() as tg, Bot(tg, real, reload_seconds=0.2) as bot:
+        served = lambda: bot.app.bot_data["docbot"].answerer  # noqa: E731
+        assert "Khalkhyn" in say(tg, 170, "Battle of the Khalkhyn Gol")[0].text
+        # a fact whose quote is not in its document: the reload fails, the old index serves on
+        facts.write_text(good_facts.replace('quote: "agreed on 15 October', 'quote: "agreed on 16 October'))
+        time.sleep(1.5)
+        assert served() is real
+        assert "15 October 1948" in say(tg, 170, FACT_QUESTION, until="15 October 1948")[0].text
+        # a good change: a new paragraph becomes answerable
+        facts.write_text(good_facts)
+        doc = data / "docs" / "russia-dprk-treaty-2000.txt"
+        doc.write_text(doc.read_text() + "\n\nThe zygomorphic orchid exhibition opened in Pyongyang.\n")
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            if "zygomorphic" in say(tg, 170, "zygomorphic orchid exhibition")[0].text:
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail("the changed document was never served")
+        assert served() is not real and len(served().facts.facts) == len(real.facts.facts)
+        no_errors(tg, 170)
 
 
 def test_webhook_mode_takes_updates_with_the_secret_only(tmp_path):
