@@ -95,11 +95,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _progress_bar(stream):
+    """A one-line text progress bar for index builds, on a terminal only (None elsewhere)."""
+    if not stream.isatty():
+        return None
+
+    def show(stage: str, done: int, total: int) -> None:
+        filled = 30 * done // total if total else 30
+        stream.write(f"\r{stage:<20} [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,}")
+        stream.write("\n" if done >= total else "")
+        stream.flush()
+
+    return show
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from index.engine import Index, default_index_dir
 
     index_dir = args.index or default_index_dir(args.data)
-    idx = Index.build(args.data, index_dir)
+    idx = Index.build(args.data, index_dir, progress=_progress_bar(sys.stderr))
     docs = idx.documents
     print(f"indexed {len(docs)} documents, {len(idx.chunks)} passages, "
           f"{len(idx.vocab)} terms -> {index_dir}")

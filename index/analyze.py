@@ -42,11 +42,61 @@ _WORD_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*|[^\W_]+")
 _THOUSANDS_RE = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 
 
+def _ascii_table(keep: bytes) -> bytes:
+    table = bytearray(b" " * 256)
+    for c in keep:
+        table[c] = c
+    for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        table[c] = c + 32
+    return bytes(table)
+
+
+# An ASCII character that no word can contain separates words just as a space does, and ASCII
+# folds to lowercase; '.' and ',' belong to words only between digits ("226,236").
+_WORD_BYTES = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'"
+_WORDS_ONLY = _ascii_table(_WORD_BYTES)
+_WITH_NUMBERS = _ascii_table(_WORD_BYTES + b".,")
+_NUMBER_SHAPE = bytes(48 if 48 <= c <= 57 else c if c in b".," else 120 for c in range(256))
+
+
+def split_tokens(text: str) -> list:
+    """A text's whitespace-separated tokens as the analyzer's cache keys them: for ASCII text,
+    bytes, lowercased, with every character that cannot be part of a word made a space (so
+    'Korea,' and 'korea' are one key); other text is split as it is. Analyzing the tokens one
+    by one gives the words of the whole text (words never span whitespace, and whitespace folds
+    to whitespace)."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        shape = raw.translate(_NUMBER_SHAPE)  # digits -> 0, '.' and ',' kept, the rest -> x
+        numbers = b"0.0" in shape or b"0,0" in shape  # 10.7, 226,236: keep their separators
+        return raw.translate(_WITH_NUMBERS if numbers else _WORDS_ONLY).split()
+    return text.split()
+
+
 class _Word(NamedTuple):
     term: str
     start: int
     end: int
     stop: bool
+
+
+_CACHE_WORDS = 2_000_000  # distinct words (and tokens) remembered; then start afresh
+SPECIAL = object()  # a token that may start an alias name or holds several terms
+
+
+class _TokenTerms(dict):
+    """Whitespace-separated token as written -> Analyzer.classify(token), on first sight."""
+
+    def __init__(self, analyzer: "Analyzer") -> None:
+        super().__init__()
+        self._classify = analyzer.classify
+
+    def __missing__(self, token: str):
+        value = self._classify(token)
+        if len(self) >= _CACHE_WORDS:
+            self.clear()
+        self[token] = value
+        return value
 
 
 class Token(NamedTuple):
@@ -110,9 +160,20 @@ class Analyzer:
     _phrases: dict[tuple[str, ...], str] = field(init=False, repr=False)
     _max_phrase: int = field(init=False, repr=False)
     display_names: dict[str, str] = field(init=False, repr=False)
+    # word as matched in folded text -> its (stem, is stopword) parts; shared by every path
+    _parts: dict[str, tuple[tuple[str, bool], ...]] = field(
+        init=False, repr=False, compare=False)
+    _heads: frozenset[str] = field(init=False, repr=False, compare=False)  # first stems of aliases
+    _token_terms: _TokenTerms = field(init=False, repr=False, compare=False)
+    _multi: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _tparts: dict[str, tuple[tuple[str, bool], ...]] = field(
+        init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._stemmer = Stemmer.Stemmer(self.language)
+        self._parts = {}
+        self._multi = {}
+        self._tparts = {}
         self._phrases = {}
         self.display_names = {}
         for canonical, names in self.aliases.items():
@@ -123,6 +184,8 @@ class Analyzer:
                 if key:
                     self._phrases[key] = term
         self._max_phrase = max((len(k) for k in self._phrases), default=0)
+        self._heads = frozenset(k[0] for k in self._phrases)
+        self._token_terms = _TokenTerms(self)
 
     # -- words -------------------------------------------------------------------------------
     def _words(self, text: str) -> list[_Word]:
@@ -138,16 +201,56 @@ class Analyzer:
                 start, end = origin[m.start()], origin[m.end() - 1] + 1
                 while end < len(text) and unicodedata.combining(text[end]):
                     end += 1  # a decomposed accent belongs to its word
-            if word[0].isdigit():
-                out.append(_Word(_normalize_number(word), start, end, False))
-                continue
-            word = re.sub(r"['’]s$", "", word)  # Korea's -> korea
-            for part in re.split(r"['’]", word):  # o'clock, d'Estaing -> parts
-                if part:
-                    # Stopwords are judged before stemming: "why" is one, "owns" is not.
-                    stop = part in STOPWORDS or (len(part) == 1 and part.isalpha())
-                    out.append(_Word(self._stemmer.stemWord(part), start, end, stop))
+            parts = self._parts.get(word) or self._word_parts(word)
+            for term, stop in parts:
+                out.append(_Word(term, start, end, stop))
         return out
+
+    def _word_parts(self, word: str) -> tuple[tuple[str, bool], ...]:
+        """The (stem, stopword?) parts of one word of folded text; cached per distinct word,
+        since a word is analyzed the same way wherever it occurs."""
+        if word[0].isdigit():
+            parts: tuple[tuple[str, bool], ...] = ((_normalize_number(word), False),)
+        else:
+            bare = re.sub(r"['’]s$", "", word)  # Korea's -> korea
+            # o'clock, d'Estaing -> parts. Stopwords are judged before stemming: "why" is one,
+            # "owns" is not.
+            parts = tuple(
+                (self._stemmer.stemWord(part), part in STOPWORDS or (len(part) == 1 and part.isalpha()))
+                for part in re.split(r"['’]", bare) if part
+            )
+        if len(self._parts) >= _CACHE_WORDS:
+            self._parts.clear()
+        self._parts[word] = parts
+        return parts
+
+    def _token_parts(self, token: str) -> tuple[tuple[str, bool], ...]:
+        """The parts of every word in one whitespace-separated token. Words never span
+        whitespace and whitespace folds to whitespace, so a text's words are its tokens' words
+        in order: analyzing token by token gives what _words() gives for the whole text."""
+        if isinstance(token, bytes):
+            folded = token.decode("ascii")  # already lowercase (split_tokens)
+        else:
+            folded = token.lower() if token.isascii() else fold(token)
+        parts = self._parts
+        return tuple(p for w in _WORD_RE.findall(folded) for p in (parts.get(w) or self._word_parts(w)))
+
+    def classify(self, token: str):
+        """What one whitespace-separated token contributes on its own: its single term, None
+        (a stopword, punctuation) or SPECIAL: several terms (remembered in _multi), or a word
+        that may start an alias name, which needs the words after it."""
+        parts = self._token_parts(token)
+        if len(parts) == 1 and parts[0][0] not in self._heads:  # the common case
+            return None if parts[0][1] else parts[0][0]
+        if any(t in self._heads for t, _ in parts):
+            return SPECIAL
+        terms = tuple(t for t, stop in parts if not stop)
+        if len(terms) > 1:
+            if len(self._multi) >= _CACHE_WORDS:
+                self._multi.clear()
+            self._multi[token] = terms
+            return SPECIAL
+        return terms[0] if terms else None
 
     def _stem_words(self, text: str) -> list[str]:
         return [t.term for t in self._words(text)]
@@ -174,7 +277,57 @@ class Analyzer:
         return out
 
     def terms(self, text: str) -> list[str]:
-        return [t.term for t in self.tokens(text)]
+        """[t.term for t in self.tokens(text)], fast: the text is split into tokens
+        (split_tokens) and each distinct token is analyzed once (cached). Only a text holding a token with several
+        terms or one that may start an alias name takes the word-by-word path."""
+        tokens = split_tokens(text)
+        vals = list(map(self._token_terms.__getitem__, tokens))
+        if SPECIAL not in vals:
+            return list(filter(None, vals))
+        out: list[str] = []
+        multi = self._multi
+        for tok, v in zip(tokens, vals):
+            if v is SPECIAL:
+                terms = multi.get(tok)
+                if terms is None:  # may start an alias name (or was forgotten)
+                    return self._terms_in_context(tokens)
+                out.extend(terms)
+            elif v is not None:
+                out.append(v)
+        return out
+
+    def _terms_in_context(self, tokens: list[str]) -> list[str]:
+        """tokens()' longest-alias-first matching, over the parts of whitespace tokens."""
+        cache = self._tparts
+        if len(cache) >= _CACHE_WORDS:
+            cache.clear()
+        seq = []
+        for tok in tokens:
+            parts = cache.get(tok)
+            if parts is None:
+                parts = cache[tok] = self._token_parts(tok)
+            seq += parts
+        heads, phrases = self._heads, self._phrases
+        out: list[str] = []
+        i, n = 0, len(seq)
+        while i < n:
+            term, stop = seq[i]
+            if term in heads:
+                for m in range(min(self._max_phrase, n - i), 0, -1):
+                    alias = phrases.get(tuple(t for t, _ in seq[i : i + m]))
+                    if alias is not None:
+                        out.append(alias)
+                        i += m
+                        break
+                else:
+                    if not stop:
+                        out.append(term)
+                    i += 1
+                continue
+            if not stop:
+                out.append(term)
+            i += 1
+        return out
 
     def fingerprint(self) -> str:
         """Changes whenever the analyzer would produce different terms."""
@@ -221,3 +374,185 @@ def parties_in(analyzer: Analyzer, text: str) -> list[str]:
             seen.append(name)
     return seen
 
+
+
+# -- many texts at once, for building an index ----------------------------------------------------
+
+
+def _byte_table(pred) -> "np.ndarray":
+    import numpy as np
+
+    return np.array([bool(pred(c)) for c in range(256)])
+
+
+class TermIds:
+    """Vocabulary ids of the terms of many texts at once, for building an index: what
+    [vocab[t] for t in analyzer.terms(text)] gives, with vocab (term -> id, in order of first
+    appearance) extended as new terms appear.
+
+    The texts' UTF-8 bytes are split into tokens with numpy (a token is a run of bytes that can
+    be part of a word, as in split_tokens), and every ASCII token of up to 16 bytes is looked up
+    as an exact key (two uint64) in an open-addressing table: no Python object per token.
+    Longer and non-ASCII tokens go through a dict. Each distinct token is analyzed once
+    (Analyzer.classify); a text holding a token that may start an alias name, or that holds
+    several terms, gets the full analysis (Analyzer.terms)."""
+
+    _EMPTY, _STOP, _SPECIAL = -3, -1, -2
+
+    def __init__(self, analyzer: "Analyzer", vocab: dict[str, int] | None = None) -> None:
+        import numpy as np
+
+        self.np = np
+        self.analyzer = analyzer
+        self.vocab: dict[str, int] = {} if vocab is None else vocab
+        self._slow: dict[str, int] = {}
+        self._bits = 16
+        self._new_table(1 << self._bits)
+        self._count = 0
+        word = set(_WORD_BYTES)
+        self._word = _byte_table(lambda c: c in word or c >= 0x80)
+        self._sep = _byte_table(lambda c: c in b".,")
+        self._digit = _byte_table(lambda c: 48 <= c <= 57)
+        self._lower = np.array([c + 32 if 65 <= c <= 90 else c for c in range(256)], dtype=np.uint8)
+        self._masks = np.array([(1 << (8 * i)) - 1 for i in range(9)], dtype=np.uint64)
+
+    def _new_table(self, size: int) -> None:
+        np = self.np
+        self._k1 = np.zeros(size, dtype=np.uint64)
+        self._k2 = np.zeros(size, dtype=np.uint64)
+        self._val = np.full(size, self._EMPTY, dtype=np.int32)
+
+    def _slots(self, k1, k2):
+        np = self.np
+        h = (k1 * np.uint64(0x9E3779B97F4A7C15)) ^ (k2 * np.uint64(0xC2B2AE3D27D4EB4F))
+        h ^= h >> np.uint64(31)
+        h *= np.uint64(0x94D049BB133111EB)
+        return (h >> np.uint64(64 - self._bits)).astype(np.int64)
+
+    def _find(self, k1, k2):
+        """Stored values of the keys, _EMPTY for unknown ones."""
+        np = self.np
+        out = np.full(len(k1), self._EMPTY, dtype=np.int32)
+        slot = self._slots(k1, k2)
+        pending = np.arange(len(k1))
+        mask = len(self._val) - 1
+        while len(pending):
+            s = slot[pending]
+            v = self._val[s]
+            hit = (self._k1[s] == k1[pending]) & (self._k2[s] == k2[pending]) & (v != self._EMPTY)
+            out[pending[hit]] = v[hit]
+            go_on = ~hit & (v != self._EMPTY)
+            pending = pending[go_on]
+            slot[pending] = (s[go_on] + 1) & mask
+        return out
+
+    def _insert(self, k1, k2, vals) -> None:
+        """Store keys that are not in the table yet (all distinct)."""
+        np = self.np
+        if 2 * (self._count + len(k1)) > len(self._val):
+            keep = self._val != self._EMPTY
+            old = (self._k1[keep], self._k2[keep], self._val[keep])
+            while 2 * (self._count + len(k1)) > (1 << self._bits):
+                self._bits += 1
+            self._new_table(1 << self._bits)
+            self._count = 0
+            self._insert(*old)
+        slot = self._slots(k1, k2)
+        pending = np.arange(len(k1))
+        mask = len(self._val) - 1
+        while len(pending):
+            s = slot[pending]
+            free = self._val[s] == self._EMPTY
+            taken_s, first = np.unique(s[free], return_index=True)
+            win = pending[free][first]
+            self._k1[taken_s], self._k2[taken_s], self._val[taken_s] = k1[win], k2[win], vals[win]
+            done = np.zeros(len(pending), dtype=bool)
+            done[np.flatnonzero(free)[first]] = True
+            pending = pending[~done]
+            slot[pending] = (slot[pending] + 1) & mask
+        self._count += len(k1)
+
+    def _value(self, token) -> int:
+        v = self.analyzer.classify(token)
+        if v is None:
+            return self._STOP
+        if v is SPECIAL:
+            return self._SPECIAL
+        t = self.vocab.get(v)
+        if t is None:
+            t = self.vocab[v] = len(self.vocab)
+        return t
+
+    def __call__(self, texts: list[str]) -> tuple["np.ndarray", "np.ndarray"]:
+        """(term ids, number of the text each belongs to), stopwords left out, in text order."""
+        np = self.np
+        encoded = [t.encode("utf-8") for t in texts]
+        data = b"\n".join(encoded)
+        arr = np.frombuffer(data, dtype=np.uint8)
+        n = len(arr)
+        word = self._word[arr]
+        sep = self._sep[arr]
+        if n > 2 and sep.any():  # '.' and ',' between digits belong to a number
+            digit = self._digit[arr]
+            word[1:-1] |= sep[1:-1] & digit[:-2] & digit[2:]
+        edges = np.diff(np.concatenate(([0], word.view(np.int8), [0])))
+        starts = np.flatnonzero(edges == 1)
+        ends = np.flatnonzero(edges == -1)
+        text_at = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum([len(e) + 1 for e in encoded], out=text_at[1:])
+        tok_text = np.searchsorted(text_at, starts, side="right") - 1
+        high = np.concatenate(([0], np.cumsum(arr >= 0x80, dtype=np.int64)))
+        lens = ends - starts
+        fast = (lens <= 16) & (high[ends] == high[starts])
+        ids = np.empty(len(starts), dtype=np.int32)
+
+        fs, fl = starts[fast], lens[fast]
+        if len(fs):
+            # each token's first and second 8 bytes as little-endian integers, read through
+            # overlapping 8-byte windows of the (lowercased, zero-padded) bytes
+            low = np.zeros(n + 24, dtype=np.uint8)
+            low[:n] = self._lower[arr]
+            windows = np.ndarray((n + 17,), dtype="<u8", buffer=low, strides=(1,))
+            k1 = windows[fs] & self._masks[np.minimum(fl, 8)]
+            k2 = windows[fs + 8] & self._masks[np.clip(fl - 8, 0, 8)]
+            vals = self._find(k1, k2)
+            unknown = vals == self._EMPTY
+            if unknown.any():
+                pairs = np.unique(np.stack([k1[unknown], k2[unknown]], axis=1), axis=0)
+                nk1, nk2 = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
+                new = np.array([self._value(pair.astype("<u8").tobytes().rstrip(b"\0"))
+                                for pair in pairs], dtype=np.int32)
+                self._insert(nk1, nk2, new)
+                vals[unknown] = self._find(k1[unknown], k2[unknown])
+            ids[fast] = vals
+        slow = np.flatnonzero(~fast)
+        if len(slow):
+            cache = self._slow
+            out = []
+            for s, e in zip(starts[slow].tolist(), ends[slow].tolist()):
+                tok = data[s:e].decode("utf-8")
+                v = cache.get(tok)
+                if v is None:
+                    if len(cache) >= _CACHE_WORDS:
+                        cache.clear()
+                    v = cache[tok] = self._value(tok)
+                out.append(v)
+            ids[slow] = out
+        special = ids == self._SPECIAL
+        if special.any():
+            redo = np.unique(tok_text[special])
+            keep = ~np.isin(tok_text, redo)
+            extra_ids, extra_text = [], []
+            for i in redo.tolist():
+                for term in self.analyzer.terms(texts[i]):
+                    t = self.vocab.get(term)
+                    if t is None:
+                        t = self.vocab[term] = len(self.vocab)
+                    extra_ids.append(t)
+                    extra_text.append(i)
+            ids = np.concatenate([ids[keep], np.array(extra_ids, dtype=np.int32)])
+            tok_text = np.concatenate([tok_text[keep], np.array(extra_text, dtype=np.int64)])
+            order = np.argsort(tok_text, kind="stable")
+            ids, tok_text = ids[order], tok_text[order]
+        terms = ids >= 0
+        return ids[terms], tok_text[terms]

@@ -3,6 +3,10 @@
 rank-bm25 scores every document for every query term in a Python loop. Here each query term
 touches only its postings, so a question costs what it matches, not the collection's size;
 the scores equal rank-bm25's for the same variant and parameters (tests check it).
+
+numpy does the arithmetic over postings slices (memory-mapped from the index files) and the
+top-k selection; scipy.sparse turns chunk-major term counts into term-major postings (a
+counting-sort transpose in C++, O(terms + postings), where numpy could only sort).
 """
 from __future__ import annotations
 
@@ -13,6 +17,10 @@ from typing import Iterable, NamedTuple, Sequence
 import numpy as np
 
 VARIANTS = ("okapi", "plus", "l")
+# Scores closer than this (relative) are ties, ranked by the tiebreak (chunk id): float sums of
+# the same terms in another order differ in the last digits (rank-bm25's own scores of two
+# chunks that match alike do), and a ranking should not depend on that.
+TIE_RTOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -45,22 +53,58 @@ class Postings(NamedTuple):
 def build_postings(token_lists: Iterable[Sequence[str]], vocab: dict[str, int]) -> Postings:
     """Count terms per chunk; vocab is extended with new terms in order of appearance."""
     term_ids: list[int] = []
-    doc_ids: list[int] = []
-    counts: list[int] = []
-    doc_len: list[int] = []
-    for d, tokens in enumerate(token_lists):
-        doc_len.append(len(tokens))
-        for term, c in Counter(tokens).items():
-            t = vocab.get(term)
+    lens: list[int] = []
+    get = vocab.get
+    for tokens in token_lists:
+        lens.append(len(tokens))
+        for term in tokens:
+            t = get(term)
             if t is None:
                 t = vocab[term] = len(vocab)
             term_ids.append(t)
-            doc_ids.append(d)
-            counts.append(c)
-    return postings_from_triples(
-        np.asarray(term_ids, dtype=np.int64), np.asarray(doc_ids, dtype=np.int32),
-        np.asarray(counts, dtype=np.int32), np.asarray(doc_len, dtype=np.int32), len(vocab),
-    )
+    rows, terms, tfs = count_terms(np.asarray(term_ids, dtype=np.int64), np.asarray(lens, dtype=np.int64))
+    return postings_from_forward(chunk_ptr(rows, len(lens)), terms, tfs,
+                                 np.asarray(lens, dtype=np.int32), len(vocab))
+
+
+def count_terms(term_ids: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Term ids of consecutive chunks (lens[i] of chunk i) -> (chunk, term, tf), sorted by
+    chunk then term: the chunk-major counts that Counter-per-chunk gave, for a whole block at
+    once."""
+    rows = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+    keys, tfs = np.unique((rows << 32) | term_ids, return_counts=True)
+    return (keys >> 32), (keys & 0xFFFFFFFF).astype(np.int32), tfs
+
+
+def chunk_ptr(rows: np.ndarray, n_chunks: int) -> np.ndarray:
+    """CSR row pointer (n_chunks + 1) for sorted chunk numbers."""
+    ptr = np.zeros(n_chunks + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_chunks), out=ptr[1:])
+    return ptr
+
+
+def tf_dtype(max_tf: int) -> np.dtype:
+    """The smallest type that holds every term frequency: most are 1-3."""
+    return np.dtype(np.uint8 if max_tf < 1 << 8 else np.uint16 if max_tf < 1 << 16 else np.int32)
+
+
+def postings_from_forward(ptr: np.ndarray, terms: np.ndarray, tfs: np.ndarray,
+                          doc_len: np.ndarray, n_terms: int) -> Postings:
+    """Chunk-major counts (chunk i holds terms[ptr[i]:ptr[i+1]]) -> term-major postings, chunks
+    ascending within each term (a sparse transpose)."""
+    import scipy.sparse as sp
+
+    n = len(ptr) - 1
+    dtype = tf_dtype(int(tfs.max()) if len(tfs) else 0)
+    if len(terms) == 0:
+        return Postings(np.zeros(n_terms + 1, dtype=np.int64), np.zeros(0, dtype=np.int32),
+                        np.zeros(0, dtype=dtype), np.asarray(doc_len, dtype=np.int32))
+    m = sp.csr_matrix((tfs.astype(dtype, copy=False), terms, ptr), shape=(n, n_terms), copy=False)
+    t = m.tocsc()
+    if not t.has_sorted_indices:  # csr->csc visits rows in order, so this does not happen
+        t.sort_indices()
+    return Postings(t.indptr.astype(np.int64), t.indices.astype(np.int32, copy=False),
+                    t.data.astype(dtype, copy=False), np.asarray(doc_len, dtype=np.int32))
 
 
 def postings_from_triples(term_ids: np.ndarray, doc_ids: np.ndarray, counts: np.ndarray,
@@ -69,6 +113,18 @@ def postings_from_triples(term_ids: np.ndarray, doc_ids: np.ndarray, counts: np.
     indptr = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(np.bincount(term_ids, minlength=n_terms), out=indptr[1:])
     return Postings(indptr, doc_ids[order].astype(np.int32), counts[order].astype(np.int32), doc_len)
+
+
+def rank_order(scores: np.ndarray, ties: np.ndarray) -> np.ndarray:
+    """Positions by descending score; scores within TIE_RTOL of the one above form one group,
+    ordered by ties (ascending)."""
+    by_score = np.argsort(-scores, kind="stable")
+    s = scores[by_score]
+    new_group = np.empty(len(s), dtype=bool)
+    new_group[:1] = True
+    new_group[1:] = s[:-1] - s[1:] > TIE_RTOL * np.abs(s[:-1])
+    group = np.cumsum(new_group)
+    return by_score[np.lexsort((ties[by_score], group))]
 
 
 class BM25:
@@ -96,6 +152,7 @@ class BM25:
         self.idf = idf
         dl = postings.doc_len.astype(np.float64)
         self.norm = (1 - params.b + params.b * dl / self.avgdl) if self.avgdl else np.ones(n)
+        self._k1norm = params.k1 * self.norm
         self._acc = np.zeros(n, dtype=np.float64)
 
     def term_weights(self, t: int) -> tuple[np.ndarray, np.ndarray]:
@@ -104,13 +161,15 @@ class BM25:
         docs = self.postings.docs[lo:hi]
         tf = self.postings.tfs[lo:hi].astype(np.float64)
         p = self.p
-        norm = self.norm[docs]
-        if p.variant == "okapi":
-            w = self.idf[t] * (tf * (p.k1 + 1) / (tf + p.k1 * norm))
-        elif p.variant == "plus":
-            w = self.idf[t] * (tf * (p.k1 + 1) / (p.k1 * norm + tf))
+        if p.variant in ("okapi", "plus"):
+            # idf * (tf * (k1 + 1) / (k1 * norm + tf)), the same operations in place
+            w = np.multiply(tf, p.k1 + 1)
+            denom = self._k1norm[docs]
+            denom += tf
+            w /= denom
+            w *= self.idf[t]
         else:  # rank-bm25's BM25L, which multiplies by tf once more than Lv & Zhai's formula
-            ctd = tf / norm
+            ctd = tf / self.norm[docs]
             w = self.idf[t] * tf * (p.k1 + 1) * (ctd + p.delta) / (p.k1 + ctd + p.delta)
         return docs, w
 
@@ -120,7 +179,12 @@ class BM25:
 
     def search(self, term_ids: Sequence[int], k: int, tiebreak: np.ndarray | None = None,
                allowed: np.ndarray | None = None) -> list[Hit]:
-        """Top-k chunks containing at least one query term, best first; ties by tiebreak rank."""
+        """Top-k chunks containing at least one query term, best first; ties by tiebreak rank.
+
+        Costs what the query's postings hold: scores accumulate in a dense array that only
+        the touched chunks are read from and reset in, and the k best are picked with a
+        partition over the touched entries (a chunk appears once per matching query term)
+        instead of sorting or de-duplicating every candidate."""
         counts = Counter(t for t in term_ids if 0 <= t < len(self.idf))
         if not counts or k <= 0:
             return []
@@ -129,23 +193,46 @@ class BM25:
         touched = []
         for t, c in counts.items():
             docs, w = self.term_weights(t)
-            acc[docs] += c * w
+            if len(docs) == 0:
+                continue
+            np.add.at(acc, docs, w if c == 1 else c * w)  # docs are distinct within a term
             base += c * self.baseline(t)
             touched.append(docs)
-        cand = np.unique(np.concatenate(touched))
-        scores = acc[cand] + base
+        if not touched:
+            return []
+        cand = touched[0] if len(touched) == 1 else np.concatenate(touched)
+        scores = acc[cand]
         acc[cand] = 0.0
+        if base:
+            scores += base
         if allowed is not None:
             keep = allowed[cand]
             cand, scores = cand[keep], scores[keep]
-        if len(cand) == 0:
-            return []
-        if len(cand) > k:
-            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-            keep = scores >= kth
+        repeats = len(touched)  # the most times one chunk can occur in cand
+        m = k * repeats  # the m best entries hold at least k distinct chunks (or all of them)
+        if len(cand) > 64 * m:
+            # A cheap lower bound first: the m-th best of every 16th entry is at most the k-th
+            # best chunk's score, so the entries below it can go before the exact selection.
+            sample = scores[::16]
+            if len(sample) > m:
+                floor = np.partition(sample, len(sample) - m)[len(sample) - m]
+                keep = scores >= floor - TIE_RTOL * abs(floor)
+                cand, scores = cand[keep], scores[keep]
+        if len(cand) > m:
+            # The k-th best of the m best entries' chunks is the k-th best overall; every chunk
+            # tied with it stays for the tiebreak.
+            top = np.argpartition(scores, len(scores) - m)[len(scores) - m :]
+            best = scores[top]
+            if repeats > 1:
+                best = best[np.unique(cand[top], return_index=True)[1]]
+            kth = np.partition(best, len(best) - k)[len(best) - k]
+            keep = scores >= kth - TIE_RTOL * abs(kth)
             cand, scores = cand[keep], scores[keep]
+        if repeats > 1 and len(cand) > 1:
+            cand, first = np.unique(cand, return_index=True)
+            scores = scores[first]
         ties = tiebreak[cand] if tiebreak is not None else cand
-        order = np.lexsort((ties, -scores))[:k]
+        order = rank_order(scores, ties)[:k]
         return [Hit(int(cand[i]), float(scores[i])) for i in order]
 
     def scores_for(self, term_ids: Sequence[int]) -> np.ndarray:

@@ -115,8 +115,9 @@ def doc_paths(data_dir: Path) -> list[Path]:
     if not docs.is_dir():
         raise DataError(f"{data_dir}: no docs/ folder; put your .txt or .md documents in {docs}")
     paths = sorted(
-        p for p in docs.rglob("*")
-        if p.suffix.lower() in DOC_SUFFIXES and p.is_file() and not p.name.startswith(".")
+        (p for p in docs.rglob("*")
+         if p.suffix.lower() in DOC_SUFFIXES and p.is_file() and not p.name.startswith(".")),
+        key=lambda p: p.parts,  # Path order, without comparing Path objects
     )
     if not paths:
         raise DataError(f"{docs}: no .txt or .md documents; add at least one")
@@ -220,14 +221,26 @@ def _blocks(body: str) -> list[_Block]:
     return out
 
 
+# ASCII bytes that are not letters / that are whitespace, by str.isalpha and str.isspace
+_ASCII_NON_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
+_ASCII_SPACES = bytes(c for c in range(128) if chr(c).isspace())
+
+
 def _letters(text: str) -> int:
-    return sum(ch.isalpha() for ch in text)
+    if text.isascii():  # counted in C, not character by character in Python
+        return len(text.encode("ascii").translate(None, _ASCII_NON_LETTERS))
+    return sum(map(str.isalpha, text))
+
+
+def _visible(text: str) -> int:
+    if text.isascii():
+        return len(text.encode("ascii").translate(None, _ASCII_SPACES))
+    return len(text) - sum(map(str.isspace, text))
 
 
 def _is_junk(text: str) -> bool:
     """No words: a table whose layout was lost, a row of dashes, page numbers."""
-    visible = sum(not ch.isspace() for ch in text)
-    return _letters(text) < max(1, 0.2 * visible)
+    return _letters(text) < max(1, 0.2 * _visible(text))
 
 
 def _is_txt_heading(text: str) -> bool:

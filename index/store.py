@@ -2,18 +2,25 @@
 
 Layout of an index directory:
     CURRENT            name of the generation in use (replaced atomically)
-    gen-<id>/          one complete index: manifest.json, chunks.jsonl, vocab.json, *.npy
+    gen-<id>/          one complete index: manifest.json, vocab.json, *.npy, chunks*.jsonl
 
 A new generation is written to a temporary folder, renamed, and only then published by
-replacing CURRENT, so a crash mid-write leaves the previous index in use.
+replacing CURRENT, so a crash mid-write leaves the previous index in use. Files that did not
+change (the chunk texts of unchanged documents) are hard-linked from the previous generation.
+
+Chunk records are JSON lines in one or more segment files; the array chunk_loc holds each
+chunk's (segment, start, end) byte range, so a record is read (memory-mapped) only when
+asked for and opening an index costs the same for a thousand chunks or a million.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,15 +29,15 @@ import numpy as np
 from .errors import DataError, IndexFormatError
 
 FORMAT = "docbot-index"
-FORMAT_VERSION = 1
-ARRAYS = ("indptr", "docs", "tfs", "doc_len")
-_SMALL = 64 << 20  # files up to this size are checksummed at load
+FORMAT_VERSION = 2  # 2: chunk records in segments with a locator; term counts by chunk position
+ARRAYS = ("indptr", "docs", "tfs", "doc_len")  # the postings: every index has them
+_SMALL = 8 << 20  # files up to this size carry a checksum, verified at load
 
 
 @dataclass
 class Stored:
     manifest: dict
-    chunks: list[dict]
+    chunks: Sequence[dict]  # read lazily when the index has a chunk locator
     vocab: list[str]
     arrays: dict[str, np.ndarray]
     path: Path
@@ -51,43 +58,108 @@ def _fsync_write(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
+def _write_error(index_dir: Path, e: OSError) -> DataError:
+    return DataError(
+        f"{index_dir}: cannot write the index ({e.strerror or e}); "
+        "free some space or pass --index DIR with a writable folder"
+    )
+
+
+class Writer:
+    """One new generation being written into a temporary folder. Use as a context manager:
+    leaving it by an exception removes the folder; publish() makes the generation current.
+    OSError becomes DataError (disk full, read-only folder)."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        try:
+            index_dir.mkdir(parents=True, exist_ok=True)
+            self.path = index_dir / f".tmp-{os.getpid()}-{time.time_ns()}"
+            self.path.mkdir()
+        except OSError as e:
+            raise _write_error(index_dir, e) from None
+        self.files: dict[str, dict] = {}
+
+    def __enter__(self) -> "Writer":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if exc is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise _write_error(self.index_dir, exc) from None
+
+    def abort(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def _record(self, name: str, sha256: str | None = None) -> None:
+        size = (self.path / name).stat().st_size
+        if sha256 is None and size <= _SMALL:
+            sha256 = _sha256_file(self.path / name)
+        self.files[name] = {"bytes": size, "sha256": sha256 if size <= _SMALL else None}
+
+    def add_array(self, name: str, array: np.ndarray) -> None:
+        with (self.path / f"{name}.npy").open("wb") as f:
+            np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+            f.flush()
+            os.fsync(f.fileno())
+        self._record(f"{name}.npy")
+
+    def add_bytes(self, name: str, data: bytes) -> None:
+        _fsync_write(self.path / name, data)
+        self._record(name)
+
+    def add_written(self, name: str) -> None:
+        """A file someone wrote into self.path (a worker's chunk segment): sync and record it."""
+        fd = os.open(self.path / name, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self._record(name)
+
+    def link(self, old_gen: Path, name: str, info: dict) -> None:
+        """Reuse an unchanged file of the previous generation (hard link, else copy)."""
+        src, dst = old_gen / name, self.path / name
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copyfile(src, dst)
+            self.add_written(name)
+            return
+        self.files[name] = dict(info)
+
+    def publish(self, manifest: dict) -> Path:
+        full = dict(manifest, format=FORMAT, version=FORMAT_VERSION, files=self.files)
+        _fsync_write(self.path / "manifest.json",  # one line: json's fast (C) encoder
+                     json.dumps(full, ensure_ascii=False, separators=(",", ":")).encode())
+        gen = self.index_dir / f"gen-{manifest['fingerprint'][:12]}-{time.time_ns()}"
+        self.path.rename(gen)
+        try:
+            pointer = self.index_dir / f".CURRENT-{os.getpid()}"
+            _fsync_write(pointer, gen.name.encode())
+            os.replace(pointer, self.index_dir / "CURRENT")
+        except BaseException:
+            shutil.rmtree(gen, ignore_errors=True)
+            raise
+        self.path = gen
+        _remove_old_generations(self.index_dir, keep=gen.name)
+        return gen
+
+
+def record_lines(records) -> bytes:
+    return "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in records).encode("utf-8")
+
+
 def save(index_dir: Path, manifest: dict, chunks: list[dict], vocab: list[str],
          arrays: dict[str, np.ndarray]) -> Path:
-    """Write a new generation and publish it; returns its folder."""
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        tmp = index_dir / f".tmp-{os.getpid()}-{time.time_ns()}"
-        tmp.mkdir()
-        try:
-            files: dict[str, dict] = {}
-            lines = "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in chunks)
-            _fsync_write(tmp / "chunks.jsonl", lines.encode("utf-8"))
-            _fsync_write(tmp / "vocab.json", json.dumps(vocab, ensure_ascii=False).encode("utf-8"))
-            for name in ARRAYS:
-                with (tmp / f"{name}.npy").open("wb") as f:
-                    np.save(f, np.ascontiguousarray(arrays[name]), allow_pickle=False)
-                    f.flush()
-                    os.fsync(f.fileno())
-            for p in sorted(tmp.iterdir()):
-                size = p.stat().st_size
-                files[p.name] = {"bytes": size, "sha256": _sha256_file(p) if size <= _SMALL else None}
-            full = dict(manifest, format=FORMAT, version=FORMAT_VERSION, files=files)
-            _fsync_write(tmp / "manifest.json", json.dumps(full, indent=1, ensure_ascii=False).encode())
-            gen = index_dir / f"gen-{manifest['fingerprint'][:12]}-{time.time_ns()}"
-            tmp.rename(gen)
-            pointer = index_dir / f".CURRENT-{os.getpid()}"
-            _fsync_write(pointer, gen.name.encode())
-            os.replace(pointer, index_dir / "CURRENT")
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-    except OSError as e:
-        raise DataError(
-            f"{index_dir}: cannot write the index ({e.strerror or e}); "
-            "free some space or pass --index DIR with a writable folder"
-        ) from None
-    _remove_old_generations(index_dir, keep=gen.name)
-    return gen
+    """Write a new generation from records held in memory and publish it; returns its folder."""
+    with Writer(index_dir) as w:
+        w.add_bytes("chunks.jsonl", record_lines(chunks))
+        w.add_bytes("vocab.json", json.dumps(vocab, ensure_ascii=False).encode("utf-8"))
+        for name, array in arrays.items():
+            w.add_array(name, array)
+        return w.publish(dict(manifest, arrays=list(arrays)))
 
 
 def _remove_old_generations(index_dir: Path, keep: str) -> None:
@@ -131,8 +203,44 @@ def read_manifest(index_dir: Path) -> dict | None:
     return manifest
 
 
+class ChunkRecords(Sequence):
+    """Chunk records (dicts) of a generation, parsed one at a time on access."""
+
+    def __init__(self, gen: Path, segments: list[str], loc: np.ndarray) -> None:
+        self._gen, self._segments, self._loc = gen, segments, loc
+        self._maps: list[mmap.mmap | None] = [None] * len(segments)
+
+    def __len__(self) -> int:
+        return len(self._loc)
+
+    def raw(self, i: int) -> bytes:
+        seg, start, end = (int(x) for x in self._loc[i])
+        m = self._maps[seg]
+        if m is None:
+            with (self._gen / self._segments[seg]).open("rb") as f:
+                m = self._maps[seg] = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        return m[start:end]
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        try:
+            return json.loads(self.raw(i))
+        except (OSError, ValueError) as e:
+            raise IndexFormatError(f"{self._gen}: damaged chunk record {i} ({e})") from None
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and len(self) == len(other) and all(
+            a == b for a, b in zip(self, other))
+
+
 def load(index_dir: Path, mmap: bool = True) -> Stored:
-    """Load and verify the index in use; IndexFormatError if it is missing or damaged."""
+    """Load and verify the index in use; IndexFormatError if it is missing or damaged.
+    Arrays are memory-mapped; chunk records are read when asked for."""
     manifest = read_manifest(index_dir)
     if manifest is None:
         raise IndexFormatError(f"{index_dir}: no index yet")
@@ -148,19 +256,26 @@ def load(index_dir: Path, mmap: bool = True) -> Stored:
             raise IndexFormatError(f"{p}: truncated or modified ({size} bytes, expected {info.get('bytes')})")
         if info.get("sha256") and _sha256_file(p) != info["sha256"]:
             raise IndexFormatError(f"{p}: checksum mismatch (file modified)")
+    names = manifest.get("arrays", ARRAYS)
     try:
-        chunks = [json.loads(line) for line in (gen / "chunks.jsonl").read_text("utf-8").splitlines()]
         vocab = json.loads((gen / "vocab.json").read_text("utf-8"))
         arrays = {
             name: np.load(gen / f"{name}.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
-            for name in ARRAYS
+            for name in names
         }
+        segments = manifest.get("segments")
+        if segments is not None and "chunk_loc" in arrays:
+            chunks: Sequence[dict] = ChunkRecords(gen, segments, arrays["chunk_loc"])
+        else:
+            text = (gen / "chunks.jsonl").read_text("utf-8")
+            chunks = [json.loads(line) for line in text.splitlines()]
     except (OSError, ValueError) as e:
         raise IndexFormatError(f"{gen}: damaged ({e})") from None
     n_chunks, n_terms = len(chunks), len(vocab)
     a = arrays
     ok = (
-        manifest.get("n_chunks") == n_chunks and manifest.get("n_terms") == n_terms
+        all(name in a for name in ARRAYS)
+        and manifest.get("n_chunks") == n_chunks and manifest.get("n_terms") == n_terms
         and a["indptr"].shape == (n_terms + 1,) and a["doc_len"].shape == (n_chunks,)
         and a["docs"].shape == a["tfs"].shape and a["indptr"][-1] == len(a["docs"])
     )
