@@ -107,3 +107,19 @@ def test_tampered_or_truncated_index_files_are_rebuilt(tmp_path, victim):
     assert r.returncode == 0 and "Traceback" not in r.stderr
     assert '"answered": true' in r.stdout
     assert len(r.stderr.strip().splitlines()) == 1 and "rebuilding" in r.stderr
+
+
+def test_a_50_mb_document_is_indexed_and_answered(tmp_path):
+    data = tmp_path / "data"
+    (data / "docs").mkdir(parents=True)
+    para = ("The delegation discussed railway wool and grain trade along the border at length, "
+            "and the ministers agreed to meet again in the spring. ") * 4
+    with (data / "docs" / "big.txt").open("w") as f:
+        n = 0
+        while f.tell() < 50 << 20:
+            f.write(f"Session {n}: {para}\n\n")
+            n += 1
+        f.write("The zygomorphic orchid treaty was signed at the very end.\n")
+    r = docbot(data, tmp_path / "index", "ask", "zygomorphic orchid treaty", "--json")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert '"answered": true' in r.stdout and "zygomorphic" in r.stdout
