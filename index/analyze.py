@@ -492,9 +492,11 @@ class TermIds:
         n = len(arr)
         word = self._word[arr]
         sep = self._sep[arr]
-        if n > 2 and sep.any():  # '.' and ',' between digits belong to a number
-            digit = self._digit[arr]
-            word[1:-1] |= sep[1:-1] & digit[:-2] & digit[2:]
+        if n > 2 and sep.any():
+            # '.' and ',' between digits belong to a number; next to a non-ASCII byte (a
+            # combining accent, a fullwidth digit) they may too, so that run is analyzed whole
+            near = self._digit[arr] | (arr >= 0x80)
+            word[1:-1] |= sep[1:-1] & near[:-2] & near[2:]
         edges = np.diff(np.concatenate(([0], word.view(np.int8), [0])))
         starts = np.flatnonzero(edges == 1)
         ends = np.flatnonzero(edges == -1)

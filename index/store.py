@@ -131,6 +131,8 @@ class Writer:
 
     def publish(self, manifest: dict) -> Path:
         full = dict(manifest, format=FORMAT, version=FORMAT_VERSION, files=self.files)
+        # The manifest checks every other file; its own checksum covers the rest of it.
+        full["checksum"] = _manifest_checksum(full)
         _fsync_write(self.path / "manifest.json",  # one line: json's fast (C) encoder
                      json.dumps(full, ensure_ascii=False, separators=(",", ":")).encode())
         gen = self.index_dir / f"gen-{manifest['fingerprint'][:12]}-{time.time_ns()}"
@@ -171,6 +173,13 @@ def _remove_old_generations(index_dir: Path, keep: str) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
+def _manifest_checksum(manifest: dict) -> str:
+    body = {k: v for k, v in manifest.items() if k != "checksum"}
+    return hashlib.sha256(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    ).hexdigest()
+
+
 def current_generation(index_dir: Path) -> Path | None:
     try:
         name = (index_dir / "CURRENT").read_text().strip()
@@ -200,6 +209,8 @@ def read_manifest(index_dir: Path) -> dict | None:
         raise IndexFormatError(
             f"{gen}: index format version {manifest.get('version')} (this docbot reads {FORMAT_VERSION})"
         )
+    if manifest.get("checksum") != _manifest_checksum(manifest):
+        raise IndexFormatError(f"{gen}/manifest.json: checksum mismatch (file modified)")
     return manifest
 
 

@@ -144,8 +144,18 @@ def test_object_array_is_rejected_even_with_a_matching_checksum(tmp_path):
     manifest = json.loads((gen / "manifest.json").read_text())
     data = (gen / "docs.npy").read_bytes()
     manifest["files"]["docs.npy"] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    manifest["checksum"] = store._manifest_checksum(manifest)  # a consistent forgery
     (gen / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexFormatError, match=r"Object arrays cannot be loaded when allow_pickle"):
         store.load(tmp_path, mmap=False)
     with pytest.raises(IndexFormatError, match=r"damaged .Array can't be memory-mapped"):
         store.load(tmp_path, mmap=True)
+
+
+def test_a_changed_value_in_the_manifest_is_detected(tmp_path):
+    gen = store.save(tmp_path, *payload())
+    manifest = json.loads((gen / "manifest.json").read_text())
+    manifest["fingerprint"] = "0" * len(manifest["fingerprint"])  # still valid JSON and version
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexFormatError, match="checksum mismatch"):
+        store.load(tmp_path)
