@@ -73,25 +73,17 @@ class Settings:
             raise ConfigError(f"--port must be from 1 to 65535, got {port}")
         chats = allowed_chats if allowed_chats is not None else env.get("DOCBOT_ALLOWED_CHATS", "")
         rate = rate_limit if rate_limit is not None else env.get("DOCBOT_RATE_LIMIT")
-        flood = env.get("DOCBOT_FLOOD_RATE", "").strip()
-        try:
-            flood_rate = float(flood) if flood else 30.0
-        except ValueError:
-            raise ConfigError(f"DOCBOT_FLOOD_RATE: expected messages per second like 30 "
-                              f"(0: no throttle), got {flood!r}") from None
-        reload = env.get("DOCBOT_RELOAD_SECONDS", "").strip()
-        try:
-            reload_seconds = float(reload) if reload else 60.0
-        except ValueError:
-            raise ConfigError(f"DOCBOT_RELOAD_SECONDS: expected seconds like 60 (0: never), "
-                              f"got {reload!r}") from None
+        flood_rate = _env_number(env, "DOCBOT_FLOOD_RATE", 30.0,
+                                 "messages per second like 30 (0: no throttle)")
+        reload_seconds = _env_number(env, "DOCBOT_RELOAD_SECONDS", 60.0,
+                                     "seconds like 60 (0: never)")
         return cls(
-            reload_seconds=max(0.0, reload_seconds),
+            reload_seconds=reload_seconds,
             token=token, token_file=token_file, api_base_url=base, webhook_url=webhook_url,
             listen=listen or "127.0.0.1", port=port or 8443, secret_token=secret,
             allowed_chats=parse_chats(chats),
             rate_limit=parse_rate(rate) if rate is not None else DEFAULT_RATE_LIMIT,
-            flood_rate=max(0.0, flood_rate),
+            flood_rate=flood_rate,
         )
 
     @property
@@ -115,6 +107,15 @@ class Settings:
     def webhook_path(self) -> str:
         """The path of the webhook URL, where the local server listens."""
         return urlparse(self.webhook_url or "").path.lstrip("/")
+
+
+def _env_number(env: Mapping[str, str], name: str, default: float, expected: str) -> float:
+    """A non-negative number from the environment; ConfigError saying what was expected."""
+    text = env.get(name, "").strip()
+    try:
+        return max(0.0, float(text)) if text else default
+    except ValueError:
+        raise ConfigError(f"{name}: expected {expected}, got {text!r}") from None
 
 
 def read_token(path: Path) -> str:
