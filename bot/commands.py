@@ -51,7 +51,7 @@ def cmd_facts(session: Session, args: str) -> Reply:
     rest = " ".join(w for w in words if w != relation and w not in dates)
     parties, unknown = split_entities(session.answerer.index.analyzer, rest)
     if unknown:
-        return Reply("error", text=f"Unknown party or filter: {' '.join(unknown)}. "
+        return Reply("error", text=f"Unknown party or filter: {_short(' '.join(unknown))}. "
                      f"Parties: {_known_parties(session)}. Relations: {', '.join(RELATIONS)}.")
     date_from = min(dates) if dates else None
     date_to = max(dates) if len(dates) > 1 else None
@@ -66,7 +66,7 @@ def cmd_timeline(session: Session, args: str) -> Reply:
         return Reply("error", text="Usage: /timeline PARTY [PARTY], e.g. /timeline Mongolia DPRK")
     parties, unknown = split_entities(session.answerer.index.analyzer, args)
     if unknown or not parties:
-        return Reply("error", text=f"Unknown party: {' '.join(unknown) or args.strip()}. "
+        return Reply("error", text=f"Unknown party: {_short(' '.join(unknown) or args.strip())}. "
                      f"Try one of: {_known_parties(session)}.")
     facts = session.answerer.facts.timeline(parties)
     return Reply("facts", facts=facts, title=f"Timeline: {' – '.join(parties)} ({len(facts)} facts)")
@@ -81,14 +81,29 @@ def cmd_more(session: Session, args: str) -> Reply:
     return Reply("answer", answer=page)
 
 
+def _short(text: str, limit: int = 40) -> str:
+    """User text echoed in a message, cut so a huge input does not make a huge reply."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _whole(args: str) -> int | None:
+    """A whole number typed as an argument (in any script's decimal digits), or None; one too
+    long to be a passage number or k (int() refuses over 4,300 digits) counts as 10**9."""
+    text = args.strip()
+    if not text.isdecimal():  # not isdigit(): '²' is a digit that int() refuses
+        return None
+    return int(text) if len(text) <= 9 else 10**9
+
+
 def cmd_source(session: Session, args: str) -> Reply:
-    if not args.strip().isdigit():
+    n = _whole(args)
+    if n is None:
         return Reply("error", text="Usage: /source N, where N is a passage number from the last answer")
-    chunk = session.passage(int(args))
+    chunk = session.passage(n)
     if chunk is None:
         shown = len(session.shown)
         hint = f"passages 1–{shown} are shown" if shown else "ask a question first"
-        return Reply("error", text=f"No passage {int(args)}: {hint}.")
+        return Reply("error", text=f"No passage {_short(args.strip(), 20)}: {hint}.")
     around = surroundings(session.answerer, chunk)
     return Reply("source", chunks=around, focus=chunk.id, title=chunk.citation)
 
@@ -106,9 +121,10 @@ def cmd_docs(session: Session, args: str) -> Reply:
 
 
 def cmd_k(session: Session, args: str) -> Reply:
-    if not args.strip().isdigit() or not 1 <= int(args) <= MAX_K:
+    n = _whole(args)
+    if n is None or not 1 <= n <= MAX_K:
         return Reply("error", text=f"Usage: /k N, with N from 1 to {MAX_K} (now {session.k})")
-    session.set_k(int(args))
+    session.set_k(n)
     return Reply("info", text=f"Showing {session.k} passages per answer.")
 
 
@@ -148,5 +164,5 @@ def handle(session: Session, line: str) -> Reply:
     if command is None:
         close = [c for c in COMMANDS if c.startswith(name[:2])] if name else []
         hint = f" Did you mean /{close[0]}?" if close else ""
-        return Reply("error", text=f"Unknown command /{name}.{hint} Type /help for the list.")
+        return Reply("error", text=f"Unknown command /{_short(name)}.{hint} Type /help for the list.")
     return command.run(session, args)

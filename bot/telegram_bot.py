@@ -14,6 +14,7 @@ import logging
 import secrets
 import threading
 import time
+import weakref
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
@@ -51,19 +52,55 @@ MENU = [("start", "what I know"), ("help", "the commands"), ("ask", "ask a quest
 OWN_COMMANDS = {name for name, _ in MENU} | set(COMMANDS)
 
 
+def utf8_safe(text: str) -> str:
+    """text with lone UTF-16 surrogates (a JSON update may carry "\\ud800", and the user's
+    text is echoed) replaced by U+FFFD: UTF-8 cannot encode them, so no request could."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def entity_texts(message: Message, types: list[str]) -> dict[MessageEntity, str]:
+    """message.parse_entities(types), also for a text with lone surrogates (which a JSON update
+    can carry, and which PTB's UTF-16 encoding refuses): U+FFFD stands in for each of them,
+    one UTF-16 unit for one, so the entities' offsets still hold."""
+    try:
+        return message.parse_entities(types)
+    except UnicodeEncodeError:
+        text = utf8_safe(message.text or "").encode("utf-16-le")
+        return {e: text[2 * e.offset : 2 * (e.offset + e.length)].decode("utf-16-le")
+                for e in message.entities if e.type in types}
+
+
+def stale_query(error: TelegramError) -> bool:
+    """Whether Telegram refused to answer a button press because it came too late."""
+    text = str(error).lower()
+    return "query is too old" in text or "query id is invalid" in text
+
+
 # -- state -------------------------------------------------------------------------------------
 
 
 @dataclass
 class AnswerRecord:
-    """What the buttons under one answer need, kept on the server."""
+    """What the buttons under one answer need, kept on the server: the passages shown and the
+    facts, not the answer itself (its highlights and scores are most of its size, and a chat
+    keeps up to answers_per_chat of these)."""
 
-    answer: Answer  # the first page
+    page: weakref.ref  # the first page, while the chat's session still holds it
+    question: str  # as the user asked it
     searched: str | None  # the question as searched (with what it inherited)
     shown: int = 0  # passages shown so far
     chunks: dict[int, Chunk] = field(default_factory=dict)  # rank -> passage
     fact_ids: list[str] = field(default_factory=list)
     parties: list[str] = field(default_factory=list)
+
+    @property
+    def answer(self) -> Answer | None:
+        """The first page, or None once the chat has moved on to another question."""
+        return self.page()
 
 
 @dataclass
@@ -151,7 +188,7 @@ class AddressedToMe(filters.MessageFilter):
         if replied and replied.from_user and replied.from_user.id == bot.id:
             return True
         types = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION, MessageEntity.BOT_COMMAND]
-        for entity, text in message.parse_entities(types).items():
+        for entity, text in entity_texts(message, types).items():
             if entity.type == MessageEntity.MENTION and text[1:].lower() == me:
                 return True
             if entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot.id:
@@ -177,6 +214,7 @@ class DocBot:
         # The engine is shared by all chats; its stemmer must not run in two threads at once.
         self._engine = threading.Lock()
         self.addressed = AddressedToMe()
+        self.warned: OrderedDict[tuple[str, int | None], None] = OrderedDict()  # warn_once()
 
     # -- plumbing --------------------------------------------------------------------------------
     def state(self, chat_id: int) -> ChatState:
@@ -224,14 +262,49 @@ class DocBot:
             quote = ReplyParameters(update.message.message_id, allow_sending_without_reply=True)
         for i, text in enumerate(messages):
             last = i == len(messages) - 1
-            await context.bot.send_message(
-                chat.id, text, parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                reply_parameters=quote if i == 0 else None,
-                reply_markup=markup if last else None)
+            try:
+                await context.bot.send_message(
+                    chat.id, utf8_safe(text), parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    reply_parameters=quote if i == 0 else None,
+                    reply_markup=markup if last else None)
+            except Forbidden as e:  # blocked by the user, or removed from the group
+                self.forbidden(chat.id, e)
+                return
+            self.warned.pop(("forbidden", chat.id), None)  # writable (again): warn next time
 
     async def send_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
         await self.send(update, context, pack([esc(text)]))
+
+    async def ack(self, update: Update, text: str | None = None, alert: bool = False) -> None:
+        """Answer a button press (stops the client's spinner, or shows text). A press answered
+        too late (Telegram gives about 15 s; a restart or a long queue) only loses the spinner:
+        say so once and go on with what the button asked for."""
+        try:
+            await update.callback_query.answer(text, show_alert=alert)
+        except BadRequest as e:
+            if not stale_query(e):
+                raise
+            chat = update.effective_chat
+            self.warn_once("stale", chat.id if chat else None, "a button press in chat %s "
+                           "was answered too late (%s); going on without it",
+                           chat.id if chat else None, e)
+
+    def forbidden(self, chat_id: int | None, error: TelegramError) -> None:
+        """Telegram refuses to let the bot write to the chat (the user blocked the bot, or it
+        was removed from the group): nothing to retry or apologise for there."""
+        self.warn_once("forbidden", chat_id, "not writing to chat %s: %s", chat_id, error)
+
+    def warn_once(self, kind: str, chat_id: int | None, message: str, *args: Any) -> None:
+        """Log a warning the first time `kind` happens in a chat, at debug level after that."""
+        key = (kind, chat_id)
+        if key in self.warned:
+            log.debug(message, *args)
+            return
+        self.warned[key] = None
+        while len(self.warned) > self.settings.max_chats:
+            self.warned.popitem(last=False)
+        log.warning(message, *args)
 
     # -- answers and their buttons -------------------------------------------------------------------
     def run_line(self, session, line: str) -> tuple[Reply, list[str]]:
@@ -248,7 +321,8 @@ class DocBot:
         answer, session = reply.answer, state.session
         if answer is session.answer:  # a new question
             key = secrets.token_urlsafe(6)
-            record = AnswerRecord(answer, session.question, parties=parties)
+            record = AnswerRecord(weakref.ref(answer), answer.question, session.question,
+                                  parties=parties)
             state.answers[key] = record
             state.latest = key
             while len(state.answers) > self.settings.answers_per_chat:
@@ -295,7 +369,7 @@ class DocBot:
             top.append(InlineKeyboardButton("More", callback_data=f"m:{key}"))
         if record.fact_ids and (page.facts or any(p.facts for p in page.passages)):
             top.append(InlineKeyboardButton("Facts", callback_data=f"f:{key}"))
-        if record.parties and page is record.answer:
+        if record.parties and page is not None and page is record.answer:
             top.append(InlineKeyboardButton("Timeline", callback_data=f"t:{key}"))
         full = [InlineKeyboardButton(f"Full text {p.rank}", callback_data=f"s:{key}:{p.rank}")
                 for p in page.passages]
@@ -340,7 +414,7 @@ class DocBot:
         if allowed is not None and (chat is None or chat.id not in allowed):
             log.info("refused chat %s", chat.id if chat else None)
             if query is not None:
-                await query.answer(REFUSED, show_alert=True)
+                await self.ack(update, REFUSED, alert=True)
             else:
                 await self.send_text(update, context, REFUSED)
             raise ApplicationHandlerStop
@@ -350,7 +424,7 @@ class DocBot:
             if wait > 0:
                 text = SLOW_DOWN.format(wait=max(1, round(wait)))
                 if query is not None:
-                    await query.answer(text, show_alert=True)
+                    await self.ack(update, text, alert=True)
                 elif self.rate.should_warn(user.id):
                     await self.send_text(update, context, text)
                 raise ApplicationHandlerStop
@@ -405,7 +479,7 @@ class DocBot:
         text = message.text or ""
         if message.chat.type != ChatType.PRIVATE:  # drop the @mention of the bot
             me = "@" + (context.bot.username or "").lower()
-            for value in set(message.parse_entities([MessageEntity.MENTION]).values()):
+            for value in set(entity_texts(message, [MessageEntity.MENTION]).values()):
                 if value.lower() == me:
                     text = text.replace(value, " ")
         await self.answer_line(update, context, text.strip())
@@ -436,9 +510,10 @@ class DocBot:
             await self.expired(update, context)
             return
         state, record, key, _ = found
-        await query.answer()
+        await self.ack(update)
         async with state.lock:
-            if key == state.latest and state.session.answer is record.answer:
+            current = record.answer
+            if key == state.latest and current is not None and state.session.answer is current:
                 reply = await self.work(context.bot, query.message.chat.id, handle, state.session, "/more")
             else:
                 reply = await self.work(context.bot, query.message.chat.id, self._page, record,
@@ -450,8 +525,8 @@ class DocBot:
 
     def _page(self, record: AnswerRecord, k: int) -> Reply:
         """The next page of an earlier answer (not the chat's current one)."""
-        page = self.answerer.ask(record.searched or record.answer.question, k=k, offset=record.shown)
-        page.question, page.facts = record.answer.question, []
+        page = self.answerer.ask(record.searched or record.question, k=k, offset=record.shown)
+        page.question, page.facts = record.question, []
         if not page.passages:
             return Reply("info", text=NO_MORE)
         return Reply("answer", answer=page)
@@ -465,7 +540,7 @@ class DocBot:
         if found is None or chunk is None:
             await self.expired(update, context)
             return
-        await query.answer()
+        await self.ack(update)
         state = found[0]
         async with state.lock:
             around = await asyncio.to_thread(self._locked, surroundings, self.answerer, chunk)
@@ -479,7 +554,7 @@ class DocBot:
         if found is None:
             await self.expired(update, context)
             return
-        await query.answer()
+        await self.ack(update)
         state, record = found[0], found[1]
         by_id = {f.id: f for f in self.answerer.facts.facts}
         facts = sorted((by_id[i] for i in record.fact_ids if i in by_id), key=lambda f: (f.date, f.id))
@@ -496,7 +571,7 @@ class DocBot:
         if found is None or not found[1].parties:
             await self.expired(update, context)
             return
-        await query.answer()
+        await self.ack(update)
         state, record = found[0], found[1]
         async with state.lock:
             reply = await self.work(context.bot, query.message.chat.id, handle, state.session,
@@ -505,16 +580,26 @@ class DocBot:
 
     async def expired(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Tell the user a button's answer is gone (after a restart or long ago)."""
-        await update.callback_query.answer(EXPIRED, show_alert=True)
+        await self.ack(update, EXPIRED, alert=True)
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log the error with its traceback and apologise briefly."""
-        if update is None and isinstance(context.error, NetworkError):  # polling; PTB retries
-            log.warning("fetching updates failed (%s); retrying", context.error)
+        """Log the error with its traceback and apologise briefly. What Telegram says about a
+        chat (the bot is blocked there, a button press came too late) is one warning line."""
+        error = context.error
+        if update is None and isinstance(error, NetworkError):  # polling; PTB retries
+            log.warning("fetching updates failed (%s); retrying", error)
+            return
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if isinstance(error, Forbidden):
+            self.forbidden(chat.id if chat else None, error)
+            return
+        if isinstance(error, BadRequest) and stale_query(error):
+            self.warn_once("stale", chat.id if chat else None, "a button press in chat %s was "
+                           "answered too late: %s", chat.id if chat else None, error)
             return
         update_id = update.update_id if isinstance(update, Update) else None
-        log.error("error while handling update %s", update_id, exc_info=context.error)
-        if not isinstance(update, Update) or isinstance(context.error, Forbidden):
+        log.error("error while handling update %s", update_id, exc_info=error)
+        if not isinstance(update, Update):
             return
         try:
             if update.callback_query is not None:
@@ -573,8 +658,11 @@ class DocBot:
                          len(new.index.documents), len(new.index.chunks), len(new.facts.facts))
 
 
-def build_application(answerer: Answerer, settings: Settings) -> Application:
-    """The bot, ready to run (run() here, or app.run_polling())."""
+def build_application(answerer: Answerer, settings: Settings,
+                      read_timeout: float = 15.0) -> Application:
+    """The bot, ready to run (run() here, or app.run_polling()). read_timeout: seconds to wait
+    for the Bot API's answer to a request before retrying it."""
+    mask_in_logs(settings.token, settings.secret_token)  # whoever sets up the logging
     docbot = DocBot(answerer, settings)
     builder: ApplicationBuilder = (
         Application.builder()
@@ -583,7 +671,7 @@ def build_application(answerer: Answerer, settings: Settings) -> Application:
         .rate_limiter(RetryingRateLimiter(
             network_retries=settings.network_retries, overall_max_rate=settings.flood_rate,
             max_retries=settings.flood_retries))
-        .connect_timeout(10).read_timeout(15).write_timeout(15).pool_timeout(10)
+        .connect_timeout(10).read_timeout(read_timeout).write_timeout(15).pool_timeout(10)
         .get_updates_read_timeout(10)  # PTB adds the long-polling timeout to it
         .post_init(docbot.post_init)
         .post_stop(docbot.post_stop)
@@ -618,10 +706,20 @@ def build_application(answerer: Answerer, settings: Settings) -> Application:
 class MaskToken(logging.Filter):
     """Replace the bot token (which is part of every Bot API URL) with '<token>' in log records."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str = "") -> None:
         super().__init__()
+        self.secrets: tuple[str, ...] = ()
+        self.add(token)
+
+    def add(self, token: str | None) -> None:
+        """Mask token too (and its secret part, and the form it takes in a URL-encoded text)."""
+        if not token:
+            return
         secret = token.split(":", 1)[-1]
-        self.secrets = [s for s in dict.fromkeys((token, token.replace(":", "%3A"), secret)) if s]
+        new = (token, token.replace(":", "%3A"), secret)
+        # one assignment (other threads are logging); a secret too short to mask without
+        # mangling every log line (a webhook secret may be 1 character) is left alone
+        self.secrets = tuple(s for s in dict.fromkeys(self.secrets + new) if len(s) >= 6)
 
     def mask(self, text: str) -> str:
         for s in self.secrets:
@@ -629,7 +727,10 @@ class MaskToken(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string: logging reports it on emit
+            return True
         masked = self.mask(message)
         if masked != message:
             record.msg, record.args = masked, None
@@ -642,12 +743,36 @@ class MaskToken(logging.Filter):
         return True
 
 
+_MASK = MaskToken()
+_mask_lock = threading.Lock()
+_mask_installed = False
+
+
+def mask_in_logs(*tokens: str | None) -> MaskToken:
+    """Mask these tokens in every log record made from now on, whatever its logger, level or
+    handler (httpx logs each request's URL, which holds the bot token): the process's log
+    record factory masks records as they are made."""
+    global _mask_installed
+    with _mask_lock:
+        for token in tokens:
+            _MASK.add(token)
+        if not _mask_installed:
+            make = logging.getLogRecordFactory()
+
+            def masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+                record = make(*args, **kwargs)
+                _MASK.filter(record)
+                return record
+
+            logging.setLogRecordFactory(masked_record)
+            _mask_installed = True
+    return _MASK
+
+
 def protect_token(token: str) -> MaskToken:
-    """Keep the token out of the logs: mask it on every handler of the root logger and keep
-    httpx (which logs request URLs) at WARNING."""
-    mask = MaskToken(token)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(mask)
+    """Keep the token out of the logs (mask_in_logs) and keep httpx, which logs every request,
+    at WARNING."""
+    mask = mask_in_logs(token)
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
     return mask

@@ -5,7 +5,10 @@ for the methods docbot uses, delivers queued updates by real long polling (getUp
 until an update arrives or its timeout passes), records every call, validates what Telegram
 validates (HTML entities, text length after parsing, callback_data size, non-empty text …)
 and answers 400 like Telegram when a request breaks the rules. fail_next() makes the next call
-of a method answer 429 with retry_after, 502, or drop the connection without an answer.
+of a method answer 429 with retry_after, an error status (Telegram's JSON error with a
+description, or a proxy's HTML page), drop the connection without an answer, or answer only
+after a delay (past the client's timeout); block() makes a chat answer 403 like a user who
+blocked the bot.
 
     with FakeTelegram() as tg:
         app = build_application(answerer, Settings(token=tg.token, api_base_url=tg.url))
@@ -190,6 +193,7 @@ class Call:
     status: int
     response: dict | None
     at: float = field(default_factory=time.monotonic)
+    injected: bool = False  # a failure the test asked for (fail_next, block)
 
     @property
     def ok(self) -> bool:
@@ -236,6 +240,7 @@ class FakeTelegram:
         self.callback_queries: dict[str, bool] = {}  # id -> answered
         self.commands: list[dict] = []
         self._failures: dict[str, list[tuple]] = {}
+        self.blocked: set[int] = set()  # chats whose user blocked the bot: 403 to every message
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
@@ -359,11 +364,22 @@ class FakeTelegram:
                 time.sleep(0.2)
 
     def fail_next(self, method: str, status: int = 502, retry_after: int | None = None,
-                  drop: bool = False) -> None:
-        """The next call of method fails: 429 with retry_after, another status, or a dropped
-        connection (closed without an answer)."""
+                  drop: bool = False, description: str | None = None, delay: float = 0.0) -> None:
+        """The next call of method fails: 429 with retry_after; another status, answered as
+        Telegram answers errors ({"ok": false, "error_code", "description"}) when description
+        is given, else with an HTML error page as a proxy would; or a dropped connection
+        (closed without an answer). delay: seconds to wait before failing (a delay past the
+        client's read timeout makes the call time out on the client's side; the call is never
+        carried out)."""
         with self.cond:
-            self._failures.setdefault(method, []).append((status, retry_after, drop))
+            self._failures.setdefault(method, []).append(
+                (status, retry_after, drop, description, delay))
+
+    def block(self, chat_id: int) -> None:
+        """The chat's user blocks the bot: every message or chat action to it gets Telegram's
+        403 "Forbidden: bot was blocked by the user"."""
+        with self.cond:
+            self.blocked.add(chat_id)
 
     # -- what tests look at -------------------------------------------------------------------------
     def calls_of(self, method: str | None = None, chat_id: int | None = None,
@@ -395,7 +411,8 @@ class FakeTelegram:
 
     def errors(self) -> list[Call]:
         """Calls answered with a 4xx that the bot caused (not the injected failures)."""
-        return [c for c in self.calls_of() if 400 <= c.status < 500 and c.status != 429]
+        return [c for c in self.calls_of() if 400 <= c.status < 500 and c.status != 429
+                and not c.injected]
 
     # -- the API -----------------------------------------------------------------------------------
     def handle(self, method: str, params: dict, poll: bool = True) -> tuple[int, dict]:
@@ -519,6 +536,8 @@ class FakeTelegram:
             raise EntityError("chat_id is empty") from None
         if chat_id not in self.chats:
             raise EntityError("chat not found")
+        if chat_id in self.blocked:
+            raise _ApiError(403, "Forbidden: bot was blocked by the user")
         return self.chats[chat_id]
 
 
@@ -583,8 +602,13 @@ class _Handler(BaseHTTPRequestHandler):
             failures = fake._failures.get(method)
             failure = failures.pop(0) if failures else None
         if failure is not None:
-            status, retry_after, drop = failure
-            fake._record(Call(method, params, 0 if drop else status, None))
+            status, retry_after, drop, description, delay = failure
+            answer = None
+            if description is not None:
+                answer = {"ok": False, "error_code": status, "description": description}
+            fake._record(Call(method, params, 0 if drop else status, answer, injected=True))
+            if delay:
+                time.sleep(delay)
             if drop:  # close without an answer, as a broken proxy or network would
                 self.close_connection = True
                 try:
@@ -597,6 +621,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(429, {"ok": False, "error_code": 429,
                                  "description": f"Too Many Requests: retry after {after}",
                                  "parameters": {"retry_after": after}})
+            elif answer is not None:
+                self._send(status, answer)
             else:
                 phrase = HTTPStatus(status).phrase
                 self._send(status, f"<html><body><h1>{status} {phrase}</h1></body></html>",
@@ -607,7 +633,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             with fake.cond:
                 status, answer = fake.handle(method, params)
-        fake._record(Call(method, params, status, answer))
+        blocked = status == 403 and answer.get("description", "").startswith("Forbidden: bot was blocked")
+        fake._record(Call(method, params, status, answer, injected=blocked))
         self._send(status, answer)
 
     def _send(self, status: int, payload: Any, content_type: str = "application/json") -> None:

@@ -52,10 +52,11 @@ def answerer(tmp_path_factory) -> Answerer:
 class Bot:
     """The real bot (build_application + run, as `docbot telegram` runs it) in a thread."""
 
-    def __init__(self, tg: FakeTelegram, answerer: Answerer, **settings) -> None:
+    def __init__(self, tg: FakeTelegram, answerer: Answerer, read_timeout: float = 15.0,
+                 **settings) -> None:
         settings.setdefault("rate_limit", None)
         self.settings = Settings(token=tg.token, api_base_url=tg.url, **settings)
-        self.app = build_application(answerer, self.settings)
+        self.app = build_application(answerer, self.settings, read_timeout=read_timeout)
         self.thread = AppThread(self.app, lambda: run(self.app, self.settings, stop_signals=None))
         self.tg = tg
 
@@ -329,6 +330,122 @@ def test_a_failing_handler_apologises_and_the_bot_goes_on(bot, tg, caplog):
     assert "[1]" in say(tg, 143, QUESTION)[0].text
     logged = [r for r in caplog.records if r.exc_info and "kaboom" in str(r.exc_info[1])]
     assert logged, "the error is logged with its traceback"
+
+
+def test_a_blocked_chat_is_skipped_logged_once_and_others_are_served(bot, tg, caplog):
+    caplog.set_level(logging.DEBUG, logger="docbot.telegram")
+    tg.block(144)
+    since = len(tg.calls)
+    for question in (QUESTION, FACT_QUESTION, "/docs"):
+        tg.push_message(144, question)
+    assert "[1]" in say(tg, 145, QUESTION)[0].text  # another chat is served meanwhile
+    tg.wait_for(lambda calls: len([c for c in calls[since:] if c.method == "sendMessage"
+                                   and c.chat_id == 144]) >= 3, WAIT)
+    assert "Facts" in say(tg, 145, FACT_QUESTION)[0].text  # and still is
+    tried = [c for c in tg.calls[since:] if c.method == "sendMessage" and c.chat_id == 144]
+    # one try per answer (the first message; the rest are not tried), no retry, no apology
+    assert len(tried) == 3 and all(c.status == 403 for c in tried)
+    assert not [c for c in tried if c.params["text"] == APOLOGY]
+    about = [r for r in caplog.records if "144" in r.getMessage()]
+    warnings = [r for r in about if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "blocked" in warnings[0].getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    tg.blocked.discard(144)  # unblocked: answered again
+    assert "[1]" in say(tg, 144, QUESTION)[0].text
+    no_errors(tg)
+
+
+STALE = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+
+
+def test_a_button_press_answered_too_late_still_does_its_job(bot, tg, caplog):
+    caplog.set_level(logging.DEBUG, logger="docbot.telegram")
+    answer = with_buttons(say(tg, 146, QUESTION))
+    tg.fail_next("answerCallbackQuery", 400, description=STALE)
+    more = press(tg, 146, answer, "More")
+    assert "[4]" in more[0].text
+    tg.fail_next("answerCallbackQuery", 400, description=STALE)
+    since = len(tg.calls)
+    tg.push_callback(146, answer.response["result"]["message_id"], "m:gone")  # an expired one
+    tg.wait_for(lambda calls: [c for c in calls[since:] if c.method == "answerCallbackQuery"], WAIT)
+    assert "[1]" in say(tg, 146, FACT_QUESTION)[0].text  # and the bot goes on
+    stale = [c for c in tg.calls_of("answerCallbackQuery", ok=False)]
+    assert len(stale) >= 2 and all(c.status == 400 for c in stale)
+    assert not [c for c in tg.sent(146) if c.text == APOLOGY]
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING
+                and "146" in r.getMessage() and "too late" in r.getMessage()]
+    assert len(warnings) == 1
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    no_errors(tg)
+
+
+def test_a_500_and_a_timeout_on_send_are_retried_and_delivered_once(answerer, caplog):
+    caplog.set_level(logging.WARNING)
+    with FakeTelegram() as tg, Bot(tg, answerer, read_timeout=1.0):
+        tg.fail_next("sendMessage", 500, description="Internal Server Error")
+        assert "[1]" in say(tg, 147, QUESTION)[0].text
+        tg.fail_next("sendMessage", delay=3.0, drop=True)  # no answer within the read timeout
+        assert "Facts" in say(tg, 147, FACT_QUESTION)[0].text
+        statuses = [c.status for c in tg.calls_of("sendMessage", chat_id=147)]
+        assert statuses == [500, 200, 0, 200]  # each answer delivered once
+        no_errors(tg)
+    retried = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
+    assert len(retried) == 2 and "Internal Server Error" in retried[0], retried
+    assert "Timed out" in retried[1] or "timed out" in retried[1].lower(), retried
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_flood_control_on_get_updates_waits_and_goes_on(bot, tg, caplog):
+    caplog.set_level(logging.WARNING)
+    tg.fail_next("getUpdates", 429, retry_after=1)
+    assert "[1]" in say(tg, 148, QUESTION)[0].text
+    tg.wait_for(lambda calls: [c for c in calls if c.method == "getUpdates" and c.status == 429])
+    assert "Facts" in say(tg, 148, FACT_QUESTION)[0].text
+    polls = tg.calls_of("getUpdates")
+    refused = next(i for i, c in enumerate(polls) if c.status == 429)
+    after = polls[refused + 1]
+    assert after.ok and after.at - polls[refused].at >= 1.0  # it waited retry_after (a minimum)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    no_errors(tg, 148)
+
+
+# -- security ---------------------------------------------------------------------------------------
+
+
+def test_the_token_never_reaches_the_logs_even_at_debug(answerer, caplog):
+    loggers = ("", "httpx", "httpcore", "telegram", "telegram.ext", "docbot", "asyncio")
+    with FakeTelegram() as tg, Bot(tg, answerer, read_timeout=2.0):
+        for name in loggers:
+            caplog.set_level(logging.DEBUG, logger=name)
+        assert "[1]" in say(tg, 180, QUESTION)[0].text
+        press(tg, 180, with_buttons(tg.sent(180)), "More")
+        tg.fail_next("sendMessage", status=502)
+        tg.fail_next("sendChatAction", drop=True)
+        assert "Facts" in say(tg, 180, FACT_QUESTION)[0].text
+        assert say(tg, 180, "kaboom treaty")[0].text == APOLOGY  # a traceback in the log
+    text = caplog.text + "".join(r.exc_text or "" for r in caplog.records)
+    assert "HTTP Request: POST" in text  # httpx did log the URLs, which hold the token …
+    secret = tg.token.split(":", 1)[1]
+    assert tg.token not in text and secret not in text  # … masked
+    assert not [r for r in caplog.records if secret in r.getMessage()]
+
+
+def test_a_valid_button_pressed_in_a_disallowed_chat_gets_only_the_refusal(answerer):
+    with FakeTelegram() as tg, Bot(tg, answerer, allowed_chats=frozenset({132})):
+        answer = with_buttons(say(tg, 132, QUESTION))
+        message_id = answer.response["result"]["message_id"]
+        for data in (b["callback_data"] for b in answer.buttons):
+            since = len(tg.calls)
+            qid = tg.push_callback(133, message_id, data)  # chat 133 is not allowed
+            call = tg.wait_for(lambda calls: [c for c in calls[since:] if c.method ==
+                                              "answerCallbackQuery"], WAIT)[0]
+            assert call.params["callback_query_id"] == qid and call.params["text"] == REFUSED
+        assert "[4]" in press(tg, 132, answer, "More")[0].text  # the allowed chat's still work
+        time.sleep(0.5)  # anything the refused presses might have set off has happened by now
+        assert not tg.calls_of("sendMessage", chat_id=133)
+        assert not tg.calls_of("sendChatAction", chat_id=133)
+        assert len([c for c in tg.calls_of("answerCallbackQuery")]) == len(answer.buttons) + 1
+        no_errors(tg)
 
 
 # -- the command line -------------------------------------------------------------------------------
