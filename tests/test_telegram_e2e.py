@@ -6,6 +6,7 @@ server answers 400 like Telegram to any message that breaks Telegram's rules, so
 calls" checks the HTML, the lengths and the buttons of everything the bot sent."""
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -121,6 +122,27 @@ def reply_target(call: Call) -> int | None:
 
 def with_buttons(calls: list[Call]) -> Call:
     return next(c for c in reversed(calls) if c.buttons)
+
+
+@contextlib.contextmanager
+def cli_bot(tg: FakeTelegram, tmp_path: Path, *flags: str):
+    """`docbot telegram` as a process against the fake server; stopped with SIGTERM on leaving.
+    Yields (process, [stdout, stderr]) — the output is filled in once it has stopped."""
+    env = dict(os.environ, TELEGRAM_BOT_TOKEN=tg.token, PYTHONUNBUFFERED="1")
+    env.pop("DOCBOT_ALLOWED_CHATS", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "telegram", "--data", str(ROOT / "data"), "--index",
+         str(tmp_path / "index"), "--api-base-url", tg.url, *flags],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    result: list[str] = []
+    try:
+        yield proc, result
+        proc.send_signal(signal.SIGTERM)
+        result += proc.communicate(timeout=WAIT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            result += proc.communicate()
 
 
 def no_errors(tg: FakeTelegram, chat_id: int | None = None) -> None:
@@ -459,24 +481,12 @@ def test_missing_token_says_how_to_get_one(monkeypatch, capsys):
 
 
 def test_cli_runs_keeps_the_token_out_of_logs_and_stops_on_sigterm(tmp_path):
-    with FakeTelegram() as tg:
-        env = dict(os.environ, TELEGRAM_BOT_TOKEN=tg.token, PYTHONUNBUFFERED="1")
-        env.pop("DOCBOT_ALLOWED_CHATS", None)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "telegram", "--data", str(ROOT / "data"),
-             "--index", str(tmp_path / "index"), "--api-base-url", tg.url, "--verbose"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            tg.wait_for(lambda calls: any(c.method == "deleteWebhook" for c in calls), 40)
-            assert "[1]" in say(tg, 150, QUESTION)[0].text
-            tg.fail_next("sendMessage", status=502)  # logged as a warning, then retried
-            assert "Facts" in say(tg, 150, FACT_QUESTION)[0].text
-            proc.send_signal(signal.SIGTERM)
-            out, err = proc.communicate(timeout=WAIT)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+    with FakeTelegram() as tg, cli_bot(tg, tmp_path, "--verbose") as (proc, result):
+        tg.wait_for(lambda calls: any(c.method == "deleteWebhook" for c in calls), 40)
+        assert "[1]" in say(tg, 150, QUESTION)[0].text
+        tg.fail_next("sendMessage", status=502)  # logged as a warning, then retried
+        assert "Facts" in say(tg, 150, FACT_QUESTION)[0].text
+    out, err = result
     assert proc.returncode == 0, err[-2000:]
     assert "retrying" in err  # the 502 was logged …
     secret = tg.token.split(":", 1)[1]
@@ -517,33 +527,22 @@ def test_webhook_mode_takes_updates_with_the_secret_only(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with FakeTelegram() as tg:
-        env = dict(os.environ, TELEGRAM_BOT_TOKEN=tg.token, PYTHONUNBUFFERED="1")
-        env.pop("DOCBOT_ALLOWED_CHATS", None)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "telegram", "--data", str(ROOT / "data"),
-             "--index", str(tmp_path / "index"), "--api-base-url", tg.url,
-             "--webhook-url", f"http://127.0.0.1:{port}/hook", "--listen", "127.0.0.1",
-             "--port", str(port), "--secret-token", "s3cret-Token"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            tg.wait_for(lambda calls: tg.webhook is not None, 40)
-            assert tg.webhook == (f"http://127.0.0.1:{port}/hook", "s3cret-Token")
-            assert "[1]" in say(tg, 160, QUESTION)[0].text  # delivered by POST, answered
-            forged = urllib.request.Request(
-                f"http://127.0.0.1:{port}/hook", json.dumps({"update_id": 999, "message": {
-                    "message_id": 1, "date": 0, "chat": {"id": 161, "type": "private"},
-                    "text": QUESTION}}).encode(),
-                {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "wrong"})
-            with pytest.raises(urllib.error.HTTPError) as refused:
-                urllib.request.urlopen(forged, timeout=10)
-            assert refused.value.code == 403 and tg.sent(161, 0) == []
-            proc.send_signal(signal.SIGTERM)
-            out, err = proc.communicate(timeout=WAIT)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+    hook = f"http://127.0.0.1:{port}/hook"
+    with FakeTelegram() as tg, cli_bot(tg, tmp_path, "--webhook-url", hook, "--listen",
+                                       "127.0.0.1", "--port", str(port), "--secret-token",
+                                       "s3cret-Token") as (proc, result):
+        tg.wait_for(lambda calls: tg.webhook is not None, 40)
+        assert tg.webhook == (hook, "s3cret-Token")
+        assert "[1]" in say(tg, 160, QUESTION)[0].text  # delivered by POST, answered
+        forged = urllib.request.Request(
+            hook, json.dumps({"update_id": 999, "message": {
+                "message_id": 1, "date": 0, "chat": {"id": 161, "type": "private"},
+                "text": QUESTION}}).encode(),
+            {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "wrong"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(forged, timeout=10)
+        assert refused.value.code == 403 and tg.sent(161, 0) == []
+    out, err = result
     assert proc.returncode == 0, err[-2000:]
     assert tg.token.split(":", 1)[1] not in err + out
 
