@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -41,6 +42,10 @@ def run(answerer: Answerer, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdo
     color = _use_color(stdout)
     print(banner(answerer), file=stdout)
     hist = _setup_history() if interactive else None
+    if interactive:
+        # Ctrl-C cancels the line even when a parent started us with SIGINT ignored (which
+        # Python would otherwise keep)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         while True:
             try:
