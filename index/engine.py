@@ -25,7 +25,7 @@ from . import store
 from .analyze import Analyzer, TermIds, load_aliases
 from .bm25 import BM25, BM25Params, Postings, build_postings, chunk_ptr, postings_from_forward, tf_dtype
 from .corpus import CHUNKER_VERSION, Chunk, doc_id_for, doc_paths, load_document
-from .errors import DataError, IndexFormatError
+from .errors import DataError, IndexFormatError, IndexVersionError
 
 # Chosen by tests/bench/quality.py (SQuAD dev + Cranfield) and the Q&A suite: see README.md.
 # BM25Plus also keeps IDF positive and monotonic: BM25Okapi's floor lets a term in most chunks
@@ -590,6 +590,9 @@ class Index:
         config = _config(analyzer, params)
         try:
             manifest = store.read_manifest(index_dir)
+        except IndexVersionError as e:
+            notice(f"index from another docbot version, rebuilding: {e}")
+            manifest = None
         except IndexFormatError as e:
             notice(f"index damaged, rebuilding: {e}")
             manifest = None

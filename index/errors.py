@@ -11,3 +11,7 @@ class DataError(DocbotError):
 
 class IndexFormatError(DocbotError):
     """An index on disk is missing, stale, from another version or damaged."""
+
+
+class IndexVersionError(IndexFormatError):
+    """An index written by another version of docbot: rebuilt, not damaged."""

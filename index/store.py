@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError, IndexFormatError
+from .errors import DataError, IndexFormatError, IndexVersionError
 
 FORMAT = "docbot-index"
 FORMAT_VERSION = 2  # 2: chunk records in segments with a locator; term counts by chunk position
@@ -206,7 +206,7 @@ def read_manifest(index_dir: Path) -> dict | None:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise IndexFormatError(f"{gen}: not a docbot index")
     if manifest.get("version") != FORMAT_VERSION:
-        raise IndexFormatError(
+        raise IndexVersionError(
             f"{gen}: index format version {manifest.get('version')} (this docbot reads {FORMAT_VERSION})"
         )
     if manifest.get("checksum") != _manifest_checksum(manifest):

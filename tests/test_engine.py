@@ -229,3 +229,18 @@ def test_neighbours_stay_within_the_document(tiny_data, tmp_path):
     assert index.neighbours(second) == [first, second, third]
     assert index.neighbours(third) == [second, third]
     assert index.neighbours(russia) == [russia]
+
+
+def test_index_of_an_older_format_is_rebuilt_with_a_notice_saying_so(built):
+    import json
+
+    from index import store
+
+    data, index_dir, _ = built
+    gen = index_dir / (index_dir / "CURRENT").read_text().strip()
+    manifest = json.loads((gen / "manifest.json").read_text())
+    manifest["version"] = store.FORMAT_VERSION - 1
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    notices: list[str] = []
+    Index.open(data, index_dir, notice=notices.append)
+    assert len(notices) == 1 and notices[0].startswith("index from another docbot version, rebuilding")
