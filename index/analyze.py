@@ -486,7 +486,8 @@ class TermIds:
     def __call__(self, texts: list[str]) -> tuple["np.ndarray", "np.ndarray"]:
         """(term ids, number of the text each belongs to), stopwords left out, in text order."""
         np = self.np
-        encoded = [t.encode("utf-8") for t in texts]
+        # surrogatepass: a lone surrogate (never in a decoded file, possible in a str) survives
+        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
         data = b"\n".join(encoded)
         arr = np.frombuffer(data, dtype=np.uint8)
         n = len(arr)
@@ -532,7 +533,7 @@ class TermIds:
             cache = self._slow
             out = []
             for s, e in zip(starts[slow].tolist(), ends[slow].tolist()):
-                tok = data[s:e].decode("utf-8")
+                tok = data[s:e].decode("utf-8", "surrogatepass")
                 v = cache.get(tok)
                 if v is None:
                     if len(cache) >= _CACHE_WORDS:
