@@ -122,7 +122,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from bot.answer import Answerer
-    from bot.render import answer_json, answer_text
+    from bot.render import answer_json, answer_text, use_color
 
     answerer = Answerer.open(args.data, args.index, notice=_notice)
     if args.jsonl:
@@ -139,14 +139,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(answer_json(answer))
     else:
-        print(answer_text(answer, color=_use_color(sys.stdout)))
+        print(answer_text(answer, color=use_color(sys.stdout)))
     return 0
-
-
-def _use_color(stream) -> bool:
-    import os
-
-    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -160,7 +154,7 @@ def _fact_list(args: argparse.Namespace, parties: list[str], relation: str | Non
                date_from: str | None = None, date_to: str | None = None) -> int:
     from bot.answer import Answerer
     from bot.facts import RELATIONS, resolve_party
-    from bot.render import facts_table
+    from bot.render import facts_table, use_color
 
     answerer = Answerer.open(args.data, args.index, notice=_notice)
     table = answerer.facts
@@ -180,7 +174,7 @@ def _fact_list(args: argparse.Namespace, parties: list[str], relation: str | Non
         for f in facts:
             print(json.dumps(f.to_dict(), ensure_ascii=False))
     elif facts:
-        print(facts_table(facts, color=_use_color(sys.stdout)))
+        print(facts_table(facts, color=use_color(sys.stdout)))
     else:
         print("No facts match.")
     return 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 
 from .answer import Answer, Passage
@@ -9,6 +10,11 @@ from .facts import human_date
 
 _BOLD, _ITALIC, _DIM, _CYAN, _YELLOW, _RESET = (
     "\x1b[1m", "\x1b[3m", "\x1b[2m", "\x1b[36m", "\x1b[33m", "\x1b[0m")
+
+
+def use_color(stream) -> bool:
+    """Colour on a terminal, unless NO_COLOR is set or the terminal is dumb."""
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def one_line(text: str) -> str:

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from .answer import Answerer
 from .commands import handle
-from .render import reply_text
+from .render import reply_text, use_color
 from .session import Session
 
 PROMPT = "docbot> "
@@ -30,16 +30,12 @@ def banner(answerer: Answerer) -> str:
             f"{len(answerer.facts.facts)} facts. Ask a question, /help for commands, /quit to leave.")
 
 
-def _use_color(stream: TextIO) -> bool:
-    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-
-
 def run(answerer: Answerer, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     """Chat until /quit or end of input. Interactive with line editing and history on a
     terminal; one answer per input line otherwise (for scripts)."""
     session = Session(answerer)
     interactive = stdin.isatty() and stdout.isatty()
-    color = _use_color(stdout)
+    color = use_color(stdout)
     print(banner(answerer), file=stdout)
     hist = _setup_history() if interactive else None
     if interactive:

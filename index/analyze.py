@@ -365,16 +365,6 @@ def load_aliases(path: Path) -> dict[str, list[str]]:
     return out
 
 
-def parties_in(analyzer: Analyzer, text: str) -> list[str]:
-    """Canonical entity names mentioned in text, in order of first mention."""
-    seen: list[str] = []
-    for t in analyzer.terms(text):
-        name = analyzer.display_names.get(t)
-        if name and name not in seen:
-            seen.append(name)
-    return seen
-
-
 
 # -- many texts at once, for building an index ----------------------------------------------------
 

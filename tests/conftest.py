@@ -62,3 +62,22 @@ def write_data(tmp_path):
 def tiny_data(write_data) -> Path:
     """Two short documents (one .txt with headings, one .md with front matter) and aliases."""
     return write_data(TINY_DOCS, aliases=TINY_ALIASES)
+
+
+@pytest.fixture
+def disk_fills_after_first_array(monkeypatch):
+    """np.save writes one array, then fails as a full disk does; the list of its calls."""
+    import errno
+
+    import numpy as np
+
+    real_save, calls = np.save, []
+
+    def save_then_fail(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(np, "save", save_then_fail)
+    return calls

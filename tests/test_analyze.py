@@ -5,7 +5,8 @@ import unicodedata
 
 import pytest
 
-from index.analyze import Analyzer, canonical_term, load_aliases, parties_in
+from bot.session import split_entities
+from index.analyze import Analyzer, canonical_term, load_aliases
 from index.errors import DataError
 
 ALIASES = {"North Korea": ["DPRK", "Democratic People's Republic of Korea"]}
@@ -112,8 +113,8 @@ def test_alias_token_spans_the_whole_phrase(aliased):
     ]
 
 
-def test_parties_in_lists_canonical_names_in_order(aliased):
-    assert parties_in(aliased, "The DPRK, then North Korea again") == ["North Korea"]
+def test_entities_are_listed_by_canonical_name_once_in_order(aliased):
+    assert split_entities(aliased, "The DPRK, then North Korea again")[0] == ["North Korea"]
     assert canonical_term("North Korea") == "north_korea"
 
 

@@ -2,7 +2,6 @@
 damaged; search returns chunks with citations."""
 from __future__ import annotations
 
-import errno
 import os
 
 import numpy as np
@@ -147,18 +146,10 @@ def test_binary_garbage_in_current_rebuilds_with_a_notice(built):
     assert len(notices) == 1 and len(index.chunks) == 4
 
 
-def test_failed_save_leaves_the_previous_index_in_use(built, monkeypatch):
+def test_failed_save_leaves_the_previous_index_in_use(built, request, monkeypatch):
     data, index_dir, gen = built
     (data / "docs" / "new.txt").write_text("Ulaanbaatar hosted the summit in 2019.\n")
-    real_save, calls = np.save, []
-
-    def save_then_fail(*args, **kwargs):
-        calls.append(1)
-        if len(calls) > 1:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_save(*args, **kwargs)
-
-    monkeypatch.setattr(np, "save", save_then_fail)
+    request.getfixturevalue("disk_fills_after_first_array")
     with pytest.raises(DataError, match="cannot write the index"):
         Index.open(data, index_dir)
     assert current(index_dir) == gen

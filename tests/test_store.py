@@ -1,7 +1,6 @@
 """The index on disk: written atomically, no pickle, damage detected when loaded."""
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 
@@ -93,17 +92,9 @@ def test_index_of_another_format_version_is_rejected(tmp_path):
         store.load(tmp_path)
 
 
-def test_failed_save_keeps_the_previous_index_in_use(tmp_path, monkeypatch):
+def test_failed_save_keeps_the_previous_index_in_use(tmp_path, request):
     before = store.save(tmp_path, *payload("a" * 64))
-    real_save, calls = np.save, []
-
-    def save_then_fail(*args, **kwargs):
-        calls.append(1)
-        if len(calls) > 1:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_save(*args, **kwargs)
-
-    monkeypatch.setattr(np, "save", save_then_fail)
+    calls = request.getfixturevalue("disk_fills_after_first_array")  # after the first save
     with pytest.raises(DataError, match="cannot write the index .No space left on device.; free"):
         store.save(tmp_path, *payload("b" * 64))
     assert len(calls) == 2
