@@ -107,14 +107,6 @@ def postings_from_forward(ptr: np.ndarray, terms: np.ndarray, tfs: np.ndarray,
                     t.data.astype(dtype, copy=False), np.asarray(doc_len, dtype=np.int32))
 
 
-def postings_from_triples(term_ids: np.ndarray, doc_ids: np.ndarray, counts: np.ndarray,
-                          doc_len: np.ndarray, n_terms: int) -> Postings:
-    order = np.lexsort((doc_ids, term_ids))
-    indptr = np.zeros(n_terms + 1, dtype=np.int64)
-    np.cumsum(np.bincount(term_ids, minlength=n_terms), out=indptr[1:])
-    return Postings(indptr, doc_ids[order].astype(np.int32), counts[order].astype(np.int32), doc_len)
-
-
 def rank_order(scores: np.ndarray, ties: np.ndarray) -> np.ndarray:
     """Positions by descending score; scores within TIE_RTOL of the one above form one group,
     ordered by ties (ascending)."""

@@ -721,12 +721,6 @@ def _survey(manifest: dict, data_dir: Path, config: dict) -> _Survey | None:
     return _Survey(docs_dir, paths, entries, not fresh)
 
 
-def is_fresh(manifest: dict, data_dir: Path, config: dict) -> bool:
-    """True when the documents and settings are those the index was built from."""
-    survey = _survey(manifest, data_dir, config)
-    return survey is not None and not survey.changed
-
-
 # -- incremental update --------------------------------------------------------------------------
 
 
