@@ -121,7 +121,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.answer import Answerer
+    from index.answer import Answerer
     from bot.render import answer_json, answer_text, use_color
 
     answerer = Answerer.open(args.data, args.index, notice=_notice)
@@ -144,7 +144,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.answer import Answerer
+    from index.answer import Answerer
     from bot.repl import run
 
     return run(Answerer.open(args.data, args.index, notice=_notice))
@@ -152,8 +152,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def _fact_list(args: argparse.Namespace, parties: list[str], relation: str | None = None,
                date_from: str | None = None, date_to: str | None = None) -> int:
-    from bot.answer import Answerer
-    from bot.facts import RELATIONS, resolve_party
+    from index.answer import Answerer
+    from index.facts import RELATIONS, resolve_party
     from bot.render import facts_table, use_color
 
     answerer = Answerer.open(args.data, args.index, notice=_notice)
@@ -182,7 +182,7 @@ def _fact_list(args: argparse.Namespace, parties: list[str], relation: str | Non
 
 def cmd_facts(args: argparse.Namespace) -> int:
     if args.check:
-        from bot.answer import Answerer
+        from index.answer import Answerer
 
         answerer = Answerer.open(args.data, args.index, notice=_notice)
         n = len(answerer.facts.facts)
@@ -199,7 +199,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.answer import Answerer
+    from index.answer import Answerer
     from bot.evaluate import run_files
 
     paths = args.cases or sorted(Path("tests/qa").glob("*.yaml"))
@@ -226,7 +226,7 @@ def cmd_telegram(args: argparse.Namespace) -> int:
         webhook_url=args.webhook_url, listen=args.listen, port=args.port,
         secret_token=args.secret_token, allowed_chats=args.allowed_chats,
         rate_limit=args.rate_limit)
-    from bot.answer import Answerer
+    from index.answer import Answerer
     from bot.telegram_bot import main as run_bot
 
     return run_bot(Answerer.open(args.data, args.index, notice=_notice), settings, args.verbose)

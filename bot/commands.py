@@ -9,8 +9,8 @@ from typing import Callable
 
 from index.corpus import Chunk
 
-from .answer import Answer
-from .facts import RELATIONS, Fact
+from index.answer import Answer
+from index.facts import RELATIONS, Fact
 from .session import MAX_K, Session, split_entities
 
 _YEAR_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")

@@ -17,7 +17,7 @@ from pathlib import Path
 from index import yamlfile
 from index.errors import DataError
 
-from .answer import Answer, Answerer
+from index.answer import Answer, Answerer
 
 CASE_KEYS = {"q", "expect", "abstain", "facts", "k", "first"}
 

@@ -5,8 +5,8 @@ import json
 import os
 import textwrap
 
-from .answer import Answer, Passage
-from .facts import human_date
+from index.answer import Answer, Passage
+from index.facts import human_date
 
 _BOLD, _ITALIC, _DIM, _CYAN, _YELLOW, _RESET = (
     "\x1b[1m", "\x1b[3m", "\x1b[2m", "\x1b[36m", "\x1b[33m", "\x1b[0m")

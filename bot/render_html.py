@@ -11,9 +11,9 @@ import re
 from html import escape
 from typing import Iterable
 
-from .answer import Answer, Passage
+from index.answer import Answer, Passage
 from .commands import COMMANDS, Reply
-from .facts import Fact, human_date
+from index.facts import Fact, human_date
 
 LIMIT = 4096  # Telegram's limit on a message's text (counted here before entity parsing)
 EXCERPT = 700  # characters of a passage shown around its best sentence in an answer

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .answer import Answerer
+from index.answer import Answerer
 from .commands import handle
 from .render import reply_text, use_color
 from .session import Session

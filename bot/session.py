@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from index.analyze import Analyzer
 from index.corpus import Chunk
 
-from .answer import Answer, Answerer, clean_question
+from index.answer import Answer, Answerer, clean_question
 
 MAX_K = 10
 # Words that make a short question lean on the previous one ("who signed it?").

@@ -31,7 +31,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Appli
 from index.corpus import Chunk
 from index.errors import DocbotError
 
-from .answer import Answer, Answerer
+from index.answer import Answer, Answerer
 from .commands import COMMANDS, Reply, handle, surroundings
 from .config import ConfigError, Settings
 from .session import Session, split_entities

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import EMPTY, NO_WORDS, NOTHING_FOUND, Answerer, clean_question
+from index.answer import EMPTY, NO_WORDS, NOTHING_FOUND, Answerer, clean_question
 
 DOC = """---
 title: Tiny history

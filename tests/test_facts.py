@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import Answerer
-from bot.facts import FactTable, human_date, resolve_party
+from index.answer import Answerer
+from index.facts import FactTable, human_date, resolve_party
 from index.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from fake_telegram import EntityError, check_text, parse_html, utf16_len
 
-from bot.answer import Answer, Answerer, Passage
+from index.answer import Answer, Answerer, Passage
 from bot.commands import Reply, handle
-from bot.facts import Fact
+from index.facts import Fact
 from bot.render_html import (LIMIT, answer_messages, cut_html, esc, fact_details_messages,
                              pack, passage_html, reply_messages, tg_len)
 from bot.session import Session

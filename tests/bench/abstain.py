@@ -3,7 +3,7 @@
 Positives: the answerable cases of tests/qa/*.yaml (asked of data/). Negatives: the abstain
 cases there plus SQuAD v1.1 dev questions (Wikipedia topics) asked of the same data/.
 For each coverage threshold it prints the share of positives answered and negatives answered;
-bot.answer.MIN_COVERAGE is the threshold docbot uses.
+index.answer.MIN_COVERAGE is the threshold docbot uses.
 
     python tests/bench/abstain.py [--shared ../shared] [--every 5]
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bot.answer import MIN_COVERAGE, Answerer  # noqa: E402
+from index.answer import MIN_COVERAGE, Answerer  # noqa: E402
 from bot.evaluate import load_cases  # noqa: E402
 from index.corpus import load_documents  # noqa: E402
 from index.engine import Index, load_analyzer  # noqa: E402

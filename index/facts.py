@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from index import yamlfile
-from index.analyze import Analyzer
-from index.corpus import Chunk
-from index.errors import DataError
+from . import yamlfile
+from .analyze import Analyzer
+from .corpus import Chunk
+from .errors import DataError
 
 RELATIONS = (
     "diplomatic_relations", "treaty", "agreement", "termination", "visit", "ambassador",

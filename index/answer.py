@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from index.corpus import DocumentTexts
-from index.engine import Index, SearchHit, index_text
-from index.highlight import Highlight, highlight
+from .corpus import DocumentTexts
+from .engine import Index, SearchHit, index_text
+from .highlight import Highlight, highlight
 
 from .facts import FactMatch, FactTable
 
