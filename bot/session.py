@@ -50,12 +50,11 @@ class Session:
         """Answer a question, reading it as a follow-up of the last one when it leans on it."""
         q, notice = clean_question(text)
         searched, assumed = self._resolve(q)
-        answer = self.answerer.ask(searched, k=self.k)
-        answer.question = text
+        answer = self.answerer.ask(searched, k=self.k).with_(question=text)
         if notice and answer.answered and not answer.message:
-            answer.message = notice  # the question was cut before it was searched
+            answer = answer.with_(message=notice)  # the question was cut before it was searched
         if assumed and answer.answered:
-            answer.assumed = assumed
+            answer = answer.with_(assumed=assumed)
         self.question, self.answer = searched, answer
         self.shown = list(answer.passages)
         if answer.answered:
@@ -66,9 +65,8 @@ class Session:
         """The next page of passages for the last question; None when there was none."""
         if self.question is None or self.answer is None or not self.answer.answered:
             return None
-        page = self.answerer.ask(self.question, k=self.k, offset=len(self.shown))
-        page.question = self.answer.question
-        page.facts = []
+        page = self.answerer.ask(self.question, k=self.k, offset=len(self.shown)).with_(
+            question=self.answer.question, facts=())
         self.shown += page.passages
         return page
 

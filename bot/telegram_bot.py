@@ -525,8 +525,8 @@ class DocBot:
 
     def _page(self, record: AnswerRecord, k: int) -> Reply:
         """The next page of an earlier answer (not the chat's current one)."""
-        page = self.answerer.ask(record.searched or record.question, k=k, offset=record.shown)
-        page.question, page.facts = record.question, []
+        page = self.answerer.ask(record.searched or record.question, k=k,
+                                 offset=record.shown).with_(question=record.question, facts=())
         if not page.passages:
             return Reply("info", text=NO_MORE)
         return Reply("answer", answer=page)

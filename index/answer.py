@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,13 +32,13 @@ NO_WORDS = "Your question has no words I can search for; ask about a person, pla
 EMPTY = "Please type a question."
 
 
-@dataclass
+@dataclass(frozen=True)
 class Passage:
     rank: int
     score: float
     hit: SearchHit
     highlight: Highlight
-    facts: list[str] = field(default_factory=list)  # ids of facts whose quote is in this passage
+    facts: tuple[str, ...] = ()  # ids of facts whose quote is in this passage
 
     def to_dict(self) -> dict[str, Any]:
         c = self.hit.chunk
@@ -46,21 +46,28 @@ class Passage:
             "rank": self.rank, "score": round(self.score, 6), "doc": c.doc, "title": c.title,
             "section": c.section, "paragraph": c.paragraph, "chunk_id": c.id, "text": c.text,
             "highlight": self.highlight.to_dict(), "citation": c.citation,
-            "notes": [n.to_dict() for n in c.notes], "facts": self.facts,
+            "notes": [n.to_dict() for n in c.notes], "facts": list(self.facts),
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class Answer:
+    """What the answer service gives for one question; immutable (a page or a re-labelled
+    answer is a new Answer: see with_)."""
+
     question: str
     answered: bool
     message: str | None = None
-    facts: list[FactMatch] = field(default_factory=list)
-    passages: list[Passage] = field(default_factory=list)
-    terms: list[str] = field(default_factory=list)  # the question's index terms
+    facts: tuple[FactMatch, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    terms: tuple[str, ...] = ()  # the question's index terms
     coverage: float = 0.0
     more: bool = False  # further passages exist beyond these
     assumed: str | None = None  # how a follow-up was read in the light of the last question
+
+    def with_(self, **changes: Any) -> "Answer":
+        """A copy with some fields changed."""
+        return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,17 +152,17 @@ class Answerer:
         if cov < MIN_COVERAGE:
             hits = []
         if not hits and not facts:
-            return Answer(question, False, NOTHING_FOUND, terms=terms, coverage=cov)
+            return Answer(question, False, NOTHING_FOUND, terms=tuple(terms), coverage=cov)
         page = hits[offset : offset + k]
         wants = next((shape for asks, shape in ASKS_FOR if asks.search(q)), None)
         passages = [
             Passage(offset + i + 1, h.score, h,
                     highlight(h.chunk.text, terms, self.index.analyzer, self.weight, wants),
-                    self._facts_by_passage.get(h.chunk.id, []))
+                    tuple(self._facts_by_passage.get(h.chunk.id, ())))
             for i, h in enumerate(page)
         ]
-        return Answer(question, True, notice, facts=facts, passages=passages, terms=terms,
-                      coverage=cov, more=len(hits) > offset + k)
+        return Answer(question, True, notice, facts=tuple(facts), passages=tuple(passages),
+                      terms=tuple(terms), coverage=cov, more=len(hits) > offset + k)
 
 
 def data_signature(data_dir: Path) -> tuple:

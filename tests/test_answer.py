@@ -56,7 +56,7 @@ def test_section_heading_is_searchable_and_cited(answerer):
 ])
 def test_unanswerable_questions_say_so(answerer, question, message):
     a = answerer.ask(question)
-    assert (a.answered, a.message, a.passages, a.facts) == (False, message, [], [])
+    assert (a.answered, a.message, a.passages, a.facts) == (False, message, (), ())
 
 
 def test_paging_continues_the_ranking(answerer):

@@ -404,7 +404,7 @@ def test_resolve_party(answerer, name, canonical):
 ])
 def test_no_relation_content_gets_no_facts(answerer, question):
     answer = answerer.ask(question)
-    assert answer.facts == []
+    assert answer.facts == ()
     assert answer.to_dict()["facts"] == []
 
 

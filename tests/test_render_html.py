@@ -65,8 +65,8 @@ def test_document_and_user_text_is_escaped_everywhere():
     p = passage(f"Before. {NASTY}. After.", start=8, end=8 + len(NASTY) + 1,
                 citation_title=NASTY, notes=[Note("iv", NASTY, see=NASTY)])
     fact = Fact("f-1", "1986-05", (NASTY, "B"), "treaty", NASTY, NASTY, "d", NASTY, 3.5, "<m>")
-    answer = Answer(NASTY, True, message=NASTY, passages=[p], assumed=NASTY)
-    answer.facts = [type("M", (), {"fact": fact})()]
+    answer = Answer(NASTY, True, message=NASTY, passages=(p,), assumed=NASTY,
+                    facts=(type("M", (), {"fact": fact})(),))
     (text,) = valid(answer_messages(answer))
     assert text.count(NASTY) >= 6  # question-derived note, fact, citation, sentence, note, see
     assert "3.5 <m>" in text and "May 1986" in text
@@ -132,7 +132,7 @@ def test_an_over_long_passage_is_cut_at_sentences_with_tags_reopened():
     bold = [m for m in messages if m.startswith("<b>The treaty")]
     assert bold  # the bold run of sentences spans a cut: bold again after it
     # in an answer the passage is an excerpt around its best sentence, with the sentence whole
-    (short,) = valid(answer_messages(Answer("q", True, passages=[p])))
+    (short,) = valid(answer_messages(Answer("q", True, passages=(p,))))
     assert sentence.strip() * 1 in short and short.endswith("…")
 
 
