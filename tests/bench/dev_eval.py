@@ -1,0 +1,88 @@
+"""How often docbot is right on the development questions (tests/dev/questions.yaml).
+
+An answerable question is right when docbot answers and a gold answer string occurs
+(case-insensitively, spaces folded) in its answer line, a shown fact, or one of the top-k
+passages (text or the endnotes it cites). An unanswerable one is right when docbot abstains:
+no passages and no facts. Split a is the one answer rules may be fitted on; report split b.
+
+    python tests/bench/dev_eval.py [--split b] [-k 3] [--show]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from index.answer import Answer, Answerer  # noqa: E402
+
+
+def fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def shown_text(answer: Answer) -> str:
+    """Everything a user is shown for an answer, folded."""
+    parts = []
+    direct = getattr(answer, "direct", None)
+    if direct is not None:
+        parts += [direct.text, direct.sentence or ""]
+    for m in answer.facts:
+        parts += [m.fact.text, m.fact.quote]
+    for p in answer.passages:
+        parts.append(p.hit.chunk.text)
+        parts += [n.text for n in p.hit.chunk.notes]
+    return fold("\n".join(parts))
+
+
+def is_right(case: dict, answer: Answer) -> bool:
+    if not case["answer"]:
+        return not answer.answered and not answer.passages and not answer.facts
+    if not answer.answered:
+        return False
+    text = shown_text(answer)
+    return any(fold(a) in text for a in case["answer"])
+
+
+def load(split: str) -> list[dict]:
+    cases = yaml.safe_load((ROOT / "tests/dev/questions.yaml").read_text(encoding="utf-8"))
+    return [c for c in cases if split == "all" or c["split"] == split]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", choices=("a", "b", "all"), default="b")
+    ap.add_argument("-k", type=int, default=3)
+    ap.add_argument("--show", action="store_true", help="print every wrong answer")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        answerer = Answerer.open(ROOT / "data", Path(tmp) / "index")
+        right: dict[str, list[bool]] = defaultdict(list)
+        for case in load(args.split):
+            answer = answerer.ask(case["q"], k=args.k)
+            ok = is_right(case, answer)
+            right[case["kind"]].append(ok)
+            if args.show and not ok:
+                top = answer.passages[0].highlight.sentence[:150] if answer.passages else "-"
+                facts = [m.fact.id for m in answer.facts]
+                print(f"WRONG [{case['kind']}] {case['q']}\n   gold {case['answer']}  "
+                      f"answered={answer.answered} facts={facts}\n   top: {top}")
+    answerable = [ok for kind, oks in right.items() if kind != "unanswerable" for ok in oks]
+    print(f"split {args.split}, top {args.k}")
+    print(f"{'kind':<14}{'right':>8}{'n':>6}")
+    for kind in sorted(right):
+        oks = right[kind]
+        print(f"{kind:<14}{sum(oks) / len(oks):>8.1%}{len(oks):>6}")
+    every = answerable + right.get("unanswerable", [])
+    print(f"{'answerable':<14}{sum(answerable) / max(1, len(answerable)):>8.1%}{len(answerable):>6}")
+    print(f"{'all':<14}{sum(every) / max(1, len(every)):>8.1%}{len(every):>6}")
+
+
+if __name__ == "__main__":
+    main()
