@@ -20,7 +20,9 @@ test: $(BIN)/docbot
 
 bench: $(BIN)/docbot
 	$(BIN)/python tests/bench/quality.py
-	$(BIN)/python tests/bench/abstain.py
+	$(BIN)/python tests/bench/rescore.py
+	$(BIN)/python tests/bench/dev_eval.py --split b
+	$(BIN)/python tests/bench/squad_e2e.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

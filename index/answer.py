@@ -1,31 +1,26 @@
 """The answer service: a question in, ranked cited passages (and facts) or an honest no out."""
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
-from .corpus import DocumentTexts
-from .engine import Index, SearchHit, index_text
+import numpy as np
+
+from . import evidence, rescore
+from .corpus import Chunk, DocumentTexts
+from .engine import Index, SearchHit
+from .evidence import Evidence
+from .facts import FactMatch, FactTable, fact_chunks
 from .highlight import Highlight, highlight
 
-from .facts import FactMatch, FactTable
-
 MAX_QUESTION_CHARS = 2000
-# Share of the question's weight the best passage must match to count as an answer. Chosen by
-# tests/bench/abstain.py: the value that best separates the Q&A suite's questions from SQuAD
-# questions asked of the bundled documents (see README.md).
-MIN_COVERAGE = 0.40
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-# What the question word asks for, so the highlighted sentence is the one that holds it.
-ASKS_FOR = (
-    (re.compile(r"^\s*(when|what year|in what year|which year|what date|on what date)\b", re.I),
-     re.compile(rf"\b(1[5-9]\d\d|20\d\d)\b|\b{_MONTH}\b")),
-    (re.compile(r"^\s*how (many|much|long|often)\b", re.I), re.compile(r"\d")),
-)
+FACTS_SHOWN = 5  # at most this many facts with an answer
+FACT_DEPTH = 8  # fact candidates BM25 brings to the evidence rule
+NOTE_WEIGHT = 0.5  # an endnote's words count half as much as the passage's own
+NOTE_DEPTH = 5  # candidates the endnotes field adds to the passages' own
 _ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 NOTHING_FOUND = "I found nothing about that in the documents."
 NO_WORDS = "Your question has no words I can search for; ask about a person, place, date or event."
@@ -62,6 +57,7 @@ class Answer:
     passages: tuple[Passage, ...] = ()
     terms: tuple[str, ...] = ()  # the question's index terms
     coverage: float = 0.0
+    evidence: Evidence | None = None  # how the evidence rule judged passage 1
     more: bool = False  # further passages exist beyond these
     assumed: str | None = None  # how a follow-up was read in the light of the last question
 
@@ -96,6 +92,28 @@ def clean_question(text: str) -> tuple[str, str | None]:
     return q, None
 
 
+@dataclass(frozen=True)
+class Query:
+    """A question cleaned and analyzed once, as every stage below needs it."""
+
+    text: str
+    notice: str | None
+    terms: tuple[str, ...]
+    wants: re.Pattern | None
+    qterms: rescore.QueryTerms
+
+
+class Ranked(NamedTuple):
+    hit: SearchHit
+    signals: rescore.Signals
+    score: float
+    held: frozenset  # the question's term ids the passage holds (text, heading, endnotes)
+
+    @property
+    def doc(self) -> str:
+        return self.hit.chunk.doc
+
+
 class Answerer:
     """Answers questions from one index (and, when given, one fact table)."""
 
@@ -104,6 +122,11 @@ class Answerer:
         self.facts = facts or FactTable()
         self._n = len(index.chunks)
         self._facts_by_passage = self.facts.by_passage()
+        self._fact_index = (Index.from_chunks(fact_chunks(self.facts.facts), index.analyzer)
+                            if self.facts.facts else None)
+        self._facts_by_id = {f.id: f for f in self.facts.facts}
+        self._notes = _notes_index(index)
+        self._tokens: dict[str, rescore.ChunkTokens] = {}
         self.source: tuple[Path, Path | None, tuple] | None = None  # set by open()
 
     @classmethod
@@ -128,41 +151,151 @@ class Answerer:
 
     def weight(self, term: str) -> float:
         """How much a term says about a question: rare terms most, unknown terms the most."""
-        return math.log((self._n + 1) / (self.index.df(term) + 0.5))
+        return rescore.term_weight(self._n, self.index.df(term))
 
-    def coverage(self, terms: list[str], hit: SearchHit) -> float:
-        """Share of the question's (weighted, distinct) terms that the passage contains."""
-        unique = list(dict.fromkeys(terms))
-        total = sum(self.weight(t) for t in unique)
-        if total <= 0:
-            return 0.0
-        have = set(self.index.analyzer.terms(index_text(hit.chunk)))
-        return sum(self.weight(t) for t in unique if t in have) / total
+    def _term_id(self, term: str) -> int:
+        t = self.index.vocab.get(term)
+        return -1 if t is None else int(t)
 
-    def ask(self, question: str, k: int = 3, offset: int = 0) -> Answer:
+    # -- the stages ----------------------------------------------------------------------------
+    def query(self, question: str) -> Query | Answer:
+        """The question cleaned and analyzed, or the Answer that says why it cannot be asked."""
         q, notice = clean_question(question)
         if not q:
             return Answer(question, False, EMPTY)
-        terms = self.index.analyzer.terms(q)
+        terms = tuple(self.index.analyzer.terms(q))
         if not terms:
             return Answer(question, False, NO_WORDS)
-        facts = self.facts.match(q, self.index.analyzer) if offset == 0 else []
-        hits = self.index.search_terms(terms, offset + k + 1)
-        cov = self.coverage(terms, hits[0]) if hits else 0.0
-        if cov < MIN_COVERAGE:
-            hits = []
-        if not hits and not facts:
-            return Answer(question, False, NOTHING_FOUND, terms=tuple(terms), coverage=cov)
-        page = hits[offset : offset + k]
-        wants = next((shape for asks, shape in ASKS_FOR if asks.search(q)), None)
+        wants = rescore.wanted_shape(q)
+        return Query(q, notice, terms, wants,
+                     rescore.query_terms(terms, self._term_id, self.weight, wants))
+
+    def tokens(self, chunk: Chunk) -> rescore.ChunkTokens:
+        got = self._tokens.get(chunk.id)
+        if got is None:
+            if len(self._tokens) > 4096:
+                self._tokens.clear()
+            got = self._tokens[chunk.id] = rescore.analyze_tokens(
+                chunk.text, self.index.analyzer, self._term_id)
+        return got
+
+    def rank(self, q: Query, depth: int = rescore.DEPTH) -> list[Ranked]:
+        """BM25's best passages (and those whose endnotes match), reordered by the second
+        stage; best first."""
+        hits = self.index.search_terms(list(q.terms), depth)
+        notes_score: dict[str, float] = {}
+        if self._notes is not None:
+            known = {h.chunk.id for h in hits}
+            for h in self._notes.search_terms(list(q.terms), NOTE_DEPTH):
+                notes_score[h.chunk.id] = h.score
+            extra = [cid for cid in notes_score if cid not in known]
+            if extra:
+                pos = np.asarray([self.index.by_id[c] for c in extra], dtype=np.int64)
+                body = rescore.scores_at(self.index.bm25, self.index.query_term_ids(list(q.terms)), pos)
+                hits = hits + [SearchHit(self.index.chunks[int(i)], float(s))
+                               for i, s in zip(pos.tolist(), body.tolist())]
+        out = []
+        for h in hits:
+            c = h.chunk
+            extra_ids = self._extra_ids(c)
+            toks = self.tokens(c)
+            sig = rescore.signals(q.qterms, toks, c.text, h.score, extra_ids)
+            score = sig.score() + NOTE_WEIGHT * notes_score.get(c.id, 0.0)
+            out.append(Ranked(h, sig, score, frozenset(rescore.held_ids(q.qterms, toks, extra_ids))))
+        out.sort(key=lambda r: (-r.score, self.index.by_id[r.hit.chunk.id]))
+        return out
+
+    def _extra_ids(self, chunk: Chunk) -> frozenset:
+        """Term ids of a passage outside its text: its heading and its endnotes."""
+        parts = [chunk.section] + [n.text for n in chunk.notes]
+        text = "\n".join(p for p in parts if p)
+        if not text:
+            return frozenset()
+        return frozenset(t for t in map(self._term_id, self.index.analyzer.terms(text)) if t >= 0)
+
+    def judge(self, q: Query, ranked: list[Ranked]) -> Evidence | None:
+        """The evidence rule on the best passage."""
+        if not ranked:
+            return None
+        return evidence.judge(evidence.features(q.qterms, ranked, len(self.index.documents) or 1))
+
+    def match_facts(self, q: Query, ranked: list[Ranked], shown: list[Ranked]) -> list[FactMatch]:
+        """Facts that pass the evidence rule (their own words against the question, the
+        collection's evidence as for passages), or that a shown passage holds and that hold
+        the question's most specific term; best first."""
+        if self._fact_index is None or not ranked:
+            return []
+        hits = self._fact_index.search_terms(list(q.terms), FACT_DEPTH)
+        if not hits:
+            return []
+        collection = evidence.features(q.qterms, ranked, len(self.index.documents) or 1)
+        fact_q = rescore.query_terms(q.terms, self._fact_term_id, self.weight, q.wants)
+        known = fact_q.ids >= 0
+        rarest = int(fact_q.ids[known][np.argmax(fact_q.weights[known])]) if known.any() else -2
+        shown_ids = {r.hit.chunk.id for r in shown}
+        out = []
+        for h in hits:
+            c = h.chunk
+            toks = rescore.analyze_tokens(c.text, self.index.analyzer, self._fact_term_id)
+            sig = rescore.signals(fact_q, toks, c.text, h.score)
+            own = evidence.features(fact_q, [Ranked(h, sig, sig.score(), frozenset())], 1)
+            ev = evidence.judge(evidence.with_own(collection, own))
+            fact = self._facts_by_id[c.id]
+            linked = fact.passage in shown_ids and rarest in rescore.held_ids(fact_q, toks)
+            if ev.passes or linked:
+                out.append(FactMatch(fact, (round(ev.probability, 6), round(h.score, 6))))
+        out.sort(key=lambda m: (-m.score[0], -m.score[1], m.fact.date, m.fact.id))
+        return out[:FACTS_SHOWN]
+
+    def _fact_term_id(self, term: str) -> int:
+        t = self._fact_index.vocab.get(term) if self._fact_index is not None else None
+        return -1 if t is None else int(t)
+
+    def ask(self, question: str, k: int = 3, offset: int = 0) -> Answer:
+        q = self.query(question)
+        if isinstance(q, Answer):
+            return q
+        ranked = self.rank(q, max(rescore.DEPTH, offset + k + 1))
+        ev = self.judge(q, ranked)
+        passes = ev is not None and ev.passes
+        cov = ranked[0].signals.coverage if ranked else 0.0
+        facts = self.match_facts(q, ranked, ranked[:k] if passes else []) if offset == 0 else []
+        if not passes:
+            ranked = []
+        if not ranked and not facts:
+            return Answer(question, False, NOTHING_FOUND, terms=q.terms, coverage=cov, evidence=ev)
+        page = ranked[offset : offset + k]
         passages = [
-            Passage(offset + i + 1, h.score, h,
-                    highlight(h.chunk.text, terms, self.index.analyzer, self.weight, wants),
-                    tuple(self._facts_by_passage.get(h.chunk.id, ())))
-            for i, h in enumerate(page)
+            Passage(offset + i + 1, r.score, r.hit,
+                    highlight(r.hit.chunk.text, list(q.terms), self.index.analyzer, self.weight,
+                              q.wants),
+                    tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
+            for i, r in enumerate(page)
         ]
-        return Answer(question, True, notice, facts=tuple(facts), passages=tuple(passages),
-                      terms=tuple(terms), coverage=cov, more=len(hits) > offset + k)
+        return Answer(question, True, q.notice, facts=tuple(facts), passages=tuple(passages),
+                      terms=q.terms, coverage=cov, evidence=ev, more=len(ranked) > offset + k)
+
+
+def _notes_index(index: Index) -> Index | None:
+    """A small index of the endnotes each passage cites, so a question about a cited source
+    finds the passage. Only documents with endnotes are read (the manifest counts them)."""
+    docs = index.documents
+    if not docs or not any(d.get("notes") for d in docs):
+        if docs:
+            return None
+        chunks = [c for c in index.chunks if c.notes]  # an index held in memory
+    else:
+        chunks, at = [], 0
+        for d in docs:
+            n = int(d.get("chunks", 0))
+            if d.get("notes"):
+                chunks += [c for c in index.chunks[at : at + n] if c.notes]
+            at += n
+    if not chunks:
+        return None
+    pseudo = [Chunk(c.id, c.doc, c.title, "", c.paragraph, c.paragraph_end, c.part, c.seq,
+                    c.start, c.end, "\n".join(n.text for n in c.notes)) for c in chunks]
+    return Index.from_chunks(pseudo, index.analyzer)
 
 
 def data_signature(data_dir: Path) -> tuple:

@@ -6,7 +6,6 @@ file); FactTable.match picks the facts a question is about; timeline/select brow
 from __future__ import annotations
 
 import calendar
-import math
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -29,22 +28,6 @@ _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _YEAR_RE = re.compile(r"\b(1[89]\d\d|20\d\d)s?\b")
 MONTHS = ("January February March April May June July August September October November "
           "December").split()
-
-# Words that signal each relation, as written; they are analyzed (stemmed) when loaded.
-RELATION_WORDS: dict[str, str] = {
-    "diplomatic_relations": "diplomatic relations recognition recognise recognize recognized",
-    "treaty": "treaty treaties pact",
-    "agreement": "agreement agreements accord convention protocol agreed join joined accession member membership",
-    "termination": "terminate terminated termination expire expired cancel scrapped abrogate end ended",
-    "visit": "visit visited visits trip travelled traveled went came go delegation",
-    "ambassador": "ambassador ambassadors envoy",
-    "embassy": "embassy embassies mission consulate",
-    "trade": "trade share export exports import imports usd million figures",
-    "aid": "aid aided help helped assistance supplied supply food donated relief send sent ship shipped deliver delivered",
-    "party_relations": "party parties congress delegation",
-    "statement": "statement declaration said say says stated message speech",
-}
-
 
 def human_date(date: str) -> str:
     """'1948-10-15' -> '15 October 1948', '1989-08' -> 'August 1989', '1995' -> '1995'."""
@@ -181,92 +164,22 @@ class FactTable:
                 out.setdefault(f.passage, []).append(f.id)
         return out
 
-    # -- matching ----------------------------------------------------------------------------
-    def match(self, question: str, analyzer: Analyzer, limit: int = 5) -> list[FactMatch]:
-        """The facts a question asks about, best first; [] when it asks about no relation.
 
-        A question counts as one about relations when it names a relation (treaty, visit,
-        ambassador, …), a party and a year, or or something only one or two facts
-        mention and name in their title. Facts must involve a party it names and
-        be of a relation it names. They rank by the parties they share, then by the question's
-        words found in the fact (rarer words weigh more), then by the years it names, then date.
-        """
-        ix = self._match_index(analyzer)
-        terms = analyzer.terms(question)
-        # Only names the table uses as parties select facts; other entities (a city, a
-        # news agency) are ordinary words.
-        parties = [analyzer.display_names[t] for t in dict.fromkeys(terms)
-                   if analyzer.display_names.get(t) in ix.parties]
-        party_terms = {t for t in terms if analyzer.display_names.get(t) in parties}
-        years = sorted({int(y) for y in _YEAR_RE.findall(question)})
-        relations = {r for r, words in ix.relation_terms.items() if words & set(terms)}
-        # A word only one or two facts contain (a name like Sharav) asks for the facts whose
-        # title has it.
-        distinctive = {t for t in terms if ix.weight.get(t, 0.0) >= ix.distinctive}
-        if not relations and not (parties and years) and not distinctive:
-            return []
-        lo, hi = (years[0], years[-1]) if years else (0, 0)
-        asked = set(terms) - party_terms
-        out = []
-        for f in self.facts:
-            shared = len(set(parties) & set(f.parties))
-            if parties and shared == 0:
-                continue
-            if relations and f.relation not in relations:
-                continue
-            if len(parties) >= 2 and shared < 2 and not relations:
-                continue
-            words = ix.fact_terms[f.id]
-            # A year counts when the event falls in it or the fact mentions it
-            # ("terminated the 1986 treaty" is a 1995 fact about 1986).
-            in_years = 0
-            if years:
-                in_years = 2 if lo <= f.year <= hi else int(any(str(y) in words for y in years))
-            if years and not relations and in_years < 2:
-                continue
-            if not relations and not (parties and years) and not distinctive & ix.title_terms[f.id]:
-                continue
-            overlap = sum(ix.weight[t] for t in asked if t in words and not t.isdigit())
-            # "end" asks for a termination even where the fact says "terminated"
-            overlap += sum(1.0 for t in asked if t in ix.relation_terms[f.relation] and t not in words)
-            out.append(FactMatch(f, (shared, round(overlap, 6), in_years)))
-        if years and any(m.score[2] for m in out):  # the years asked for, when there are such facts
-            out = [m for m in out if m.score[2]]
-        out.sort(key=lambda m: (-m.score[0], -m.score[1], -m.score[2], m.fact.date, m.fact.id))
-        return out[:limit]
-
-    def _match_index(self, analyzer: Analyzer) -> "_MatchIndex":
-        """Analyzed fact texts and relation words, built once per analyzer."""
-        cached = self.__dict__.get("_match_cache")
-        if cached is not None and cached[0] is analyzer:
-            return cached[1]
-        fact_terms = {f.id: set(analyzer.terms(f"{f.title} {f.summary} {f.quote}"))
-                      for f in self.facts}
-        df: dict[str, int] = {}
-        for words in fact_terms.values():
-            for t in words:
-                df[t] = df.get(t, 0) + 1
-        n = max(1, len(self.facts))
-        ix = _MatchIndex(
-            title_terms={f.id: set(analyzer.terms(f.title)) for f in self.facts},
-            relation_terms={r: set(analyzer.terms(w)) for r, w in RELATION_WORDS.items()},
-            fact_terms=fact_terms,
-            weight={t: math.log(n / c) for t, c in df.items()},
-            parties={p for f in self.facts for p in f.parties},
-            distinctive=math.log(n / 2) if n > 2 else math.inf,
-        )
-        self.__dict__["_match_cache"] = (analyzer, ix)
-        return ix
+def fact_text(f: Fact) -> str:
+    """What the engine indexes for a fact: its fields as text (title, summary, the quote,
+    parties, relation, date), so facts are retrieved like passages."""
+    figure = f"{f.value:,g} {f.unit}" if f.value is not None else ""
+    return "\n".join(x for x in (f.title, f.summary, f.quote, " ".join(f.parties),
+                                  f.relation.replace("_", " "), human_date(f.date), figure) if x)
 
 
-@dataclass
-class _MatchIndex:
-    relation_terms: dict[str, set[str]]
-    fact_terms: dict[str, set[str]]
-    title_terms: dict[str, set[str]]
-    weight: dict[str, float]  # log(facts / facts containing the term)
-    parties: set[str]
-    distinctive: float  # weight of a term found in at most two facts
+def fact_chunks(facts: Iterable[Fact]) -> list[Chunk]:
+    """Facts as chunks of a small index of their own (id = fact id)."""
+    out = []
+    for i, f in enumerate(facts):
+        text = fact_text(f)
+        out.append(Chunk(f.id, f.doc, f.title, "", i + 1, i + 1, 0, i, 0, len(text), text))
+    return out
 
 
 def resolve_party(analyzer: Analyzer, name: str) -> str | None:

@@ -1,0 +1,89 @@
+"""Whether a candidate (a passage or a fact) answers a question: one rule for both.
+
+The decision is a logistic model over what the second stage measured of the candidate
+(index/rescore.py) and of the question against the whole collection. It was fitted by
+tests/bench/fit_evidence.py on labelled questions: the fitting half of SQuAD asked of half its
+articles (questions about indexed articles are answerable, the others not), SQuAD questions
+asked of the bundled data (never answerable), and split a of tests/dev/questions.yaml; the
+figures in README are measured on the other halves.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple, Protocol, Sequence
+
+from .rescore import QueryTerms, Signals
+
+FEATURES = ("coverage", "doc_cov", "all_cov", "sent_cov", "missing", "spread", "pairs",
+            "bigrams", "margin", "wants_miss")
+# What a candidate measures of itself; the rest is the collection's evidence for the question.
+OWN = ("coverage", "sent_cov", "pairs", "bigrams", "wants_miss")
+# Fitted by tests/bench/fit_evidence.py.
+COEF = {"coverage": 1.3289, "doc_cov": 2.4201, "all_cov": -0.0617, "sent_cov": 1.5008,
+        "missing": -0.0766, "spread": -0.0100, "pairs": 1.3964, "bigrams": 0.3647,
+        "margin": 1.2904, "wants_miss": -3.5199}
+INTERCEPT = -4.2171
+THRESHOLD = 0.15  # the best overall share right on dev split a (fit_evidence.py, dev_eval.py --split a)
+SPREAD_OF = 5  # how many of the best candidates the spread over documents looks at
+
+
+class Candidate(Protocol):
+    signals: Signals
+    score: float
+    held: frozenset  # the question's term ids it holds
+
+    @property
+    def doc(self) -> str: ...
+
+
+class Evidence(NamedTuple):
+    features: dict[str, float]
+    probability: float
+
+    @property
+    def passes(self) -> bool:
+        return self.probability >= THRESHOLD
+
+
+def features(q: QueryTerms, ranked: Sequence[Candidate], n_docs: int) -> dict[str, float]:
+    """The model's inputs for the best of ranked candidates (best first): how much of the
+    question it holds (alone, with the other candidates of its document, with all), in its
+    best sentence, how much of the question the collection lacks, how scattered the best
+    candidates are over documents, proximity, and how far it leads the next one."""
+    best = ranked[0]
+    ids, weights = q.ids.tolist(), q.weights.tolist()
+    total = q.total or 1.0
+
+    def share(held: set) -> float:
+        return sum(w for i, w in zip(ids, weights) if i in held) / total
+
+    same_doc = set().union(*(c.held for c in ranked if c.doc == best.doc))
+    docs = len({c.doc for c in ranked[:SPREAD_OF]})
+    most = min(SPREAD_OF, n_docs)
+    runner_up = ranked[1].score if len(ranked) > 1 else None
+    margin = (best.score - runner_up) / best.score if runner_up is not None and best.score > 0 else 1.0
+    n = max(1, len(ids))
+    sig = best.signals
+    return {
+        "coverage": sig.coverage,
+        "doc_cov": max(sig.coverage, share(same_doc)),
+        "all_cov": max(sig.coverage, share(set().union(*(c.held for c in ranked)))),
+        "sent_cov": sig.sent_cov,
+        "missing": sum(w for i, w in zip(ids, weights) if i < 0) / total,
+        "spread": (docs - 1) / (most - 1) if most > 1 else 0.0,
+        "pairs": sig.pairs / n,
+        "bigrams": sig.bigrams / n,
+        "margin": max(0.0, min(1.0, margin)),
+        "wants_miss": (1.0 - sig.wants) if q.wants is not None else 0.0,
+    }
+
+
+def with_own(feats: dict[str, float], own: dict[str, float]) -> dict[str, float]:
+    """The features of another candidate (a fact) judged against the same collection
+    evidence: its own measures replace the best passage's."""
+    return dict(feats, **{name: own[name] for name in OWN})
+
+
+def judge(feats: dict[str, float]) -> Evidence:
+    z = INTERCEPT + sum(COEF.get(name, 0.0) * feats[name] for name in FEATURES)
+    return Evidence(feats, 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z)))))

@@ -1,0 +1,199 @@
+"""Second stage: rescore the best BM25 passages by how the question's terms sit in them.
+
+BM25 sees a bag of words. Among its top passages the one that answers usually holds the
+question's terms close together, in the question's order, inside one sentence, next to what
+the question asks for (a year for "when", a number for "how many"). Each candidate gets those
+signals; the combined score reorders the candidates and the signals feed the evidence rule
+(index/evidence.py). Weights were fitted with tests/bench/rescore.py on half of the SQuAD dev
+questions and Cranfield queries and reported on the other half.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from .sentences import sentence_spans
+
+# How deep the second stage looks into BM25's ranking.
+DEPTH = 20
+# score = bm25 + Σ weight × signal (tests/bench/rescore.py --fit)
+WEIGHTS = {"pairs": 0.2, "bigrams": 0.5, "sent_bm25": 0.3, "sent_cov": 4.0, "wants": 4.0}
+PAIR_WINDOW = 5  # term pairs closer than this many tokens count, by 1/distance²
+SENT_K1, SENT_B, SENT_AVGDL = 0.9, 0.75, 15.0  # BM25 of a sentence as if it were a passage
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+# What the question word asks for, so the best sentence is the one that holds it.
+ASKS_FOR = (
+    (re.compile(r"^\s*(when|what year|in what year|which year|what date|on what date)\b", re.I),
+     re.compile(rf"\b(1[5-9]\d\d|20\d\d)\b|\b{_MONTH}\b")),
+    (re.compile(r"^\s*how (many|much|long|often)\b", re.I), re.compile(r"\d")),
+)
+
+
+def wanted_shape(question: str) -> re.Pattern | None:
+    """The shape of what a question asks for (a date, a number), when its first words say."""
+    return next((shape for asks, shape in ASKS_FOR if asks.search(question)), None)
+
+
+class ChunkTokens(NamedTuple):
+    """A chunk text's index terms in text order with their character spans, and the token
+    index where each sentence starts."""
+
+    terms: np.ndarray  # int32 vocabulary ids (-1: not in the vocabulary)
+    starts: np.ndarray  # int32
+    ends: np.ndarray  # int32
+    sentences: np.ndarray  # int32, first is 0
+
+
+def analyze_tokens(text: str, analyzer, term_id) -> ChunkTokens:
+    """ChunkTokens of a text analyzed now (for indexes that do not store them)."""
+    toks = analyzer.tokens(text)
+    ids = np.fromiter((term_id(t.term) for t in toks), dtype=np.int32, count=len(toks))
+    starts = np.fromiter((t.start for t in toks), dtype=np.int32, count=len(toks))
+    ends = np.fromiter((t.end for t in toks), dtype=np.int32, count=len(toks))
+    spans = sentence_spans(text) or [(0, len(text))]
+    first = np.searchsorted(starts, np.asarray([s for s, _ in spans], dtype=np.int32))
+    sentences = np.unique(np.concatenate([[0], first])).astype(np.int32)
+    return ChunkTokens(ids, starts, ends, sentences[sentences < max(1, len(toks))])
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the second stage measured of one candidate for one question."""
+
+    bm25: float
+    coverage: float  # share of the question's term weight the passage (and its heading) holds
+    sent_cov: float  # the same for its best sentence
+    sent_bm25: float
+    pairs: float
+    bigrams: float
+    wants: float  # asked for a date/number: 1 when the best sentence has one, .5 the passage
+    sentence: tuple[int, int]  # character span of the best sentence in the chunk text
+
+    def score(self) -> float:
+        return self.bm25 + sum(w * getattr(self, name) for name, w in WEIGHTS.items())
+
+
+class QueryTerms(NamedTuple):
+    """A question's distinct terms as the second stage needs them."""
+
+    ids: np.ndarray  # int64 vocabulary ids of the distinct terms (-1: unknown)
+    weights: np.ndarray  # float64 weight of each
+    total: float  # their summed weight (unknown terms included)
+    bigrams: frozenset  # (id, id) of consecutive question terms
+    wants: re.Pattern | None
+
+
+def query_terms(terms: Sequence[str], term_id, weight, wants: re.Pattern | None) -> QueryTerms:
+    distinct = list(dict.fromkeys(terms))
+    ids = np.asarray([term_id(t) for t in distinct], dtype=np.int64)
+    weights = np.asarray([weight(t) for t in distinct], dtype=np.float64)
+    seq = [term_id(t) for t in terms]
+    bigrams = frozenset((a, b) for a, b in zip(seq, seq[1:]) if a >= 0 and b >= 0 and a != b)
+    return QueryTerms(ids, weights, float(weights.sum()), bigrams, wants)
+
+
+def signals(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
+            extra_ids: frozenset = frozenset()) -> Signals:
+    """Measure one candidate (its tokens and text) against a question; extra_ids are the
+    terms it holds outside its text (section heading, endnotes), which count for coverage."""
+    known = q.ids >= 0
+    if not len(toks.terms) or not known.any() or q.total <= 0:
+        cov = _share(q, extra_ids)
+        return Signals(bm25, cov, 0.0, 0.0, 0.0, 0.0, 0.0, (0, len(text)))
+    where = np.flatnonzero(np.isin(toks.terms, q.ids[known]))
+    mterms = toks.terms[where].astype(np.int64)
+    # position of each matched term in q.ids, for its weight
+    order = np.argsort(q.ids)
+    slot = order[np.searchsorted(q.ids, mterms, sorter=order)]
+    mw = q.weights[slot]
+    held = set(mterms.tolist()) | extra_ids
+    coverage = float(sum(w for i, w in zip(q.ids.tolist(), q.weights.tolist()) if i in held)) / q.total
+
+    # the best sentence: the most distinct weight; a sentence holding what is asked for gains
+    # as much as its best term; ties to the tighter, then the earlier sentence
+    sent_of = np.searchsorted(toks.sentences, where, side="right") - 1
+    n_sent = len(toks.sentences)
+    best, best_key, best_terms = 0, None, np.zeros(0, dtype=np.int64)
+    wants = 0.0
+    for s in np.unique(sent_of).tolist() if len(where) else []:
+        inside = sent_of == s
+        uniq, first = np.unique(slot[inside], return_index=True)
+        gain = float(q.weights[uniq].sum())
+        lo = int(toks.sentences[s])
+        hi = int(toks.sentences[s + 1]) if s + 1 < n_sent else len(toks.terms)
+        has = bool(q.wants is not None and q.wants.search(
+            text, int(toks.starts[lo]), int(toks.ends[hi - 1])))
+        bonus = float(q.weights[uniq].max()) if has else 0.0
+        pos = where[inside]
+        key = (round(gain + bonus, 9), -(int(pos[-1]) - int(pos[0])), -s)
+        if best_key is None or key > best_key:
+            best, best_key, best_terms, wants = s, key, mterms[inside], float(has)
+    if q.wants is not None and not wants and q.wants.search(text):
+        wants = 0.5  # what is asked for is in the passage, if not in its best sentence
+    lo = int(toks.sentences[best])
+    hi = int(toks.sentences[best + 1]) if best + 1 < n_sent else len(toks.terms)
+    span = (int(toks.starts[lo]), int(toks.ends[hi - 1])) if hi > lo else (0, len(text))
+    sent_held = set(best_terms.tolist())
+    sent_cov = float(sum(w for i, w in zip(q.ids.tolist(), q.weights.tolist())
+                         if i in sent_held)) / q.total
+    sent_bm25 = 0.0
+    if len(best_terms):
+        ids, tfs = np.unique(best_terms, return_counts=True)
+        w = q.weights[order[np.searchsorted(q.ids, ids, sorter=order)]]
+        norm = SENT_K1 * (1 - SENT_B + SENT_B * (hi - lo) / SENT_AVGDL)
+        sent_bm25 = float((w * tfs * (SENT_K1 + 1) / (tfs + norm)).sum())
+
+    pairs = bigrams = 0.0
+    for gap in range(1, PAIR_WINDOW):
+        if len(where) <= gap:
+            break
+        d = where[gap:] - where[:-gap]
+        a, b = mterms[:-gap], mterms[gap:]
+        near = (d < PAIR_WINDOW) & (a != b)
+        if near.any():
+            pairs += float((np.minimum(mw[:-gap], mw[gap:])[near] / d[near] ** 2).sum())
+        if gap == 1 and q.bigrams:
+            adj = np.flatnonzero(d == 1)
+            bigrams += sum(1.0 for x, y in zip(a[adj].tolist(), b[adj].tolist())
+                           if (x, y) in q.bigrams)
+    return Signals(bm25, coverage, sent_cov, sent_bm25, pairs, bigrams, wants, span)
+
+
+def _share(q: QueryTerms, held: frozenset) -> float:
+    if q.total <= 0:
+        return 0.0
+    return float(sum(w for i, w in zip(q.ids.tolist(), q.weights.tolist()) if i in held)) / q.total
+
+
+def term_weight(n_chunks: int, df: int) -> float:
+    """How much a term says about a question: rare terms most, terms the corpus lacks the most."""
+    return math.log((n_chunks + 1) / (df + 0.5))
+
+
+def held_ids(q: QueryTerms, toks: ChunkTokens, extra_ids: frozenset = frozenset()) -> set[int]:
+    """The question's term ids a candidate holds."""
+    known = q.ids[q.ids >= 0]
+    return set(toks.terms[np.isin(toks.terms, known)].tolist()) | (set(known.tolist()) & extra_ids)
+
+
+def scores_at(bm25, term_ids: Sequence[int], docs: np.ndarray) -> np.ndarray:
+    """BM25 scores of the given chunks (positions) for a bag of term ids, as BM25.search
+    gives them: for candidates that another field brought in."""
+    out = np.zeros(len(docs), dtype=np.float64)
+    counts: dict[int, int] = {}
+    for t in term_ids:
+        counts[t] = counts.get(t, 0) + 1
+    for t, c in counts.items():
+        d, w = bm25.term_weights(t)
+        out += c * bm25.baseline(t)
+        if not len(d):
+            continue
+        j = np.minimum(np.searchsorted(d, docs), len(d) - 1)
+        hit = d[j] == docs
+        out[hit] += c * w[j[hit]]
+    return out

@@ -1,0 +1,128 @@
+"""Fit the evidence rule (index/evidence.py) on labelled questions and print its coefficients.
+
+Fitting data (never the reported halves):
+  - SQuAD dev, the even articles indexed (README's chunking): questions of articles 0 mod 4
+    are answerable, of articles 1 mod 4 not (squad_e2e.py reports articles 2, 3 mod 4);
+  - SQuAD questions of articles 0, 1 mod 4 asked of the bundled data/ (never answerable);
+  - split a of tests/dev/questions.yaml (its unanswerable ones are labelled 0).
+Each source weighs the same, and within a source both labels weigh the same. The model is a
+logistic regression (Newton's method, a little L2); the threshold printed is the one with the
+best mean over the sources of (answerable answered − unanswerable answered).
+
+    python tests/bench/fit_evidence.py [--every 2]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "bench"))
+
+from squad_e2e import write_articles  # noqa: E402
+from index import evidence  # noqa: E402
+from index.answer import Answer, Answerer  # noqa: E402
+
+
+def feature_rows(answerer: Answerer, questions: list[str]) -> np.ndarray:
+    rows = []
+    for text in questions:
+        q = answerer.query(text)
+        if isinstance(q, Answer):
+            rows.append(None)
+            continue
+        ev = answerer.judge(q, answerer.rank(q))
+        rows.append([ev.features[f] for f in evidence.FEATURES] if ev else None)
+    width = len(evidence.FEATURES)
+    return np.asarray([r if r is not None else [0.0] * width for r in rows], dtype=np.float64)
+
+
+def logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = 1e-3) -> np.ndarray:
+    """Weighted logistic regression by Newton's method; x gets a leading column of ones."""
+    x1 = np.hstack([np.ones((len(x), 1)), x])
+    beta = np.zeros(x1.shape[1])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-np.clip(x1 @ beta, -50, 50)))
+        grad = x1.T @ (w * (p - y)) + l2 * np.r_[0, beta[1:]]
+        hess = (x1 * (w * p * (1 - p))[:, None]).T @ x1 + l2 * np.diag(np.r_[0, np.ones(len(beta) - 1)])
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return beta
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--every", type=int, default=2, help="every n-th SQuAD question")
+    args = ap.parse_args(argv)
+    squad = json.loads((args.shared / "bench/squad/dev-v1.1.json").read_text())["data"]
+    sources = []  # (name, x, y)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "halves"
+        write_articles([a for i, a in enumerate(squad) if i % 2 == 0], data)
+        answerer = Answerer.open(data, Path(tmp) / "index-halves")
+        qs = [(i % 4, qa["question"]) for i, a in enumerate(squad) for p in a["paragraphs"]
+              for qa in p["qas"] if i % 4 in (0, 1)][:: args.every]
+        sources.append(("SQuAD halves", feature_rows(answerer, [q for _, q in qs]),
+                        np.asarray([g == 0 for g, _ in qs], dtype=np.float64)))
+        bundled = Answerer.open(ROOT / "data", Path(tmp) / "index-data")
+        off = [qa["question"] for i, a in enumerate(squad) for p in a["paragraphs"]
+               for qa in p["qas"] if i % 4 in (0, 1)][::5]
+        sources.append(("SQuAD asked of data/", feature_rows(bundled, off), np.zeros(len(off))))
+        dev = [c for c in yaml.safe_load((ROOT / "tests/dev/questions.yaml").read_text())
+               if c["split"] == "a"]
+        sources.append(("dev split a", feature_rows(bundled, [c["q"] for c in dev]),
+                        np.asarray([bool(c["answer"]) for c in dev], dtype=np.float64)))
+    xs, ys, ws = [], [], []
+    for name, x, y in sources:
+        w = np.empty(len(y))
+        for label in (0.0, 1.0):
+            sel = y == label
+            if sel.any():
+                w[sel] = 1.0 / (2 * sel.sum()) if (~sel).any() else 1.0 / sel.sum()
+        xs.append(x), ys.append(y), ws.append(w / len(sources))
+    x, y, w = np.vstack(xs), np.concatenate(ys), np.concatenate(ws) * len(np.concatenate(ys))
+    mu, sd = x.mean(0), x.std(0) + 1e-9
+    beta = logistic((x - mu) / sd, y, w)
+    coef = beta[1:] / sd
+    intercept = beta[0] - (coef * mu).sum()
+
+    def prob(xx):
+        return 1 / (1 + np.exp(-(intercept + xx @ coef)))
+
+    print("COEF = {" + ", ".join(f'"{n}": {c:.4f}' for n, c in zip(evidence.FEATURES, coef)) + "}")
+    print(f"INTERCEPT = {intercept:.4f}")
+    def youden(t: float) -> float:
+        """Mean over the sources of (answerable answered - unanswerable answered)."""
+        vals = []
+        for _, xx, yy in sources:
+            p = prob(xx)
+            tp = (p[yy == 1] >= t).mean() if (yy == 1).any() else 1.0
+            vals.append(tp - (p[yy == 0] >= t).mean())
+        return float(np.mean(vals))
+
+    chosen = max(np.arange(0.05, 0.96, 0.01), key=youden)
+    print(f"{'threshold':>9}" + "".join(f"{name + ' +/-':>28}" for name, _, _ in sources))
+    for t in sorted({round(chosen, 2), 0.3, 0.4, 0.5, 0.6, 0.7}):
+        cells = []
+        for name, xx, yy in sources:
+            p = prob(xx)
+            tp = (p[yy == 1] >= t).mean() if (yy == 1).any() else float("nan")
+            fp = (p[yy == 0] >= t).mean() if (yy == 0).any() else float("nan")
+            cells.append(f"{tp:>13.3f} {fp:>13.3f} ")
+        mark = "  <- THRESHOLD" if abs(t - chosen) < 1e-9 else ""
+        print(f"{t:>9.2f}" + "".join(cells) + mark)
+    print(f"THRESHOLD = {chosen:.2f}")
+
+
+if __name__ == "__main__":
+    main()
