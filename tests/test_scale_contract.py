@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
-import index.engine as engine
+import index.build as build
 from index import store
 from index.analyze import Analyzer, TermIds
 from index.bm25 import BM25Params
@@ -187,8 +187,8 @@ def test_update_reanalyzes_only_changed_documents_and_equals_a_rebuild(corpus, t
     (docs / "sub" / "doc-14.txt").unlink()
 
     loaded = []
-    real = engine.load_document
-    monkeypatch.setattr(engine, "load_document", lambda p, d: loaded.append(p.name) or real(p, d))
+    real = build.load_document
+    monkeypatch.setattr(build, "load_document", lambda p, d: loaded.append(p.name) or real(p, d))
     notices: list[str] = []
     updated = Index.open(corpus, index_dir, notice=notices.append)
     assert notices == [CHANGED]

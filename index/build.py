@@ -1,0 +1,439 @@
+"""Building an index: documents -> chunk records + chunk-major term counts (in worker
+processes for a large collection) -> one sparse transpose into postings -> a new generation.
+
+Each distinct token is analyzed once per worker process; workers exchange files, not pickles.
+"""
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import store
+from .analyze import Analyzer, TermIds
+from .bm25 import BM25Params, Postings, chunk_ptr, postings_from_forward, tf_dtype
+from .corpus import CHUNKER_VERSION, Chunk, doc_paths, load_document
+from .errors import DataError
+from .searcher import DEFAULT_PARAMS, index_text, load_analyzer
+
+PARALLEL_BYTES = 16 << 20  # collections larger than this are analyzed by worker processes
+TASK_BYTES = 16 << 20  # documents per task, by size (progress moves once per task)
+MAX_WORKERS = 2
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def _config(analyzer: Analyzer, params: BM25Params) -> dict:
+    return {"analyzer": analyzer.fingerprint(), "chunker": CHUNKER_VERSION,
+            "bm25": params.to_dict(), "format": store.FORMAT_VERSION}
+
+
+def _fingerprint(config: dict, doc_shas: list[tuple[str, str]]) -> str:
+    h = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
+    for doc_id, sha in doc_shas:
+        h.update(f"\x00{doc_id}\x00{sha}".encode())
+    return h.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _sorted_ids(ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(blob, offsets, positions in id order) for chunk ids; code point order = UTF-8 byte
+    order, which numpy sorts as fixed-width bytes."""
+    encoded = [s.encode("utf-8") for s in ids]
+    lens = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    order = np.argsort(np.array(encoded, dtype=bytes), kind="stable").astype(np.int32)
+    return blob, offsets, order
+
+
+# -- analysis: documents -> chunk records + chunk-major term counts ------------------------------
+
+
+@dataclass
+class _Batch:
+    """What analyzing a run of documents gives (one task; returned by a worker process)."""
+
+    task: int
+    worker: int
+    seq: int  # this worker's seq-th task: its new_terms extend the worker's vocabulary in order
+    new_terms: list[str]
+    docs: list[dict]
+    ids: list[str]
+    segment: str
+    loc: np.ndarray  # (n, 2) byte ranges of the records in the segment
+    doc_len: np.ndarray
+    ptr: np.ndarray  # chunk-major counts: chunk i holds terms[ptr[i]:ptr[i+1]] (worker ids)
+    terms: np.ndarray | None  # None while still in the worker's files (see take)
+    tfs: np.ndarray | None
+    peak_rss_mb: float = 0.0
+    nnz: int = 0
+    tfs_dtype: str = "uint8"
+    stem: str | None = None  # where a worker left terms and tfs
+
+    def take(self, name: str) -> np.ndarray:
+        """terms or tfs, read from the worker's file if need be, and let go of."""
+        array = getattr(self, name)
+        if array is None:
+            path = f"{self.stem}-{name}.npy"
+            array = np.load(path, allow_pickle=False)
+            os.unlink(path)
+        setattr(self, name, None)
+        return array
+
+
+class _Analysis:
+    """One process's analyzer and its token -> term id table (TermIds), kept across tasks:
+    each distinct token is analyzed (folded, split, stemmed, alias-checked) once per process."""
+
+    BLOCK = 2000  # chunks tokenized together
+
+    def __init__(self, aliases: dict) -> None:
+        self.analyzer = Analyzer(aliases=aliases)
+        self.term_ids = TermIds(self.analyzer)
+        self.vocab = self.term_ids.vocab
+        self.seq = 0
+        self._reported = 0
+
+    def run(self, task: int, paths: list[Path], docs_dir: Path, seg_path: Path) -> _Batch:
+        docs: list[dict] = []
+        ids: list[str] = []
+        bounds: list[int] = []
+        texts: list[str] = []
+        term_parts, row_parts = [], []
+        n = pos = 0
+        with seg_path.open("wb") as seg:
+            for path in paths:
+                doc = load_document(path, docs_dir)
+                docs.append(_doc_meta(doc, docs_dir))
+                lines = []
+                for c in doc.chunks:
+                    line = _record_line(c).encode("utf-8")
+                    lines.append(line)
+                    bounds.append(pos)
+                    pos += len(line)
+                    ids.append(c.id)
+                    texts.append(index_text(c))
+                seg.write(b"".join(lines))
+                if len(texts) >= self.BLOCK:
+                    terms, rows = self.term_ids(texts)
+                    term_parts.append(terms)
+                    row_parts.append(rows + n)
+                    n += len(texts)
+                    texts = []
+            if texts:
+                terms, rows = self.term_ids(texts)
+                term_parts.append(terms)
+                row_parts.append(rows + n)
+                n += len(texts)
+            seg.flush()
+            os.fsync(seg.fileno())  # here, in parallel, rather than when the index is published
+        bounds.append(pos)
+        b = np.asarray(bounds, dtype=np.int64)
+        loc = np.stack([b[:-1], b[1:] - 1], axis=1)  # the newline is not part of the record
+        raw = np.concatenate(term_parts).astype(np.int64) if term_parts else np.zeros(0, np.int64)
+        rows = np.concatenate(row_parts) if row_parts else np.zeros(0, np.int64)
+        doc_len = np.bincount(rows, minlength=n).astype(np.int32)
+        keys, tfs = np.unique((rows << 32) | raw, return_counts=True)
+        ptr = chunk_ptr(keys >> 32, n)
+        terms = (keys & 0xFFFFFFFF).astype(np.int32)
+        tfs = tfs.astype(tf_dtype(int(tfs.max()) if len(tfs) else 0))
+        new_terms = list(self.vocab)[self._reported:]
+        self._reported = len(self.vocab)
+        self.seq += 1
+        return _Batch(task, os.getpid(), self.seq, new_terms, docs, ids, seg_path.name, loc,
+                      doc_len, ptr, terms, tfs, _peak_rss_mb(), len(terms), tfs.dtype.name)
+
+
+_str = json.encoder.encode_basestring  # a JSON string literal (in C), non-ASCII kept
+
+
+def _record_line(c: Chunk) -> str:
+    """json.dumps(c.to_dict(), ensure_ascii=False) + newline, a few times faster."""
+    notes = json.dumps([n.to_dict() for n in c.notes], ensure_ascii=False) if c.notes else "[]"
+    return (f'{{"id":{_str(c.id)},"doc":{_str(c.doc)},"title":{_str(c.title)},'
+            f'"section":{_str(c.section)},"paragraph":{int(c.paragraph)},'
+            f'"paragraph_end":{int(c.paragraph_end)},"part":{int(c.part)},"seq":{int(c.seq)},'
+            f'"start":{int(c.start)},"end":{int(c.end)},"text":{_str(c.text)},"notes":{notes}}}\n')
+
+
+def _doc_meta(doc, docs_dir: Path) -> dict:
+    st = doc.path.stat()
+    return dict(doc.meta(), path=str(doc.path.relative_to(docs_dir)), size=st.st_size,
+                mtime_ns=st.st_mtime_ns, skipped_blocks=doc.skipped_blocks, notes=len(doc.notes))
+
+
+def _peak_rss_mb() -> float:
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+_BATCH_ARRAYS = ("loc", "doc_len", "ptr")  # read at once; terms and tfs when assembled
+
+
+def _save_batch(folder: Path, b: _Batch) -> None:
+    """A worker's batch as files next to the chunk segments (JSON + .npy: no pickle)."""
+    stem = folder / f"task-{b.task:04d}"
+    for name in (*_BATCH_ARRAYS, "terms", "tfs"):
+        np.save(f"{stem}-{name}.npy", getattr(b, name), allow_pickle=False)
+    meta = {"task": b.task, "worker": b.worker, "seq": b.seq, "new_terms": b.new_terms,
+            "docs": b.docs, "ids": b.ids, "segment": b.segment, "peak_rss_mb": b.peak_rss_mb,
+            "nnz": b.nnz, "tfs_dtype": b.tfs_dtype}
+    Path(f"{stem}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def _read_batch(folder: Path, task: int) -> _Batch:
+    stem = folder / f"task-{task:04d}"
+    meta = json.loads(Path(f"{stem}.json").read_text(encoding="utf-8"))
+    arrays = {}
+    for name in _BATCH_ARRAYS:
+        arrays[name] = np.load(f"{stem}-{name}.npy", allow_pickle=False)
+        os.unlink(f"{stem}-{name}.npy")
+    os.unlink(f"{stem}.json")
+    return _Batch(**meta, **arrays, terms=None, tfs=None, stem=str(stem))
+
+
+def _worker_main(folder: str, aliases_file: str, worker: int) -> None:
+    """A worker process: analyze the tasks read from stdin (one JSON line each), answering
+    'done N' or 'error MESSAGE' on stdout."""
+    import sys
+
+    gc.disable()  # analysis makes millions of small objects and no reference cycles
+    aliases = json.loads(Path(aliases_file).read_text(encoding="utf-8"))
+    analysis = _Analysis(aliases)
+    for line in sys.stdin:
+        job = json.loads(line)
+        try:
+            b = analysis.run(job["task"], [Path(p) for p in job["paths"]], Path(job["docs_dir"]),
+                             Path(folder) / job["segment"])
+            b.worker = worker
+            _save_batch(Path(folder), b)
+        except DataError as e:
+            print("error " + json.dumps(str(e)), flush=True)
+            return
+        print(f"done {job['task']}", flush=True)
+
+
+def _tasks(paths: list[Path], n: int) -> list[list[Path]]:
+    """Consecutive runs of documents of about TASK_BYTES each (at least 4n runs)."""
+    sizes = [p.stat().st_size for p in paths]
+    per = max(1, min(TASK_BYTES, sum(sizes) // max(1, 4 * n)))
+    out: list[list[Path]] = [[]]
+    acc = 0
+    for p, s in zip(paths, sizes):
+        if acc >= per:
+            out.append([])
+            acc = 0
+        out[-1].append(p)
+        acc += s
+    return out
+
+
+def _analyze(paths: list[Path], docs_dir: Path, aliases: dict, folder: Path, workers: int,
+             progress: Progress | None) -> list[_Batch]:
+    """Analyze documents into chunk segments written in folder; batches in document order.
+    With workers > 1, worker processes (python -m index.build) take runs of documents as
+    they become free; they exchange files, not pickles."""
+    if workers <= 1:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return [_Analysis(aliases).run(0, paths, docs_dir, folder / "chunks.jsonl")]
+        finally:
+            if enabled:
+                gc.enable()
+    import selectors
+    import subprocess
+    import sys
+
+    runs = _tasks(paths, workers)
+    todo = list(enumerate(runs))[::-1]
+    (folder / "aliases.json").write_text(json.dumps(aliases, ensure_ascii=False), encoding="utf-8")
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    procs = []
+    sel = selectors.DefaultSelector()
+    batches: list[_Batch] = []
+    done_docs = 0
+
+    def give(proc) -> None:
+        if todo:
+            i, run = todo.pop()
+            job = {"task": i, "paths": [str(p) for p in run], "docs_dir": str(docs_dir),
+                   "segment": f"chunks-{i:04d}.jsonl"}
+            proc.stdin.write(json.dumps(job, ensure_ascii=False) + "\n")
+            proc.stdin.flush()
+            proc.job = i
+        else:
+            proc.stdin.close()
+            proc.job = None
+
+    try:
+        for k in range(min(workers, len(runs))):
+            err = (folder / f"worker-{k}.err").open("w")
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "index.build", "--worker", str(folder),
+                 str(folder / "aliases.json"), str(k)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+            err.close()
+            procs.append(proc)
+            sel.register(proc.stdout, selectors.EVENT_READ, proc)
+            give(proc)
+        running = len(procs)
+        while running:
+            for key, _ in sel.select():
+                proc = key.data
+                line = proc.stdout.readline()
+                if line.startswith("done "):
+                    task = int(line.split()[1])
+                    batches.append(_read_batch(folder, task))
+                    done_docs += len(runs[task])
+                    if progress:
+                        progress("analyzing documents", done_docs, len(paths))
+                    give(proc)
+                    continue
+                if line.startswith("error "):
+                    raise DataError(json.loads(line[6:]))
+                sel.unregister(proc.stdout)
+                running -= 1
+                if proc.wait() != 0 or proc.job is not None:
+                    k = procs.index(proc)
+                    tail = (folder / f"worker-{k}.err").read_text(errors="replace").strip()
+                    raise DataError(f"an indexing worker failed: {tail.splitlines()[-1] if tail else proc.returncode}")
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            proc.stdout.close()
+            if proc.stdin and not proc.stdin.closed:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
+        sel.close()
+        for name in ["aliases.json", *(f"worker-{k}.err" for k in range(len(procs)))]:
+            try:
+                (folder / name).unlink()
+            except FileNotFoundError:
+                pass
+    return sorted(batches, key=lambda b: b.task)
+
+
+def _merge_vocab(batches: list[_Batch]) -> tuple[list[str], dict[int, np.ndarray]]:
+    """The sorted vocabulary of all batches and, per worker, its term ids -> vocabulary ids."""
+    per_worker: dict[int, list[str]] = {}
+    for b in sorted(batches, key=lambda b: (b.worker, b.seq)):
+        per_worker.setdefault(b.worker, []).extend(b.new_terms)
+    vocab = sorted(set().union(*per_worker.values()))
+    gid = {t: i for i, t in enumerate(vocab)}
+    maps = {w: np.fromiter((gid[t] for t in terms), dtype=np.int32, count=len(terms))
+            for w, terms in per_worker.items()}
+    return vocab, maps
+
+
+_ARRAY_NAMES = ("indptr", "docs", "tfs", "doc_len", "chunk_loc", "ids", "id_off", "id_order")
+
+
+def _write_arrays(w: store.Writer, postings: Postings, loc: np.ndarray, blob: np.ndarray,
+                  id_off: np.ndarray, id_order: np.ndarray) -> None:
+    for name, array in (("indptr", postings.indptr), ("docs", postings.docs),
+                        ("tfs", postings.tfs), ("doc_len", postings.doc_len),
+                        ("chunk_loc", loc), ("ids", blob), ("id_off", id_off),
+                        ("id_order", id_order)):
+        w.add_array(name, array)
+
+
+def build_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PARAMS,
+                progress: Progress | None = None, workers: int | None = None) -> Analyzer:
+    """Read every document, index it and save the index (atomically); returns its analyzer.
+    progress(stage, done, total) is called as the work advances; workers > 1 analyzes in that
+    many processes (default: 1 for a small collection, else up to MAX_WORKERS)."""
+    analyzer = load_analyzer(data_dir)
+    docs_dir = data_dir / "docs"
+    paths = doc_paths(data_dir)
+    if workers is None:
+        total = sum(p.stat().st_size for p in paths)
+        workers = 1 if total < PARALLEL_BYTES else min(MAX_WORKERS, os.cpu_count() or 1)
+    config = _config(analyzer, params)
+    with store.Writer(index_dir) as w:
+        batches = _analyze(paths, docs_dir, analyzer.aliases, w.path, workers, progress)
+        vocab, maps = _merge_vocab(batches)
+        if progress:
+            progress("inverting", 0, 1)
+        n = sum(len(b.ids) for b in batches)
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        if n:
+            ptr[1:] = np.cumsum(np.concatenate([np.diff(b.ptr) for b in batches]))
+        # one batch at a time into arrays of the final size, term ids made the vocabulary's
+        nnz = sum(b.nnz for b in batches)
+        terms = np.empty(nnz, dtype=np.int32)
+        tfs = np.empty(nnz, dtype=max((np.dtype(b.tfs_dtype) for b in batches),
+                                      key=lambda d: d.itemsize))
+        at = 0
+        for b in batches:
+            np.take(maps[b.worker], b.take("terms"), out=terms[at : at + b.nnz])
+            tfs[at : at + b.nnz] = b.take("tfs")
+            at += b.nnz
+            b.ptr = None
+        doc_len = np.concatenate([b.doc_len for b in batches])
+        # a token analyzed on its own may name a term that only ever occurs inside an
+        # alias name ("korea" of "North Korea"): terms no chunk holds leave the vocabulary
+        df = np.zeros(len(vocab), dtype=np.int64)
+        for i in range(0, nnz, 1 << 24):  # bincount copies to int64: a slice at a time
+            df += np.bincount(terms[i : i + (1 << 24)], minlength=len(vocab))
+        if not df.all():
+            held = df > 0
+            remap = (np.cumsum(held) - 1).astype(np.int32)
+            for i in range(0, nnz, 1 << 24):
+                terms[i : i + (1 << 24)] = remap[terms[i : i + (1 << 24)]]
+            vocab = [t for t, h in zip(vocab, held.tolist()) if h]
+        postings = postings_from_forward(ptr, terms, tfs, doc_len, len(vocab))
+        del terms, tfs, ptr
+        segments = [b.segment for b in batches]
+        loc = np.concatenate([
+            np.column_stack([np.full(len(b.loc), i, dtype=np.int64), b.loc])
+            for i, b in enumerate(batches)]) if n else np.zeros((0, 3), dtype=np.int64)
+        ids = [cid for b in batches for cid in b.ids]
+        docs = [d for b in batches for d in b.docs]
+        blob, id_off, id_order = _sorted_ids(ids)
+        del ids
+        if progress:
+            progress("writing", 0, 1)
+        for name in segments:
+            w.add_written(name)
+        _write_arrays(w, postings, loc, blob, id_off, id_order)
+        w.add_bytes("vocab.json", json.dumps(vocab, ensure_ascii=False).encode("utf-8"))
+        manifest = {
+            "fingerprint": _fingerprint(config, [(d["id"], d["sha256"]) for d in docs]),
+            "config": config, "docs": docs, "n_chunks": n, "n_terms": len(vocab),
+            "segments": segments, "arrays": list(_ARRAY_NAMES),
+            "build": {"workers": workers,
+                      "worker_peak_rss_mb": sorted({b.worker: b.peak_rss_mb
+                                                    for b in batches}.values())},
+        }
+        w.publish(manifest)
+        if progress:
+            progress("writing", 1, 1)
+    return analyzer
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
+        _worker_main(sys.argv[2], sys.argv[3], int(sys.argv[4]))

@@ -1,0 +1,280 @@
+"""The opened index: chunk records and ids read on demand, postings memory-mapped, search.
+
+Cost model (why it scales): a question reads only its terms' postings (memory-mapped) and the
+ten chunk records it returns; opening an index maps arrays and reads the vocabulary, never
+the chunk texts.
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from . import store
+from .analyze import Analyzer, load_aliases
+from .bm25 import BM25, BM25Params, Postings, build_postings
+from .corpus import Chunk
+from .errors import IndexFormatError, IndexVersionError
+
+# Chosen by tests/bench/quality.py (SQuAD dev + Cranfield) and the Q&A suite: see README.md.
+# BM25Plus also keeps IDF positive and monotonic: BM25Okapi's floor lets a term in most chunks
+# ("North Korea" here) outweigh a rarer one.
+DEFAULT_PARAMS = BM25Params(variant="plus", k1=0.9, b=0.75, delta=1.0)
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+class SearchHit(NamedTuple):
+    chunk: Chunk
+    score: float
+
+
+def default_index_dir(data_dir: Path) -> Path:
+    """Indexes live in the user's cache, one per data folder, so data/ stays the owner's."""
+    env = os.environ.get("DOCBOT_INDEX")
+    if env:
+        return Path(env)
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "docbot"
+    resolved = data_dir.resolve()
+    tag = hashlib.sha256(str(resolved).encode()).hexdigest()[:10]
+    return base / f"{resolved.name or 'data'}-{tag}"
+
+
+def load_analyzer(data_dir: Path) -> Analyzer:
+    aliases_path = data_dir / "aliases.yaml"
+    aliases = load_aliases(aliases_path) if aliases_path.is_file() else {}
+    return Analyzer(aliases=aliases)
+
+
+def index_text(chunk: Chunk) -> str:
+    """What is indexed for a chunk: its section heading too, so 'the Prime Minister's visit to
+    Pyongyang' finds the paragraphs under that heading."""
+    return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
+
+
+# -- chunks and ids read from the index files, on demand -----------------------------------------
+
+
+class StoredChunks(Sequence):
+    """Index.chunks of a loaded index: Chunk records parsed when asked for (a few recent
+    ones are kept), so opening a million-chunk index reads none of them."""
+
+    _KEEP = 4096
+
+    def __init__(self, records: store.ChunkRecords) -> None:
+        self._records = records
+        self._cache: dict[int, Chunk] = {}
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        c = self._cache.get(i)
+        if c is None:
+            if not 0 <= i < len(self):
+                raise IndexError(i)
+            try:
+                c = Chunk.from_dict(self._records[i])
+            except (KeyError, TypeError) as e:
+                raise IndexFormatError(f"chunk record {i}: damaged ({e})") from None
+            if len(self._cache) >= self._KEEP:
+                self._cache.clear()
+            self._cache[i] = c
+        return c
+
+
+class ChunkIds(Mapping):
+    """Index.by_id of a loaded index: chunk id -> position, by binary search over the ids in
+    sorted order (ids blob + offsets + order, all memory-mapped)."""
+
+    def __init__(self, blob: np.ndarray, offsets: np.ndarray, order: np.ndarray) -> None:
+        self._blob, self._off, self._order = blob, offsets, order
+
+    def id_at(self, i: int) -> str:
+        return self._blob[self._off[i] : self._off[i + 1]].tobytes().decode("utf-8")
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __iter__(self):
+        return (self.id_at(i) for i in range(len(self)))
+
+    def __getitem__(self, cid: str) -> int:
+        if isinstance(cid, str):
+            order = self._order
+            k = bisect.bisect_left(range(len(order)), cid, key=lambda j: self.id_at(int(order[j])))
+            if k < len(order) and self.id_at(int(order[k])) == cid:
+                return int(order[k])
+        raise KeyError(cid)
+
+
+# -- the index -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Index:
+    chunks: Sequence[Chunk]
+    vocab: Mapping[str, int]
+    bm25: BM25
+    analyzer: Analyzer
+    manifest: dict
+    by_id: Mapping[str, int] | None = None
+    _id_rank: np.ndarray | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self._id_rank is None:  # chunks held in memory
+            ids = [c.id for c in self.chunks]
+            order = sorted(range(len(ids)), key=ids.__getitem__)
+            self._id_rank = np.empty(len(ids), dtype=np.int64)
+            self._id_rank[order] = np.arange(len(ids))
+            self.by_id = {cid: i for i, cid in enumerate(ids)}
+
+    # -- building and opening ------------------------------------------------------------------
+    @classmethod
+    def from_chunks(cls, chunks: list[Chunk], analyzer: Analyzer,
+                    params: BM25Params = DEFAULT_PARAMS, manifest: dict | None = None) -> "Index":
+        """An index held in memory (not saved), e.g. for benchmarks on ready-made chunks."""
+        vocab: dict[str, int] = {}
+        postings = build_postings((analyzer.terms(index_text(c)) for c in chunks), vocab)
+        return cls(list(chunks), vocab, BM25(postings, params), analyzer, manifest or {})
+
+    @classmethod
+    def build(cls, data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PARAMS,
+              progress: Progress | None = None, workers: int | None = None) -> "Index":
+        """Read every document, index it and save the index (atomically). progress(stage, done,
+        total) is called as the work advances; workers > 1 analyzes in that many processes
+        (default: 1 for a small collection, else up to MAX_WORKERS)."""
+        from .build import build_index
+
+        return cls.load(index_dir, build_index(data_dir, index_dir, params, progress, workers))
+
+    @classmethod
+    def load(cls, index_dir: Path, analyzer: Analyzer) -> "Index":
+        """Open the index in use: arrays memory-mapped, chunk records read on demand."""
+        stored = store.load(index_dir)
+        m = stored.manifest
+        a = stored.arrays
+        try:
+            params = BM25Params(**m["config"]["bm25"])
+            records = stored.chunks
+            if not isinstance(records, store.ChunkRecords) or any(
+                    k not in a for k in ("ids", "id_off", "id_order")):
+                raise KeyError("chunk locator")
+        except (KeyError, TypeError) as e:
+            raise IndexFormatError(f"{stored.path}: damaged manifest ({e})") from None
+        plain = {name: np.asarray(a[name]).view(np.ndarray) for name in ARRAYS_OF_POSTINGS}
+        postings = Postings(plain["indptr"], plain["docs"], plain["tfs"], plain["doc_len"])
+        _prefault(postings)
+        n = len(records)
+        order = a["id_order"]
+        if order.shape != (n,) or a["id_off"].shape != (n + 1,):
+            raise IndexFormatError(f"{stored.path}: inconsistent index files")
+        rank = np.empty(n, dtype=np.int32)
+        rank[order] = np.arange(n, dtype=np.int32)
+        vocab = {t: i for i, t in enumerate(stored.vocab)}
+        return cls(StoredChunks(records), vocab, BM25(postings, params), analyzer, m,
+                   ChunkIds(a["ids"], a["id_off"], order), rank)
+
+    @classmethod
+    def open(cls, data_dir: Path, index_dir: Path | None = None,
+             params: BM25Params = DEFAULT_PARAMS,
+             notice: Callable[[str], None] = lambda msg: None,
+             progress: Progress | None = None) -> "Index":
+        """The index for data_dir: loaded if fresh; after documents changed, updated by
+        re-analyzing only those (or rebuilt), with a one-line notice."""
+        from .build import _config
+        from .update import CHANGED, _survey, _update
+
+        index_dir = index_dir or default_index_dir(data_dir)
+        analyzer = load_analyzer(data_dir)
+        config = _config(analyzer, params)
+        try:
+            manifest = store.read_manifest(index_dir)
+        except IndexVersionError as e:
+            notice(f"index from another docbot version, rebuilding: {e}")
+            manifest = None
+        except IndexFormatError as e:
+            notice(f"index damaged, rebuilding: {e}")
+            manifest = None
+        if manifest is not None:
+            survey = _survey(manifest, data_dir, config)
+            if survey is None or survey.changed:
+                notice(CHANGED)
+                if survey is not None:
+                    try:
+                        updated = _update(index_dir, analyzer, params, config, manifest, survey,
+                                          progress)
+                    except IndexFormatError as e:
+                        notice(f"index damaged, rebuilding: {e}")
+                        updated = False
+                    if updated:
+                        return cls.load(index_dir, analyzer)
+            else:
+                try:
+                    return cls.load(index_dir, analyzer)
+                except IndexFormatError as e:
+                    notice(f"index damaged, rebuilding: {e}")
+        return cls.build(data_dir, index_dir, params, progress=progress)
+
+    # -- searching -----------------------------------------------------------------------------
+    def query_term_ids(self, terms: list[str]) -> list[int]:
+        return [self.vocab[t] for t in terms if t in self.vocab]
+
+    def search_terms(self, terms: list[str], k: int) -> list[SearchHit]:
+        hits = self.bm25.search(self.query_term_ids(terms), k, tiebreak=self._id_rank)
+        return [SearchHit(self.chunks[h.doc], h.score) for h in hits]
+
+    def search(self, query: str, k: int = 10) -> list[SearchHit]:
+        """The k best chunks for a question, best first (ties broken by chunk id)."""
+        return self.search_terms(self.analyzer.terms(query), k)
+
+    def df(self, term: str) -> int:
+        t = self.vocab.get(term)
+        if t is None:
+            return 0
+        ptr = self.bm25.postings.indptr
+        return int(ptr[t + 1] - ptr[t])
+
+    def neighbours(self, chunk: Chunk, before: int = 1, after: int = 1) -> list[Chunk]:
+        """The chunk with its neighbours in the same document, in reading order."""
+        i = self.by_id[chunk.id]
+        lo, hi = i, i
+        while lo > 0 and i - lo < before and self.chunks[lo - 1].doc == chunk.doc:
+            lo -= 1
+        while hi + 1 < len(self.chunks) and hi - i < after and self.chunks[hi + 1].doc == chunk.doc:
+            hi += 1
+        return self.chunks[lo : hi + 1]
+
+    @property
+    def documents(self) -> list[dict]:
+        return list(self.manifest.get("docs", []))
+
+
+ARRAYS_OF_POSTINGS = ("indptr", "docs", "tfs", "doc_len")
+PREFAULT_BYTES = 32 << 20
+
+
+def _prefault(postings: Postings) -> None:
+    """Map the pages of large postings in the background after an index is opened, so that
+    the first questions do not pay a page fault per 4 KiB of postings they read (the files are
+    usually in the page cache already; this only maps them)."""
+    big = [a for a in (postings.docs, postings.tfs) if a.nbytes > PREFAULT_BYTES]
+    if not big:
+        return
+    import threading
+
+    def touch() -> None:
+        for a in big:
+            int(a.view(np.uint8)[::4096].sum())  # numpy lets go of the GIL while it reads
+
+    threading.Thread(target=touch, name="docbot-prefault", daemon=True).start()
