@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .corpus import DocumentTexts
+from .direct import DirectAnswer, direct_answer
 from .engine import Index, SearchHit, index_text
 from .highlight import Highlight, highlight
 
@@ -64,6 +65,7 @@ class Answer:
     coverage: float = 0.0
     more: bool = False  # further passages exist beyond these
     assumed: str | None = None  # how a follow-up was read in the light of the last question
+    direct: DirectAnswer | None = None  # the answer line: a fact, a span or the best sentence
 
     def with_(self, **changes: Any) -> "Answer":
         """A copy with some fields changed."""
@@ -74,6 +76,7 @@ class Answer:
             "question": self.question, "answered": self.answered, "message": self.message,
             "facts": [f.to_dict() for f in self.facts],
             "passages": [p.to_dict() for p in self.passages], "assumed": self.assumed,
+            "answer": self.direct.to_dict() if self.direct else None,
         }
 
 
@@ -162,7 +165,8 @@ class Answerer:
             for i, h in enumerate(page)
         ]
         return Answer(question, True, notice, facts=tuple(facts), passages=tuple(passages),
-                      terms=tuple(terms), coverage=cov, more=len(hits) > offset + k)
+                      terms=tuple(terms), coverage=cov, more=len(hits) > offset + k,
+                      direct=direct_answer(q, passages, facts))
 
 
 def data_signature(data_dir: Path) -> tuple:
