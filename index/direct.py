@@ -24,6 +24,7 @@ _ASK_RES = [(kind, re.compile(rx, re.I)) for kind, rx in _ASKS]
 
 _MONTHS = ("January February March April May June July August September October November "
            "December").split()
+_WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 _MON = r"(?:%s)" % "|".join(_MONTHS + [m[:3] + r"\." for m in _MONTHS] + ["Sept\\."])
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[0-9]\d\d|20\d\d)"
@@ -260,7 +261,7 @@ def _names(sentence: str) -> list[tuple[int, int]]:
     for i, (s, e, word) in enumerate(tokens):
         gap = sentence[run[-1][1] : s] if run else " "
         joined = run and gap.strip() == "" and len(gap) <= 2
-        if word[0].isupper() and word not in _MONTHS:
+        if word[0].isupper() and word not in _MONTHS and word not in _WEEKDAYS:
             if run and not joined:
                 flush()
             run.append((s, e, word))
