@@ -49,6 +49,9 @@ why how we our you your i my me is was were are be been being has had have do di
 yes so thus hence moreover furthermore meanwhile conversely later earlier today yesterday
 nevertheless despite because according among between into onto over under about above below
 each every other another one mr mrs ms dr""".split())
+_TITLES = set("""president vice prime minister foreign deputy secretary general ambassador chairman
+premier chancellor king queen prince princess emperor governor mayor senator minister's
+spokesman chief head leader comrade marshal colonel captain lieutenant professor""".split())
 _CONNECT = {"of", "the", "de", "du", "von", "van", "der", "bin", "ibn", "al", "la", "le", "y", "and"}
 _UNITS_FREE = {"of", "the", "a", "an", "and", "in", "to", "from", "for", "on", "at", "by", "with"}
 _MONEY_RE = re.compile(r"US\$|USD|[$€£¥]|\b(?:dollars?|euros?|pounds|yen|yuan|rubles?|tugriks?)\b", re.I)
@@ -88,6 +91,9 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = ()) -> Di
     wants = asks_for(question)
     fact = _fact_answer(question, wants, facts)
     if not passages:
+        if fact is None and facts:  # facts alone answer it: the best one's quote
+            f = getattr(facts[0], "fact", facts[0])
+            return DirectAnswer(f.quote, "sentence", f.passage, f.id, f.quote, clip(f.quote, []))
         return fact
     p = passages[0]
     h, chunk = p.highlight, p.hit.chunk
@@ -245,8 +251,9 @@ def _names(sentence: str) -> list[tuple[int, int]]:
     def flush() -> None:
         while run and (run[-1][2].casefold() in _CONNECT):
             run.pop()
-        while run and (run[0][2].casefold().rstrip(".") in _FUNCTION or run[0][2] in _MONTHS):
-            run.pop(0)
+        while run and (run[0][2].casefold().rstrip(".") in _FUNCTION or run[0][2] in _MONTHS
+                       or run[0][2].casefold() in _TITLES):
+            run.pop(0)  # "The", "In", and titles: "Foreign Minister Igor Ivanov" -> the name
         if run and not all(t[2] in _MONTHS for t in run):
             s, e = run[0][0], run[-1][1]
             if sentence[e - 1] == "." and len(run[-1][2]) > 2:
