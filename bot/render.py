@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import textwrap
 
 from index.answer import Answer, Passage
-from index.facts import human_date
+from index.facts import human_date, human_figure
 
 _BOLD, _ITALIC, _DIM, _CYAN, _YELLOW, _RESET = (
     "\x1b[1m", "\x1b[3m", "\x1b[2m", "\x1b[36m", "\x1b[33m", "\x1b[0m")
@@ -35,24 +36,105 @@ def _mark_terms(text: str, start: int, end: int, spans: list[tuple[int, int]], c
     return "".join(out)
 
 
-def passage_text(p: Passage, color: bool = False, width: int = 100) -> str:
+def cut(text: str, limit: int) -> str:
+    """text on one line, cut at a word to at most limit characters (… marks the cut)."""
+    text = one_line(text)
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 2 else head).rstrip(" ,;:—–-") + "…"
+
+
+def short_citation(chunk, limit: int = 110) -> str:
+    """Where a passage stands, short: the title up to its subtitle, the section, ¶ (or page)."""
+    title = re.split(r":\s| — | – ", chunk.title, maxsplit=1)[0].strip() or chunk.title
+    where = f"¶{chunk.paragraph}" if chunk.paragraph == chunk.paragraph_end else (
+        f"¶{chunk.paragraph}–{chunk.paragraph_end}")
+    page = getattr(chunk, "page", None)
+    if page:
+        where = f"p. {page}, {where}"
+    title = cut(title, max(20, limit // 2))
+    room = limit - len(title) - len(where) - 4
+    parts = [title]
+    if chunk.section and room >= 12:
+        parts.append(cut(chunk.section, room))
+    return ", ".join(parts + [where])
+
+
+def excerpt(text: str, start: int, end: int, width: int) -> tuple[str, str, str]:
+    """(before, sentence, after) of a passage, trimmed at words to about width characters."""
+    before, sentence, after = one_line(text[:start]), one_line(text[start:end]), one_line(text[end:])
+    room = max(0, width - len(sentence))
+    if len(before) + len(after) <= room:
+        return before, sentence, after
+    keep_before = min(len(before), room // 3)
+    keep_after = min(len(after), room - keep_before)
+    keep_before = min(len(before), room - keep_after)
+    if keep_before < len(before):
+        piece = before[len(before) - keep_before :]
+        piece = piece[piece.find(" ") + 1 :] if " " in piece else ""
+        before = "…" + piece if piece else "…"
+    if keep_after < len(after):
+        piece = after[:keep_after]
+        piece = piece[: piece.rfind(" ")] if " " in piece else ""
+        after = (piece + " …") if piece else "…"
+    return before, sentence, after
+
+
+def direct_source(answer: Answer):
+    """The passage (chunk) the answer line comes from, when it is among the answer's."""
+    d = answer.direct
+    if d is None:
+        return None
+    for p in answer.passages:
+        if p.hit.chunk.id == d.chunk_id:
+            return p.hit.chunk
+    return None
+
+
+def answer_line(answer: Answer, width: int = 90) -> tuple[str, str] | None:
+    """(the answer line, its short citation) of the first page of an answer, else None."""
+    d = answer.direct
+    if d is None or not answer.answered or (answer.passages and answer.passages[0].rank != 1):
+        return None
+    chunk = direct_source(answer)
+    if chunk is not None:
+        where = short_citation(chunk, width)
+    else:
+        fact = next((m.fact for m in answer.facts if m.fact.id == d.fact), None)
+        where = f"fact table, quoting {fact.doc}" if fact else ""
+    return d.line or d.text, where
+
+
+def page_label(answer: Answer, total: int | None = None) -> str:
+    """'passages 4–6 of 12' for the passages of a page."""
+    if not answer.passages:
+        return ""
+    lo, hi = answer.passages[0].rank, answer.passages[-1].rank
+    span = f"{lo}" if lo == hi else f"{lo}–{hi}"
+    if total:
+        from .session import MAX_TOTAL
+        return f"passages {span} of {total}{'+' if total >= MAX_TOTAL else ''}"
+    return f"passages {span}"
+
+
+def passage_text(p: Passage, color: bool = False, width: int = 100, size: int = 320) -> str:
+    """[n] short citation on one line, then the passage around its best sentence (marked)."""
     c, h = p.hit.chunk, p.highlight
-    head = f"[{p.rank}] {c.citation}"
+    head = f"[{p.rank}] {short_citation(c, width - len(str(p.rank)) - 3)}"
+    before, _, after = excerpt(c.text, h.start, h.end, size)
     sentence = one_line(_mark_terms(c.text, h.start, h.end, h.terms, color))
     if color:
-        head = f"{_CYAN}{_BOLD}[{p.rank}]{_RESET}{_CYAN} {c.citation}{_RESET}"
+        head = f"{_CYAN}{_BOLD}[{p.rank}]{_RESET}{_CYAN}{head[len(str(p.rank)) + 2:]}{_RESET}"
         sentence = f"{_YELLOW}{sentence}{_RESET}"
-    before = one_line(c.text[: h.start])
-    after = one_line(c.text[h.end :])
     body = " ".join(x for x in (before, f"»{sentence}«" if not color else sentence, after) if x)
     lines = [head]
     lines += textwrap.wrap(body, width=width, initial_indent="    ", subsequent_indent="    ",
                            break_long_words=False, break_on_hyphens=False) or ["    "]
     for n in c.notes:
-        note = f"[{n.mark}] {n.text}" + (f" (= {n.see})" if n.see else "")
-        wrapped = textwrap.wrap(note, width=width, initial_indent="      ",
-                                subsequent_indent="        ")
-        lines += [f"{_DIM}{x}{_RESET}" if color else x for x in wrapped]
+        note = cut(f"[{n.mark}] {n.text}" + (f" (= {n.see})" if n.see else ""), width - 6)
+        lines.append(f"      {_DIM}{note}{_RESET}" if color else f"      {note}")
     return "\n".join(lines)
 
 
@@ -64,7 +146,7 @@ def facts_table(facts: list, width: int = 100, color: bool = False) -> str:
         date = human_date(f.date)
         line = f"  {date:>17}  {f.relation.replace('_', ' '):<20} {f.title}"
         if f.value is not None:
-            line += f": {f.value:,g} {f.unit}"
+            line += f": {human_figure(f.value, f.unit)}"
         line += f" ({', '.join(f.parties)})"
         if color:
             line = f"{_BOLD}{line[:19]}{_RESET}{line[19:]}"
@@ -73,10 +155,19 @@ def facts_table(facts: list, width: int = 100, color: bool = False) -> str:
 
 
 def answer_text(answer: Answer, color: bool = False, width: int = 100) -> str:
-    """The whole answer for a terminal or a pipe."""
+    """The whole answer for a terminal or a pipe: the answer line and where it stands, then
+    the facts and the passages."""
     parts: list[str] = []
     if not answer.answered:
         return answer.message or ""
+    line = answer_line(answer, width - 2)
+    if line is not None:
+        text, where = line
+        wrapped = textwrap.wrap(text, width=width, break_long_words=False) or [text]
+        parts += [f"{_BOLD}{x}{_RESET}" if color else x for x in wrapped]
+        if where:
+            parts.append(f"  {_DIM}{where}{_RESET}" if color else f"  {where}")
+        parts.append("")
     if answer.facts:
         parts += ["Facts:", facts_table(answer.facts, width, color), ""]
     parts += [passage_text(p, color, width) for p in answer.passages]
@@ -123,6 +214,9 @@ def reply_text(reply, color: bool = False, width: int = 100) -> str:
         if reply.answer.assumed:
             note = f"({reply.answer.assumed})"
             text = (f"{_DIM}{note}{_RESET}" if color else note) + "\n" + text
+        if reply.answer.passages and reply.answer.passages[0].rank > 1:
+            label = page_label(reply.answer)
+            text = (f"{_DIM}{label}{_RESET}" if color else label) + "\n" + text
         if reply.answer.more:
             text += "\n" + (f"{_DIM}/more for more passages{_RESET}" if color else "/more for more passages")
         return text

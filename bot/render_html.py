@@ -8,16 +8,18 @@ opening them again in the next message, so every message is well-formed."""
 from __future__ import annotations
 
 import re
-from html import escape
+from html import escape, unescape
 from typing import Iterable
 
 from index.answer import Answer, Passage
+from index.facts import Fact, human_date, human_figure
 from .commands import COMMANDS, Reply
-from index.facts import Fact, human_date
+from .render import answer_line, cut, excerpt, page_label, short_citation
 
 LIMIT = 4096  # Telegram's limit on a message's text (counted here before entity parsing)
 EXCERPT = 700  # characters of a passage shown around its best sentence in an answer
-EXTRA_COMMANDS = (("/ask QUESTION", "ask in a group (or mention me, or reply to me)"),
+NOTE = 240  # characters of an endnote shown under a passage in an answer
+EXTRA_COMMANDS = (("/ask QUESTION", "ask in a group (or reply to one of my messages)"),
                   ("/start", "what I know"))
 HIDDEN_COMMANDS = ("quit",)  # REPL-only
 
@@ -136,63 +138,102 @@ def _visible(html: str) -> str:
 
 
 def fact_line(fact: Fact) -> str:
-    """'• <b>15 October 1948</b> — title (parties)'."""
+    """'• <b>15 October 1948</b> — title: 226,236 head of meat (parties)'."""
     fact = getattr(fact, "fact", fact)
-    figure = f": {fact.value:g} {fact.unit}" if fact.value is not None else ""
+    figure = f": {human_figure(fact.value, fact.unit)}" if fact.value is not None else ""
     return (f"• <b>{esc(human_date(fact.date))}</b> — {esc(fact.title)}{esc(figure)} "
             f"({esc(', '.join(fact.parties))})")
 
 
-def _excerpt(text: str, start: int, end: int, width: int = EXCERPT) -> tuple[str, str, str]:
-    """(before, sentence, after) of a passage, trimmed at words to about width characters."""
-    before, sentence, after = one_line(text[:start]), one_line(text[start:end]), one_line(text[end:])
-    room = max(0, width - len(sentence))
-    if len(before) + len(after) <= room:
-        return before, sentence, after
-    keep_before = min(len(before), room // 3)
-    keep_after = min(len(after), room - keep_before)
-    keep_before = min(len(before), room - keep_after)
-    if keep_before < len(before):
-        cut = before[len(before) - keep_before :]
-        cut = cut[cut.find(" ") + 1 :] if " " in cut else ""
-        before = "…" + cut if cut else "…"
-    if keep_after < len(after):
-        cut = after[:keep_after]
-        cut = cut[: cut.rfind(" ")] if " " in cut else ""
-        after = (cut + " …") if cut else "…"
-    return before, sentence, after
+def quote(html: str) -> str:
+    """A block folded behind a tap on a phone (Telegram's expandable blockquote)."""
+    return f"<blockquote expandable>{html}</blockquote>"
 
 
-def passage_html(p: Passage, excerpt: int = EXCERPT) -> str:
-    """[n] citation, the passage (around its best sentence, in bold) and its endnotes."""
+def passage_html(p: Passage, excerpt_size: int = EXCERPT, note_size: int = NOTE) -> str:
+    """[n] short citation, the passage around its best sentence (in bold), its endnotes: one
+    expandable quote, so a phone shows its first lines until tapped."""
     c, h = p.hit.chunk, p.highlight
-    before, sentence, after = _excerpt(c.text, h.start, h.end, excerpt)
+    before, sentence, after = excerpt(c.text, h.start, h.end, excerpt_size)
+    if len(sentence) > excerpt_size < EXCERPT:  # shrunk to fit: part of the sentence only
+        before, sentence, after = ("…" if before else ""), cut(sentence, excerpt_size), ""
     body = " ".join(x for x in (esc(before), f"<b>{esc(sentence)}</b>" if sentence else "",
                                 esc(after)) if x)
-    lines = [f"<b>[{p.rank}]</b> <i>{esc(c.citation)}</i>", body]
-    for n in c.notes:
+    lines = [f"<b>[{p.rank}]</b> <i>{esc(short_citation(c))}</i>", body]
+    for n in c.notes if note_size > 0 else ():
         see = f" (= {one_line(n.see)})" if n.see else ""
-        lines.append(f"<i>[{esc(n.mark)}]</i> {esc(one_line(n.text) + see)}")
-    return "\n".join(lines)
+        lines.append(f"<i>[{esc(n.mark)}]</i> {esc(cut(one_line(n.text) + see, note_size))}")
+    return quote("\n".join(lines))
 
 
-def answer_blocks(answer: Answer) -> list[str]:
-    if not answer.answered:
-        return [esc(answer.message or "I found nothing about that in the documents.")]
-    blocks: list[str] = []
+def answer_head(answer: Answer) -> str:
+    """The answer line (bold) and where it stands (italic), with how a follow-up was read;
+    what every page of the answer starts with. Empty for an answer without one."""
+    line = answer_line(answer)
+    head = []
+    if line is not None:
+        text, where = line
+        head.append(f"<b>{esc(text)}</b>")
+        if where:
+            head.append(f"<i>{esc(where)}</i>")
     if answer.assumed:
-        blocks.append(f"<i>({esc(answer.assumed)})</i>")
-    if answer.facts:
-        blocks.append("<b>Facts</b>\n" + "\n".join(fact_line(f) for f in answer.facts))
-    blocks += [passage_html(p) for p in answer.passages]
-    if answer.message:
-        blocks.append(f"<i>{esc(answer.message)}</i>")
-    return blocks
+        head.append(f"<i>{esc(answer.assumed)}</i>")
+    return "\n".join(head)
+
+
+def answer_page(answer: Answer, head: str | None = None, total: int | None = None,
+                limit: int = LIMIT) -> str:
+    """One message for a page of an answer: the answer line and its citation (head: the first
+    page's, for later pages), the facts and passages as expandable quotes, "passages 1–3 of
+    N". Excerpts shrink until the page fits one message, so a page can be edited in place."""
+    if not answer.answered:
+        return esc(answer.message or "I found nothing about that in the documents.")
+    head = answer_head(answer) if head is None else head
+    facts = ""
+    direct = answer.direct
+    shown = [m for m in answer.facts if not (direct and direct.kind == "fact" and m.fact.id == direct.fact)]
+    if shown:
+        facts = quote("<b>Facts</b>\n" + "\n".join(fact_line(f) for f in answer.facts))
+    label = page_label(answer, total)
+    for size, note in ((EXCERPT, NOTE), (400, 120), (200, 60), (80, 0)):
+        blocks = [head, facts] + [passage_html(p, size, note) for p in answer.passages]
+        blocks += [f"<i>{esc(label)}</i>" if label else "",
+                   f"<i>{esc(answer.message)}</i>" if answer.message else ""]
+        text = "\n\n".join(b for b in blocks if b)
+        if tg_len(text) <= limit:
+            return text
+    while len(blocks) > 3 and tg_len(text) > limit:  # still too long: fewer passages
+        del blocks[-3]
+        text = "\n\n".join(b for b in blocks if b)
+    return pack([text], limit=limit)[0]
 
 
 def answer_messages(answer: Answer, limit: int = LIMIT) -> list[str]:
-    """An answer: facts first, then the passages; split between passages."""
-    return pack(answer_blocks(answer), "\n\n", limit)
+    """An answer as Telegram messages: one page."""
+    return [answer_page(answer, limit=limit)]
+
+
+def shown_chars(html: str, quote_lines: int = 3, line_chars: int = 40) -> int:
+    """Characters a phone shows of a message before anything is expanded: everything outside
+    expandable quotes, and of each such quote its first quote_lines lines of about line_chars
+    characters (Telegram folds the rest)."""
+    total, pos = 0, 0
+    for m in re.finditer(r"<blockquote expandable>(.*?)</blockquote>", html, re.S):
+        total += len(_plain(html[pos : m.start()]))
+        lines, left = _plain(m.group(1)).split("\n"), quote_lines
+        for line in lines:
+            if left <= 0:
+                break
+            rows = max(1, -(-len(line) // line_chars))
+            take = min(rows, left)
+            total += min(len(line), take * line_chars)
+            left -= take
+        pos = m.end()
+    return total + len(_plain(html[pos:]))
+
+
+def _plain(html: str) -> str:
+    return unescape(re.sub(r"<[^<>]*>", "", html))
 
 
 # -- other replies -----------------------------------------------------------------------------
@@ -216,16 +257,20 @@ def fact_details_messages(facts: list[Fact], citations: dict[str, str],
 
 
 def source_messages(chunks: list, focus: str | None, limit: int = LIMIT) -> list[str]:
-    """A passage in full (with its endnotes) between the passages around it."""
+    """A passage in full (with its endnotes), and the passages given around it, marked as
+    context before or after it."""
     blocks = []
+    seen_focus = False
     for c in chunks:
         if c.id == focus:
+            seen_focus = True
             lines = [f"<b>{esc(c.citation)}</b>", esc(one_line(c.text))]
             lines += [f"<i>[{esc(n.mark)}]</i> {esc(one_line(n.text))}"
                       + (f" (= {esc(one_line(n.see))})" if n.see else "") for n in c.notes]
             blocks.append("\n".join(lines))
         else:
-            blocks.append(f"<i>{esc(c.citation)} (context)</i>\n{esc(one_line(c.text))}")
+            where = "context after" if seen_focus else "context before"
+            blocks.append(f"<i>{esc(c.citation)} ({where})</i>\n{esc(one_line(c.text))}")
     return pack(blocks, "\n\n", limit)
 
 
@@ -239,11 +284,14 @@ def docs_messages(docs: list[dict], limit: int = LIMIT) -> list[str]:
     return pack(lines or ["No documents."], "\n", limit)
 
 
-def help_html(exclude: tuple[str, ...] = HIDDEN_COMMANDS) -> str:
+def help_html(exclude: tuple[str, ...] = HIDDEN_COMMANDS, group_hint: str | None = None) -> str:
+    """The commands; group_hint: how to ask in this group, instead of the general line."""
     rows = [f"{esc(usage)} — {esc(text)}" for usage, text in EXTRA_COMMANDS]
     rows += [f"{esc(c.usage)} — {esc(c.help)}" for c in COMMANDS.values() if c.name not in exclude]
+    hint = f"\n\n{esc(group_hint)}." if group_hint else ""
     return ("Ask me any question about the documents: I answer with the passages that answer "
-            "it, cited, and with dated facts when it is about relations.\n\n" + "\n".join(rows))
+            "it, cited, and with dated facts when it is about relations." + hint + "\n\n"
+            + "\n".join(rows))
 
 
 def reply_messages(reply: Reply, limit: int = LIMIT) -> list[str]:

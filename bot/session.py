@@ -9,12 +9,50 @@ from index.analyze import Analyzer
 from index.corpus import Chunk
 
 from index.answer import Answer, Answerer, clean_question
+from index.rescore import DEPTH
 
 MAX_K = 10
-# Words that make a short question lean on the previous one ("who signed it?").
-_BACKREF = re.compile(
-    r"\b(it|its|they|them|their|he|him|his|she|her|that|this|those|these|there|then|same)\b", re.I)
-_CONTINUE = re.compile(r"^\s*(and|also|what about|how about|and what about|what of)\b", re.I)
+MAX_TOTAL = DEPTH  # passages the answer service ranks at first ("of 20+" when it may rank more)
+# A follow-up leans on the previous question: it starts by continuing it ("and with Russia?"),
+# or points back with a pronoun ("who signed it?"), or is a fragment ("why?", "in 1990?").
+_PRONOUN = re.compile(r"\b(it|its|they|them|their|he|him|his|she|her|that|this|those|these|"
+                      r"there|then|same)\b", re.I)
+_CONTINUE = re.compile(r"^\s*(?:and what about|and how about|what about|how about|what of|"
+                       r"and also|also|and)\b[\s,]*", re.I)
+_WH = re.compile(r"^\s*(when|who|whom|whose|what|which|why|how|where)\b", re.I)
+_WH_AUX = re.compile(r"^\s*(?:(?:when|who|whom|whose|what|which|why|how(?: many| much)?|where)"
+                     r"(?:\s+\w+)?\s+(?:did|does|do|was|were|is|are|has|have|had|will|would|"
+                     r"can|could))\b\s*", re.I)
+_WORD = re.compile(r"[^\W_][\w’'-]*")
+_YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
+_SMALL_WORDS = set("in on at by for from to of the a an and or since until before after during "
+                   "then so did was were is are".split())
+FOLLOW_UP_WORDS = 8  # a longer line is a question of its own
+# Small talk: a whole line of greeting, thanks or acknowledgement, and the one line it gets.
+SMALL_TALK = (
+    (re.compile(r"^(hi|hello|hey|hiya|howdy|yo|greetings|good (morning|afternoon|evening|day))"
+                r"( there| all| everyone| bot| docbot)?$", re.I),
+     "Hello! Ask me a question about the documents."),
+    (re.compile(r"^(thanks?( a lot| so much| you)?|thank you( very much| so much)?|thx|ty|"
+                r"cheers|much appreciated|great,? thanks?)$", re.I),
+     "You're welcome — ask another question any time."),
+    (re.compile(r"^(ok|okay|k|kk|cool|great|nice|good|fine|alright|all right|sure|got it|"
+                r"i see|understood|perfect|wow|yes|no|yep|nope|right|lol|hm+|ah+|oh+)$", re.I),
+     "OK. Ask another question whenever you like."),
+    (re.compile(r"^(bye|goodbye|good bye|see you|see ya|good night|cya)$", re.I),
+     "Goodbye! Come back with a question any time."),
+)
+
+
+def small_talk(text: str) -> str | None:
+    """The one-line reply to a greeting, thanks or 'ok', or None for anything else."""
+    core = re.sub(r"[\W_]+", " ", text).strip()
+    if not core and text.strip():
+        return None if any(ch.isalnum() for ch in text) else SMALL_TALK[2][1]  # 👍, :)
+    for pattern, reply in SMALL_TALK:
+        if pattern.match(core):
+            return reply
+    return None
 
 
 def split_entities(analyzer: Analyzer, text: str) -> tuple[list[str], list[str]]:
@@ -36,39 +74,52 @@ def split_entities(analyzer: Analyzer, text: str) -> tuple[list[str], list[str]]
 
 @dataclass
 class Session:
-    """One user's conversation. Not thread-safe: one per chat."""
+    """One user's conversation. Not thread-safe: one per user and chat."""
 
     answerer: Answerer
     k: int = 3
-    question: str | None = None  # the last question as searched (with what it inherited)
+    question: str | None = None  # the last question as searched (a follow-up, as read)
     answer: Answer | None = None
     shown: list = field(default_factory=list)  # passages shown so far for the last question
-    parties: list[str] = field(default_factory=list)  # context for follow-ups
-    topic: list[str] = field(default_factory=list)
 
     def ask(self, text: str) -> Answer:
-        """Answer a question, reading it as a follow-up of the last one when it leans on it."""
+        """Answer a question, reading it as a follow-up of the last one when it has the shape
+        of one. Small talk gets its one line and leaves the conversation as it was."""
         q, notice = clean_question(text)
+        chat = small_talk(q)
+        if chat is not None:
+            return Answer(text, False, chat)
         searched, assumed = self._resolve(q)
         answer = self.answerer.ask(searched, k=self.k).with_(question=text)
         if notice and answer.answered and not answer.message:
             answer = answer.with_(message=notice)  # the question was cut before it was searched
         if assumed and answer.answered:
             answer = answer.with_(assumed=assumed)
-        self.question, self.answer = searched, answer
-        self.shown = list(answer.passages)
-        if answer.answered:
-            self._remember(searched)
+        if answer.answered:  # an unanswered line leaves the context to follow up on
+            self.question, self.answer = searched, answer
+            self.shown = list(answer.passages)
         return answer
+
+    def page(self, searched: str, question: str, offset: int) -> Answer:
+        """Passages offset+1… of a question (as searched), labelled with the question as asked:
+        the one pager of the chat and the Telegram buttons."""
+        return self.answerer.ask(searched, k=self.k, offset=max(0, offset)).with_(
+            question=question, facts=())
 
     def more(self) -> Answer | None:
         """The next page of passages for the last question; None when there was none."""
         if self.question is None or self.answer is None or not self.answer.answered:
             return None
-        page = self.answerer.ask(self.question, k=self.k, offset=len(self.shown)).with_(
-            question=self.answer.question, facts=())
+        page = self.page(self.question, self.answer.question, len(self.shown))
         self.shown += page.passages
         return page
+
+    def total(self, answer: Answer) -> int:
+        """How many passages the answer service ranked for the question; at least those
+        shown."""
+        if not answer.answered:
+            return 0
+        return max(answer.total, max((p.rank for p in answer.passages), default=0))
 
     def passage(self, n: int) -> Chunk | None:
         """Passage number n (as shown, 1-based) of the last question."""
@@ -84,28 +135,85 @@ class Session:
     def _split(self, text: str) -> tuple[list[str], list[str]]:
         return split_entities(self.answerer.index.analyzer, text)
 
-    def _resolve(self, q: str) -> tuple[str, str | None]:
-        if not self.parties and not self.topic:
-            return q, None
-        parties, words = self._split(q)
-        leans = bool(_BACKREF.search(q) or _CONTINUE.match(q)) or (not parties and len(words) <= 2)
-        if not leans or not q:
-            return q, None
-        add_parties: list[str] = []
-        if not parties:
-            add_parties = list(self.parties)
-        elif len(self.parties) >= 2 and len(parties) == 1:
-            # "and with Russia?" after "Mongolia … with South Korea": Russia replaces the partner
-            add_parties = [p for p in self.parties[:-1] if p not in parties]
-        add_words = [w for w in self.topic if w.casefold() not in (x.casefold() for x in words)]
-        if not add_parties and not add_words:
-            return q, None
-        extra = " ".join(add_parties + add_words)
-        return f"{q} {extra}", f"taking this with the previous question: {extra}"
+    def follows_up(self, q: str) -> bool:
+        """Whether a line has the shape of a follow-up: it continues the last question ("and
+        with Russia?"), or points back with a pronoun or is a fragment ("who signed it?",
+        "why?", "in 1990?") and names no party of its own."""
+        if self.question is None or not q:
+            return False
+        if _CONTINUE.match(q):
+            return True
+        words = _WORD.findall(q)
+        parties, _ = self._split(q)
+        if parties or len(words) > FOLLOW_UP_WORDS:
+            return False
+        if _PRONOUN.search(q):
+            return True
+        # a fragment: no words of its own but a question word, a year or small words
+        own = [w for w in words if not (_WH.fullmatch(w) or _YEAR.fullmatch(w)
+                                        or w.casefold() in _SMALL_WORDS)]
+        return len(words) <= 3 and not own
 
-    def _remember(self, searched: str) -> None:
-        parties, words = self._split(searched)
-        if parties:
-            self.parties = parties
-        if words:
-            self.topic = words[:8]
+    def _resolve(self, q: str) -> tuple[str, str | None]:
+        """(the question to search, 'Read as: …' when it was read with the last question)."""
+        if not self.follows_up(q):
+            return q, None
+        read = self._read_as(q, self.question or "")
+        if read is None or read.casefold() == q.casefold():
+            return q, None
+        return read, f"Read as: {read}"
+
+    def _read_as(self, q: str, last: str) -> str | None:
+        """The follow-up as a question of its own, in words taken from the two."""
+        analyzer = self.answerer.index.analyzer
+        last_q = last.strip().rstrip("?.! ")
+        rest = _CONTINUE.sub("", q, count=1).strip().rstrip("?.! ")
+        new_parties = [t for t in analyzer.tokens(rest) if analyzer.display_names.get(t.term)]
+        if _CONTINUE.match(q) and new_parties:
+            # "and with Russia?": Russia takes the place of the last question's last party
+            # (not one the two questions share)
+            new = {analyzer.display_names[t.term] for t in new_parties}
+            old = [t for t in analyzer.tokens(last_q) if analyzer.display_names.get(t.term)
+                   and analyzer.display_names[t.term] not in new]
+            if old:
+                t, n = old[-1], new_parties[0]
+                return (last_q[: t.start] + rest[n.start : n.end] + last_q[t.end :]) + "?"
+            return f"{last_q}, {rest}?"
+        wh = _WH.match(q)
+        words = _WORD.findall(rest)
+        aux = _WH_AUX.match(last_q)
+        if wh and len(words) == 1 and aux:
+            # "why?": the last question with this question word
+            return _cap(wh.group(1)) + last_q[_WH.match(last_q).end() :] + "?"
+        years, last_years = _YEAR.findall(rest), list(_YEAR.finditer(last_q))
+        if years and last_years and len(words) <= 2:
+            # "in 1990?": the last question about that year
+            y = last_years[-1]
+            return last_q[: y.start()] + years[0] + last_q[y.end() :] + "?"
+        pronoun = _PRONOUN.search(rest)
+        topic = self._topic(last_q)
+        if pronoun and topic:
+            return _cap(rest[: pronoun.end()] + f" ({topic})" + rest[pronoun.end() :]) + "?"
+        if rest:
+            return f"{last_q}, {rest}?"
+        return None
+
+    def _topic(self, last_q: str) -> str:
+        """What the last question was about: its words after the question word and its
+        auxiliary, up to its last party ("the treaty between Russia and North Korea")."""
+        analyzer = self.answerer.index.analyzer
+        m = _WH_AUX.match(last_q) or _WH.match(last_q)
+        start = m.end() if m else 0
+        parties = [t for t in analyzer.tokens(last_q) if analyzer.display_names.get(t.term)
+                   and t.start >= start]
+        end = parties[-1].end if parties else len(last_q)
+        topic = last_q[start:end].strip(" ,")
+        noun = re.match(r"^\s*(?:what|which|how many|how much)\s+([^\W\d_][\w-]*)\s+"
+                        r"(?:did|does|do|was|were|is|are|has|have|had)\b", last_q, re.I)
+        if noun and m is not None and m.end() > noun.start(1):  # "What treaty did …"
+            topic = f"the {noun.group(1)}, {topic}"
+        return topic
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]

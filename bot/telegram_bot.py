@@ -1,41 +1,54 @@
 """The Telegram front end: `docbot telegram`.
 
 build_application(answerer, settings) -> a python-telegram-bot Application with one handler per
-intent. Each chat has its own Session (the REPL's conversation state) guarded by an asyncio.Lock;
-answering runs in a worker thread, so one long answer does not hold up other chats. Buttons
-carry short keys ("m:<key>", "s:<key>:<n>", "f:<key>", "t:<key>") into a bounded per-chat store
-of recent answers; a key the store no longer has gets "this answer expired".
+intent; the handlers here are thin: the conversation is bot.session, the words bot.commands,
+the messages bot.render_html, and the rest is in small modules (bot.tg_store: sessions per
+user and the button store; bot.tg_limits: rate limits and Bot API retries; bot.tg_logmask: the
+token kept out of logs; bot.tg_text: what a message says and deep links).
+
+An answer is one message: its answer line, the passages as expandable quotes, buttons under
+it. More / Prev edit that message in place; Full text, Facts and Timeline reply to it. Each
+chat has a lock; each user in it has their own Session, so follow-ups in a group read only
+the same user's last question. Answering runs in a worker thread.
 """
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib.util
 import logging
-import secrets
 import threading
-import time
 import weakref
-from collections import Counter, OrderedDict, deque
-from dataclasses import dataclass, field
+from collections import Counter, OrderedDict
 from typing import Any, Callable, TypeVar
 
-from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions,
+from telegram import (BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats,
+                      BotCommandScopeDefault, InlineKeyboardButton, InlineKeyboardMarkup,
+                      InlineQueryResultArticle, InputTextMessageContent, LinkPreviewOptions,
                       Message, MessageEntity, ReplyParameters, Update)
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import (BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken,
-                            NetworkError, RetryAfter, TelegramError)
-from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop,
-                          CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
-                          TypeHandler, filters)
-
-from index.corpus import Chunk
-from index.errors import DocbotError
+from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerStop,
+                          CallbackQueryHandler, CommandHandler, ContextTypes, InlineQueryHandler,
+                          MessageHandler, TypeHandler, filters)
 
 from index.answer import Answer, Answerer
-from .commands import COMMANDS, Reply, handle, surroundings
+from index.errors import DocbotError
+from .commands import COMMANDS, Reply, handle
 from .config import ConfigError, Settings
+from .render import answer_line as plain_answer_line, cut, short_citation
+from .render_html import (HIDDEN_COMMANDS, answer_head, answer_page, esc, fact_details_messages,
+                          help_html, pack, passage_html, reply_messages, source_messages)
 from .session import Session, split_entities
-from .render_html import HIDDEN_COMMANDS, esc, fact_details_messages, pack, reply_messages
+from .tg_limits import RateLimit, RetryingRateLimiter
+from .tg_logmask import MaskToken, mask_in_logs, protect_token
+from .tg_store import AnswerRecord, ChatState
+from .tg_text import (AddressedToMe, deep_link_payload, deep_link_question, entity_texts,
+                      stale_query, utf8_safe)
+
+__all__ = ["APOLOGY", "EXPIRED", "REFUSED", "DocBot", "MaskToken", "RateLimit",
+           "RetryingRateLimiter", "build_application", "mask_in_logs", "protect_token", "run",
+           "main"]
 
 log = logging.getLogger("docbot.telegram")
 T = TypeVar("T")
@@ -45,161 +58,22 @@ REFUSED = "Sorry, this bot is private."
 APOLOGY = "Sorry, something went wrong while answering that. Please try again."
 SLOW_DOWN = "You are asking faster than I can answer — please wait {wait} s, then ask again."
 NO_MORE = "No more passages for that question."
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query"]
 SHARED_COMMANDS = tuple(n for n in COMMANDS if n not in ("help",) + HIDDEN_COMMANDS)
-MENU = [("start", "what I know"), ("help", "the commands"), ("ask", "ask a question (in groups)")] + [
-    (c.name, c.help) for c in COMMANDS.values() if c.name not in ("help",) + HIDDEN_COMMANDS]
-OWN_COMMANDS = {name for name, _ in MENU} | set(COMMANDS)
+_SHARED_MENU = [(c.name, c.help) for c in COMMANDS.values()
+                if c.name not in ("help",) + HIDDEN_COMMANDS]
+PRIVATE_MENU = [("start", "what I know, with example questions"), ("help", "the commands")] + _SHARED_MENU
+GROUP_MENU = [("ask", "ask a question"), ("help", "the commands"),
+              ("start", "what I know")] + [(n, h) for n, h in _SHARED_MENU if n != "k"]
+OWN_COMMANDS = {name for name, _ in PRIVATE_MENU + GROUP_MENU} | set(COMMANDS)
+EXAMPLES = 3  # example questions under /start
 
 
-def utf8_safe(text: str) -> str:
-    """text with lone UTF-16 surrogates (a JSON update may carry "\\ud800", and the user's
-    text is echoed) replaced by U+FFFD: UTF-8 cannot encode them, so no request could."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-
-
-def entity_texts(message: Message, types: list[str]) -> dict[MessageEntity, str]:
-    """message.parse_entities(types), also for a text with lone surrogates (which a JSON update
-    can carry, and which PTB's UTF-16 encoding refuses): U+FFFD stands in for each of them,
-    one UTF-16 unit for one, so the entities' offsets still hold."""
-    try:
-        return message.parse_entities(types)
-    except UnicodeEncodeError:
-        text = utf8_safe(message.text or "").encode("utf-16-le")
-        return {e: text[2 * e.offset : 2 * (e.offset + e.length)].decode("utf-16-le")
-                for e in message.entities if e.type in types}
-
-
-def stale_query(error: TelegramError) -> bool:
-    """Whether Telegram refused to answer a button press because it came too late."""
-    text = str(error).lower()
-    return "query is too old" in text or "query id is invalid" in text
-
-
-# -- state -------------------------------------------------------------------------------------
-
-
-@dataclass
-class AnswerRecord:
-    """What the buttons under one answer need, kept on the server: the passages shown and the
-    facts, not the answer itself (its highlights and scores are most of its size, and a chat
-    keeps up to answers_per_chat of these)."""
-
-    page: weakref.ref  # the first page, while the chat's session still holds it
-    question: str  # as the user asked it
-    searched: str | None  # the question as searched (with what it inherited)
-    shown: int = 0  # passages shown so far
-    chunks: dict[int, Chunk] = field(default_factory=dict)  # rank -> passage
-    fact_ids: list[str] = field(default_factory=list)
-    parties: list[str] = field(default_factory=list)
-
-    @property
-    def answer(self) -> Answer | None:
-        """The first page, or None once the chat has moved on to another question."""
-        return self.page()
-
-
-@dataclass
-class ChatState:
-    """One chat's conversation: its Session, a lock around it and its recent answers."""
-
-    session: Any  # bot.session.Session
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    answers: OrderedDict[str, AnswerRecord] = field(default_factory=OrderedDict)
-    latest: str | None = None  # key of the session's current answer
-
-
-class RateLimit:
-    """At most `count` requests per `period` seconds per user (sliding window)."""
-
-    def __init__(self, count: int, period: float, max_users: int = 10_000) -> None:
-        self.count, self.period, self.max_users = count, period, max_users
-        self.users: OrderedDict[int, deque] = OrderedDict()
-        self.warned: dict[int, float] = {}
-
-    def check(self, user_id: int, now: float | None = None) -> float:
-        """0 when the user may go on (and counts the request), else seconds to wait."""
-        now = time.monotonic() if now is None else now
-        times = self.users.pop(user_id, None) or deque()
-        self.users[user_id] = times
-        while times and times[0] <= now - self.period:
-            times.popleft()
-        if len(self.users) > self.max_users:
-            self.users.popitem(last=False)
-        if len(times) >= self.count:
-            return times[0] + self.period - now
-        times.append(now)
-        self.warned.pop(user_id, None)
-        return 0.0
-
-    def should_warn(self, user_id: int, now: float | None = None) -> bool:
-        """Whether to tell a flooding user to wait (once per window, not on every message)."""
-        now = time.monotonic() if now is None else now
-        if now - self.warned.get(user_id, -1e9) < self.period:
-            return False
-        self.warned[user_id] = now
-        if len(self.warned) > self.max_users:
-            self.warned.pop(next(iter(self.warned)))
-        return True
-
-
-class RetryingRateLimiter(AIORateLimiter):
-    """PTB's AIORateLimiter (Telegram's flood limits and 429 retry_after) that also retries
-    requests that failed on the network or with a 5xx, with a short backoff. Chat actions are
-    not messages: they skip the message throttle but still wait out a 429."""
-
-    def __init__(self, network_retries: int = 3, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.network_retries = network_retries
-
-    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
-        for attempt in range(self.network_retries + 1):
-            try:
-                if endpoint == "sendChatAction":
-                    await self._retry_after_event.wait()
-                    return await callback(*args, **kwargs)
-                return await super().process_request(callback, args, kwargs, endpoint, data,
-                                                     rate_limit_args)
-            except (BadRequest, Forbidden, InvalidToken, Conflict, ChatMigrated, RetryAfter):
-                raise
-            except NetworkError as e:
-                if attempt == self.network_retries:
-                    raise
-                delay = 0.5 * 2 ** attempt
-                log.warning("Bot API %s failed (%s); retrying in %.1f s", endpoint, e, delay)
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
-
-
-class AddressedToMe(filters.MessageFilter):
-    """Messages meant for the bot: all in a private chat; in a group its commands, messages
-    that mention it and replies to its messages."""
-
-    def filter(self, message: Message) -> bool:
-        if message.chat.type == ChatType.PRIVATE:
-            return True
-        bot = message.get_bot()
-        me = (bot.username or "").lower()
-        replied = message.reply_to_message
-        if replied and replied.from_user and replied.from_user.id == bot.id:
-            return True
-        types = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION, MessageEntity.BOT_COMMAND]
-        for entity, text in entity_texts(message, types).items():
-            if entity.type == MessageEntity.MENTION and text[1:].lower() == me:
-                return True
-            if entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot.id:
-                return True
-            if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
-                name, _, at = text[1:].partition("@")
-                return at.lower() == me if at else name.lower() in OWN_COMMANDS
-        return False
-
-
-# -- the bot -----------------------------------------------------------------------------------
+def thread_of(message: Message | None) -> int | None:
+    """The forum topic a message is in (replies must name it, or they land in General)."""
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
 
 
 class DocBot:
@@ -213,12 +87,15 @@ class DocBot:
         self.rate = RateLimit(*settings.rate_limit) if settings.rate_limit else None
         # The engine is shared by all chats; its stemmer must not run in two threads at once.
         self._engine = threading.Lock()
-        self.addressed = AddressedToMe()
+        self.addressed = AddressedToMe(OWN_COMMANDS)
         self.warned: OrderedDict[tuple[str, int | None], None] = OrderedDict()  # warn_once()
+        self.reads_all = False  # getMe().can_read_all_group_messages, set at start
+        self.examples: list[str] = []
 
     # -- plumbing --------------------------------------------------------------------------------
     def state(self, chat_id: int) -> ChatState:
-        state = self.chats.pop(chat_id, None) or ChatState(self._new_session())
+        state = self.chats.pop(chat_id, None) or ChatState(
+            lambda: self._new_session(), max_answers=self.settings.answers_per_chat)
         self.chats[chat_id] = state
         while len(self.chats) > self.settings.max_chats:
             old_id, old = next(iter(self.chats.items()))
@@ -252,29 +129,51 @@ class DocBot:
             except asyncio.TimeoutError:
                 pass
 
-    async def send(self, update: Update, context: ContextTypes.DEFAULT_TYPE, messages: list[str],
-                   markup: InlineKeyboardMarkup | None = None) -> None:
-        """Send HTML messages to the update's chat; buttons go under the last one. In a group
-        the first one replies to the message that asked."""
-        chat = update.effective_chat
-        quote = None
-        if chat.type != ChatType.PRIVATE and update.message is not None:
-            quote = ReplyParameters(update.message.message_id, allow_sending_without_reply=True)
+    async def send(self, bot, chat_id: int, messages: list[str],
+                   markup: InlineKeyboardMarkup | None = None, reply_to: int | None = None,
+                   thread: int | None = None) -> Message | None:
+        """Send HTML messages to a chat (in a forum topic: in it); the first replies to
+        reply_to, buttons go under the last. Returns the first message sent."""
+        first = None
         for i, text in enumerate(messages):
             last = i == len(messages) - 1
+            quote = ReplyParameters(reply_to, allow_sending_without_reply=True) \
+                if reply_to is not None and i == 0 else None
             try:
-                await context.bot.send_message(
-                    chat.id, utf8_safe(text), parse_mode=ParseMode.HTML,
+                sent = await bot.send_message(
+                    chat_id, utf8_safe(text), parse_mode=ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    reply_parameters=quote if i == 0 else None,
+                    reply_parameters=quote, message_thread_id=thread,
                     reply_markup=markup if last else None)
             except Forbidden as e:  # blocked by the user, or removed from the group
-                self.forbidden(chat.id, e)
-                return
-            self.warned.pop(("forbidden", chat.id), None)  # writable (again): warn next time
+                self.forbidden(chat_id, e)
+                return first
+            first = first or sent
+            self.warned.pop(("forbidden", chat_id), None)  # writable (again): warn next time
+        return first
+
+    async def reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE, messages: list[str],
+                    markup: InlineKeyboardMarkup | None = None) -> Message | None:
+        """Answer the update's message: in a group the first message replies to it."""
+        chat, message = update.effective_chat, update.effective_message
+        quote = message.message_id if message is not None and chat.type != ChatType.PRIVATE \
+            and update.callback_query is None else None
+        return await self.send(context.bot, chat.id, messages, markup, quote, thread_of(message))
 
     async def send_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
-        await self.send(update, context, pack([esc(text)]))
+        await self.reply(update, context, pack([esc(text)]))
+
+    async def edit(self, bot, chat_id: int, message_id: int, text: str,
+                   markup: InlineKeyboardMarkup | None) -> None:
+        """Show text (and buttons) in a message the bot sent: a page turned in place."""
+        try:
+            await bot.edit_message_text(utf8_safe(text), chat_id=chat_id,
+                                        message_id=message_id, parse_mode=ParseMode.HTML,
+                                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                                        reply_markup=markup)
+        except BadRequest as e:
+            if "not modified" not in str(e).lower():  # pressed twice: already showing it
+                raise
 
     async def ack(self, update: Update, text: str | None = None, alert: bool = False) -> None:
         """Answer a button press (stops the client's spinner, or shows text). A press answered
@@ -307,44 +206,14 @@ class DocBot:
         log.warning(message, *args)
 
     # -- answers and their buttons -------------------------------------------------------------------
-    def run_line(self, session, line: str) -> tuple[Reply, list[str]]:
-        """handle(session, line) and, for a new answer, the parties of its timeline. Runs in
-        a worker thread under the engine lock."""
+    def run_line(self, session: Session, line: str) -> tuple[Reply, list[str], int]:
+        """handle(session, line) and, for a new answer, the parties of its timeline and how
+        many passages answer it. Runs in a worker thread under the engine lock."""
         reply = handle(session, line)
         new = reply.kind == "answer" and reply.answer is session.answer and reply.answer.answered
-        return reply, self._parties(reply.answer) if new else []
-
-    def remember(self, state: ChatState, reply: Reply, parties: list[str]) -> str | None:
-        """Keep what the buttons under an answer need; the key to put in them (or None)."""
-        if reply.kind != "answer" or reply.answer is None or not reply.answer.answered:
-            return None
-        answer, session = reply.answer, state.session
-        if answer is session.answer:  # a new question
-            key = secrets.token_urlsafe(6)
-            record = AnswerRecord(weakref.ref(answer), answer.question, session.question,
-                                  parties=parties)
-            state.answers[key] = record
-            state.latest = key
-            while len(state.answers) > self.settings.answers_per_chat:
-                state.answers.popitem(last=False)
-        else:  # a further page of the current question (/more)
-            key = state.latest
-            record = state.answers.get(key) if key else None
-            if record is None:
-                return None
-        self._add_page(record, answer)
-        return key
-
-    def _add_page(self, record: AnswerRecord, page: Answer) -> None:
-        for p in page.passages:
-            record.chunks[p.rank] = p.hit.chunk
-            for fid in p.facts:
-                if fid not in record.fact_ids:
-                    record.fact_ids.append(fid)
-        for m in page.facts:
-            if m.fact.id not in record.fact_ids:
-                record.fact_ids.append(m.fact.id)
-        record.shown = max(record.shown, max((p.rank for p in page.passages), default=0))
+        if not new:
+            return reply, [], 0
+        return reply, self._parties(reply.answer), session.total(reply.answer)
 
     def _parties(self, answer: Answer) -> list[str]:
         """The parties an answer is about (for its timeline): named in the question, else
@@ -361,31 +230,69 @@ class DocBot:
 
     def keyboard(self, key: str | None, record: AnswerRecord | None,
                  page: Answer | None) -> InlineKeyboardMarkup | None:
-        """More / Facts / Timeline, and a Full text button per passage of the page."""
-        if key is None or record is None or page is None:
+        """Prev / More / Facts / Timeline, and a Full text button per passage of the page."""
+        if key is None or record is None or page is None or not page.passages:
             return None
         top = []
-        if page.more:
-            top.append(InlineKeyboardButton("More", callback_data=f"m:{key}"))
-        if record.fact_ids and (page.facts or any(p.facts for p in page.passages)):
+        first = page.passages[0].rank - 1
+        if first > 0:
+            top.append(InlineKeyboardButton("‹ Prev", callback_data=f"g:{key}:{max(0, first - record.k)}"))
+        if first + record.k < record.total or (page.more and first + len(page.passages) < record.total):
+            top.append(InlineKeyboardButton("More ›", callback_data=f"g:{key}:{first + record.k}"))
+        if record.fact_ids:
             top.append(InlineKeyboardButton("Facts", callback_data=f"f:{key}"))
-        if record.parties and page is not None and page is record.answer:
+        if record.parties:
             top.append(InlineKeyboardButton("Timeline", callback_data=f"t:{key}"))
         full = [InlineKeyboardButton(f"Full text {p.rank}", callback_data=f"s:{key}:{p.rank}")
                 for p in page.passages]
         rows = ([top] if top else []) + [full[i : i + 3] for i in range(0, len(full), 3)]
-        return InlineKeyboardMarkup(rows) if rows else None
+        return InlineKeyboardMarkup(rows)
 
-    async def answer_line(self, update: Update, context: ContextTypes.DEFAULT_TYPE, line: str) -> None:
-        """Run a line through the shared command layer and send the reply with its buttons."""
-        chat_id = update.effective_chat.id
-        state = self.state(chat_id)
+    def _record(self, state: ChatState, user: int, session: Session, reply: Reply,
+                parties: list[str], total: int, question_message: int | None,
+                thread: int | None) -> tuple[str | None, AnswerRecord | None, str]:
+        """(key, record, HTML) of a reply: a new answer gets a record in the button store;
+        a typed /more continues the user's last answer; anything else has no buttons."""
+        answer = reply.answer
+        if reply.kind != "answer" or answer is None or not answer.answered:
+            return None, None, "\n\n".join(reply_messages(reply))
+        if answer is session.answer:  # a new question
+            record = AnswerRecord(weakref.ref(answer), answer.question, session.question or "",
+                                  user, answer_head(answer), total, session.k, parties=parties,
+                                  thread_id=thread)
+            record.add_page(answer)
+            key = state.add(record, question_message)
+            state.latest[user] = key
+            return key, record, answer_page(answer, total=record.total)
+        # a further page of the user's last question (/more)
+        last = state.get(state.latest.get(user, ""))
+        if last is None:
+            return None, None, answer_page(answer)
+        record = dataclasses.replace(last, offset=answer.passages[0].rank - 1, message_id=None,
+                                     chunks=dict(last.chunks), fact_ids=list(last.fact_ids))
+        record.add_page(answer)
+        key = state.add(record, None)
+        return key, record, answer_page(answer, head=record.head, total=record.total)
+
+    async def answer_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
+                          line: str) -> None:
+        """Run a line through the shared command layer (in this user's session) and send the
+        reply with its buttons."""
+        chat, message = update.effective_chat, update.effective_message
+        user = update.effective_user.id if update.effective_user else chat.id
+        state = self.state(chat.id)
         async with state.lock:
-            reply, parties = await self.work(context.bot, chat_id, self.run_line, state.session, line)
-            key = self.remember(state, reply, parties)
-            record = state.answers.get(key) if key else None
-            markup = self.keyboard(key, record, reply.answer)
-            await self.send(update, context, reply_messages(reply), markup)
+            session = state.session(user)
+            reply, parties, total = await self.work(context.bot, chat.id, self.run_line,
+                                                    session, line)
+            key, record, html = self._record(state, user, session, reply, parties, total,
+                                             message.message_id if message else None,
+                                             thread_of(message))
+            page = reply.answer if record is not None else None
+            messages = [html] if record is not None else reply_messages(reply)
+            sent = await self.reply(update, context, messages, self.keyboard(key, record, page))
+            if record is not None and sent is not None:
+                record.message_id = sent.message_id
 
     def lookup(self, update: Update, data: str) -> tuple[ChatState, AnswerRecord, str, list[str]] | None:
         """The chat's answer a button points at, or None when it is gone (or never was)."""
@@ -394,20 +301,31 @@ class DocBot:
         if chat is None or len(parts) < 2:
             return None
         state = self.chats.get(chat.id)
-        record = state.answers.get(parts[1]) if state else None
+        record = state.get(parts[1]) if state else None
         if record is None:
             return None
-        state.answers.move_to_end(parts[1])
         return state, record, parts[1], parts[2:]
+
+    def _page(self, record: AnswerRecord, offset: int) -> Answer:
+        """Passages offset+1… of an answer: the session's pager, with the answer's page size."""
+        return Session(self.answerer, k=record.k).page(record.searched, record.question, offset)
 
     # -- handlers --------------------------------------------------------------------------------
     async def gate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Let through only updates for the bot from allowed chats and users within their rate."""
-        query, message = update.callback_query, update.message
+        query, message, inline = update.callback_query, update.effective_message, update.inline_query
+        if inline is not None:
+            allowed = self.settings.allowed_chats
+            if allowed is not None and inline.from_user.id not in allowed:
+                await inline.answer([], cache_time=0, is_personal=True)
+                raise ApplicationHandlerStop
+            if self.rate is not None and self.rate.check(inline.from_user.id) > 0:
+                raise ApplicationHandlerStop
+            return
         if query is None and (message is None or message.from_user is None
                               or not self.addressed.check_update(update)):
             raise ApplicationHandlerStop  # not for us: stay quiet
-        if message is not None and message.text is None and message.chat.type != ChatType.PRIVATE:
+        if query is None and message.text is None and message.chat.type != ChatType.PRIVATE:
             raise ApplicationHandlerStop
         chat = update.effective_chat
         allowed = self.settings.allowed_chats
@@ -429,110 +347,185 @@ class DocBot:
                     await self.send_text(update, context, text)
                 raise ApplicationHandlerStop
 
+    def group_hint(self) -> str:
+        """How to address the bot in a group, as Telegram lets it see messages there."""
+        me = self.username
+        if self.reads_all:
+            return (f"In this group, ask by mentioning me (@{me} QUESTION), by replying to one "
+                    f"of my messages, or with /ask QUESTION")
+        return ("In this group, ask with /ask QUESTION or by replying to one of my messages "
+                "(Telegram's privacy mode keeps other messages, @mentions too, from me)")
+
+    @property
+    def username(self) -> str:
+        return self._username if hasattr(self, "_username") else ""
+
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Greet the user and say what the bot knows."""
+        """Greet the user, say what the bot knows and offer example questions as buttons; a
+        deep link (/start q_…) asks its question instead."""
+        payload = context.args[0] if context.args else ""
+        question = deep_link_question(payload) if payload else None
+        if question:
+            await self.answer_text(update, context, question)
+            return
         state = self.state(update.effective_chat.id)
         async with state.lock:
-            docs = await asyncio.to_thread(self._locked, handle, state.session, "/docs")
+            docs = await asyncio.to_thread(self._locked, handle, state.session(0), "/docs")
         facts = self.answerer.facts.facts
         name = update.effective_user.first_name if update.effective_user else ""
         head = (f"Hello{', ' + esc(name) if name else ''}! I answer questions about "
                 f"{len(docs.docs)} document{'s' if len(docs.docs) != 1 else ''} with the passages "
                 f"that answer them, cited")
-        head += f", and {len(facts)} dated facts about relations between states:" if facts else ":"
+        head += f", and {len(facts):,} dated facts about relations between states:" if facts else ":"
         how = "Just ask"
         if update.effective_chat.type != ChatType.PRIVATE:
-            how = "In this group, ask with /ask QUESTION, by mentioning me or by replying to me"
-        example = self._example()
-        tail = how + (f", for example: <i>{esc(example)}</i>" if example else ".")
+            how = self.group_hint()
+        tail = how + (", or tap an example below." if self.examples else ".")
         tail += "\n/help lists the commands."
-        await self.send(update, context, pack([head, *reply_messages(docs), tail]))
+        buttons = [[InlineKeyboardButton(q, callback_data=f"x:{i}")]
+                   for i, q in enumerate(self.examples)]
+        await self.reply(update, context, pack([head, *reply_messages(docs), tail]),
+                         InlineKeyboardMarkup(buttons) if buttons else None)
 
-    def _example(self) -> str | None:
-        """A question the fact table answers, about the two parties it says most about."""
-        pairs = Counter(frozenset(f.parties) for f in self.answerer.facts.facts if len(f.parties) == 2)
-        if not pairs:
-            return None
-        pair = pairs.most_common(1)[0][0]
-        facts = [f for f in self.answerer.facts.facts if frozenset(f.parties) == pair]
-        f = next((f for f in facts if f.relation == "diplomatic_relations"), facts[0])
-        if f.relation == "diplomatic_relations":
-            return f"When did {f.parties[0]} and {f.parties[1]} establish diplomatic relations?"
-        return f"What happened between {f.parties[0]} and {f.parties[1]} in {f.year}?"
+    def make_examples(self) -> list[str]:
+        """Up to EXAMPLES questions the fact table answers: one per relation, about the pairs
+        of parties it says most about."""
+        facts = self.answerer.facts.facts
+        pairs = Counter(frozenset(f.parties) for f in facts if len(f.parties) == 2)
+        templates = {
+            "diplomatic_relations": "When did {a} and {b} establish diplomatic relations?",
+            "treaty": "When did {a} and {b} sign a treaty?",
+            "trade": "How much was trade between {a} and {b} in {year}?",
+            "aid": "How much aid did {a} send to {b}?",
+            "visit": "Who visited {b} from {a} in {year}?",
+            "ambassador": "Who was ambassador of {a} in {b} in {year}?",
+        }
+        out: list[str] = []
+        for pair, _ in pairs.most_common():
+            for f in facts:
+                if frozenset(f.parties) != pair or f.relation not in templates:
+                    continue
+                if any(q.startswith(templates[f.relation].split("{")[0]) for q in out):
+                    continue  # one question per kind
+                a, b = f.parties
+                out.append(templates[f.relation].format(a=a, b=b, year=f.year))
+                if len(out) == EXAMPLES:
+                    return out
+        return out
+
+    async def example_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Ask the example question a /start button shows."""
+        data = (update.callback_query.data or "").split(":")
+        n = int(data[1]) if len(data) == 2 and data[1].isdigit() else -1
+        if not 0 <= n < len(self.examples):
+            await self.expired(update, context)
+            return
+        await self.ack(update)
+        await self.answer_text(update, context, self.examples[n])
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """List the commands."""
-        await self.answer_line(update, context, "/help")
+        hint = None
+        if update.effective_chat.type != ChatType.PRIVATE:
+            hint = self.group_hint()
+        await self.reply(update, context, pack([help_html(group_hint=hint)], "\n"))
 
     async def ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer /ask QUESTION."""
-        question = (update.message.text or "").partition(" ")[2].strip()
+        question = (update.effective_message.text or "").partition(" ")[2].strip()
         if not question:
             await self.send_text(update, context, "Usage: /ask QUESTION, e.g. /ask "
-                                 + (self._example() or "What is this about?"))
+                                 + (self.examples[0] if self.examples else "What is this about?"))
             return
-        await self.answer_line(update, context, question.lstrip("/"))
+        await self.answer_text(update, context, question.lstrip("/"))
 
-    async def question(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Answer a question: any text in a private chat, or text addressed to the bot in a group."""
-        message = update.message
+    def _question_text(self, message: Message, context: ContextTypes.DEFAULT_TYPE) -> str:
+        """The question in a message, without the @mention of the bot (or /ask)."""
         text = message.text or ""
-        if message.chat.type != ChatType.PRIVATE:  # drop the @mention of the bot
+        if message.chat.type != ChatType.PRIVATE:
             me = "@" + (context.bot.username or "").lower()
             for value in set(entity_texts(message, [MessageEntity.MENTION]).values()):
                 if value.lower() == me:
                     text = text.replace(value, " ")
-        await self.answer_line(update, context, text.strip())
+        text = text.strip()
+        if text.split(" ", 1)[0].split("@")[0].lower() == "/ask":
+            text = text.partition(" ")[2].strip()
+        return text
+
+    async def question(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer a question: any text in a private chat, or text addressed to the bot in a group."""
+        await self.answer_text(update, context, self._question_text(update.effective_message, context))
+
+    async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edited question: its answer is edited to answer the question as it reads now."""
+        message = update.edited_message
+        text = self._question_text(message, context)
+        if not text or text.startswith("/"):
+            return  # an edited command is not asked again
+        chat = update.effective_chat
+        user = update.effective_user.id if update.effective_user else chat.id
+        state = self.state(chat.id)
+        old = state.get(state.asked.get(message.message_id, ""))
+        if old is None or old.message_id is None:
+            await self.answer_text(update, context, text)  # never answered: answer it now
+            return
+        async with state.lock:
+            session = state.session(user)
+            reply, parties, total = await self.work(context.bot, chat.id, self.run_line,
+                                                    session, text)
+            key, record, html = self._record(state, user, session, reply, parties, total,
+                                             message.message_id, old.thread_id)
+            if record is not None:
+                record.message_id = old.message_id
+            await self.edit(context.bot, chat.id, old.message_id, html,
+                            self.keyboard(key, record, reply.answer if record else None))
 
     async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Run a command shared with the terminal chat (/more /source /facts /timeline /docs /k)."""
-        await self.answer_line(update, context, update.message.text or "")
+        await self.answer_text(update, context, update.effective_message.text or "")
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Say that a command is unknown and point to /help."""
-        text = update.message.text or "/"
+        text = update.effective_message.text or "/"
         name = (text[1:].split(maxsplit=1) or [""])[0].split("@")[0]
         if name.lower() in HIDDEN_COMMANDS:
             await self.send_text(update, context, f"/{name} is for the terminal chat; here just "
                                  "stop writing. Type /help for the commands.")
             return
-        await self.answer_line(update, context, update.message.text or "/")
+        await self.answer_text(update, context, text)
 
     async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Ask for a question in words when a private chat sends something else."""
         await self.send_text(update, context, "Please send your question as text.")
 
-    async def more_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Show the next passages of the answer the button is under."""
+    async def page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """More / Prev: show another page of the answer in the same message."""
         query = update.callback_query
         found = self.lookup(update, query.data or "")
-        if found is None:
+        offset = found[3][0] if found and found[3] else ""
+        if found is None or not offset.isdigit():
             await self.expired(update, context)
             return
         state, record, key, _ = found
-        await self.ack(update)
         async with state.lock:
-            current = record.answer
-            if key == state.latest and current is not None and state.session.answer is current:
-                reply = await self.work(context.bot, query.message.chat.id, handle, state.session, "/more")
-            else:
-                reply = await self.work(context.bot, query.message.chat.id, self._page, record,
-                                        state.session.k)
-            if reply.kind == "answer":
-                self._add_page(record, reply.answer)
-            markup = self.keyboard(key, record, reply.answer)
-            await self.send(update, context, reply_messages(reply), markup)
-
-    def _page(self, record: AnswerRecord, k: int) -> Reply:
-        """The next page of an earlier answer (not the chat's current one)."""
-        page = self.answerer.ask(record.searched or record.question, k=k,
-                                 offset=record.shown).with_(question=record.question, facts=())
-        if not page.passages:
-            return Reply("info", text=NO_MORE)
-        return Reply("answer", answer=page)
+            page = await self.work(context.bot, query.message.chat.id, self._page, record,
+                                   int(offset))
+            if not page.passages:
+                await self.ack(update, NO_MORE)
+                return
+            await self.ack(update)
+            record.add_page(page)
+            record.offset = int(offset)
+            owner = state.sessions.get(record.user)
+            if owner is not None and record.answer is not None and owner.answer is record.answer:
+                ranks = {p.rank for p in owner.shown}  # /source N, /more follow the buttons
+                owner.shown += [p for p in page.passages if p.rank not in ranks]
+            await self.edit(context.bot, query.message.chat.id, query.message.message_id,
+                            answer_page(page, head=record.head, total=record.total),
+                            self.keyboard(key, record, page))
 
     async def full_text_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Show a passage in full with the passages around it."""
+        """Show a passage in full, then the passage after it (marked), replying to the answer."""
         query = update.callback_query
         found = self.lookup(update, query.data or "")
         rank = found[3][0] if found and found[3] else ""
@@ -542,10 +535,11 @@ class DocBot:
             return
         await self.ack(update)
         state = found[0]
+        index = self.answerer.index
         async with state.lock:
-            around = await asyncio.to_thread(self._locked, surroundings, self.answerer, chunk)
-            reply = Reply("source", chunks=around, focus=chunk.id, title=chunk.citation)
-            await self.send(update, context, reply_messages(reply))
+            chunks = index.neighbours(chunk, 0, 1) if chunk.id in index.by_id else [chunk]
+            await self.send(context.bot, query.message.chat.id, source_messages(chunks, chunk.id),
+                            reply_to=query.message.message_id, thread=thread_of(query.message))
 
     async def facts_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show the facts behind an answer, with the quotes they rest on."""
@@ -562,7 +556,9 @@ class DocBot:
         citations = {f.passage: index.chunks[index.by_id[f.passage]].citation
                      for f in facts if f.passage in index.by_id}
         async with state.lock:
-            await self.send(update, context, fact_details_messages(facts, citations))
+            await self.send(context.bot, query.message.chat.id,
+                            fact_details_messages(facts, citations),
+                            reply_to=query.message.message_id, thread=thread_of(query.message))
 
     async def timeline_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show the timeline of the parties an answer is about."""
@@ -574,9 +570,52 @@ class DocBot:
         await self.ack(update)
         state, record = found[0], found[1]
         async with state.lock:
-            reply = await self.work(context.bot, query.message.chat.id, handle, state.session,
-                                    "/timeline " + " ".join(record.parties))
-            await self.send(update, context, reply_messages(reply))
+            reply = await self.work(context.bot, query.message.chat.id, handle,
+                                    state.session(record.user), "/timeline " + " ".join(record.parties))
+            await self.send(context.bot, query.message.chat.id, reply_messages(reply),
+                            reply_to=query.message.message_id, thread=thread_of(query.message))
+
+    async def inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """@bot QUESTION in any chat: the answer and its passages as articles to send."""
+        query = update.inline_query
+        text = query.query.strip()
+        if not text:
+            await query.answer([], cache_time=5, is_personal=True)
+            return
+        answer = await asyncio.to_thread(self._locked, self.answerer.ask, text, 3)
+        await query.answer(self.inline_results(answer), cache_time=30)
+
+    def inline_results(self, answer: Answer) -> list[InlineQueryResultArticle]:
+        """The answer as inline articles: the answer line with passage 1, then the others;
+        each with the citation and a button that opens the question in a chat with the bot."""
+        def article(n: int, title: str, description: str, html: str) -> InlineQueryResultArticle:
+            payload = deep_link_payload(answer.question)
+            markup = None
+            if payload and self.username:
+                markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+                    "Ask docbot", url=f"https://t.me/{self.username}?start={payload}")]])
+            return InlineQueryResultArticle(
+                str(n), cut(title, 120) or "…", InputTextMessageContent(
+                    utf8_safe(html), parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True)),
+                reply_markup=markup, description=cut(description, 200))
+
+        if not answer.answered:
+            message = answer.message or "I found nothing about that in the documents."
+            return [article(0, message, answer.question, esc(message))]
+        head = answer_head(answer)
+        line = plain_answer_line(answer)
+        question = f"<i>{esc(cut(answer.question, 200))}</i>"
+        out = []
+        for i, p in enumerate(answer.passages):
+            if i == 0 and line is not None:
+                title, description = line
+            else:
+                title, description = p.highlight.sentence, short_citation(p.hit.chunk)
+            body = (head + "\n\n") if i == 0 and head else ""
+            out.append(article(i, title, description,
+                               f"{question}\n{body}{passage_html(p, 600, 160)}"))
+        return out
 
     async def expired(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Tell the user a button's answer is gone (after a restart or long ago)."""
@@ -608,21 +647,32 @@ class DocBot:
                 except BadRequest:  # already answered
                     pass
             if update.effective_chat is not None:
-                await context.bot.send_message(update.effective_chat.id, APOLOGY)
+                await context.bot.send_message(update.effective_chat.id, APOLOGY,
+                                               message_thread_id=thread_of(update.effective_message))
         except TelegramError as e:
             log.warning("could not apologise in chat: %s", e)
 
     async def post_init(self, app: Application) -> None:
-        """Set the command menu, say who the bot is and start watching the data folder."""
+        """Set the command menus (private chats and groups), learn whether Telegram shows the
+        bot all group messages, and start watching the data folder."""
         if self.settings.reload_seconds > 0:
             # a plain task: it lives as long as the application's event loop
             self._watch = asyncio.get_running_loop().create_task(
                 self.watch_data(self.settings.reload_seconds))
-        await app.bot.set_my_commands([BotCommand(name, text[:256]) for name, text in MENU])
-        log.info("docbot is online as @%s: %d documents, %d passages, %d facts", app.bot.username,
+        menu = lambda items: [BotCommand(name, text[:256]) for name, text in items]  # noqa: E731
+        await app.bot.set_my_commands(menu(PRIVATE_MENU), scope=BotCommandScopeDefault())
+        await app.bot.set_my_commands(menu(PRIVATE_MENU), scope=BotCommandScopeAllPrivateChats())
+        await app.bot.set_my_commands(menu(GROUP_MENU), scope=BotCommandScopeAllGroupChats())
+        me = await app.bot.get_me()
+        self.reads_all = bool(me.can_read_all_group_messages)
+        self._username = me.username or ""
+        self.examples = await asyncio.to_thread(self._locked, self.make_examples)
+        log.info("docbot is online as @%s: %d documents, %d passages, %d facts", me.username,
                  len(self.answerer.index.documents), len(self.answerer.index.chunks),
                  len(self.answerer.facts.facts))
-
+        if not self.reads_all:
+            log.info("privacy mode is on: in groups @%s sees commands and replies to its "
+                     "messages only (not @mentions)", me.username)
 
     async def post_stop(self, app: Application) -> None:
         """Stop watching the data folder."""
@@ -653,7 +703,8 @@ class DocBot:
                     self.answerer = new
                     self._new_session = lambda: Session(new)
                     for state in self.chats.values():
-                        state.session.answerer = new
+                        for session in state.sessions.values():
+                            session.answerer = new
                 log.info("reloaded: %d documents, %d passages, %d facts",
                          len(new.index.documents), len(new.index.chunks), len(new.facts.facts))
 
@@ -682,100 +733,29 @@ def build_application(answerer: Answerer, settings: Settings,
     app.bot_data["docbot"] = docbot
     app.add_handler(TypeHandler(Update, docbot.gate), group=-1)
     private = filters.ChatType.PRIVATE
+    new = filters.UpdateType.MESSAGE
     app.add_handlers([
-        CommandHandler("start", docbot.start),
-        CommandHandler("help", docbot.help),
-        CommandHandler("ask", docbot.ask),
-        CommandHandler(list(SHARED_COMMANDS), docbot.command),
-        MessageHandler(filters.COMMAND, docbot.unknown_command),
-        MessageHandler(filters.TEXT & ~filters.COMMAND & docbot.addressed, docbot.question),
-        MessageHandler(private & ~filters.TEXT, docbot.not_text),
-        CallbackQueryHandler(docbot.more_button, pattern=r"^m:"),
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, docbot.edited),
+        CommandHandler("start", docbot.start, filters=new),
+        CommandHandler("help", docbot.help, filters=new),
+        CommandHandler("ask", docbot.ask, filters=new),
+        CommandHandler(list(SHARED_COMMANDS), docbot.command, filters=new),
+        MessageHandler(new & filters.COMMAND, docbot.unknown_command),
+        MessageHandler(new & filters.TEXT & ~filters.COMMAND & docbot.addressed, docbot.question),
+        MessageHandler(new & private & ~filters.TEXT, docbot.not_text),
+        CallbackQueryHandler(docbot.page_button, pattern=r"^g:"),
         CallbackQueryHandler(docbot.full_text_button, pattern=r"^s:"),
         CallbackQueryHandler(docbot.facts_button, pattern=r"^f:"),
         CallbackQueryHandler(docbot.timeline_button, pattern=r"^t:"),
+        CallbackQueryHandler(docbot.example_button, pattern=r"^x:"),
         CallbackQueryHandler(docbot.expired),
+        InlineQueryHandler(docbot.inline),
     ])
     app.add_error_handler(docbot.error)
     return app
 
 
 # -- running -------------------------------------------------------------------------------------
-
-
-class MaskToken(logging.Filter):
-    """Replace the bot token (which is part of every Bot API URL) with '<token>' in log records."""
-
-    def __init__(self, token: str = "") -> None:
-        super().__init__()
-        self.secrets: tuple[str, ...] = ()
-        self.add(token)
-
-    def add(self, token: str | None) -> None:
-        """Mask token too (and its secret part, and the form it takes in a URL-encoded text)."""
-        if not token:
-            return
-        secret = token.split(":", 1)[-1]
-        new = (token, token.replace(":", "%3A"), secret)
-        # one assignment (other threads are logging); a secret too short to mask without
-        # mangling every log line (a webhook secret may be 1 character) is left alone
-        self.secrets = tuple(s for s in dict.fromkeys(self.secrets + new) if len(s) >= 6)
-
-    def mask(self, text: str) -> str:
-        for s in self.secrets:
-            text = text.replace(s, "<token>")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a bad format string: logging reports it on emit
-            return True
-        masked = self.mask(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.mask(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.mask(record.stack_info)
-        return True
-
-
-_MASK = MaskToken()
-_mask_lock = threading.Lock()
-_mask_installed = False
-
-
-def mask_in_logs(*tokens: str | None) -> MaskToken:
-    """Mask these tokens in every log record made from now on, whatever its logger, level or
-    handler (httpx logs each request's URL, which holds the bot token): the process's log
-    record factory masks records as they are made."""
-    global _mask_installed
-    with _mask_lock:
-        for token in tokens:
-            _MASK.add(token)
-        if not _mask_installed:
-            make = logging.getLogRecordFactory()
-
-            def masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
-                record = make(*args, **kwargs)
-                _MASK.filter(record)
-                return record
-
-            logging.setLogRecordFactory(masked_record)
-            _mask_installed = True
-    return _MASK
-
-
-def protect_token(token: str) -> MaskToken:
-    """Keep the token out of the logs (mask_in_logs) and keep httpx, which logs every request,
-    at WARNING."""
-    mask = mask_in_logs(token)
-    for name in ("httpx", "httpcore"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    return mask
 
 
 def run(app: Application, settings: Settings, stop_signals: Any = ...) -> None:
@@ -793,7 +773,7 @@ def run(app: Application, settings: Settings, stop_signals: Any = ...) -> None:
                         webhook_url=settings.webhook_url, secret_token=settings.secret_token,
                         **kwargs)
     else:
-        app.run_polling(timeout=settings.poll_timeout, **kwargs)
+        app.run_polling(timeout=int(settings.poll_timeout), **kwargs)  # PTB: int or timedelta
 
 
 def main(answerer: Answerer, settings: Settings, verbose: bool = False) -> int:

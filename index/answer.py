@@ -11,6 +11,7 @@ import numpy as np
 
 from . import evidence, rescore
 from .corpus import Chunk, DocumentTexts
+from .direct import DirectAnswer, direct_answer
 from .engine import Index, SearchHit
 from .evidence import Evidence
 from .facts import FactMatch, FactTable, fact_chunks
@@ -59,7 +60,9 @@ class Answer:
     coverage: float = 0.0
     evidence: Evidence | None = None  # how the evidence rule judged passage 1
     more: bool = False  # further passages exist beyond these
+    total: int = 0  # passages ranked for the question (pages may run up to this)
     assumed: str | None = None  # how a follow-up was read in the light of the last question
+    direct: DirectAnswer | None = None  # the answer line: a fact, a span or the best sentence
 
     def with_(self, **changes: Any) -> "Answer":
         """A copy with some fields changed."""
@@ -70,6 +73,7 @@ class Answer:
             "question": self.question, "answered": self.answered, "message": self.message,
             "facts": [f.to_dict() for f in self.facts],
             "passages": [p.to_dict() for p in self.passages], "assumed": self.assumed,
+            "answer": self.direct.to_dict() if self.direct else None,
         }
 
 
@@ -273,7 +277,8 @@ class Answerer:
             for i, r in enumerate(page)
         ]
         return Answer(question, True, q.notice, facts=tuple(facts), passages=tuple(passages),
-                      terms=q.terms, coverage=cov, evidence=ev, more=len(ranked) > offset + k)
+                      terms=q.terms, coverage=cov, evidence=ev, more=len(ranked) > offset + k, total=len(ranked),
+                      direct=direct_answer(q.text, passages, facts))
 
 
 def _notes_index(index: Index) -> Index | None:

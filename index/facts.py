@@ -42,6 +42,12 @@ def human_date(date: str) -> str:
     return y
 
 
+def human_figure(value: float, unit: str | None = None) -> str:
+    """A fact's figure as every front end shows it: 226236 -> '226,236', 10.7 -> '10.7'."""
+    number = f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+    return f"{number} {unit}" if unit else number
+
+
 @dataclass(frozen=True)
 class Fact:
     id: str
@@ -64,7 +70,7 @@ class Fact:
     @property
     def text(self) -> str:
         """One readable sentence with the date."""
-        figure = f": {self.value:,g} {self.unit}" if self.value is not None else ""
+        figure = f": {human_figure(self.value, self.unit)}" if self.value is not None else ""
         return f"{human_date(self.date)} — {self.title}{figure} ({', '.join(self.parties)})."
 
     def to_dict(self) -> dict[str, Any]:

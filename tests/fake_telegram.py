@@ -93,7 +93,10 @@ def parse_html(text: str) -> tuple[str, list[dict]]:
                     raise EntityError(f'Can\'t parse entities: unmatched end tag at byte offset '
                                       f'{byte_offset(i)}, expected "</{top}>", found "</{name}>"')
                 if pos16 > start16:
-                    entity = {"type": ENTITY_TYPES[top], "offset": start16, "length": pos16 - start16}
+                    kind = ENTITY_TYPES[top]
+                    if top == "blockquote" and "expandable" in attrs:
+                        kind = "expandable_blockquote"
+                    entity = {"type": kind, "offset": start16, "length": pos16 - start16}
                     if top == "a":
                         entity["url"] = attrs.get("href", "")
                     entities.append(entity)
@@ -215,6 +218,12 @@ class Call:
         return ""
 
     @property
+    def thread_id(self) -> int | None:
+        """The forum topic the message was sent to."""
+        t = self.params.get("message_thread_id")
+        return int(t) if t is not None else None
+
+    @property
     def buttons(self) -> list[dict]:
         markup = self.params.get("reply_markup")
         if isinstance(markup, str):
@@ -225,11 +234,16 @@ class Call:
 class FakeTelegram:
     """A Bot API server on 127.0.0.1:PORT for one bot (token TOKEN)."""
 
-    def __init__(self, token: str = TOKEN, username: str = BOT_USERNAME) -> None:
+    def __init__(self, token: str = TOKEN, username: str = BOT_USERNAME,
+                 reads_all: bool = False, inline: bool = True) -> None:
+        """reads_all: privacy mode off (getMe's can_read_all_group_messages); inline: inline
+        mode enabled with @BotFather /setinline."""
         self.token = token
         self.bot = {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "Docbot",
                     "username": username, "can_join_groups": True,
-                    "can_read_all_group_messages": False, "supports_inline_queries": False}
+                    "can_read_all_group_messages": reads_all, "supports_inline_queries": inline}
+        self.menus: dict[str, list[dict]] = {}  # setMyCommands' scope type -> commands
+        self.inline_answers: dict[str, list[dict]] = {}  # inline query id -> results
         self.calls: list[Call] = []
         self.cond = threading.Condition()
         self.updates: list[dict] = []
@@ -301,13 +315,18 @@ class FakeTelegram:
         return self.chats[chat_id]
 
     def push_message(self, chat_id: int, text: str, user_id: int | None = None,
-                     chat_type: str | None = None, reply_to: int | None = None) -> dict:
-        """Queue a text message from a user (bot_command and mention entities included)."""
+                     chat_type: str | None = None, reply_to: int | None = None,
+                     thread_id: int | None = None) -> dict:
+        """Queue a text message from a user (bot_command and mention entities included);
+        thread_id: sent in that topic of a forum supergroup."""
         user_id = user_id if user_id is not None else abs(chat_id)
         with self.cond:
+            chat = self.chat(chat_id, chat_type)
             message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                       "chat": self.chat(chat_id, chat_type), "from": self.user(user_id),
-                       "text": text}
+                       "chat": chat, "from": self.user(user_id), "text": text}
+            if thread_id is not None:
+                chat["is_forum"] = True
+                message.update(message_thread_id=thread_id, is_topic_message=True)
             entities = _entities_of(text)
             if entities:
                 message["entities"] = entities
@@ -316,6 +335,27 @@ class FakeTelegram:
             self.messages[(chat_id, message["message_id"])] = message
             self._queue({"message": message})
         return message
+
+    def push_edit(self, chat_id: int, message_id: int, text: str) -> dict:
+        """Queue an edited_message: the user changed the text of one of their messages."""
+        with self.cond:
+            message = dict(self.messages[(chat_id, message_id)], text=text,
+                           edit_date=int(time.time()))
+            entities = _entities_of(text)
+            message.pop("entities", None)
+            if entities:
+                message["entities"] = entities
+            self.messages[(chat_id, message_id)] = message
+            self._queue({"edited_message": message})
+        return message
+
+    def push_inline(self, user_id: int, query: str, chat_type: str = "sender") -> str:
+        """Queue an inline query (@bot QUERY typed in any chat); returns its id."""
+        with self.cond:
+            qid = f"iq{next(self._query_ids)}"
+            self._queue({"inline_query": {"id": qid, "from": self.user(user_id), "query": query,
+                                          "offset": "", "chat_type": chat_type}})
+        return qid
 
     def push_callback(self, chat_id: int, message_id: int, data: str,
                       user_id: int | None = None) -> str:
@@ -452,7 +492,29 @@ class FakeTelegram:
                 raise EntityError("BOT_COMMAND_INVALID")
             if not 1 <= len(str(c.get("description", "")).strip()) <= 256:
                 raise EntityError("BOT_COMMAND_DESCRIPTION_INVALID")
+        scope = _json(p.get("scope")) or {"type": "default"}
+        self.menus[scope.get("type", "default")] = commands
         self.commands = commands
+        return True
+
+    def api_answerInlineQuery(self, p: dict) -> bool:
+        if not self.bot["supports_inline_queries"]:
+            raise EntityError("inline mode is disabled for this bot")
+        results = _json(p.get("results"))
+        if not isinstance(results, list) or len(results) > 50:
+            raise EntityError("RESULTS_TOO_MUCH")
+        ids = set()
+        for r in results:
+            rid = str(r.get("id", ""))
+            if not 1 <= len(rid.encode()) <= 64 or rid in ids:
+                raise EntityError("RESULT_ID_INVALID")
+            ids.add(rid)
+            if r.get("type") != "article" or not str(r.get("title", "")).strip():
+                raise EntityError("RESULT_TITLE_EMPTY")
+            content = r.get("input_message_content") or {}
+            check_text(content.get("message_text"), content.get("parse_mode"))
+            check_markup(r.get("reply_markup"))
+        self.inline_answers[str(p.get("inline_query_id"))] = results
         return True
 
     def api_getUpdates(self, p: dict) -> list[dict]:
@@ -485,6 +547,11 @@ class FakeTelegram:
         allow = reply.get("allow_sending_without_reply") or p.get("allow_sending_without_reply")
         message = {"message_id": next(self._message_ids), "date": int(time.time()),
                    "chat": chat, "from": self.bot, "text": plain}
+        thread = p.get("message_thread_id")
+        if thread is not None:
+            if not chat.get("is_forum"):
+                raise EntityError("message thread not found")
+            message.update(message_thread_id=int(thread), is_topic_message=True)
         if entities:
             message["entities"] = entities
         markup = _json(p.get("reply_markup"))
@@ -518,7 +585,7 @@ class FakeTelegram:
             message["reply_markup"] = markup
         else:
             message.pop("reply_markup", None)
-        return message
+        return json.loads(json.dumps(message))  # as sent: later edits do not change it
 
     def api_answerCallbackQuery(self, p: dict) -> bool:
         qid = str(p.get("callback_query_id", ""))

@@ -61,6 +61,9 @@ def test_json_contract_for_an_answered_question(index):
     h = first["highlight"]
     assert first["text"][h["start"]:h["end"]] == h["sentence"]
     assert d["facts"][0]["date"] == "1948-10-15"
+    assert d["answer"] == {"text": "15 October 1948 — Diplomatic relations established",
+                           "kind": "fact", "chunk_id": first["chunk_id"],
+                           "fact": d["facts"][0]["id"], "sentence": d["facts"][0]["source"]["quote"]}
 
 
 def test_k_sets_the_number_of_passages(index):
@@ -77,7 +80,7 @@ def test_off_topic_question_is_not_answered(index):
     d = ask_json("Who won the Super Bowl in 2016?", index)
     assert d == {"question": "Who won the Super Bowl in 2016?", "answered": False,
                  "message": "I found nothing about that in the documents.", "facts": [],
-                 "passages": [], "assumed": None}
+                 "passages": [], "assumed": None, "answer": None}
 
 
 def test_jsonl_answers_every_line(index):

@@ -16,8 +16,10 @@ from fake_telegram import EntityError, check_text, parse_html, utf16_len
 from index.answer import Answer, Answerer, Passage
 from bot.commands import Reply, handle
 from index.facts import Fact
-from bot.render_html import (LIMIT, answer_messages, cut_html, esc, fact_details_messages,
-                             pack, passage_html, reply_messages, tg_len)
+from bot.render import facts_table
+from bot.render_html import (LIMIT, answer_head, answer_messages, answer_page, cut_html, esc,
+                             fact_details_messages, fact_line, pack, passage_html, reply_messages,
+                             shown_chars, tg_len)
 from bot.session import Session
 from index.corpus import Chunk, Note
 from index.engine import SearchHit
@@ -92,16 +94,39 @@ def test_only_telegrams_tags_are_used(answerer):
 # -- splitting ----------------------------------------------------------------------------------------
 
 
-def test_a_long_answer_is_split_between_passages(answerer):
+def test_an_answer_is_one_message_that_shrinks_its_excerpts_to_fit(answerer):
     answer = answerer.ask("Mongolia North Korea treaty visit ambassador trade aid", k=10)
     assert len(answer.passages) == 10
-    messages = answer_messages(answer, limit=2000)
-    assert len(messages) > 1
-    valid(messages, 2000)
-    for m in messages:  # each message holds whole passages: it starts with one or with the facts
-        assert m.startswith("<b>[") or m.startswith("<b>Facts")
-    ranks = [int(r) for m in messages for r in re.findall(r"^<b>\[(\d+)\]</b>", m, re.M)]
-    assert ranks == list(range(1, 11))
+    (roomy,) = answer_messages(answer)
+    (tight,) = answer_messages(answer, limit=2000)  # one message still: shorter, fewer
+    valid([roomy])
+    valid([tight], 2000)
+    assert [int(r) for r in re.findall(r"<b>\[(\d+)\]</b>", roomy)] == list(range(1, 11))
+    ranks = [int(r) for r in re.findall(r"<b>\[(\d+)\]</b>", tight)]
+    assert ranks == list(range(1, len(ranks) + 1)) and len(ranks) >= 3
+
+
+def test_answer_page_leads_with_the_answer_line_and_folds_the_passages(answerer):
+    answer = answerer.ask("When did Mongolia and North Korea establish diplomatic relations?")
+    html = answer_page(answer, total=12)
+    line, citation = html.split("\n")[:2]
+    assert line == "<b>15 October 1948 — Diplomatic relations established</b>"
+    assert citation.startswith("<i>Mongolia and North Korea, ") and "¶" in citation
+    assert html.count("<blockquote expandable>") == 1 + len(answer.passages)  # facts, passages
+    assert html.rstrip().endswith("<i>passages 1–3 of 12</i>")
+    assert shown_chars(html) <= 900 < tg_len(html)
+    # a later page keeps the first page's answer line
+    page = answerer.ask("When did Mongolia and North Korea establish diplomatic relations?",
+                        offset=3)
+    later = answer_page(page, head=answer_head(answer), total=12)
+    assert later.startswith(answer_head(answer)) and "passages 4–6 of 12" in later
+
+
+def test_figures_look_alike_in_every_front_end():
+    f = Fact("x", "1950", ("A", "B"), "aid", "Aid", "s", "d", "q", 226236.0, "head of meat")
+    assert "226,236 head of meat" in fact_line(f)
+    assert "226,236 head of meat" in facts_table([f])
+    assert "226,236 head of meat" in f.text
 
 
 def test_pack_keeps_blocks_whole_and_in_order():
@@ -121,7 +146,7 @@ def test_an_over_long_passage_is_cut_at_sentences_with_tags_reopened():
     text = sentence * 120  # ~9,400 characters: more than two messages on its own
     bold_from = len(sentence) * 40
     p = passage(text, start=bold_from, end=bold_from + len(sentence) * 30)
-    block = passage_html(p, excerpt=100_000)  # the whole passage
+    block = passage_html(p, 100_000)  # the whole passage
     assert tg_len(block) > 2 * LIMIT
     messages = pack([block])
     texts = valid(messages)
@@ -129,11 +154,12 @@ def test_an_over_long_passage_is_cut_at_sentences_with_tags_reopened():
     for t in texts[:-1]:
         assert t.rstrip().endswith(".")  # cut after a sentence
     assert squash("".join(texts)) == squash(parse_html(block)[0])
-    bold = [m for m in messages if m.startswith("<b>The treaty")]
+    bold = [m for m in messages if m.startswith("<blockquote expandable><b>The treaty")]
     assert bold  # the bold run of sentences spans a cut: bold again after it
     # in an answer the passage is an excerpt around its best sentence, with the sentence whole
     (short,) = valid(answer_messages(Answer("q", True, passages=(p,))))
-    assert sentence.strip() * 1 in short and short.endswith("…")
+    assert (sentence * 30).strip() in short  # the best sentences whole
+    assert short.rstrip().endswith("…\n\npassages 1")
 
 
 def test_cut_never_splits_a_tag_or_an_entity():

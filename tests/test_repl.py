@@ -51,13 +51,15 @@ def test_transcript(answerer):
         "this line is never read",
     )
     first, more, source, treaty, follow, unknown, long, facts, timeline, docs, k, one, bye = replies
-    assert first.startswith("Facts:\n") and "26 March 1990" in first
+    assert first.startswith("26 March 1990 — Mongolia and South Korea establish diplomatic relations\n")
+    assert "\nFacts:\n" in first  # the answer line first, then the facts and passages
     assert "[1] " in first and "[3] " in first and "[4] " not in first
     assert first.rstrip().endswith("/more for more passages")
+    assert more.startswith("passages 4–6\n")
     assert "[4] " in more and "[1] " not in more and "Facts:" not in more
     assert "(context)" in source and source.count("¶") >= 2
     assert "9 February 2000" in treaty
-    assert follow.startswith("(taking this with the previous question: Russia North Korea")
+    assert follow.startswith("(Read as: Who signed it (the treaty, Russia and the DPRK)?)")
     assert "Treaty" in follow or "treaty" in follow
     assert unknown.strip() == "Unknown command /frobnicate. Type /help for the list."
     assert "Only the first 2,000 characters" in long or long.strip() == (

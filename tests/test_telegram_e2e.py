@@ -153,14 +153,34 @@ def no_errors(tg: FakeTelegram, chat_id: int | None = None) -> None:
 # -- commands --------------------------------------------------------------------------------------
 
 
-def test_start_greets_lists_documents_and_sets_the_menu(bot, tg):
-    menu = {c["command"] for c in tg.commands}
-    assert {"start", "help", "ask", "more", "source", "facts", "timeline", "docs", "k"} <= menu
-    assert "quit" not in menu
-    text = say(tg, 101, "/start")[0].text
+def visible(call: Call) -> str:
+    """What a phone shows of a message before anything is expanded (expandable quotes folded
+    to their first line)."""
+    result = call.response["result"]
+    text, folded = result["text"], [e for e in result.get("entities", [])
+                                    if e["type"] == "expandable_blockquote"]
+    for e in sorted(folded, key=lambda e: -e["offset"]):
+        inside = text[e["offset"] : e["offset"] + e["length"]]
+        text = text[: e["offset"]] + inside.split("\n", 1)[0] + text[e["offset"] + e["length"] :]
+    return text
+
+
+def test_start_greets_offers_example_buttons_and_sets_menus_per_scope(bot, tg):
+    private = [c["command"] for c in tg.menus["all_private_chats"]]
+    group = [c["command"] for c in tg.menus["all_group_chats"]]
+    assert {"start", "help", "more", "source", "facts", "timeline", "docs", "k"} <= set(private)
+    assert "ask" not in private and "quit" not in private
+    assert group[0] == "ask" and "k" not in group and "quit" not in group
+    start = say(tg, 101, "/start")
+    text = start[0].text
     assert text.startswith("Hello")
     assert "Mongolia and North Korea: relations from 1948 to the 2000s" in text
     assert "105 dated facts" in text
+    examples = with_buttons(start).buttons
+    assert len(examples) == 3 and all(b["text"].endswith("?") for b in examples)
+    asked = press(tg, 101, with_buttons(start), examples[0]["text"], until="[1]")
+    assert asked[0].text.split("\n", 1)[0]  # an answer line first
+    assert "[1]" in asked[0].text
     help_text = say(tg, 101, "/help")[0].text
     assert "/timeline PARTY [PARTY]" in help_text and "/source N" in help_text
     assert "/quit" not in help_text
@@ -168,62 +188,111 @@ def test_start_greets_lists_documents_and_sets_the_menu(bot, tg):
     no_errors(tg, 101)
 
 
-def test_question_gets_cited_passages_bold_sentence_and_buttons(bot, tg):
+def test_an_answer_starts_with_its_answer_line_and_fits_a_phone_screen(bot, tg):
     since = len(tg.calls)
-    sent = say(tg, 102, QUESTION)
-    text = sent[0].text
-    assert "[1]" in text and "Russian visit to North Korea" in text
-    entities = sent[0].response["result"].get("entities", [])
-    assert any(e["type"] == "bold" and e["length"] > 40 for e in entities)  # the best sentence
-    assert any(e["type"] == "italic" for e in entities)  # the citation
-    buttons = with_buttons(sent).buttons
-    labels = [b["text"] for b in buttons]
-    assert "More" in labels and "Full text 1" in labels
-    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+    sent = say(tg, 102, FACT_QUESTION)
+    assert len(sent) == 1  # one message
+    result = sent[0].response["result"]
+    first, citation = result["text"].split("\n")[:2]
+    assert first == "15 October 1948 — Diplomatic relations established"
+    bold = [e for e in result["entities"] if e["type"] == "bold"]
+    assert bold[0]["offset"] == 0 and bold[0]["length"] == len(first)  # the answer line, bold
+    assert citation.startswith("Mongolia and North Korea, ") and "¶" in citation
+    quotes = [e for e in result["entities"] if e["type"] == "expandable_blockquote"]
+    assert len(quotes) >= 3  # the facts and the passages, folded
+    assert len(visible(sent[0])) <= 900
+    labels = [b["text"] for b in sent[0].buttons]
+    assert labels[:1] == ["More ›"] and "Facts" in labels and "Timeline" in labels
+    assert "Full text 1" in labels
+    assert all(len(b["callback_data"].encode()) <= 64 for b in sent[0].buttons)
+    assert "passages 1–3 of " in result["text"]
     actions = tg.calls_of("sendChatAction", chat_id=102)
     assert any(c.params["action"] == "typing" and c.ok for c in actions)
     assert tg.calls.index(actions[0]) >= since
+    who = say(tg, 102, "Who was the first Mongolian ambassador in Pyongyang?")[0]
+    assert who.text.split("\n", 1)[0] in who.text.split("[1]", 1)[1]  # a span of passage 1
     no_errors(tg, 102)
 
 
-def test_fact_question_puts_facts_first_and_offers_facts_and_timeline(bot, tg):
-    sent = say(tg, 103, FACT_QUESTION)
-    assert sent[0].text.startswith("Facts")
-    assert "15 October 1948" in sent[0].text.split("[1]")[0]
-    answer = with_buttons(sent)
-    labels = [b["text"] for b in answer.buttons]
-    assert "Facts" in labels and "Timeline" in labels
+def edits(tg: FakeTelegram, chat_id: int, since: int) -> list[Call]:
+    return [c for c in tg.calls[since:] if c.method == "editMessageText" and c.ok
+            and c.chat_id == chat_id]
+
+
+def turn(tg: FakeTelegram, chat_id: int, message: Call, label: str) -> Call:
+    """Press More / Prev under a message; wait for the message to be edited in place."""
+    data = next(b["callback_data"] for b in message.buttons if b["text"] == label)
+    since = len(tg.calls)
+    message_id = message.response["result"]["message_id"]
+    tg.push_callback(chat_id, message_id, data)
+    edit = tg.wait_for(lambda calls: edits(tg, chat_id, since), WAIT)[0]
+    assert int(edit.params["message_id"]) == message_id
+    assert not tg.sent(chat_id, since)  # no new message
+    return edit
+
+
+def test_more_and_prev_edit_the_answer_in_place(bot, tg):
+    answer = say(tg, 104, QUESTION)[0]
+    line = answer.text.split("\n", 1)[0]
+    more = turn(tg, 104, answer, "More ›")
+    assert more.text.startswith(line)  # the answer line stays on every page
+    assert "[4]" in more.text and "[1]" not in more.text and "passages 4–6 of " in more.text
+    labels = [b["text"] for b in more.buttons]
+    assert labels[0] == "‹ Prev" and "Full text 4" in labels
+    back = turn(tg, 104, more, "‹ Prev")
+    assert "[1]" in back.text and "passages 1–3 of " in back.text
+    assert "‹ Prev" not in [b["text"] for b in back.buttons]
+    # the typed commands share the conversation: /source 4 is the passage "More" showed
+    citation4 = more.text.split("[4] ", 1)[1].split("\n", 1)[0]
+    source = say(tg, 104, "/source 4")
+    assert citation4.split(",")[0].rstrip("…") in source[0].text
+    no_errors(tg, 104)
+
+
+def test_full_text_starts_with_its_passage_and_replies_to_the_answer(bot, tg):
+    answer = say(tg, 114, QUESTION)[0]
+    full = press(tg, 114, answer, "Full text 2")
+    text = "\n".join(c.text for c in full)
+    assert "(context before)" not in text
+    first = full[0].response["result"]
+    bold = [e for e in first.get("entities", []) if e["type"] == "bold"]
+    assert bold and bold[0]["offset"] == 0  # passage 2's citation comes first
+    assert "(context after)" in text
+    assert reply_target(full[0]) == answer.response["result"]["message_id"]
+    no_errors(tg, 114)
+
+
+def test_facts_and_timeline_reply_to_the_answer(bot, tg):
+    answer = say(tg, 103, FACT_QUESTION)[0]
     facts = press(tg, 103, answer, "Facts")
     assert "15 October 1948" in facts[0].text
     assert any(e["type"] == "blockquote" for e in facts[0].response["result"]["entities"])
+    assert reply_target(facts[0]) == answer.response["result"]["message_id"]
     timeline = press(tg, 103, answer, "Timeline", until="Timeline:")
     assert "Timeline: Mongolia – North Korea" in timeline[0].text
+    assert "226,236 head of meat" in timeline[0].text  # figures as everywhere else
     no_errors(tg, 103)
-
-
-def test_more_and_full_text_buttons(bot, tg):
-    answer = with_buttons(say(tg, 104, QUESTION))
-    more = press(tg, 104, answer, "More")
-    assert "[4]" in more[0].text and "[1]" not in more[0].text
-    assert "Full text 4" in [b["text"] for b in with_buttons(more).buttons]
-    full = press(tg, 104, answer, "Full text 1")
-    passage = answer.text.split("[1] ", 1)[1].split("\n", 1)[0]  # the citation of passage 1
-    text = "\n".join(c.text for c in full)
-    assert passage in text and "(context)" in text  # the passage with its neighbours
-    # the typed commands share the conversation: /source 4 is the passage "More" showed
-    source = say(tg, 104, "/source 4")
-    citation4 = more[0].text.split("[4] ", 1)[1].split("\n", 1)[0]
-    assert citation4 in source[0].text
-    no_errors(tg, 104)
 
 
 def test_follow_up_uses_this_chats_context_only(bot, tg):
     say(tg, 105, "When was the treaty between Russia and North Korea signed?")
     follow = say(tg, 105, "who signed it?")
-    assert "taking this with the previous question" in follow[0].text
+    assert "Read as: Who signed it (the treaty between Russia and North Korea)?" in follow[0].text
     other = say(tg, 106, "who signed it?")
-    assert "taking this with the previous question" not in other[0].text
+    assert "Read as" not in other[0].text
     no_errors(tg)
+
+
+def test_small_talk_gets_one_line_and_is_no_follow_up(bot, tg):
+    say(tg, 115, "When did Mongolia establish diplomatic relations with South Korea?")
+    for text in ("hi", "thanks!", "ok"):
+        sent = say(tg, 115, text)
+        assert len(sent) == 1 and "\n" not in sent[0].text and "[1]" not in sent[0].text
+        assert not sent[0].buttons
+    follow = say(tg, 115, "and with North Korea?")  # the context survived the small talk
+    assert "Read as: When did Mongolia establish diplomatic relations with North Korea?" in follow[0].text
+    assert follow[0].text.startswith("15 October 1948")
+    no_errors(tg, 115)
 
 
 def test_user_text_that_looks_like_html_is_escaped(bot, tg):
@@ -267,9 +336,94 @@ def test_group_answers_only_when_addressed(bot, tg):
     no_errors(tg, group)
 
 
+def test_follow_ups_in_a_group_are_per_user(bot, tg):
+    group = -1000000000116
+    say(tg, group, "/ask When was the treaty between Russia and North Korea signed?", user_id=21)
+    say(tg, group, "/ask When did Mongolia establish diplomatic relations with South Korea?",
+        user_id=22)
+    mine = say(tg, group, "/ask who signed it?", user_id=21)
+    assert "Read as: Who signed it (the treaty between Russia and North Korea)?" in mine[0].text
+    theirs = say(tg, group, "/ask and with North Korea?", user_id=22)
+    assert "Read as: When did Mongolia establish diplomatic relations with North Korea?" in theirs[0].text
+    fresh = say(tg, group, "/ask who signed it?", user_id=23)  # no question of their own yet
+    assert "Read as" not in fresh[0].text
+    no_errors(tg, group)
+
+
+def test_replies_in_a_forum_topic_stay_in_it(bot, tg):
+    forum = -1000000000117
+    answer = say(tg, forum, "/ask " + FACT_QUESTION, user_id=31, thread_id=7)[0]
+    assert answer.thread_id == 7
+    more = turn(tg, forum, answer, "More ›")
+    assert more.ok
+    facts = press(tg, forum, answer, "Facts")
+    full = press(tg, forum, answer, "Full text 1")
+    timeline = press(tg, forum, answer, "Timeline", until="Timeline:")
+    help_ = say(tg, forum, "/help", user_id=31, thread_id=7)
+    for call in facts + full + timeline + help_:
+        assert call.thread_id == 7, call.params
+    no_errors(tg, forum)
+
+
+def test_group_greeting_says_how_to_ask_under_privacy_mode(bot, tg, answerer):
+    group = -1000000000118
+    greeting = say(tg, group, "/start", user_id=41)[0].text
+    assert "replying to one of my messages" in greeting and "privacy mode" in greeting
+    assert "mentioning me" not in greeting
+    with FakeTelegram(reads_all=True) as open_tg, Bot(open_tg, answerer):
+        text = say(open_tg, group, "/start", user_id=41)[0].text
+        assert "mentioning me (@docbot_test_bot QUESTION)" in text and "privacy mode" not in text
+        no_errors(open_tg)
+    no_errors(tg, group)
+
+
+def test_an_edited_question_edits_its_answer(bot, tg):
+    question = tg.push_message(119, "When did Mongolia establish diplomatic relations with North Korea?")
+    replies(tg, 119, 0, until="15 October 1948")
+    answer = next(c for c in tg.sent(119) if reply_target(c) is None and "15 October" in c.text)
+    since = len(tg.calls)
+    tg.push_edit(119, question["message_id"],
+                 "When did Mongolia establish diplomatic relations with South Korea?")
+    edit = tg.wait_for(lambda calls: edits(tg, 119, since), WAIT)[0]
+    assert int(edit.params["message_id"]) == answer.response["result"]["message_id"]
+    assert edit.text.startswith("26 March 1990")
+    assert not tg.sent(119, since)  # no new message
+    more = turn(tg, 119, edit, "More ›")  # the edited answer's buttons work
+    assert "[4]" in more.text
+    no_errors(tg, 119)
+
+
+def test_deep_link_asks_its_question(bot, tg):
+    sent = say(tg, 112, "/start q_When_Mongolia_South_Korea_establish_diplomatic_relations",
+               until="[1]")
+    assert sent[0].text.startswith("26 March 1990")
+    assert "Hello" not in sent[0].text
+    no_errors(tg, 112)
+
+
+def test_inline_query_returns_answers_as_articles_with_citations(bot, tg):
+    since = len(tg.calls)
+    qid = tg.push_inline(51, FACT_QUESTION)
+    tg.wait_for(lambda calls: qid in tg.inline_answers, WAIT)
+    results = tg.inline_answers[qid]
+    assert results[0]["title"] == "15 October 1948 — Diplomatic relations established"
+    assert results[0]["description"].startswith("Mongolia and North Korea, ")
+    content = results[0]["input_message_content"]["message_text"]
+    plain, _ = parse_html(content)
+    assert "15 October 1948" in plain and "[1]" in plain
+    assert all(r["description"] for r in results) and len(results) == 3
+    link = results[0]["reply_markup"]["inline_keyboard"][0][0]["url"]
+    assert link.startswith("https://t.me/docbot_test_bot?start=q_")
+    empty = tg.push_inline(51, "")
+    tg.wait_for(lambda calls: empty in tg.inline_answers, WAIT)
+    assert tg.inline_answers[empty] == []
+    assert not [c for c in tg.calls[since:] if c.method == "sendMessage"]
+    no_errors(tg)
+
+
 def test_stale_buttons_expire_politely(tg, answerer, bot):
     answer = with_buttons(say(tg, 110, QUESTION))
-    more = next(b["callback_data"] for b in answer.buttons if b["text"] == "More")
+    more = next(b["callback_data"] for b in answer.buttons if b["text"] == "More ›")
     message_id = answer.response["result"]["message_id"]
 
     def pressed(chat_id, data):
@@ -277,7 +431,7 @@ def test_stale_buttons_expire_politely(tg, answerer, bot):
         return tg.wait_for(lambda calls: [c for c in calls if c.method == "answerCallbackQuery"
                                           and c.params.get("callback_query_id") == qid], WAIT)[0]
 
-    for chat_id, data in ((110, "m:NoSuchKey"), (110, "garbage"), (111, more)):  # 111: not its chat
+    for chat_id, data in ((110, "g:NoSuchKey:3"), (110, "garbage"), (111, more)):  # 111: not its chat
         call = pressed(chat_id, data)
         assert call.ok and call.params["text"] == EXPIRED
     no_errors(tg)
@@ -289,7 +443,7 @@ def test_buttons_expire_after_a_restart(answerer):
             answer = with_buttons(say(tg, 120, QUESTION))
         with Bot(tg, answerer):
             since = len(tg.calls)
-            data = next(b["callback_data"] for b in answer.buttons if b["text"] == "More")
+            data = next(b["callback_data"] for b in answer.buttons if b["text"] == "More ›")
             qid = tg.push_callback(120, answer.response["result"]["message_id"], data)
             call = tg.wait_for(lambda calls: [c for c in calls[since:] if c.method ==
                                               "answerCallbackQuery"], WAIT)[0]
@@ -384,11 +538,11 @@ def test_a_button_press_answered_too_late_still_does_its_job(bot, tg, caplog):
     caplog.set_level(logging.DEBUG, logger="docbot.telegram")
     answer = with_buttons(say(tg, 146, QUESTION))
     tg.fail_next("answerCallbackQuery", 400, description=STALE)
-    more = press(tg, 146, answer, "More")
-    assert "[4]" in more[0].text
+    more = turn(tg, 146, answer, "More ›")
+    assert "[4]" in more.text
     tg.fail_next("answerCallbackQuery", 400, description=STALE)
     since = len(tg.calls)
-    tg.push_callback(146, answer.response["result"]["message_id"], "m:gone")  # an expired one
+    tg.push_callback(146, answer.response["result"]["message_id"], "g:gone:3")  # an expired one
     tg.wait_for(lambda calls: [c for c in calls[since:] if c.method == "answerCallbackQuery"], WAIT)
     assert "[1]" in say(tg, 146, FACT_QUESTION)[0].text  # and the bot goes on
     stale = [c for c in tg.calls_of("answerCallbackQuery", ok=False)]
@@ -440,7 +594,7 @@ def test_the_token_never_reaches_the_logs_even_at_debug(answerer, caplog):
         for name in loggers:
             caplog.set_level(logging.DEBUG, logger=name)
         assert "[1]" in say(tg, 180, QUESTION)[0].text
-        press(tg, 180, with_buttons(tg.sent(180)), "More")
+        turn(tg, 180, with_buttons(tg.sent(180)), "More ›")
         tg.fail_next("sendMessage", status=502)
         tg.fail_next("sendChatAction", drop=True)
         assert "Facts" in say(tg, 180, FACT_QUESTION)[0].text
@@ -462,7 +616,7 @@ def test_a_valid_button_pressed_in_a_disallowed_chat_gets_only_the_refusal(answe
             call = tg.wait_for(lambda calls: [c for c in calls[since:] if c.method ==
                                               "answerCallbackQuery"], WAIT)[0]
             assert call.params["callback_query_id"] == qid and call.params["text"] == REFUSED
-        assert "[4]" in press(tg, 132, answer, "More")[0].text  # the allowed chat's still work
+        assert "[4]" in turn(tg, 132, answer, "More ›").text  # the allowed chat's still work
         time.sleep(0.5)  # anything the refused presses might have set off has happened by now
         assert not tg.calls_of("sendMessage", chat_id=133)
         assert not tg.calls_of("sendChatAction", chat_id=133)

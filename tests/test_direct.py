@@ -1,0 +1,139 @@
+"""The direct answer: the date, figure or name a question asks for, cut from the best sentence;
+a fact's date or figure; else the best sentence. Every text is verbatim from its source."""
+from __future__ import annotations
+
+import re
+
+from index.answer import Passage
+from index.corpus import Chunk
+from index.direct import LINE, asks_for, clip, direct_answer
+from index.engine import SearchHit
+from index.facts import Fact, FactMatch
+from index.highlight import Highlight
+
+
+def passage(text: str, question_words: list[str], sentence: str | None = None) -> Passage:
+    """A passage whose best sentence is `sentence` (default: all of text), with the question's
+    words marked where they occur in it."""
+    sentence = sentence or text
+    start = text.index(sentence)
+    terms = [(m.start(), m.end()) for w in question_words
+             for m in re.finditer(rf"\b{re.escape(w)}\b", text)]
+    chunk = Chunk("d:1", "d", "Doc", "Sec", 1, 1, 0, 0, 0, len(text), text)
+    return Passage(1, 1.0, SearchHit(chunk, 1.0),
+                   Highlight(start, start + len(sentence), sentence, sorted(terms), question_words))
+
+
+def fact(date: str = "1948-10-15", value=None, unit=None, quote: str = "agreed on 15 October 1948",
+         title: str = "Diplomatic relations established") -> FactMatch:
+    f = Fact("f-1", date, ("A", "B"), "diplomatic_relations", title, "s", "d", quote, value, unit,
+             passage="d:1")
+    return FactMatch(f, ())
+
+
+def test_question_words_decide_what_is_asked_for():
+    assert asks_for("When did it happen?") == "date"
+    assert asks_for("In what year was it signed?") == "date"
+    assert asks_for("How many tons were sent?") == "number"
+    assert asks_for("Who signed it?") == "name"
+    assert asks_for("Why did they meet?") == "other"
+    assert asks_for("What happened when they met?") == "other"  # the first question word rules
+
+
+def test_when_question_gets_the_date_not_the_year_it_already_names():
+    text = "In 1948 the two states agreed on 15 October 1948 to establish relations."
+    a = direct_answer("When in 1948 did the states establish relations?",
+                      [passage(text, ["1948", "states", "establish", "relations"])])
+    assert (a.kind, a.text) == ("span", "15 October 1948")
+    assert a.text in a.sentence and a.chunk_id == "d:1"
+
+
+def test_nearest_date_to_the_question_terms_wins():
+    text = ("The embassy opened in 1950, and the treaty of friendship was signed on "
+            "9 February 2000 in Pyongyang.")
+    a = direct_answer("When was the treaty of friendship signed?",
+                      [passage(text, ["treaty", "friendship", "signed"])])
+    assert a.text == "9 February 2000"
+
+
+def test_how_many_gets_the_number_with_its_noun():
+    text = "Mongolia sent 226,236 head of cattle and 10 tons of food during the war."
+    a = direct_answer("How many tons of food did Mongolia send?",
+                      [passage(text, ["Mongolia", "tons", "food", "sent"])])
+    assert (a.kind, a.text) == ("span", "10 tons")
+    b = direct_answer("How many head of cattle did Mongolia send?",
+                      [passage(text, ["Mongolia", "head", "cattle", "sent"])])
+    assert b.text == "226,236 head"
+
+
+def test_a_year_is_no_answer_to_how_many_when_a_count_is_there():
+    text = "In 1986 the delegation of 35 members arrived."
+    a = direct_answer("How many members had the delegation?",
+                      [passage(text, ["delegation", "members"])])
+    assert a.text == "35 members"
+
+
+def test_who_gets_a_name_that_the_question_does_not_already_hold():
+    text = "The treaty between Russia and North Korea was signed by Igor Ivanov in Pyongyang."
+    a = direct_answer("Who signed the treaty between Russia and North Korea?",
+                      [passage(text, ["treaty", "Russia", "North Korea", "signed"])])
+    assert (a.kind, a.text) == ("span", "Igor Ivanov")
+
+
+def test_names_keep_initials_and_drop_a_leading_function_word():
+    text = "The first ambassador in Pyongyang was J. Sambuu, who arrived in 1950."
+    a = direct_answer("Who was the first ambassador in Pyongyang?",
+                      [passage(text, ["first", "ambassador", "Pyongyang"])])
+    assert a.text == "J. Sambuu"
+
+
+def test_no_candidate_gives_the_sentence():
+    text = "The talks were friendly and long."
+    a = direct_answer("Who led the talks?", [passage(text, ["talks"])])
+    assert (a.kind, a.text) == ("sentence", text)
+
+
+def test_why_gets_the_best_sentence_and_a_long_one_is_clipped_to_its_clauses():
+    sentence = ("Because the border trade had collapsed after 1990, and since the old agreements "
+                "had lapsed, the ministers, meeting in the capital for three days, agreed to "
+                "reopen the railway crossing to freight traffic.")
+    a = direct_answer("Why did the ministers reopen the railway crossing?",
+                      [passage(sentence, ["ministers", "reopen", "railway", "crossing"])])
+    assert a.kind == "sentence" and a.text == sentence
+    assert len(a.line) <= LINE and "railway crossing" in a.line and a.line.startswith("…")
+    assert a.line.strip("…") in sentence
+
+
+def test_a_fact_answers_when_it_gives_what_is_asked_and_agrees_with_the_sentence():
+    text = "Both states agreed on 15 October 1948 to establish diplomatic relations."
+    p = passage(text, ["states", "establish", "diplomatic", "relations"])
+    a = direct_answer("When did A and B establish diplomatic relations?", [p], [fact()])
+    assert (a.kind, a.fact, a.chunk_id) == ("fact", "f-1", "d:1")
+    assert a.text == "15 October 1948 — Diplomatic relations established"
+    # a why-question is not answered by a date
+    assert direct_answer("Why did A and B establish relations?", [p], [fact()]).kind == "sentence"
+
+
+def test_the_best_sentence_wins_over_a_fact_it_does_not_hold():
+    text = "Ambassador Sh. Gungaadorj was recalled in 1995."
+    p = passage(text, ["Ambassador", "Gungaadorj", "recalled"])
+    a = direct_answer("When was Ambassador Gungaadorj recalled?", [p],
+                      [fact("1991", quote="Sh. Gungaadorj (1991", title="Sh. Gungaadorj ambassador")])
+    assert (a.kind, a.text) == ("span", "1995")
+
+
+def test_a_figure_fact_answers_how_many_of_its_unit_only():
+    text = "Aid came in many forms."
+    p = passage(text, ["Aid"])
+    f = fact("1950", value=226236.0, unit="head of meat", quote="226,236 head", title="Wartime aid")
+    a = direct_answer("How much meat was sent?", [p], [f])
+    assert (a.kind, a.text) == ("fact", "226,236 head of meat — Wartime aid")
+    assert direct_answer("How many orphans were sent?", [p], [f]).kind == "sentence"
+
+
+def test_nothing_to_answer_from():
+    assert direct_answer("When?", [], []) is None
+
+
+def test_clip_keeps_a_short_sentence_whole():
+    assert clip("A short one.", [(2, 7)]) == "A short one."
