@@ -130,7 +130,6 @@ class Answerer:
                             if self.facts.facts else None)
         self._facts_by_id = {f.id: f for f in self.facts.facts}
         self._notes = _notes_index(index)
-        self._tokens: dict[str, rescore.ChunkTokens] = {}
         self.source: tuple[Path, Path | None, tuple] | None = None  # set by open()
 
     @classmethod
@@ -157,9 +156,11 @@ class Answerer:
         """How much a term says about a question: rare terms most, unknown terms the most."""
         return rescore.term_weight(self._n, self.index.df(term))
 
-    def _term_id(self, term: str) -> int:
-        t = self.index.vocab.get(term)
-        return -1 if t is None else int(t)
+    @staticmethod
+    def _local_ids(terms: tuple[str, ...]) -> dict[str, int]:
+        """Question-local ids of its distinct terms: the second stage only compares ids, so
+        this works with any search backend."""
+        return {t: i for i, t in enumerate(dict.fromkeys(terms))}
 
     # -- the stages ----------------------------------------------------------------------------
     def query(self, question: str) -> Query | Answer:
@@ -171,17 +172,15 @@ class Answerer:
         if not terms:
             return Answer(question, False, NO_WORDS)
         wants = rescore.wanted_shape(q)
-        return Query(q, notice, terms, wants,
-                     rescore.query_terms(terms, self._term_id, self.weight, wants))
+        ids = self._local_ids(terms)
+        df = {t: self.index.df(t) for t in ids}
+        term_id = lambda t: ids[t] if df.get(t) else -1  # noqa: E731 (-1: the corpus lacks it)
+        return Query(q, notice, terms, wants, rescore.query_terms(terms, term_id, self.weight, wants))
 
-    def tokens(self, chunk: Chunk) -> rescore.ChunkTokens:
-        got = self._tokens.get(chunk.id)
-        if got is None:
-            if len(self._tokens) > 4096:
-                self._tokens.clear()
-            got = self._tokens[chunk.id] = rescore.analyze_tokens(
-                chunk.text, self.index.analyzer, self._term_id)
-        return got
+    def tokens(self, q: Query, chunk: Chunk) -> rescore.ChunkTokens:
+        """A passage's terms as ids of the question's terms (-1: not a question term)."""
+        ids = self._local_ids(q.terms)
+        return rescore.analyze_tokens(chunk.text, self.index.analyzer, lambda t: ids.get(t, -1))
 
     def rank(self, q: Query, depth: int = rescore.DEPTH) -> list[Ranked]:
         """BM25's best passages (and those whose endnotes match), reordered by the second
@@ -201,21 +200,23 @@ class Answerer:
         out = []
         for h in hits:
             c = h.chunk
-            extra_ids = self._extra_ids(c)
-            toks = self.tokens(c)
+            extra_ids = self._extra_ids(q, c)
+            toks = self.tokens(q, c)
             sig = rescore.signals(q.qterms, toks, c.text, h.score, extra_ids)
             score = sig.score() + NOTE_WEIGHT * notes_score.get(c.id, 0.0)
             out.append(Ranked(h, sig, score, frozenset(rescore.held_ids(q.qterms, toks, extra_ids))))
-        out.sort(key=lambda r: (-r.score, self.index.by_id[r.hit.chunk.id]))
+        out.sort(key=lambda r: (-r.score, r.hit.chunk.id))  # ties by chunk id, as BM25's
         return out
 
-    def _extra_ids(self, chunk: Chunk) -> frozenset:
-        """Term ids of a passage outside its text: its heading and its endnotes."""
+    def _extra_ids(self, q: Query, chunk: Chunk) -> frozenset:
+        """Ids of the question's terms a passage holds outside its text: its heading and its
+        endnotes."""
         parts = [chunk.section] + [n.text for n in chunk.notes]
         text = "\n".join(p for p in parts if p)
         if not text:
             return frozenset()
-        return frozenset(t for t in map(self._term_id, self.index.analyzer.terms(text)) if t >= 0)
+        ids = self._local_ids(q.terms)
+        return frozenset(ids[t] for t in self.index.analyzer.terms(text) if t in ids)
 
     def judge(self, q: Query, ranked: list[Ranked]) -> Evidence | None:
         """The evidence rule on the best passage."""
@@ -284,6 +285,8 @@ class Answerer:
 def _notes_index(index: Index) -> Index | None:
     """A small index of the endnotes each passage cites, so a question about a cited source
     finds the passage. Only documents with endnotes are read (the manifest counts them)."""
+    if not hasattr(index, "bm25"):  # a cluster backend: its shards have no endnotes field
+        return None
     docs = index.documents
     if not docs or not any(d.get("notes") for d in docs):
         if docs:
