@@ -110,11 +110,14 @@ def _progress_bar(stream):
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from index.corpus import problem_notices
     from index.engine import Index, default_index_dir
 
     index_dir = args.index or default_index_dir(args.data)
     idx = Index.build(args.data, index_dir, progress=_progress_bar(sys.stderr))
     docs = idx.documents
+    for line in problem_notices(docs):
+        _notice(line)
     print(f"indexed {len(docs)} documents, {len(idx.chunks)} passages, "
           f"{len(idx.vocab)} terms -> {index_dir}")
     return 0

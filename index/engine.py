@@ -24,7 +24,7 @@ import numpy as np
 from . import store
 from .analyze import Analyzer, TermIds, load_aliases
 from .bm25 import BM25, BM25Params, Postings, build_postings, chunk_ptr, postings_from_forward, tf_dtype
-from .corpus import CHUNKER_VERSION, Chunk, doc_id_for, doc_paths, load_document
+from .corpus import CHUNKER_VERSION, Chunk, doc_id_for, doc_paths, load_document, problem_notices
 from .errors import DataError, IndexFormatError, IndexVersionError
 
 # Chosen by tests/bench/quality.py (SQuAD dev + Cranfield) and the Q&A suite: see README.md.
@@ -265,7 +265,8 @@ def _record_line(c: Chunk) -> str:
     return (f'{{"id":{_str(c.id)},"doc":{_str(c.doc)},"title":{_str(c.title)},'
             f'"section":{_str(c.section)},"paragraph":{int(c.paragraph)},'
             f'"paragraph_end":{int(c.paragraph_end)},"part":{int(c.part)},"seq":{int(c.seq)},'
-            f'"start":{int(c.start)},"end":{int(c.end)},"text":{_str(c.text)},"notes":{notes}}}\n')
+            f'"start":{int(c.start)},"end":{int(c.end)},"text":{_str(c.text)},"notes":{notes},'
+            f'"page":{int(c.page)},"page_end":{int(c.page_end)}}}\n')
 
 
 def _doc_meta(doc, docs_dir: Path) -> dict:
@@ -608,13 +609,13 @@ class Index:
                         notice(f"index damaged, rebuilding: {e}")
                         index = None
                     if index is not None:
-                        return index
+                        return _told(index, notice)
             else:
                 try:
                     return cls.load(index_dir, analyzer)
                 except IndexFormatError as e:
                     notice(f"index damaged, rebuilding: {e}")
-        return cls.build(data_dir, index_dir, params, progress=progress)
+        return _told(cls.build(data_dir, index_dir, params, progress=progress), notice)
 
     # -- searching -----------------------------------------------------------------------------
     def query_term_ids(self, terms: list[str]) -> list[int]:
@@ -648,6 +649,13 @@ class Index:
     @property
     def documents(self) -> list[dict]:
         return list(self.manifest.get("docs", []))
+
+
+def _told(index: "Index", notice: Callable[[str], None]) -> "Index":
+    """After a build: one line for each document that was skipped or read in part."""
+    for line in problem_notices(index.documents):
+        notice(line)
+    return index
 
 
 _ARRAY_NAMES = ("indptr", "docs", "tfs", "doc_len", "chunk_loc", "ids", "id_off", "id_order")

@@ -1,0 +1,422 @@
+"""PDF -> text with pages, headings, paragraphs and footnotes, from the characters' positions.
+
+pypdfium2 (PDFium, the PDF engine of Chromium; Apache-2.0/BSD) gives each character with its
+box, baseline and font size, fast enough for hundreds of pages a second. From those: lines
+(a change of baseline), words (a horizontal gap; many PDFs have no space characters),
+superscript note markers, running headers and footers (the same line at the same place on
+several pages, page numbers), paragraphs (a wider line gap, a first-line indent, a short last
+line), headings (the outline's titles; else short lines set larger or in bold) and footnotes
+(smaller lines at the foot of a page that start with a marker)."""
+from __future__ import annotations
+
+import ctypes
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import Extracted, Unreadable, note_block
+
+_PAGE_NUMBER_RE = re.compile(
+    r"^[\s\-−–—|·.]*(?:page\s+|p\.\s*|seite\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})"
+    r"(?:\s*(?:of|/|von)\s*\d{1,4})?[\s\-−–—|·.]*$", re.I)
+_NOTE_START_RE = re.compile(r"^\[?(\d{1,3}|[*†‡§])\]?[.)]?\s+(\S.*)")
+_FILE_TITLE_RE = re.compile(r"\.(?:docx?|odt|rtf|tex|dvi|ms|ps|txt|pdf|indd|pages)$|^untitled$|"
+                            r"^microsoft word\b", re.I)
+_EDGE_NUMBER_RE = re.compile(r"(?:^|\s)(\d{1,4})\W{0,3}$")
+_BOLD_RE = re.compile(rb"bold|black|heavy|semibold|demi", re.I)
+_SENTENCE_END = ".!?:;\"'”’)»"
+HYPHENS = "-\u00ad\ufffe\u2010"  # PDFium reports a hyphen at a line end as U+FFFE
+
+
+@dataclass
+class _Line:
+    page: int
+    text: str
+    x0: float
+    x1: float
+    y: float  # baseline
+    size: float  # font size of most of its characters
+    bold: bool
+    kind: str = "body"  # body | furniture (header, footer, page number) | note | heading
+
+
+@dataclass
+class _Char:
+    ch: str
+    left: float
+    right: float
+    x: float
+    y: float
+    size: float
+    bold: bool
+
+
+@dataclass
+class _Page:
+    lines: list[_Line] = field(default_factory=list)
+    images: int = 0
+
+
+def read(raw: bytes) -> Extracted:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(raw)
+    except pdfium.PdfiumError as e:
+        if "password" in str(e).lower():
+            raise Unreadable("encrypted (needs a password) — skipped; index an unlocked copy") from None
+        raise Unreadable(f"damaged or not a PDF ({_reason(e)}) — skipped") from None
+    try:
+        truncated = b"%%EOF" not in raw[-2048:]
+        pages = [_read_page(pdf, i) for i in range(len(pdf))]
+        outline = _outline(pdf)
+        info = _metadata(pdf)
+    finally:
+        pdf.close()
+    if not pages:
+        raise Unreadable("damaged PDF (no pages) — skipped")
+    blank = [i + 1 for i, p in enumerate(pages) if not p.lines]
+    if len(blank) == len(pages):
+        if any(p.images for p in pages):
+            raise Unreadable("no text layer — scanned? skipped")
+        raise Unreadable("no text in the PDF — skipped")
+    problems = []
+    if truncated:
+        problems.append(f"truncated or damaged (no end-of-file marker): indexed the text of "
+                        f"{len(pages) - len(blank)} readable pages")
+    scanned = [n for n in blank if pages[n - 1].images]
+    if scanned:
+        problems.append(f"no text layer on {_page_list(scanned)} (scanned?): those pages are "
+                        "not indexed")
+    body, starts = _compose(pages, outline)
+    meta = {"title": info["title"]} if info.get("title") else {}
+    for key in ("author", "date"):
+        if info.get(key):
+            meta[key] = info[key]
+    return Extracted(body, meta, starts, "; ".join(problems))
+
+
+def _reason(e: Exception) -> str:
+    m = re.search(r"PDFium: ([^)]+)", str(e))
+    return m.group(1) if m else str(e).strip(". ")
+
+
+def _page_list(pages: list[int]) -> str:
+    return ("page " if len(pages) == 1 else "pages ") + ", ".join(map(str, pages[:10])) + (
+        "…" if len(pages) > 10 else "")
+
+
+# -- characters -> lines ------------------------------------------------------------------------
+
+
+def _read_page(pdf, i: int) -> _Page:
+    import pypdfium2.raw as R
+
+    page = pdf[i]
+    try:
+        tp = page.get_textpage()
+        try:
+            chars = _chars(R, tp.raw)
+        finally:
+            tp.close()
+        out = _Page(_lines(i + 1, chars))
+        if not out.lines:
+            out.images = sum(1 for _ in page.get_objects(filter=[R.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+        return out
+    finally:
+        page.close()
+
+
+def _chars(R, tp) -> list[_Char]:
+    n = R.FPDFText_CountChars(tp)
+    box = R.FS_RECTF()  # the loose box spans the advance width: no gaps inside a word
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    name = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int()
+    out = []
+    for k in range(n):
+        code = R.FPDFText_GetUnicode(tp, k)
+        if code in (0x0D, 0x0A) or (R.FPDFText_IsGenerated(tp, k) == 1 and code != 0x20):
+            continue  # line breaks are found from the baselines
+        if code in (0x02, 0xFFFE):  # PDFium's mark for a hyphen that ends a line
+            ch = "-"
+        else:
+            ch = chr(code) if code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd"
+        R.FPDFText_GetLooseCharBox(tp, k, ctypes.byref(box))
+        R.FPDFText_GetCharOrigin(tp, k, ctypes.byref(ox), ctypes.byref(oy))
+        size = round(R.FPDFText_GetFontSize(tp, k), 1)
+        R.FPDFText_GetFontInfo(tp, k, name, 128, ctypes.byref(flags))
+        bold = bool(_BOLD_RE.search(name.value)) or bool(flags.value & (1 << 18))  # ForceBold
+        out.append(_Char(ch, box.left, box.right, ox.value, oy.value, size, bold))
+    return out
+
+
+def _lines(page: int, chars: list[_Char]) -> list[_Line]:
+    groups: list[list[_Char]] = []
+    for c in chars:
+        if groups:
+            g = groups[-1]
+            prev = g[-1]
+            size = max(prev.size, c.size, 1.0)
+            same = abs(c.y - g[0].y) < 0.6 * size and c.x > prev.x - 2 * size
+            if same:
+                g.append(c)
+                continue
+        groups.append([c])
+    return [ln for g in groups if (ln := _line(page, g)) is not None]
+
+
+def _line(page: int, g: list[_Char]) -> _Line | None:
+    inked = [c for c in g if not c.ch.isspace()]
+    if not inked:
+        return None
+    sizes = Counter(c.size for c in inked)
+    size = sizes.most_common(1)[0][0]
+    base = Counter(round(c.y, 1) for c in inked if c.size == size).most_common(1)[0][0]
+    parts: list[str] = []
+    prev: _Char | None = None
+    in_sup = False
+    for c in g:
+        sup = (c.ch.isdigit() and c.size < 0.85 * size and c.y > base + 0.2 * size)
+        if sup and not in_sup:
+            parts.append("[")
+        elif in_sup and not sup:
+            parts.append("]")
+        in_sup = sup
+        if c.ch.isspace():
+            if parts and parts[-1] != " ":
+                parts.append(" ")
+            prev = c
+            continue
+        if prev is not None and not prev.ch.isspace() and not sup and parts[-1:] != ["["]:
+            if c.left - prev.right > 0.1 * max(size, c.size) and parts[-1] != " ":
+                parts.append(" ")
+        parts.append(c.ch)
+        prev = c
+    if in_sup:
+        parts.append("]")
+    text = "".join(parts).strip()
+    text = re.sub(r"\s+(\[\d{1,3}\])", r"\1", text)  # 'relations [1]' -> 'relations[1]'
+    bold = sum(c.bold for c in inked) >= 0.8 * len(inked)
+    return _Line(page, text, min(c.left for c in inked), max(c.right for c in inked), base,
+                 size, bold)
+
+
+# -- lines -> blocks -------------------------------------------------------------------------------
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text.casefold()))
+
+
+def _mark_furniture(pages: list[_Page]) -> None:
+    """Running headers and footers: a line among the first or last two of a page that recurs
+    at the same height on other pages (digits aside), and bare page numbers there."""
+    zones: list[list[tuple[str, _Line]]] = []
+    seen: Counter = Counter()
+    for p in pages:
+        ls = p.lines
+        if not ls:
+            zones.append([])
+            continue
+        top = sorted(ls, key=lambda ln: -ln.y)[:2]
+        bottom = sorted(ls, key=lambda ln: ln.y)[:2]
+        cands = [("top", ln) for ln in top] + [("bottom", ln) for ln in bottom if ln not in top]
+        zones.append(cands)
+        for key in {(z, _key(ln.text), round(ln.y / 4)) for z, ln in cands}:
+            seen[key] += 1
+    need = 2 if len(pages) <= 6 else 3
+    # a running head that names the chapter carries the printed page number, which is the
+    # page's position plus a constant (front matter aside): 'Chapter 4: Functions 9'
+    offsets: Counter = Counter()
+    for cands in zones:
+        for z, ln in cands[:1] + [c for c in cands if c[0] == "bottom"][:1]:
+            for num in _edge_numbers(ln.text):
+                offsets[num - ln.page] += 1
+    offset, hits = offsets.most_common(1)[0] if offsets else (None, 0)
+    for cands in zones:
+        for z, ln in cands:
+            extreme = ln.y == (max if z == "top" else min)(x.y for x in pages[ln.page - 1].lines)
+            if seen[(z, _key(ln.text), round(ln.y / 4))] >= need or (
+                    extreme and (_PAGE_NUMBER_RE.match(ln.text)
+                                 or (hits >= need and ln.page + offset in _edge_numbers(ln.text)))):
+                ln.kind = "furniture"
+
+
+def _edge_numbers(text: str) -> set[int]:
+    """A number at the end of a line (not at its start: '1 Introduction' is a heading)."""
+    m = _EDGE_NUMBER_RE.search(text)
+    return {int(m.group(1))} if m else set()
+
+
+def _body_size(lines: list[_Line]) -> float:
+    count: Counter = Counter()
+    for ln in lines:
+        count[ln.size] += len(ln.text)
+    return count.most_common(1)[0][0] if count else 10.0
+
+
+def _mark_notes(pages: list[_Page], body: float) -> dict[int, list[tuple[str, str]]]:
+    """Footnotes: the smaller lines at the foot of a page, from the first that starts with a
+    marker. Returns per page [(mark, text)]."""
+    notes: dict[int, list[tuple[str, str]]] = {}
+    for n, p in enumerate(pages, 1):
+        content = [ln for ln in p.lines if ln.kind == "body"]
+        i = len(content)
+        while i > 0 and content[i - 1].size < 0.92 * body:
+            i -= 1
+        tail = content[i:]
+        start = next((k for k, ln in enumerate(tail) if _NOTE_START_RE.match(ln.text)), None)
+        if start is None:
+            continue
+        found: list[list[str]] = []
+        for ln in tail[start:]:
+            m = _NOTE_START_RE.match(ln.text)
+            if m:
+                found.append([m.group(1), m.group(2)])
+            else:
+                found[-1][1] = _join(found[-1][1], ln.text)
+            ln.kind = "note"
+        notes[n] = [(mark, text) for mark, text in found]
+    return notes
+
+
+def _outline(pdf) -> list[tuple[int, str]]:
+    try:
+        return [(item.page_index + 1, " ".join(item.title.split()))
+                for item in pdf.get_toc(max_depth=6)
+                if item.page_index is not None and item.title and item.title.strip()]
+    except Exception:  # a broken outline is no reason to lose the text
+        return []
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", "", text.casefold())
+
+
+def _mark_headings(pages: list[_Page], outline: list[tuple[int, str]], body: float) -> None:
+    if outline:
+        for page, title in outline:
+            if not 1 <= page <= len(pages):
+                continue
+            want = _norm(title)
+            for ln in pages[page - 1].lines:
+                have = _norm(ln.text)
+                if ln.kind == "body" and want and have.endswith(want) and len(have) <= len(want) + 8:
+                    ln.kind = "heading"
+                    break
+        return
+    for p in pages:
+        for ln in p.lines:
+            short = len(ln.text) <= 120 and len(ln.text.split()) <= 16
+            if (ln.kind == "body" and short and any(ch.isalpha() for ch in ln.text)
+                    and ln.text[-1] not in ".,;" and (ln.size >= 1.15 * body or (ln.bold and ln.size >= 0.95 * body))):
+                ln.kind = "heading"
+
+
+def _join(a: str, b: str) -> str:
+    """Two lines of one paragraph: a hyphen at the end of a word before a lower-case letter is
+    a line-end hyphen and goes."""
+    if len(a) >= 2 and a[-1] in HYPHENS and a[-2].isalpha() and b[:1].islower():
+        return a[:-1] + b
+    if a and a[-1] in HYPHENS:
+        a = a[:-1] + "-"
+    return a + " " + b if a else b
+
+
+def _compose(pages: list[_Page], outline: list[tuple[int, str]]) -> tuple[str, list[int]]:
+    """The document text (blocks) and where each page starts in it."""
+    all_lines = [ln for p in pages for ln in p.lines]
+    _mark_furniture(pages)
+    body_size = _body_size([ln for ln in all_lines if ln.kind == "body"])
+    notes = _mark_notes(pages, body_size)
+    _mark_headings(pages, outline, body_size)
+    content = [ln for ln in all_lines if ln.kind in ("body", "heading")]
+    title = _layout_title(content, body_size)
+    if title and content[0].text == title:
+        content[0].kind = "heading"  # the chunker takes a first heading as the title
+
+    gaps = Counter(round(a.y - b.y) for a, b in zip(content, content[1:])
+                   if a.page == b.page and a.kind == b.kind == "body" and 0 < a.y - b.y < 3 * body_size)
+    spacing = gaps.most_common(1)[0][0] if gaps else 1.2 * body_size
+    margins = {}
+    widths = {}
+    for p in pages:
+        xs = Counter(round(ln.x0) for ln in p.lines if ln.kind == "body")
+        if xs:
+            margins[p.lines[0].page] = xs.most_common(1)[0][0]
+        ws = [ln.x1 - ln.x0 for ln in p.lines if ln.kind == "body"]
+        if ws:
+            widths[p.lines[0].page] = sorted(ws)[int(len(ws) * 0.8)]
+
+    out: list[str] = []  # finished blocks
+    cur: list[str] = []  # the block being built, as one string in cur[0]
+    length = 0  # characters of finished blocks, with their separators
+    starts: list[int] = []
+    prev: _Line | None = None
+    for ln in content:
+        if prev is None or ln.kind == "heading" or prev.kind == "heading" or _breaks(
+                prev, ln, spacing, margins, widths):
+            if cur:
+                out.append(cur.pop())
+                length += len(out[-1]) + 2
+        if ln.kind == "heading":
+            cur.append("# " + ln.text)
+            at = length
+        elif cur:
+            cur[0] = _join(cur[0], ln.text)
+            at = length + len(cur[0]) - len(ln.text)
+        else:
+            cur.append(ln.text)
+            at = length
+        while len(starts) < ln.page:  # this page (and any empty ones before it) start here
+            starts.append(at)
+        prev = ln
+    if cur:
+        out.append(cur.pop())
+        length += len(out[-1]) + 2
+    while len(starts) < len(pages):
+        starts.append(length)
+    note_lines = [note_block(mark, text) for n in sorted(notes) for mark, text in notes[n]]
+    body = "\n\n".join(out + note_lines) + "\n"
+    return body, starts
+
+
+def _breaks(a: _Line, b: _Line, spacing: float, margins: dict, widths: dict) -> bool:
+    """Does line b start a new paragraph after line a?"""
+    size = b.size
+    if a.page == b.page and a.y - b.y > 1.4 * spacing:
+        return True
+    margin = margins.get(b.page, b.x0)
+    if b.x0 > margin + 0.8 * size and b.x0 - a.x0 > 0.8 * size:  # a first-line indent
+        return True
+    width = widths.get(a.page)
+    short = width is not None and (a.x1 - a.x0) < 0.75 * width
+    return short and a.text[-1:] in _SENTENCE_END
+
+
+def _layout_title(content: list[_Line], body: float) -> str:
+    first_page = [ln for ln in content if ln.page == content[0].page] if content else []
+    big = [ln for ln in first_page[:8] if ln.size >= 1.15 * body]
+    if not big:
+        return ""
+    top = max(ln.size for ln in big)
+    return next(ln.text for ln in big if ln.size == top)
+
+
+def _metadata(pdf) -> dict[str, str]:
+    try:
+        info = pdf.get_metadata_dict(skip_empty=True)
+    except Exception:
+        return {}
+    out = {}
+    title = " ".join(str(info.get("Title", "")).split())
+    if title and not _FILE_TITLE_RE.search(title):
+        out["title"] = title
+    author = " ".join(str(info.get("Author", "")).split())
+    if author:
+        out["author"] = author
+    m = re.match(r"D:(\d{4})(\d{2})?(\d{2})?", str(info.get("CreationDate", "")))
+    if m:
+        out["date"] = "-".join(x for x in m.groups() if x)
+    return out
