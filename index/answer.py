@@ -47,6 +47,7 @@ class Passage:
             "section": c.section, "paragraph": c.paragraph, "chunk_id": c.id, "text": c.text,
             "highlight": self.highlight.to_dict(), "citation": c.citation,
             "notes": [n.to_dict() for n in c.notes], "facts": list(self.facts),
+            "page": c.page or None, "pages": [c.page, c.page_end] if c.page else None,
         }
 
 
