@@ -9,6 +9,7 @@ from index.analyze import Analyzer
 from index.corpus import Chunk
 
 from index.answer import Answer, Answerer, clean_question
+from index.filters import Where
 
 MAX_K = 10
 # Words that make a short question lean on the previous one ("who signed it?").
@@ -45,12 +46,13 @@ class Session:
     shown: list = field(default_factory=list)  # passages shown so far for the last question
     parties: list[str] = field(default_factory=list)  # context for follow-ups
     topic: list[str] = field(default_factory=list)
+    where: Where | None = None  # /filter: the documents and dates answers come from
 
     def ask(self, text: str) -> Answer:
         """Answer a question, reading it as a follow-up of the last one when it leans on it."""
         q, notice = clean_question(text)
         searched, assumed = self._resolve(q)
-        answer = self.answerer.ask(searched, k=self.k).with_(question=text)
+        answer = self.answerer.ask(searched, k=self.k, where=self.where).with_(question=text)
         if notice and answer.answered and not answer.message:
             answer = answer.with_(message=notice)  # the question was cut before it was searched
         if assumed and answer.answered:
@@ -65,7 +67,8 @@ class Session:
         """The next page of passages for the last question; None when there was none."""
         if self.question is None or self.answer is None or not self.answer.answered:
             return None
-        page = self.answerer.ask(self.question, k=self.k, offset=len(self.shown)).with_(
+        page = self.answerer.ask(self.question, k=self.k, offset=len(self.shown),
+                                 where=self.where).with_(
             question=self.answer.question, facts=())
         self.shown += page.passages
         return page

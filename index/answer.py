@@ -13,6 +13,7 @@ from .engine import Index, SearchHit, index_text
 from .highlight import Highlight, highlight
 
 from .facts import FactMatch, FactTable
+from .filters import Where
 
 MAX_QUESTION_CHARS = 2000
 # Share of the question's weight the best passage must match to count as an answer. Chosen by
@@ -65,17 +66,21 @@ class Answer:
     coverage: float = 0.0
     more: bool = False  # further passages exist beyond these
     assumed: str | None = None  # how a follow-up was read in the light of the last question
+    where: Where | None = None  # the documents and dates the passages were limited to
 
     def with_(self, **changes: Any) -> "Answer":
         """A copy with some fields changed."""
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "question": self.question, "answered": self.answered, "message": self.message,
             "facts": [f.to_dict() for f in self.facts],
             "passages": [p.to_dict() for p in self.passages], "assumed": self.assumed,
         }
+        if self.where:  # only on a filtered answer (ask --doc/--from/--to, /filter)
+            d["filter"] = self.where.to_dict()
+        return d
 
 
 def clean_question(text: str) -> tuple[str, str | None]:
@@ -140,7 +145,7 @@ class Answerer:
         have = set(self.index.analyzer.terms(index_text(hit.chunk)))
         return sum(self.weight(t) for t in unique if t in have) / total
 
-    def ask(self, question: str, k: int = 3, offset: int = 0) -> Answer:
+    def ask(self, question: str, k: int = 3, offset: int = 0, where: Where | None = None) -> Answer:
         q, notice = clean_question(question)
         if not q:
             return Answer(question, False, EMPTY)
@@ -148,12 +153,17 @@ class Answerer:
         if not terms:
             return Answer(question, False, NO_WORDS)
         facts = self.facts.match(q, self.index.analyzer) if offset == 0 else []
-        hits = self.index.search_terms(terms, offset + k + 1)
+        if where:  # passages (and facts) only from the documents and dates asked for
+            kept = set(where.doc_ids(self.index.documents))
+            facts = [f for f in facts if f.fact.doc in kept]
+        allowed = where.mask(self.index.documents) if where else None
+        hits = self.index.search_terms(terms, offset + k + 1, allowed=allowed)
         cov = self.coverage(terms, hits[0]) if hits else 0.0
         if cov < MIN_COVERAGE:
             hits = []
         if not hits and not facts:
-            return Answer(question, False, NOTHING_FOUND, terms=tuple(terms), coverage=cov)
+            return Answer(question, False, NOTHING_FOUND[:-1] + f" ({where.label(self.index.documents)})."
+                          if where else NOTHING_FOUND, terms=tuple(terms), coverage=cov, where=where or None)
         page = hits[offset : offset + k]
         wants = next((shape for asks, shape in ASKS_FOR if asks.search(q)), None)
         passages = [
@@ -162,8 +172,9 @@ class Answerer:
                     tuple(self._facts_by_passage.get(h.chunk.id, ())))
             for i, h in enumerate(page)
         ]
-        return Answer(question, True, notice, facts=tuple(facts), passages=tuple(passages),
-                      terms=tuple(terms), coverage=cov, more=len(hits) > offset + k)
+        return Answer(question, True, notice or (where.label(self.index.documents) if where else None),
+                      facts=tuple(facts), passages=tuple(passages), terms=tuple(terms),
+                      coverage=cov, more=len(hits) > offset + k, where=where or None)
 
 
 def data_signature(data_dir: Path) -> tuple:

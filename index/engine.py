@@ -621,8 +621,10 @@ class Index:
     def query_term_ids(self, terms: list[str]) -> list[int]:
         return [self.vocab[t] for t in terms if t in self.vocab]
 
-    def search_terms(self, terms: list[str], k: int) -> list[SearchHit]:
-        hits = self.bm25.search(self.query_term_ids(terms), k, tiebreak=self._id_rank)
+    def search_terms(self, terms: list[str], k: int,
+                     allowed: np.ndarray | None = None) -> list[SearchHit]:
+        hits = self.bm25.search(self.query_term_ids(terms), k, tiebreak=self._id_rank,
+                                allowed=allowed)
         return [SearchHit(self.chunks[h.doc], h.score) for h in hits]
 
     def search(self, query: str, k: int = 10) -> list[SearchHit]:

@@ -120,6 +120,7 @@ def test_pdf_line_end_hyphens_are_rejoined_and_words_are_spaced():
         assert glued not in text
     assert "compressed" not in text  # (an HTML fixture's word: the documents are apart)
     assert "first-order lens" in text  # a hyphen inside a line stays
+    assert "require that every isolated station" in text  # a space drawn over is no gap
 
 
 def test_pdf_footnotes_are_resolved_into_the_passage_notes_and_are_not_passages():
@@ -293,3 +294,49 @@ def test_a_changed_pdf_is_reindexed_on_the_next_question(mixed, tmp_path):
     assert "lighthouses.pdf: no text layer on page 4 (scanned?)" in r.stderr
     top = json.loads(r.stdout)["passages"][0]
     assert (top["doc"], top["page"]) == ("lighthouses", 2)
+
+
+# -- filters -------------------------------------------------------------------------------------
+
+
+def test_ask_limited_to_documents_and_dates_says_so(mixed, tmp_path):
+    index = tmp_path / "index"
+    q = "harbour"
+    r = docbot("ask", "--json", q, "-k", "10", data=mixed, index=index)
+    assert {p["doc"] for p in json.loads(r.stdout)["passages"]} >= {"harbour", "weather"}
+    r = docbot("ask", "--json", q, "-k", "10", "--doc", "weather", "--doc", "lighthouses.pdf",
+               data=mixed, index=index)
+    d = json.loads(r.stdout)
+    assert {p["doc"] for p in d["passages"]} == {"weather", "lighthouses"}
+    assert d["message"] == "in: lighthouses, weather"
+    assert d["filter"] == {"docs": ["weather", "lighthouses.pdf"], "from": None, "to": None}
+    r = docbot("ask", "--json", q, "-k", "10", "--from", "1998", "--to", "1999-06", data=mixed,
+               index=index)
+    d = json.loads(r.stdout)  # harbour.docx is dated 1998-04-02, weather.md 1999-01-10
+    assert {p["doc"] for p in d["passages"]} == {"harbour", "weather"}
+    assert d["message"] == "in: 1998–1999-06"
+    text = docbot("ask", q, "--from", "2003", "--to", "2010", data=mixed, index=index)
+    assert text.stdout.startswith("I found nothing about that in the documents (in: 2003–2010).")
+    bad = docbot("ask", q, "--doc", "nowhere", data=mixed, index=index)
+    assert bad.returncode == 1 and bad.stderr.startswith("docbot: no document matches 'nowhere'")
+    assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_filter_command_limits_the_chat_until_turned_off(mixed, tmp_path):
+    from bot.commands import handle
+    from bot.session import Session
+    from index.answer import Answerer
+
+    session = Session(Answerer.open(mixed, tmp_path / "index"))
+    reply = handle(session, "/filter harbour, Weather notes")
+    assert reply.kind == "info" and "2 documents (in: harbour, weather)" in reply.text
+    answer = handle(session, "harbour").answer
+    assert {p.hit.chunk.doc for p in answer.passages} <= {"harbour", "weather"}
+    assert answer.message == "in: harbour, weather"
+    more = handle(session, "/more").answer
+    assert {p.hit.chunk.doc for p in more.passages} <= {"harbour", "weather"}
+    assert handle(session, "/filter 1999").text.startswith("Answers now come only from 1 document (in: 1999)")
+    assert handle(session, "/filter nowhere").kind == "error"
+    assert handle(session, "/filter 1700").kind == "error"
+    assert handle(session, "/filter off").text.startswith("Filter off")
+    assert handle(session, "harbour").answer.message is None

@@ -136,8 +136,8 @@ def _chars(R, tp) -> list[_Char]:
     out = []
     for k in range(n):
         code = R.FPDFText_GetUnicode(tp, k)
-        if code in (0x0D, 0x0A) or (R.FPDFText_IsGenerated(tp, k) == 1 and code != 0x20):
-            continue  # line breaks are found from the baselines
+        if code in (0x0D, 0x0A) or R.FPDFText_IsGenerated(tp, k) == 1:
+            continue  # line breaks and word gaps are found from the positions
         if code in (0x02, 0xFFFE):  # PDFium's mark for a hyphen that ends a line
             ch = "-"
         else:
@@ -170,6 +170,9 @@ def _line(page: int, g: list[_Char]) -> _Line | None:
     inked = [c for c in g if not c.ch.isspace()]
     if not inked:
         return None
+    # a space the next character is drawn over is not a gap between words ('ev ery')
+    g = [c for i, c in enumerate(g) if not (
+        c.ch == " " and i + 1 < len(g) and g[i + 1].left < c.left + 0.4 * (c.right - c.left))]
     sizes = Counter(c.size for c in inked)
     size = sizes.most_common(1)[0][0]
     base = Counter(round(c.y, 1) for c in inked if c.size == size).most_common(1)[0][0]
