@@ -49,6 +49,7 @@ class Passage:
             "highlight": self.highlight.to_dict(), "citation": c.citation,
             "notes": [n.to_dict() for n in c.notes], "facts": list(self.facts),
             "page": c.page or None, "pages": [c.page, c.page_end] if c.page else None,
+            "offsets": [c.start, c.end],  # in the document's (extracted) text
         }
 
 

@@ -41,17 +41,6 @@ class _Line:
 
 
 @dataclass
-class _Char:
-    ch: str
-    left: float
-    right: float
-    x: float
-    y: float
-    size: float
-    bold: bool
-
-
-@dataclass
 class _Page:
     lines: list[_Line] = field(default_factory=list)
     images: int = 0
@@ -116,10 +105,9 @@ def _read_page(pdf, i: int) -> _Page:
     try:
         tp = page.get_textpage()
         try:
-            chars = _chars(R, tp.raw)
+            out = _Page(_lines(R, tp.raw, i + 1, _chars(R, tp.raw)))
         finally:
             tp.close()
-        out = _Page(_lines(i + 1, chars))
         if not out.lines:
             out.images = sum(1 for _ in page.get_objects(filter=[R.FPDF_PAGEOBJ_IMAGE], max_depth=2))
         return out
@@ -127,82 +115,99 @@ def _read_page(pdf, i: int) -> _Page:
         page.close()
 
 
-def _chars(R, tp) -> list[_Char]:
+# a character: (text, left, right, bottom, font size, index on the page)
+_Ch = tuple
+
+
+def _chars(R, tp) -> list[_Ch]:
+    """The page's characters in content order, with their loose boxes (which span the advance
+    width, so there is no gap inside a word) and font sizes."""
     n = R.FPDFText_CountChars(tp)
-    box = R.FS_RECTF()  # the loose box spans the advance width: no gaps inside a word
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    name = ctypes.create_string_buffer(128)
-    flags = ctypes.c_int()
+    if n <= 0:
+        return []
+    buf = ctypes.create_string_buffer(2 * (n + 1))
+    got = R.FPDFText_GetText(tp, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
+    text = buf.raw[: 2 * max(0, got - 1)].decode("utf-16-le", "surrogatepass")
+    if len(text) != n:  # characters outside the BMP take two units: one call per character
+        text = "".join(chr(min(R.FPDFText_GetUnicode(tp, k), 0x10FFFF)) for k in range(n))
+    box = R.FS_RECTF()
+    ref = ctypes.byref(box)
+    loose, size_of = R.FPDFText_GetLooseCharBox, R.FPDFText_GetFontSize
     out = []
-    for k in range(n):
-        code = R.FPDFText_GetUnicode(tp, k)
-        if code in (0x0D, 0x0A) or R.FPDFText_IsGenerated(tp, k) == 1:
-            continue  # line breaks and word gaps are found from the positions
-        if code in (0x02, 0xFFFE):  # PDFium's mark for a hyphen that ends a line
+    for k, ch in enumerate(text):
+        if ch in "\r\n":
+            continue  # line breaks are found from the positions
+        if ch in "\x02\ufffe":  # PDFium's mark for a hyphen that ends a line
             ch = "-"
-        else:
-            ch = chr(code) if code < 0x110000 and not 0xD800 <= code < 0xE000 else "\ufffd"
-        R.FPDFText_GetLooseCharBox(tp, k, ctypes.byref(box))
-        R.FPDFText_GetCharOrigin(tp, k, ctypes.byref(ox), ctypes.byref(oy))
-        size = round(R.FPDFText_GetFontSize(tp, k), 1)
-        R.FPDFText_GetFontInfo(tp, k, name, 128, ctypes.byref(flags))
-        bold = bool(_BOLD_RE.search(name.value)) or bool(flags.value & (1 << 18))  # ForceBold
-        out.append(_Char(ch, box.left, box.right, ox.value, oy.value, size, bold))
+        elif "\ud800" <= ch <= "\udfff":
+            ch = "\ufffd"
+        loose(tp, k, ref)
+        if ch == " " and box.right <= box.left:
+            continue  # a space PDFium made up (no width): word gaps are found from positions
+        out.append((ch, box.left, box.right, box.bottom, round(size_of(tp, k), 1), k))
     return out
 
 
-def _lines(page: int, chars: list[_Char]) -> list[_Line]:
-    groups: list[list[_Char]] = []
+def _lines(R, tp, page: int, chars: list[_Ch]) -> list[_Line]:
+    groups: list[list[_Ch]] = []
+    g: list[_Ch] = []
+    y0 = 0.0
     for c in chars:
-        if groups:
-            g = groups[-1]
+        if g:
             prev = g[-1]
-            size = max(prev.size, c.size, 1.0)
-            same = abs(c.y - g[0].y) < 0.6 * size and c.x > prev.x - 2 * size
-            if same:
+            size = max(prev[4], c[4], 1.0)
+            if abs(c[3] - y0) < 0.6 * size and c[1] > prev[1] - 2 * size:
                 g.append(c)
                 continue
-        groups.append([c])
-    return [ln for g in groups if (ln := _line(page, g)) is not None]
+        g = [c]
+        y0 = c[3]
+        groups.append(g)
+    name = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int()
+
+    def bold(k: int) -> bool:
+        R.FPDFText_GetFontInfo(tp, k, name, 128, ctypes.byref(flags))
+        return bool(_BOLD_RE.search(name.value)) or bool(flags.value & (1 << 18))  # ForceBold
+
+    return [ln for g in groups if (ln := _line(page, g, bold)) is not None]
 
 
-def _line(page: int, g: list[_Char]) -> _Line | None:
-    inked = [c for c in g if not c.ch.isspace()]
+def _line(page: int, g: list[_Ch], bold) -> _Line | None:
+    inked = [c for c in g if not c[0].isspace()]
     if not inked:
         return None
     # a space the next character is drawn over is not a gap between words ('ev ery')
     g = [c for i, c in enumerate(g) if not (
-        c.ch == " " and i + 1 < len(g) and g[i + 1].left < c.left + 0.4 * (c.right - c.left))]
-    sizes = Counter(c.size for c in inked)
-    size = sizes.most_common(1)[0][0]
-    base = Counter(round(c.y, 1) for c in inked if c.size == size).most_common(1)[0][0]
+        c[0] == " " and i + 1 < len(g) and g[i + 1][1] < c[1] + 0.4 * (c[2] - c[1]))]
+    size = Counter(c[4] for c in inked).most_common(1)[0][0]
+    base = Counter(round(c[3], 1) for c in inked if c[4] == size).most_common(1)[0][0]
     parts: list[str] = []
-    prev: _Char | None = None
+    prev = None
     in_sup = False
+    gap = 0.1 * size
     for c in g:
-        sup = (c.ch.isdigit() and c.size < 0.85 * size and c.y > base + 0.2 * size)
-        if sup and not in_sup:
-            parts.append("[")
-        elif in_sup and not sup:
-            parts.append("]")
-        in_sup = sup
-        if c.ch.isspace():
+        ch = c[0]
+        sup = ch.isdigit() and c[4] < 0.85 * size and c[3] > base + 0.2 * size
+        if sup != in_sup:
+            parts.append("[" if sup else "]")
+            in_sup = sup
+        if ch.isspace():
             if parts and parts[-1] != " ":
                 parts.append(" ")
-            prev = c
-            continue
-        if prev is not None and not prev.ch.isspace() and not sup and parts[-1:] != ["["]:
-            if c.left - prev.right > 0.1 * max(size, c.size) and parts[-1] != " ":
+        else:
+            if (prev is not None and not sup and parts[-1] not in " [" and not prev[0].isspace()
+                    and c[1] - prev[2] > max(gap, 0.1 * c[4])):
                 parts.append(" ")
-        parts.append(c.ch)
+            parts.append(ch)
         prev = c
     if in_sup:
         parts.append("]")
     text = "".join(parts).strip()
-    text = re.sub(r"\s+(\[\d{1,3}\])", r"\1", text)  # 'relations [1]' -> 'relations[1]'
-    bold = sum(c.bold for c in inked) >= 0.8 * len(inked)
-    return _Line(page, text, min(c.left for c in inked), max(c.right for c in inked), base,
-                 size, bold)
+    if "[" in text:
+        text = re.sub(r"\s+(\[\d{1,3}\])", r"\1", text)  # 'relations [1]' -> 'relations[1]'
+    body = [c for c in inked if c[4] == size]
+    heavy = bold(body[0][5]) and bold(body[-1][5]) and bold(body[len(body) // 2][5])
+    return _Line(page, text, min(c[1] for c in inked), max(c[2] for c in inked), base, size, heavy)
 
 
 # -- lines -> blocks -------------------------------------------------------------------------------
