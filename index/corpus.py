@@ -253,6 +253,11 @@ def _load_converted(path: Path, docs_dir: Path) -> Document:
         ex = extract(path, raw)
     except Unreadable as e:
         doc.problem = str(e)
+    except RecursionError:
+        doc.problem = "nested too deeply to read — skipped"
+    except Exception as e:  # a parser's surprise on a strange file costs that file, not the build
+        doc.problem = f"could not be read ({type(e).__name__}: {str(e)[:80]}) — skipped"
+    if doc.problem:
         doc.title = _title_from_name(path)
         return doc
     doc.title, doc.author = ex.meta.get("title", ""), ex.meta.get("author", "")

@@ -340,3 +340,21 @@ def test_filter_command_limits_the_chat_until_turned_off(mixed, tmp_path):
     assert handle(session, "/filter 1700").kind == "error"
     assert handle(session, "/filter off").text.startswith("Filter off")
     assert handle(session, "harbour").answer.message is None
+
+
+def test_source_shows_the_page_and_the_text_around_a_pdf_passage(mixed, tmp_path):
+    from bot.commands import handle
+    from bot.render import reply_text
+    from bot.session import Session
+    from index.answer import Answerer
+
+    session = Session(Answerer.open(mixed, tmp_path / "index"))
+    answer = handle(session, "When was the Utholmen station cut off by ice?").answer
+    assert answer.passages[0].to_dict()["offsets"] == [answer.passages[0].hit.chunk.start,
+                                                       answer.passages[0].hit.chunk.end]
+    reply = handle(session, "/source 1")
+    assert reply.title == "Keepers of the Northern Coast — 2. Daily life at the stations, p. 2, ¶6"
+    assert [c.citation.rsplit(", ", 2)[-2:] for c in reply.chunks] == [
+        ["p. 1", "¶5"], ["p. 2", "¶6"], ["p. 2", "¶7"]]
+    text = reply_text(reply)
+    assert "p. 1, ¶5  (context)" in text and "A keeper’s day was ruled by the lamp." in text

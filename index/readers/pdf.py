@@ -134,6 +134,7 @@ def _chars(R, tp) -> list[_Ch]:
     ref = ctypes.byref(box)
     loose, size_of = R.FPDFText_GetLooseCharBox, R.FPDFText_GetFontSize
     out = []
+    height, size = -1.0, 0.0
     for k, ch in enumerate(text):
         if ch in "\r\n":
             continue  # line breaks are found from the positions
@@ -144,7 +145,10 @@ def _chars(R, tp) -> list[_Ch]:
         loose(tp, k, ref)
         if ch == " " and box.right <= box.left:
             continue  # a space PDFium made up (no width): word gaps are found from positions
-        out.append((ch, box.left, box.right, box.bottom, round(size_of(tp, k), 1), k))
+        if box.top - box.bottom != height:  # the same font at the same size: the same height
+            height = box.top - box.bottom
+            size = round(size_of(tp, k), 1)
+        out.append((ch, box.left, box.right, box.bottom, size, k))
     return out
 
 
@@ -180,7 +184,7 @@ def _line(page: int, g: list[_Ch], bold) -> _Line | None:
     g = [c for i, c in enumerate(g) if not (
         c[0] == " " and i + 1 < len(g) and g[i + 1][1] < c[1] + 0.4 * (c[2] - c[1]))]
     size = Counter(c[4] for c in inked).most_common(1)[0][0]
-    base = Counter(round(c[3], 1) for c in inked if c[4] == size).most_common(1)[0][0]
+    base = next(c[3] for c in inked if c[4] == size)
     parts: list[str] = []
     prev = None
     in_sup = False
