@@ -282,6 +282,10 @@ def test_bad_files_are_one_line_each_and_the_rest_is_indexed(mixed, tmp_path):
                index=tmp_path / "index")
     assert json.loads(r.stdout)["passages"][0]["doc"] == "harbour"
     assert r.stderr == ""  # nothing changed: no rebuild, no notices
+    from bot.render import docs_text  # /docs says why a file has no passages
+    from index.engine import Index
+    listing = docs_text(Index.open(mixed, tmp_path / "index").documents)
+    assert "Scan — 0 passages (scan.pdf)\n   no text layer — scanned? skipped" in listing
 
 
 def test_a_changed_pdf_is_reindexed_on_the_next_question(mixed, tmp_path):

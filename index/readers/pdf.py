@@ -1,7 +1,7 @@
 """PDF -> text with pages, headings, paragraphs and footnotes, from the characters' positions.
 
 pypdfium2 (PDFium, the PDF engine of Chromium; Apache-2.0/BSD) gives each character with its
-box, baseline and font size, fast enough for hundreds of pages a second. From those: lines
+loose box and font size, fast enough for hundreds of pages a second. From those: lines
 (a change of baseline), words (a horizontal gap; many PDFs have no space characters),
 superscript note markers, running headers and footers (the same line at the same place on
 several pages, page numbers), paragraphs (a wider line gap, a first-line indent, a short last
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -34,7 +35,7 @@ class _Line:
     text: str
     x0: float
     x1: float
-    y: float  # baseline
+    y: float  # bottom of its characters' boxes (the same for one font and size)
     size: float  # font size of most of its characters
     bold: bool
     kind: str = "body"  # body | furniture (header, footer, page number) | note | heading
@@ -46,7 +47,15 @@ class _Page:
     images: int = 0
 
 
+_PDFIUM = threading.Lock()  # PDFium is not thread-safe (a bot reloads in a thread)
+
+
 def read(raw: bytes) -> Extracted:
+    with _PDFIUM:
+        return _read(raw)
+
+
+def _read(raw: bytes) -> Extracted:
     import pypdfium2 as pdfium
 
     try:
