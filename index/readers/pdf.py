@@ -303,12 +303,18 @@ def _mark_notes(pages: list[_Page], body: float) -> dict[int, list[tuple[str, st
 
 
 def _outline(pdf) -> list[tuple[int, str]]:
+    """(page, title) of the bookmarks that point at a page."""
+    out = []
     try:
-        return [(item.page_index + 1, " ".join(item.title.split()))
-                for item in pdf.get_toc(max_depth=6)
-                if item.page_index is not None and item.title and item.title.strip()]
+        for mark in pdf.get_toc(max_depth=6):
+            dest = mark.get_dest()
+            page = dest.get_index() if dest is not None else None
+            title = " ".join((mark.get_title() or "").split())
+            if page is not None and title:
+                out.append((page + 1, title))
     except Exception:  # a broken outline is no reason to lose the text
         return []
+    return out
 
 
 def _norm(text: str) -> str:
