@@ -363,3 +363,23 @@ def test_source_shows_the_page_and_the_text_around_a_pdf_passage(mixed, tmp_path
         ["p. 1", "¶5"], ["p. 2", "¶6"], ["p. 2", "¶7"]]
     text = reply_text(reply)
     assert "p. 1, ¶5  (context)" in text and "A keeper’s day was ruled by the lamp." in text
+
+
+@pytest.mark.parametrize("name", ["lighthouses.pdf", "harbour.docx", "fog-signal.html"])
+def test_corrupted_files_are_read_or_refused_with_a_reason_never_an_exception(name):
+    import random
+
+    from index.readers import Unreadable, extract
+
+    rng = random.Random(name)
+    good = (FIXTURES / name).read_bytes()
+    for _ in range(40):
+        b = bytearray(good)
+        for _ in range(rng.randint(1, 20)):
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            b = b[: rng.randrange(len(b))]
+        try:
+            extract(Path(name), bytes(b))
+        except Unreadable as e:
+            assert str(e).endswith("skipped") and "\n" not in str(e)

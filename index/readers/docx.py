@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 
 from . import Extracted, Unreadable, note_block, roman
 
@@ -26,7 +27,7 @@ def read(raw: bytes) -> Extracted:
         notes = {kind: _notes(document, kind, etree) for kind in ("footnotes", "endnotes")}
         blocks = list(document.iter_inner_content())
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError,
-            etree.XMLSyntaxError) as e:
+            etree.XMLSyntaxError, zlib.error, NotImplementedError, EOFError) as e:
         raise Unreadable(f"damaged or not a Word document ({_reason(e)}) — skipped") from None
     meta: dict[str, str] = {}
     core = document.core_properties

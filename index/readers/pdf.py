@@ -69,6 +69,8 @@ def _read(raw: bytes) -> Extracted:
         pages = [_read_page(pdf, i) for i in range(len(pdf))]
         outline = _outline(pdf)
         info = _metadata(pdf)
+    except pdfium.PdfiumError as e:  # a page that cannot be loaded
+        raise Unreadable(f"damaged PDF ({_reason(e)}) — skipped") from None
     finally:
         pdf.close()
     if not pages:
