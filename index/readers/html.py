@@ -24,6 +24,7 @@ _BOILERPLATE_RE = re.compile(
     re.I)
 _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt", "dd",
                "figcaption", "table", "address", "caption"}
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _MONTHS = "%d %B %Y", "%B %d, %Y", "%d %b %Y", "%b %d, %Y", "%B %Y", "%Y/%m/%d", "%d.%m.%Y"
 
@@ -63,13 +64,13 @@ def _drop(el) -> None:
     parent = el.getparent()
     if parent is None:
         return
-    tail = el.tail
+    tail = _CONTROL_RE.sub(" ", el.tail) if el.tail else None  # lxml refuses them in text
     prev = el.getprevious()
     if tail:
         if prev is not None:
-            prev.tail = (prev.tail or "") + tail
+            prev.tail = _CONTROL_RE.sub(" ", prev.tail or "") + tail
         else:
-            parent.text = (parent.text or "") + tail
+            parent.text = _CONTROL_RE.sub(" ", parent.text or "") + tail
     parent.remove(el)
 
 

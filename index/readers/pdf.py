@@ -210,7 +210,8 @@ def _line(page: int, g: list[_Ch], bold) -> _Line | None:
             if parts and parts[-1] != " ":
                 parts.append(" ")
         else:
-            if (prev is not None and not sup and parts[-1] not in " [" and not prev[0].isspace()
+            if (prev is not None and not sup and parts and parts[-1] not in " ["
+                    and not prev[0].isspace()
                     and c[1] - prev[2] > max(gap, 0.1 * c[4])):
                 parts.append(" ")
             parts.append(ch)
