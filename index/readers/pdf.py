@@ -267,6 +267,24 @@ def _mark_furniture(pages: list[_Page]) -> None:
                 ln.kind = "furniture"
 
 
+def _mark_lone_furniture(pages: list[_Page], spacing: float, body: float) -> bool:
+    """A running head or foot seen once (a short document): the top- or bottom-most line in
+    body type, set apart from the body line next to it by more than two line spacings."""
+    found = False
+    for p in pages:
+        lines = sorted((ln for ln in p.lines if ln.kind in ("body", "heading")), key=lambda ln: -ln.y)
+        for edge, near in ((lines[:1], lines[1:2]), (lines[-1:], lines[-2:-1])):
+            if not edge or not near or len(lines) < 4:
+                continue
+            ln, other = edge[0], near[0]
+            if (ln.kind == "body" and other.kind == "body" and not ln.bold
+                    and ln.size <= 1.05 * body and abs(other.size - body) < 0.5
+                    and abs(ln.y - other.y) > 2 * spacing):
+                ln.kind = "furniture"
+                found = True
+    return found
+
+
 def _edge_numbers(text: str) -> set[int]:
     """A number at the end of a line (not at its start: '1 Introduction' is a heading)."""
     m = _EDGE_NUMBER_RE.search(text)
@@ -281,27 +299,35 @@ def _body_size(lines: list[_Line]) -> float:
 
 
 def _mark_notes(pages: list[_Page], body: float) -> dict[int, list[tuple[str, str]]]:
-    """Footnotes: the smaller lines at the foot of a page, from the first that starts with a
-    marker. Returns per page [(mark, text)]."""
+    """Footnotes: a run of smaller lines at the foot of a page or of a column (the next line
+    is higher up, or there is none), from the first that starts with a marker. Returns per
+    page [(mark, text)]."""
     notes: dict[int, list[tuple[str, str]]] = {}
     for n, p in enumerate(pages, 1):
         content = [ln for ln in p.lines if ln.kind == "body"]
-        i = len(content)
-        while i > 0 and content[i - 1].size < 0.92 * body:
-            i -= 1
-        tail = content[i:]
-        start = next((k for k, ln in enumerate(tail) if _NOTE_START_RE.match(ln.text)), None)
-        if start is None:
-            continue
         found: list[list[str]] = []
-        for ln in tail[start:]:
-            m = _NOTE_START_RE.match(ln.text)
-            if m:
-                found.append([m.group(1), m.group(2)])
-            else:
-                found[-1][1] = _join(found[-1][1], ln.text)
-            ln.kind = "note"
-        notes[n] = [(mark, text) for mark, text in found]
+        i = 0
+        while i < len(content):
+            if content[i].size >= 0.92 * body:
+                i += 1
+                continue
+            j = i
+            while j < len(content) and content[j].size < 0.92 * body:
+                j += 1
+            run = content[i:j]
+            at_foot = j == len(content) or content[j].y > run[-1].y
+            start = next((k for k, ln in enumerate(run) if _NOTE_START_RE.match(ln.text)), None)
+            if at_foot and start is not None:
+                for ln in run[start:]:
+                    m = _NOTE_START_RE.match(ln.text)
+                    if m:
+                        found.append([m.group(1), m.group(2)])
+                    else:
+                        found[-1][1] = _join(found[-1][1], ln.text)
+                    ln.kind = "note"
+            i = j
+        if found:
+            notes[n] = [(mark, text) for mark, text in found]
     return notes
 
 
@@ -369,12 +395,15 @@ def _compose(pages: list[_Page], outline: list[tuple[int, str]]) -> tuple[str, l
     gaps = Counter(round(a.y - b.y) for a, b in zip(content, content[1:])
                    if a.page == b.page and a.kind == b.kind == "body" and 0 < a.y - b.y < 3 * body_size)
     spacing = gaps.most_common(1)[0][0] if gaps else 1.2 * body_size
-    margins = {}
+    if _mark_lone_furniture(pages, spacing, body_size):
+        content = [ln for ln in content if ln.kind in ("body", "heading")]
+    margins: dict[int, list[int]] = {}  # per page: the left edges of its columns
     widths = {}
     for p in pages:
         xs = Counter(round(ln.x0) for ln in p.lines if ln.kind == "body")
         if xs:
-            margins[p.lines[0].page] = xs.most_common(1)[0][0]
+            top = xs.most_common(1)[0][1]
+            margins[p.lines[0].page] = sorted(x for x, n in xs.items() if n >= max(3, top / 4))
         ws = [ln.x1 - ln.x0 for ln in p.lines if ln.kind == "body"]
         if ws:
             widths[p.lines[0].page] = sorted(ws)[int(len(ws) * 0.8)]
@@ -385,6 +414,11 @@ def _compose(pages: list[_Page], outline: list[tuple[int, str]]) -> tuple[str, l
     starts: list[int] = []
     prev: _Line | None = None
     for ln in content:
+        if (prev is not None and ln.kind == prev.kind == "heading" and ln.page == prev.page
+                and ln.size == prev.size and 0 < prev.y - ln.y <= 1.5 * spacing):
+            cur[0] += " " + ln.text  # a heading set on two lines
+            prev = ln
+            continue
         if prev is None or ln.kind == "heading" or prev.kind == "heading" or _breaks(
                 prev, ln, spacing, margins, widths):
             if cur:
@@ -417,8 +451,9 @@ def _breaks(a: _Line, b: _Line, spacing: float, margins: dict, widths: dict) -> 
     size = b.size
     if a.page == b.page and a.y - b.y > 1.4 * spacing:
         return True
-    margin = margins.get(b.page, b.x0)
-    if b.x0 > margin + 0.8 * size and b.x0 - a.x0 > 0.8 * size:  # a first-line indent
+    # a first-line indent: right of its column's left edge (a jump to the next column is none)
+    margin = max((m for m in margins.get(b.page, ()) if m <= b.x0 + 1), default=b.x0)
+    if 0.8 * size < b.x0 - margin < 10 * size and abs(b.x0 - a.x0) > 0.8 * size:
         return True
     width = widths.get(a.page)
     short = width is not None and (a.x1 - a.x0) < 0.75 * width
