@@ -45,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("question", nargs="*", help="the question (quote it)")
     p.add_argument("-k", type=_positive, default=3, help="passages to return (default 3)")
+    p.add_argument("--doc", action="append", default=[], metavar="NAME",
+                   help="answer only from this document (id, file name or title words; repeatable)")
+    p.add_argument("--from", dest="date_from", metavar="DATE",
+                   help="only documents dated on or after YYYY[-MM[-DD]]")
+    p.add_argument("--to", dest="date_to", metavar="DATE",
+                   help="only documents dated on or before YYYY[-MM[-DD]]")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--json", action="store_true", help="print one JSON object")
     g.add_argument("--jsonl", action="store_true",
@@ -110,11 +116,14 @@ def _progress_bar(stream):
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from index.corpus import problem_notices
     from index.engine import Index, default_index_dir
 
     index_dir = args.index or default_index_dir(args.data)
     idx = Index.build(args.data, index_dir, progress=_progress_bar(sys.stderr))
     docs = idx.documents
+    for line in problem_notices(docs):
+        _notice(line)
     print(f"indexed {len(docs)} documents, {len(idx.chunks)} passages, "
           f"{len(idx.vocab)} terms -> {index_dir}")
     return 0
@@ -124,18 +133,23 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from index.answer import Answerer
     from bot.render import answer_json, answer_text, use_color
 
+    from index.filters import Where
+
+    where = Where(tuple(args.doc), args.date_from, args.date_to) or None
     answerer = Answerer.open(args.data, args.index, notice=_notice)
+    if where:
+        where.doc_ids(answerer.index.documents)  # an unknown name: one line, before any answer
     if args.jsonl:
         if args.question:
             raise DocbotError("--jsonl reads questions from stdin; do not also pass a question")
         for line in sys.stdin:
             line = line.rstrip("\n")
-            print(answer_json(answerer.ask(line, k=args.k)), flush=True)
+            print(answer_json(answerer.ask(line, k=args.k, where=where)), flush=True)
         return 0
     question = " ".join(args.question)
     if not question.strip() and not sys.stdin.isatty() and not args.question:
         question = sys.stdin.read()
-    answer = answerer.ask(question, k=args.k)
+    answer = answerer.ask(question, k=args.k, where=where)
     if args.json:
         print(answer_json(answer))
     else:

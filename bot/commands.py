@@ -10,7 +10,9 @@ from typing import Callable
 from index.corpus import Chunk
 
 from index.answer import Answer
+from index.errors import DocbotError
 from index.facts import RELATIONS, Fact
+from index.filters import DATE_RE, Where
 from .session import MAX_K, Session, split_entities
 
 _YEAR_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -116,6 +118,49 @@ def surroundings(answerer, chunk: Chunk) -> list[Chunk]:
     return answerer.index.neighbours(chunk, 1, 1)
 
 
+def parse_filter(args: str) -> Where:
+    """'/filter lighthouses harbour 1999 2003' or '… from 1999 to 2003': document names (comma
+    separated when they hold spaces) and dates; one bare date is that year (or month, day)."""
+    text = args.strip()
+    dates: dict[str, str] = {}
+    for key in ("from", "to"):
+        m = re.search(rf"(?:^|\s){key}\s+(\S+)", text, re.I)
+        if m:
+            dates[key] = m.group(1)
+            text = (text[: m.start()] + " " + text[m.end():]).strip()
+    words = text.replace(",", " , ").split()
+    bare = [w for w in words if DATE_RE.match(w)]
+    if bare and not dates:
+        dates = {"from": bare[0], "to": bare[-1]}
+    rest = " ".join(w for w in words if w not in bare)
+    sep = "," if "," in rest else None
+    names = tuple(n.strip() for n in rest.split(sep) if n.strip() and n.strip() != ",")
+    return Where(names, dates.get("from"), dates.get("to"))
+
+
+def cmd_filter(session: Session, args: str) -> Reply:
+    """/filter [doc …] [from DATE] [to DATE] | /filter off"""
+    if not args.strip():
+        if not session.where:
+            return Reply("info", text="No filter: answers come from all documents. "
+                                      "Usage: /filter NAME… [from DATE] [to DATE], /filter off")
+        return Reply("info", text=f"Answers come only from documents {session.where.label(session.answerer.index.documents)[4:]}.")
+    if args.strip().lower() in ("off", "none", "clear", "all"):
+        session.where = None
+        return Reply("info", text="Filter off: answers come from all documents.")
+    try:
+        where = parse_filter(args)
+        kept = where.doc_ids(session.answerer.index.documents)
+    except DocbotError as e:
+        return Reply("error", text=_short(str(e), 300))
+    if not kept:
+        return Reply("error", text="No document has a date in that span; the filter is unchanged.")
+    session.where = where
+    return Reply("info", text=f"Answers now come only from {len(kept)} "
+                              f"document{'s' if len(kept) != 1 else ''} "
+                              f"({where.label(session.answerer.index.documents)}). /filter off to undo.")
+
+
 def cmd_docs(session: Session, args: str) -> Reply:
     return Reply("docs", docs=session.answerer.index.documents)
 
@@ -143,6 +188,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("facts", "/facts [party…] [relation] [year [year]]", "list facts, e.g. /facts MPR treaty 1980 1990", cmd_facts),
     Command("timeline", "/timeline PARTY [PARTY]", "chronology between parties", cmd_timeline),
     Command("docs", "/docs", "the documents I know", cmd_docs),
+    Command("filter", "/filter [doc…] [from DATE] [to DATE]", "answer only from these documents/dates; /filter off", cmd_filter),
     Command("k", "/k N", "passages per answer (1–10)", cmd_k),
     Command("quit", "/quit", "leave (or Ctrl-D)", cmd_quit),
 )}

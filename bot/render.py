@@ -204,6 +204,8 @@ def docs_text(docs: list[dict]) -> str:
         lines.append(f"{i}. {d.get('title')} — {d.get('chunks', '?')} passages ({d.get('path')})")
         if d.get("source"):
             lines.append(f"   {d['source']}")
+        if d.get("problem"):  # a PDF, DOCX or HTML file skipped or read in part
+            lines.append(f"   {d['problem']}")
     return "\n".join(lines) or "No documents."
 
 

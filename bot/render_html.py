@@ -280,6 +280,8 @@ def docs_messages(docs: list[dict], limit: int = LIMIT) -> list[str]:
         line = f"{i}. <b>{esc(d.get('title') or d.get('id'))}</b> — {d.get('chunks', '?')} passages"
         if d.get("source"):
             line += f"\n<i>{esc(d['source'])}</i>"
+        if d.get("problem"):  # a PDF, DOCX or HTML file skipped or read in part
+            line += f"\n{esc(d['problem'])}"
         lines.append(line)
     return pack(lines or ["No documents."], "\n", limit)
 

@@ -9,6 +9,7 @@ from index.analyze import Analyzer
 from index.corpus import Chunk
 
 from index.answer import Answer, Answerer, clean_question
+from index.filters import Where
 from index.rescore import DEPTH
 
 MAX_K = 10
@@ -81,6 +82,7 @@ class Session:
     question: str | None = None  # the last question as searched (a follow-up, as read)
     answer: Answer | None = None
     shown: list = field(default_factory=list)  # passages shown so far for the last question
+    where: Where | None = None  # /filter: the documents and dates answers come from
 
     def ask(self, text: str) -> Answer:
         """Answer a question, reading it as a follow-up of the last one when it has the shape
@@ -90,7 +92,7 @@ class Session:
         if chat is not None:
             return Answer(text, False, chat)
         searched, assumed = self._resolve(q)
-        answer = self.answerer.ask(searched, k=self.k).with_(question=text)
+        answer = self.answerer.ask(searched, k=self.k, where=self.where).with_(question=text)
         if notice and answer.answered and not answer.message:
             answer = answer.with_(message=notice)  # the question was cut before it was searched
         if assumed and answer.answered:
@@ -103,8 +105,8 @@ class Session:
     def page(self, searched: str, question: str, offset: int) -> Answer:
         """Passages offset+1… of a question (as searched), labelled with the question as asked:
         the one pager of the chat and the Telegram buttons."""
-        return self.answerer.ask(searched, k=self.k, offset=max(0, offset)).with_(
-            question=question, facts=())
+        return self.answerer.ask(searched, k=self.k, offset=max(0, offset),
+                                 where=self.where).with_(question=question, facts=())
 
     def more(self) -> Answer | None:
         """The next page of passages for the last question; None when there was none."""

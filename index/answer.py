@@ -17,6 +17,8 @@ from .evidence import Evidence
 from .facts import FactMatch, FactTable, fact_chunks
 from .highlight import Highlight, highlight
 
+from .filters import Where
+
 MAX_QUESTION_CHARS = 2000
 FACTS_SHOWN = 5  # at most this many facts with an answer
 FACT_DEPTH = 8  # fact candidates BM25 brings to the evidence rule
@@ -43,6 +45,8 @@ class Passage:
             "section": c.section, "paragraph": c.paragraph, "chunk_id": c.id, "text": c.text,
             "highlight": self.highlight.to_dict(), "citation": c.citation,
             "notes": [n.to_dict() for n in c.notes], "facts": list(self.facts),
+            "page": c.page or None, "pages": [c.page, c.page_end] if c.page else None,
+            "offsets": [c.start, c.end],  # in the document's (extracted) text
         }
 
 
@@ -63,18 +67,22 @@ class Answer:
     total: int = 0  # passages ranked for the question (pages may run up to this)
     assumed: str | None = None  # how a follow-up was read in the light of the last question
     direct: DirectAnswer | None = None  # the answer line: a fact, a span or the best sentence
+    where: Where | None = None  # the documents and dates the passages were limited to
 
     def with_(self, **changes: Any) -> "Answer":
         """A copy with some fields changed."""
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "question": self.question, "answered": self.answered, "message": self.message,
             "facts": [f.to_dict() for f in self.facts],
             "passages": [p.to_dict() for p in self.passages], "assumed": self.assumed,
             "answer": self.direct.to_dict() if self.direct else None,
         }
+        if self.where:  # only on a filtered answer (ask --doc/--from/--to, /filter)
+            d["filter"] = self.where.to_dict()
+        return d
 
 
 def clean_question(text: str) -> tuple[str, str | None]:
@@ -182,16 +190,19 @@ class Answerer:
         ids = self._local_ids(q.terms)
         return rescore.analyze_tokens(chunk.text, self.index.analyzer, lambda t: ids.get(t, -1))
 
-    def rank(self, q: Query, depth: int = rescore.DEPTH) -> list[Ranked]:
+    def rank(self, q: Query, depth: int = rescore.DEPTH,
+             allowed: np.ndarray | None = None) -> list[Ranked]:
         """BM25's best passages (and those whose endnotes match), reordered by the second
-        stage; best first."""
-        hits = self.index.search_terms(list(q.terms), depth)
+        stage; best first. allowed: per chunk, may it answer (a filter)."""
+        hits = (self.index.search_terms(list(q.terms), depth, allowed=allowed)
+                if allowed is not None else self.index.search_terms(list(q.terms), depth))
         notes_score: dict[str, float] = {}
         if self._notes is not None:
             known = {h.chunk.id for h in hits}
             for h in self._notes.search_terms(list(q.terms), NOTE_DEPTH):
                 notes_score[h.chunk.id] = h.score
-            extra = [cid for cid in notes_score if cid not in known]
+            extra = [cid for cid in notes_score if cid not in known
+                     and (allowed is None or allowed[self.index.by_id[cid]])]
             if extra:
                 pos = np.asarray([self.index.by_id[c] for c in extra], dtype=np.int64)
                 body = rescore.scores_at(self.index.bm25, self.index.query_term_ids(list(q.terms)), pos)
@@ -256,19 +267,27 @@ class Answerer:
         t = self._fact_index.vocab.get(term) if self._fact_index is not None else None
         return -1 if t is None else int(t)
 
-    def ask(self, question: str, k: int = 3, offset: int = 0) -> Answer:
+    def ask(self, question: str, k: int = 3, offset: int = 0, where: Where | None = None) -> Answer:
         q = self.query(question)
         if isinstance(q, Answer):
             return q
-        ranked = self.rank(q, max(rescore.DEPTH, offset + k + 1))
+        where = where or None
+        docs = self.index.documents
+        allowed = where.mask(docs) if where else None
+        ranked = self.rank(q, max(rescore.DEPTH, offset + k + 1), allowed)
         ev = self.judge(q, ranked)
         passes = ev is not None and ev.passes
         cov = ranked[0].signals.coverage if ranked else 0.0
         facts = self.match_facts(q, ranked, ranked[:k] if passes else []) if offset == 0 else []
+        if where:  # facts too come only from the documents and dates asked for
+            kept = set(where.doc_ids(docs))
+            facts = [f for f in facts if f.fact.doc in kept]
         if not passes:
             ranked = []
         if not ranked and not facts:
-            return Answer(question, False, NOTHING_FOUND, terms=q.terms, coverage=cov, evidence=ev)
+            message = (NOTHING_FOUND[:-1] + f" ({where.label(docs)})." if where else NOTHING_FOUND)
+            return Answer(question, False, message, terms=q.terms, coverage=cov, evidence=ev,
+                          where=where)
         page = ranked[offset : offset + k]
         passages = [
             Passage(offset + i + 1, r.score, r.hit,
@@ -277,9 +296,10 @@ class Answerer:
                     tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
             for i, r in enumerate(page)
         ]
-        return Answer(question, True, q.notice, facts=tuple(facts), passages=tuple(passages),
-                      terms=q.terms, coverage=cov, evidence=ev, more=len(ranked) > offset + k, total=len(ranked),
-                      direct=direct_answer(q.text, passages, facts))
+        return Answer(question, True, q.notice or (where.label(docs) if where else None),
+                      facts=tuple(facts), passages=tuple(passages), terms=q.terms, coverage=cov,
+                      evidence=ev, more=len(ranked) > offset + k, total=len(ranked),
+                      direct=direct_answer(q.text, passages, facts), where=where)
 
 
 def _notes_index(index: Index) -> Index | None:

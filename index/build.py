@@ -164,7 +164,8 @@ def _record_line(c: Chunk) -> str:
     return (f'{{"id":{_str(c.id)},"doc":{_str(c.doc)},"title":{_str(c.title)},'
             f'"section":{_str(c.section)},"paragraph":{int(c.paragraph)},'
             f'"paragraph_end":{int(c.paragraph_end)},"part":{int(c.part)},"seq":{int(c.seq)},'
-            f'"start":{int(c.start)},"end":{int(c.end)},"text":{_str(c.text)},"notes":{notes}}}\n')
+            f'"start":{int(c.start)},"end":{int(c.end)},"text":{_str(c.text)},"notes":{notes},'
+            f'"page":{int(c.page)},"page_end":{int(c.page_end)}}}\n')
 
 
 def _doc_meta(doc, docs_dir: Path) -> dict:

@@ -1,6 +1,7 @@
 """Documents -> chunks: paragraphs with their section, paragraph number and cited endnotes."""
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import re
@@ -11,9 +12,11 @@ from pathlib import Path
 from .errors import DataError
 from .sentences import sentence_spans
 
-DOC_SUFFIXES = (".txt", ".md")
-FRONT_MATTER_KEYS = ("title", "source", "date", "url")
-CHUNKER_VERSION = 2
+TEXT_SUFFIXES = (".txt", ".md")
+CONVERTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm")  # read by index/readers/
+DOC_SUFFIXES = TEXT_SUFFIXES + CONVERTED_SUFFIXES
+FRONT_MATTER_KEYS = ("title", "author", "source", "date", "url")
+CHUNKER_VERSION = 3
 MAX_CHARS = 1200  # a passage stays readable in a chat message
 MIN_CHARS = 200  # shorter paragraphs are merged with their neighbour in the same section
 MAX_HEADING_CHARS = 120
@@ -53,6 +56,15 @@ class Chunk:
     end: int
     text: str
     notes: tuple[Note, ...] = ()
+    page: int = 0  # 1-based page where the chunk starts (PDF), 0 for documents without pages
+    page_end: int = 0  # page where it ends
+
+    @property
+    def pages(self) -> str:
+        """'p. 12', 'pp. 12–13', or '' for a document without pages."""
+        if not self.page:
+            return ""
+        return f"p. {self.page}" if self.page_end <= self.page else f"pp. {self.page}–{self.page_end}"
 
     @property
     def citation(self) -> str:
@@ -61,6 +73,8 @@ class Chunk:
         )
         if self.part:
             where += f" (part {self.part})"
+        if self.page:
+            where = f"{self.pages}, {where}"
         parts = [self.title]
         if self.section:
             parts.append(self.section)
@@ -71,7 +85,8 @@ class Chunk:
             "id": self.id, "doc": self.doc, "title": self.title, "section": self.section,
             "paragraph": self.paragraph, "paragraph_end": self.paragraph_end, "part": self.part,
             "seq": self.seq, "start": self.start, "end": self.end, "text": self.text,
-            "notes": [n.to_dict() for n in self.notes],
+            "notes": [n.to_dict() for n in self.notes], "page": self.page,
+            "page_end": self.page_end,
         }
 
     @classmethod
@@ -80,6 +95,7 @@ class Chunk:
         return cls(
             d["id"], d["doc"], d["title"], d["section"], d["paragraph"], d["paragraph_end"],
             d["part"], d["seq"], d["start"], d["end"], d["text"], notes,
+            d.get("page", 0), d.get("page_end", 0),
         )
 
 
@@ -91,17 +107,31 @@ class Document:
     source: str = ""
     date: str = ""
     url: str = ""
-    body: str = ""
+    author: str = ""
+    body: str = ""  # the text chunk offsets refer to: the file's, or the text extracted from it
     body_line: int = 1  # line of the file where the body starts
     sha256: str = ""
     chunks: list[Chunk] = field(default_factory=list)
     notes: dict[str, Note] = field(default_factory=dict)
     skipped_blocks: int = 0  # blocks with no words (e.g. tables that lost their layout)
+    page_starts: list[int] = field(default_factory=list)  # body offset where each page begins
+    problem: str = ""  # why the file was skipped or read only in part, for a one-line notice
 
     def meta(self) -> dict:
-        return {"id": self.id, "path": self.path.name, "title": self.title, "source": self.source,
+        meta = {"id": self.id, "path": self.path.name, "title": self.title, "source": self.source,
                 "date": self.date, "url": self.url, "sha256": self.sha256,
                 "chunks": len(self.chunks)}
+        if self.author:
+            meta["author"] = self.author
+        if self.page_starts:
+            meta["pages"] = len(self.page_starts)
+        if self.problem:
+            meta["problem"] = self.problem
+        return meta
+
+    def page_at(self, offset: int) -> int:
+        """The 1-based page holding a body offset (0 for a document without pages)."""
+        return bisect.bisect_right(self.page_starts, offset) if self.page_starts else 0
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -113,15 +143,25 @@ def doc_paths(data_dir: Path) -> list[Path]:
         raise DataError(f"{data_dir}: data directory not found; pass --data DIR (a folder with docs/)")
     docs = data_dir / "docs"
     if not docs.is_dir():
-        raise DataError(f"{data_dir}: no docs/ folder; put your .txt or .md documents in {docs}")
+        raise DataError(f"{data_dir}: no docs/ folder; put your documents ({_KINDS}) in {docs}")
     paths = sorted(
         (p for p in docs.rglob("*")
          if p.suffix.lower() in DOC_SUFFIXES and p.is_file() and not p.name.startswith(".")),
         key=lambda p: p.parts,  # Path order, without comparing Path objects
     )
     if not paths:
-        raise DataError(f"{docs}: no .txt or .md documents; add at least one")
+        raise DataError(f"{docs}: no documents ({_KINDS}); add at least one")
+    seen: dict[str, Path] = {}
+    for p in paths:  # report.pdf and report.txt would both be the document 'report'
+        doc_id = doc_id_for(p, docs)
+        if doc_id in seen:
+            raise DataError(f"{p}: same name as {seen[doc_id].name} (both are the document "
+                            f"{doc_id!r}); rename one of them")
+        seen[doc_id] = p
     return paths
+
+
+_KINDS = ", ".join(DOC_SUFFIXES[:-1])
 
 
 def doc_id_for(path: Path, docs_dir: Path) -> str:
@@ -184,15 +224,58 @@ def parse_front_matter(path: Path, text: str) -> tuple[dict, str, int]:
 
 
 def load_document(path: Path, docs_dir: Path) -> Document:
+    """Read and chunk one document. A PDF, DOCX or HTML file that cannot be read (scanned,
+    encrypted, damaged) gives a Document without chunks whose `problem` says why."""
+    if path.suffix.lower() in CONVERTED_SUFFIXES:
+        return _load_converted(path, docs_dir)
     text, raw = read_text(path)
     meta, body, body_line = parse_front_matter(path, text)
     doc = Document(
         id=doc_id_for(path, docs_dir), path=path, title=meta.get("title", ""),
         source=meta.get("source", ""), date=meta.get("date", ""), url=meta.get("url", ""),
+        author=meta.get("author", ""),
         body=body, body_line=body_line, sha256=hashlib.sha256(raw).hexdigest(),
     )
     chunk_document(doc)
     return doc
+
+
+def _load_converted(path: Path, docs_dir: Path) -> Document:
+    from .readers import Unreadable, extract
+
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DataError(f"{path}: cannot read ({e.strerror})") from None
+    doc = Document(id=doc_id_for(path, docs_dir), path=path, title="",
+                   sha256=hashlib.sha256(raw).hexdigest())
+    try:
+        ex = extract(path, raw)
+    except Unreadable as e:
+        doc.problem = str(e)
+    except RecursionError:
+        doc.problem = "nested too deeply to read — skipped"
+    except Exception as e:  # a parser's surprise on a strange file costs that file, not the build
+        doc.problem = f"could not be read ({type(e).__name__}: {str(e)[:80]}) — skipped"
+    if doc.problem:
+        doc.title = _title_from_name(path)
+        return doc
+    doc.title, doc.author = ex.meta.get("title", ""), ex.meta.get("author", "")
+    doc.source, doc.date, doc.url = (ex.meta.get(k, "") for k in ("source", "date", "url"))
+    doc.body, doc.page_starts, doc.problem = ex.body, ex.page_starts, ex.problem
+    chunk_document(doc)
+    if not doc.chunks and not doc.problem:
+        doc.problem = "no text found — skipped"
+    return doc
+
+
+def problem_notices(docs: list[dict]) -> list[str]:
+    """One line per document (manifest entries) that was skipped or read only in part."""
+    return [f"{d['path']}: {d['problem']}" for d in docs if d.get("problem")]
+
+
+def _title_from_name(path: Path) -> str:
+    return path.stem.replace("_", " ").replace("-", " ").strip().capitalize()
 
 
 # -- chunking ------------------------------------------------------------------------------
@@ -257,7 +340,7 @@ def _is_txt_heading(text: str) -> bool:
 
 
 def _classify(doc: Document, blocks: list[_Block]) -> None:
-    markdown = doc.path.suffix.lower() == ".md"
+    markdown = doc.path.suffix.lower() != ".txt"  # converted documents are written as Markdown
     for b in blocks:
         note = _NOTE_DEF_RE.match(b.text)
         if note and (markdown or not b.text.startswith("[^")):
@@ -330,7 +413,7 @@ def chunk_document(doc: Document) -> None:
             doc.title = first.text
             first.kind = "title"
         else:
-            doc.title = doc.path.stem.replace("_", " ").replace("-", " ").strip().capitalize()
+            doc.title = _title_from_name(doc.path)
 
     # Units: runs of paragraphs that may become one chunk, each with its section.
     units: list[tuple[str, list[_Block]]] = []
@@ -402,6 +485,7 @@ def chunk_document(doc: Document) -> None:
                 section=sec, paragraph=group[0].number, paragraph_end=group[-1].number,
                 part=(i + 1) if len(pieces) > 1 else 0, seq=len(doc.chunks), start=start,
                 end=end, text=piece, notes=tuple(doc.notes[m] for m in marks),
+                page=doc.page_at(start), page_end=doc.page_at(max(start, end - 1)),
             ))
 
 
@@ -412,17 +496,21 @@ def load_documents(data_dir: Path) -> list[Document]:
 
 
 class DocumentTexts(Mapping):
-    """Document id -> body text (front matter removed), read on first use."""
+    """Document id -> body text (front matter removed; for PDF, DOCX and HTML the extracted
+    text chunk offsets refer to), read on first use."""
 
     def __init__(self, data_dir: Path) -> None:
-        docs_dir = data_dir / "docs"
+        docs_dir = self._docs_dir = data_dir / "docs"
         self._paths = {doc_id_for(p, docs_dir): p for p in doc_paths(data_dir)}
         self._texts: dict[str, str] = {}
 
     def __getitem__(self, doc_id: str) -> str:
         if doc_id not in self._texts:
             path = self._paths[doc_id]
-            self._texts[doc_id] = parse_front_matter(path, read_text(path)[0])[1]
+            if path.suffix.lower() in CONVERTED_SUFFIXES:
+                self._texts[doc_id] = load_document(path, self._docs_dir).body
+            else:
+                self._texts[doc_id] = parse_front_matter(path, read_text(path)[0])[1]
         return self._texts[doc_id]
 
     def __iter__(self):

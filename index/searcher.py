@@ -19,7 +19,7 @@ import numpy as np
 from . import store
 from .analyze import Analyzer, load_aliases
 from .bm25 import BM25, BM25Params, Postings, build_postings
-from .corpus import Chunk
+from .corpus import Chunk, problem_notices
 from .errors import IndexFormatError, IndexVersionError
 
 # Chosen by tests/bench/quality.py (SQuAD dev + Cranfield) and the Q&A suite: see README.md.
@@ -218,20 +218,22 @@ class Index:
                         notice(f"index damaged, rebuilding: {e}")
                         updated = False
                     if updated:
-                        return cls.load(index_dir, analyzer)
+                        return _told(cls.load(index_dir, analyzer), notice)
             else:
                 try:
                     return cls.load(index_dir, analyzer)
                 except IndexFormatError as e:
                     notice(f"index damaged, rebuilding: {e}")
-        return cls.build(data_dir, index_dir, params, progress=progress)
+        return _told(cls.build(data_dir, index_dir, params, progress=progress), notice)
 
     # -- searching -----------------------------------------------------------------------------
     def query_term_ids(self, terms: list[str]) -> list[int]:
         return [self.vocab[t] for t in terms if t in self.vocab]
 
-    def search_terms(self, terms: list[str], k: int) -> list[SearchHit]:
-        hits = self.bm25.search(self.query_term_ids(terms), k, tiebreak=self._id_rank)
+    def search_terms(self, terms: list[str], k: int,
+                     allowed: np.ndarray | None = None) -> list[SearchHit]:
+        hits = self.bm25.search(self.query_term_ids(terms), k, tiebreak=self._id_rank,
+                                allowed=allowed)
         return [SearchHit(self.chunks[h.doc], h.score) for h in hits]
 
     def search(self, query: str, k: int = 10) -> list[SearchHit]:
@@ -278,3 +280,10 @@ def _prefault(postings: Postings) -> None:
             int(a.view(np.uint8)[::4096].sum())  # numpy lets go of the GIL while it reads
 
     threading.Thread(target=touch, name="docbot-prefault", daemon=True).start()
+
+
+def _told(index: "Index", notice: Callable[[str], None]) -> "Index":
+    """After a build: one line for each document that was skipped or read in part."""
+    for line in problem_notices(index.documents):
+        notice(line)
+    return index

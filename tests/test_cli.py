@@ -133,14 +133,14 @@ def test_data_dir_without_docs(tmp_path):
 
 def test_empty_docs_folder(tmp_path):
     (tmp_path / "docs").mkdir()
-    assert_clean_error(docbot("index", data=tmp_path, index=tmp_path / "i"), "no .txt or .md")
+    assert_clean_error(docbot("index", data=tmp_path, index=tmp_path / "i"), "no documents (.txt, .md, .pdf")
 
 
 @pytest.mark.parametrize("name,content,needle", [
     ("bin.txt", b"abc\x00\x01\x02", "binary"),
     ("latin1.txt", "Caf\xe9 au lait. Ulaanbaatar.".encode("latin-1"), "not UTF-8"),
     ("fm.md", b"---\ntitle: [unclosed\n---\nText.\n", "malformed front matter"),
-    ("fm2.md", b"---\ntitle: ok\nauthor: me\n---\nText.\n", "unknown front matter key"),
+    ("fm2.md", b"---\ntitle: ok\nwriter: me\n---\nText.\n", "unknown front matter key"),
 ])
 def test_broken_document_names_the_file(tmp_path, name, content, needle):
     docs = tmp_path / "docs"

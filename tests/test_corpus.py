@@ -85,14 +85,14 @@ def test_unclosed_front_matter_names_file_and_line(load):
 
 
 def test_unknown_front_matter_key_is_rejected_with_the_allowed_keys(load):
-    with pytest.raises(DataError, match=r"docs/t\.md:\d+: unknown front matter key 'author'; "
-                                        r"allowed: title, source, date, url"):
-        load("t.md", "---\ntitle: A\nauthor: Me\n---\nText.\n")
+    with pytest.raises(DataError, match=r"docs/t\.md:\d+: unknown front matter key 'writer'; "
+                                        r"allowed: title, author, source, date, url"):
+        load("t.md", "---\ntitle: A\nwriter: Me\n---\nText.\n")
 
 
 def test_unknown_front_matter_key_names_its_own_line(load):
-    with pytest.raises(DataError, match=r"docs/t\.md:4: unknown front matter key 'author'"):
-        load("t.md", "---\ntitle: A\nsource: B\nauthor: Me\n---\nText.\n")
+    with pytest.raises(DataError, match=r"docs/t\.md:4: unknown front matter key 'writer'"):
+        load("t.md", "---\ntitle: A\nsource: B\nwriter: Me\n---\nText.\n")
 
 
 def test_non_utf8_file_is_rejected_naming_the_file(load):
@@ -116,22 +116,22 @@ def test_missing_data_dir_says_how_to_fix(tmp_path):
 
 
 def test_missing_docs_folder_says_how_to_fix(tmp_path):
-    with pytest.raises(DataError, match=rf"no docs/ folder; put your .txt or .md documents in "
+    with pytest.raises(DataError, match=rf"no docs/ folder; put your documents \(.txt, .md, .pdf, .docx, .html\) in "
                                         rf"{tmp_path}/docs"):
         doc_paths(tmp_path)
 
 
 def test_empty_docs_folder_says_how_to_fix(tmp_path):
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "notes.pdf").write_bytes(b"%PDF")
+    (tmp_path / "docs" / "notes.odt").write_bytes(b"PK")
     (tmp_path / "docs" / ".hidden.txt").write_text("x")
-    with pytest.raises(DataError, match=r"no \.txt or \.md documents; add at least one"):
+    with pytest.raises(DataError, match=r"no documents \(\.txt, \.md, \.pdf, \.docx, \.html\); add at least one"):
         doc_paths(tmp_path)
 
 
 def test_documents_are_found_in_subfolders_sorted(write_data):
     data = write_data({"b.txt": P_TREATY, "a.md": P_RELATIONS, "sub/c.TXT": P_COOLING,
-                       "skip.pdf": "x"})
+                       "skip.odt": "x"})
     assert [d.id for d in load_documents(data)] == ["a", "b", "sub/c"]
 
 

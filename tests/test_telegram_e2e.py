@@ -38,10 +38,10 @@ QUESTION = "Who signed the treaty between Russia and North Korea in 2000?"
 class BoomAnswerer(Answerer):
     """The real answerer, except that a question with 'kaboom' in it raises."""
 
-    def ask(self, question: str, k: int = 3, offset: int = 0):
+    def ask(self, question: str, k: int = 3, offset: int = 0, **kw):
         if "kaboom" in question:
             raise RuntimeError("kaboom: a deliberate failure for the test")
-        return super().ask(question, k, offset)
+        return super().ask(question, k, offset, **kw)
 
 
 @pytest.fixture(scope="module")
