@@ -21,7 +21,7 @@ from .sentences import sentence_spans
 # How deep the second stage looks into BM25's ranking.
 DEPTH = 20
 # score = bm25 + Σ weight × signal (tests/bench/rescore.py --fit)
-WEIGHTS = {"pairs": 0.2, "bigrams": 0.5, "sent_bm25": 0.3, "sent_cov": 4.0, "wants": 4.0}
+WEIGHTS = {"pairs": 0.1, "bigrams": 0.5, "sent_bm25": 0.6, "sent_cov": 2.0, "wants": 4.0}
 PAIR_WINDOW = 5  # term pairs closer than this many tokens count, by 1/distance²
 SENT_K1, SENT_B, SENT_AVGDL = 0.9, 0.75, 15.0  # BM25 of a sentence as if it were a passage
 
