@@ -157,7 +157,8 @@ class Answerer:
         wants = next((shape for asks, shape in ASKS_FOR if asks.search(q)), None)
         passages = [
             Passage(offset + i + 1, h.score, h,
-                    highlight(h.chunk.text, terms, self.index.analyzer, self.weight, wants),
+                    highlight(h.chunk.text, terms, self.index.analyzer, self.weight, wants,
+                              self.index, h.pos),
                     tuple(self._facts_by_passage.get(h.chunk.id, ())))
             for i, h in enumerate(page)
         ]
