@@ -10,6 +10,7 @@ counting-sort transpose in C++, O(terms + postings), where numpy could only sort
 """
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple, Sequence
@@ -145,7 +146,14 @@ class BM25:
         dl = postings.doc_len.astype(np.float64)
         self.norm = (1 - params.b + params.b * dl / self.avgdl) if self.avgdl else np.ones(n)
         self._k1norm = params.k1 * self.norm
-        self._acc = np.zeros(n, dtype=np.float64)
+        self._local = threading.local()  # scratch per thread: searches may run concurrently
+
+    def _scratch(self) -> np.ndarray:
+        """This thread's score accumulator (zeros between searches)."""
+        acc = getattr(self._local, "acc", None)
+        if acc is None:
+            acc = self._local.acc = np.zeros(self.n_docs, dtype=np.float64)
+        return acc
 
     def term_weights(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         """(chunks, contribution above baseline(t)) of one occurrence of term t in a query."""
@@ -180,7 +188,7 @@ class BM25:
         counts = Counter(t for t in term_ids if 0 <= t < len(self.idf))
         if not counts or k <= 0:
             return []
-        acc = self._acc
+        acc = self._scratch()
         base = 0.0
         touched = []
         for t, c in counts.items():

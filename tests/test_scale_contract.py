@@ -322,3 +322,20 @@ def test_scores_equal_but_for_float_rounding_tie_by_chunk_id():
     ties = np.array([0, 1, 2, 3])  # chunk 0 has the smaller id
     assert rank_order(scores, ties).tolist() == [2, 0, 1, 3]
 
+
+# -- many askers at once ---------------------------------------------------------------------------
+
+
+def test_concurrent_searches_give_what_one_at_a_time_gives(corpus, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    index = Index.build(corpus, tmp_path / "index")
+    qs = questions(index, 80) * 5
+    want = [[(h.chunk.id, h.score) for h in index.search(q)] for q in qs]
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            got = list(pool.map(lambda q: [(h.chunk.id, h.score) for h in index.search(q)], qs))
+    finally:
+        sys.setswitchinterval(0.005)
+    assert got == want
