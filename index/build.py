@@ -17,7 +17,7 @@ import numpy as np
 
 from . import store
 from .analyze import Analyzer, TermIds
-from .bm25 import BM25Params, Postings, chunk_ptr, postings_from_forward, tf_dtype
+from .bm25 import BM25, BM25Params, Postings, chunk_ptr, postings_from_forward, tf_dtype
 from .corpus import CHUNKER_VERSION, Chunk, doc_paths, load_document
 from .errors import DataError
 from .searcher import DEFAULT_PARAMS, load_analyzer
@@ -367,16 +367,18 @@ def _merge_vocab(batches: list[_Batch]) -> tuple[list[str], dict[int, np.ndarray
 
 
 _ARRAY_NAMES = ("indptr", "docs", "tfs", "doc_len", "chunk_loc", "ids", "id_off", "id_order",
-                *TOKEN_ARRAYS)
+                "term_max", *TOKEN_ARRAYS)
 
 
 def _write_arrays(w: store.Writer, postings: Postings, loc: np.ndarray, blob: np.ndarray,
-                  id_off: np.ndarray, id_order: np.ndarray) -> None:
+                  id_off: np.ndarray, id_order: np.ndarray, params: BM25Params) -> None:
     for name, array in (("indptr", postings.indptr), ("docs", postings.docs),
                         ("tfs", postings.tfs), ("doc_len", postings.doc_len),
                         ("chunk_loc", loc), ("ids", blob), ("id_off", id_off),
                         ("id_order", id_order)):
         w.add_array(name, array)
+    # each term's largest score contribution, for pruning at search time
+    w.add_array("term_max", BM25(postings, params).term_max)
 
 
 def _write_tokens(w: store.Writer, parts: list[tuple[Callable[[str], np.ndarray], np.ndarray | None]],
@@ -467,7 +469,7 @@ def build_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PA
             progress("writing", 0, 1)
         for name in segments:
             w.add_written(name)
-        _write_arrays(w, postings, loc, blob, id_off, id_order)
+        _write_arrays(w, postings, loc, blob, id_off, id_order, params)
         _write_tokens(w, [(b.take, maps[b.worker]) for b in batches],
                       max((b.max_offset for b in batches), default=0))
         w.add_bytes("vocab.json", json.dumps(vocab, ensure_ascii=False).encode("utf-8"))

@@ -191,7 +191,10 @@ class Index:
         if any(name not in a for name in TOKEN_ARRAYS) or a["tok_ptr"].shape != (n + 1,) \
                 or a["sent_ptr"].shape != (n + 1,):
             raise IndexFormatError(f"{stored.path}: inconsistent chunk token files")
-        return cls(StoredChunks(records), vocab, BM25(postings, params), analyzer, m,
+        if "term_max" not in a or a["term_max"].shape != (len(vocab),):
+            raise IndexFormatError(f"{stored.path}: inconsistent index files (term_max)")
+        term_max = np.asarray(a["term_max"]).view(np.ndarray)
+        return cls(StoredChunks(records), vocab, BM25(postings, params, term_max), analyzer, m,
                    ChunkIds(a["ids"], a["id_off"], order), rank, StoredTokens(a))
 
     @classmethod

@@ -124,7 +124,7 @@ def _update(index_dir: Path, analyzer: Analyzer, params: BM25Params, config: dic
         vocab, postings, old_map, batch_map = _merge_postings(stored, new_pos, batch, batch_pos,
                                                               doc_len)
         blob, id_off, id_order = _merge_ids(a, pieces, new_pos, batch, batch_pos, n)
-        _write_arrays(w, postings, loc, blob, id_off, id_order)
+        _write_arrays(w, postings, loc, blob, id_off, id_order, params)
         _merge_tokens(w, a, pieces, batch, old_map, batch_map)
         if vocab is stored.vocab:
             w.link(stored.path, "vocab.json", manifest["files"]["vocab.json"])
