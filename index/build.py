@@ -226,25 +226,27 @@ def _read_batch(folder: Path, task: int) -> _Batch:
     return _Batch(**meta, **arrays, terms=None, tfs=None, stem=str(stem))  # the rest: take()
 
 
-def _worker_main(folder: str, aliases_file: str, worker: int) -> None:
-    """A worker process: analyze the tasks read from stdin (one JSON line each), answering
-    'done N' or 'error MESSAGE' on stdout."""
-    import sys
+_WORKER: "_Analysis | None" = None  # a worker process's analysis, kept across its tasks
 
+
+def _worker_init(aliases_file: str) -> None:
+    """Start of a worker process: its analyzer, from the aliases left in a file."""
+    global _WORKER
     gc.disable()  # analysis makes millions of small objects and no reference cycles
-    aliases = json.loads(Path(aliases_file).read_text(encoding="utf-8"))
-    analysis = _Analysis(aliases)
-    for line in sys.stdin:
-        job = json.loads(line)
-        try:
-            b = analysis.run(job["task"], [Path(p) for p in job["paths"]], Path(job["docs_dir"]),
-                             Path(folder) / job["segment"])
-            b.worker = worker
-            _save_batch(Path(folder), b)
-        except DataError as e:
-            print("error " + json.dumps(str(e)), flush=True)
-            return
-        print(f"done {job['task']}", flush=True)
+    _WORKER = _Analysis(json.loads(Path(aliases_file).read_text(encoding="utf-8")))
+
+
+def _worker_task(folder: str, task: int, paths: list[str], docs_dir: str) -> str:
+    """One task in a worker process: its batch is left as files in folder; returns '' or
+    what was wrong with a document."""
+    try:
+        b = _WORKER.run(task, [Path(p) for p in paths], Path(docs_dir),
+                        Path(folder) / f"chunks-{task:04d}.jsonl")
+        _save_batch(Path(folder), b)
+    except DataError as e:
+        return str(e)
+    return ""
+
 
 
 def _tasks(paths: list[Path], n: int) -> list[list[Path]]:
@@ -265,8 +267,8 @@ def _tasks(paths: list[Path], n: int) -> list[list[Path]]:
 def _analyze(paths: list[Path], docs_dir: Path, aliases: dict, folder: Path, workers: int,
              progress: Progress | None) -> list[_Batch]:
     """Analyze documents into chunk segments written in folder; batches in document order.
-    With workers > 1, worker processes (python -m index.build) take runs of documents as
-    they become free; they exchange files, not pickles."""
+    With workers > 1, a process pool takes runs of documents as its processes become free;
+    tasks and results are file paths (the batches are files), nothing else is pickled."""
     if workers <= 1:
         enabled = gc.isenabled()
         gc.disable()
@@ -275,83 +277,41 @@ def _analyze(paths: list[Path], docs_dir: Path, aliases: dict, folder: Path, wor
         finally:
             if enabled:
                 gc.enable()
-    import selectors
-    import subprocess
-    import sys
+    import multiprocessing
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     runs = _tasks(paths, workers)
-    todo = list(enumerate(runs))[::-1]
-    (folder / "aliases.json").write_text(json.dumps(aliases, ensure_ascii=False), encoding="utf-8")
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    procs = []
-    sel = selectors.DefaultSelector()
+    aliases_file = folder / "aliases.json"
+    aliases_file.write_text(json.dumps(aliases, ensure_ascii=False), encoding="utf-8")
     batches: list[_Batch] = []
     done_docs = 0
-
-    def give(proc) -> None:
-        if todo:
-            i, run = todo.pop()
-            job = {"task": i, "paths": [str(p) for p in run], "docs_dir": str(docs_dir),
-                   "segment": f"chunks-{i:04d}.jsonl"}
-            proc.stdin.write(json.dumps(job, ensure_ascii=False) + "\n")
-            proc.stdin.flush()
-            proc.job = i
-        else:
-            proc.stdin.close()
-            proc.job = None
-
+    # spawn: fresh interpreters, as safe in a process with threads (the bot) as anywhere
+    pool = ProcessPoolExecutor(min(workers, len(runs)), multiprocessing.get_context("spawn"),
+                               initializer=_worker_init, initargs=(str(aliases_file),))
     try:
-        for k in range(min(workers, len(runs))):
-            err = (folder / f"worker-{k}.err").open("w")
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "index.build", "--worker", str(folder),
-                 str(folder / "aliases.json"), str(k)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
-            err.close()
-            procs.append(proc)
-            sel.register(proc.stdout, selectors.EVENT_READ, proc)
-            give(proc)
-        running = len(procs)
-        while running:
-            for key, _ in sel.select():
-                proc = key.data
-                line = proc.stdout.readline()
-                if line.startswith("done "):
-                    task = int(line.split()[1])
-                    batches.append(_read_batch(folder, task))
-                    done_docs += len(runs[task])
-                    if progress:
-                        progress("analyzing documents", done_docs, len(paths))
-                    give(proc)
-                    continue
-                if line.startswith("error "):
-                    raise DataError(json.loads(line[6:]))
-                sel.unregister(proc.stdout)
-                running -= 1
-                if proc.wait() != 0 or proc.job is not None:
-                    k = procs.index(proc)
-                    tail = (folder / f"worker-{k}.err").read_text(errors="replace").strip()
-                    raise DataError(f"an indexing worker failed: {tail.splitlines()[-1] if tail else proc.returncode}")
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-            proc.stdout.close()
-            if proc.stdin and not proc.stdin.closed:
+        futures = {pool.submit(_worker_task, str(folder), i, [str(p) for p in run],
+                               str(docs_dir)): i for i, run in enumerate(runs)}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for f in done:
                 try:
-                    proc.stdin.close()
-                except OSError:
-                    pass
-        sel.close()
-        for name in ["aliases.json", *(f"worker-{k}.err" for k in range(len(procs)))]:
-            try:
-                (folder / name).unlink()
-            except FileNotFoundError:
-                pass
+                    error = f.result()
+                except BrokenProcessPool as e:
+                    raise DataError(f"an indexing worker failed: {e}") from None
+                if error:
+                    raise DataError(error)
+                task = futures[f]
+                batches.append(_read_batch(folder, task))
+                done_docs += len(runs[task])
+                if progress:
+                    progress("analyzing documents", done_docs, len(paths))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        aliases_file.unlink(missing_ok=True)
     return sorted(batches, key=lambda b: b.task)
+
 
 
 def _merge_vocab(batches: list[_Batch]) -> tuple[list[str], dict[int, np.ndarray]]:
@@ -485,10 +445,3 @@ def build_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PA
         if progress:
             progress("writing", 1, 1)
     return analyzer
-
-
-if __name__ == "__main__":
-    import sys
-
-    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
-        _worker_main(sys.argv[2], sys.argv[3], int(sys.argv[4]))

@@ -339,3 +339,16 @@ def test_concurrent_searches_give_what_one_at_a_time_gives(corpus, tmp_path):
     finally:
         sys.setswitchinterval(0.005)
     assert got == want
+
+
+def test_a_bad_document_in_a_parallel_build_is_named_and_the_old_index_stays(corpus, tmp_path):
+    from index.errors import DataError
+
+    index_dir = tmp_path / "index"
+    Index.build(corpus, index_dir, workers=2)
+    before = (index_dir / "CURRENT").read_text()
+    (corpus / "docs" / "doc-30.txt").write_bytes(b"Title\n\nsome text\x00more\n")
+    with pytest.raises(DataError, match=r"doc-30\.txt: binary file"):
+        Index.build(corpus, index_dir, workers=2)
+    assert (index_dir / "CURRENT").read_text() == before
+    assert not [p for p in index_dir.iterdir() if p.name.startswith(".tmp-")]
