@@ -130,6 +130,26 @@ def _kth(scores: np.ndarray, k: int) -> float:
     return float(np.partition(scores, len(scores) - k)[len(scores) - k])
 
 
+def _kth_distinct(entries: np.ndarray, vals: np.ndarray, k: int, repeats: int) -> float:
+    """A lower bound of the k-th best score among distinct chunks, where entries (a chunk at
+    most `repeats` times, each time with its score vals) may repeat: the m = k * repeats best
+    entries hold at least k distinct chunks, so only they are de-duplicated."""
+    m = k * repeats
+    if len(vals) > 64 * m:
+        # the m-th best of every 16th entry is at most the m-th best entry: a cheap cut first
+        sample = vals[::16]
+        if len(sample) > m:
+            floor = np.partition(sample, len(sample) - m)[len(sample) - m]
+            sel = vals >= floor
+            entries, vals = entries[sel], vals[sel]
+    if len(vals) > m:
+        top = np.argpartition(vals, len(vals) - m)[len(vals) - m :]
+        entries, vals = entries[top], vals[top]
+    if repeats > 1:
+        vals = vals[np.unique(entries, return_index=True)[1]]
+    return _kth(vals, k)
+
+
 def term_max_weights(bm25: "BM25", step: int = 1 << 23) -> np.ndarray:
     """Per term, its largest weight in any chunk (0 for a term no chunk holds), a slice of
     postings at a time (cut at term boundaries) so memory stays bounded."""
@@ -256,8 +276,7 @@ class BM25:
         acc = self._scratch()
         touched: list[np.ndarray] = []
         n_touched = 0
-        theta = -np.inf
-        cand = part = None
+        theta = -np.inf  # a lower bound of the k-th best score
         i = 0
         try:
             while i < len(terms):
@@ -265,12 +284,10 @@ class BM25:
                 df = int(ind[t + 1] - ind[t])
                 if i and n_touched >= k and df > n_touched:
                     # worth knowing the k-th best so far before reading a long postings list
-                    cand = np.unique(np.concatenate(touched)) if len(touched) > 1 else touched[0]
-                    part = acc[cand]
-                    theta = _kth(part, k)
+                    entries = np.concatenate(touched) if len(touched) > 1 else touched[0]
+                    theta = _kth_distinct(entries, acc[entries], k, len(touched))
                     if rest[i] < theta - _MARGIN * abs(theta):
-                        break
-                    cand = part = None
+                        break  # no chunk outside the candidates can reach the top k
                 docs, w = self.term_weights(t)
                 if allowed is not None:
                     keep = allowed[docs]
@@ -280,11 +297,17 @@ class BM25:
                 touched.append(docs)
                 n_touched += len(docs)
                 i += 1
-            if cand is None:
-                if not touched or n_touched == 0:
-                    return []
-                cand = np.unique(np.concatenate(touched)) if len(touched) > 1 else touched[0]
-                part = acc[cand]
+            if not n_touched:
+                return []
+            entries = np.concatenate(touched) if len(touched) > 1 else touched[0]
+            vals = acc[entries]
+            if i == len(terms):
+                theta = _kth_distinct(entries, vals, k, len(touched))
+            keep = vals >= theta - _MARGIN * abs(theta) - rest[i]
+            cand = entries[keep]
+            if len(touched) > 1:
+                cand = np.unique(cand)
+            part = acc[cand]
         finally:
             for docs in touched:
                 acc[docs] = 0.0
