@@ -399,6 +399,7 @@ class TermIds:
         self.analyzer = analyzer
         self.vocab: dict[str, int] = {} if vocab is None else vocab
         self._slow: dict[str, int] = {}
+        self._multi_spans: dict = {}
         self._bits = 16
         self._new_table(1 << self._bits)
         self._count = 0
@@ -471,17 +472,80 @@ class TermIds:
             return self._STOP
         if v is SPECIAL:
             return self._SPECIAL
-        text = token.decode("ascii") if isinstance(token, bytes) else token
-        toks = self.analyzer.tokens(text)
-        if len(toks) != 1 or toks[0].term != v:
+        if isinstance(token, bytes):  # lowercase ASCII: the word is the one with a term
+            text = token.decode("ascii")
+            parts = self.analyzer._parts
+            words = [m for m in _WORD_RE.finditer(text) if any(
+                not stop for _, stop in (parts.get(m.group()) or self.analyzer._word_parts(m.group())))]
+            span = (words[0].start(), words[0].end()) if len(words) == 1 else None
+        else:
+            text = token
+            toks = self.analyzer.tokens(text)
+            span = (toks[0].start, toks[0].end) if len(toks) == 1 and toks[0].term == v else None
+        if span is None:
             return self._SPECIAL  # cannot happen for a single-term token; the slow path is exact
-        lead, trail = toks[0].start, len(text) - toks[0].end
+        lead, trail = span[0], len(text) - span[1]
         if lead > 255 or trail > 255:
             return self._SPECIAL
         t = self.vocab.get(v)
         if t is None:
             t = self.vocab[v] = len(self.vocab)
         return t | (lead << 40) | (trail << 48)
+
+    def _term_id(self, term: str) -> int:
+        t = self.vocab.get(term)
+        if t is None:
+            t = self.vocab[term] = len(self.vocab)
+        return t
+
+    def _spans(self, key) -> list[tuple[int, int, int]] | None:
+        """(term id, start, end) in the token of a token with several terms (remembered by
+        classify; no alias starts in it, so it is analyzed alone), else None."""
+        out = self._multi_spans.get(key)
+        if out is None:
+            terms = self.analyzer._multi.get(key)
+            if terms is None:
+                return None
+            text = key.decode("ascii") if isinstance(key, bytes) else key
+            toks = self.analyzer.tokens(text)
+            if tuple(t.term for t in toks) != terms:
+                return None
+            if len(self._multi_spans) >= _CACHE_WORDS:
+                self._multi_spans.clear()
+            out = self._multi_spans[key] = [(self._term_id(t.term), t.start, t.end) for t in toks]
+        return out
+
+    def _with_special(self, texts, data, ids, tok_text, t_start, t_end, special, fast, starts,
+                      ends, tok_char):
+        """tokens() for texts holding tokens of several terms (spliced in from their cached
+        spans) or that may start an alias name (the text analyzed whole)."""
+        np = self.np
+        sp = np.flatnonzero(special)
+        extra = []  # (id, text, start, end)
+        whole = set()
+        for j, f, s, e in zip(sp.tolist(), fast[sp].tolist(), starts[sp].tolist(), ends[sp].tolist()):
+            key = data[s:e].lower() if f else data[s:e].decode("utf-8", "surrogatepass")
+            spans = self._spans(key)
+            i = int(tok_text[j])
+            if spans is None:
+                whole.add(i)
+                continue
+            base = int(tok_char[j])
+            extra += [(t, i, base + a, base + b) for t, a, b in spans]
+        extra = [x for x in extra if x[1] not in whole]
+        for i in sorted(whole):
+            extra += [(self._term_id(t.term), i, t.start, t.end) for t in self.analyzer.tokens(texts[i])]
+        keep = ids >= 0
+        if whole:
+            keep &= ~np.isin(tok_text, np.fromiter(whole, dtype=np.int64, count=len(whole)))
+        x = np.array(extra, dtype=np.int64).reshape(-1, 4)
+        ids = np.concatenate([ids[keep], x[:, 0]])
+        tok_text = np.concatenate([tok_text[keep], x[:, 1]])
+        t_start = np.concatenate([t_start[keep], x[:, 2]])
+        t_end = np.concatenate([t_end[keep], x[:, 3]])
+        order = np.lexsort((t_start, tok_text))
+        return (ids[order].astype(np.int32), tok_text[order], t_start[order].astype(np.int32),
+                t_end[order].astype(np.int32))
 
     def __call__(self, texts: list[str]) -> tuple["np.ndarray", "np.ndarray"]:
         """(term ids, number of the text each belongs to), stopwords left out, in text order."""
@@ -560,6 +624,9 @@ class TermIds:
             t_end = c_ends - base - np.where(known, (ids >> 48) & 0xFF, 0)
         special = ids == self._SPECIAL
         ids = np.where(ids >= 0, ids & self._ID, ids)
+        if special.any() and offsets:
+            return self._with_special(texts, data, ids, tok_text, t_start, t_end, special,
+                                      fast, starts, ends, c_starts - c_text[tok_text])
         if special.any():
             redo = np.unique(tok_text[special])
             keep = ~np.isin(tok_text, redo)
