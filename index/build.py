@@ -278,7 +278,7 @@ def _analyze(paths: list[Path], docs_dir: Path, aliases: dict, folder: Path, wor
             if enabled:
                 gc.enable()
     import multiprocessing
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     runs = _tasks(paths, workers)
@@ -294,7 +294,7 @@ def _analyze(paths: list[Path], docs_dir: Path, aliases: dict, folder: Path, wor
                                str(docs_dir)): i for i, run in enumerate(runs)}
         pending = set(futures)
         while pending:
-            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for f in done:
                 try:
                     error = f.result()
