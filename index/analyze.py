@@ -388,6 +388,9 @@ class TermIds:
     several terms, gets the full analysis (Analyzer.terms)."""
 
     _EMPTY, _STOP, _SPECIAL = -3, -1, -2
+    # A table value is a term id with, in bits 40-47 and 48-55, how many characters of the
+    # token come before and after the word it came from ("'hello'" -> 1, 1): token offsets.
+    _ID = (1 << 40) - 1
 
     def __init__(self, analyzer: "Analyzer", vocab: dict[str, int] | None = None) -> None:
         import numpy as np
@@ -396,6 +399,7 @@ class TermIds:
         self.analyzer = analyzer
         self.vocab: dict[str, int] = {} if vocab is None else vocab
         self._slow: dict[str, int] = {}
+        self._multi_spans: dict = {}
         self._bits = 16
         self._new_table(1 << self._bits)
         self._count = 0
@@ -410,7 +414,7 @@ class TermIds:
         np = self.np
         self._k1 = np.zeros(size, dtype=np.uint64)
         self._k2 = np.zeros(size, dtype=np.uint64)
-        self._val = np.full(size, self._EMPTY, dtype=np.int32)
+        self._val = np.full(size, self._EMPTY, dtype=np.int64)
 
     def _slots(self, k1, k2):
         np = self.np
@@ -422,7 +426,7 @@ class TermIds:
     def _find(self, k1, k2):
         """Stored values of the keys, _EMPTY for unknown ones."""
         np = self.np
-        out = np.full(len(k1), self._EMPTY, dtype=np.int32)
+        out = np.full(len(k1), self._EMPTY, dtype=np.int64)
         slot = self._slots(k1, k2)
         pending = np.arange(len(k1))
         mask = len(self._val) - 1
@@ -468,13 +472,88 @@ class TermIds:
             return self._STOP
         if v is SPECIAL:
             return self._SPECIAL
+        if isinstance(token, bytes):  # lowercase ASCII: the word is the one with a term
+            text = token.decode("ascii")
+            parts = self.analyzer._parts
+            words = [m for m in _WORD_RE.finditer(text) if any(
+                not stop for _, stop in (parts.get(m.group()) or self.analyzer._word_parts(m.group())))]
+            span = (words[0].start(), words[0].end()) if len(words) == 1 else None
+        else:
+            text = token
+            toks = self.analyzer.tokens(text)
+            span = (toks[0].start, toks[0].end) if len(toks) == 1 and toks[0].term == v else None
+        if span is None:
+            return self._SPECIAL  # cannot happen for a single-term token; the slow path is exact
+        lead, trail = span[0], len(text) - span[1]
+        if lead > 255 or trail > 255:
+            return self._SPECIAL
         t = self.vocab.get(v)
         if t is None:
             t = self.vocab[v] = len(self.vocab)
+        return t | (lead << 40) | (trail << 48)
+
+    def _term_id(self, term: str) -> int:
+        t = self.vocab.get(term)
+        if t is None:
+            t = self.vocab[term] = len(self.vocab)
         return t
+
+    def _spans(self, key) -> list[tuple[int, int, int]] | None:
+        """(term id, start, end) in the token of a token with several terms (remembered by
+        classify; no alias starts in it, so it is analyzed alone), else None."""
+        out = self._multi_spans.get(key)
+        if out is None:
+            terms = self.analyzer._multi.get(key)
+            if terms is None:
+                return None
+            text = key.decode("ascii") if isinstance(key, bytes) else key
+            toks = self.analyzer.tokens(text)
+            if tuple(t.term for t in toks) != terms:
+                return None
+            if len(self._multi_spans) >= _CACHE_WORDS:
+                self._multi_spans.clear()
+            out = self._multi_spans[key] = [(self._term_id(t.term), t.start, t.end) for t in toks]
+        return out
+
+    def _with_special(self, texts, data, ids, tok_text, t_start, t_end, special, fast, starts,
+                      ends, tok_char):
+        """tokens() for texts holding tokens of several terms (spliced in from their cached
+        spans) or that may start an alias name (the text analyzed whole)."""
+        np = self.np
+        sp = np.flatnonzero(special)
+        extra = []  # (id, text, start, end)
+        whole = set()
+        for j, f, s, e in zip(sp.tolist(), fast[sp].tolist(), starts[sp].tolist(), ends[sp].tolist()):
+            key = data[s:e].lower() if f else data[s:e].decode("utf-8", "surrogatepass")
+            spans = self._spans(key)
+            i = int(tok_text[j])
+            if spans is None:
+                whole.add(i)
+                continue
+            base = int(tok_char[j])
+            extra += [(t, i, base + a, base + b) for t, a, b in spans]
+        extra = [x for x in extra if x[1] not in whole]
+        for i in sorted(whole):
+            extra += [(self._term_id(t.term), i, t.start, t.end) for t in self.analyzer.tokens(texts[i])]
+        keep = ids >= 0
+        if whole:
+            keep &= ~np.isin(tok_text, np.fromiter(whole, dtype=np.int64, count=len(whole)))
+        x = np.array(extra, dtype=np.int64).reshape(-1, 4)
+        ids = np.concatenate([ids[keep], x[:, 0]])
+        tok_text = np.concatenate([tok_text[keep], x[:, 1]])
+        t_start = np.concatenate([t_start[keep], x[:, 2]])
+        t_end = np.concatenate([t_end[keep], x[:, 3]])
+        order = np.lexsort((t_start, tok_text))
+        return (ids[order].astype(np.int32), tok_text[order], t_start[order].astype(np.int32),
+                t_end[order].astype(np.int32))
 
     def __call__(self, texts: list[str]) -> tuple["np.ndarray", "np.ndarray"]:
         """(term ids, number of the text each belongs to), stopwords left out, in text order."""
+        return self.tokens(texts, offsets=False)[:2]
+
+    def tokens(self, texts: list[str], offsets: bool = True) -> tuple["np.ndarray", ...]:
+        """(term ids, text number, start, end): what Analyzer.tokens gives for each text, in
+        text order; start and end are character offsets in that text (int32)."""
         np = self.np
         # surrogatepass: a lone surrogate (never in a decoded file, possible in a str) survives
         encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
@@ -497,7 +576,7 @@ class TermIds:
         high = np.concatenate(([0], np.cumsum(arr >= 0x80, dtype=np.int64)))
         lens = ends - starts
         fast = (lens <= 16) & (high[ends] == high[starts])
-        ids = np.empty(len(starts), dtype=np.int32)
+        ids = np.empty(len(starts), dtype=np.int64)
 
         fs, fl = starts[fast], lens[fast]
         if len(fs):
@@ -514,7 +593,7 @@ class TermIds:
                 pairs = np.unique(np.stack([k1[unknown], k2[unknown]], axis=1), axis=0)
                 nk1, nk2 = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
                 new = np.array([self._value(pair.astype("<u8").tobytes().rstrip(b"\0"))
-                                for pair in pairs], dtype=np.int32)
+                                for pair in pairs], dtype=np.int64)
                 self._insert(nk1, nk2, new)
                 vals[unknown] = self._find(k1[unknown], k2[unknown])
             ids[fast] = vals
@@ -531,21 +610,46 @@ class TermIds:
                     v = cache[tok] = self._value(tok)
                 out.append(v)
             ids[slow] = out
+        if offsets:
+            # character offsets in each text: bytes minus the UTF-8 continuation bytes before
+            if high[-1]:
+                before = np.concatenate(([0], np.cumsum((arr & 0xC0) == 0x80, dtype=np.int64)))
+                c_starts, c_ends = starts - before[starts], ends - before[ends]
+                c_text = text_at[:-1] - before[text_at[:-1]]
+            else:
+                c_starts, c_ends, c_text = starts, ends, text_at[:-1]
+            known = ids >= 0
+            base = c_text[tok_text]
+            t_start = c_starts - base + np.where(known, (ids >> 40) & 0xFF, 0)
+            t_end = c_ends - base - np.where(known, (ids >> 48) & 0xFF, 0)
         special = ids == self._SPECIAL
+        ids = np.where(ids >= 0, ids & self._ID, ids)
+        if special.any() and offsets:
+            return self._with_special(texts, data, ids, tok_text, t_start, t_end, special,
+                                      fast, starts, ends, c_starts - c_text[tok_text])
         if special.any():
             redo = np.unique(tok_text[special])
             keep = ~np.isin(tok_text, redo)
-            extra_ids, extra_text = [], []
+            extra_ids, extra_text, extra_start, extra_end = [], [], [], []
             for i in redo.tolist():
-                for term in self.analyzer.terms(texts[i]):
-                    t = self.vocab.get(term)
+                for tok in (self.analyzer.tokens(texts[i]) if offsets else
+                            (Token(term, 0, 0) for term in self.analyzer.terms(texts[i]))):
+                    t = self.vocab.get(tok.term)
                     if t is None:
-                        t = self.vocab[term] = len(self.vocab)
+                        t = self.vocab[tok.term] = len(self.vocab)
                     extra_ids.append(t)
                     extra_text.append(i)
-            ids = np.concatenate([ids[keep], np.array(extra_ids, dtype=np.int32)])
+                    extra_start.append(tok.start)
+                    extra_end.append(tok.end)
+            ids = np.concatenate([ids[keep], np.array(extra_ids, dtype=np.int64)])
             tok_text = np.concatenate([tok_text[keep], np.array(extra_text, dtype=np.int64)])
             order = np.argsort(tok_text, kind="stable")
             ids, tok_text = ids[order], tok_text[order]
+            if offsets:
+                t_start = np.concatenate([t_start[keep], np.array(extra_start, np.int64)])[order]
+                t_end = np.concatenate([t_end[keep], np.array(extra_end, np.int64)])[order]
         terms = ids >= 0
-        return ids[terms], tok_text[terms]
+        if not offsets:
+            return ids[terms].astype(np.int32), tok_text[terms]
+        return (ids[terms].astype(np.int32), tok_text[terms], t_start[terms].astype(np.int32),
+                t_end[terms].astype(np.int32))

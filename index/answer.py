@@ -16,6 +16,7 @@ from .engine import Index, SearchHit
 from .evidence import Evidence
 from .facts import FactMatch, FactTable, fact_chunks
 from .highlight import Highlight, highlight
+from .tokens import ChunkTokens
 
 from .filters import Where
 
@@ -138,6 +139,8 @@ class Answerer:
                             if self.facts.facts else None)
         self._facts_by_id = {f.id: f for f in self.facts.facts}
         self._notes = _notes_index(index)
+        # an index that stores each chunk's tokens at build time (the local one does)
+        self._stored = index if hasattr(index, "tokens") and hasattr(index, "term_id") else None
         self.source: tuple[Path, Path | None, tuple] | None = None  # set by open()
 
     @classmethod
@@ -185,10 +188,21 @@ class Answerer:
         term_id = lambda t: ids[t] if df.get(t) else -1  # noqa: E731 (-1: the corpus lacks it)
         return Query(q, notice, terms, wants, rescore.query_terms(terms, term_id, self.weight, wants))
 
-    def tokens(self, q: Query, chunk: Chunk) -> rescore.ChunkTokens:
-        """A passage's terms as ids of the question's terms (-1: not a question term)."""
+    def tokens(self, q: Query, hit: SearchHit) -> ChunkTokens:
+        """A passage's terms as ids of the question's terms (-1: not a question term): from
+        the tokens the index stored at build time when it has them, else analyzed now."""
         ids = self._local_ids(q.terms)
-        return rescore.analyze_tokens(chunk.text, self.index.analyzer, lambda t: ids.get(t, -1))
+        pos = getattr(hit, "pos", -1)
+        if self._stored is None or pos < 0:
+            return rescore.analyze_tokens(hit.chunk.text, self.index.analyzer,
+                                          lambda t: ids.get(t, -1))
+        stored = self._stored.tokens(pos)
+        local = np.full(len(stored.terms), -1, dtype=np.int32)
+        for term, i in ids.items():
+            v = self._stored.term_id(term)
+            if v is not None:
+                local[stored.terms == v] = i
+        return stored._replace(terms=local)
 
     def rank(self, q: Query, depth: int = rescore.DEPTH,
              allowed: np.ndarray | None = None) -> list[Ranked]:
@@ -206,13 +220,13 @@ class Answerer:
             if extra:
                 pos = np.asarray([self.index.by_id[c] for c in extra], dtype=np.int64)
                 body = rescore.scores_at(self.index.bm25, self.index.query_term_ids(list(q.terms)), pos)
-                hits = hits + [SearchHit(self.index.chunks[int(i)], float(s))
+                hits = hits + [SearchHit(self.index.chunks[int(i)], float(s), int(i))
                                for i, s in zip(pos.tolist(), body.tolist())]
         out = []
         for h in hits:
             c = h.chunk
             extra_ids = self._extra_ids(q, c)
-            toks = self.tokens(q, c)
+            toks = self.tokens(q, h)
             sig = rescore.signals(q.qterms, toks, c.text, h.score, extra_ids)
             score = sig.score() + NOTE_WEIGHT * notes_score.get(c.id, 0.0)
             out.append(Ranked(h, sig, score, frozenset(rescore.held_ids(q.qterms, toks, extra_ids))))
@@ -292,7 +306,7 @@ class Answerer:
         passages = [
             Passage(offset + i + 1, r.score, r.hit,
                     highlight(r.hit.chunk.text, list(q.terms), self.index.analyzer, self.weight,
-                              q.wants),
+                              q.wants, self._stored, getattr(r.hit, "pos", -1)),
                     tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
             for i, r in enumerate(page)
         ]

@@ -10,6 +10,7 @@ counting-sort transpose in C++, O(terms + postings), where numpy could only sort
 """
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple, Sequence
@@ -119,10 +120,80 @@ def rank_order(scores: np.ndarray, ties: np.ndarray) -> np.ndarray:
     return by_score[np.lexsort((ties[by_score], group))]
 
 
+_MARGIN = 1e-6  # relative slack on bounds: float sums in another order differ in last digits
+
+
+def _kth(scores: np.ndarray, k: int) -> float:
+    """The k-th largest score (-inf when there are fewer than k)."""
+    if len(scores) < k:
+        return -np.inf
+    return float(np.partition(scores, len(scores) - k)[len(scores) - k])
+
+
+def _kth_distinct(entries: np.ndarray, vals: np.ndarray, k: int, repeats: int) -> float:
+    """A lower bound of the k-th best score among distinct chunks, where entries (a chunk at
+    most `repeats` times, each time with its score vals) may repeat: the m = k * repeats best
+    entries hold at least k distinct chunks, so only they are de-duplicated."""
+    m = k * repeats
+    if len(vals) > 64 * m:
+        # the m-th best of every 16th entry is at most the m-th best entry: a cheap cut first
+        sample = vals[::16]
+        if len(sample) > m:
+            floor = np.partition(sample, len(sample) - m)[len(sample) - m]
+            sel = vals >= floor
+            entries, vals = entries[sel], vals[sel]
+    if len(vals) > m:
+        top = np.argpartition(vals, len(vals) - m)[len(vals) - m :]
+        entries, vals = entries[top], vals[top]
+    if repeats > 1:
+        vals = vals[np.unique(entries, return_index=True)[1]]
+    return _kth(vals, k)
+
+
+def term_max_weights(bm25: "BM25", step: int = 1 << 23) -> np.ndarray:
+    """Per term, its largest weight in any chunk (0 for a term no chunk holds), a slice of
+    postings at a time (cut at term boundaries) so memory stays bounded."""
+    ind = bm25.postings.indptr
+    n_terms = len(ind) - 1
+    out = np.zeros(n_terms, dtype=np.float64)
+    t = 0
+    while t < n_terms:
+        end = int(np.searchsorted(ind, ind[t] + step, side="right")) - 1
+        end = min(max(end, t + 1), n_terms)
+        lo, hi = int(ind[t]), int(ind[end])
+        if hi > lo:
+            w = _weights_of_range(bm25, t, end, lo, hi)
+            starts = ind[t:end] - lo
+            held = ind[t + 1 : end + 1] > ind[t:end]
+            out[t:end][held] = np.maximum.reduceat(w, starts[held])
+        t = end
+    return out
+
+
+def _weights_of_range(bm25: "BM25", t0: int, t1: int, lo: int, hi: int) -> np.ndarray:
+    """The weights of postings lo:hi (terms t0:t1), as term_weights computes them."""
+    ind = bm25.postings.indptr
+    docs = bm25.postings.docs[lo:hi]
+    tfs = bm25.postings.tfs[lo:hi]
+    per = np.repeat(np.arange(t0, t1), np.diff(ind[t0 : t1 + 1]))
+    tf = tfs.astype(np.float64)
+    p = bm25.p
+    if p.variant in ("okapi", "plus"):
+        w = np.multiply(tf, p.k1 + 1)
+        denom = bm25._k1norm[docs]
+        denom += tf
+        w /= denom
+        w *= bm25.idf[per]
+        return w
+    ctd = tf / bm25.norm[docs]
+    return bm25.idf[per] * tf * (p.k1 + 1) * (ctd + p.delta) / (p.k1 + ctd + p.delta)
+
+
 class BM25:
     """Scores chunks for a bag of query terms (term ids, repeats count as in rank-bm25)."""
 
-    def __init__(self, postings: Postings, params: BM25Params = BM25Params()) -> None:
+    def __init__(self, postings: Postings, params: BM25Params = BM25Params(),
+                 term_max: np.ndarray | None = None) -> None:
         if params.variant not in VARIANTS:
             raise ValueError(f"unknown BM25 variant {params.variant!r}; choose one of {VARIANTS}")
         self.p = params
@@ -145,13 +216,27 @@ class BM25:
         dl = postings.doc_len.astype(np.float64)
         self.norm = (1 - params.b + params.b * dl / self.avgdl) if self.avgdl else np.ones(n)
         self._k1norm = params.k1 * self.norm
-        self._acc = np.zeros(n, dtype=np.float64)
+        # the largest contribution of each term to any chunk (stored at build time; computed
+        # here for an index held in memory): what lets search skip what cannot reach the top
+        self.term_max = term_max if term_max is not None else term_max_weights(self)
+        self._local = threading.local()  # scratch per thread: searches may run concurrently
+
+    def _scratch(self) -> np.ndarray:
+        """This thread's score accumulator (zeros between searches)."""
+        acc = getattr(self._local, "acc", None)
+        if acc is None:
+            acc = self._local.acc = np.zeros(self.n_docs, dtype=np.float64)
+        return acc
 
     def term_weights(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         """(chunks, contribution above baseline(t)) of one occurrence of term t in a query."""
         lo, hi = self.postings.indptr[t], self.postings.indptr[t + 1]
         docs = self.postings.docs[lo:hi]
-        tf = self.postings.tfs[lo:hi].astype(np.float64)
+        return docs, self.weights(t, docs, self.postings.tfs[lo:hi])
+
+    def weights(self, t: int, docs: np.ndarray, tfs: np.ndarray) -> np.ndarray:
+        """Contributions of term t to the given chunks, which hold it tfs times."""
+        tf = tfs.astype(np.float64)
         p = self.p
         if p.variant in ("okapi", "plus"):
             # idf * (tf * (k1 + 1) / (k1 * norm + tf)), the same operations in place
@@ -163,7 +248,7 @@ class BM25:
         else:  # rank-bm25's BM25L, which multiplies by tf once more than Lv & Zhai's formula
             ctd = tf / self.norm[docs]
             w = self.idf[t] * tf * (p.k1 + 1) * (ctd + p.delta) / (p.k1 + ctd + p.delta)
-        return docs, w
+        return w
 
     def baseline(self, t: int) -> float:
         """What rank-bm25 adds to every chunk, matching or not (BM25Plus's delta)."""
@@ -173,6 +258,110 @@ class BM25:
                allowed: np.ndarray | None = None) -> list[Hit]:
         """Top-k chunks containing at least one query term, best first; ties by tiebreak rank.
 
+        MaxScore: terms are taken rarest (highest bound) first; once the k-th best score so far
+        exceeds what the remaining terms could add together, no chunk outside the candidates
+        can reach the top k, and the remaining (common) terms are only looked up for the
+        candidates that still can. The winners' scores are then summed again in query order,
+        so scores and ranking equal scoring every posting (search_all)."""
+        counts = Counter(t for t in term_ids if 0 <= t < len(self.idf))
+        ind = self.postings.indptr
+        terms = [t for t in counts if ind[t + 1] > ind[t]]
+        if not terms or k <= 0:
+            return []
+        if len(terms) == 1 or (self.idf[terms] <= 0).any():  # nothing to skip / no bounds
+            return self.search_all(term_ids, k, tiebreak, allowed)
+        bound = {t: counts[t] * float(self.term_max[t]) for t in terms}
+        terms.sort(key=lambda t: (-bound[t], t))
+        rest = np.cumsum([bound[t] for t in terms][::-1])[::-1].tolist() + [0.0]
+        acc = self._scratch()
+        touched: list[np.ndarray] = []
+        n_touched = 0
+        theta = -np.inf  # a lower bound of the k-th best score
+        i = 0
+        try:
+            while i < len(terms):
+                t = terms[i]
+                df = int(ind[t + 1] - ind[t])
+                if i and n_touched >= k and df > n_touched:
+                    # worth knowing the k-th best so far before reading a long postings list
+                    entries = np.concatenate(touched) if len(touched) > 1 else touched[0]
+                    theta = _kth_distinct(entries, acc[entries], k, len(touched))
+                    if rest[i] < theta - _MARGIN * abs(theta):
+                        break  # no chunk outside the candidates can reach the top k
+                docs, w = self.term_weights(t)
+                if allowed is not None:
+                    keep = allowed[docs]
+                    docs, w = docs[keep], w[keep]
+                c = counts[t]
+                np.add.at(acc, docs, w if c == 1 else c * w)
+                touched.append(docs)
+                n_touched += len(docs)
+                i += 1
+            if not n_touched:
+                return []
+            entries = np.concatenate(touched) if len(touched) > 1 else touched[0]
+            vals = acc[entries]
+            if i == len(terms):
+                theta = _kth_distinct(entries, vals, k, len(touched))
+            keep = vals >= theta - _MARGIN * abs(theta) - rest[i]
+            cand = entries[keep]
+            if len(touched) > 1:
+                cand = np.unique(cand)
+            part = acc[cand]
+        finally:
+            for docs in touched:
+                acc[docs] = 0.0
+        if len(cand) == 0:
+            return []
+        # the remaining terms, for the candidates that can still reach the k-th best
+        for j in range(i, len(terms)):
+            keep = part >= theta - _MARGIN * abs(theta) - rest[j]
+            cand, part = cand[keep], part[keep]
+            t = terms[j]
+            found, tfs = self._lookup(t, cand)
+            c = counts[t]
+            w = self.weights(t, cand[found], tfs)
+            part[found] += w if c == 1 else c * w
+            theta = max(theta, _kth(part, k))
+        if len(cand) > k:
+            kth = _kth(part, k)
+            keep = part >= kth - _MARGIN * abs(kth)
+            cand = cand[keep]
+        scores = self._exact(counts, cand)
+        ties = tiebreak[cand] if tiebreak is not None else cand
+        order = rank_order(scores, ties)[:k]
+        return [Hit(int(cand[i]), float(scores[i])) for i in order]
+
+    def _lookup(self, t: int, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which of the sorted chunks cand hold term t, their tfs) by binary search."""
+        lo, hi = int(self.postings.indptr[t]), int(self.postings.indptr[t + 1])
+        docs = self.postings.docs[lo:hi]
+        at = np.searchsorted(docs, cand)
+        inside = at < len(docs)
+        found = np.zeros(len(cand), dtype=bool)
+        found[inside] = docs[at[inside]] == cand[inside]
+        return found, self.postings.tfs[lo:hi][at[found]]
+
+    def _exact(self, counts: Counter, cand: np.ndarray) -> np.ndarray:
+        """Scores of the sorted chunks cand, summed term by term in query order plus the
+        baseline, as search_all sums them (the same floats)."""
+        acc = np.zeros(len(cand), dtype=np.float64)
+        base = 0.0
+        for t, c in counts.items():
+            if self.postings.indptr[t + 1] == self.postings.indptr[t]:
+                continue  # as search_all: no postings, no baseline
+            found, tfs = self._lookup(t, cand)
+            w = self.weights(t, cand[found], tfs)
+            acc[found] += w if c == 1 else c * w
+            base += c * self.baseline(t)
+        if base:
+            acc += base
+        return acc
+
+    def search_all(self, term_ids: Sequence[int], k: int, tiebreak: np.ndarray | None = None,
+                   allowed: np.ndarray | None = None) -> list[Hit]:
+        """search() by scoring every posting of every query term (the reference).
+
         Costs what the query's postings hold: scores accumulate in a dense array that only
         the touched chunks are read from and reset in, and the k best are picked with a
         partition over the touched entries (a chunk appears once per matching query term)
@@ -180,7 +369,7 @@ class BM25:
         counts = Counter(t for t in term_ids if 0 <= t < len(self.idf))
         if not counts or k <= 0:
             return []
-        acc = self._acc
+        acc = self._scratch()
         base = 0.0
         touched = []
         for t, c in counts.items():

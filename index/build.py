@@ -17,10 +17,11 @@ import numpy as np
 
 from . import store
 from .analyze import Analyzer, TermIds
-from .bm25 import BM25Params, Postings, chunk_ptr, postings_from_forward, tf_dtype
+from .bm25 import BM25, BM25Params, Postings, chunk_ptr, postings_from_forward, tf_dtype
 from .corpus import CHUNKER_VERSION, Chunk, doc_paths, load_document
 from .errors import DataError
-from .searcher import DEFAULT_PARAMS, index_text, load_analyzer
+from .searcher import DEFAULT_PARAMS, load_analyzer
+from .tokens import TOKEN_ARRAYS, concat_blocks, map_terms, offset_dtype, text_tokens
 
 PARALLEL_BYTES = 16 << 20  # collections larger than this are analyzed by worker processes
 TASK_BYTES = 16 << 20  # documents per task, by size (progress moves once per task)
@@ -76,13 +77,22 @@ class _Batch:
     ptr: np.ndarray  # chunk-major counts: chunk i holds terms[ptr[i]:ptr[i+1]] (worker ids)
     terms: np.ndarray | None  # None while still in the worker's files (see take)
     tfs: np.ndarray | None
+    tok_count: np.ndarray | None = None  # the chunk tokens (TokenBlock fields; see take)
+    tok_terms: np.ndarray | None = None
+    tok_start: np.ndarray | None = None
+    tok_end: np.ndarray | None = None
+    sent_count: np.ndarray | None = None
+    sent_tok: np.ndarray | None = None
+    sent_start: np.ndarray | None = None
+    sent_end: np.ndarray | None = None
+    max_offset: int = 0
     peak_rss_mb: float = 0.0
     nnz: int = 0
     tfs_dtype: str = "uint8"
     stem: str | None = None  # where a worker left terms and tfs
 
     def take(self, name: str) -> np.ndarray:
-        """terms or tfs, read from the worker's file if need be, and let go of."""
+        """An array (terms, tfs, tokens), read from the worker's file if need be, and let go of."""
         array = getattr(self, name)
         if array is None:
             path = f"{self.stem}-{name}.npy"
@@ -109,8 +119,9 @@ class _Analysis:
         docs: list[dict] = []
         ids: list[str] = []
         bounds: list[int] = []
-        texts: list[str] = []
-        term_parts, row_parts = [], []
+        sections: list[str] = []
+        bodies: list[str] = []
+        term_parts, row_parts, blocks = [], [], []
         n = pos = 0
         with seg_path.open("wb") as seg:
             for path in paths:
@@ -123,19 +134,22 @@ class _Analysis:
                     bounds.append(pos)
                     pos += len(line)
                     ids.append(c.id)
-                    texts.append(index_text(c))
+                    sections.append(c.section)
+                    bodies.append(c.text)
                 seg.write(b"".join(lines))
-                if len(texts) >= self.BLOCK:
-                    terms, rows = self.term_ids(texts)
+                if len(bodies) >= self.BLOCK:
+                    terms, rows, block = text_tokens(self.term_ids, sections, bodies)
                     term_parts.append(terms)
                     row_parts.append(rows + n)
-                    n += len(texts)
-                    texts = []
-            if texts:
-                terms, rows = self.term_ids(texts)
+                    blocks.append(block)
+                    n += len(bodies)
+                    sections, bodies = [], []
+            if bodies:
+                terms, rows, block = text_tokens(self.term_ids, sections, bodies)
                 term_parts.append(terms)
                 row_parts.append(rows + n)
-                n += len(texts)
+                blocks.append(block)
+                n += len(bodies)
             seg.flush()
             os.fsync(seg.fileno())  # here, in parallel, rather than when the index is published
         bounds.append(pos)
@@ -151,8 +165,12 @@ class _Analysis:
         new_terms = list(self.vocab)[self._reported:]
         self._reported = len(self.vocab)
         self.seq += 1
+        tok = concat_blocks(blocks)
+        max_offset = int(max(tok.sent_end.max(initial=0), tok.tok_end.max(initial=0)))
         return _Batch(task, os.getpid(), self.seq, new_terms, docs, ids, seg_path.name, loc,
-                      doc_len, ptr, terms, tfs, _peak_rss_mb(), len(terms), tfs.dtype.name)
+                      doc_len, ptr, terms, tfs, tok.tok_count, tok.tok_terms, tok.tok_start, tok.tok_end,
+                      tok.sent_count, tok.sent_tok, tok.sent_start, tok.sent_end, max_offset,
+                      _peak_rss_mb(), len(terms), tfs.dtype.name)
 
 
 _str = json.encoder.encode_basestring  # a JSON string literal (in C), non-ASCII kept
@@ -182,17 +200,19 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-_BATCH_ARRAYS = ("loc", "doc_len", "ptr")  # read at once; terms and tfs when assembled
+_BATCH_ARRAYS = ("loc", "doc_len", "ptr", "tok_count", "sent_count")  # read at once
+_LATER_ARRAYS = ("terms", "tfs", "tok_terms", "tok_start", "tok_end", "sent_tok", "sent_start",
+                 "sent_end")  # read when assembled
 
 
 def _save_batch(folder: Path, b: _Batch) -> None:
     """A worker's batch as files next to the chunk segments (JSON + .npy: no pickle)."""
     stem = folder / f"task-{b.task:04d}"
-    for name in (*_BATCH_ARRAYS, "terms", "tfs"):
+    for name in (*_BATCH_ARRAYS, *_LATER_ARRAYS):
         np.save(f"{stem}-{name}.npy", getattr(b, name), allow_pickle=False)
     meta = {"task": b.task, "worker": b.worker, "seq": b.seq, "new_terms": b.new_terms,
             "docs": b.docs, "ids": b.ids, "segment": b.segment, "peak_rss_mb": b.peak_rss_mb,
-            "nnz": b.nnz, "tfs_dtype": b.tfs_dtype}
+            "nnz": b.nnz, "tfs_dtype": b.tfs_dtype, "max_offset": b.max_offset}
     Path(f"{stem}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
@@ -204,28 +224,30 @@ def _read_batch(folder: Path, task: int) -> _Batch:
         arrays[name] = np.load(f"{stem}-{name}.npy", allow_pickle=False)
         os.unlink(f"{stem}-{name}.npy")
     os.unlink(f"{stem}.json")
-    return _Batch(**meta, **arrays, terms=None, tfs=None, stem=str(stem))
+    return _Batch(**meta, **arrays, terms=None, tfs=None, stem=str(stem))  # the rest: take()
 
 
-def _worker_main(folder: str, aliases_file: str, worker: int) -> None:
-    """A worker process: analyze the tasks read from stdin (one JSON line each), answering
-    'done N' or 'error MESSAGE' on stdout."""
-    import sys
+_WORKER: "_Analysis | None" = None  # a worker process's analysis, kept across its tasks
 
+
+def _worker_init(aliases_file: str) -> None:
+    """Start of a worker process: its analyzer, from the aliases left in a file."""
+    global _WORKER
     gc.disable()  # analysis makes millions of small objects and no reference cycles
-    aliases = json.loads(Path(aliases_file).read_text(encoding="utf-8"))
-    analysis = _Analysis(aliases)
-    for line in sys.stdin:
-        job = json.loads(line)
-        try:
-            b = analysis.run(job["task"], [Path(p) for p in job["paths"]], Path(job["docs_dir"]),
-                             Path(folder) / job["segment"])
-            b.worker = worker
-            _save_batch(Path(folder), b)
-        except DataError as e:
-            print("error " + json.dumps(str(e)), flush=True)
-            return
-        print(f"done {job['task']}", flush=True)
+    _WORKER = _Analysis(json.loads(Path(aliases_file).read_text(encoding="utf-8")))
+
+
+def _worker_task(folder: str, task: int, paths: list[str], docs_dir: str) -> str:
+    """One task in a worker process: its batch is left as files in folder; returns '' or
+    what was wrong with a document."""
+    try:
+        b = _WORKER.run(task, [Path(p) for p in paths], Path(docs_dir),
+                        Path(folder) / f"chunks-{task:04d}.jsonl")
+        _save_batch(Path(folder), b)
+    except DataError as e:
+        return str(e)
+    return ""
+
 
 
 def _tasks(paths: list[Path], n: int) -> list[list[Path]]:
@@ -246,8 +268,8 @@ def _tasks(paths: list[Path], n: int) -> list[list[Path]]:
 def _analyze(paths: list[Path], docs_dir: Path, aliases: dict, folder: Path, workers: int,
              progress: Progress | None) -> list[_Batch]:
     """Analyze documents into chunk segments written in folder; batches in document order.
-    With workers > 1, worker processes (python -m index.build) take runs of documents as
-    they become free; they exchange files, not pickles."""
+    With workers > 1, a process pool takes runs of documents as its processes become free;
+    tasks and results are file paths (the batches are files), nothing else is pickled."""
     if workers <= 1:
         enabled = gc.isenabled()
         gc.disable()
@@ -256,83 +278,41 @@ def _analyze(paths: list[Path], docs_dir: Path, aliases: dict, folder: Path, wor
         finally:
             if enabled:
                 gc.enable()
-    import selectors
-    import subprocess
-    import sys
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     runs = _tasks(paths, workers)
-    todo = list(enumerate(runs))[::-1]
-    (folder / "aliases.json").write_text(json.dumps(aliases, ensure_ascii=False), encoding="utf-8")
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    procs = []
-    sel = selectors.DefaultSelector()
+    aliases_file = folder / "aliases.json"
+    aliases_file.write_text(json.dumps(aliases, ensure_ascii=False), encoding="utf-8")
     batches: list[_Batch] = []
     done_docs = 0
-
-    def give(proc) -> None:
-        if todo:
-            i, run = todo.pop()
-            job = {"task": i, "paths": [str(p) for p in run], "docs_dir": str(docs_dir),
-                   "segment": f"chunks-{i:04d}.jsonl"}
-            proc.stdin.write(json.dumps(job, ensure_ascii=False) + "\n")
-            proc.stdin.flush()
-            proc.job = i
-        else:
-            proc.stdin.close()
-            proc.job = None
-
+    # spawn: fresh interpreters, as safe in a process with threads (the bot) as anywhere
+    pool = ProcessPoolExecutor(min(workers, len(runs)), multiprocessing.get_context("spawn"),
+                               initializer=_worker_init, initargs=(str(aliases_file),))
     try:
-        for k in range(min(workers, len(runs))):
-            err = (folder / f"worker-{k}.err").open("w")
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "index.build", "--worker", str(folder),
-                 str(folder / "aliases.json"), str(k)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
-            err.close()
-            procs.append(proc)
-            sel.register(proc.stdout, selectors.EVENT_READ, proc)
-            give(proc)
-        running = len(procs)
-        while running:
-            for key, _ in sel.select():
-                proc = key.data
-                line = proc.stdout.readline()
-                if line.startswith("done "):
-                    task = int(line.split()[1])
-                    batches.append(_read_batch(folder, task))
-                    done_docs += len(runs[task])
-                    if progress:
-                        progress("analyzing documents", done_docs, len(paths))
-                    give(proc)
-                    continue
-                if line.startswith("error "):
-                    raise DataError(json.loads(line[6:]))
-                sel.unregister(proc.stdout)
-                running -= 1
-                if proc.wait() != 0 or proc.job is not None:
-                    k = procs.index(proc)
-                    tail = (folder / f"worker-{k}.err").read_text(errors="replace").strip()
-                    raise DataError(f"an indexing worker failed: {tail.splitlines()[-1] if tail else proc.returncode}")
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-            proc.stdout.close()
-            if proc.stdin and not proc.stdin.closed:
+        futures = {pool.submit(_worker_task, str(folder), i, [str(p) for p in run],
+                               str(docs_dir)): i for i, run in enumerate(runs)}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in done:
                 try:
-                    proc.stdin.close()
-                except OSError:
-                    pass
-        sel.close()
-        for name in ["aliases.json", *(f"worker-{k}.err" for k in range(len(procs)))]:
-            try:
-                (folder / name).unlink()
-            except FileNotFoundError:
-                pass
+                    error = f.result()
+                except BrokenProcessPool as e:
+                    raise DataError(f"an indexing worker failed: {e}") from None
+                if error:
+                    raise DataError(error)
+                task = futures[f]
+                batches.append(_read_batch(folder, task))
+                done_docs += len(runs[task])
+                if progress:
+                    progress("analyzing documents", done_docs, len(paths))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        aliases_file.unlink(missing_ok=True)
     return sorted(batches, key=lambda b: b.task)
+
 
 
 def _merge_vocab(batches: list[_Batch]) -> tuple[list[str], dict[int, np.ndarray]]:
@@ -347,16 +327,46 @@ def _merge_vocab(batches: list[_Batch]) -> tuple[list[str], dict[int, np.ndarray
     return vocab, maps
 
 
-_ARRAY_NAMES = ("indptr", "docs", "tfs", "doc_len", "chunk_loc", "ids", "id_off", "id_order")
+_ARRAY_NAMES = ("indptr", "docs", "tfs", "doc_len", "chunk_loc", "ids", "id_off", "id_order",
+                "term_max", *TOKEN_ARRAYS)
 
 
 def _write_arrays(w: store.Writer, postings: Postings, loc: np.ndarray, blob: np.ndarray,
-                  id_off: np.ndarray, id_order: np.ndarray) -> None:
+                  id_off: np.ndarray, id_order: np.ndarray, params: BM25Params) -> None:
     for name, array in (("indptr", postings.indptr), ("docs", postings.docs),
                         ("tfs", postings.tfs), ("doc_len", postings.doc_len),
                         ("chunk_loc", loc), ("ids", blob), ("id_off", id_off),
                         ("id_order", id_order)):
         w.add_array(name, array)
+    # each term's largest score contribution, for pruning at search time
+    w.add_array("term_max", BM25(postings, params).term_max)
+
+
+def _write_tokens(w: store.Writer, parts: list[tuple[Callable[[str], np.ndarray], np.ndarray | None]],
+                  max_offset: int) -> None:
+    """The chunk tokens of consecutive runs of chunks, an array at a time and a run at a time
+    (the token arrays are the index's largest: they are never all in memory). A part is
+    (get, map): get(name) gives the run's array (_Batch field names), map turns its term ids
+    into vocabulary ids (None: they are already)."""
+    pos = offset_dtype(max_offset)
+    for name, count in (("tok_ptr", "tok_count"), ("sent_ptr", "sent_count")):
+        counts = [get(count) for get, _ in parts]
+        ptr = np.zeros(1 + sum(map(len, counts)), dtype=np.int64)
+        if len(ptr) > 1:
+            np.cumsum(np.concatenate(counts), out=ptr[1:])
+        w.add_array(name, ptr)
+        total = int(ptr[-1])
+        if name == "tok_ptr":
+            w.add_array_parts("tok_terms", np.int32, total, (
+                get("tok_terms") if m is None else map_terms(m, get("tok_terms"))
+                for get, m in parts))
+            for a in ("tok_start", "tok_end"):
+                w.add_array_parts(a, pos, total, (get(a) for get, _ in parts))
+        else:
+            w.add_array_parts("sent_tok", np.uint16 if pos == np.uint16 else np.int32, total,
+                              (get("sent_tok") for get, _ in parts))
+            for a in ("sent_start", "sent_end"):
+                w.add_array_parts(a, pos, total, (get(a) for get, _ in parts))
 
 
 def build_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PARAMS,
@@ -403,6 +413,9 @@ def build_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PA
             for i in range(0, nnz, 1 << 24):
                 terms[i : i + (1 << 24)] = remap[terms[i : i + (1 << 24)]]
             vocab = [t for t, h in zip(vocab, held.tolist()) if h]
+            # a chunk's text alone may hold a term its index text does not (-1)
+            remap[~held] = -1
+            maps = {wk: map_terms(remap, m) for wk, m in maps.items()}
         postings = postings_from_forward(ptr, terms, tfs, doc_len, len(vocab))
         del terms, tfs, ptr
         segments = [b.segment for b in batches]
@@ -417,7 +430,9 @@ def build_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PA
             progress("writing", 0, 1)
         for name in segments:
             w.add_written(name)
-        _write_arrays(w, postings, loc, blob, id_off, id_order)
+        _write_arrays(w, postings, loc, blob, id_off, id_order, params)
+        _write_tokens(w, [(b.take, maps[b.worker]) for b in batches],
+                      max((b.max_offset for b in batches), default=0))
         w.add_bytes("vocab.json", json.dumps(vocab, ensure_ascii=False).encode("utf-8"))
         manifest = {
             "fingerprint": _fingerprint(config, [(d["id"], d["sha256"]) for d in docs]),
@@ -431,10 +446,3 @@ def build_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PA
         if progress:
             progress("writing", 1, 1)
     return analyzer
-
-
-if __name__ == "__main__":
-    import sys
-
-    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
-        _worker_main(sys.argv[2], sys.argv[3], int(sys.argv[4]))

@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import re
-from typing import Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
-from .analyze import Analyzer
+import numpy as np
+
+from .analyze import Analyzer, Token
 from .sentences import sentence_spans
+
+if TYPE_CHECKING:
+    from .searcher import Index
 
 
 class Highlight(NamedTuple):
@@ -21,15 +26,21 @@ class Highlight(NamedTuple):
 
 
 def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
-              weight: Callable[[str], float], wants: re.Pattern | None = None) -> Highlight:
+              weight: Callable[[str], float], wants: re.Pattern | None = None,
+              index: "Index | None" = None, pos: int = -1) -> Highlight:
     """Pick the sentence that covers the most (idf-weighted) distinct query terms; ties go to
     the sentence where the matches sit closest together, then to the earlier one. When the
     question asks for something of a known shape (wants: e.g. a date for "when"), a sentence
-    holding it gains as much as its best term."""
+    holding it gains as much as its best term. With the index and the chunk's position there,
+    the tokens and sentences stored at build time are used (text is that chunk's text);
+    otherwise the text is analyzed."""
     wanted = set(query_terms)
-    tokens = analyzer.tokens(text)
-    matches = [t for t in tokens if t.term in wanted]
-    spans = sentence_spans(text) or [(0, len(text))]
+    if index is not None and pos >= 0:
+        matches = _stored_matches(index, pos, wanted)
+        spans = [tuple(s) for s in index.sentence_spans(pos).tolist()]
+    else:
+        matches = [t for t in analyzer.tokens(text) if t.term in wanted]
+        spans = sentence_spans(text) or [(0, len(text))]
     best, best_key = spans[0], None
     for s, e in spans:
         inside = [t for t in matches if s <= t.start < e]
@@ -48,3 +59,18 @@ def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
             words.append(w)
     return Highlight(best[0], best[1], text[best[0] : best[1]],
                      [(t.start, t.end) for t in matches], words)
+
+
+def _stored_matches(index: "Index", pos: int, wanted: set[str]) -> list[Token]:
+    """The tokens of chunk pos whose terms are wanted, in text order, from the stored arrays."""
+    by_id = {}
+    for term in wanted:
+        t = index.term_id(term)
+        if t is not None:
+            by_id[t] = term
+    if not by_id:
+        return []
+    tok = index.tokens(pos)
+    at = np.flatnonzero(np.isin(tok.terms, np.fromiter(by_id, dtype=np.int32, count=len(by_id))))
+    return [Token(by_id[t], s, e) for t, s, e in
+            zip(tok.terms[at].tolist(), tok.starts[at].tolist(), tok.ends[at].tolist())]

@@ -17,6 +17,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from .sentences import sentence_spans
+from .tokens import ChunkTokens
 
 # How deep the second stage looks into BM25's ranking.
 DEPTH = 20
@@ -37,16 +38,6 @@ ASKS_FOR = (
 def wanted_shape(question: str) -> re.Pattern | None:
     """The shape of what a question asks for (a date, a number), when its first words say."""
     return next((shape for asks, shape in ASKS_FOR if asks.search(question)), None)
-
-
-class ChunkTokens(NamedTuple):
-    """A chunk text's index terms in text order with their character spans, and the token
-    index where each sentence starts."""
-
-    terms: np.ndarray  # int32 vocabulary ids (-1: not in the vocabulary)
-    starts: np.ndarray  # int32
-    ends: np.ndarray  # int32
-    sentences: np.ndarray  # int32, first is 0
 
 
 def analyze_tokens(text: str, analyzer, term_id) -> ChunkTokens:

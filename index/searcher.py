@@ -21,6 +21,7 @@ from .analyze import Analyzer, load_aliases
 from .bm25 import BM25, BM25Params, Postings, build_postings
 from .corpus import Chunk, problem_notices
 from .errors import IndexFormatError, IndexVersionError
+from .tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens, analyzed_tokens
 
 # Chosen by tests/bench/quality.py (SQuAD dev + Cranfield) and the Q&A suite: see README.md.
 # BM25Plus also keeps IDF positive and monotonic: BM25Okapi's floor lets a term in most chunks
@@ -33,6 +34,7 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 class SearchHit(NamedTuple):
     chunk: Chunk
     score: float
+    pos: int = -1  # the chunk's position in the index (for Index.tokens), -1 when unknown
 
 
 def default_index_dir(data_dir: Path) -> Path:
@@ -130,6 +132,7 @@ class Index:
     manifest: dict
     by_id: Mapping[str, int] | None = None
     _id_rank: np.ndarray | None = field(default=None, repr=False)
+    _tokens: StoredTokens | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self._id_rank is None:  # chunks held in memory
@@ -138,6 +141,9 @@ class Index:
             self._id_rank = np.empty(len(ids), dtype=np.int64)
             self._id_rank[order] = np.arange(len(ids))
             self.by_id = {cid: i for i, cid in enumerate(ids)}
+        if self._tokens is None:
+            self._tokens = StoredTokens(analyzed_tokens(
+                self.analyzer, (c.text for c in self.chunks), self.vocab.get))
 
     # -- building and opening ------------------------------------------------------------------
     @classmethod
@@ -182,8 +188,14 @@ class Index:
         rank = np.empty(n, dtype=np.int32)
         rank[order] = np.arange(n, dtype=np.int32)
         vocab = {t: i for i, t in enumerate(stored.vocab)}
-        return cls(StoredChunks(records), vocab, BM25(postings, params), analyzer, m,
-                   ChunkIds(a["ids"], a["id_off"], order), rank)
+        if any(name not in a for name in TOKEN_ARRAYS) or a["tok_ptr"].shape != (n + 1,) \
+                or a["sent_ptr"].shape != (n + 1,):
+            raise IndexFormatError(f"{stored.path}: inconsistent chunk token files")
+        if "term_max" not in a or a["term_max"].shape != (len(vocab),):
+            raise IndexFormatError(f"{stored.path}: inconsistent index files (term_max)")
+        term_max = np.asarray(a["term_max"]).view(np.ndarray)
+        return cls(StoredChunks(records), vocab, BM25(postings, params, term_max), analyzer, m,
+                   ChunkIds(a["ids"], a["id_off"], order), rank, StoredTokens(a))
 
     @classmethod
     def open(cls, data_dir: Path, index_dir: Path | None = None,
@@ -234,11 +246,23 @@ class Index:
                      allowed: np.ndarray | None = None) -> list[SearchHit]:
         hits = self.bm25.search(self.query_term_ids(terms), k, tiebreak=self._id_rank,
                                 allowed=allowed)
-        return [SearchHit(self.chunks[h.doc], h.score) for h in hits]
+        return [SearchHit(self.chunks[h.doc], h.score, h.doc) for h in hits]
 
     def search(self, query: str, k: int = 10) -> list[SearchHit]:
         """The k best chunks for a question, best first (ties broken by chunk id)."""
         return self.search_terms(self.analyzer.terms(query), k)
+
+    def term_id(self, term: str) -> int | None:
+        """The vocabulary id of an index term (None: no chunk holds it)."""
+        return self.vocab.get(term)
+
+    def tokens(self, i: int) -> ChunkTokens:
+        """Chunk i's text as stored at build time: term ids, offsets, sentence breaks."""
+        return self._tokens.tokens(i)
+
+    def sentence_spans(self, i: int) -> np.ndarray:
+        """(start, end) offsets in chunk i's text of its sentences (at least one), (k, 2)."""
+        return self._tokens.sentence_spans(i)
 
     def df(self, term: str) -> int:
         t = self.vocab.get(term)

@@ -20,10 +20,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _BOUNDARY_RE.finditer(text):
-        head = text[start : m.start()]
-        word = re.search(r"[\w.]*$", head).group()
-        if text[m.start()] == "." and (_INITIAL_RE.search(word) or word.lower() in _ABBREVIATIONS):
-            continue
+        if text[m.start()] == ".":
+            word = _word_before(text, start, m.start())
+            if _INITIAL_RE.search(word) or word.lower() in _ABBREVIATIONS:
+                continue
         end = m.start() + len(m.group().rstrip())
         if text[start:end].strip():
             spans.append(_trim(text, start, end))
@@ -31,6 +31,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     if text[start:].strip():
         spans.append(_trim(text, start, len(text)))
     return spans
+
+
+def _word_before(text: str, start: int, end: int) -> str:
+    """The run of word characters and periods that ends at end (what [\\w.]*$ matches in
+    text[start:end]), found backwards: scanning the sentence from its start cost more."""
+    i = end
+    while i > start and (text[i - 1].isalnum() or text[i - 1] in "._"):
+        i -= 1
+    return text[i:end]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

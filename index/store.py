@@ -29,7 +29,7 @@ import numpy as np
 from .errors import DataError, IndexFormatError, IndexVersionError
 
 FORMAT = "docbot-index"
-FORMAT_VERSION = 2  # 2: chunk records in segments with a locator; term counts by chunk position
+FORMAT_VERSION = 3  # 3: chunk tokens and sentences stored (2: chunk records in segments)
 ARRAYS = ("indptr", "docs", "tfs", "doc_len")  # the postings: every index has them
 _SMALL = 8 << 20  # files up to this size carry a checksum, verified at load
 
@@ -101,6 +101,25 @@ class Writer:
     def add_array(self, name: str, array: np.ndarray) -> None:
         with (self.path / f"{name}.npy").open("wb") as f:
             np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+            f.flush()
+            os.fsync(f.fileno())
+        self._record(f"{name}.npy")
+
+    def add_array_parts(self, name: str, dtype, length: int, parts) -> None:
+        """An array of length items written from consecutive parts (an iterable of arrays),
+        so the whole never needs to be in memory."""
+        dtype = np.dtype(dtype)
+        with (self.path / f"{name}.npy").open("wb") as f:
+            np.lib.format.write_array_header_1_0(f, {
+                "descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False,
+                "shape": (length,)})
+            written = 0
+            for part in parts:
+                part = np.ascontiguousarray(part, dtype=dtype)
+                f.write(part.data)
+                written += len(part)
+            if written != length:
+                raise ValueError(f"{name}: {written} items written, {length} announced")
             f.flush()
             os.fsync(f.fileno())
         self._record(f"{name}.npy")

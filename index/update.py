@@ -15,7 +15,8 @@ import numpy as np
 from . import store
 from .analyze import Analyzer
 from .bm25 import BM25Params, Postings, tf_dtype
-from .build import _ARRAY_NAMES, Progress, _Analysis, _fingerprint, _sha256, _write_arrays
+from .build import (_ARRAY_NAMES, Progress, _Analysis, _fingerprint, _sha256, _write_arrays,
+                    _write_tokens)
 from .corpus import doc_paths
 from .errors import DataError, IndexFormatError
 from .searcher import ChunkIds
@@ -120,9 +121,11 @@ def _update(index_dir: Path, analyzer: Analyzer, params: BM25Params, config: dic
         if segments is None:  # mostly dead records: a full build writes them compactly
             w.abort()
             return False
-        vocab, postings = _merge_postings(stored, new_pos, batch, batch_pos, doc_len)
+        vocab, postings, old_map, batch_map = _merge_postings(stored, new_pos, batch, batch_pos,
+                                                              doc_len)
         blob, id_off, id_order = _merge_ids(a, pieces, new_pos, batch, batch_pos, n)
-        _write_arrays(w, postings, loc, blob, id_off, id_order)
+        _write_arrays(w, postings, loc, blob, id_off, id_order, params)
+        _merge_tokens(w, a, pieces, batch, old_map, batch_map)
         if vocab is stored.vocab:
             w.link(stored.path, "vocab.json", manifest["files"]["vocab.json"])
         else:
@@ -181,9 +184,10 @@ def _merge_chunks(w: store.Writer, stored: store.Stored, manifest: dict, pieces,
 
 
 def _merge_postings(stored: store.Stored, new_pos: np.ndarray, batch, batch_pos: np.ndarray,
-                    doc_len: np.ndarray) -> tuple[list[str], Postings]:
+                    doc_len: np.ndarray):
     """Postings of the kept chunks (renumbered; they stay in term order) with the batch's
-    inserted where they belong; terms no chunk holds any more leave the vocabulary."""
+    inserted where they belong; terms no chunk holds any more leave the vocabulary. Returns
+    (vocabulary, postings, old term id -> new, batch term id -> new)."""
     a = stored.arrays
     old_vocab: list[str] = stored.vocab
     indptr = np.asarray(a["indptr"])
@@ -265,7 +269,40 @@ def _merge_postings(stored: store.Stored, new_pos: np.ndarray, batch, batch_pos:
                 vocab.append(t)
     indptr_new = np.zeros(int(alive.sum()) + 1, dtype=np.int64)
     np.cumsum(counts[alive], out=indptr_new[1:])
-    return vocab, Postings(indptr_new, docs, tfs, doc_len)
+    final = np.where(alive, np.cumsum(alive) - 1, -1)
+    return (vocab, Postings(indptr_new, docs, tfs, doc_len), final[old_comb],
+            final[b_comb] if len(b_comb) else np.zeros(0, dtype=np.int64))
+
+
+def _merge_tokens(w: store.Writer, a: dict, pieces, batch, old_map: np.ndarray,
+                  batch_map: np.ndarray) -> None:
+    """The chunk tokens in the new chunk order: kept chunks' from the stored arrays (term ids
+    renumbered), the batch's from the batch."""
+    tp, sp = np.asarray(a["tok_ptr"]), np.asarray(a["sent_ptr"])
+    if batch is not None:
+        btp = np.concatenate([[0], np.cumsum(batch.tok_count)])
+        bsp = np.concatenate([[0], np.cumsum(batch.sent_count)])
+        b_arrays = {f: getattr(batch, f) for f in _TOKEN_FIELDS}
+    parts = []
+    for kept, s, e, _ in pieces:
+        src, t, q = (a, tp, sp) if kept else (b_arrays, btp, bsp)
+
+        def get(name, src=src, t=t, q=q, s=s, e=e):
+            if name in ("tok_count", "sent_count"):
+                p = t if name == "tok_count" else q
+                return np.diff(p[s : e + 1])
+            stored = _TOKEN_FIELDS[name] if src is a else name
+            p = t if name.startswith("tok") else q
+            return np.asarray(src[stored][p[s] : p[e]])
+        parts.append((get, old_map if kept else batch_map))
+    wide = a["tok_end"].dtype != np.uint16 or a["sent_end"].dtype != np.uint16
+    _write_tokens(w, parts, max(1 << 16 if wide else 0,
+                                batch.max_offset if batch is not None else 0))
+
+
+# _Batch field -> stored array name (they are the same but for the counts)
+_TOKEN_FIELDS = {"tok_terms": "tok_terms", "tok_start": "tok_start", "tok_end": "tok_end",
+                 "sent_tok": "sent_tok", "sent_start": "sent_start", "sent_end": "sent_end"}
 
 
 def _merge_ids(a: dict, pieces, new_pos: np.ndarray, batch, batch_pos: np.ndarray, n: int):

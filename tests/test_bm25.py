@@ -151,3 +151,62 @@ def test_okapi_term_in_exactly_half_the_documents_scores_zero():
 def test_unknown_variant_is_rejected():
     with pytest.raises(ValueError, match="unknown BM25 variant 'bm42'"):
         engine([["a"]], variant="bm42")
+
+
+# -- pruning on real text, where common words dominate the postings ------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_text():
+    """The bundled documents, split into sentence-sized passages repeated with shifts so that
+    common words ("relations", "korea", "year") run to thousands of postings."""
+    from pathlib import Path
+
+    from index.analyze import Analyzer
+    from index.corpus import load_documents
+    from index.sentences import sentence_spans
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    analyzer = Analyzer()
+    sentences = [c.text[s:e] for d in load_documents(data) for c in d.chunks
+                 for s, e in sentence_spans(c.text)]
+    rng = np.random.default_rng(20)
+    docs = []
+    for _ in range(6000):
+        at = int(rng.integers(0, len(sentences) - 6))
+        docs.append(analyzer.terms(" ".join(sentences[at : at + int(rng.integers(1, 6))])))
+    return docs, analyzer
+
+
+@pytest.mark.parametrize("variant", ["plus", "okapi", "l"])
+def test_pruned_search_equals_rank_bm25_where_common_terms_dominate(real_text, variant):
+    docs, analyzer = real_text
+    params = {"variant": variant, "k1": 0.9 if variant == "plus" else 1.2, "b": 0.75}
+    bm25, vocab = engine(docs, **params)
+    ref = reference(docs, variant, params["k1"], params["b"], 1.0)
+    df = np.diff(bm25.postings.indptr)
+    common = [t for t in vocab if df[vocab[t]] > len(docs) // 10]
+    assert len(common) >= 5  # the corpus has terms in over a tenth of the passages
+    rng = np.random.default_rng(5)
+    terms = list(vocab)
+    questions = [analyzer.terms(q) for q in (
+        "When did North Korea and Mongolia sign the treaty of friendship?",
+        "What relations did the two countries have in the year of the visit?",
+        "Who was the ambassador of the Soviet Union in Pyongyang?")]
+    for _ in range(60):
+        questions.append(list(rng.choice(common, size=int(rng.integers(2, 6))))
+                         + list(rng.choice(terms, size=int(rng.integers(0, 3)))))
+    allowed = rng.random(len(docs)) < 0.3
+    for q in questions:
+        q_ids = ids(vocab, q)
+        for k in (1, 10, 20):
+            got = bm25.search(q_ids, k)
+            assert got == bm25.search_all(q_ids, k), q  # same chunks, same floats
+            scores = ref.get_scores(q)
+            matching = [d for d in range(len(docs)) if set(q) & set(docs[d])]
+            best = sorted(matching, key=lambda d: (-scores[d], d))[:k]
+            assert [h.doc for h in got][: len(best)] == best or np.allclose(
+                [h.score for h in got], [scores[d] for d in best], rtol=1e-9), q
+            np.testing.assert_allclose([h.score for h in got], scores[[h.doc for h in got]],
+                                       rtol=1e-9)
+            assert bm25.search(q_ids, k, allowed=allowed) == bm25.search_all(q_ids, k, allowed=allowed)

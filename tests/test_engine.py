@@ -235,3 +235,36 @@ def test_index_of_an_older_format_is_rebuilt_with_a_notice_saying_so(built):
     notices: list[str] = []
     Index.open(data, index_dir, notice=notices.append)
     assert len(notices) == 1 and notices[0].startswith("index from another docbot version, rebuilding")
+
+
+# -- chunk tokens stored at build time ------------------------------------------------------------
+
+
+def test_stored_chunk_tokens_are_the_analyzers_and_survive_loading(write_data, tmp_path):
+    # a heading ending in an alias's first word: the text's tokens are the text's alone
+    data = write_data({"a.txt": "A report\n\nRelations with North\n\nKorea's envoy \u2018J. Sambuu\u2019 met "
+                       "the DPRK caf\u00e9 owner. Then 1,948 people left! \"Why?\" he asked."
+                       + " It is long enough to stand alone as a passage of its own here." * 3
+                       + "\n"}, aliases="North Korea:\n  - DPRK\n")
+    from index.sentences import sentence_spans
+
+    built = Index.build(data, tmp_path / "index")
+    loaded = Index.load(tmp_path / "index", load_analyzer(data))
+    memory = Index.from_chunks(list(loaded.chunks), load_analyzer(data))
+    for index in (built, loaded, memory):
+        for i, c in enumerate(index.chunks):
+            tok = index.tokens(i)
+            want = index.analyzer.tokens(c.text)
+            # -1: a term the vocabulary lacks ("korea" only ever stands in "North Korea")
+            assert [-1 if index.term_id(t.term) is None else index.term_id(t.term)
+                    for t in want] == tok.terms.tolist()
+            assert [c.text[t.start:t.end] for t in want] == [
+                c.text[s:e] for s, e in zip(tok.starts.tolist(), tok.ends.tolist())]
+            assert index.sentence_spans(i).tolist() == [list(x) for x in sentence_spans(c.text)]
+            assert tok.sentences[0] == 0
+    c = built.chunks[0]
+    assert c.section == "Relations with North" and c.text.startswith("Korea's")
+    assert built.analyzer.terms(c.section + "\n" + c.text)[1] == "north_korea"  # what is searched
+    assert built.tokens(0).terms[0] == -1 and built.term_id("korea") is None
+    assert [h.chunk.id for h in built.search("North Korea envoy")] == [c.id]
+

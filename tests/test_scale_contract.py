@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -169,6 +170,28 @@ def assert_same_index(a: Index, b: Index) -> None:
         assert [(h.chunk.id, h.score) for h in a.search(q)] == [(h.chunk.id, h.score) for h in b.search(q)], q
     for cid, i in list(a.by_id.items())[::37]:
         assert b.by_id[cid] == i
+    for i in range(len(a.chunks)):
+        for x, y in zip(a.tokens(i), b.tokens(i)):
+            np.testing.assert_array_equal(x, y, err_msg=f"tokens of chunk {i}")
+        np.testing.assert_array_equal(a.sentence_spans(i), b.sentence_spans(i))
+    assert_tokens_are_the_analyzers(a)
+
+
+def assert_tokens_are_the_analyzers(index: Index) -> None:
+    """Stored tokens are what analyzing the chunk text gives, sentences what the splitter gives."""
+    from index.sentences import sentence_spans
+
+    for i, c in enumerate(index.chunks):
+        tok = index.tokens(i)
+        want = index.analyzer.tokens(c.text)
+        ids = [index.term_id(t.term) for t in want]
+        assert [-1 if t is None else t for t in ids] == tok.terms.tolist(), c.id
+        assert [(t.start, t.end) for t in want] == list(zip(tok.starts.tolist(), tok.ends.tolist()))
+        spans = sentence_spans(c.text) or [(0, len(c.text))]
+        assert index.sentence_spans(i).tolist() == [list(s) for s in spans]
+        assert tok.sentences.tolist() == [
+            next((k for k, t in enumerate(want) if t.start >= s), len(want)) for s, _ in spans]
+        assert all(x.dtype == np.int32 for x in tok)
 
 
 def rebuilt(data, tmp_path) -> Index:
@@ -298,3 +321,34 @@ def test_scores_equal_but_for_float_rounding_tie_by_chunk_id():
     scores = np.array([base, np.nextafter(base, 100), 60.0, base * (1 - 1e-6)])
     ties = np.array([0, 1, 2, 3])  # chunk 0 has the smaller id
     assert rank_order(scores, ties).tolist() == [2, 0, 1, 3]
+
+
+# -- many askers at once ---------------------------------------------------------------------------
+
+
+def test_concurrent_searches_give_what_one_at_a_time_gives(corpus, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    index = Index.build(corpus, tmp_path / "index")
+    qs = questions(index, 80) * 5
+    want = [[(h.chunk.id, h.score) for h in index.search(q)] for q in qs]
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            got = list(pool.map(lambda q: [(h.chunk.id, h.score) for h in index.search(q)], qs))
+    finally:
+        sys.setswitchinterval(0.005)
+    assert got == want
+
+
+def test_a_bad_document_in_a_parallel_build_is_named_and_the_old_index_stays(corpus, tmp_path):
+    from index.errors import DataError
+
+    index_dir = tmp_path / "index"
+    Index.build(corpus, index_dir, workers=2)
+    before = (index_dir / "CURRENT").read_text()
+    (corpus / "docs" / "doc-30.txt").write_bytes(b"Title\n\nsome text\x00more\n")
+    with pytest.raises(DataError, match=r"doc-30\.txt: binary file"):
+        Index.build(corpus, index_dir, workers=2)
+    assert (index_dir / "CURRENT").read_text() == before
+    assert not [p for p in index_dir.iterdir() if p.name.startswith(".tmp-")]

@@ -1,0 +1,38 @@
+"""Highlighting from the tokens stored at build time picks what analyzing the passage picks."""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from index.engine import Index, load_analyzer
+from index.highlight import highlight
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+QUESTIONS = [
+    "When did Mongolia and North Korea establish diplomatic relations?",
+    "How many orphans did the country accept?",
+    "Who signed the treaty of friendship in Pyongyang?",
+    "What did Tsedenbal say about the Soviet Union and China?",
+    "trade agreement 1986 visit ambassador",
+]
+YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+
+
+def test_stored_tokens_give_the_same_highlight_as_analysis(tmp_path):
+    index = Index.build(DATA, tmp_path / "index")
+    analyzer = load_analyzer(DATA)
+    n = len(index.chunks)
+
+    def weight(term: str) -> float:
+        return math.log((n + 1) / (index.df(term) + 0.5))
+
+    compared = 0
+    for q in QUESTIONS:
+        terms = analyzer.terms(q)
+        for wants in (None, YEAR):
+            for i, c in enumerate(index.chunks):
+                stored = highlight(c.text, terms, analyzer, weight, wants, index, i)
+                assert stored == highlight(c.text, terms, analyzer, weight, wants), (q, c.id)
+                compared += bool(stored.terms)
+    assert compared > 100  # many passages matched a question term
