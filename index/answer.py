@@ -10,11 +10,11 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from . import evidence, rescore
-from .corpus import Chunk, DocumentTexts
+from .corpus import Chunk
 from .direct import DirectAnswer, direct_answer
 from .engine import Index, SearchHit
 from .evidence import Evidence
-from .facts import FactMatch, FactTable, fact_chunks
+from .facts import FactMatch, FactTable, compile_facts, fact_chunks, read_compiled
 from .highlight import Highlight, highlight
 from .tokens import ChunkTokens
 
@@ -354,9 +354,9 @@ def data_signature(data_dir: Path) -> tuple:
 
 
 def load_facts(data_dir: Path, index: Index) -> FactTable:
-    """data_dir/facts.yaml validated against the documents, or an empty table without one."""
-    path = data_dir / "facts.yaml"
-    if not path.is_file():
-        return FactTable()
-    parties = index.analyzer.aliases.keys()
-    return FactTable.load(path, DocumentTexts(data_dir), parties, index.chunks)
+    """The fact table the index build compiled (validated, linked to passages); a backend
+    without one compiles data_dir/facts.yaml now. Empty without a facts.yaml."""
+    compiled = getattr(index, "fact_table", None)
+    if compiled is None:
+        compiled = compile_facts(data_dir, index.analyzer.aliases.keys())
+    return read_compiled(compiled)

@@ -18,6 +18,7 @@ import numpy as np
 from . import store
 from .analyze import Analyzer, TermIds
 from .bm25 import BM25, BM25Params, Postings, chunk_ptr, postings_from_forward, tf_dtype
+from .facts import FACTS_FILE, compile_facts, facts_sha
 from .corpus import CHUNKER_VERSION, Chunk, doc_paths, load_document
 from .errors import DataError
 from .searcher import DEFAULT_PARAMS, load_analyzer
@@ -35,10 +36,13 @@ def _config(analyzer: Analyzer, params: BM25Params) -> dict:
             "bm25": params.to_dict(), "format": store.FORMAT_VERSION}
 
 
-def _fingerprint(config: dict, doc_shas: list[tuple[str, str]]) -> str:
+def _fingerprint(config: dict, doc_shas: list[tuple[str, str]], facts: str | None = None) -> str:
+    """What the index was built from: settings, each document's content, the fact table's."""
     h = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
     for doc_id, sha in doc_shas:
         h.update(f"\x00{doc_id}\x00{sha}".encode())
+    if facts is not None:
+        h.update(f"\x01facts.yaml\x00{facts}".encode())
     return h.hexdigest()
 
 
@@ -381,6 +385,7 @@ def build_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PA
         total = sum(p.stat().st_size for p in paths)
         workers = 1 if total < PARALLEL_BYTES else min(MAX_WORKERS, os.cpu_count() or 1)
     config = _config(analyzer, params)
+    facts = compile_facts(data_dir, analyzer.aliases.keys())  # a bad fact fails before the work
     with store.Writer(index_dir) as w:
         batches = _analyze(paths, docs_dir, analyzer.aliases, w.path, workers, progress)
         vocab, maps = _merge_vocab(batches)
@@ -434,8 +439,10 @@ def build_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PA
         _write_tokens(w, [(b.take, maps[b.worker]) for b in batches],
                       max((b.max_offset for b in batches), default=0))
         w.add_bytes("vocab.json", json.dumps(vocab, ensure_ascii=False).encode("utf-8"))
+        w.add_bytes(FACTS_FILE, facts)
         manifest = {
-            "fingerprint": _fingerprint(config, [(d["id"], d["sha256"]) for d in docs]),
+            "fingerprint": _fingerprint(config, [(d["id"], d["sha256"]) for d in docs],
+                                        facts_sha(data_dir)),
             "config": config, "docs": docs, "n_chunks": n, "n_terms": len(vocab),
             "segments": segments, "arrays": list(_ARRAY_NAMES),
             "build": {"workers": workers,

@@ -513,6 +513,10 @@ class DocumentTexts(Mapping):
                 self._texts[doc_id] = parse_front_matter(path, read_text(path)[0])[1]
         return self._texts[doc_id]
 
+    def chunks(self, doc_id: str) -> list["Chunk"]:
+        """The passages of one document, as the index build cuts them."""
+        return load_document(self._paths[doc_id], self._docs_dir).chunks
+
     def __iter__(self):
         return iter(self._paths)
 

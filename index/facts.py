@@ -6,15 +6,18 @@ file); FactTable.match picks the facts a question is about; timeline/select brow
 from __future__ import annotations
 
 import calendar
+import dataclasses
+import hashlib
+import json
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from . import yamlfile
 from .analyze import Analyzer
-from .corpus import Chunk
+from .corpus import Chunk, DocumentTexts
 from .errors import DataError
 
 RELATIONS = (
@@ -126,9 +129,11 @@ class FactTable:
     # -- loading -----------------------------------------------------------------------------
     @classmethod
     def load(cls, path: Path, doc_texts: Mapping[str, str], parties: Iterable[str],
-             chunks: Iterable[Chunk] = ()) -> "FactTable":
+             chunks_of: Callable[[str], Iterable[Chunk]] | None = None) -> "FactTable":
         """Read and validate a fact table. doc_texts maps document id -> body text; parties
-        are the allowed canonical names (empty: any). Raises DataError 'file:line: fact id: …'."""
+        are the allowed canonical names (empty: any); chunks_of(doc id) gives a document's
+        passages, to link each fact to the one holding its quote. Raises DataError
+        'file:line: fact id: …'."""
         raw = yamlfile.load(path, with_lines=True)
         if raw is None:
             return cls([], path)
@@ -136,15 +141,27 @@ class FactTable:
             raise DataError(f"{path}:1: expected a list of facts (each item starting with '- id:')")
         allowed = set(parties)
         squashed = _Squashed(doc_texts)
-        chunk_texts = [(c.id, c.doc, _squash(c.text)) for c in chunks]
         facts: list[Fact] = []
         seen: dict[str, int] = {}
         lines = getattr(raw, "lines", [0] * len(raw))
         for item, line in zip(raw, lines):
             facts.append(_validate(path, item, allowed, squashed, seen, line))
-        if chunk_texts:
-            facts = [_link(f, chunk_texts) for f in facts]
+        if chunks_of is not None:
+            texts: dict[str, list[tuple[str, str, str]]] = {}
+            for f in facts:
+                if f.doc not in texts:  # only the documents the facts cite are read
+                    texts[f.doc] = [(c.id, c.doc, _squash(c.text)) for c in chunks_of(f.doc)]
+            facts = [_link(f, texts[f.doc]) for f in facts]
         return cls(facts, path)
+
+    # -- compiled with the index ---------------------------------------------------------------
+    def to_records(self) -> list[dict]:
+        return [dataclasses.asdict(f) for f in self.facts]
+
+    @classmethod
+    def from_records(cls, records: list[dict], path: Path | None = None) -> "FactTable":
+        """The table as the index build compiled it (already validated and linked)."""
+        return cls([Fact(**dict(r, parties=tuple(r["parties"]))) for r in records], path)
 
     # -- browsing ----------------------------------------------------------------------------
     def select(self, parties: Iterable[str] = (), relation: str | None = None,
@@ -169,6 +186,32 @@ class FactTable:
             if f.passage:
                 out.setdefault(f.passage, []).append(f.id)
         return out
+
+
+FACTS_FILE = "facts.json"  # the compiled table in an index generation
+
+
+def facts_sha(data_dir: Path) -> str | None:
+    """Content hash of data_dir/facts.yaml (None without one): part of the index's fingerprint."""
+    path = data_dir / "facts.yaml"
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def compile_facts(data_dir: Path, parties: Iterable[str]) -> bytes:
+    """data_dir/facts.yaml validated against the documents it cites and linked to their
+    passages, as the index build stores it (JSON). Raises DataError 'file:line: …'."""
+    path = data_dir / "facts.yaml"
+    if not path.is_file():
+        return json.dumps({"path": None, "facts": []}).encode("utf-8")
+    texts = DocumentTexts(data_dir)
+    table = FactTable.load(path, texts, parties, texts.chunks)
+    return json.dumps({"path": str(path), "facts": table.to_records()},
+                      ensure_ascii=False).encode("utf-8")
+
+
+def read_compiled(data: bytes) -> FactTable:
+    obj = json.loads(data.decode("utf-8"))
+    return FactTable.from_records(obj["facts"], Path(obj["path"]) if obj["path"] else None)
 
 
 def fact_text(f: Fact) -> str:

@@ -21,6 +21,7 @@ from .analyze import Analyzer, load_aliases
 from .bm25 import BM25, BM25Params, Postings, build_postings
 from .corpus import Chunk, problem_notices
 from .errors import IndexFormatError, IndexVersionError
+from .facts import FACTS_FILE
 from .tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens, analyzed_tokens
 
 # Chosen by tests/bench/quality.py (SQuAD dev + Cranfield) and the Q&A suite: see README.md.
@@ -133,6 +134,7 @@ class Index:
     by_id: Mapping[str, int] | None = None
     _id_rank: np.ndarray | None = field(default=None, repr=False)
     _tokens: StoredTokens | None = field(default=None, repr=False)
+    fact_table: bytes | None = field(default=None, repr=False)  # compiled facts (facts.json)
 
     def __post_init__(self) -> None:
         if self._id_rank is None:  # chunks held in memory
@@ -194,8 +196,12 @@ class Index:
         if "term_max" not in a or a["term_max"].shape != (len(vocab),):
             raise IndexFormatError(f"{stored.path}: inconsistent index files (term_max)")
         term_max = np.asarray(a["term_max"]).view(np.ndarray)
-        return cls(StoredChunks(records), vocab, BM25(postings, params, term_max), analyzer, m,
-                   ChunkIds(a["ids"], a["id_off"], order), rank, StoredTokens(a))
+        if FACTS_FILE not in m.get("files", {}):
+            raise IndexFormatError(f"{stored.path}: no compiled fact table")
+        index = cls(StoredChunks(records), vocab, BM25(postings, params, term_max), analyzer, m,
+                    ChunkIds(a["ids"], a["id_off"], order), rank, StoredTokens(a))
+        index.fact_table = (stored.path / FACTS_FILE).read_bytes()
+        return index
 
     @classmethod
     def open(cls, data_dir: Path, index_dir: Path | None = None,

@@ -18,6 +18,7 @@ from .bm25 import BM25Params, Postings, tf_dtype
 from .build import (_ARRAY_NAMES, Progress, _Analysis, _fingerprint, _sha256, _write_arrays,
                     _write_tokens)
 from .corpus import doc_paths
+from .facts import FACTS_FILE, compile_facts, facts_sha
 from .errors import DataError, IndexFormatError
 from .searcher import ChunkIds
 
@@ -63,7 +64,7 @@ def _survey(manifest: dict, data_dir: Path, config: dict) -> _Survey | None:
         shas.append((rel[: -len(p.suffix)] if p.suffix else rel, sha))  # doc_id_for(p, docs_dir)
         same = entry is not None and entry.get("sha256") == sha
         entries.append(dict(entry, size=st.st_size, mtime_ns=st.st_mtime_ns) if same else None)
-    fresh = _fingerprint(config, shas) == manifest.get("fingerprint")
+    fresh = _fingerprint(config, shas, facts_sha(data_dir)) == manifest.get("fingerprint")
     return _Survey(docs_dir, paths, entries, not fresh)
 
 
@@ -80,6 +81,8 @@ def _update(index_dir: Path, analyzer: Analyzer, params: BM25Params, config: dic
     if (len(todo) > UPDATE_SHARE * max(1, len(old_docs))
             or len(manifest.get("segments", [])) >= MAX_SEGMENTS):
         return False
+    data_dir = survey.docs_dir.parent
+    facts = compile_facts(data_dir, analyzer.aliases.keys())
     stored = store.load(index_dir)
     a = stored.arrays
     if not isinstance(stored.chunks, store.ChunkRecords) or any(k not in a for k in _ARRAY_NAMES):
@@ -130,8 +133,10 @@ def _update(index_dir: Path, analyzer: Analyzer, params: BM25Params, config: dic
             w.link(stored.path, "vocab.json", manifest["files"]["vocab.json"])
         else:
             w.add_bytes("vocab.json", json.dumps(vocab, ensure_ascii=False).encode("utf-8"))
+        w.add_bytes(FACTS_FILE, facts)
         w.publish({
-            "fingerprint": _fingerprint(config, [(d["id"], d["sha256"]) for d in docs]),
+            "fingerprint": _fingerprint(config, [(d["id"], d["sha256"]) for d in docs],
+                                        facts_sha(data_dir)),
             "config": config, "docs": docs, "n_chunks": n, "n_terms": len(vocab),
             "segments": segments, "arrays": list(_ARRAY_NAMES),
             "build": dict(manifest.get("build", {}), updated_documents=len(todo)),

@@ -2,6 +2,7 @@
 and browsing (select / timeline / human_date)."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -515,3 +516,49 @@ def test_select_filters_combine(answerer):
 ])
 def test_human_date(date, want):
     assert human_date(date) == want
+
+
+# -- the table compiled with the index ---------------------------------------------------------
+
+
+def _data_copy(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    return data
+
+
+def test_opening_an_index_reads_no_document_for_its_facts(tmp_path, monkeypatch):
+    data = _data_copy(tmp_path)
+    first = Answerer.open(data, tmp_path / "index")
+    import index.corpus as corpus
+
+    def no_reading(self, doc_id):
+        raise AssertionError(f"read {doc_id} for the fact table")
+
+    monkeypatch.setattr(corpus.DocumentTexts, "__getitem__", no_reading)
+    again = Answerer.open(data, tmp_path / "index")
+    assert [f.to_dict() for f in again.facts.facts] == [f.to_dict() for f in first.facts.facts]
+    assert all(f.passage for f in again.facts.facts if f.doc == "russia-dprk-treaty-2000")
+
+
+def test_an_edited_fact_table_is_served_at_the_next_open(tmp_path):
+    data = _data_copy(tmp_path)
+    before = Answerer.open(data, tmp_path / "index")
+    text = (data / "facts.yaml").read_text(encoding="utf-8")
+    fid = before.facts.facts[0].id
+    start = text.index(f"- id: {fid}")
+    end = text.find("\n- id:", start + 1)
+    (data / "facts.yaml").write_text(text[:start] + text[end + 1:], encoding="utf-8")
+    after = Answerer.open(data, tmp_path / "index")
+    assert len(after.facts.facts) == len(before.facts.facts) - 1
+    assert fid not in {f.id for f in after.facts.facts}
+
+
+def test_a_bad_quote_stops_the_build_with_file_and_line(tmp_path):
+    data = _data_copy(tmp_path)
+    text = (data / "facts.yaml").read_text(encoding="utf-8")
+    quote = Answerer.open(data, tmp_path / "index").facts.facts[0].quote
+    (data / "facts.yaml").write_text(text.replace(quote[:30], "Words no document holds at all", 1),
+                                     encoding="utf-8")
+    with pytest.raises(DataError, match=r"facts\.yaml:\d+: fact '.*': quote not found verbatim"):
+        Answerer.open(data, tmp_path / "index")
