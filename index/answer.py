@@ -250,9 +250,9 @@ class Answerer:
         return evidence.judge(evidence.features(q.qterms, ranked, len(self.index.documents) or 1))
 
     def match_facts(self, q: Query, ranked: list[Ranked], shown: list[Ranked]) -> list[FactMatch]:
-        """Facts that pass the evidence rule (their own words against the question, the
-        collection's evidence as for passages), or that a shown passage holds and that hold
-        the question's most specific term; best first."""
+        """Facts that hold the question's most specific term and either pass the evidence
+        rule (their own words against the question, the collection's evidence as for
+        passages) or are held by a shown passage; best first."""
         if self._fact_index is None or not ranked:
             return []
         hits = self._fact_index.search_terms(list(q.terms), FACT_DEPTH)
@@ -260,8 +260,13 @@ class Answerer:
             return []
         collection = evidence.features(q.qterms, ranked, len(self.index.documents) or 1)
         fact_q = rescore.query_terms(q.terms, self._fact_term_id, self.weight, q.wants)
-        known = fact_q.ids >= 0
-        rarest = int(fact_q.ids[known][np.argmax(fact_q.weights[known])]) if known.any() else -2
+        # the question's most specific name or number (else its rarest word): a fact that
+        # lacks it is about something else
+        names = self.index.analyzer.display_names
+        specific = [t for t in q.terms if t in names or t.isdigit()] or list(q.terms)
+        rarest = self._fact_term_id(max(specific, key=self.weight))
+        if rarest < 0:
+            return []
         shown_ids = {r.hit.chunk.id for r in shown}
         out = []
         for h in hits:
@@ -271,8 +276,9 @@ class Answerer:
             own = evidence.features(fact_q, [Ranked(h, sig, sig.score(), frozenset())], 1)
             ev = evidence.judge(evidence.with_own(collection, own))
             fact = self._facts_by_id[c.id]
-            linked = fact.passage in shown_ids and rarest in rescore.held_ids(fact_q, toks)
-            if ev.passes or linked:
+            if rarest not in rescore.held_ids(fact_q, toks):
+                continue
+            if ev.passes or fact.passage in shown_ids:
                 out.append(FactMatch(fact, (round(ev.probability, 6), round(h.score, 6))))
         out.sort(key=lambda m: (-m.score[0], -m.score[1], m.fact.date, m.fact.id))
         return out[:FACTS_SHOWN]

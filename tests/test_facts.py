@@ -409,9 +409,7 @@ def test_resolve_party(answerer, name, canonical):
 @pytest.mark.parametrize("question", [
     "Who won the football world cup in Brazil?", "What is the boiling point of water?",
     "When did the Normans conquer England?",
-    pytest.param("Which trade agreement did Mongolia sign with Japan in 2010?",
-                 marks=pytest.mark.xfail(strict=True, reason="on-topic but unanswered: the "
-                                         "collection's evidence lets facts of the same parties through")),
+    "Which trade agreement did Mongolia sign with Japan in 2010?",
 ])
 def test_off_topic_questions_get_no_facts(answerer, question):
     answer = answerer.ask(question)
