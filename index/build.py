@@ -197,6 +197,14 @@ def _doc_meta(doc, docs_dir: Path) -> dict:
 
 
 def _peak_rss_mb() -> float:
+    """Peak RSS of this process: VmHWM where there is one (ru_maxrss survives exec on Linux,
+    so a worker would report the peak of whatever started its parent)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     try:
         import resource
     except ImportError:  # not on this platform

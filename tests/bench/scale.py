@@ -1,22 +1,24 @@
-"""Scale benchmark: docbot against rank-bm25 on generated collections of 10k, 100k and 1M
-passages (prints figures, asserts nothing).
+"""Scale benchmark: docbot against rank-bm25 on real English (SQuAD) and on generated text, at
+10k, 100k and 1M passages (prints figures, asserts nothing).
 
-    python tests/bench/scale.py                   # 10k, 100k and 1M passages (1M takes a while)
-    python tests/bench/scale.py --sizes 10000     # one size
-    python tests/bench/scale.py --workdir /tmp/docbot-scale --queries 300 --bm25-queries 20
+    python tests/bench/scale.py                          # both corpora, 10k, 100k and 1M
+    python tests/bench/scale.py --corpus real --sizes 1000000
+    python tests/bench/scale.py --sizes 10000 --workdir /tmp/docbot-scale --queries 300
 
-The corpus is deterministic: documents of 100 paragraphs (a title, a heading every 20
-paragraphs), each paragraph 60-160 words drawn from a Zipf-Mandelbrot law over English
-stopwords followed by 300,000 generated words, with sentence capitals, commas and periods.
-Documents are written as .txt files and indexed through the real path (Index.build: read,
-chunk, analyze, invert, write), in a child process so that its peak RSS is its own.
+Real: passages of 3-6 consecutive sentences drawn (seeded) from the SQuAD v1.1 dev contexts
+(../shared/bench/squad/dev-v1.1.json, or --squad FILE), one document per 5,000 passages, and 300
+SQuAD dev questions. Generated: documents of 100 paragraphs (a heading every 20) of 60-160 words
+drawn from a Zipf-Mandelbrot law over English stopwords and 300,000 generated words, and
+questions made of a passage's words. Everything generated lives under --workdir (in /tmp).
 
-Figures per size: build s (from scratch, tokenization included, with 2 workers), peak RSS of the
-build (the parent, and the largest worker), on-disk size, load s (Index.open of a fresh index in
-a new process), p50/p95/p99 ms per question (top-10, one at a time) for docbot and for
-rank-bm25's BM25Plus with the same terms and parameters (on a sample of questions when it is
-slow), the ratio of medians, whether their top-10s agree, and the time to re-index after one
-document is changed and after one is added.
+Figures per corpus and size: build s (Index.build from scratch in a child process, with its
+workers), peak RSS of the build (the parent, and the largest worker), on-disk size, load s
+(Index.open of a fresh index in a new process); the whole answer through one
+`docbot ask --jsonl -k 10` process (the time from writing a question to reading its JSON
+line), p50/p95/p99; the engine alone (search_terms, top 10, in process), p50/p99; answers per
+second from 1, 2 and 4 threads sharing one Answerer; rank-bm25's BM25Okapi.get_scores on the
+same passages and questions (a sample when it is slow) and the ratio of medians; and the time to
+re-index after one document is changed and after one is added.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -147,10 +150,61 @@ def write_corpus(folder: Path, n_docs: int) -> None:
     print(f"  generated {n_docs:,} documents in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
+# -- real English: SQuAD dev sentences ---------------------------------------------------------
+
+SQUAD = ROOT.parent / "shared" / "bench" / "squad" / "dev-v1.1.json"
+PASSAGES_PER_REAL_DOC = 5000
+
+
+def squad(path: Path) -> tuple[list[str], list[str]]:
+    """(every sentence of every dev context, in order; every question)."""
+    from index.sentences import sentence_spans
+
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    sentences, questions = [], []
+    for article in data:
+        for para in article["paragraphs"]:
+            text = " ".join(para["context"].split())
+            sentences += [text[s:e] for s, e in sentence_spans(text)]
+            questions += [qa["question"] for qa in para["qas"]]
+    return sentences, questions
+
+
+def write_real_corpus(folder: Path, n_passages: int, sentences: list[str]) -> None:
+    marker = folder / "COMPLETE"
+    tag = f"{n_passages} real v1"
+    if marker.exists() and marker.read_text() == tag:
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    docs = folder / "docs"
+    docs.mkdir(parents=True)
+    rng = np.random.default_rng([SEED, n_passages, 1])
+    t0 = time.perf_counter()
+    n_docs = max(1, -(-n_passages // PASSAGES_PER_REAL_DOC))
+    for d in range(n_docs):
+        n = min(PASSAGES_PER_REAL_DOC, n_passages - d * PASSAGES_PER_REAL_DOC)
+        starts = rng.integers(0, len(sentences) - 6, n).tolist()
+        lens = rng.integers(3, 7, n).tolist()
+        body = "\n\n".join(" ".join(sentences[s : s + k]) for s, k in zip(starts, lens))
+        (docs / f"squad-{d:04d}.txt").write_text(f"SQuAD passages {d:04d}\n\n{body}\n",
+                                                  encoding="utf-8")
+    marker.write_text(tag)
+    print(f"  wrote {n_passages:,} passages in {n_docs} documents in "
+          f"{time.perf_counter() - t0:.0f} s", flush=True)
+
+
 # -- child processes: build, load ---------------------------------------------------------------
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a
+    child of a large benchmark process would report the parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -209,15 +263,63 @@ def percentiles(ms: list[float]) -> tuple[float, float, float]:
     return float(np.percentile(a, 50)), float(np.percentile(a, 95)), float(np.percentile(a, 99))
 
 
-def bench_size(n_passages: int, workdir: Path, n_queries: int, bm25_budget_s: float,
-               max_bm25_queries: int) -> dict:
-    from index.engine import DEFAULT_PARAMS, Index, index_text
+def whole_answers(data: Path, index_dir: Path, questions: list[str]) -> list[float]:
+    """ms per answer through one `docbot ask --jsonl -k 10` process, a question at a time."""
+    env = dict(os.environ, DOCBOT_INDEX=str(index_dir))
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "ask", "--data", str(data),
+                             "--index", str(index_dir), "--jsonl", "-k", "10"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+    ms = []
+    try:
+        for i, q in enumerate(questions[:20] + questions):  # the first 20 warm up
+            t0 = time.perf_counter()
+            proc.stdin.write(" ".join(q.split()) + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+            if not line:
+                raise SystemExit("docbot ask --jsonl stopped answering")
+            if i >= 20:
+                ms.append((time.perf_counter() - t0) * 1000)
+    finally:
+        proc.stdin.close()
+        proc.wait()
+    return ms
 
-    n_docs = max(1, n_passages // PARAGRAPHS_PER_DOC)
-    data = workdir / f"data-{n_passages}"
-    index_dir = workdir / f"index-{n_passages}"
-    print(f"{n_passages:,} passages ({n_docs:,} documents)", flush=True)
-    write_corpus(data, n_docs)
+
+def answers_per_second(answerer, questions: list[str], threads: int, seconds: float = 3.0) -> float:
+    """Answers per second from `threads` askers sharing one Answerer, each asking in turn."""
+    stop = time.perf_counter() + seconds
+    done = [0] * threads
+
+    def asker(j: int) -> None:
+        i = j
+        while time.perf_counter() < stop:
+            answerer.ask(questions[i % len(questions)], k=10)
+            done[j] += 1
+            i += threads
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(asker, range(threads)))
+    return sum(done) / (time.perf_counter() - t0)
+
+
+def bench_size(n_passages: int, workdir: Path, n_queries: int, bm25_budget_s: float,
+               max_bm25_queries: int, kind: str = "zipf", real=None) -> dict:
+    from index.engine import Index, index_text
+
+    if kind == "real":
+        sentences, all_questions = real
+        data = workdir / f"real-data-{n_passages}"
+        index_dir = workdir / f"real-index-{n_passages}"
+        print(f"real (SQuAD) {n_passages:,} passages", flush=True)
+        write_real_corpus(data, n_passages, sentences)
+    else:
+        n_docs = max(1, n_passages // PARAGRAPHS_PER_DOC)
+        data = workdir / f"data-{n_passages}"
+        index_dir = workdir / f"index-{n_passages}"
+        print(f"generated {n_passages:,} passages ({n_docs:,} documents)", flush=True)
+        write_corpus(data, n_docs)
 
     built = run_child("build", str(data), str(index_dir))
     print(f"  build {built['build_s']:.1f} s, peak RSS {built['rss_mb']:.0f} MB "
@@ -227,77 +329,76 @@ def bench_size(n_passages: int, workdir: Path, n_queries: int, bm25_budget_s: fl
     assert all(not x["notices"] for x in loads), loads
     size = du(index_dir)
 
-    idx = Index.open(data, index_dir)
-    gen = Generator()
     rng = np.random.default_rng([SEED, n_passages])
-    picks = rng.choice(len(idx.chunks), size=n_queries, replace=False)
-    questions = [gen.question(rng, idx.chunks[int(i)].text.split()) for i in picks]
+    if kind == "real":
+        picks = rng.choice(len(all_questions), size=n_queries, replace=False)
+        questions = [all_questions[int(i)] for i in picks]
+    else:
+        idx = Index.open(data, index_dir)
+        gen = Generator()
+        picks = rng.choice(len(idx.chunks), size=n_queries, replace=False)
+        questions = [gen.question(rng, idx.chunks[int(i)].text.split()) for i in picks]
+        del idx
 
-    for q in questions[:20]:  # warm up caches (page cache, analyzer) like a running bot
-        idx.search(q)
+    whole = percentiles(wa := whole_answers(data, index_dir, questions))
+    print(f"  whole answer (ask --jsonl -k 10) p50 {whole[0]:.2f} p95 {whole[1]:.2f} "
+          f"p99 {whole[2]:.2f} ms", flush=True)
+    del wa
+
+    idx = Index.open(data, index_dir)
+    analyzed = [idx.analyzer.terms(q) for q in questions]
+    for terms in analyzed[:20]:  # warm up caches (page cache, analyzer) like a running bot
+        idx.search_terms(terms, 10)
     ms = []
-    for q in questions:
+    for terms in analyzed:
         t0 = time.perf_counter()
-        idx.search(q, 10)
+        idx.search_terms(terms, 10)
         ms.append((time.perf_counter() - t0) * 1000)
     ours = percentiles(ms)
-    print(f"  docbot  p50 {ours[0]:.2f} p95 {ours[1]:.2f} p99 {ours[2]:.2f} ms", flush=True)
+    print(f"  engine (search_terms) p50 {ours[0]:.2f} p95 {ours[1]:.2f} p99 {ours[2]:.2f} ms",
+          flush=True)
 
-    # rank-bm25 with the same chunks, analyzer, variant and parameters
-    from rank_bm25 import BM25Plus
+    from index.answer import Answerer
+
+    answerer = Answerer(idx)
+    rates = {t: answers_per_second(answerer, questions, t) for t in (1, 2, 4)}
+    print("  answers/s with 1/2/4 threads: " + " / ".join(f"{r:.0f}" for r in rates.values())
+          + f" ({rates[2] / rates[1]:.2f}x with 2)", flush=True)
+
+    # rank-bm25 on the same chunks with the same analyzer
+    from rank_bm25 import BM25Okapi
 
     t0 = time.perf_counter()
     corpus = [idx.analyzer.terms(index_text(c)) for c in idx.chunks]
-    ref = BM25Plus(corpus, k1=DEFAULT_PARAMS.k1, b=DEFAULT_PARAMS.b, delta=DEFAULT_PARAMS.delta)
+    ref = BM25Okapi(corpus)
     ref_build = time.perf_counter() - t0
     del corpus
-    ref_ms, agree, checked = [], 0, 0
+    ref_ms = []
     t_start = time.perf_counter()
-    for q in questions:
-        terms = idx.analyzer.terms(q)
+    for terms in analyzed:
         t0 = time.perf_counter()
         scores = ref.get_scores(terms)
         np.argpartition(-scores, 10)[:10]  # its own top-10 pick, inside the timing
         ref_ms.append((time.perf_counter() - t0) * 1000)
-        # rank-bm25 scores every chunk (BM25Plus gives one that matches nothing delta * idf per
-        # query term); its best ten among the chunks that match, ties by chunk id, against ours
-        hits = idx.search_terms(terms, 10)
-        floor = sum((ref.idf.get(t) or 0) * DEFAULT_PARAMS.delta for t in terms)
-        matching = np.flatnonzero(scores > floor * (1 + 1e-12) + 1e-12)
-        if len(matching) > 10:
-            tenth = np.partition(scores[matching], len(matching) - 10)[len(matching) - 10]
-            matching = matching[scores[matching] >= tenth * (1 - 1e-9)]
-        ranked = sorted(matching.tolist(), key=lambda i: -scores[i])
-        groups: list[list[int]] = []  # scores that differ only by float rounding tie
-        for i in ranked:
-            if groups and scores[groups[-1][-1]] - scores[i] <= 1e-9 * abs(scores[groups[-1][-1]]):
-                groups[-1].append(i)
-            else:
-                groups.append([i])
-        best = [i for g in groups for i in sorted(g, key=lambda i: idx.chunks[i].id)][:10]
-        checked += 1
-        if [idx.by_id[h.chunk.id] for h in hits] == best and np.allclose(
-                [h.score for h in hits], scores[best], rtol=1e-6, atol=0):
-            agree += 1
         if len(ref_ms) >= max_bm25_queries or time.perf_counter() - t_start > bm25_budget_s:
             break
     theirs = percentiles(ref_ms)
-    print(f"  rank-bm25 p50 {theirs[0]:.1f} p95 {theirs[1]:.1f} p99 {theirs[2]:.1f} ms "
-          f"({len(ref_ms)} questions; its build {ref_build:.0f} s); top-10 agree {agree}/{checked}",
-          flush=True)
+    print(f"  rank-bm25 BM25Okapi.get_scores p50 {theirs[0]:.1f} p95 {theirs[1]:.1f} "
+          f"p99 {theirs[2]:.1f} ms ({len(ref_ms)} questions; its build {ref_build:.0f} s); "
+          f"{theirs[0] / ours[0]:.0f}x the engine's p50", flush=True)
     del ref
 
     # incremental: change one document, then add one
     docs = sorted((data / "docs").rglob("*.txt"))
     victim = docs[len(docs) // 2]
     original = victim.read_text(encoding="utf-8")
-    victim.write_text(original + "\nA new closing paragraph about kalobe and the harbour "
+    victim.write_text(original + "\n\nA new closing paragraph about kalobe and the harbour "
                       "of Zumoda, added to see what one edit costs the index.\n", encoding="utf-8")
     t0 = time.perf_counter()
     Index.open(data, index_dir)
     change_s = time.perf_counter() - t0
     extra = data / "docs" / "zzz-added.txt"
-    extra.write_text(gen.document(10 ** 7), encoding="utf-8")
+    extra.write_text(Generator().document(10 ** 7), encoding="utf-8")
     t0 = time.perf_counter()
     Index.open(data, index_dir)
     add_s = time.perf_counter() - t0
@@ -309,11 +410,11 @@ def bench_size(n_passages: int, workdir: Path, n_queries: int, bm25_budget_s: fl
     print(f"  re-index: one document changed {change_s:.2f} s, one added {add_s:.2f} s, "
           f"both undone {restore_s:.2f} s", flush=True)
 
-    return {"passages": len(idx.chunks), "terms": len(idx.vocab), "build_s": built["build_s"],
-            "rss_mb": built["rss_mb"], "worker_rss_mb": built["worker_rss_mb"],
-            "disk_mb": size / 2**20, "load_s": load_s, "ours": ours, "theirs": theirs,
-            "ratio": theirs[0] / ours[0], "bm25_n": len(ref_ms), "agree": f"{agree}/{checked}",
-            "change_s": change_s, "add_s": add_s}
+    return {"kind": kind, "passages": len(idx.chunks), "terms": len(idx.vocab),
+            "build_s": built["build_s"], "rss_mb": built["rss_mb"],
+            "worker_rss_mb": built["worker_rss_mb"], "disk_mb": size / 2**20, "load_s": load_s,
+            "whole": whole, "ours": ours, "theirs": theirs, "ratio": theirs[0] / ours[0],
+            "bm25_n": len(ref_ms), "rates": rates, "change_s": change_s, "add_s": add_s}
 
 
 def main() -> None:
@@ -326,23 +427,29 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--bm25-queries", type=int, default=300, help="at most this many for rank-bm25")
     ap.add_argument("--bm25-seconds", type=float, default=120, help="time budget for rank-bm25")
+    ap.add_argument("--corpus", choices=("real", "zipf", "both"), default="both")
+    ap.add_argument("--squad", type=Path, default=SQUAD, help="SQuAD v1.1 dev JSON")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"docbot scale benchmark: {os.cpu_count()} cores; Python {sys.version.split()[0]}; "
           f"numpy {np.__version__}", flush=True)
-    rows = [bench_size(n, args.workdir, args.queries, args.bm25_seconds, args.bm25_queries)
-            for n in args.sizes]
+    kinds = ["real", "zipf"] if args.corpus == "both" else [args.corpus]
+    real = squad(args.squad) if "real" in kinds else None
+    rows = [bench_size(n, args.workdir, args.queries, args.bm25_seconds, args.bm25_queries, kind,
+                       real) for kind in kinds for n in args.sizes]
     print()
-    print("| passages | terms | build s | peak RSS MB (worker) | disk MB | load s | docbot p50/p95/p99 ms "
-          "| rank-bm25 p50/p95/p99 ms (n) | p50 ratio | top-10 agree | re-index change/add s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| corpus | passages | terms | build s | peak RSS MB (worker) | disk MB | load s "
+          "| whole answer p50/p95/p99 ms | engine p50/p99 ms | answers/s 1/2/4 threads "
+          "| rank-bm25 p50 ms (n) | p50 ratio | re-index change/add s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        o, t = r["ours"], r["theirs"]
-        print(f"| {r['passages']:,} | {r['terms']:,} | {r['build_s']:.1f} | {r['rss_mb']:.0f} "
-              f"({r['worker_rss_mb']:.0f}) | {r['disk_mb']:.0f} | {r['load_s']:.2f} "
-              f"| {o[0]:.2f} / {o[1]:.2f} / {o[2]:.2f} | {t[0]:.0f} / {t[1]:.0f} / {t[2]:.0f} "
-              f"({r['bm25_n']}) | {r['ratio']:.0f}× | {r['agree']} | {r['change_s']:.2f} / "
-              f"{r['add_s']:.2f} |")
+        w, o, t, a = r["whole"], r["ours"], r["theirs"], r["rates"]
+        print(f"| {r['kind']} | {r['passages']:,} | {r['terms']:,} | {r['build_s']:.1f} "
+              f"| {r['rss_mb']:.0f} ({r['worker_rss_mb']:.0f}) | {r['disk_mb']:.0f} "
+              f"| {r['load_s']:.2f} | {w[0]:.2f} / {w[1]:.2f} / {w[2]:.2f} "
+              f"| {o[0]:.2f} / {o[2]:.2f} | {a[1]:.0f} / {a[2]:.0f} / {a[4]:.0f} "
+              f"| {t[0]:.0f} ({r['bm25_n']}) | {r['ratio']:.0f}× "
+              f"| {r['change_s']:.2f} / {r['add_s']:.2f} |")
 
 
 if __name__ == "__main__":
