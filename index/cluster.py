@@ -555,10 +555,11 @@ class ClusterIndex:
             for shard in self._shards:
                 if shard.db is None and now - shard.failed_at >= RETRY_SECONDS:
                     self._connect(shard)
-            db = self.xapian.Database()
-            for shard in self._shards:
-                if shard.db is not None:
-                    db.add_database(shard.db)
+            live = [s.db for s in self._shards if s.db is not None]
+            db = (self.xapian.Database() if live  # no shard at all: an empty database
+                  else self.xapian.WritableDatabase("", self.xapian.DB_BACKEND_INMEMORY))
+            for sub in live:
+                db.add_database(sub)
             self._db = db
             self._df.clear()
         elif any(s.db is None for s in self._shards):
