@@ -621,7 +621,9 @@ class ClusterIndex:
             enquire.set_query(xapian.Query(xapian.Query.OP_OR, [
                 xapian.Query(xapian.Query.OP_SCALE_WEIGHT, xapian.Query(_key(t)), float(c))
                 for t, c in counts.items()]))
-            mset = enquire.get_mset(0, k)
+            # check every match: Xapian 1.4 prunes a few top passages it should keep when
+            # it searches several databases at once (one database alone is exact)
+            mset = enquire.get_mset(0, k, db.get_doccount())
             mset.fetch()
             n = db.get_doccount()
             df = {t: mset.get_termfreq(_key(t)) for t in counts}
