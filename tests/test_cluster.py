@@ -233,3 +233,9 @@ def test_rebuild_with_fewer_shards_leaves_no_stale_shard(tmp_path):
     cluster.build(DATA, 3, out)
     cluster.build(DATA, 1, out)
     assert sorted(p.name for p in out.iterdir()) == ["shard-0"]
+
+
+@needs_xapian
+def test_local_index_and_cluster_offer_the_same_surface(cluster_file, local):
+    assert isinstance(local.index, cluster.Searcher)
+    assert isinstance(open_cluster(cluster_file).index, cluster.Searcher)
