@@ -239,3 +239,11 @@ def test_rebuild_with_fewer_shards_leaves_no_stale_shard(tmp_path):
 def test_local_index_and_cluster_offer_the_same_surface(cluster_file, local):
     assert isinstance(local.index, cluster.Searcher)
     assert isinstance(open_cluster(cluster_file).index, cluster.Searcher)
+
+
+@needs_xapian
+def test_eval_runs_the_qa_suite_on_the_cluster(cluster_file):
+    r = subprocess.run([sys.executable, "-m", "bot", "eval", "--cluster", str(cluster_file)],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip().endswith(f"{len(qa_questions())} passed, 0 failed")
