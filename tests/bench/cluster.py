@@ -38,6 +38,7 @@ from index.sentences import sentence_spans  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "bench" / "squad" / "dev-v1.1.json"
 PASSAGES_PER_FILE = 5000
+REUSE = False  # --reuse: keep the indexes and shards an earlier run built
 
 
 def docbot(*args: str) -> list[str]:
@@ -164,6 +165,9 @@ def cluster_file(path: Path, nodes: list[list[Node]]) -> Path:
 
 
 def build_shards(data: Path, n: int, out: Path) -> float:
+    """Seconds to build n shards (nan: the shards of an earlier run with --reuse)."""
+    if REUSE and all((out / f"shard-{i}").is_dir() for i in range(n)):
+        return float("nan")
     t = time.perf_counter()
     r = subprocess.run(docbot("cluster", "build", "--data", str(data), "--shards", str(n),
                               "--out", str(out)), cwd=ROOT, capture_output=True, text=True)
@@ -173,6 +177,8 @@ def build_shards(data: Path, n: int, out: Path) -> float:
 
 
 def build_local(data: Path, index: Path) -> float:
+    if REUSE and index.is_dir():
+        return float("nan")
     t = time.perf_counter()
     r = subprocess.run(docbot("index", "--data", str(data), "--index", str(index)), cwd=ROOT,
                        capture_output=True, text=True)
@@ -265,7 +271,11 @@ def main() -> None:
     ap.add_argument("--timed", type=int, default=300, help="questions timed one by one")
     ap.add_argument("--skip-big", action="store_true")
     ap.add_argument("--skip-squad", action="store_true")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep indexes and shards built by an earlier run (build times show nan)")
     args = ap.parse_args()
+    global REUSE
+    REUSE = args.reuse
     cluster.load_xapian()
     if not cluster.server_program():
         sys.exit(f"xapian-tcpsrv not found: {cluster.INSTALL}")
