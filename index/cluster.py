@@ -59,6 +59,7 @@ TIE_EXTRA = 8  # passages fetched beyond k, so a group of ties at the k-th place
 MAX_TERM_BYTES = 240  # Xapian's limit is 245 bytes; longer terms are cut and tagged by a hash
 INSTALL = "apt-get install python3-xapian xapian-tools"
 DEBIAN_XAPIAN = Path("/usr/lib/python3/dist-packages/xapian")
+DEBIAN_PYTHON = "/usr/bin/python3"  # the interpreter python3-xapian is built for
 
 
 # -- the surface the answer service and the commands use -----------------------------------------
@@ -111,8 +112,8 @@ def load_xapian():
         found = sorted(p.name for p in DEBIAN_XAPIAN.glob("_xapian*")) if DEBIAN_XAPIAN.is_dir() else []
         why = (f"{DEBIAN_XAPIAN} has {', '.join(found)}, not {ext.name} for this Python"
                if found else "Xapian's Python bindings are not installed")
-        raise DocbotError(f"the cluster backend needs Xapian: {why}; run `{INSTALL}` "
-                          f"(and use a Python {sys.version_info.major}.{sys.version_info.minor} venv)")
+        hint = (f"make the venv with {DEBIAN_PYTHON}" if found else f"run `{INSTALL}`")
+        raise DocbotError(f"the cluster backend needs Xapian: {why}; {hint}")
     spec = importlib.util.spec_from_file_location(
         "xapian", DEBIAN_XAPIAN / "__init__.py", submodule_search_locations=[str(DEBIAN_XAPIAN)])
     module = importlib.util.module_from_spec(spec)
