@@ -33,6 +33,11 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="where the built index lives (default: $DOCBOT_INDEX or ~/.cache/docbot/…)")
 
 
+def _cluster_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cluster", type=Path, metavar="FILE",
+                   help="search the shards listed in FILE (docbot cluster build) instead of the local index")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="docbot", description="Answer questions from a folder of documents, with citations.")
@@ -51,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only documents dated on or after YYYY[-MM[-DD]]")
     p.add_argument("--to", dest="date_to", metavar="DATE",
                    help="only documents dated on or before YYYY[-MM[-DD]]")
+    _cluster_option(p)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--json", action="store_true", help="print one JSON object")
     g.add_argument("--jsonl", action="store_true",
@@ -58,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("chat", help="terminal chat on the data folder (the main job)")
     _common(p)
+    _cluster_option(p)
 
     p = sub.add_parser("facts", help="list facts (filters combine) or validate the fact table")
     _common(p)
@@ -93,11 +100,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allowed-chats", metavar="IDS", help="overrides $DOCBOT_ALLOWED_CHATS")
     p.add_argument("--rate-limit", metavar="N/SECONDS", help="overrides $DOCBOT_RATE_LIMIT")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    _cluster_option(p)
 
     p = sub.add_parser("eval", help="run Q&A regression case files and report the pass rate")
     _common(p)
     p.add_argument("cases", nargs="*", type=Path, help="case files (default: tests/qa/*.yaml)")
     p.add_argument("-v", "--verbose", action="store_true", help="explain every failure")
+    _cluster_option(p)
+
+    p = sub.add_parser("cluster", help="build shards for a Xapian cluster, or check one")
+    csub = p.add_subparsers(dest="cluster_command", metavar="ACTION", required=True)
+    c = csub.add_parser("build", help="write one shard index per node from a data folder")
+    c.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data folder (default ./data)")
+    c.add_argument("--shards", type=_positive, required=True, help="number of shards")
+    c.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="folder for shard-0 … shard-N-1 (serve each with xapian-tcpsrv)")
+    c = csub.add_parser("status", help="which replicas of a cluster file answer")
+    c.add_argument("--cluster", type=Path, required=True, metavar="FILE")
     return parser
 
 
@@ -129,14 +148,46 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
+def _open_answerer(args: argparse.Namespace):
+    """The answer service: on the shards of --cluster FILE, else on the local index."""
+    if getattr(args, "cluster", None) is not None:
+        from index.cluster import ClusterAnswerer
+
+        return ClusterAnswerer.open_cluster(args.cluster)
     from index.answer import Answerer
+
+    return Answerer.open(args.data, args.index, notice=_notice)
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    from index import cluster
+
+    if args.cluster_command == "build":
+        shards = cluster.build(args.data, args.shards, args.out, progress=_progress_bar(sys.stderr))
+        server = cluster.server_program() or "xapian-tcpsrv"
+        print(f"built {len(shards)} shards in {args.out}; serve each on its node, e.g.:")
+        for i, path in enumerate(shards):
+            print(f"  {server} --port {7000 + i} --interface 127.0.0.1 {path}")
+        return 0
+    rows = cluster.ClusterIndex(cluster.load_cluster(args.cluster)).status()
+    for r in rows:
+        state = (f"ok, {r['passages']:,} passages of {r['documents']:,} documents" if r["ok"]
+                 else f"DOWN ({r['error']})")
+        print(f"shard {r['shard']}  {r['replica']:<22} {state}")
+    shards = {r["shard"] for r in rows}
+    dead = sorted(s for s in shards if not any(r["ok"] for r in rows if r["shard"] == s))
+    if dead:
+        print(f"shards with no live replica: {', '.join(map(str, dead))}")
+    return 1 if dead else 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
     from bot.render import answer_json, answer_text, use_color
 
     from index.filters import Where
 
     where = Where(tuple(args.doc), args.date_from, args.date_to) or None
-    answerer = Answerer.open(args.data, args.index, notice=_notice)
+    answerer = _open_answerer(args)
     if where:
         where.doc_ids(answerer.index.documents)  # an unknown name: one line, before any answer
     if args.jsonl:
@@ -158,10 +209,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from index.answer import Answerer
     from bot.repl import run
 
-    return run(Answerer.open(args.data, args.index, notice=_notice))
+    return run(_open_answerer(args))
 
 
 def _fact_list(args: argparse.Namespace, parties: list[str], relation: str | None = None,
@@ -219,7 +269,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     paths = args.cases or sorted(Path("tests/qa").glob("*.yaml"))
     if not paths:
         raise DocbotError("no case files given and none in tests/qa/")
-    answerer = Answerer.open(args.data, args.index, notice=_notice)
+    answerer = _open_answerer(args)
     results = run_files(answerer, paths)
     failed = [r for r in results if not r.ok]
     for r in failed if args.verbose else []:
@@ -243,11 +293,11 @@ def cmd_telegram(args: argparse.Namespace) -> int:
     from index.answer import Answerer
     from bot.telegram_bot import main as run_bot
 
-    return run_bot(Answerer.open(args.data, args.index, notice=_notice), settings, args.verbose)
+    return run_bot(_open_answerer(args), settings, args.verbose)
 
 
 COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "facts": cmd_facts, "timeline": cmd_timeline,
-            "eval": cmd_eval, "telegram": cmd_telegram}
+            "eval": cmd_eval, "telegram": cmd_telegram, "cluster": cmd_cluster}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -130,7 +130,8 @@ class Ranked(NamedTuple):
 class Answerer:
     """Answers questions from one index (and, when given, one fact table)."""
 
-    def __init__(self, index: Index, facts: FactTable | None = None) -> None:
+    def __init__(self, index: Index, facts: FactTable | None = None,
+                 endnotes: bool = True) -> None:
         self.index = index
         self.facts = facts or FactTable()
         self._n = len(index.chunks)
@@ -138,7 +139,7 @@ class Answerer:
         self._fact_index = (Index.from_chunks(fact_chunks(self.facts.facts), index.analyzer)
                             if self.facts.facts else None)
         self._facts_by_id = {f.id: f for f in self.facts.facts}
-        self._notes = _notes_index(index)
+        self._notes = _notes_index(index) if endnotes else None
         # an index that stores each chunk's tokens at build time (the local one does)
         self._stored = index if hasattr(index, "tokens") and hasattr(index, "term_id") else None
         self.source: tuple[Path, Path | None, tuple] | None = None  # set by open()
@@ -325,8 +326,6 @@ class Answerer:
 def _notes_index(index: Index) -> Index | None:
     """A small index of the endnotes each passage cites, so a question about a cited source
     finds the passage. Only documents with endnotes are read (the manifest counts them)."""
-    if not hasattr(index, "bm25"):  # a cluster backend: its shards have no endnotes field
-        return None
     docs = index.documents
     if not docs or not any(d.get("notes") for d in docs):
         if docs:

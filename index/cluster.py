@@ -1,0 +1,795 @@
+"""The cluster backend: docbot's passages searched on Xapian shards served by xapian-tcpsrv.
+
+Why Xapian (README.md, "Beyond one machine"): its client library opens several remote shards
+as one database and weighs every passage with corpus-wide statistics, and its BM25+ weight
+with docbot's parameters (k1 0.9, b 0.75, no length floor, delta 0) gives docbot's scores
+exactly once the BM25Plus baseline (idf * delta of every query term, the same for every
+passage) is added back here.
+
+The shards hold docbot's own analyzed terms (with their counts), so the analyzer, aliases,
+coverage and abstention stay docbot's; each passage's record (text, citation, notes) is the
+shard document's data, and each shard's metadata carries the analyzer's aliases, the
+validated fact table and the document list, so a client needs nothing but the cluster file.
+
+A shard is a Xapian database directory; a node serves one or more of them with
+`xapian-tcpsrv --port P --interface ADDR SHARD_DIR`. The cluster file lists, per shard, the
+servers that hold a copy (replicas). A replica that fails is replaced by the next one; a
+shard with no live replica is left out of the search and the answer says which part of the
+collection was not searched; shards that failed are tried again every RETRY_SECONDS.
+"""
+from __future__ import annotations
+
+import collections
+import dataclasses
+import hashlib
+import importlib.util
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence, runtime_checkable
+
+from .analyze import Analyzer
+from .answer import Answer, Answerer
+from .bm25 import TIE_RTOL, BM25Params
+from .corpus import Chunk, doc_id_for, doc_paths, load_document
+from .engine import DEFAULT_PARAMS, SearchHit, index_text, load_analyzer
+from .errors import DataError, DocbotError, IndexFormatError
+from .facts import Fact, FactTable, compile_facts
+from . import yamlfile
+
+FORMAT = 1  # of the shard metadata below; a shard of another format is refused
+META_KEY = "docbot"
+RETRY_SECONDS = 1.0  # a shard with no live replica is tried again after this long
+TIMEOUT_MS = 5000  # per remote operation (a node that hangs, rather than dies)
+CONNECT_TIMEOUT_MS = 1000
+# Xapian 1.4 prunes, over several databases at once (never over one), a few passages that
+# belong in the top k: 9 of 10,570 SQuAD dev questions' top 10 differed. Checking this many
+# matches before it prunes removed every difference there (checking all of them did too, at
+# 3x the cost on 1M passages: README.md).
+CHECK_AT_LEAST = 1000
+TIE_EXTRA = 8  # passages fetched beyond k, so a group of ties at the k-th place is ordered whole
+MAX_TERM_BYTES = 240  # Xapian's limit is 245 bytes; longer terms are cut and tagged by a hash
+INSTALL = "apt-get install python3-xapian xapian-tools"
+DEBIAN_XAPIAN = Path("/usr/lib/python3/dist-packages/xapian")
+DEBIAN_PYTHON = "/usr/bin/python3"  # the interpreter python3-xapian is built for
+
+
+# -- the surface the answer service and the commands use -----------------------------------------
+
+
+@runtime_checkable
+class Searcher(Protocol):
+    """What Answerer (index/answer.py) and bot/commands.py use of an index; the local Index
+    (index/engine.py) and ClusterIndex both offer it.
+
+    chunks: len() is the number of passages; chunks[key] is the Chunk for a key of by_id.
+    by_id: `chunk_id in by_id` says whether the passage is in the collection; by_id[chunk_id]
+    is its key for chunks[] (a position locally, the chunk id itself in the cluster)."""
+
+    analyzer: Analyzer
+    manifest: dict
+
+    @property
+    def chunks(self) -> Any: ...
+    @property
+    def by_id(self) -> Any: ...
+    @property
+    def documents(self) -> list[dict]: ...
+    def df(self, term: str) -> int: ...
+    def search_terms(self, terms: list[str], k: int) -> list[SearchHit]: ...
+    def neighbours(self, chunk: Chunk, before: int = 1, after: int = 1) -> list[Chunk]: ...
+
+
+# -- the bindings ---------------------------------------------------------------------------------
+
+_xapian = None
+
+
+def load_xapian():
+    """The xapian module: the interpreter's own, else Debian's python3-xapian (built for the
+    system Python 3.x; a venv of another build of the same 3.x loads it too), loaded alone so
+    none of Debian's other packages shadow the venv's. DocbotError when neither is there."""
+    global _xapian
+    if _xapian is not None:
+        return _xapian
+    try:
+        import xapian  # noqa: F401
+        _xapian = xapian
+        return xapian
+    except ImportError:
+        pass
+    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ""
+    ext = DEBIAN_XAPIAN / f"_xapian{suffix}"
+    if not ext.is_file():
+        found = sorted(p.name for p in DEBIAN_XAPIAN.glob("_xapian*")) if DEBIAN_XAPIAN.is_dir() else []
+        why = (f"{DEBIAN_XAPIAN} has {', '.join(found)}, not {ext.name} for this Python"
+               if found else "Xapian's Python bindings are not installed")
+        hint = (f"make the venv with {DEBIAN_PYTHON}" if found else f"run `{INSTALL}`")
+        raise DocbotError(f"the cluster backend needs Xapian: {why}; {hint}")
+    spec = importlib.util.spec_from_file_location(
+        "xapian", DEBIAN_XAPIAN / "__init__.py", submodule_search_locations=[str(DEBIAN_XAPIAN)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["xapian"] = module
+    try:
+        spec.loader.exec_module(module)
+    except ImportError as e:
+        del sys.modules["xapian"]
+        raise DocbotError(f"the cluster backend cannot load Xapian from {DEBIAN_XAPIAN} ({e}); "
+                          f"run `{INSTALL}`") from None
+    _xapian = module
+    return module
+
+
+def server_program() -> str | None:
+    """Path of xapian-tcpsrv, the server that serves a shard, or None."""
+    return shutil.which("xapian-tcpsrv")
+
+
+def _weight(xapian, params: BM25Params):
+    """Xapian's BM25+ with docbot's k1 and b. delta is left out (0) because rank-bm25's BM25Plus
+    adds it to every passage, matched or not: it is added back as a constant (_baseline)."""
+    return xapian.BM25PlusWeight(params.k1, 0.0, 0.0, params.b, 0.0, 0.0)
+
+
+# -- terms as stored ------------------------------------------------------------------------------
+
+
+def _key(term: str) -> str:
+    """A docbot term as a Xapian term (the same at build and query time)."""
+    raw = term.encode("utf-8")
+    if len(raw) <= MAX_TERM_BYTES:
+        return term
+    cut = raw[: MAX_TERM_BYTES - 17].decode("utf-8", "ignore")
+    return cut + "#" + hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _id_term(chunk_id: str) -> str:
+    """Boolean term naming one passage (docbot terms are casefolded: no capital prefixes)."""
+    return "Q" + hashlib.sha256(chunk_id.encode("utf-8")).hexdigest()[:24]
+
+
+def _seq_term(doc: str, seq: int) -> str:
+    """Boolean term for the seq-th passage of a document (for /source's neighbours)."""
+    return f"N{seq}:" + hashlib.sha256(doc.encode("utf-8")).hexdigest()[:24]
+
+
+def shard_of(doc_id: str, shards: int) -> int:
+    """The shard a document goes to: a stable hash of its id, so a rebuild moves nothing."""
+    return int.from_bytes(hashlib.sha256(doc_id.encode("utf-8")).digest()[:8], "big") % shards
+
+
+# -- building -------------------------------------------------------------------------------------
+
+
+def _fact_table(data_dir: Path, analyzer: Analyzer) -> list[dict]:
+    """The validated fact table (quotes checked, facts linked to passages) as plain records,
+    compiled as the local index build compiles it."""
+    return json.loads(compile_facts(data_dir, analyzer.aliases.keys()))["facts"]
+
+
+def build(data_dir: Path, shards: int, out_dir: Path,
+          progress: Callable[[str, int, int], None] | None = None,
+          workers: int | None = None) -> list[Path]:
+    """One Xapian database per shard under out_dir (shard-0 … shard-N-1), documents assigned
+    by shard_of. Each shard is written in a folder of its own and moved into place when
+    complete, so a failed build leaves the previous shards as they were."""
+    xapian = load_xapian()
+    if not 1 <= shards <= 256:
+        raise DocbotError(f"--shards must be between 1 and 256, not {shards}")
+    analyzer = load_analyzer(data_dir)
+    paths = doc_paths(data_dir)
+    docs_dir = data_dir / "docs"
+    facts = _fact_table(data_dir, analyzer)
+    parts: list[list[str]] = [[] for _ in range(shards)]
+    for p in paths:
+        parts[shard_of(doc_id_for(p, docs_dir), shards)].append(str(p))
+    h = hashlib.sha256(f"{analyzer.fingerprint()}|{shards}|{time.time_ns()}".encode())
+    cluster_id = h.hexdigest()[:16]
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DocbotError(f"{out_dir}: cannot create the output folder ({e.strerror})") from None
+    common = {"format": FORMAT, "cluster": cluster_id, "shards": shards,
+              "analyzer": analyzer.fingerprint(), "aliases": analyzer.aliases,
+              "bm25": DEFAULT_PARAMS.to_dict(), "facts": facts, "engine": xapian.version_string()}
+    jobs = []
+    for i, part in enumerate(parts):
+        tmp = out_dir / f".shard-{i}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        jobs.append({"shard": i, "paths": part, "docs_dir": str(docs_dir), "out": str(tmp),
+                     "meta": dict(common, shard=i)})
+    workers = workers or min(shards, os.cpu_count() or 1, 2)
+    summaries = _run_jobs(jobs, workers, progress, len(paths))
+    # every shard knows what each shard holds, to say what a missing one leaves out
+    for job, summary in zip(jobs, summaries):
+        db = xapian.WritableDatabase(job["out"], xapian.DB_OPEN)
+        meta = json.loads(db.get_metadata(META_KEY).decode("utf-8"))
+        meta["summary"] = summaries
+        db.set_metadata(META_KEY, json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+        db.commit()
+        db.close()
+    done = []
+    for job in jobs:
+        final = out_dir / f"shard-{job['shard']}"
+        old = out_dir / f".shard-{job['shard']}.old-{os.getpid()}"
+        if final.exists():
+            final.rename(old)
+        Path(job["out"]).rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+        done.append(final)
+    for stale in out_dir.glob("shard-*"):  # shards of an earlier build with more of them
+        if stale not in done and stale.name.split("-", 1)[1].isdigit():
+            shutil.rmtree(stale, ignore_errors=True)
+    return done
+
+
+def _run_jobs(jobs: list[dict], workers: int, progress, total: int) -> list[dict]:
+    """Build shards in worker processes (python -m index.cluster --build-shard JOB.json),
+    at most `workers` at a time; they exchange JSON files, never pickles."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("XAPIAN_FLUSH_THRESHOLD", "200000")  # fewer, larger flushes while building
+    pending = list(jobs)
+    running: list[tuple[dict, subprocess.Popen, Path]] = []
+    done_docs = 0
+    summaries: dict[int, dict] = {}
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                job = pending.pop(0)
+                spec = Path(job["out"] + ".job.json")
+                spec.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
+                proc = subprocess.Popen([sys.executable, "-m", "index.cluster", "--build-shard",
+                                         str(spec)], env=env, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True)
+                running.append((job, proc, spec))
+            job, proc, spec = running[0]
+            for j, p, s in running:  # whichever finishes first
+                if p.poll() is not None:
+                    job, proc, spec = j, p, s
+                    break
+            out, err = proc.communicate()
+            running.remove((job, proc, spec))
+            spec.unlink(missing_ok=True)
+            if proc.returncode != 0:
+                last = (out.strip().splitlines() or err.strip().splitlines() or ["no output"])[-1]
+                raise DocbotError(f"building shard {job['shard']} failed: {last}")
+            summaries[job["shard"]] = json.loads(out.strip().splitlines()[-1])
+            done_docs += len(job["paths"])
+            if progress:
+                progress("building shards", done_docs, total)
+    except BaseException:
+        for _, p, s in running:
+            p.kill()
+            p.wait()
+            s.unlink(missing_ok=True)
+        for job in jobs:
+            shutil.rmtree(job["out"], ignore_errors=True)
+        raise
+    return [summaries[j["shard"]] for j in jobs]
+
+
+def _build_shard(job: dict) -> dict:
+    """Write one shard: every passage of its documents with docbot's terms and its record."""
+    import gc
+
+    import numpy as np
+
+    from .analyze import TermIds
+
+    xapian = load_xapian()
+    gc.disable()  # millions of small objects, no cycles
+    meta = job["meta"]
+    analyzer = Analyzer(aliases=meta["aliases"])
+    if analyzer.fingerprint() != meta["analyzer"]:
+        raise DocbotError("the analyzer differs between the build and its worker")
+    term_ids = TermIds(analyzer)
+    vocab_list: list[str] = []
+    db = xapian.WritableDatabase(job["out"], xapian.DB_CREATE_OR_OVERWRITE)
+    docs_dir = Path(job["docs_dir"])
+    docs: list[dict] = []
+    passages = 0
+    pending: list[Chunk] = []
+
+    def flush() -> None:
+        nonlocal passages
+        if not pending:
+            return
+        terms, rows = term_ids([index_text(c) for c in pending])
+        if len(vocab_list) < len(term_ids.vocab):
+            vocab_list.extend(list(term_ids.vocab)[len(vocab_list):])
+        keys, counts = np.unique((rows.astype(np.int64) << 32) | terms.astype(np.int64),
+                                 return_counts=True)
+        row_of = (keys >> 32).tolist()
+        tid = (keys & 0xFFFFFFFF).tolist()
+        counts = counts.tolist()
+        j = 0
+        for r, c in enumerate(pending):
+            doc = xapian.Document()
+            while j < len(row_of) and row_of[j] == r:
+                doc.add_term(_key(vocab_list[tid[j]]), counts[j])
+                j += 1
+            doc.add_boolean_term(_id_term(c.id))
+            doc.add_boolean_term(_seq_term(c.doc, c.seq))
+            doc.add_value(0, c.id.encode("utf-8"))  # ties are broken by chunk id, as locally
+            doc.set_data(json.dumps(c.to_dict(), ensure_ascii=False).encode("utf-8"))
+            db.add_document(doc)
+        passages += len(pending)
+        pending.clear()
+
+    for p in job["paths"]:
+        d = load_document(Path(p), docs_dir)
+        docs.append(dict(d.meta(), path=str(Path(p).relative_to(docs_dir))))
+        pending.extend(d.chunks)
+        if len(pending) >= 2000:
+            flush()
+    flush()
+    titles = [d["title"] or d["id"] for d in docs[:3]]
+    summary = {"shard": job["shard"], "documents": len(docs), "passages": passages,
+               "titles": titles}
+    db.set_metadata(META_KEY, json.dumps(dict(meta, docs=docs, summary=[]),
+                                         ensure_ascii=False).encode("utf-8"))
+    db.commit()
+    db.close()
+    return summary
+
+
+# -- the cluster file -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Replica:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class ShardSpec:
+    replicas: tuple[Replica, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    path: Path
+    shards: tuple[ShardSpec, ...]
+    timeout_ms: int = TIMEOUT_MS
+
+
+def _replica(path: Path, line: int, text: Any) -> Replica:
+    host, sep, port = str(text).strip().rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise DataError(f"{path}:{line}: expected host:port for a replica, got {str(text)!r}")
+    return Replica(host.strip("[]"), int(port))
+
+
+def load_cluster(path: Path) -> ClusterSpec:
+    """Read a cluster file: a YAML list with one entry per shard, in shard order, each the
+    replicas (host:port) that serve a copy of it:
+
+        - replicas: [127.0.0.1:7000, 127.0.0.1:7100]
+        - replicas: [127.0.0.1:7001, 127.0.0.1:7101]
+
+    An entry may also be a plain list or one host:port. The list may sit under `shards:` in a
+    mapping that also sets `timeout_ms` (per remote operation, default 5000)."""
+    raw = yamlfile.load(path, with_lines=True)
+    timeout = TIMEOUT_MS
+    if isinstance(raw, dict):
+        unknown = set(raw) - {"shards", "timeout_ms", yamlfile.LINE}
+        if unknown:
+            raise DataError(f"{path}:{raw.get(yamlfile.LINE, 1)}: unknown key "
+                            f"{sorted(unknown)[0]!r}; expected shards and timeout_ms")
+        timeout = raw.get("timeout_ms", TIMEOUT_MS)
+        if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 1:
+            raise DataError(f"{path}:{raw[yamlfile.LINE]}: timeout_ms must be a whole number of ms")
+        raw = raw.get("shards")
+    if not isinstance(raw, list) or not raw:
+        raise DataError(f"{path}:1: expected a list of shards, each with `replicas: [host:port, …]`")
+    lines = getattr(raw, "lines", [1] * len(raw))
+    shards = []
+    for item, line in zip(raw, lines):
+        if isinstance(item, dict):
+            unknown = set(item) - {"replicas", yamlfile.LINE}
+            if unknown:
+                raise DataError(f"{path}:{line}: unknown key {sorted(unknown)[0]!r}; "
+                                f"a shard has `replicas: [host:port, …]`")
+            item = item.get("replicas")
+        items = item if isinstance(item, list) else [item] if isinstance(item, str) else None
+        if not items:
+            raise DataError(f"{path}:{line}: a shard needs at least one replica (host:port)")
+        shards.append(ShardSpec(tuple(_replica(path, line, r) for r in items), line))
+    return ClusterSpec(path, tuple(shards), timeout)
+
+
+# -- searching ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Shard:
+    number: int
+    spec: ShardSpec
+    db: Any = None  # the open remote database, or None
+    replica: Replica | None = None
+    meta: dict | None = None
+    errors: dict = field(default_factory=dict)  # replica -> last error
+    failed_at: float = 0.0
+
+
+class _Records(Sequence):
+    """ClusterIndex.chunks: its length is the number of passages searched; [chunk_id] fetches
+    one passage's record from its shard."""
+
+    def __init__(self, cluster: "ClusterIndex") -> None:
+        self._cluster = cluster
+
+    def __len__(self) -> int:
+        return self._cluster.passage_count()
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            chunk = self._cluster.fetch(key)
+            if chunk is None:
+                raise KeyError(key)
+            return chunk
+        raise TypeError("cluster passages are looked up by chunk id (ClusterIndex.by_id)")
+
+
+class _Ids(Mapping):
+    """ClusterIndex.by_id: chunk id -> itself, for the passages a live shard holds."""
+
+    def __init__(self, cluster: "ClusterIndex") -> None:
+        self._cluster = cluster
+
+    def __getitem__(self, key):
+        if isinstance(key, str) and self._cluster.fetch(key) is not None:
+            return key
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("the passages of a cluster are not listed one by one")
+
+    def __len__(self) -> int:
+        return self._cluster.passage_count()
+
+
+class ClusterIndex:
+    """The Searcher surface over the shards of a cluster file."""
+
+    def __init__(self, spec: ClusterSpec) -> None:
+        self.xapian = load_xapian()
+        self.spec = spec
+        self._lock = threading.RLock()
+        self._shards = [_Shard(i, s) for i, s in enumerate(spec.shards)]
+        self._db = None  # all live shards as one database
+        self._df: dict[str, int] = {}
+        self._local = threading.local()
+        self.meta: dict | None = None
+        for shard in self._shards:
+            self._connect(shard)
+        if self.meta is None:
+            raise DocbotError(f"{spec.path}: no shard of the cluster answered "
+                              f"({self._why(self._shards[0])}); start the servers "
+                              f"(xapian-tcpsrv) or fix the addresses")
+        m = self.meta
+        self.analyzer = Analyzer(aliases=m["aliases"])
+        if self.analyzer.fingerprint() != m["analyzer"]:
+            raise IndexFormatError(f"{spec.path}: the shards were built by another docbot "
+                                   f"version (analyzer differs); rebuild them with docbot cluster build")
+        self.params = BM25Params(**m["bm25"])
+        self.facts = FactTable([Fact(**dict(f, parties=tuple(f["parties"]))) for f in m["facts"]])
+        self.chunks = _Records(self)
+        self.by_id = _Ids(self)
+        self._passages = sum(s["passages"] for s in m.get("summary", [])) or None
+
+    # -- connections ------------------------------------------------------------------------
+    def _open(self, replica: Replica):
+        return self.xapian.remote_open(replica.host, replica.port, self.spec.timeout_ms,
+                                       CONNECT_TIMEOUT_MS)
+
+    def _connect(self, shard: _Shard) -> bool:
+        """Open the first replica of the shard that answers (the one in use last first)."""
+        order = list(shard.spec.replicas)
+        if shard.replica in order:
+            order.remove(shard.replica)
+            order.insert(0, shard.replica)
+        for replica in order:
+            try:
+                db = self._open(replica)
+                raw = db.get_metadata(META_KEY)
+            except self.xapian.Error as e:
+                shard.errors[replica] = _short_error(e)
+                continue
+            meta = self._check(shard, replica, raw)
+            shard.db, shard.replica, shard.meta = db, replica, meta
+            shard.errors.pop(replica, None)
+            self._db = None
+            return True
+        shard.db, shard.failed_at = None, time.monotonic()
+        self._db = None
+        return False
+
+    def _check(self, shard: _Shard, replica: Replica, raw: bytes) -> dict:
+        where = f"{self.spec.path}:{shard.spec.line}: {replica}"
+        try:
+            meta = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise IndexFormatError(f"{where} serves a database that is not a docbot shard; "
+                                   f"serve a folder written by docbot cluster build") from None
+        if meta.get("format") != FORMAT:
+            raise IndexFormatError(f"{where} serves a shard of another docbot version "
+                                   f"(format {meta.get('format')}); rebuild with docbot cluster build")
+        if meta.get("shards") != len(self._shards):
+            raise DataError(f"{where} serves shard {meta.get('shard', 0) + 1} of "
+                            f"{meta.get('shards')}, but the file lists {len(self._shards)} shards")
+        if meta.get("shard") != shard.number:
+            raise DataError(f"{where} serves shard {meta['shard'] + 1}, but is listed as shard "
+                            f"{shard.number + 1}; list the shards in order")
+        if self.meta is None:
+            self.meta = meta
+        elif meta.get("cluster") != self.meta.get("cluster"):
+            raise DataError(f"{where} serves a shard of another build than the other shards; "
+                            f"serve the shards of one docbot cluster build")
+        return meta
+
+    def _why(self, shard: _Shard) -> str:
+        return "; ".join(f"{r}: {shard.errors.get(r, 'not tried')}" for r in shard.spec.replicas)
+
+    def _database(self):
+        """All live shards as one Xapian database (rebuilt when a shard comes or goes)."""
+        if self._db is None:
+            now = time.monotonic()
+            for shard in self._shards:
+                if shard.db is None and now - shard.failed_at >= RETRY_SECONDS:
+                    self._connect(shard)
+            live = [s.db for s in self._shards if s.db is not None]
+            db = (self.xapian.Database() if live  # no shard at all: an empty database
+                  else self.xapian.WritableDatabase("", self.xapian.DB_BACKEND_INMEMORY))
+            for sub in live:
+                db.add_database(sub)
+            self._db = db
+            self._df.clear()
+        elif any(s.db is None for s in self._shards):
+            now = time.monotonic()
+            if any(s.db is None and now - s.failed_at >= RETRY_SECONDS for s in self._shards):
+                self._db = None
+                return self._database()
+        return self._db
+
+    def _recover(self) -> None:
+        """After a failed remote call: find the shards whose server stopped answering and
+        move each to another replica (or leave it out until it answers again)."""
+        for shard in self._shards:
+            if shard.db is None:
+                continue
+            try:
+                shard.db.keep_alive()
+                continue
+            except self.xapian.Error as e:
+                shard.errors[shard.replica] = _short_error(e)
+            failed = shard.replica
+            order = [r for r in shard.spec.replicas if r != failed] + [failed]
+            shard.replica = order[0]
+            self._connect(shard)
+        self._db = None
+
+    def _call(self, fn: Callable[[Any], Any]):
+        """fn(database of the live shards), retried on the remaining replicas after a failure."""
+        with self._lock:
+            for _ in range(len(self._shards) * max(len(s.spec.replicas) for s in self._shards) + 1):
+                db = self._database()
+                try:
+                    return fn(db)
+                except self.xapian.Error as e:
+                    if not isinstance(e, (self.xapian.NetworkError, self.xapian.DatabaseError)):
+                        raise
+                    self._recover()
+            return fn(self._database())
+
+    def missing(self) -> list[_Shard]:
+        with self._lock:
+            self._database()
+            return [s for s in self._shards if s.db is None]
+
+    # -- the Searcher surface ---------------------------------------------------------------
+    def search_terms(self, terms: list[str], k: int) -> list[SearchHit]:
+        """The k best passages for the analyzed terms over every live shard, with docbot's
+        scores; ties by chunk id. Records which shards were left out (missing_notice)."""
+        xapian = self.xapian
+        counts = collections.Counter(terms)
+        self._local.missing = []
+        if not counts or k <= 0:
+            return []
+
+        def run(db):
+            enquire = xapian.Enquire(db)
+            enquire.set_weighting_scheme(_weight(xapian, self.params))
+            enquire.set_sort_by_relevance_then_value(0, False)
+            enquire.set_query(xapian.Query(xapian.Query.OP_OR, [
+                xapian.Query(xapian.Query.OP_SCALE_WEIGHT, xapian.Query(_key(t)), float(c))
+                for t, c in counts.items()]))
+            mset = enquire.get_mset(0, k + TIE_EXTRA, CHECK_AT_LEAST)
+            mset.fetch()
+            n = db.get_doccount()
+            df = {t: mset.get_termfreq(_key(t)) for t in counts}
+            hits = [(m.document.get_data(), m.weight) for m in mset]
+            return n, df, hits
+
+        n, df, raw = self._call(run)
+        self._local.missing = [s for s in self._shards if s.db is None]
+        self._df.update(df)
+        base = self._baseline(counts, df, n)
+        hits = [SearchHit(Chunk.from_dict(json.loads(data.decode("utf-8"))), w + base)
+                for data, w in raw]
+        return _docbot_order(hits)[:k]
+
+    def _baseline(self, counts: Mapping[str, int], df: Mapping[str, int], n: int) -> float:
+        """What rank-bm25's BM25Plus adds to every passage: delta * idf of each query term."""
+        if self.params.variant != "plus":
+            return 0.0
+        return sum(c * self.params.delta * math.log((n + 1) / df[t])
+                   for t, c in counts.items() if df.get(t))
+
+    def search(self, query: str, k: int = 10) -> list[SearchHit]:
+        return self.search_terms(self.analyzer.terms(query), k)
+
+    def df(self, term: str) -> int:
+        got = self._df.get(term)
+        if got is None:
+            got = self._call(lambda db: db.get_termfreq(_key(term)))
+            if len(self._df) > 100_000:
+                self._df.clear()
+            self._df[term] = got
+        return got
+
+    def passage_count(self) -> int:
+        return self._call(lambda db: db.get_doccount())
+
+    def _boolean(self, terms: list[str], limit: int) -> list[Chunk]:
+        xapian = self.xapian
+
+        def run(db):
+            enquire = xapian.Enquire(db)
+            enquire.set_weighting_scheme(xapian.BoolWeight())
+            enquire.set_query(xapian.Query(xapian.Query.OP_OR, [xapian.Query(t) for t in terms]))
+            mset = enquire.get_mset(0, limit)
+            mset.fetch()
+            return [m.document.get_data() for m in mset]
+
+        return [Chunk.from_dict(json.loads(d.decode("utf-8"))) for d in self._call(run)]
+
+    def fetch(self, chunk_id: str) -> Chunk | None:
+        """One passage by chunk id, from whichever live shard holds it."""
+        found = [c for c in self._boolean([_id_term(chunk_id)], 2) if c.id == chunk_id]
+        return found[0] if found else None
+
+    def neighbours(self, chunk: Chunk, before: int = 1, after: int = 1) -> list[Chunk]:
+        """The passage with its neighbours in the same document (all on one shard)."""
+        seqs = range(max(0, chunk.seq - before), chunk.seq + after + 1)
+        got = {c.seq: c for c in self._boolean([_seq_term(chunk.doc, s) for s in seqs],
+                                               len(seqs) + 4) if c.doc == chunk.doc}
+        got.setdefault(chunk.seq, chunk)
+        return [got[s] for s in sorted(got)]
+
+    @property
+    def documents(self) -> list[dict]:
+        with self._lock:
+            self._database()
+            docs = [d for s in self._shards if s.meta for d in s.meta.get("docs", [])]
+        return sorted(docs, key=lambda d: d.get("path", ""))
+
+    @property
+    def manifest(self) -> dict:
+        return {"cluster": str(self.spec.path), "docs": self.documents,
+                "config": {"analyzer": self.meta["analyzer"], "bm25": self.meta["bm25"]}}
+
+    # -- notices ----------------------------------------------------------------------------
+    def missing_notice(self) -> str | None:
+        """What the last search (in this thread) could not cover, in a sentence, or None."""
+        missing = getattr(self._local, "missing", [])
+        if not missing:
+            return None
+        summary = {s["shard"]: s for s in (self.meta or {}).get("summary", [])}
+        parts = []
+        for shard in missing:
+            s = summary.get(shard.number)
+            what = (f" ({s['documents']:,} documents, {s['passages']:,} passages, e.g. "
+                    + ", ".join(repr(t) for t in s["titles"]) + ")") if s else ""
+            parts.append(f"shard {shard.number + 1} of {len(self._shards)}{what}")
+        return (f"Part of the collection could not be searched: {'; '.join(parts)} — no "
+                f"server holding it answered ({'; '.join(self._why(s) for s in missing)}).")
+
+    def status(self) -> list[dict]:
+        """Per shard and replica: whether it answers, and what it holds."""
+        out = []
+        for shard in self._shards:
+            for replica in shard.spec.replicas:
+                row = {"shard": shard.number + 1, "replica": str(replica)}
+                try:
+                    db = self._open(replica)
+                    meta = self._check(shard, replica, db.get_metadata(META_KEY))
+                    row.update(ok=True, passages=db.get_doccount(), documents=len(meta.get("docs", [])))
+                    db.close()
+                except self.xapian.Error as e:
+                    row.update(ok=False, error=_short_error(e))
+                out.append(row)
+        return out
+
+    def close(self) -> None:
+        with self._lock:
+            for shard in self._shards:
+                if shard.db is not None:
+                    shard.db.close()
+                    shard.db = None
+            self._db = None
+
+
+def _docbot_order(hits: list[SearchHit]) -> list[SearchHit]:
+    """Hits best first with docbot's ties (index/bm25.py rank_order): scores within TIE_RTOL
+    of the one above are one group, ordered by chunk id. Xapian's order ties only equal
+    floats, and sums of the same terms in another order differ in the last digits."""
+    groups: list[list[SearchHit]] = []
+    for h in hits:
+        if groups and groups[-1][-1].score - h.score <= TIE_RTOL * abs(groups[-1][-1].score):
+            groups[-1].append(h)
+        else:
+            groups.append([h])
+    return [h for g in groups for h in sorted(g, key=lambda h: h.chunk.id)]
+
+
+def _short_error(e: Exception) -> str:
+    text = str(e) or type(e).__name__
+    return text.splitlines()[0][:120]
+
+
+class ClusterAnswerer(Answerer):
+    """The answer service over a cluster: docbot's answers, with a notice in Answer.message
+    when part of the collection could not be searched. The endnotes field is not searched:
+    the shards hold no postings of it."""
+
+    def __init__(self, index: ClusterIndex, facts: FactTable | None = None) -> None:
+        super().__init__(index, facts if facts is not None else index.facts, endnotes=False)
+
+    @classmethod
+    def open_cluster(cls, path: Path) -> "ClusterAnswerer":
+        return cls(ClusterIndex(load_cluster(path)))
+
+    def ask(self, question: str, k: int = 3, offset: int = 0, where=None) -> Answer:
+        if where:
+            raise DocbotError("filters (--doc, --from, --to, /filter) work on the local index "
+                              "only, not on a cluster")
+        self.index._local.missing = []
+        answer = super().ask(question, k, offset)
+        notice = self.index.missing_notice()
+        if notice is None:
+            return answer
+        return answer.with_(message=f"{answer.message} {notice}" if answer.message else notice)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "--build-shard":
+        job = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
+        try:
+            summary = _build_shard(job)
+        except DocbotError as e:
+            print(str(e), flush=True)
+            return 1
+        print(json.dumps(summary, ensure_ascii=False), flush=True)
+        return 0
+    print("usage: python -m index.cluster --build-shard JOB.json", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
