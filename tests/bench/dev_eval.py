@@ -4,6 +4,8 @@ An answerable question is right when docbot answers and a gold answer string occ
 (case-insensitively, spaces folded) in its answer line, a shown fact, or one of the top-k
 passages (text or the endnotes it cites). An unanswerable one is right when docbot abstains:
 no passages and no facts. Split a is the one answer rules may be fitted on; report split b.
+The answer line is counted apart: for questions asking for a date, a number or a person, the
+share whose answer line (a span or a fact's date/value, not a whole sentence) holds a gold answer.
 
     python tests/bench/dev_eval.py [--split b] [-k 3] [--show]
 """
@@ -30,7 +32,7 @@ def fold(text: str) -> str:
 def shown_text(answer: Answer) -> str:
     """Everything a user is shown for an answer, folded."""
     parts = []
-    direct = getattr(answer, "direct", None)
+    direct = answer.direct
     if direct is not None:
         parts += [direct.text, direct.sentence or ""]
     for m in answer.facts:
@@ -64,10 +66,15 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         answerer = Answerer.open(ROOT / "data", Path(tmp) / "index")
         right: dict[str, list[bool]] = defaultdict(list)
+        lines: list[bool] = []
         for case in load(args.split):
             answer = answerer.ask(case["q"], k=args.k)
             ok = is_right(case, answer)
             right[case["kind"]].append(ok)
+            if case["answer"] and case.get("asks") in ("date", "number", "person"):
+                d = answer.direct
+                lines.append(d is not None and d.kind in ("span", "fact")
+                             and any(fold(a) in fold(d.text) for a in case["answer"]))
             if args.show and not ok:
                 top = answer.passages[0].highlight.sentence[:150] if answer.passages else "-"
                 facts = [m.fact.id for m in answer.facts]
@@ -82,6 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     every = answerable + right.get("unanswerable", [])
     print(f"{'answerable':<14}{sum(answerable) / max(1, len(answerable)):>8.1%}{len(answerable):>6}")
     print(f"{'all':<14}{sum(every) / max(1, len(every)):>8.1%}{len(every):>6}")
+    print(f"answer line holds the asked date/number/person: {sum(lines) / max(1, len(lines)):.1%}"
+          f" of {len(lines)}")
 
 
 if __name__ == "__main__":
