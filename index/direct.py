@@ -12,12 +12,19 @@ from .facts import human_date, human_figure
 
 LINE = 110  # characters of a sentence answer shown as the answer line (two phone lines, bold)
 
+# Words for a person's office or part: "which <role>" asks for a name.
+_ROLES = {"president", "minister", "ambassador", "envoy", "diplomat", "chairman", "premier",
+          "leader", "secretary", "spokesman", "member", "official", "general", "marshal",
+          "colonel", "head", "chief", "graduate", "counsellor", "successor", "politician",
+          "king", "queen", "emperor", "governor", "mayor", "author", "journalist", "person"}
 # What the question word asks for; the earliest question word decides.
 _ASKS = (
     ("date", r"\b(?:when|what (?:year|date|day|month|decade|century)|which (?:year|date|day|month|decade|century)"
              r"|how long ago)\b"),
     ("number", r"\bhow (?:many|much|long|old|far|large|big|often|tall|high)\b|\bwhat (?:percentage|percent|number|amount)\b"),
-    ("name", r"\b(?:who|whom|whose|which person|what person)\b"),
+    ("name", r"\b(?:who|whom|whose|which person|what person)\b"
+             # "which (former, North Korean …) foreign minister": a role asks for a person
+             r"|\b(?:which|what)\s+(?:[\w'’-]+\s+){0,4}?(?:%s)s?\b" % "|".join(sorted(_ROLES))),
     ("other", r"\b(?:what|which|why|how|where)\b"),
 )
 _ASK_RES = [(kind, re.compile(rx, re.I)) for kind, rx in _ASKS]
@@ -192,12 +199,31 @@ def _span(question: str, wants: str, sentence: str, terms: list[tuple[int, int]]
         # an amount of money when it asks what something cost
         counted = not (noun and _norm(_words(sentence[s:e])[-1]) == _norm(noun))
         priced = money and not _MONEY_RE.search(sentence[s:e])
-        key = (counted, priced, sum(known) / len(known), distance, -(e - s), s)
+        # a person asked for: a name with initials or a title before it beats a place or
+        # an acronym ("D. Sharav", "Foreign Minister Paek Nam Sun" over "MPRP", "Mongolia")
+        impersonal = wants == "name" and not _personal(sentence, s, e)
+        key = (counted, priced, impersonal, sum(known) / len(known), distance, -(e - s), s)
         if best_key is None or key < best_key:
             best, best_key = (s, e), key
     if best is None:
         return None
     return sentence[best[0] : best[1]].strip(" ,;:")
+
+
+_INITIAL = re.compile(r"\b[A-ZА-ЯЁ][a-zа-яё]?\.(?=\s|[A-Z])")
+
+
+def _personal(sentence: str, s: int, e: int) -> bool:
+    """Whether sentence[s:e] reads as a person's name: initials, a title just before it, or
+    two or more capitalised words none of which is an acronym."""
+    text = sentence[s:e]
+    if _INITIAL.search(text):
+        return True
+    before = re.findall(r"[\w’'-]+", sentence[max(0, s - 40) : s])
+    if before and before[-1].casefold() in _TITLES:
+        return True
+    words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", text) if w.casefold() not in _CONNECT]
+    return len(words) >= 2 and not any(len(w) > 1 and w.isupper() for w in words)
 
 
 def _in_terms(sentence: str, word: str, s: int, e: int, terms: list[tuple[int, int]]) -> bool:

@@ -137,3 +137,19 @@ def test_nothing_to_answer_from():
 
 def test_clip_keeps_a_short_sentence_whole():
     assert clip("A short one.", [(2, 7)]) == "A short one."
+
+
+def test_a_role_after_which_asks_for_a_person():
+    assert asks_for("Which North Korean foreign minister visited Mongolia?") == "name"
+    assert asks_for("Which former colonel became ambassador?") == "name"
+    assert asks_for("Which treaty did they sign?") == "other"
+
+
+def test_a_person_asked_for_is_a_name_not_a_place_or_an_acronym():
+    text = ("In Ulaanbaatar the MPRP delegation met Foreign Minister Paek Nam Sun, and "
+            "D. Sharav of the WPK attended.")
+    a = direct_answer("Which foreign minister did the MPRP delegation meet in Ulaanbaatar?",
+                      [passage(text, ["MPRP", "delegation", "Ulaanbaatar", "Minister"])])
+    assert (a.kind, a.text) == ("span", "Paek Nam Sun")
+    b = direct_answer("Who attended for the WPK?", [passage(text, ["WPK", "attended"])])
+    assert (b.kind, b.text) == ("span", "D. Sharav")
