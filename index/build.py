@@ -174,7 +174,7 @@ class _Analysis:
         return _Batch(task, os.getpid(), self.seq, new_terms, docs, ids, seg_path.name, loc,
                       doc_len, ptr, terms, tfs, tok.tok_count, tok.tok_terms, tok.tok_start, tok.tok_end,
                       tok.sent_count, tok.sent_tok, tok.sent_start, tok.sent_end, max_offset,
-                      _peak_rss_mb(), len(terms), tfs.dtype.name)
+                      peak_rss_mb(), len(terms), tfs.dtype.name)
 
 
 _str = json.encoder.encode_basestring  # a JSON string literal (in C), non-ASCII kept
@@ -196,7 +196,7 @@ def _doc_meta(doc, docs_dir: Path) -> dict:
                 mtime_ns=st.st_mtime_ns, skipped_blocks=doc.skipped_blocks, notes=len(doc.notes))
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
     """Peak RSS of this process: VmHWM where there is one (ru_maxrss survives exec on Linux,
     so a worker would report the peak of whatever started its parent)."""
     try:

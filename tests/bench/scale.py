@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -39,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from index.analyze import STOPWORDS  # noqa: E402
+from index.build import peak_rss_mb  # noqa: E402
 
 N_WORDS = 300_000
 PARAGRAPHS_PER_DOC = 100
@@ -196,18 +196,6 @@ def write_real_corpus(folder: Path, n_passages: int, sentences: list[str]) -> No
 # -- child processes: build, load ---------------------------------------------------------------
 
 
-def _peak_rss_mb() -> float:
-    """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a
-    child of a large benchmark process would report the parent's peak."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def child_build(data: Path, index: Path) -> None:
     from index.engine import Index
 
@@ -224,7 +212,7 @@ def child_build(data: Path, index: Path) -> None:
     idx = Index.build(data, index, progress=progress)
     secs = time.perf_counter() - t0
     worker_rss = max((w for w in idx.manifest.get("build", {}).get("worker_peak_rss_mb", [])), default=0)
-    print(json.dumps({"build_s": secs, "rss_mb": _peak_rss_mb(), "worker_rss_mb": worker_rss,
+    print(json.dumps({"build_s": secs, "rss_mb": peak_rss_mb(), "worker_rss_mb": worker_rss,
                       "chunks": len(idx.chunks), "terms": len(idx.vocab)}))
 
 
@@ -239,7 +227,7 @@ def child_load(data: Path, index: Path) -> None:
     idx.search("what happened")
     t3 = time.perf_counter()
     print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1, "first_query_s": t3 - t2,
-                      "notices": notices, "rss_mb": _peak_rss_mb()}))
+                      "notices": notices, "rss_mb": peak_rss_mb()}))
 
 
 def run_child(*args: str) -> dict:
