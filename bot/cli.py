@@ -263,7 +263,6 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from index.answer import Answerer
     from bot.evaluate import run_files
 
     paths = args.cases or sorted(Path("tests/qa").glob("*.yaml"))
@@ -290,7 +289,6 @@ def cmd_telegram(args: argparse.Namespace) -> int:
         webhook_url=args.webhook_url, listen=args.listen, port=args.port,
         secret_token=args.secret_token, allowed_chats=args.allowed_chats,
         rate_limit=args.rate_limit)
-    from index.answer import Answerer
     from bot.telegram_bot import main as run_bot
 
     return run_bot(_open_answerer(args), settings, args.verbose)

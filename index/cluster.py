@@ -20,7 +20,6 @@ collection was not searched; shards that failed are tried again every RETRY_SECO
 from __future__ import annotations
 
 import collections
-import dataclasses
 import hashlib
 import importlib.util
 import json

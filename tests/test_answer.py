@@ -1,7 +1,6 @@
 """The answer service on a tiny exact corpus: abstention, highlight, cleaning, paging."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

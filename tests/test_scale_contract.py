@@ -5,7 +5,6 @@ fast analysis paths give what Analyzer.tokens() gives. Timings live in tests/ben
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 
 import numpy as np
