@@ -173,20 +173,8 @@ def term_max_weights(bm25: "BM25", step: int = 1 << 23) -> np.ndarray:
 def _weights_of_range(bm25: "BM25", t0: int, t1: int, lo: int, hi: int) -> np.ndarray:
     """The weights of postings lo:hi (terms t0:t1), as term_weights computes them."""
     ind = bm25.postings.indptr
-    docs = bm25.postings.docs[lo:hi]
-    tfs = bm25.postings.tfs[lo:hi]
     per = np.repeat(np.arange(t0, t1), np.diff(ind[t0 : t1 + 1]))
-    tf = tfs.astype(np.float64)
-    p = bm25.p
-    if p.variant in ("okapi", "plus"):
-        w = np.multiply(tf, p.k1 + 1)
-        denom = bm25._k1norm[docs]
-        denom += tf
-        w /= denom
-        w *= bm25.idf[per]
-        return w
-    ctd = tf / bm25.norm[docs]
-    return bm25.idf[per] * tf * (p.k1 + 1) * (ctd + p.delta) / (p.k1 + ctd + p.delta)
+    return bm25.formula(bm25.idf[per], bm25.postings.docs[lo:hi], bm25.postings.tfs[lo:hi])
 
 
 class BM25:
@@ -236,6 +224,11 @@ class BM25:
 
     def weights(self, t: int, docs: np.ndarray, tfs: np.ndarray) -> np.ndarray:
         """Contributions of term t to the given chunks, which hold it tfs times."""
+        return self.formula(self.idf[t], docs, tfs)
+
+    def formula(self, idf, docs: np.ndarray, tfs: np.ndarray) -> np.ndarray:
+        """rank-bm25's term contribution for chunks holding a term tfs times; idf is the
+        term's (a number) or each posting's (an array)."""
         tf = tfs.astype(np.float64)
         p = self.p
         if p.variant in ("okapi", "plus"):
@@ -244,11 +237,11 @@ class BM25:
             denom = self._k1norm[docs]
             denom += tf
             w /= denom
-            w *= self.idf[t]
-        else:  # rank-bm25's BM25L, which multiplies by tf once more than Lv & Zhai's formula
-            ctd = tf / self.norm[docs]
-            w = self.idf[t] * tf * (p.k1 + 1) * (ctd + p.delta) / (p.k1 + ctd + p.delta)
-        return w
+            w *= idf
+            return w
+        # rank-bm25's BM25L, which multiplies by tf once more than Lv & Zhai's formula
+        ctd = tf / self.norm[docs]
+        return idf * tf * (p.k1 + 1) * (ctd + p.delta) / (p.k1 + ctd + p.delta)
 
     def baseline(self, t: int) -> float:
         """What rank-bm25 adds to every chunk, matching or not (BM25Plus's delta)."""
