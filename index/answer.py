@@ -25,6 +25,7 @@ FACTS_SHOWN = 5  # at most this many facts with an answer
 FACT_DEPTH = 8  # fact candidates BM25 brings to the evidence rule
 NOTE_WEIGHT = 0.5  # an endnote's words count half as much as the passage's own
 NOTE_DEPTH = 5  # candidates the endnotes field adds to the passages' own
+OUTSIDE_KEPT = 50_000  # passages whose heading and endnote terms are kept analyzed
 _ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 NOTHING_FOUND = "I found nothing about that in the documents."
 NO_WORDS = "Your question has no words I can search for; ask about a person, place, date or event."
@@ -114,6 +115,7 @@ class Query:
     terms: tuple[str, ...]
     wants: re.Pattern | None
     qterms: rescore.QueryTerms
+    ids: dict[str, int]  # question-local id of each distinct term (what the second stage compares)
 
 
 class Ranked(NamedTuple):
@@ -140,6 +142,7 @@ class Answerer:
                             if self.facts.facts else None)
         self._facts_by_id = {f.id: f for f in self.facts.facts}
         self._notes = _notes_index(index) if endnotes else None
+        self._outside: dict[str, frozenset] = {}  # chunk id -> terms of its heading and notes
         # an index that stores each chunk's tokens at build time (the local one does)
         self._stored = index if hasattr(index, "tokens") and hasattr(index, "term_id") else None
         self.source: tuple[Path, Path | None, tuple] | None = None  # set by open()
@@ -168,12 +171,6 @@ class Answerer:
         """How much a term says about a question: rare terms most, unknown terms the most."""
         return rescore.term_weight(self._n, self.index.df(term))
 
-    @staticmethod
-    def _local_ids(terms: tuple[str, ...]) -> dict[str, int]:
-        """Question-local ids of its distinct terms: the second stage only compares ids, so
-        this works with any search backend."""
-        return {t: i for i, t in enumerate(dict.fromkeys(terms))}
-
     # -- the stages ----------------------------------------------------------------------------
     def query(self, question: str) -> Query | Answer:
         """The question cleaned and analyzed, or the Answer that says why it cannot be asked."""
@@ -184,15 +181,17 @@ class Answerer:
         if not terms:
             return Answer(question, False, NO_WORDS)
         wants = rescore.wanted_shape(q)
-        ids = self._local_ids(terms)
+        # question-local ids: the second stage only compares ids, so any backend serves
+        ids = {t: i for i, t in enumerate(dict.fromkeys(terms))}
         df = {t: self.index.df(t) for t in ids}
         term_id = lambda t: ids[t] if df.get(t) else -1  # noqa: E731 (-1: the corpus lacks it)
-        return Query(q, notice, terms, wants, rescore.query_terms(terms, term_id, self.weight, wants))
+        return Query(q, notice, terms, wants, rescore.query_terms(terms, term_id, self.weight, wants),
+                     ids)
 
     def tokens(self, q: Query, hit: SearchHit) -> ChunkTokens:
         """A passage's terms as ids of the question's terms (-1: not a question term): from
         the tokens the index stored at build time when it has them, else analyzed now."""
-        ids = self._local_ids(q.terms)
+        ids = q.ids
         pos = getattr(hit, "pos", -1)
         if self._stored is None or pos < 0:
             return rescore.analyze_tokens(hit.chunk.text, self.index.analyzer,
@@ -237,12 +236,17 @@ class Answerer:
     def _extra_ids(self, q: Query, chunk: Chunk) -> frozenset:
         """Ids of the question's terms a passage holds outside its text: its heading and its
         endnotes."""
-        parts = [chunk.section] + [n.text for n in chunk.notes]
-        text = "\n".join(p for p in parts if p)
-        if not text:
+        terms = self._outside.get(chunk.id)
+        if terms is None:  # analyzed once per passage, not once per question
+            parts = [chunk.section] + [n.text for n in chunk.notes]
+            text = "\n".join(p for p in parts if p)
+            terms = frozenset(self.index.analyzer.terms(text)) if text else frozenset()
+            if len(self._outside) >= OUTSIDE_KEPT:
+                self._outside.clear()
+            self._outside[chunk.id] = terms
+        if not terms:
             return frozenset()
-        ids = self._local_ids(q.terms)
-        return frozenset(ids[t] for t in self.index.analyzer.terms(text) if t in ids)
+        return frozenset(q.ids[t] for t in terms if t in q.ids)
 
     def judge(self, q: Query, ranked: list[Ranked]) -> Evidence | None:
         """The evidence rule on the best passage."""
@@ -272,7 +276,7 @@ class Answerer:
         out = []
         for h in hits:
             c = h.chunk
-            toks = rescore.analyze_tokens(c.text, self.index.analyzer, self._fact_term_id)
+            toks = self._fact_index.tokens(h.pos)  # analyzed when the fact index was made
             sig = rescore.signals(fact_q, toks, c.text, h.score)
             own = evidence.features(fact_q, [Ranked(h, sig, sig.score(), frozenset())], 1)
             ev = evidence.judge(evidence.with_own(collection, own))
