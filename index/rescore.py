@@ -16,8 +16,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from .sentences import sentence_spans
-from .tokens import ChunkTokens
+from .tokens import ChunkTokens, StoredTokens, analyzed_tokens
 
 # How deep the second stage looks into BM25's ranking.
 DEPTH = 20
@@ -41,15 +40,13 @@ def wanted_shape(question: str) -> re.Pattern | None:
 
 
 def analyze_tokens(text: str, analyzer, term_id) -> ChunkTokens:
-    """ChunkTokens of a text analyzed now (for indexes that do not store them)."""
-    toks = analyzer.tokens(text)
-    ids = np.fromiter((term_id(t.term) for t in toks), dtype=np.int32, count=len(toks))
-    starts = np.fromiter((t.start for t in toks), dtype=np.int32, count=len(toks))
-    ends = np.fromiter((t.end for t in toks), dtype=np.int32, count=len(toks))
-    spans = sentence_spans(text) or [(0, len(text))]
-    first = np.searchsorted(starts, np.asarray([s for s, _ in spans], dtype=np.int32))
-    sentences = np.unique(np.concatenate([[0], first])).astype(np.int32)
-    return ChunkTokens(ids, starts, ends, sentences[sentences < max(1, len(toks))])
+    """ChunkTokens of a text analyzed now (for indexes that do not store them), as the index
+    build stores them; term_id gives -1 for a term it does not know."""
+    def known(term: str) -> int | None:
+        i = term_id(term)
+        return None if i < 0 else i
+
+    return StoredTokens(analyzed_tokens(analyzer, [text], known)).tokens(0)
 
 
 @dataclass(frozen=True)
