@@ -1,12 +1,12 @@
 """The best sentence of a passage for a question, and where the question's terms occur in it."""
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 import numpy as np
 
 from .analyze import Analyzer, Token
+from .asked import Asked
 from .sentences import sentence_spans
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ class Highlight(NamedTuple):
 
 
 def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
-              weight: Callable[[str], float], wants: re.Pattern | None = None,
+              weight: Callable[[str], float], wants: Asked | None = None,
               index: "Index | None" = None, pos: int = -1) -> Highlight:
     """Pick the sentence that covers the most (idf-weighted) distinct query terms; ties go to
     the sentence where the matches sit closest together, then to the earlier one. When the
@@ -46,7 +46,7 @@ def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
         inside = [t for t in matches if s <= t.start < e]
         covered = {t.term for t in inside}
         gain = sum(weight(term) for term in covered)
-        if wants is not None and covered and wants.search(text, s, e):
+        if wants is not None and covered and wants.found(text, s, e):
             gain += max(weight(term) for term in covered)
         spread = (inside[-1].end - inside[0].start) if inside else e - s
         key = (round(gain, 9), -spread, -s)

@@ -10,12 +10,12 @@ questions and Cranfield queries and reported on the other half.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from .asked import Asked
 from .tokens import ChunkTokens, StoredTokens, analyzed_tokens
 
 # How deep the second stage looks into BM25's ranking.
@@ -24,20 +24,6 @@ DEPTH = 20
 WEIGHTS = {"pairs": 0.1, "bigrams": 0.5, "sent_bm25": 0.6, "sent_cov": 2.0, "wants": 4.0}
 PAIR_WINDOW = 5  # term pairs closer than this many tokens count, by 1/distance²
 SENT_K1, SENT_B, SENT_AVGDL = 0.9, 0.75, 15.0  # BM25 of a sentence as if it were a passage
-
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-# What the question word asks for, so the best sentence is the one that holds it.
-ASKS_FOR = (
-    (re.compile(r"^\s*(when|what year|in what year|which year|what date|on what date)\b", re.I),
-     re.compile(rf"\b(1[5-9]\d\d|20\d\d)\b|\b{_MONTH}\b")),
-    (re.compile(r"^\s*how (many|much|long|often)\b", re.I), re.compile(r"\d")),
-)
-
-
-def wanted_shape(question: str) -> re.Pattern | None:
-    """The shape of what a question asks for (a date, a number), when its first words say."""
-    return next((shape for asks, shape in ASKS_FOR if asks.search(question)), None)
-
 
 def analyze_tokens(text: str, analyzer, term_id) -> ChunkTokens:
     """ChunkTokens of a text analyzed now (for indexes that do not store them), as the index
@@ -59,7 +45,7 @@ class Signals:
     sent_bm25: float
     pairs: float
     bigrams: float
-    wants: float  # asked for a date/number: 1 when the best sentence has one, .5 the passage
+    wants: float  # asked for a date/number/name: 1 when the best sentence gives one, .5 the passage
     sentence: tuple[int, int]  # character span of the best sentence in the chunk text
 
     def score(self) -> float:
@@ -73,10 +59,10 @@ class QueryTerms(NamedTuple):
     weights: np.ndarray  # float64 weight of each
     total: float  # their summed weight (unknown terms included)
     bigrams: frozenset  # (id, id) of consecutive question terms
-    wants: re.Pattern | None
+    wants: Asked | None
 
 
-def query_terms(terms: Sequence[str], term_id, weight, wants: re.Pattern | None) -> QueryTerms:
+def query_terms(terms: Sequence[str], term_id, weight, wants: Asked | None) -> QueryTerms:
     distinct = list(dict.fromkeys(terms))
     ids = np.asarray([term_id(t) for t in distinct], dtype=np.int64)
     weights = np.asarray([weight(t) for t in distinct], dtype=np.float64)
@@ -114,14 +100,14 @@ def signals(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
         gain = float(q.weights[uniq].sum())
         lo = int(toks.sentences[s])
         hi = int(toks.sentences[s + 1]) if s + 1 < n_sent else len(toks.terms)
-        has = bool(q.wants is not None and q.wants.search(
+        has = bool(q.wants is not None and q.wants.found(
             text, int(toks.starts[lo]), int(toks.ends[hi - 1])))
         bonus = float(q.weights[uniq].max()) if has else 0.0
         pos = where[inside]
         key = (round(gain + bonus, 9), -(int(pos[-1]) - int(pos[0])), -s)
         if best_key is None or key > best_key:
             best, best_key, best_terms, wants = s, key, mterms[inside], float(has)
-    if q.wants is not None and not wants and q.wants.search(text):
+    if q.wants is not None and not wants and q.wants.found(text):
         wants = 0.5  # what is asked for is in the passage, if not in its best sentence
     lo = int(toks.sentences[best])
     hi = int(toks.sentences[best + 1]) if best + 1 < n_sent else len(toks.terms)

@@ -6,7 +6,8 @@ import re
 
 from index.answer import Passage
 from index.corpus import Chunk
-from index.direct import LINE, asks_for, clip, direct_answer
+from index.asked import asks_for
+from index.direct import LINE, clip, direct_answer
 from index.engine import SearchHit
 from index.facts import Fact, FactMatch
 from index.highlight import Highlight
@@ -153,3 +154,9 @@ def test_a_person_asked_for_is_a_name_not_a_place_or_an_acronym():
     assert (a.kind, a.text) == ("span", "Paek Nam Sun")
     b = direct_answer("Who attended for the WPK?", [passage(text, ["WPK", "attended"])])
     assert (b.kind, b.text) == ("span", "D. Sharav")
+
+
+def test_how_long_gets_the_hyphenated_duration():
+    text = "His son took over the government only after a three-year mourning period."
+    a = direct_answer("How long did the mourning last?", [passage(text, ["mourning"])])
+    assert (a.kind, a.text) == ("span", "three-year")

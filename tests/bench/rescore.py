@@ -25,6 +25,7 @@ from quality import K, ndcg, load_cranfield, load_squad  # noqa: E402
 from index.analyze import Analyzer  # noqa: E402
 from index.engine import Index  # noqa: E402
 from index import rescore  # noqa: E402
+from index.asked import asked  # noqa: E402
 
 NAMES = tuple(rescore.WEIGHTS)
 GRID = {"pairs": (0, 0.1, 0.2, 0.4), "bigrams": (0, 0.25, 0.5, 1.0),
@@ -43,7 +44,7 @@ def measure(idx: Index, queries: list[str], depth: int):
     for text in queries:
         terms = an.terms(text)
         hits = idx.search_terms(terms, depth) if terms else []
-        q = rescore.query_terms(terms, term_id, weight, rescore.wanted_shape(text))
+        q = rescore.query_terms(terms, term_id, weight, asked(text))
         rows = []
         for h in hits:
             c = h.chunk

@@ -1,0 +1,268 @@
+"""What a question asks for (a date, a number, a name) and where a sentence gives it.
+
+One reading of the question serves the second stage (does a passage's best sentence hold
+what is asked?), the evidence rule (does the best passage?) and the direct answer (which
+words of it?): a value counts only when it is not made of the question's own words."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Sequence
+
+# Words for a person's office or part: "which <role>" asks for a name.
+_ROLES = {"president", "minister", "ambassador", "envoy", "diplomat", "chairman", "premier",
+          "leader", "secretary", "spokesman", "member", "official", "general", "marshal",
+          "colonel", "head", "chief", "graduate", "counsellor", "successor", "politician",
+          "king", "queen", "emperor", "governor", "mayor", "author", "journalist", "person"}
+# What the question word asks for; the earliest question word decides.
+_ASKS = (
+    ("date", r"\b(?:when|(?:what|which) (?:(?:were|was|are|is) )?(?:the )?"
+             r"(?:years?|dates?|days?|months?|decades?|century|period)|how long ago)\b"),
+    ("number", r"\bhow (?:many|much|long|old|far|large|big|often|tall|high)\b|\bwhat (?:percentage|percent|number|amount)\b"),
+    ("name", r"\b(?:who|whom|whose|which person|what person)\b"
+             # "which (former, North Korean …) foreign minister": a role asks for a person
+             r"|\b(?:which|what)\s+(?:[\w'’-]+\s+){0,4}?(?:%s)s?\b" % "|".join(sorted(_ROLES))),
+    ("other", r"\b(?:what|which|why|how|where)\b"),
+)
+_ASK_RES = [(kind, re.compile(rx, re.I)) for kind, rx in _ASKS]
+
+_MONTHS = ("January February March April May June July August September October November "
+           "December").split()
+_WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+_MON = r"(?:%s)" % "|".join(_MONTHS + [m[:3] + r"\." for m in _MONTHS] + ["Sept\\."])
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[0-9]\d\d|20\d\d)"
+_DATE_RE = re.compile(
+    # ranges first ("1937 to 1946", "July 1-8, 1989"), so a span holds the whole period
+    rf"\b(?:{_YEAR}\s+(?:to|until|till)\s+{_YEAR}\b|{_MON}\s+\d{{1,2}}\s*[–-]\s*\d{{1,2}},?\s+{_YEAR}"
+    rf"|\d{{1,2}}\s*[–-]\s*{_DAY}\s+{_MON},?\s+{_YEAR}"
+    rf"|{_DAY}\s+{_MON},?\s+{_YEAR}|{_MON}\s+{_DAY},?\s+{_YEAR}|{_MON},?\s+{_YEAR}"
+    rf"|{_YEAR}\s*[–-]\s*(?:{_YEAR}|\d\d)\b|{_DAY}\s+{_MON}\b|{_MON}\s+{_DAY}\b"
+    rf"|(?:the\s+)?{_YEAR}s\b|{_YEAR}\b)")
+_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                 "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty "
+                 "seventy eighty ninety hundred thousand dozen dozens hundreds thousands").split()
+_NUM_RE = re.compile(
+    r"(?:(?:US\$|USD|\$|€|£|¥)\s?)?(?<![\w.,])\d+(?:[.,]\d+)*(?:\s?%)?"
+    r"(?:\s+(?:hundred|thousand|million|billion|trillion))?"
+    r"|\b(?:" + "|".join(_NUMBER_WORDS) + r")(?:[\s-](?:" + "|".join(_NUMBER_WORDS) + r"))*\b",
+    re.I)
+_WORD_RE = re.compile(r"[^\W\d_][\w’'.-]*|\d[\w.,%]*", re.U)
+# Words that are no name however they are capitalised (a sentence's first word, a month …).
+_FUNCTION = set("""a an the in on at of to for from by with and or but as if when while after
+before since during until it its he she they them his her their this that these those there
+then also however although though both all some many most such which who whom whose what where
+why how we our you your i my me is was were are be been being has had have do did does not no
+yes so thus hence moreover furthermore meanwhile conversely later earlier today yesterday
+nevertheless despite because according among between into onto over under about above below
+each every other another one mr mrs ms dr""".split())
+_TITLES = set("""president vice prime minister foreign deputy secretary general ambassador chairman
+premier chancellor king queen prince princess emperor governor mayor senator minister's
+spokesman chief head leader comrade marshal colonel captain lieutenant professor""".split())
+# Words that make a capitalised run a body, a text or a place, not a person.
+_INSTITUTION = set("""council committee ministry assembly party union republic
+kingdom state treaty agreement convention times new gazette agency radio voice army navy
+force bank university institute academy organization organisation commission office embassy
+mission bureau front league federation association society company corporation news press
+daily review journal world war festival congress session conference plenum presidium
+hall square street city province region""".split())
+_CONNECT = {"of", "the", "de", "du", "von", "van", "der", "bin", "ibn", "al", "la", "le", "y", "and"}
+_UNITS_FREE = {"of", "the", "a", "an", "and", "in", "to", "from", "for", "on", "at", "by", "with"}
+
+def asks_for(question: str) -> str:
+    """date | number | name | other: what the question's (first) question word asks for."""
+    found = [(m.start(), kind) for kind, rx in _ASK_RES for m in [rx.search(question)] if m]
+    return min(found)[1] if found else "other"
+
+
+
+def asked_noun(question: str) -> str | None:
+    """The noun of 'how many NOUN' / 'how much NOUN' (tons, orphans …), or None."""
+    m = re.search(r"\bhow (?:many|much)\s+([^\W\d_][\w-]*)", question, re.I)
+    if not m or m.group(1).casefold() in _FUNCTION or m.group(1).casefold() in (
+            "did", "does", "do", "was", "were", "is", "are", "has", "had", "have"):
+        return None
+    return m.group(1)
+
+
+
+def words(text: str) -> list[str]:
+    return _WORD_RE.findall(text)
+
+
+def norm(word: str) -> str:
+    """A word as compared with the question's: casefolded, without possessive or plural s."""
+    w = "".join(c for c in unicodedata.normalize("NFKD", word.casefold())
+                if not unicodedata.combining(c)).strip("’'.-")
+    for end in ("’s", "'s"):
+        if w.endswith(end):
+            w = w[: -len(end)]
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        w = w[:-1]
+    return w
+
+
+
+_INITIAL = re.compile(r"\b[A-ZА-ЯЁ][a-zа-яё]?\.(?=\s|[A-Z])")
+
+
+def personal(sentence: str, s: int, e: int) -> bool:
+    """Whether sentence[s:e] reads as a person's name: initials, a title just before it, or
+    two or more capitalised words none of which is an acronym."""
+    text = sentence[s:e]
+    if _INITIAL.search(text):
+        return True
+    before = re.findall(r"[\w’'-]+", sentence[max(0, s - 40) : s])
+    if before and before[-1].casefold() in _TITLES:
+        return True
+    words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", text) if w.casefold() not in _CONNECT]
+    return (len(words) >= 2 and not any(len(w) > 1 and w.isupper() for w in words)
+            and not any(w.casefold() in _INSTITUTION or norm(w) in _INSTITUTION for w in words))
+
+
+
+def _numbers(question: str, sentence: str) -> list[tuple[int, int]]:
+    """Numbers with the unit or noun after them ('226,236 head', '10 tons', 'USD 10.7 million')."""
+    noun = asked_noun(question)
+    out = []
+    for m in _NUM_RE.finditer(sentence):
+        s, e = m.start(), m.end()
+        if sentence[s:e].strip() == "":
+            continue
+        following = list(re.finditer(r"\s+([^\W\d_][\w’'-]*)", sentence[e:e + 60]))
+        end = e
+        pos = 0
+        taken = []
+        for w in following:
+            if w.start() != pos:
+                break
+            word = w.group(1)
+            if word.casefold() in _UNITS_FREE or word.casefold() in _FUNCTION or word in _MONTHS:
+                break
+            taken.append((word, e + w.end()))
+            pos = w.end()
+            if noun and norm(word) == norm(noun):
+                break
+            if len(taken) == 3 or not word[0].isupper():
+                break
+        if sentence[e:e + 1] == "-" and sentence[e + 1 : e + 2].isalpha():
+            unit = _TIME_UNIT.match(sentence, e + 1)
+            if unit is None:
+                continue  # '33-yard': a measure describing something else
+            out.append((s, unit.end()))  # 'a three-year period' says how long
+            continue
+        if taken:
+            if noun:
+                hit = next((i for i, (w, _) in enumerate(taken) if norm(w) == norm(noun)), None)
+                end = taken[hit][1] if hit is not None else e
+            else:
+                end = taken[0][1] if taken[0][0][0].islower() else e
+        out.append((s, end))
+    return out
+
+
+def _names(sentence: str) -> list[tuple[int, int]]:
+    """Runs of capitalised words (with 'of', 'bin', initials …), minus leading function words."""
+    tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\W\d_][\w’'.-]*", sentence)]
+    out: list[tuple[int, int]] = []
+    run: list[tuple[int, int, str]] = []
+
+    def flush() -> None:
+        while run and (run[-1][2].casefold() in _CONNECT):
+            run.pop()
+        while run and (run[0][2].casefold().rstrip(".") in _FUNCTION or run[0][2] in _MONTHS
+                       or run[0][2].casefold() in _TITLES):
+            run.pop(0)  # "The", "In", and titles: "Foreign Minister Igor Ivanov" -> the name
+        if run and not all(t[2] in _MONTHS for t in run):
+            s, e = run[0][0], run[-1][1]
+            if sentence[e - 1] == "." and len(run[-1][2]) > 2:
+                e -= 1  # the sentence's full stop, not an initial
+            text = sentence[s:e]
+            for end in ("’s", "'s"):
+                if text.endswith(end):
+                    e -= len(end)
+            out.append((s, e))
+        run.clear()
+
+    for i, (s, e, word) in enumerate(tokens):
+        gap = sentence[run[-1][1] : s] if run else " "
+        joined = run and gap.strip() == "" and len(gap) <= 2
+        if word[0].isupper() and word not in _MONTHS and word not in _WEEKDAYS:
+            if run and not joined:
+                flush()
+            run.append((s, e, word))
+        elif run and joined and word.casefold() in _CONNECT and word != "and" and \
+                i + 1 < len(tokens) and tokens[i + 1][2][0].isupper():
+            run.append((s, e, word))
+        else:
+            flush()
+    flush()
+    return out
+
+
+
+
+_TIME_UNIT = re.compile(r"(?:year|month|week|day|hour|minute|decade|century)s?\b", re.I)
+
+
+class Asked:
+    """What one question asks for: kind is date, number or name."""
+
+    __slots__ = ("kind", "words", "noun", "question")
+
+    def __init__(self, question: str, kind: str) -> None:
+        self.kind = kind
+        self.words = frozenset(norm(w) for w in words(question))
+        self.noun = asked_noun(question) if kind == "number" else None
+        self.question = question
+
+    def __repr__(self) -> str:
+        return f"Asked({self.kind!r})"
+
+    def candidates(self, text: str, start: int = 0, end: int | None = None,
+                   terms: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, float]]:
+        """Spans of text[start:end] of the asked kind, as (start, end, known): known is the
+        share of its words that are the question's own (words or, by the offsets in terms,
+        matched terms); spans made only of those, and bare years asked as numbers, are none."""
+        piece = text[start:end] if end is not None else text[start:]
+        if self.kind == "date":
+            spans = [(m.start(), m.end()) for m in _DATE_RE.finditer(piece)]
+        elif self.kind == "number":
+            spans = _numbers(self.question, piece)
+        else:
+            spans = _names(piece)
+        out = []
+        for s, e in spans:
+            inside = [w for w in words(piece[s:e]) if w.casefold() not in _FUNCTION]
+            if not inside:
+                continue
+            known = [norm(w) in self.words or _in_terms(piece, w, s, e, terms, start)
+                     for w in inside]
+            if all(known):
+                continue  # the question's own words are no answer
+            if self.kind == "number" and re.fullmatch(_YEAR, piece[s:e]):
+                continue  # a year counts nothing
+            out.append((start + s, start + e, sum(known) / len(known)))
+        return out
+
+    def found(self, text: str, start: int = 0, end: int | None = None) -> bool:
+        """Whether text[start:end] gives what is asked: a number or name the question lacks,
+        or any date (the year a question names may be the answer's: "when was the 1986
+        treaty signed?")."""
+        if self.kind == "date":
+            return _DATE_RE.search(text, start, len(text) if end is None else end) is not None
+        return bool(self.candidates(text, start, end))
+
+
+def asked(question: str) -> Asked | None:
+    """What the question asks for, or None when it is no date, number or name."""
+    kind = asks_for(question)
+    return Asked(question, kind) if kind in ("date", "number", "name") else None
+
+
+def _in_terms(text: str, word: str, s: int, e: int, terms: Sequence[tuple[int, int]],
+              offset: int) -> bool:
+    """Whether this word of the candidate text[s:e] is one of the question's matched terms
+    (terms: offsets in the whole text, text starting at offset)."""
+    at = text.find(word, s, e)
+    return at >= 0 and any(ts <= at + offset < te for ts, te in terms)

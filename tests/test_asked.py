@@ -1,0 +1,37 @@
+"""What a question asks for, and whether a sentence gives it (index/asked.py)."""
+from __future__ import annotations
+
+import pytest
+
+from index.asked import asked
+
+
+@pytest.mark.parametrize("question, sentence, gives", [
+    # a number the question itself names is no answer to "how many"
+    ("How many articles are there in the 2002 treaty?", "The new treaty was signed in 2002.", False),
+    ("How many articles are there in the 2002 treaty?", "The 2002 treaty has 25 articles.", True),
+    # nor is a person the question names the answer to "who"
+    ("Who succeeded J. Lombo as ambassador?", "Ambassador J. Lombo served from 1996.", False),
+    ("Who succeeded J. Lombo as ambassador?", "D. Sharav succeeded J. Lombo in 2001.", True),
+    # a date may repeat the year asked about: it dates the event
+    ("When was the 1986 treaty signed?", "The treaty was concluded in 1986.", True),
+    ("When was the 1986 treaty signed?", "The treaty was much discussed.", False),
+    # a duration written with a hyphen answers "how long"
+    ("How long did the mourning last?", "He took over after a three-year mourning period.", True),
+    ("How far did they walk?", "They crossed the 33-yard line.", False),
+])
+def test_a_sentence_gives_what_is_asked_only_with_a_value_the_question_lacks(question, sentence,
+                                                                               gives):
+    assert asked(question).found(sentence) is gives
+
+
+@pytest.mark.parametrize("question", ["Why did they meet?", "What was agreed?"])
+def test_questions_that_ask_for_no_value_want_nothing(question):
+    assert asked(question) is None
+
+
+def test_found_looks_only_inside_the_range():
+    text = "The first talks failed. In 1990 they met again."
+    when = asked("When did they meet again?")
+    assert when.found(text)
+    assert not when.found(text, 0, text.index("In 1990"))
