@@ -10,6 +10,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from . import evidence, rescore
+from .asked import Asked, asked
 from .corpus import Chunk
 from .direct import DirectAnswer, direct_answer
 from .engine import Index, SearchHit
@@ -113,7 +114,7 @@ class Query:
     text: str
     notice: str | None
     terms: tuple[str, ...]
-    wants: re.Pattern | None
+    wants: Asked | None  # what it asks for (a date, a number, a name)
     qterms: rescore.QueryTerms
     ids: dict[str, int]  # question-local id of each distinct term (what the second stage compares)
 
@@ -141,6 +142,11 @@ class Answerer:
         self._fact_index = (Index.from_chunks(fact_chunks(self.facts.facts), index.analyzer)
                             if self.facts.facts else None)
         self._facts_by_id = {f.id: f for f in self.facts.facts}
+        # the terms that name a party of some fact (a country, a party), which a fact must hold
+        # when the question names them
+        parties = {p for f in self.facts.facts for p in f.parties}
+        self._party_terms = frozenset(t for t, name in index.analyzer.display_names.items()
+                                      if name in parties)
         self._notes = _notes_index(index) if endnotes else None
         self._outside: dict[str, frozenset] = {}  # chunk id -> terms of its heading and notes
         # an index that stores each chunk's tokens at build time (the local one does)
@@ -180,7 +186,7 @@ class Answerer:
         terms = tuple(self.index.analyzer.terms(q))
         if not terms:
             return Answer(question, False, NO_WORDS)
-        wants = rescore.wanted_shape(q)
+        wants = asked(q)
         # question-local ids: the second stage only compares ids, so any backend serves
         ids = {t: i for i, t in enumerate(dict.fromkeys(terms))}
         df = {t: self.index.df(t) for t in ids}
@@ -255,9 +261,9 @@ class Answerer:
         return evidence.judge(evidence.features(q.qterms, ranked, len(self.index.documents) or 1))
 
     def match_facts(self, q: Query, ranked: list[Ranked], shown: list[Ranked]) -> list[FactMatch]:
-        """Facts that hold the question's most specific term and either pass the evidence
-        rule (their own words against the question, the collection's evidence as for
-        passages) or are held by a shown passage; best first."""
+        """Facts that hold the parties and numbers the question names and either pass the
+        evidence rule (their own words against the question, the collection's evidence as
+        for passages) or are held by a shown passage; best first."""
         if self._fact_index is None or not ranked:
             return []
         hits = self._fact_index.search_terms(list(q.terms), FACT_DEPTH)
@@ -265,13 +271,18 @@ class Answerer:
             return []
         collection = evidence.features(q.qterms, ranked, len(self.index.documents) or 1)
         fact_q = rescore.query_terms(q.terms, self._fact_term_id, self.weight, q.wants)
-        # the question's most specific name or number (else its rarest word): a fact that
-        # lacks it is about something else
+        # every party and number the question names, and its most specific name or number
+        # (else its rarest word): a fact that lacks one is about other parties or another
+        # year ("trade with South Korea in 1992" is not answered by North Korea's, nor by 1994's)
         names = self.index.analyzer.display_names
         specific = [t for t in q.terms if t in names or t.isdigit()] or list(q.terms)
-        rarest = self._fact_term_id(max(specific, key=self.weight))
-        if rarest < 0:
+        required = {self._fact_term_id(t) for t in q.terms if t in self._party_terms or t.isdigit()}
+        required.add(self._fact_term_id(max(specific, key=self.weight)))
+        if -1 in required:
             return []
+        # a fact leads the answer only when it also holds the question's rarest word
+        # ("when was the DPRK founded?" is not answered by a 1948 fact that lacks "founded")
+        rarest = self._fact_term_id(max(q.terms, key=self.weight))
         shown_ids = {r.hit.chunk.id for r in shown}
         out = []
         for h in hits:
@@ -281,10 +292,13 @@ class Answerer:
             own = evidence.features(fact_q, [Ranked(h, sig, sig.score(), frozenset())], 1)
             ev = evidence.judge(evidence.with_own(collection, own))
             fact = self._facts_by_id[c.id]
-            if rarest not in rescore.held_ids(fact_q, toks):
+            held = rescore.held_ids(fact_q, toks)
+            if not required <= held:
                 continue
             if ev.passes or fact.passage in shown_ids:
-                out.append(FactMatch(fact, (round(ev.probability, 6), round(h.score, 6))))
+                # ordered as passages are, by the second stage's score; the rule only admits
+                out.append(FactMatch(fact, (round(sig.score(), 6), round(ev.probability, 6)),
+                                     ev.passes and rarest in held))
         out.sort(key=lambda m: (-m.score[0], -m.score[1], m.fact.date, m.fact.id))
         return out[:FACTS_SHOWN]
 
@@ -324,7 +338,9 @@ class Answerer:
         return Answer(question, True, q.notice or (where.label(docs) if where else None),
                       facts=tuple(facts), passages=tuple(passages), terms=q.terms, coverage=cov,
                       evidence=ev, more=len(ranked) > offset + k, total=len(ranked),
-                      direct=direct_answer(q.text, passages, facts), where=where)
+                      # a fact shown only for its passage's sake does not lead the answer
+                      direct=direct_answer(q.text, passages, [f for f in facts if f.passes]),
+                      where=where)
 
 
 def _notes_index(index: Index) -> Index | None:

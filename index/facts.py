@@ -92,6 +92,7 @@ class Fact:
 class FactMatch:
     fact: Fact
     score: tuple
+    passes: bool = False  # the fact passes the evidence rule on its own words (it may lead)
 
     def to_dict(self) -> dict[str, Any]:
         return self.fact.to_dict()

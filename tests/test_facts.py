@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from index.answer import Answerer
-from index.facts import FactTable, human_date, resolve_party
+from index.facts import FactTable, fact_text, human_date, resolve_party
 from index.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -415,6 +415,26 @@ def test_off_topic_questions_get_no_facts(answerer, question):
     answer = answerer.ask(question)
     assert answer.facts == ()
     assert answer.to_dict()["facts"] == []
+
+
+@pytest.mark.parametrize("question, named", [
+    ("What was Mongolia's trade with South Korea worth in 1992?", ["South Korea", "1992"]),
+    ("What was Mongolia's trade with North Korea worth in 1992?", ["North Korea", "1992"]),
+    ("When did Mongolia establish diplomatic relations with South Korea?", ["South Korea"]),
+])
+def test_every_fact_shown_holds_the_parties_and_years_the_question_names(answerer, question,
+                                                                         named):
+    analyzer = answerer.index.analyzer
+    answer = answerer.ask(question)
+    for m in answer.facts:
+        held = set(analyzer.terms(fact_text(m.fact)))
+        for name in named:
+            assert set(analyzer.terms(name)) <= held, (m.fact.id, name)
+
+
+def test_no_fact_of_other_parties_answers_a_question_about_south_korea(answerer):
+    facts = answerer.ask("What was Mongolia's trade with South Korea worth in 1992?").facts
+    assert not [m.fact.id for m in facts if m.fact.relation == "trade"]
 
 
 @pytest.mark.parametrize("question,first", [

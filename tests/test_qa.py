@@ -13,7 +13,6 @@ CASES = [c for p in sorted((ROOT / "tests" / "qa").glob("*.yaml")) for c in load
 # Cases the evidence rule now gets wrong, kept visible (strict: a fix makes them fail as xpass).
 KNOWN_MISSES = {
     "facts.yaml:74": "five trade years asked; not all five trade facts pass the evidence rule",
-    "facts.yaml:119": "the war-aid fact is not the first fact shown",
 }
 
 
