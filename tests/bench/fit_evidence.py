@@ -112,14 +112,15 @@ def main(argv: list[str] | None = None) -> None:
 
     chosen = max(np.arange(0.05, 0.96, 0.01), key=youden)
     print(f"{'threshold':>9}" + "".join(f"{name + ' +/-':>28}" for name, _, _ in sources))
-    for t in sorted({round(chosen, 2), 0.3, 0.4, 0.5, 0.6, 0.7}):
+    for t in sorted({round(chosen, 2), evidence.THRESHOLD, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7}):
         cells = []
         for name, xx, yy in sources:
             p = prob(xx)
             tp = (p[yy == 1] >= t).mean() if (yy == 1).any() else float("nan")
             fp = (p[yy == 0] >= t).mean() if (yy == 0).any() else float("nan")
             cells.append(f"{tp:>13.3f} {fp:>13.3f} ")
-        mark = "  <- THRESHOLD" if abs(t - chosen) < 1e-9 else ""
+        mark = ("  <- best mean" if abs(t - chosen) < 1e-9 else "") + (
+            "  <- in use" if abs(t - evidence.THRESHOLD) < 1e-9 else "")
         print(f"{t:>9.2f}" + "".join(cells) + mark)
     print(f"THRESHOLD = {chosen:.2f}")
 
