@@ -331,7 +331,8 @@ class Answerer:
         passages = [
             Passage(offset + i + 1, r.score, r.hit,
                     highlight(r.hit.chunk.text, list(q.terms), self.index.analyzer, self.weight,
-                              q.wants, self._stored, getattr(r.hit, "pos", -1)),
+                              q.wants, self._stored, getattr(r.hit, "pos", -1),
+                              r.signals.sentence if r.signals.sent_cov > 0 else None),
                     tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
             for i, r in enumerate(page)
         ]

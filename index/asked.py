@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Sequence
+from functools import lru_cache
+from typing import Iterator, Sequence
 
 # Words for a person's office or part: "which <role>" asks for a name.
 _ROLES = {"president", "minister", "ambassador", "envoy", "diplomat", "chairman", "premier",
@@ -90,6 +91,7 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(text)
 
 
+@lru_cache(maxsize=1 << 16)  # the same words recur in every sentence looked at
 def norm(word: str) -> str:
     """A word as compared with the question's: casefolded, without possessive or plural s."""
     w = "".join(c for c in unicodedata.normalize("NFKD", word.casefold())
@@ -224,6 +226,10 @@ class Asked:
         """Spans of text[start:end] of the asked kind, as (start, end, known): known is the
         share of its words that are the question's own (words or, by the offsets in terms,
         matched terms); spans made only of those, and bare years asked as numbers, are none."""
+        return list(self._candidates(text, start, end, terms))
+
+    def _candidates(self, text: str, start: int, end: int | None,
+                    terms: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int, float]]:
         piece = text[start:end] if end is not None else text[start:]
         if self.kind == "date":
             spans = [(m.start(), m.end()) for m in _DATE_RE.finditer(piece)]
@@ -231,7 +237,6 @@ class Asked:
             spans = _numbers(self.question, piece)
         else:
             spans = _names(piece)
-        out = []
         for s, e in spans:
             inside = [w for w in words(piece[s:e]) if w.casefold() not in _FUNCTION]
             if not inside:
@@ -242,8 +247,7 @@ class Asked:
                 continue  # the question's own words are no answer
             if self.kind == "number" and re.fullmatch(_YEAR, piece[s:e]):
                 continue  # a year counts nothing
-            out.append((start + s, start + e, sum(known) / len(known)))
-        return out
+            yield start + s, start + e, sum(known) / len(known)
 
     def found(self, text: str, start: int = 0, end: int | None = None) -> bool:
         """Whether text[start:end] gives what is asked: a number or name the question lacks,
@@ -251,7 +255,7 @@ class Asked:
         treaty signed?")."""
         if self.kind == "date":
             return _DATE_RE.search(text, start, len(text) if end is None else end) is not None
-        return bool(self.candidates(text, start, end))
+        return next(self._candidates(text, start, end, ()), None) is not None
 
 
 def asked(question: str) -> Asked | None:

@@ -27,13 +27,15 @@ class Highlight(NamedTuple):
 
 def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
               weight: Callable[[str], float], wants: Asked | None = None,
-              index: "Index | None" = None, pos: int = -1) -> Highlight:
+              index: "Index | None" = None, pos: int = -1,
+              sentence: tuple[int, int] | None = None) -> Highlight:
     """Pick the sentence that covers the most (idf-weighted) distinct query terms; ties go to
     the sentence where the matches sit closest together, then to the earlier one. When the
     question asks for something of a known shape (wants: e.g. a date for "when"), a sentence
     holding it gains as much as its best term. With the index and the chunk's position there,
     the tokens and sentences stored at build time are used (text is that chunk's text);
-    otherwise the text is analyzed."""
+    otherwise the text is analyzed. sentence: the best sentence's span when the second stage
+    already chose it (index/rescore.py), so it is not chosen twice."""
     wanted = set(query_terms)
     if index is not None and pos >= 0:
         matches = _stored_matches(index, pos, wanted)
@@ -42,7 +44,7 @@ def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
         matches = [t for t in analyzer.tokens(text) if t.term in wanted]
         spans = sentence_spans(text) or [(0, len(text))]
     best, best_key = spans[0], None
-    for s, e in spans:
+    for s, e in (spans if sentence is None else ()):
         inside = [t for t in matches if s <= t.start < e]
         covered = {t.term for t in inside}
         gain = sum(weight(term) for term in covered)
@@ -57,6 +59,8 @@ def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
         w = text[t.start : t.end]
         if w not in words:
             words.append(w)
+    if sentence is not None:
+        best = sentence
     return Highlight(best[0], best[1], text[best[0] : best[1]],
                      [(t.start, t.end) for t in matches], words)
 

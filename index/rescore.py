@@ -94,17 +94,26 @@ def signals(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
     n_sent = len(toks.sentences)
     best, best_key, best_terms = 0, None, np.zeros(0, dtype=np.int64)
     wants = 0.0
+    sentences = []
     for s in np.unique(sent_of).tolist() if len(where) else []:
         inside = sent_of == s
-        uniq, first = np.unique(slot[inside], return_index=True)
-        gain = float(q.weights[uniq].sum())
-        lo = int(toks.sentences[s])
-        hi = int(toks.sentences[s + 1]) if s + 1 < n_sent else len(toks.terms)
-        has = bool(q.wants is not None and q.wants.found(
-            text, int(toks.starts[lo]), int(toks.ends[hi - 1])))
-        bonus = float(q.weights[uniq].max()) if has else 0.0
+        uniq = np.unique(slot[inside])
+        gain, top = float(q.weights[uniq].sum()), float(q.weights[uniq].max())
         pos = where[inside]
-        key = (round(gain + bonus, 9), -(int(pos[-1]) - int(pos[0])), -s)
+        sentences.append((gain + top if q.wants is not None else gain, gain, top, s, inside,
+                          -(int(pos[-1]) - int(pos[0]))))
+    # most promising first: whether a sentence gives what is asked is looked up only while
+    # its bonus could still make it the best
+    sentences.sort(key=lambda c: (-c[0], c[3]))
+    for reach, gain, top, s, inside, spread in sentences:
+        if best_key is not None and round(reach, 9) < best_key[0]:
+            break
+        has = False
+        if q.wants is not None:
+            lo = int(toks.sentences[s])
+            hi = int(toks.sentences[s + 1]) if s + 1 < n_sent else len(toks.terms)
+            has = q.wants.found(text, int(toks.starts[lo]), int(toks.ends[hi - 1]))
+        key = (round(gain + (top if has else 0.0), 9), spread, -s)
         if best_key is None or key > best_key:
             best, best_key, best_terms, wants = s, key, mterms[inside], float(has)
     if q.wants is not None and not wants and q.wants.found(text):
