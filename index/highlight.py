@@ -59,8 +59,8 @@ def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
         w = text[t.start : t.end]
         if w not in words:
             words.append(w)
-    if sentence is not None:
-        best = sentence
+    if sentence is not None:  # the whole sentence around the second stage's span of terms
+        best = next(((s, e) for s, e in spans if s <= sentence[0] < e), sentence)
     return Highlight(best[0], best[1], text[best[0] : best[1]],
                      [(t.start, t.end) for t in matches], words)
 
