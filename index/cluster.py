@@ -7,8 +7,9 @@ exactly once the BM25Plus baseline (idf * delta of every query term, the same fo
 passage) is added back here.
 
 The shards hold docbot's own analyzed terms (with their counts), so the analyzer, aliases,
-coverage and abstention stay docbot's; each passage's record (text, citation, notes) is the
-shard document's data, and each shard's metadata carries the analyzer's aliases, the
+coverage and abstention stay docbot's; each passage's record (text, citation, notes, and its
+tokens and sentences as the local index stores them, so answering analyzes nothing) is a
+value of the shard document, and each shard's metadata carries the analyzer's aliases, the
 validated fact table and the document list, so a client needs nothing but the cluster file.
 
 A shard is a Xapian database directory; a node serves one or more of them with
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import itertools
 import importlib.util
 import json
 import math
@@ -35,16 +37,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence, runtime_checkable
 
+import numpy as np
+
+from . import rescore
 from .analyze import Analyzer
-from .answer import Answer, Answerer
+from .answer import Answer, Answerer, clean_question
 from .bm25 import TIE_RTOL, BM25Params
 from .corpus import Chunk, doc_id_for, doc_paths, load_document
-from .engine import DEFAULT_PARAMS, SearchHit, index_text, load_analyzer
+from .engine import DEFAULT_PARAMS, SearchHit, load_analyzer
 from .errors import DataError, DocbotError, IndexFormatError
 from .facts import Fact, FactTable, compile_facts
+from .tokens import ChunkTokens, offset_dtype, text_tokens
 from . import yamlfile
 
-FORMAT = 1  # of the shard metadata below; a shard of another format is refused
+FORMAT = 2  # of the shard metadata and records below; a shard of another format is refused
 META_KEY = "docbot"
 RETRY_SECONDS = 1.0  # a shard with no live replica is tried again after this long
 TIMEOUT_MS = 5000  # per remote operation (a node that hangs, rather than dies)
@@ -54,7 +60,10 @@ CONNECT_TIMEOUT_MS = 1000
 # matches before it prunes removed every difference there (checking all of them did too, at
 # 3x the cost on 1M passages: README.md).
 CHECK_AT_LEAST = 1000
-TIE_EXTRA = 8  # passages fetched beyond k, so a group of ties at the k-th place is ordered whole
+TIE_EXTRA = 8  # passages ranked beyond k, so a group of ties at the k-th place is ordered whole
+ID_SLOT = 0  # value: the chunk id (ties are broken by it, as locally)
+RECORD_SLOT = 1  # value: the passage's record (_record_bytes)
+RECORDS_KEPT = 4096  # records of recent hits kept for ClusterIndex.tokens (a question uses ~20)
 MAX_TERM_BYTES = 240  # Xapian's limit is 245 bytes; longer terms are cut and tagged by a hash
 INSTALL = "apt-get install python3-xapian xapian-tools"
 DEBIAN_XAPIAN = Path("/usr/lib/python3/dist-packages/xapian")
@@ -158,6 +167,66 @@ def _id_term(chunk_id: str) -> str:
 def _seq_term(doc: str, seq: int) -> str:
     """Boolean term for the seq-th passage of a document (for /source's neighbours)."""
     return f"N{seq}:" + hashlib.sha256(doc.encode("utf-8")).hexdigest()[:24]
+
+
+# -- passage records ------------------------------------------------------------------------------
+# A record is a JSON header, a newline, then the token arrays. Its terms are the passage's own
+# small vocabulary (null for a token whose term the index lacks, as locally), so a client maps
+# only the question's terms; the arrays are what index/tokens.py stores per chunk locally.
+
+
+def _record_bytes(chunk: Chunk, vocab: list[str | None], terms: np.ndarray, starts: np.ndarray,
+                  ends: np.ndarray, sent_tok: np.ndarray, sent_start: np.ndarray,
+                  sent_end: np.ndarray) -> bytes:
+    """One passage's record: terms are indexes into vocab, offsets are into chunk.text."""
+    tdt = np.dtype(np.uint8 if len(vocab) <= 1 << 8 else np.uint16 if len(vocab) <= 1 << 16
+                   else np.uint32)
+    odt = offset_dtype(len(chunk.text) + 1)
+    sdt = np.dtype(np.uint16 if len(terms) < 1 << 16 else np.int32)
+    head = {"c": chunk.to_dict(), "v": vocab, "n": [len(terms), len(sent_tok)],
+            "d": [tdt.str, odt.str, sdt.str]}
+    parts = [json.dumps(head, ensure_ascii=False).encode("utf-8"), b"\n",
+             terms.astype(tdt).tobytes(), starts.astype(odt).tobytes(), ends.astype(odt).tobytes(),
+             sent_tok.astype(sdt).tobytes(), sent_start.astype(odt).tobytes(),
+             sent_end.astype(odt).tobytes()]
+    return b"".join(parts)
+
+
+class _Record:
+    """A passage's record as read from a shard: the Chunk at once, the tokens when asked."""
+
+    __slots__ = ("chunk", "_raw", "_head", "_at", "_arrays")
+
+    def __init__(self, raw: bytes) -> None:
+        cut = raw.index(b"\n")  # JSON escapes every newline inside it
+        self._head = json.loads(raw[:cut])
+        self.chunk = Chunk.from_dict(self._head["c"])
+        self._raw, self._at, self._arrays = raw, cut + 1, None
+
+    def _unpack(self) -> tuple[np.ndarray, ...]:
+        if self._arrays is None:
+            (n_tok, n_sent), (tdt, odt, sdt) = self._head["n"], self._head["d"]
+            out, at = [], self._at
+            for dt, n in ((tdt, n_tok), (odt, n_tok), (odt, n_tok), (sdt, n_sent), (odt, n_sent),
+                          (odt, n_sent)):
+                a = np.frombuffer(self._raw, dtype=dt, count=n, offset=at)
+                at += a.nbytes
+                out.append(a.astype(np.int32))
+            self._arrays = tuple(out)
+        return self._arrays
+
+    def tokens(self, ids: Mapping[str, int]) -> ChunkTokens:
+        """The passage's tokens with ids[term] as term ids (-1 for a term ids lacks)."""
+        local, starts, ends, sent_tok, _, _ = self._unpack()
+        vocab = self._head["v"]
+        to = np.fromiter((ids.get(t, -1) if t is not None else -1 for t in vocab),
+                         dtype=np.int32, count=len(vocab))
+        return ChunkTokens(to[local] if len(to) else local, starts, ends, sent_tok)
+
+    def sentence_spans(self) -> np.ndarray:
+        """(start, end) character offsets of each sentence, shape (k, 2)."""
+        _, _, _, _, s, e = self._unpack()
+        return np.stack([s, e], axis=1)
 
 
 def shard_of(doc_id: str, shards: int) -> int:
@@ -281,8 +350,6 @@ def _build_shard(job: dict) -> dict:
     """Write one shard: every passage of its documents with docbot's terms and its record."""
     import gc
 
-    import numpy as np
-
     from .analyze import TermIds
 
     xapian = load_xapian()
@@ -303,7 +370,9 @@ def _build_shard(job: dict) -> dict:
         nonlocal passages
         if not pending:
             return
-        terms, rows = term_ids([index_text(c) for c in pending])
+        # the postings of 'section\ntext' and the tokens of the text, as the local build has them
+        terms, rows, block = text_tokens(term_ids, [c.section for c in pending],
+                                         [c.text for c in pending])
         if len(vocab_list) < len(term_ids.vocab):
             vocab_list.extend(list(term_ids.vocab)[len(vocab_list):])
         keys, counts = np.unique((rows.astype(np.int64) << 32) | terms.astype(np.int64),
@@ -311,6 +380,8 @@ def _build_shard(job: dict) -> dict:
         row_of = (keys >> 32).tolist()
         tid = (keys & 0xFFFFFFFF).tolist()
         counts = counts.tolist()
+        tp = np.concatenate([[0], np.cumsum(block.tok_count)]).tolist()
+        sp = np.concatenate([[0], np.cumsum(block.sent_count)]).tolist()
         j = 0
         for r, c in enumerate(pending):
             doc = xapian.Document()
@@ -319,8 +390,13 @@ def _build_shard(job: dict) -> dict:
                 j += 1
             doc.add_boolean_term(_id_term(c.id))
             doc.add_boolean_term(_seq_term(c.doc, c.seq))
-            doc.add_value(0, c.id.encode("utf-8"))  # ties are broken by chunk id, as locally
-            doc.set_data(json.dumps(c.to_dict(), ensure_ascii=False).encode("utf-8"))
+            doc.add_value(ID_SLOT, c.id.encode("utf-8"))
+            lo, hi, slo, shi = tp[r], tp[r + 1], sp[r], sp[r + 1]
+            uniq, local = np.unique(block.tok_terms[lo:hi], return_inverse=True)
+            vocab = [vocab_list[t] if t >= 0 else None for t in uniq.tolist()]
+            doc.add_value(RECORD_SLOT, _record_bytes(
+                c, vocab, local.reshape(-1), block.tok_start[lo:hi], block.tok_end[lo:hi],
+                block.sent_tok[slo:shi], block.sent_start[slo:shi], block.sent_end[slo:shi]))
             db.add_document(doc)
         passages += len(pending)
         pending.clear()
@@ -474,6 +550,11 @@ class ClusterIndex:
         self._db = None  # all live shards as one database
         self._df: dict[str, int] = {}
         self._local = threading.local()
+        # records of recent hits by handle (SearchHit.pos), for tokens() and sentence_spans()
+        self._kept: dict[int, _Record] = {}
+        self._handles = itertools.count()
+        # ids of the searched terms the collection holds: the term ids tokens() gives
+        self._term_ids: dict[str, int] = {}
         self.meta: dict | None = None
         for shard in self._shards:
             self._connect(shard)
@@ -604,34 +685,89 @@ class ClusterIndex:
     # -- the Searcher surface ---------------------------------------------------------------
     def search_terms(self, terms: list[str], k: int) -> list[SearchHit]:
         """The k best passages for the analyzed terms over every live shard, with docbot's
-        scores; ties by chunk id. Records which shards were left out (missing_notice)."""
+        scores; ties by chunk id. Records which shards were left out (missing_notice).
+        Each hit's pos is a handle for tokens() and sentence_spans()."""
         xapian = self.xapian
         counts = collections.Counter(terms)
         self._local.missing = []
         if not counts or k <= 0:
             return []
+        ahead = getattr(self._local, "ahead", None)
+        if ahead is not None:
+            self._local.ahead = None
+            if ahead[0] == (tuple(terms), k):
+                self._local.missing = ahead[2]
+                return list(ahead[1])
 
         def run(db):
             enquire = xapian.Enquire(db)
             enquire.set_weighting_scheme(_weight(xapian, self.params))
-            enquire.set_sort_by_relevance_then_value(0, False)
+            enquire.set_sort_by_relevance_then_value(ID_SLOT, False)
             enquire.set_query(xapian.Query(xapian.Query.OP_OR, [
                 xapian.Query(xapian.Query.OP_SCALE_WEIGHT, xapian.Query(_key(t)), float(c))
                 for t, c in counts.items()]))
             mset = enquire.get_mset(0, k + TIE_EXTRA, CHECK_AT_LEAST)
-            mset.fetch()
             n = db.get_doccount()
             df = {t: mset.get_termfreq(_key(t)) for t in counts}
-            hits = [(m.document.get_data(), m.weight) for m in mset]
-            return n, df, hits
+            base = self._baseline(counts, df, n)
+            # the sort key (the chunk id) comes with the match: no document is opened to
+            # order the ties, and the records of the k kept come in one more request
+            top = _docbot_order([(w + base, key.decode("utf-8")) for w, key in _items(mset)])[:k]
+            records = self._records(db, [_id_term(cid) for _, cid in top], len(top))
+            return df, [(score, records[cid]) for score, cid in top if cid in records]
 
-        n, df, raw = self._call(run)
-        self._local.missing = [s for s in self._shards if s.db is None]
-        self._df.update(df)
-        base = self._baseline(counts, df, n)
-        hits = [SearchHit(Chunk.from_dict(json.loads(data.decode("utf-8"))), w + base)
-                for data, w in raw]
-        return _docbot_order(hits)[:k]
+        df, found = self._call(run)
+        with self._lock:
+            self._local.missing = [s for s in self._shards if s.db is None]
+            self._df.update(df)
+            for t, d in df.items():
+                if d:
+                    self._term_ids.setdefault(t, len(self._term_ids))
+            return [SearchHit(rec.chunk, score, self._keep(rec)) for score, rec in found]
+
+    def search_ahead(self, terms: list[str], k: int) -> None:
+        """Search now what this thread's next search_terms(terms, k) will ask for: its
+        statistics give every term's df, so the answer service asks the shards nothing else."""
+        self._local.ahead = None
+        if not terms or k <= 0:
+            return
+        hits = self.search_terms(terms, k)
+        self._local.ahead = ((tuple(terms), k), hits, self._local.missing)
+
+    def _records(self, db, terms: list[str], limit: int) -> dict[str, _Record]:
+        """The records of the passages holding any of the boolean terms, by chunk id: one
+        match over the shards that returns each record as its sort key (values are read for
+        the matching passages only)."""
+        if not terms:
+            return {}
+        xapian = self.xapian
+        enquire = xapian.Enquire(db)
+        enquire.set_weighting_scheme(xapian.BoolWeight())
+        enquire.set_sort_by_value(RECORD_SLOT, False)
+        enquire.set_query(xapian.Query(xapian.Query.OP_OR, [xapian.Query(t) for t in terms]))
+        recs = [_Record(key) for _, key in _items(enquire.get_mset(0, limit + 4))]
+        return {r.chunk.id: r for r in recs}
+
+    def _keep(self, rec: _Record) -> int:
+        handle = next(self._handles)
+        self._kept[handle] = rec
+        if len(self._kept) > RECORDS_KEPT:
+            del self._kept[next(iter(self._kept))]
+        return handle
+
+    # what the answer service reads of a hit's passage, as of Index locally
+    def term_id(self, term: str) -> int | None:
+        """The id tokens() gives a term, or None when the collection lacks it (a term is
+        known once a search has asked for it)."""
+        return self._term_ids.get(term)
+
+    def tokens(self, pos: int) -> ChunkTokens:
+        """The tokens of a hit's passage (pos: SearchHit.pos), as stored at build time."""
+        return self._kept[pos].tokens(self._term_ids)
+
+    def sentence_spans(self, pos: int) -> np.ndarray:
+        """(start, end) of each sentence of a hit's passage, shape (k, 2)."""
+        return self._kept[pos].sentence_spans()
 
     def _baseline(self, counts: Mapping[str, int], df: Mapping[str, int], n: int) -> float:
         """What rank-bm25's BM25Plus adds to every passage: delta * idf of each query term."""
@@ -656,17 +792,7 @@ class ClusterIndex:
         return self._call(lambda db: db.get_doccount())
 
     def _boolean(self, terms: list[str], limit: int) -> list[Chunk]:
-        xapian = self.xapian
-
-        def run(db):
-            enquire = xapian.Enquire(db)
-            enquire.set_weighting_scheme(xapian.BoolWeight())
-            enquire.set_query(xapian.Query(xapian.Query.OP_OR, [xapian.Query(t) for t in terms]))
-            mset = enquire.get_mset(0, limit)
-            mset.fetch()
-            return [m.document.get_data() for m in mset]
-
-        return [Chunk.from_dict(json.loads(d.decode("utf-8"))) for d in self._call(run)]
+        return [r.chunk for r in self._call(lambda db: self._records(db, terms, limit)).values()]
 
     def fetch(self, chunk_id: str) -> Chunk | None:
         """One passage by chunk id, from whichever live shard holds it."""
@@ -734,17 +860,25 @@ class ClusterIndex:
             self._db = None
 
 
-def _docbot_order(hits: list[SearchHit]) -> list[SearchHit]:
-    """Hits best first with docbot's ties (index/bm25.py rank_order): scores within TIE_RTOL
-    of the one above are one group, ordered by chunk id. Xapian's order ties only equal
-    floats, and sums of the same terms in another order differ in the last digits."""
-    groups: list[list[SearchHit]] = []
+def _items(mset) -> Iterator[tuple[float, bytes]]:
+    """(weight, sort key) of each match; the bindings' MSetItem lacks the sort key."""
+    it, end = mset._begin(), mset._end()
+    while it != end:
+        yield it.get_weight(), it.get_sort_key()
+        next(it)
+
+
+def _docbot_order(hits: list[tuple[float, str]]) -> list[tuple[float, str]]:
+    """(score, chunk id) best first with docbot's ties (index/bm25.py rank_order): scores
+    within TIE_RTOL of the one above are one group, ordered by chunk id. Xapian's order ties
+    only equal floats, and sums of the same terms in another order differ in the last digits."""
+    groups: list[list[tuple[float, str]]] = []
     for h in hits:
-        if groups and groups[-1][-1].score - h.score <= TIE_RTOL * abs(groups[-1][-1].score):
+        if groups and groups[-1][-1][0] - h[0] <= TIE_RTOL * abs(groups[-1][-1][0]):
             groups[-1].append(h)
         else:
             groups.append([h])
-    return [h for g in groups for h in sorted(g, key=lambda h: h.chunk.id)]
+    return [h for g in groups for h in sorted(g, key=lambda h: h[1])]
 
 
 def _short_error(e: Exception) -> str:
@@ -769,7 +903,14 @@ class ClusterAnswerer(Answerer):
             raise DocbotError("filters (--doc, --from, --to, /filter) work on the local index "
                               "only, not on a cluster")
         self.index._local.missing = []
-        answer = super().ask(question, k, offset)
+        q, _ = clean_question(question)
+        terms = self.index.analyzer.terms(q) if q else []
+        # the depth Answerer.ask ranks at; another depth would only search twice
+        self.index.search_ahead(terms, max(rescore.DEPTH, offset + k + 1))
+        try:
+            answer = super().ask(question, k, offset)
+        finally:
+            self.index._local.ahead = None
         notice = self.index.missing_notice()
         if notice is None:
             return answer

@@ -272,3 +272,32 @@ def test_eval_runs_the_qa_suite_on_the_cluster(cluster_file, tmp_path):
     assert (remote.returncode, remote.stdout) == (here.returncode, here.stdout)
     misses = len(KNOWN_MISSES)
     assert f"{len(qa_questions()) - misses} passed, {misses} failed" in remote.stdout
+
+
+@needs_xapian
+def test_a_shard_of_an_older_format_asks_for_a_rebuild(shards, tmp_path):
+    """Shards of format 1 hold no token arrays: refused with one line naming the fix."""
+    import shutil
+
+    xapian = cluster.load_xapian()
+    old = []
+    for i, shard in enumerate(shards):
+        copy = tmp_path / f"shard-{i}"
+        shutil.copytree(shard, copy)
+        db = xapian.WritableDatabase(str(copy), xapian.DB_OPEN)
+        meta = json.loads(db.get_metadata("docbot"))
+        db.set_metadata("docbot", json.dumps(dict(meta, format=1)).encode("utf-8"))
+        db.commit()
+        db.close()
+        old.append(Node(SERVER, copy).start())
+    try:
+        path = tmp_path / "cluster.yaml"
+        path.write_text("".join(f"- [{n.address}]\n" for n in old), encoding="utf-8")
+        r = subprocess.run([sys.executable, "-m", "bot", "ask", "--cluster", str(path), "who?"],
+                           capture_output=True, text=True, cwd=ROOT, timeout=60)
+        assert r.returncode != 0 and "Traceback" not in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+        assert "(format 1); rebuild with docbot cluster build" in r.stderr
+    finally:
+        for n in old:
+            n.stop()
