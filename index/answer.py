@@ -117,6 +117,7 @@ class Query:
     wants: Asked | None  # what it asks for (a date, a number, a name)
     qterms: rescore.QueryTerms
     ids: dict[str, int]  # question-local id of each distinct term (what the second stage compares)
+    names: frozenset = frozenset()  # terms of the names it gives (capitalised words)
 
 
 class Ranked(NamedTuple):
@@ -189,10 +190,13 @@ class Answerer:
         wants = asked(q)
         # question-local ids: the second stage only compares ids, so any backend serves
         ids = {t: i for i, t in enumerate(dict.fromkeys(terms))}
-        df = {t: self.index.df(t) for t in ids}
+        # a term only the endnotes hold is known: a passage holds it through its notes
+        notes = self._notes
+        df = {t: self.index.df(t) + (notes.df(t) if notes is not None else 0) for t in ids}
         term_id = lambda t: ids[t] if df.get(t) else -1  # noqa: E731 (-1: the corpus lacks it)
-        return Query(q, notice, terms, wants, rescore.query_terms(terms, term_id, self.weight, wants),
-                     ids)
+        names = rescore.name_terms(q, self.index.analyzer)
+        return Query(q, notice, terms, wants,
+                     rescore.query_terms(terms, term_id, self.weight, wants, names), ids, names)
 
     def tokens(self, q: Query, hit: SearchHit) -> ChunkTokens:
         """A passage's terms as ids of the question's terms (-1: not a question term): from
@@ -270,7 +274,7 @@ class Answerer:
         if not hits:
             return []
         collection = evidence.features(q.qterms, ranked, len(self.index.documents) or 1)
-        fact_q = rescore.query_terms(q.terms, self._fact_term_id, self.weight, q.wants)
+        fact_q = rescore.query_terms(q.terms, self._fact_term_id, self.weight, q.wants, q.names)
         # every party and number the question names, and its most specific name or number
         # (else its rarest word): a fact that lacks one is about other parties or another
         # year ("trade with South Korea in 1992" is not answered by North Korea's, nor by 1994's)
@@ -288,13 +292,13 @@ class Answerer:
         for h in hits:
             c = h.chunk
             toks = self._fact_index.tokens(h.pos)  # analyzed when the fact index was made
-            sig = rescore.signals(fact_q, toks, c.text, h.score)
-            own = evidence.features(fact_q, [Ranked(h, sig, sig.score(), frozenset())], 1)
-            ev = evidence.judge(evidence.with_own(collection, own))
-            fact = self._facts_by_id[c.id]
             held = rescore.held_ids(fact_q, toks)
             if not required <= held:
                 continue
+            sig = rescore.signals(fact_q, toks, c.text, h.score)
+            own = evidence.features(fact_q, [Ranked(h, sig, sig.score(), frozenset(held))], 1)
+            ev = evidence.judge(evidence.with_own(collection, own))
+            fact = self._facts_by_id[c.id]
             if ev.passes or fact.passage in shown_ids:
                 # ordered as passages are, by the second stage's score; the rule only admits
                 out.append(FactMatch(fact, (round(sig.score(), 6), round(ev.probability, 6)),

@@ -60,15 +60,26 @@ class QueryTerms(NamedTuple):
     total: float  # their summed weight (unknown terms included)
     bigrams: frozenset  # (id, id) of consecutive question terms
     wants: Asked | None
+    names: np.ndarray  # bool per distinct term: it came from a capitalised word (a name)
 
 
-def query_terms(terms: Sequence[str], term_id, weight, wants: Asked | None) -> QueryTerms:
+def query_terms(terms: Sequence[str], term_id, weight, wants: Asked | None,
+                names: frozenset = frozenset()) -> QueryTerms:
     distinct = list(dict.fromkeys(terms))
     ids = np.asarray([term_id(t) for t in distinct], dtype=np.int64)
     weights = np.asarray([weight(t) for t in distinct], dtype=np.float64)
     seq = [term_id(t) for t in terms]
     bigrams = frozenset((a, b) for a, b in zip(seq, seq[1:]) if a >= 0 and b >= 0 and a != b)
-    return QueryTerms(ids, weights, float(weights.sum()), bigrams, wants)
+    return QueryTerms(ids, weights, float(weights.sum()), bigrams, wants,
+                      np.asarray([t in names for t in distinct], dtype=bool))
+
+
+def name_terms(question: str, analyzer) -> frozenset:
+    """The terms of a question's capitalised words after its first: the names it gives
+    ("Broncos", "Super Bowl", "Kim Jong Un"), which a paraphrase keeps and an off-topic
+    question brings from elsewhere."""
+    return frozenset(t.term for t in analyzer.tokens(question)
+                     if t.start > 0 and question[t.start : t.start + 1].isupper())
 
 
 def signals(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,

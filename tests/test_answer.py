@@ -69,3 +69,14 @@ def test_clean_question_strips_controls_and_cuts_long_input():
     assert clean_question("a\x00b\u202ec\x1b[31md\te") == ("abcd e", None)
     q, notice = clean_question("word " * 1000)
     assert len(q) <= 2000 and notice == f"Only the first {len(q):,} characters of the question were used."
+
+
+def test_a_question_naming_what_the_documents_never_mention_is_not_answered(answerer):
+    # the same common words; only the name differs
+    assert answerer.ask("How many orphans did the country accept for care?").answered
+    a = answerer.ask("How many orphans did Switzerland accept for care?")
+    assert (a.answered, a.passages, a.facts) == (False, (), ())
+
+
+def test_a_name_known_to_the_collection_keeps_the_question_answerable(answerer):
+    assert answerer.ask("How many orphans did the Republic accept for care?").answered

@@ -7,7 +7,8 @@ Fitting data (never the reported halves):
   - split a of tests/dev/questions.yaml (its unanswerable ones are labelled 0).
 Each source weighs the same, and within a source both labels weigh the same. The model is a
 logistic regression (Newton's method, a little L2); the threshold printed is the one with the
-best mean over the sources of (answerable answered − unanswerable answered).
+best mean over the sources of the share of questions decided right (answered when
+answerable, abstained when not); each threshold's Youden mean is printed beside it.
 
     python tests/bench/fit_evidence.py [--every 2]
 """
@@ -39,8 +40,11 @@ def feature_rows(answerer: Answerer, questions: list[str]) -> np.ndarray:
             rows.append(None)
             continue
         ev = answerer.judge(q, answerer.rank(q))
-        rows.append([ev.features[f] for f in evidence.FEATURES] if ev else None)
-    width = len(evidence.FEATURES)
+        # last column: the names gate decides the row (evidence.NAMES_ABSENT_MAX), not the model
+        rows.append([ev.features[f] for f in evidence.FEATURES]
+                    + [float(ev.features["names_absent"] >= evidence.NAMES_ABSENT_MAX)]
+                    if ev else None)
+    width = len(evidence.FEATURES) + 1
     return np.asarray([r if r is not None else [0.0] * width for r in rows], dtype=np.float64)
 
 
@@ -82,8 +86,16 @@ def main(argv: list[str] | None = None) -> None:
                if c["split"] == "a"]
         sources.append(("dev split a", feature_rows(bundled, [c["q"] for c in dev]),
                         np.asarray([bool(c["answer"]) for c in dev], dtype=np.float64)))
+    # rows the names gate decides are left out of the fit and count as abstentions below
+    gated = {name: x[:, -1] > 0 for name, x, _ in sources}
+    for name, x, y in sources:
+        print(f"{name}: names gate abstains on {gated[name][y == 1].mean():.1%} of the answerable,"
+              f" {gated[name][y == 0].mean():.1%} of the others")
+    sources = [(name, x[:, :-1], y) for name, x, y in sources]
     xs, ys, ws = [], [], []
     for name, x, y in sources:
+        keep = ~gated[name]
+        x, y = x[keep], y[keep]
         w = np.empty(len(y))
         for label in (0.0, 1.0):
             sel = y == label
@@ -96,30 +108,40 @@ def main(argv: list[str] | None = None) -> None:
     coef = beta[1:] / sd
     intercept = beta[0] - (coef * mu).sum()
 
-    def prob(xx):
-        return 1 / (1 + np.exp(-(intercept + xx @ coef)))
+    def prob(xx, name):
+        return np.where(gated[name], 0.0, 1 / (1 + np.exp(-(intercept + xx @ coef))))
 
     print("COEF = {" + ", ".join(f'"{n}": {c:.4f}' for n, c in zip(evidence.FEATURES, coef)) + "}")
     print(f"INTERCEPT = {intercept:.4f}")
     def youden(t: float) -> float:
         """Mean over the sources of (answerable answered - unanswerable answered)."""
         vals = []
-        for _, xx, yy in sources:
-            p = prob(xx)
+        for name, xx, yy in sources:
+            p = prob(xx, name)
             tp = (p[yy == 1] >= t).mean() if (yy == 1).any() else 1.0
             vals.append(tp - (p[yy == 0] >= t).mean())
         return float(np.mean(vals))
 
-    chosen = max(np.arange(0.05, 0.96, 0.01), key=youden)
-    print(f"{'threshold':>9}" + "".join(f"{name + ' +/-':>28}" for name, _, _ in sources))
+    def right(t: float) -> float:
+        """Mean over the sources of the share of its questions decided right."""
+        vals = []
+        for name, xx, yy in sources:
+            p = prob(xx, name)
+            vals.append(float(((p >= t) == (yy == 1)).mean()))
+        return float(np.mean(vals))
+
+    chosen = max(np.arange(0.05, 0.96, 0.01), key=right)
+    print(f"{'threshold':>9}" + "".join(f"{name + ' +/-':>28}" for name, _, _ in sources)
+          + f"{'right':>10}{'youden':>8}")
     for t in sorted({round(chosen, 2), evidence.THRESHOLD, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7}):
         cells = []
         for name, xx, yy in sources:
-            p = prob(xx)
+            p = prob(xx, name)
             tp = (p[yy == 1] >= t).mean() if (yy == 1).any() else float("nan")
             fp = (p[yy == 0] >= t).mean() if (yy == 0).any() else float("nan")
             cells.append(f"{tp:>13.3f} {fp:>13.3f} ")
-        mark = ("  <- best mean" if abs(t - chosen) < 1e-9 else "") + (
+        cells.append(f"{right(t):>9.3f} {youden(t):>7.3f}")
+        mark = ("  <- most right" if abs(t - chosen) < 1e-9 else "") + (
             "  <- in use" if abs(t - evidence.THRESHOLD) < 1e-9 else "")
         print(f"{t:>9.2f}" + "".join(cells) + mark)
     print(f"THRESHOLD = {chosen:.2f}")
