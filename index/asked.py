@@ -22,7 +22,9 @@ _ASKS = (
     ("number", r"\bhow (?:many|much|long|old|far|large|big|often|tall|high)\b|\bwhat (?:percentage|percent|number|amount)\b"),
     ("name", r"\b(?:who|whom|whose|which person|what person)\b"
              # "which (former, North Korean …) foreign minister": a role asks for a person
-             r"|\b(?:which|what)\s+(?:[\w'’-]+\s+){0,4}?(?:%s)s?\b" % "|".join(sorted(_ROLES))),
+             # (not "which General Assembly session": a role is no part of a name)
+             r"|\b(?:which|what)\s+(?:[\w'’-]+\s+){0,4}?(?:%s)s?\b(?!\s+(?-i:[A-Z]))"
+             % "|".join(sorted(_ROLES))),
     ("other", r"\b(?:what|which|why|how|where)\b"),
 )
 _ASK_RES = [(kind, re.compile(rx, re.I)) for kind, rx in _ASKS]
@@ -190,8 +192,9 @@ def _names(sentence: str) -> list[tuple[int, int]]:
         gap = sentence[run[-1][1] : s] if run else " "
         joined = run and gap.strip() == "" and len(gap) <= 2
         if word[0].isupper() and word not in _MONTHS and word not in _WEEKDAYS:
-            if run and not joined:
-                flush()
+            if run and (not joined or word.casefold() in _TITLES
+                        and run[-1][2].casefold() not in _TITLES):
+                flush()  # a title starts a name: "Pyongyang | Foreign Minister Ivanov"
             run.append((s, e, word))
         elif run and joined and word.casefold() in _CONNECT and word != "and" and \
                 i + 1 < len(tokens) and tokens[i + 1][2][0].isupper():
@@ -210,13 +213,14 @@ _TIME_UNIT = re.compile(r"(?:year|month|week|day|hour|minute|decade|century)s?\b
 class Asked:
     """What one question asks for: kind is date, number or name."""
 
-    __slots__ = ("kind", "words", "noun", "question")
+    __slots__ = ("kind", "words", "noun", "question", "role")
 
     def __init__(self, question: str, kind: str) -> None:
         self.kind = kind
         self.words = frozenset(norm(w) for w in words(question))
         self.noun = asked_noun(question) if kind == "number" else None
         self.question = question
+        self.role = _asked_role(question) if kind == "name" else None
 
     def __repr__(self) -> str:
         return f"Asked({self.kind!r})"
@@ -256,6 +260,22 @@ class Asked:
         if self.kind == "date":
             return _DATE_RE.search(text, start, len(text) if end is None else end) is not None
         return next(self._candidates(text, start, end, ()), None) is not None
+
+
+_ROLE_RE = re.compile(r"\b(?:which|what)\s+(?:[\w'’-]+\s+){0,4}?(%s)s?\b" % "|".join(sorted(_ROLES)),
+                      re.I)
+
+
+def _asked_role(question: str) -> str | None:
+    """The office a "which <role>" question asks about ('minister'), or None."""
+    m = _ROLE_RE.search(question)
+    return m.group(1).casefold() if m else None
+
+
+def after_role(sentence: str, s: int, role: str) -> bool:
+    """Whether the name at sentence[s:] follows the role's word ('Foreign Minister Ho Dam')."""
+    before = re.findall(r"[\w’'-]+", sentence[max(0, s - 40) : s])
+    return bool(before) and norm(before[-1]) == norm(role)
 
 
 def asked(question: str) -> Asked | None:

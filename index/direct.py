@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from .asked import Asked, asked_noun, asks_for, norm, personal, words
+from .asked import Asked, after_role, asked_noun, asks_for, norm, personal, words
 from .facts import human_date, human_figure
 
 LINE = 110  # characters of a sentence answer shown as the answer line (two phone lines, bold)
@@ -98,7 +98,8 @@ def _span(question: str, wants: str, sentence: str, terms: list[tuple[int, int]]
     noun = asked_noun(question) if wants == "number" else None
     money = wants == "number" and _PRICE_RE.search(question) is not None
     best, best_key = None, None
-    for s, e, known in Asked(question, wants).candidates(sentence, terms=terms):
+    ask = Asked(question, wants)
+    for s, e, known in ask.candidates(sentence, terms=terms):
         distance = min((min(abs(s - te), abs(ts - e)) for ts, te in terms), default=0)
         # a number followed by the noun the question counts ('how many tons' -> '10 tons'),
         # an amount of money when it asks what something cost
@@ -107,7 +108,9 @@ def _span(question: str, wants: str, sentence: str, terms: list[tuple[int, int]]
         # a person asked for: a name with initials or a title before it beats a place or
         # an acronym ("D. Sharav", "Foreign Minister Paek Nam Sun" over "MPRP", "Mongolia")
         impersonal = wants == "name" and not personal(sentence, s, e)
-        key = (counted, priced, impersonal, known, distance, -(e - s), s)
+        # "which foreign minister": the name the sentence gives that office first
+        unroled = ask.role is not None and not after_role(sentence, s, ask.role)
+        key = (counted, priced, unroled, impersonal, known, distance, -(e - s), s)
         if best_key is None or key < best_key:
             best, best_key = (s, e), key
     if best is None:

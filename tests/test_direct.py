@@ -6,7 +6,7 @@ import re
 
 from index.answer import Passage
 from index.corpus import Chunk
-from index.asked import asks_for
+from index.asked import Asked, asks_for
 from index.direct import LINE, clip, direct_answer
 from index.engine import SearchHit
 from index.facts import Fact, FactMatch
@@ -160,3 +160,22 @@ def test_how_long_gets_the_hyphenated_duration():
     text = "His son took over the government only after a three-year mourning period."
     a = direct_answer("How long did the mourning last?", [passage(text, ["mourning"])])
     assert (a.kind, a.text) == ("span", "three-year")
+
+
+def test_which_role_gets_the_name_that_follows_the_role():
+    # the other name stands nearer the question's words
+    text = ("Foreign Minister Ho Dam, with Vice-President Kang Ryang-uk, visited Mongolia "
+            "in 1972-1973.")
+    a = direct_answer("Which North Korean foreign minister visited Mongolia in 1972-1973?",
+                      [passage(text, ["visited", "Mongolia", "1972-1973"])])
+    assert (a.kind, a.text) == ("span", "Ho Dam")
+
+
+def test_a_title_inside_a_run_of_capitals_starts_the_name():
+    text = "In Pyongyang Foreign Minister Ivanov met the delegation."
+    spans = [text[s:e] for s, e, _ in Asked("Who met the delegation?", "name").candidates(text)]
+    assert spans == ["Pyongyang", "Ivanov"]
+
+
+def test_a_role_word_inside_a_name_asks_for_no_person():
+    assert asks_for("At which General Assembly session was it decided?") == "other"
