@@ -560,6 +560,7 @@ class ClusterIndex:
         self._handles = itertools.count()
         # ids of the searched terms the collection holds: the term ids tokens() gives
         self._term_ids: dict[str, int] = {}
+        self._docs: tuple | None = None  # (the shards' metadata, their documents)
         self.meta: dict | None = None
         for shard in self._shards:
             self._connect(shard)
@@ -818,8 +819,12 @@ class ClusterIndex:
     def documents(self) -> list[dict]:
         with self._lock:
             self._database()
-            docs = [d for s in self._shards if s.meta for d in s.meta.get("docs", [])]
-        return sorted(docs, key=lambda d: d.get("path", ""))
+            metas = tuple(s.meta for s in self._shards)
+            if self._docs is None or any(a is not b for a, b in zip(self._docs[0], metas)):
+                # asked twice a question; the list changes only when a shard's metadata does
+                docs = [d for m in metas if m for d in m.get("docs", [])]
+                self._docs = (metas, sorted(docs, key=lambda d: d.get("path", "")))
+            return list(self._docs[1])
 
     @property
     def manifest(self) -> dict:
