@@ -33,6 +33,7 @@ import sys
 import sysconfig
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence, runtime_checkable
@@ -170,7 +171,8 @@ def _seq_term(doc: str, seq: int) -> str:
 
 
 # -- passage records ------------------------------------------------------------------------------
-# A record is a JSON header, a newline, then the token arrays. Its terms are the passage's own
+# A record is a JSON header, a newline, then the token arrays, compressed (values are stored
+# as they are, and a smaller shard stays in the page cache). Its terms are the passage's own
 # small vocabulary (null for a token whose term the index lacks, as locally), so a client maps
 # only the question's terms; the arrays are what index/tokens.py stores per chunk locally.
 
@@ -189,7 +191,7 @@ def _record_bytes(chunk: Chunk, vocab: list[str | None], terms: np.ndarray, star
              terms.astype(tdt).tobytes(), starts.astype(odt).tobytes(), ends.astype(odt).tobytes(),
              sent_tok.astype(sdt).tobytes(), sent_start.astype(odt).tobytes(),
              sent_end.astype(odt).tobytes()]
-    return b"".join(parts)
+    return zlib.compress(b"".join(parts), 6)
 
 
 class _Record:
@@ -197,7 +199,8 @@ class _Record:
 
     __slots__ = ("chunk", "_raw", "_head", "_at", "_arrays")
 
-    def __init__(self, raw: bytes) -> None:
+    def __init__(self, value: bytes) -> None:
+        raw = zlib.decompress(value)
         cut = raw.index(b"\n")  # JSON escapes every newline inside it
         self._head = json.loads(raw[:cut])
         self.chunk = Chunk.from_dict(self._head["c"])
@@ -215,12 +218,14 @@ class _Record:
             self._arrays = tuple(out)
         return self._arrays
 
-    def tokens(self, ids: Mapping[str, int]) -> ChunkTokens:
-        """The passage's tokens with ids[term] as term ids (-1 for a term ids lacks)."""
+    def tokens(self, ids: Sequence[tuple[str, int]]) -> ChunkTokens:
+        """The passage's tokens, a term of ids as its id and any other term as -1."""
         local, starts, ends, sent_tok, _, _ = self._unpack()
         vocab = self._head["v"]
-        to = np.fromiter((ids.get(t, -1) if t is not None else -1 for t in vocab),
-                         dtype=np.int32, count=len(vocab))
+        to = np.full(len(vocab), -1, dtype=np.int32)
+        for term, i in ids:
+            if term in vocab:
+                to[vocab.index(term)] = i
         return ChunkTokens(to[local] if len(to) else local, starts, ends, sent_tok)
 
     def sentence_spans(self) -> np.ndarray:
@@ -551,10 +556,11 @@ class ClusterIndex:
         self._df: dict[str, int] = {}
         self._local = threading.local()
         # records of recent hits by handle (SearchHit.pos), for tokens() and sentence_spans()
-        self._kept: dict[int, _Record] = {}
+        self._kept: dict[int, tuple[_Record, tuple]] = {}  # with the ids of its search's terms
         self._handles = itertools.count()
         # ids of the searched terms the collection holds: the term ids tokens() gives
         self._term_ids: dict[str, int] = {}
+        self._docs: tuple | None = None  # (the shards' metadata, their documents)
         self.meta: dict | None = None
         for shard in self._shards:
             self._connect(shard)
@@ -720,10 +726,9 @@ class ClusterIndex:
         with self._lock:
             self._local.missing = [s for s in self._shards if s.db is None]
             self._df.update(df)
-            for t, d in df.items():
-                if d:
-                    self._term_ids.setdefault(t, len(self._term_ids))
-            return [SearchHit(rec.chunk, score, self._keep(rec)) for score, rec in found]
+            ids = tuple((t, self._term_ids.setdefault(t, len(self._term_ids)))
+                        for t, d in df.items() if d)
+            return [SearchHit(rec.chunk, score, self._keep(rec, ids)) for score, rec in found]
 
     def search_ahead(self, terms: list[str], k: int) -> None:
         """Search now what this thread's next search_terms(terms, k) will ask for: its
@@ -748,9 +753,9 @@ class ClusterIndex:
         recs = [_Record(key) for _, key in _items(enquire.get_mset(0, limit + 4))]
         return {r.chunk.id: r for r in recs}
 
-    def _keep(self, rec: _Record) -> int:
+    def _keep(self, rec: _Record, ids: tuple) -> int:
         handle = next(self._handles)
-        self._kept[handle] = rec
+        self._kept[handle] = (rec, ids)
         if len(self._kept) > RECORDS_KEPT:
             del self._kept[next(iter(self._kept))]
         return handle
@@ -762,12 +767,15 @@ class ClusterIndex:
         return self._term_ids.get(term)
 
     def tokens(self, pos: int) -> ChunkTokens:
-        """The tokens of a hit's passage (pos: SearchHit.pos), as stored at build time."""
-        return self._kept[pos].tokens(self._term_ids)
+        """The tokens of a hit's passage (pos: SearchHit.pos), as stored at build time; the
+        terms of the search that found it have their term_id, any other term -1 (the answer
+        service looks up only the question's terms)."""
+        rec, ids = self._kept[pos]
+        return rec.tokens(ids)
 
     def sentence_spans(self, pos: int) -> np.ndarray:
         """(start, end) of each sentence of a hit's passage, shape (k, 2)."""
-        return self._kept[pos].sentence_spans()
+        return self._kept[pos][0].sentence_spans()
 
     def _baseline(self, counts: Mapping[str, int], df: Mapping[str, int], n: int) -> float:
         """What rank-bm25's BM25Plus adds to every passage: delta * idf of each query term."""
@@ -811,8 +819,12 @@ class ClusterIndex:
     def documents(self) -> list[dict]:
         with self._lock:
             self._database()
-            docs = [d for s in self._shards if s.meta for d in s.meta.get("docs", [])]
-        return sorted(docs, key=lambda d: d.get("path", ""))
+            metas = tuple(s.meta for s in self._shards)
+            if self._docs is None or any(a is not b for a, b in zip(self._docs[0], metas)):
+                # asked twice a question; the list changes only when a shard's metadata does
+                docs = [d for m in metas if m for d in m.get("docs", [])]
+                self._docs = (metas, sorted(docs, key=lambda d: d.get("path", "")))
+            return list(self._docs[1])
 
     @property
     def manifest(self) -> dict:
