@@ -61,6 +61,14 @@ class QueryTerms(NamedTuple):
     bigrams: frozenset  # (id, id) of consecutive question terms
     wants: Asked | None
     names: np.ndarray  # bool per distinct term: it came from a capitalised word (a name)
+    slots: np.ndarray  # int64 per id 0..max id: the term's position in ids, -1 if none
+
+    def slot_of(self, terms: np.ndarray) -> np.ndarray:
+        """Each term id's position in ids (-1: not a question term), by table lookup: the
+        candidates' token arrays are short and many, where np.isin's sort costs most."""
+        n = len(self.slots)
+        inside = (terms >= 0) & (terms < n)
+        return np.where(inside, self.slots[np.where(inside, terms, 0)], -1)
 
 
 def query_terms(terms: Sequence[str], term_id, weight, wants: Asked | None,
@@ -70,8 +78,12 @@ def query_terms(terms: Sequence[str], term_id, weight, wants: Asked | None,
     weights = np.asarray([weight(t) for t in distinct], dtype=np.float64)
     seq = [term_id(t) for t in terms]
     bigrams = frozenset((a, b) for a, b in zip(seq, seq[1:]) if a >= 0 and b >= 0 and a != b)
+    slots = np.full(int(ids.max(initial=-1)) + 1, -1, dtype=np.int64)
+    for i, v in enumerate(ids.tolist()):
+        if v >= 0 and slots[v] < 0:
+            slots[v] = i
     return QueryTerms(ids, weights, float(weights.sum()), bigrams, wants,
-                      np.asarray([t in names for t in distinct], dtype=bool))
+                      np.asarray([t in names for t in distinct], dtype=bool), slots)
 
 
 def name_terms(question: str, analyzer) -> frozenset:
@@ -90,29 +102,32 @@ def signals(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
     if not len(toks.terms) or not known.any() or q.total <= 0:
         cov = _share(q, extra_ids)
         return Signals(bm25, cov, 0.0, 0.0, 0.0, 0.0, 0.0, (0, len(text)))
-    where = np.flatnonzero(np.isin(toks.terms, q.ids[known]))
+    slot_all = q.slot_of(toks.terms)
+    where = np.flatnonzero(slot_all >= 0)
     mterms = toks.terms[where].astype(np.int64)
-    # position of each matched term in q.ids, for its weight
-    order = np.argsort(q.ids)
-    slot = order[np.searchsorted(q.ids, mterms, sorter=order)]
+    slot = slot_all[where]  # position of each matched term in q.ids, for its weight
     mw = q.weights[slot]
+    weights = q.weights.tolist()
     held = set(mterms.tolist()) | extra_ids
-    coverage = float(sum(w for i, w in zip(q.ids.tolist(), q.weights.tolist()) if i in held)) / q.total
+    coverage = float(sum(w for i, w in zip(q.ids.tolist(), weights) if i in held)) / q.total
 
     # the best sentence: the most distinct weight; a sentence holding what is asked for gains
     # as much as its best term; ties to the tighter, then the earlier sentence
     sent_of = np.searchsorted(toks.sentences, where, side="right") - 1
     n_sent = len(toks.sentences)
-    best, best_key, best_terms = 0, None, np.zeros(0, dtype=np.int64)
+    best, best_key, best_terms = 0, None, []
     wants = 0.0
     sentences = []
-    for s in np.unique(sent_of).tolist() if len(where) else []:
-        inside = sent_of == s
-        uniq = np.unique(slot[inside])
-        gain, top = float(q.weights[uniq].sum()), float(q.weights[uniq].max())
-        pos = where[inside]
+    by_sentence: dict[int, list[int]] = {}  # sentence -> indexes into where, in order
+    for k, s in enumerate(sent_of.tolist()):
+        by_sentence.setdefault(s, []).append(k)
+    slots, positions = slot.tolist(), where.tolist()
+    for s, inside in by_sentence.items():
+        uniq = {slots[k] for k in inside}
+        gain = sum(weights[u] for u in sorted(uniq))
+        top = max(weights[u] for u in uniq)
         sentences.append((gain + top if q.wants is not None else gain, gain, top, s, inside,
-                          -(int(pos[-1]) - int(pos[0]))))
+                          -(positions[inside[-1]] - positions[inside[0]])))
     # most promising first: whether a sentence gives what is asked is looked up only while
     # its bonus could still make it the best
     sentences.sort(key=lambda c: (-c[0], c[3]))
@@ -126,19 +141,20 @@ def signals(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
             has = q.wants.found(text, int(toks.starts[lo]), int(toks.ends[hi - 1]))
         key = (round(gain + (top if has else 0.0), 9), spread, -s)
         if best_key is None or key > best_key:
-            best, best_key, best_terms, wants = s, key, mterms[inside], float(has)
+            best, best_key, best_terms, wants = s, key, inside, float(has)
     if q.wants is not None and not wants and q.wants.found(text):
         wants = 0.5  # what is asked for is in the passage, if not in its best sentence
     lo = int(toks.sentences[best])
     hi = int(toks.sentences[best + 1]) if best + 1 < n_sent else len(toks.terms)
     span = (int(toks.starts[lo]), int(toks.ends[hi - 1])) if hi > lo else (0, len(text))
+    best_terms = mterms[best_terms] if len(best_terms) else np.zeros(0, dtype=np.int64)
     sent_held = set(best_terms.tolist())
     sent_cov = float(sum(w for i, w in zip(q.ids.tolist(), q.weights.tolist())
                          if i in sent_held)) / q.total
     sent_bm25 = 0.0
     if len(best_terms):
         ids, tfs = np.unique(best_terms, return_counts=True)
-        w = q.weights[order[np.searchsorted(q.ids, ids, sorter=order)]]
+        w = q.weights[q.slot_of(ids)]
         norm = SENT_K1 * (1 - SENT_B + SENT_B * (hi - lo) / SENT_AVGDL)
         sent_bm25 = float((w * tfs * (SENT_K1 + 1) / (tfs + norm)).sum())
 
@@ -172,7 +188,8 @@ def term_weight(n_chunks: int, df: int) -> float:
 def held_ids(q: QueryTerms, toks: ChunkTokens, extra_ids: frozenset = frozenset()) -> set[int]:
     """The question's term ids a candidate holds."""
     known = q.ids[q.ids >= 0]
-    return set(toks.terms[np.isin(toks.terms, known)].tolist()) | (set(known.tolist()) & extra_ids)
+    return (set(toks.terms[q.slot_of(toks.terms) >= 0].tolist())
+            | (set(known.tolist()) & extra_ids))
 
 
 def scores_at(bm25, term_ids: Sequence[int], docs: np.ndarray) -> np.ndarray:
