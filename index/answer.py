@@ -344,7 +344,8 @@ class Answerer:
                       facts=tuple(facts), passages=tuple(passages), terms=q.terms, coverage=cov,
                       evidence=ev, more=len(ranked) > offset + k, total=len(ranked),
                       # a fact shown only for its passage's sake does not lead the answer
-                      direct=direct_answer(q.text, passages, [f for f in facts if f.passes]),
+                      direct=direct_answer(q.text, passages, [f for f in facts if f.passes],
+                                           q.wants),
                       where=where)
 
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from .asked import Asked, after_role, asked_noun, asks_for, norm, personal, words
+from .asked import Asked, after_role, asked, asked_noun, norm, personal, words
 from .facts import human_date, human_figure
 
 LINE = 110  # characters of a sentence answer shown as the answer line (two phone lines, bold)
@@ -16,6 +16,9 @@ _MONEY_RE = re.compile(r"US\$|USD|[$€£¥]|\b(?:dollars?|euros?|pounds|yen|yua
 _PRICE_RE = re.compile(r"\b(?:cost|costs|price|paid|pay|spend|spent|worth|budget|money|revenue|income)\b"
                        r"|\bhow much\b.*\b(?:sold|bought)\b", re.I)
 _CLAUSE_RE = re.compile(r"[,;:()]|\s[—–-]\s")
+
+
+_UNREAD: Any = object()  # direct_answer's default: read the question here
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,15 @@ class DirectAnswer:
                 "fact": self.fact, "sentence": self.sentence}
 
 
-def direct_answer(question: str, passages: Sequence, facts: Sequence = ()) -> DirectAnswer | None:
+def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
+                  ask: Any = _UNREAD) -> DirectAnswer | None:
     """The direct answer to question from its ranked passages (index.answer.Passage) and
-    matching facts (FactMatch or Fact), or None when there is neither."""
-    wants = asks_for(question)
+    matching facts (FactMatch or Fact), or None when there is neither. ask: what the question
+    asks for (an Asked, or None for nothing of a shape) as the answer service already read
+    it; by default it is read here."""
+    if ask is _UNREAD:
+        ask = asked(question)
+    wants = ask.kind if ask is not None else "other"
     fact = _fact_answer(question, wants, facts)
     if not passages:
         if fact is None and facts:  # facts alone answer it: the best one's quote
@@ -53,7 +61,7 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = ()) -> Di
     if fact is not None and _squash(fact.sentence) in _squash(sentence):
         return fact  # the fact and the best sentence agree
     terms = [(s - h.start, e - h.start) for s, e in h.terms if s >= h.start and e <= h.end]
-    span = _span(question, wants, sentence, terms) if wants in ("date", "number", "name") else None
+    span = _span(question, ask, sentence, terms) if ask is not None else None
     if span is not None:  # the best sentence says it, not the fact's
         return DirectAnswer(span, "span", chunk.id, None, sentence, span)
     if fact is not None:
@@ -92,13 +100,13 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _span(question: str, wants: str, sentence: str, terms: list[tuple[int, int]]) -> str | None:
+def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]) -> str | None:
     """The candidate of the wanted shape nearest the question's terms in the sentence that is
     not made only of the question's own words."""
-    noun = asked_noun(question) if wants == "number" else None
+    wants = ask.kind
+    noun = ask.noun
     money = wants == "number" and _PRICE_RE.search(question) is not None
     best, best_key = None, None
-    ask = Asked(question, wants)
     for s, e, known in ask.candidates(sentence, terms=terms):
         distance = min((min(abs(s - te), abs(ts - e)) for ts, te in terms), default=0)
         # a number followed by the noun the question counts ('how many tons' -> '10 tons'),
