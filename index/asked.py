@@ -15,16 +15,16 @@ _ROLES = {"president", "minister", "ambassador", "envoy", "diplomat", "chairman"
           "leader", "secretary", "spokesman", "member", "official", "general", "marshal",
           "colonel", "head", "chief", "graduate", "counsellor", "successor", "politician",
           "king", "queen", "emperor", "governor", "mayor", "author", "journalist", "person"}
+# "which (former, North Korean …) foreign minister": a role asks for a person (not "which
+# General Assembly session": a role is no part of a name)
+_ROLE_RX = (r"\b(?:which|what)\s+(?:[\w'’-]+\s+){0,4}?(%s)s?\b(?!\s+(?-i:[A-Z]))"
+            % "|".join(sorted(_ROLES)))
 # What the question word asks for; the earliest question word decides.
 _ASKS = (
     ("date", r"\b(?:when|(?:what|which) (?:(?:were|was|are|is) )?(?:the )?"
              r"(?:years?|dates?|days?|months?|decades?|century|period)|how long ago)\b"),
     ("number", r"\bhow (?:many|much|long|old|far|large|big|often|tall|high)\b|\bwhat (?:percentage|percent|number|amount)\b"),
-    ("name", r"\b(?:who|whom|whose|which person|what person)\b"
-             # "which (former, North Korean …) foreign minister": a role asks for a person
-             # (not "which General Assembly session": a role is no part of a name)
-             r"|\b(?:which|what)\s+(?:[\w'’-]+\s+){0,4}?(?:%s)s?\b(?!\s+(?-i:[A-Z]))"
-             % "|".join(sorted(_ROLES))),
+    ("name", r"\b(?:who|whom|whose|which person|what person)\b|" + _ROLE_RX),
     ("other", r"\b(?:what|which|why|how|where)\b"),
 )
 _ASK_RES = [(kind, re.compile(rx, re.I)) for kind, rx in _ASKS]
@@ -205,8 +205,6 @@ def _names(sentence: str) -> list[tuple[int, int]]:
     return out
 
 
-
-
 _TIME_UNIT = re.compile(r"(?:year|month|week|day|hour|minute|decade|century)s?\b", re.I)
 
 
@@ -262,8 +260,7 @@ class Asked:
         return next(self._candidates(text, start, end, ()), None) is not None
 
 
-_ROLE_RE = re.compile(r"\b(?:which|what)\s+(?:[\w'’-]+\s+){0,4}?(%s)s?\b" % "|".join(sorted(_ROLES)),
-                      re.I)
+_ROLE_RE = re.compile(_ROLE_RX, re.I)
 
 
 def _asked_role(question: str) -> str | None:
