@@ -184,7 +184,8 @@ class Answerer:
         q, notice = clean_question(question)
         if not q:
             return Answer(question, False, EMPTY)
-        terms = tuple(self.index.analyzer.terms(q))
+        tokens = self.index.analyzer.tokens(q)  # analyzed once: terms and where they stand
+        terms = tuple(t.term for t in tokens)
         if not terms:
             return Answer(question, False, NO_WORDS)
         wants = asked(q)
@@ -194,7 +195,7 @@ class Answerer:
         notes = self._notes
         df = {t: self.index.df(t) + (notes.df(t) if notes is not None else 0) for t in ids}
         term_id = lambda t: ids[t] if df.get(t) else -1  # noqa: E731 (-1: the corpus lacks it)
-        names = rescore.name_terms(q, self.index.analyzer)
+        names = rescore.name_terms(q, tokens)
         return Query(q, notice, terms, wants,
                      rescore.query_terms(terms, term_id, self.weight, wants, names), ids, names)
 

@@ -125,9 +125,9 @@ def personal(sentence: str, s: int, e: int) -> bool:
 
 
 
-def _numbers(question: str, sentence: str) -> list[tuple[int, int]]:
-    """Numbers with the unit or noun after them ('226,236 head', '10 tons', 'USD 10.7 million')."""
-    noun = asked_noun(question)
+def _numbers(noun: str | None, sentence: str) -> list[tuple[int, int]]:
+    """Numbers with the unit or noun after them ('226,236 head', '10 tons', 'USD 10.7 million');
+    noun: the one 'how many NOUN' asks about, which ends the number's span."""
     out = []
     for m in _NUM_RE.finditer(sentence):
         s, e = m.start(), m.end()
@@ -211,13 +211,12 @@ _TIME_UNIT = re.compile(r"(?:year|month|week|day|hour|minute|decade|century)s?\b
 class Asked:
     """What one question asks for: kind is date, number or name."""
 
-    __slots__ = ("kind", "words", "noun", "question", "role")
+    __slots__ = ("kind", "words", "noun", "role")
 
     def __init__(self, question: str, kind: str) -> None:
         self.kind = kind
         self.words = frozenset(norm(w) for w in words(question))
         self.noun = asked_noun(question) if kind == "number" else None
-        self.question = question
         self.role = _asked_role(question) if kind == "name" else None
 
     def __repr__(self) -> str:
@@ -236,7 +235,7 @@ class Asked:
         if self.kind == "date":
             spans = [(m.start(), m.end()) for m in _DATE_RE.finditer(piece)]
         elif self.kind == "number":
-            spans = _numbers(self.question, piece)
+            spans = _numbers(self.noun, piece)
         else:
             spans = _names(piece)
         for s, e in spans:

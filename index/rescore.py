@@ -86,11 +86,11 @@ def query_terms(terms: Sequence[str], term_id, weight, wants: Asked | None,
                       np.asarray([t in names for t in distinct], dtype=bool), slots)
 
 
-def name_terms(question: str, analyzer) -> frozenset:
-    """The terms of a question's capitalised words after its first: the names it gives
-    ("Broncos", "Super Bowl", "Kim Jong Un"), which a paraphrase keeps and an off-topic
-    question brings from elsewhere."""
-    return frozenset(t.term for t in analyzer.tokens(question)
+def name_terms(question: str, tokens: Sequence) -> frozenset:
+    """The terms of a question's capitalised words after its first (tokens: the question's
+    analyzed tokens): the names it gives ("Broncos", "Super Bowl", "Kim Jong Un"), which a
+    paraphrase keeps and an off-topic question brings from elsewhere."""
+    return frozenset(t.term for t in tokens
                      if t.start > 0 and question[t.start : t.start + 1].isupper())
 
 
