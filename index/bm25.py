@@ -121,41 +121,30 @@ def rank_order(scores: np.ndarray, ties: np.ndarray) -> np.ndarray:
 
 
 _MARGIN = 1e-6  # relative slack on bounds: float sums in another order differ in last digits
+_NO_FILTER = np.ones(1, dtype=bool)  # what the kernel is given when nothing is filtered
 
 
-def _kth(scores: np.ndarray, k: int) -> float:
-    """The k-th largest score (-inf when there are fewer than k)."""
-    if len(scores) < k:
-        return -np.inf
-    return float(np.partition(scores, len(scores) - k)[len(scores) - k])
+BLOCK = 64  # postings per block whose largest weight is kept for skipping
 
 
-def _kth_distinct(entries: np.ndarray, vals: np.ndarray, k: int, repeats: int) -> float:
-    """A lower bound of the k-th best score among distinct chunks, where entries (a chunk at
-    most `repeats` times, each time with its score vals) may repeat: the m = k * repeats best
-    entries hold at least k distinct chunks, so only they are de-duplicated."""
-    m = k * repeats
-    if len(vals) > 64 * m:
-        # the m-th best of every 16th entry is at most the m-th best entry: a cheap cut first
-        sample = vals[::16]
-        if len(sample) > m:
-            floor = np.partition(sample, len(sample) - m)[len(sample) - m]
-            sel = vals >= floor
-            entries, vals = entries[sel], vals[sel]
-    if len(vals) > m:
-        top = np.argpartition(vals, len(vals) - m)[len(vals) - m :]
-        entries, vals = entries[top], vals[top]
-    if repeats > 1:
-        vals = vals[np.unique(entries, return_index=True)[1]]
-    return _kth(vals, k)
+def block_ptr(indptr: np.ndarray) -> np.ndarray:
+    """Where each term's blocks start in the block arrays (n_terms + 1): a term of df
+    postings has ceil(df / BLOCK) blocks, block j holding its postings BLOCK*j onwards."""
+    per = (np.diff(indptr) + BLOCK - 1) // BLOCK
+    out = np.zeros(len(indptr), dtype=np.int64)
+    np.cumsum(per, out=out[1:])
+    return out
 
 
-def term_max_weights(bm25: "BM25", step: int = 1 << 23) -> np.ndarray:
-    """Per term, its largest weight in any chunk (0 for a term no chunk holds), a slice of
-    postings at a time (cut at term boundaries) so memory stays bounded."""
+def term_bounds(bm25: "BM25", step: int = 1 << 23) -> tuple[np.ndarray, np.ndarray]:
+    """Per term, its largest weight in any chunk (0 for a term no chunk holds), and per block
+    of its postings the largest weight there, rounded up to float32; a slice of postings at
+    a time (cut at term boundaries) so memory stays bounded."""
     ind = bm25.postings.indptr
+    bp = block_ptr(ind)
     n_terms = len(ind) - 1
     out = np.zeros(n_terms, dtype=np.float64)
+    blocks = np.zeros(int(bp[-1]), dtype=np.float32)
     t = 0
     while t < n_terms:
         end = int(np.searchsorted(ind, ind[t] + step, side="right")) - 1
@@ -166,8 +155,16 @@ def term_max_weights(bm25: "BM25", step: int = 1 << 23) -> np.ndarray:
             starts = ind[t:end] - lo
             held = ind[t + 1 : end + 1] > ind[t:end]
             out[t:end][held] = np.maximum.reduceat(w, starts[held])
+            b0, b1 = int(bp[t]), int(bp[end])
+            owner = np.repeat(np.arange(t, end), np.diff(bp[t : end + 1]))
+            first = ind[owner] - lo + BLOCK * (np.arange(b0, b1) - bp[owner])
+            best = np.maximum.reduceat(w, first)
+            up = best.astype(np.float32)
+            low = up < best  # rounding to float32 went down: one step up keeps it a bound
+            up[low] = np.nextafter(up[low], np.float32(np.inf))
+            blocks[b0:b1] = up
         t = end
-    return out
+    return out, blocks
 
 
 def _weights_of_range(bm25: "BM25", t0: int, t1: int, lo: int, hi: int) -> np.ndarray:
@@ -181,7 +178,7 @@ class BM25:
     """Scores chunks for a bag of query terms (term ids, repeats count as in rank-bm25)."""
 
     def __init__(self, postings: Postings, params: BM25Params = BM25Params(),
-                 term_max: np.ndarray | None = None) -> None:
+                 term_max: np.ndarray | None = None, block_max: np.ndarray | None = None) -> None:
         if params.variant not in VARIANTS:
             raise ValueError(f"unknown BM25 variant {params.variant!r}; choose one of {VARIANTS}")
         self.p = params
@@ -206,7 +203,11 @@ class BM25:
         self._k1norm = params.k1 * self.norm
         # the largest contribution of each term to any chunk (stored at build time; computed
         # here for an index held in memory): what lets search skip what cannot reach the top
-        self.term_max = term_max if term_max is not None else term_max_weights(self)
+        if term_max is None or block_max is None:
+            term_max, block_max = term_bounds(self)
+        self.term_max = term_max
+        self.block_max = block_max  # per block of BLOCK postings, its largest weight
+        self.block_ptr = block_ptr(postings.indptr)
         self._local = threading.local()  # scratch per thread: searches may run concurrently
 
     def _scratch(self) -> np.ndarray:
@@ -251,105 +252,45 @@ class BM25:
                allowed: np.ndarray | None = None) -> list[Hit]:
         """Top-k chunks containing at least one query term, best first; ties by tiebreak rank.
 
-        MaxScore: terms are taken rarest (highest bound) first; once the k-th best score so far
-        exceeds what the remaining terms could add together, no chunk outside the candidates
-        can reach the top k, and the remaining (common) terms are only looked up for the
-        candidates that still can. The winners' scores are then summed again in query order,
-        so scores and ranking equal scoring every posting (search_all)."""
+        MaxScore, document at a time (index/maxscore.py): once the k-th best score so far
+        exceeds what the rarer terms could add together, a chunk is only visited when a term
+        it cannot do without holds it, and common terms are looked up for the chunks that can
+        still reach the top k. The winners' scores are then summed again in query order, so
+        scores and ranking equal scoring every posting (search_all)."""
         counts = Counter(t for t in term_ids if 0 <= t < len(self.idf))
         ind = self.postings.indptr
         terms = [t for t in counts if ind[t + 1] > ind[t]]
         if not terms or k <= 0:
             return []
-        if len(terms) == 1 or (self.idf[terms] <= 0).any():  # nothing to skip / no bounds
+        if (len(terms) == 1 or self.p.variant not in ("okapi", "plus")
+                or (self.idf[terms] <= 0).any()):  # nothing to skip / another formula / no bounds
             return self.search_all(term_ids, k, tiebreak, allowed)
+        from .maxscore import candidates, exact_scores  # compiled on first use, not at open
+
         bound = {t: counts[t] * float(self.term_max[t]) for t in terms}
-        terms.sort(key=lambda t: (-bound[t], t))
-        rest = np.cumsum([bound[t] for t in terms][::-1])[::-1].tolist() + [0.0]
-        acc = self._scratch()
-        touched: list[np.ndarray] = []
-        n_touched = 0
-        theta = -np.inf  # a lower bound of the k-th best score
-        i = 0
-        try:
-            while i < len(terms):
-                t = terms[i]
-                df = int(ind[t + 1] - ind[t])
-                if i and n_touched >= k and df > n_touched:
-                    # worth knowing the k-th best so far before reading a long postings list
-                    entries = np.concatenate(touched) if len(touched) > 1 else touched[0]
-                    theta = _kth_distinct(entries, acc[entries], k, len(touched))
-                    if rest[i] < theta - _MARGIN * abs(theta):
-                        break  # no chunk outside the candidates can reach the top k
-                docs, w = self.term_weights(t)
-                if allowed is not None:
-                    keep = allowed[docs]
-                    docs, w = docs[keep], w[keep]
-                c = counts[t]
-                np.add.at(acc, docs, w if c == 1 else c * w)
-                touched.append(docs)
-                n_touched += len(docs)
-                i += 1
-            if not n_touched:
-                return []
-            entries = np.concatenate(touched) if len(touched) > 1 else touched[0]
-            vals = acc[entries]
-            if i == len(terms):
-                theta = _kth_distinct(entries, vals, k, len(touched))
-            keep = vals >= theta - _MARGIN * abs(theta) - rest[i]
-            cand = entries[keep]
-            if len(touched) > 1:
-                cand = np.unique(cand)
-            part = acc[cand]
-        finally:
-            for docs in touched:
-                acc[docs] = 0.0
+        terms.sort(key=lambda t: (bound[t], t))
+        arr = np.asarray(terms, dtype=np.int64)
+        mult = np.asarray([float(counts[t]) for t in terms])
+        use_allowed = allowed is not None
+        cand, _ = candidates(ind, self.postings.docs, self.postings.tfs, self._k1norm,
+                             float(self.p.k1 + 1), arr, self.idf[arr], mult,
+                             np.asarray([bound[t] for t in terms]), self.block_ptr,
+                             self.block_max, BLOCK, int(k),
+                             allowed if use_allowed else _NO_FILTER, use_allowed, _MARGIN)
         if len(cand) == 0:
             return []
-        # the remaining terms, for the candidates that can still reach the k-th best
-        for j in range(i, len(terms)):
-            keep = part >= theta - _MARGIN * abs(theta) - rest[j]
-            cand, part = cand[keep], part[keep]
-            t = terms[j]
-            found, tfs = self._lookup(t, cand)
-            c = counts[t]
-            w = self.weights(t, cand[found], tfs)
-            part[found] += w if c == 1 else c * w
-            theta = max(theta, _kth(part, k))
-        if len(cand) > k:
-            kth = _kth(part, k)
-            keep = part >= kth - _MARGIN * abs(kth)
-            cand = cand[keep]
-        scores = self._exact(counts, cand)
+        # the survivors scored again term by term in query order, as search_all sums them
+        held = [t for t in counts if ind[t + 1] > ind[t]]
+        base = 0.0
+        for t in held:
+            base += counts[t] * self.baseline(t)
+        ordered = np.asarray(held, dtype=np.int64)
+        scores = exact_scores(ind, self.postings.docs, self.postings.tfs, self._k1norm,
+                              float(self.p.k1 + 1), ordered, self.idf[ordered],
+                              np.asarray([float(counts[t]) for t in held]), cand, base)
         ties = tiebreak[cand] if tiebreak is not None else cand
         order = rank_order(scores, ties)[:k]
         return [Hit(int(cand[i]), float(scores[i])) for i in order]
-
-    def _lookup(self, t: int, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(which of the sorted chunks cand hold term t, their tfs) by binary search."""
-        lo, hi = int(self.postings.indptr[t]), int(self.postings.indptr[t + 1])
-        docs = self.postings.docs[lo:hi]
-        at = np.searchsorted(docs, cand)
-        inside = at < len(docs)
-        found = np.zeros(len(cand), dtype=bool)
-        found[inside] = docs[at[inside]] == cand[inside]
-        return found, self.postings.tfs[lo:hi][at[found]]
-
-    def _exact(self, counts: Counter, cand: np.ndarray) -> np.ndarray:
-        """Scores of the sorted chunks cand, summed term by term in query order plus the
-        baseline, as search_all sums them (the same floats)."""
-        acc = np.zeros(len(cand), dtype=np.float64)
-        base = 0.0
-        for t, c in counts.items():
-            if self.postings.indptr[t + 1] == self.postings.indptr[t]:
-                continue  # as search_all: no postings, no baseline
-            found, tfs = self._lookup(t, cand)
-            w = self.weights(t, cand[found], tfs)
-            acc[found] += w if c == 1 else c * w
-            base += c * self.baseline(t)
-        if base:
-            acc += base
-        return acc
 
     def search_all(self, term_ids: Sequence[int], k: int, tiebreak: np.ndarray | None = None,
                    allowed: np.ndarray | None = None) -> list[Hit]:

@@ -340,7 +340,7 @@ def _merge_vocab(batches: list[_Batch]) -> tuple[list[str], dict[int, np.ndarray
 
 
 _ARRAY_NAMES = ("indptr", "docs", "tfs", "doc_len", "chunk_loc", "ids", "id_off", "id_order",
-                "term_max", *TOKEN_ARRAYS)
+                "term_max", "block_max", *TOKEN_ARRAYS)
 
 
 def _write_arrays(w: store.Writer, postings: Postings, loc: np.ndarray, blob: np.ndarray,
@@ -350,8 +350,11 @@ def _write_arrays(w: store.Writer, postings: Postings, loc: np.ndarray, blob: np
                         ("chunk_loc", loc), ("ids", blob), ("id_off", id_off),
                         ("id_order", id_order)):
         w.add_array(name, array)
-    # each term's largest score contribution, for pruning at search time
-    w.add_array("term_max", BM25(postings, params).term_max)
+    # each term's largest score contribution, overall and per block of postings, for
+    # skipping at search time
+    bm25 = BM25(postings, params)
+    w.add_array("term_max", bm25.term_max)
+    w.add_array("block_max", bm25.block_max)
 
 
 def _write_tokens(w: store.Writer, parts: list[tuple[Callable[[str], np.ndarray], np.ndarray | None]],

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import store
 from .analyze import Analyzer, load_aliases
-from .bm25 import BM25, BM25Params, Postings, build_postings
+from .bm25 import BM25, BM25Params, Postings, block_ptr, build_postings
 from .corpus import Chunk, problem_notices
 from .errors import IndexFormatError, IndexVersionError
 from .facts import FACTS_FILE
@@ -196,9 +196,13 @@ class Index:
         if "term_max" not in a or a["term_max"].shape != (len(vocab),):
             raise IndexFormatError(f"{stored.path}: inconsistent index files (term_max)")
         term_max = np.asarray(a["term_max"]).view(np.ndarray)
+        n_blocks = int(block_ptr(postings.indptr)[-1])
+        if "block_max" not in a or a["block_max"].shape != (n_blocks,):
+            raise IndexFormatError(f"{stored.path}: inconsistent index files (block_max)")
+        block_max = np.asarray(a["block_max"]).view(np.ndarray)
         if FACTS_FILE not in m.get("files", {}):
             raise IndexFormatError(f"{stored.path}: no compiled fact table")
-        index = cls(StoredChunks(records), vocab, BM25(postings, params, term_max), analyzer, m,
+        index = cls(StoredChunks(records), vocab, BM25(postings, params, term_max, block_max), analyzer, m,
                     ChunkIds(a["ids"], a["id_off"], order), rank, StoredTokens(a))
         index.fact_table = (stored.path / FACTS_FILE).read_bytes()
         return index
