@@ -158,8 +158,9 @@ def answer_text(answer: Answer, color: bool = False, width: int = 100) -> str:
     """The whole answer for a terminal or a pipe: the answer line and where it stands, then
     the facts and the passages."""
     parts: list[str] = []
-    if not answer.answered:
-        return answer.message or ""
+    if not answer.answered:  # nothing; or the closest passages, after saying so
+        return "\n".join([answer.message or ""] + [passage_text(p, color, width)
+                                                     for p in answer.passages])
     line = answer_line(answer, width - 2)
     if line is not None:
         text, where = line

@@ -186,8 +186,18 @@ def answer_page(answer: Answer, head: str | None = None, total: int | None = Non
     """One message for a page of an answer: the answer line and its citation (head: the first
     page's, for later pages), the facts and passages as expandable quotes, "passages 1–3 of
     N". Excerpts shrink until the page fits one message, so a page can be edited in place."""
-    if not answer.answered:
+    if not answer.answered and not answer.passages:
         return esc(answer.message or "I found nothing about that in the documents.")
+    if not answer.answered:  # the closest passages, after saying the documents don't answer
+        for size, note in ((EXCERPT, NOTE), (400, 120), (200, 60), (80, 0)):
+            head = [esc(answer.message or "")]
+            if answer.assumed:
+                head.append(f"<i>{esc(answer.assumed)}</i>")
+            text = "\n\n".join(["\n".join(head)]
+                                 + [passage_html(p, size, note) for p in answer.passages])
+            if tg_len(text) <= limit:
+                break
+        return pack([text], limit=limit)[0]
     head = answer_head(answer) if head is None else head
     facts = ""
     direct = answer.direct

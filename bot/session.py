@@ -95,10 +95,11 @@ class Session:
         answer = self.answerer.ask(searched, k=self.k, where=self.where).with_(question=text)
         if notice and answer.answered and not answer.message:
             answer = answer.with_(message=notice)  # the question was cut before it was searched
-        if assumed and answer.answered:
+        if assumed and answer.passages:
             answer = answer.with_(assumed=assumed)
         if answer.answered:  # an unanswered line leaves the context to follow up on
             self.question, self.answer = searched, answer
+        if answer.passages:  # closest passages too can be opened with /source N
             self.shown = list(answer.passages)
         return answer
 

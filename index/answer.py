@@ -9,12 +9,14 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from . import evidence, rescore
+from . import constraints, evidence, rescore
 from .asked import Asked, asked
+from .constraints import Check, Constraints
 from .corpus import Chunk
 from .direct import DirectAnswer, direct_answer
 from .engine import Index, SearchHit
 from .evidence import Evidence
+from .analyze import canonical_term
 from .facts import FactMatch, FactTable, compile_facts, fact_chunks, read_compiled
 from .highlight import Highlight, highlight
 from .tokens import ChunkTokens
@@ -22,13 +24,17 @@ from .tokens import ChunkTokens
 from .filters import Where
 
 MAX_QUESTION_CHARS = 2000
-FACTS_SHOWN = 5  # at most this many facts with an answer
+FACTS_SHOWN = 3  # at most this many facts with an answer
 FACT_DEPTH = 8  # fact candidates BM25 brings to the evidence rule
 NOTE_WEIGHT = 0.5  # an endnote's words count half as much as the passage's own
 NOTE_DEPTH = 5  # candidates the endnotes field adds to the passages' own
 OUTSIDE_KEPT = 50_000  # passages whose heading and endnote terms are kept analyzed
 _ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 NOTHING_FOUND = "I found nothing about that in the documents."
+CLOSEST = "The documents don't say: no passage mentions {missing}. Closest passages:"
+# what a reply is: an answer; the closest passages of a question on the documents' subject
+# that nothing answers; nothing
+ANSWER, CLOSEST_STATUS, NONE = "answer", "closest", "none"
 NO_WORDS = "Your question has no words I can search for; ask about a person, place, date or event."
 EMPTY = "Please type a question."
 
@@ -71,6 +77,14 @@ class Answer:
     assumed: str | None = None  # how a follow-up was read in the light of the last question
     direct: DirectAnswer | None = None  # the answer line: a fact, a span or the best sentence
     where: Where | None = None  # the documents and dates the passages were limited to
+    status: str = ""  # answer | closest | none (empty: derived from answered)
+
+    @property
+    def kind(self) -> str:
+        """answer | closest | none: what the reply is."""
+        if self.status:
+            return self.status
+        return ANSWER if self.answered else NONE
 
     def with_(self, **changes: Any) -> "Answer":
         """A copy with some fields changed."""
@@ -78,7 +92,8 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         d = {
-            "question": self.question, "answered": self.answered, "message": self.message,
+            "question": self.question, "status": self.kind, "answered": self.answered,
+            "message": self.message,
             "facts": [f.to_dict() for f in self.facts],
             "passages": [p.to_dict() for p in self.passages], "assumed": self.assumed,
             "answer": self.direct.to_dict() if self.direct else None,
@@ -118,6 +133,8 @@ class Query:
     qterms: rescore.QueryTerms
     ids: dict[str, int]  # question-local id of each distinct term (what the second stage compares)
     names: frozenset = frozenset()  # terms of the names it gives (capitalised words)
+    cons: Constraints = Constraints()  # what any answer must respect
+    local: tuple[str, ...] = ()  # the term of each question-local id (constraint terms too)
 
 
 class Ranked(NamedTuple):
@@ -125,6 +142,7 @@ class Ranked(NamedTuple):
     signals: rescore.Signals
     score: float
     held: frozenset  # the question's term ids the passage holds (text, heading, endnotes)
+    check: Check = Check()  # how it meets the question's constraints
 
     @property
     def doc(self) -> str:
@@ -143,16 +161,25 @@ class Answerer:
         self._fact_index = (Index.from_chunks(fact_chunks(self.facts.facts), index.analyzer)
                             if self.facts.facts else None)
         self._facts_by_id = {f.id: f for f in self.facts.facts}
+        self._fact_terms: list[str] = []  # the fact index's term of each id
+        if self._fact_index is not None:
+            self._fact_terms = [""] * len(self._fact_index.vocab)
+            for term, i in self._fact_index.vocab.items():
+                self._fact_terms[int(i)] = term
         # the terms that name a party of some fact (a country, a party), which a fact must hold
         # when the question names them
         parties = {p for f in self.facts.facts for p in f.parties}
         self._party_terms = frozenset(t for t, name in index.analyzer.display_names.items()
                                       if name in parties)
         self._notes = _notes_index(index) if endnotes else None
-        self._outside: dict[str, frozenset] = {}  # chunk id -> terms of its heading and notes
+        # chunk id -> term sequences of its heading, endnotes and document title
+        self._outside: dict[str, tuple[tuple[str, ...], ...]] = {}
+        self._titles: dict[str, tuple[str, ...]] = {}
         # an index that stores each chunk's tokens at build time (the local one does)
         self._stored = index if hasattr(index, "tokens") and hasattr(index, "term_id") else None
         self.source: tuple[Path, Path | None, tuple] | None = None  # set by open()
+        self._compounds = tuple(canonical_term(name) for name in index.analyzer.aliases)
+        self._capitals = constraints.capital_terms(index.analyzer.terms)
 
     @classmethod
     def open(cls, data_dir: Path, index_dir: Path | None = None,
@@ -196,8 +223,16 @@ class Answerer:
         df = {t: self.index.df(t) + (notes.df(t) if notes is not None else 0) for t in ids}
         term_id = lambda t: ids[t] if df.get(t) else -1  # noqa: E731 (-1: the corpus lacks it)
         names = rescore.name_terms(q, tokens)
-        return Query(q, notice, terms, wants,
-                     rescore.query_terms(terms, term_id, self.weight, wants, names), ids, names)
+        qterms = rescore.query_terms(terms, term_id, self.weight, wants, names)
+        cons = constraints.read(q, tokens, lambda t: self._df(t) > 0, self.index.analyzer.terms,
+                                self._compounds, self._capitals)
+        for t in cons.terms:  # the constraints' own terms are looked for in passages too
+            ids.setdefault(t, len(ids))
+        return Query(q, notice, terms, wants, qterms, ids, names, cons, tuple(ids))
+
+    def _df(self, term: str) -> int:
+        notes = self._notes
+        return self.index.df(term) + (notes.df(term) if notes is not None else 0)
 
     def tokens(self, q: Query, hit: SearchHit) -> ChunkTokens:
         """A passage's terms as ids of the question's terms (-1: not a question term): from
@@ -236,28 +271,68 @@ class Answerer:
         out = []
         for h in hits:
             c = h.chunk
-            extra_ids = self._extra_ids(q, c)
+            outside = self._outside_terms(c)
+            extra_ids = frozenset(q.ids[t] for s in outside[:-1] for t in s if t in q.ids)
             toks = self.tokens(q, h)
             sig = rescore.signals(q.qterms, toks, c.text, h.score, extra_ids)
             score = sig.score() + NOTE_WEIGHT * notes_score.get(c.id, 0.0)
-            out.append(Ranked(h, sig, score, frozenset(rescore.held_ids(q.qterms, toks, extra_ids))))
+            check = Check()
+            if q.cons:
+                near = self._neighbours(q, h)  # what the passages before and after it say
+                check = constraints.check(
+                    q.cons, constraints.local_terms(toks.terms, q.local),
+                    outside + tuple(terms for terms, _ in near),
+                    # not the endnotes' years: they are mostly when a source was published
+                    [c.text, c.section, c.title, self._doc_dates().get(c.doc, ""),
+                     *(text for _, text in near)])
+                if not check.passes and any(self._fact_meets(q, f)
+                                            for f in self._facts_by_passage.get(c.id, ())):
+                    # the fact table says who and when of what the passage quotes
+                    check = Check(check.total, check.total)
+            out.append(Ranked(h, sig, score, frozenset(rescore.held_ids(q.qterms, toks, extra_ids)),
+                              check))
         out.sort(key=lambda r: (-r.score, r.hit.chunk.id))  # ties by chunk id, as BM25's
         return out
 
-    def _extra_ids(self, q: Query, chunk: Chunk) -> frozenset:
-        """Ids of the question's terms a passage holds outside its text: its heading and its
-        endnotes."""
-        terms = self._outside.get(chunk.id)
-        if terms is None:  # analyzed once per passage, not once per question
-            parts = [chunk.section] + [n.text for n in chunk.notes]
-            text = "\n".join(p for p in parts if p)
-            terms = frozenset(self.index.analyzer.terms(text)) if text else frozenset()
+    def _neighbours(self, q: Query, hit: SearchHit) -> list[tuple[list[str], str]]:
+        """The passage before a hit in its section, and the rest of its paragraph when it was
+        split, as (terms, text): a passage continues what came before it ('He visited …'
+        after 'Ivanov arrived …'); what follows in another paragraph is about something else."""
+        pos = getattr(hit, "pos", -1)
+        if self._stored is None or pos < 0:
+            return []
+        out = []
+        h = hit.chunk
+        for p in (pos - 1, pos + 1):
+            if 0 <= p < self._n:
+                c = self.index.chunks[p]
+                same_paragraph = c.part and h.part and c.paragraph == h.paragraph
+                if c.doc == h.doc and (same_paragraph or p < pos and c.section == h.section):
+                    toks = self.tokens(q, SearchHit(c, 0.0, p))
+                    out.append((constraints.local_terms(toks.terms, q.local), c.text))
+        return out
+
+    def _doc_dates(self) -> dict[str, str]:
+        dates = getattr(self, "_dates", None)
+        if dates is None:
+            dates = self._dates = {d["id"]: d.get("date") or "" for d in self.index.documents}
+        return dates
+
+    def _outside_terms(self, chunk: Chunk) -> tuple[tuple[str, ...], ...]:
+        """The term sequences of a passage's heading, each of its endnotes and (last) its
+        document's title: what it says outside its text."""
+        seqs = self._outside.get(chunk.id)
+        if seqs is None:  # analyzed once per passage, not once per question
+            terms = self.index.analyzer.terms
+            seqs = tuple(tuple(terms(t)) for t in [chunk.section, *(n.text for n in chunk.notes)]
+                         if t)
             if len(self._outside) >= OUTSIDE_KEPT:
                 self._outside.clear()
-            self._outside[chunk.id] = terms
-        if not terms:
-            return frozenset()
-        return frozenset(q.ids[t] for t in terms if t in q.ids)
+            self._outside[chunk.id] = seqs
+        title = self._titles.get(chunk.title)
+        if title is None:
+            title = self._titles[chunk.title] = tuple(self.index.analyzer.terms(chunk.title or ""))
+        return seqs + (title,)
 
     def judge(self, q: Query, ranked: list[Ranked]) -> Evidence | None:
         """The evidence rule on the best passage."""
@@ -296,16 +371,39 @@ class Answerer:
             held = rescore.held_ids(fact_q, toks)
             if not required <= held:
                 continue
+            fact = self._facts_by_id[c.id]
+            if not self._fact_meets(q, c.id, toks):
+                continue  # another year, party or person than the question's
             sig = rescore.signals(fact_q, toks, c.text, h.score)
             own = evidence.features(fact_q, [Ranked(h, sig, sig.score(), frozenset(held))], 1)
             ev = evidence.judge(evidence.with_own(collection, own))
-            fact = self._facts_by_id[c.id]
+            if not shown and not (ev.passes and rarest in held and _gives(fact, q.wants)):
+                continue  # alone, a fact must hold the question's rarest word and what it asks
             if ev.passes or fact.passage in shown_ids:
                 # ordered as passages are, by the second stage's score; the rule only admits
+                # it may lead the answer when it holds the question's rarest word or the
+                # very year the question asks about
+                lead = rarest in held or any(lo <= fact.year <= hi for lo, hi in q.cons.years)
                 out.append(FactMatch(fact, (round(sig.score(), 6), round(ev.probability, 6)),
-                                     ev.passes and rarest in held))
+                                     ev.passes and lead))
         out.sort(key=lambda m: (-m.score[0], -m.score[1], m.fact.date, m.fact.id))
+        if q.wants is not None and q.wants.kind == "number":
+            # the one holding the asked figure first
+            out.sort(key=lambda m: m.fact.value is None)
         return out[:FACTS_SHOWN]
+
+    def _fact_meets(self, q: Query, fact_id: str, toks: ChunkTokens | None = None) -> bool:
+        """Whether a fact meets the question's constraints: its names in its words, the
+        question's years in its date or title."""
+        if not q.cons:
+            return True
+        fact = self._facts_by_id.get(fact_id)
+        if fact is None or self._fact_index is None:
+            return False
+        if toks is None:
+            toks = self._fact_index.tokens(self._fact_index.by_id[fact_id])
+        terms = [self._fact_terms[i] if i >= 0 else "" for i in toks.terms.tolist()]
+        return constraints.check(q.cons, terms, (), [fact.date, fact.title]).passes
 
     def _fact_term_id(self, term: str) -> int:
         t = self._fact_index.vocab.get(term) if self._fact_index is not None else None
@@ -320,34 +418,64 @@ class Answerer:
         allowed = where.mask(docs) if where else None
         ranked = self.rank(q, max(rescore.DEPTH, offset + k + 1), allowed)
         ev = self.judge(q, ranked)
-        passes = ev is not None and ev.passes
+        on_subject = ev is not None and ev.passes
         cov = ranked[0].signals.coverage if ranked else 0.0
+        closest: list[Ranked] = []
+        if q.cons and ranked:
+            # a passage that breaks a constraint does not answer: those that meet them first
+            meeting = [r for r in ranked if r.check.passes]
+            if meeting and meeting[0] is not ranked[0]:
+                ranked = meeting + [r for r in ranked if not r.check.passes]
+                ev = self.judge(q, ranked)
+        passes = ev is not None and ev.passes
+        if q.cons and ranked and not ranked[0].check.passes:
+            passes = False  # no passage meets the constraints
+            closest = ranked if on_subject else []
+        # facts are judged on their own words against the collection's evidence
         facts = self.match_facts(q, ranked, ranked[:k] if passes else []) if offset == 0 else []
         if where:  # facts too come only from the documents and dates asked for
             kept = set(where.doc_ids(docs))
             facts = [f for f in facts if f.fact.doc in kept]
         if not passes:
             ranked = []
+        if not passes and not facts and closest:
+            missing = " or ".join(f"“{m}”" for m in closest[0].check.missing)
+            page = closest[offset : offset + k]
+            return Answer(question, False, CLOSEST.format(missing=missing), terms=q.terms,
+                          coverage=cov, evidence=ev, passages=self._passages(q, page, offset),
+                          more=len(closest) > offset + k, total=len(closest), where=where,
+                          status=CLOSEST_STATUS)
         if not ranked and not facts:
             message = (NOTHING_FOUND[:-1] + f" ({where.label(docs)})." if where else NOTHING_FOUND)
             return Answer(question, False, message, terms=q.terms, coverage=cov, evidence=ev,
-                          where=where)
-        page = ranked[offset : offset + k]
-        passages = [
-            Passage(offset + i + 1, r.score, r.hit,
-                    highlight(r.hit.chunk.text, list(q.terms), self.index.analyzer, self.weight,
-                              q.wants, self._stored, getattr(r.hit, "pos", -1),
-                              r.signals.sentence if r.signals.sent_cov > 0 else None),
-                    tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
-            for i, r in enumerate(page)
-        ]
+                          where=where, status=NONE)
+        passages = self._passages(q, ranked[offset : offset + k], offset)
         return Answer(question, True, q.notice or (where.label(docs) if where else None),
                       facts=tuple(facts), passages=tuple(passages), terms=q.terms, coverage=cov,
                       evidence=ev, more=len(ranked) > offset + k, total=len(ranked),
                       # a fact shown only for its passage's sake does not lead the answer
                       direct=direct_answer(q.text, passages, [f for f in facts if f.passes],
-                                           q.wants),
-                      where=where)
+                                           q.wants, q.cons),
+                      where=where, status=ANSWER)
+
+    def _passages(self, q: Query, page: list[Ranked], offset: int) -> tuple[Passage, ...]:
+        return tuple(
+            Passage(offset + i + 1, r.score, r.hit,
+                    highlight(r.hit.chunk.text, list(q.terms), self.index.analyzer, self.weight,
+                              q.wants, self._stored, getattr(r.hit, "pos", -1),
+                              r.signals.sentence if r.signals.sent_cov > 0 else None),
+                    tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
+            for i, r in enumerate(page))
+
+
+def _gives(fact, wants: Asked | None) -> bool:
+    """Whether a fact can give what a question asks for: a figure for how many/how much, a
+    date for when; a name or anything else only through its passage's words."""
+    if wants is None:
+        return True
+    if wants.kind == "number":
+        return fact.value is not None
+    return wants.kind == "date"
 
 
 def _notes_index(index: Index) -> Index | None:

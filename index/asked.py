@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Iterator, Sequence
 
 # Words for a person's office or part: "which <role>" asks for a name.
-_ROLES = {"president", "minister", "ambassador", "envoy", "diplomat", "chairman", "premier",
+ROLES = _ROLES = {"president", "minister", "ambassador", "envoy", "diplomat", "chairman", "premier",
           "leader", "secretary", "spokesman", "member", "official", "general", "marshal",
           "colonel", "head", "chief", "graduate", "counsellor", "successor", "politician",
           "king", "queen", "emperor", "governor", "mayor", "author", "journalist", "person"}
@@ -69,6 +69,8 @@ force bank university institute academy organization organisation commission off
 mission bureau front league federation association society company corporation news press
 daily review journal world war festival congress session conference plenum presidium
 hall square street city province region""".split())
+# Capitalised words that alone are no name: offices and kinds of body or text.
+GENERIC = frozenset(_TITLES | _INSTITUTION | {"war", "treaty", "pact", "palace", "memorial"})
 _CONNECT = {"of", "the", "de", "du", "von", "van", "der", "bin", "ibn", "al", "la", "le", "y", "and"}
 _UNITS_FREE = {"of", "the", "a", "an", "and", "in", "to", "from", "for", "on", "at", "by", "with"}
 
@@ -114,6 +116,9 @@ def personal(sentence: str, s: int, e: int) -> bool:
     """Whether sentence[s:e] reads as a person's name: initials, a title just before it, or
     two or more capitalised words none of which is an acronym."""
     text = sentence[s:e]
+    if sentence[:s].count("‘") > sentence[:s].count("’") or sentence[:s].count('"') % 2 \
+            or "’" in text.rstrip("s") and not re.search(r"\w’\w", text):
+        return False  # inside quotation marks: a title ('Agreement to Avoid … Tax’), no person
     if _INITIAL.search(text):
         return True
     before = re.findall(r"[\w’'-]+", sentence[max(0, s - 40) : s])

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from .asked import Asked, after_role, asked, asked_noun, norm, personal, words
+from .constraints import Constraints, sentence_conflicts
 from .facts import human_date, human_figure
 
 LINE = 110  # characters of a sentence answer shown as the answer line (two phone lines, bold)
@@ -41,11 +42,15 @@ class DirectAnswer:
 
 
 def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
-                  ask: Any = _UNREAD) -> DirectAnswer | None:
+                  ask: Any = _UNREAD, cons: Constraints | None = None) -> DirectAnswer | None:
     """The direct answer to question from its ranked passages (index.answer.Passage) and
     matching facts (FactMatch or Fact), or None when there is neither. ask: what the question
     asks for (an Asked, or None for nothing of a shape) as the answer service already read
-    it; by default it is read here."""
+    it; by default it is read here. cons: the question's constraints (the passages and facts
+    given meet them); a sentence that speaks of other years than the question's gives no
+    answer line. Precision first: a span must be of the asked type (a person for who, a
+    number counting the asked noun, never a date's day); without one, a fact holding the
+    asked value comes before the best sentence."""
     if ask is _UNREAD:
         ask = asked(question)
     wants = ask.kind if ask is not None else "other"
@@ -60,11 +65,13 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
     sentence = h.sentence
     if fact is not None and _squash(fact.sentence) in _squash(sentence):
         return fact  # the fact and the best sentence agree
+    if cons is not None and sentence_conflicts(cons, sentence):
+        return fact  # the best sentence is about another year: nothing to cut from it
     terms = [(s - h.start, e - h.start) for s, e in h.terms if s >= h.start and e <= h.end]
     span = _span(question, ask, sentence, terms) if ask is not None else None
     if span is not None:  # the best sentence says it, not the fact's
         return DirectAnswer(span, "span", chunk.id, None, sentence, span)
-    if fact is not None:
+    if fact is not None:  # it meets the question's constraints and holds the asked value
         return fact
     return DirectAnswer(sentence, "sentence", chunk.id, None, sentence,
                         clip(sentence, terms, LINE))
@@ -106,8 +113,16 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     wants = ask.kind
     noun = ask.noun
     money = wants == "number" and _PRICE_RE.search(question) is not None
+    # a count of the asked noun: when the sentence names the noun, only a number of it
+    noun_here = bool(noun) and any(norm(w) == norm(noun) for w in words(sentence))
     best, best_key = None, None
     for s, e, known in ask.candidates(sentence, terms=terms):
+        if wants == "number" and _day_of_month(sentence, s, e):
+            continue  # "26" of "26 March 1990" counts nothing
+        if noun_here and norm(words(sentence[s:e])[-1]) != norm(noun):
+            continue
+        if wants == "name" and not personal(sentence, s, e):
+            continue  # who: a person, never a country, a body or a document's title
         distance = min((min(abs(s - te), abs(ts - e)) for ts, te in terms), default=0)
         # a number followed by the noun the question counts ('how many tons' -> '10 tons'),
         # an amount of money when it asks what something cost
@@ -124,6 +139,19 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     if best is None:
         return None
     return sentence[best[0] : best[1]].strip(" ,;:")
+
+
+_MONTH_RE = re.compile(r"(?:January|February|March|April|May|June|July|August|September|October"
+                       r"|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b")
+
+
+def _day_of_month(sentence: str, s: int, e: int) -> bool:
+    """Whether the number at sentence[s:e] is a date's day ('26 March', 'March 26')."""
+    if not sentence[s:e].strip().isdigit():
+        return False
+    after = sentence[e:e + 12].lstrip()
+    before = sentence[max(0, s - 12):s].rstrip()
+    return bool(_MONTH_RE.match(after)) or bool(re.search(r"(?:" + _MONTH_RE.pattern + r")\.?$", before))
 
 
 # -- the answer line ---------------------------------------------------------------------------

@@ -233,8 +233,10 @@ def test_cli_jsonl_answers_every_line(index):
         d = json.loads(text)
         assert d["question"] == line.decode("utf-8", "replace"), (line[:80], d["question"][:80])
         assert d["answered"] or (d["message"] and "\n" not in d["message"]), (line[:80], d)
-        if not d["answered"]:
-            assert d["passages"] == [] and d["facts"] == []
+        assert d["status"] in ("answer", "closest", "none") and d["answered"] == (d["status"] == "answer")
+        if not d["answered"]:  # nothing, or the closest passages with no facts and no answer line
+            assert d["facts"] == [] and d["answer"] is None
+            assert (d["passages"] == []) == (d["status"] == "none")
 
 
 # -- the terminal chat -----------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def test_passages_carry_the_endnotes_they_cite(index):
 
 def test_off_topic_question_is_not_answered(index):
     d = ask_json("Who won the Super Bowl in 2016?", index)
-    assert d == {"question": "Who won the Super Bowl in 2016?", "answered": False,
+    assert d == {"question": "Who won the Super Bowl in 2016?", "status": "none", "answered": False,
                  "message": "I found nothing about that in the documents.", "facts": [],
                  "passages": [], "assumed": None, "answer": None}
 

@@ -2,10 +2,13 @@
 
 An answerable question is right when docbot answers and a gold answer string occurs
 (case-insensitively, spaces folded) in its answer line, a shown fact, or one of the top-k
-passages (text or the endnotes it cites). An unanswerable one is right when docbot abstains:
-no passages and no facts. Split a is the one answer rules may be fitted on; report split b.
+passages (text or the endnotes it cites). An unanswerable one is right when docbot does not
+answer: status none, or closest (the closest passages under "the documents don't say").
+Split a is the one answer rules may be fitted on; report split b.
 The answer line is counted apart: for questions asking for a date, a number or a person, the
-share whose answer line (a span or a fact's date/value, not a whole sentence) holds a gold answer.
+share whose answer line (a span or a fact's date/value, not a whole sentence) holds a gold
+answer; and the precision of value answer lines: of the spans and facts shown as the answer
+line on any question (unanswerable ones included), the share holding a gold answer.
 
     python tests/bench/dev_eval.py [--split b] [-k 3] [--show]
 """
@@ -43,10 +46,15 @@ def shown_text(answer: Answer) -> str:
     return fold("\n".join(parts))
 
 
+def reply_kind(answer: Answer) -> str:
+    """answer | closest | none (an Answer without a status: answered or not)."""
+    return getattr(answer, "status", "") or ("answer" if answer.answered else "none")
+
+
 def is_right(case: dict, answer: Answer) -> bool:
     if not case["answer"]:
-        return not answer.answered and not answer.passages and not answer.facts
-    if not answer.answered:
+        return reply_kind(answer) != "answer"
+    if reply_kind(answer) != "answer":
         return False
     text = shown_text(answer)
     return any(fold(a) in text for a in case["answer"])
@@ -67,6 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         answerer = Answerer.open(ROOT / "data", Path(tmp) / "index")
         right: dict[str, list[bool]] = defaultdict(list)
         lines: list[bool] = []
+        shown: list[bool] = []  # per value answer line shown: does it hold a gold answer
         for case in load(args.split):
             answer = answerer.ask(case["q"], k=args.k)
             ok = is_right(case, answer)
@@ -75,6 +84,11 @@ def main(argv: list[str] | None = None) -> None:
                 d = answer.direct
                 lines.append(d is not None and d.kind in ("span", "fact")
                              and any(fold(a) in fold(d.text) for a in case["answer"]))
+            d = answer.direct
+            if reply_kind(answer) == "answer" and d is not None and d.kind in ("span", "fact"):
+                shown.append(any(fold(a) in fold(d.text) for a in case["answer"]))
+                if args.show and not shown[-1]:
+                    print(f"LINE [{case['kind']}] {case['q']}\n   gold {case['answer']}  line: {d.text}")
             if args.show and not ok:
                 top = answer.passages[0].highlight.sentence[:150] if answer.passages else "-"
                 facts = [m.fact.id for m in answer.facts]
@@ -91,6 +105,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'all':<14}{sum(every) / max(1, len(every)):>8.1%}{len(every):>6}")
     print(f"answer line holds the asked date/number/person: {sum(lines) / max(1, len(lines)):.1%}"
           f" of {len(lines)}")
+    print(f"value answer lines shown right (precision): {sum(shown) / max(1, len(shown)):.1%}"
+          f" of {len(shown)}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,306 @@
+"""What any answer to a question must respect, read once from the question and checked
+candidate by candidate: passages (with their heading, endnotes and document title), facts and
+the sentence an answer line is cut from.
+
+Aggregates of term weight let a passage with most of the question's words and the wrong
+country, year or person pass. Here each constraint is judged as a unit: a name the question
+gives must stand in the candidate as a phrase (or as one of its aliases, which the analyzer
+already folds into one term, or its demonym: "Japanese" for "Japan"); a year must be one the
+candidate mentions or a period it gives that holds it; another number must be there as it is.
+A candidate that breaks one of them does not answer the question.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from .asked import GENERIC, asks_for, norm
+
+_YEAR_RE = re.compile(r"(?<![\d.,])(1[0-9]\d\d|20\d\d)(?![\d.,]\d)")
+# periods that hold a year: "1989 to 1991", "1990-96", "1990–1996", "the 1990s"
+_RANGE_RE = re.compile(r"(?<!\d)(1[0-9]\d\d|20\d\d)\s*(?:[–-]|to|until|till|through)\s*"
+                       r"(\d{4}|\d{2})(?!\d)")
+_DECADE_RE = re.compile(r"(?<!\d)(1[0-9]\d|20\d)0s\b")
+# Offices whose holder a who-question asks for: the relation an answer must speak of
+# (not "head", "leader", "member": paraphrases put those in other words)
+OFFICES = frozenset("""ambassador minister president chairman premier secretary spokesman
+governor mayor king queen emperor marshal colonel counsellor""".split())
+# a period open at one end: "until 1971", "since 1990"
+_OPEN_RE = re.compile(r"\b(?:until|till|up to|since|from|after|before|by)\s+(?:the\s+)?"
+                      r"(?:(?:early|mid|late|end of|spring|summer|autumn|winter)\s+)?"
+                      r"(?:\w+\s+)?(?:1[0-9]\d\d|20\d\d)", re.I)
+# the words after which a capitalised word is joined into the name before it
+_JOIN_RE = re.compile(r"\s+(?:(?:of|the|de|du|von|van|der|bin|al|la|le)\s+)*", re.I)
+_MONTHS = frozenset("""january february march april may june july august september october
+november december monday tuesday wednesday thursday friday saturday sunday""".split())
+# Political texts name a state by its capital ("talks between Moscow and Pyongyang"): the
+# country meets a question's capital. Not the reverse: a capital in a dateline ("Moscow,
+# Tokyo") says nothing of the country.
+CAPITALS = {
+    "Afghanistan": "Kabul", "Albania": "Tirana", "Algeria": "Algiers", "Argentina": "Buenos Aires",
+    "Armenia": "Yerevan", "Australia": "Canberra", "Austria": "Vienna", "Azerbaijan": "Baku",
+    "Bangladesh": "Dhaka", "Belarus": "Minsk", "Belgium": "Brussels", "Bolivia": "La Paz",
+    "Brazil": "Brasília", "Bulgaria": "Sofia", "Cambodia": "Phnom Penh", "Canada": "Ottawa",
+    "Chile": "Santiago", "China": "Beijing", "Colombia": "Bogotá", "Croatia": "Zagreb",
+    "Cuba": "Havana", "Czech Republic": "Prague", "Denmark": "Copenhagen", "Egypt": "Cairo",
+    "Estonia": "Tallinn", "Ethiopia": "Addis Ababa", "Finland": "Helsinki", "France": "Paris",
+    "Georgia": "Tbilisi", "Germany": "Berlin", "Greece": "Athens", "Hungary": "Budapest",
+    "India": "New Delhi", "Indonesia": "Jakarta", "Iran": "Tehran", "Iraq": "Baghdad",
+    "Ireland": "Dublin", "Israel": "Jerusalem", "Italy": "Rome", "Japan": "Tokyo",
+    "Jordan": "Amman", "Kazakhstan": "Astana", "Kenya": "Nairobi", "Kyrgyzstan": "Bishkek",
+    "Laos": "Vientiane", "Latvia": "Riga", "Lebanon": "Beirut", "Libya": "Tripoli",
+    "Lithuania": "Vilnius", "Malaysia": "Kuala Lumpur", "Mexico": "Mexico City",
+    "Mongolia": "Ulaanbaatar", "Morocco": "Rabat", "Myanmar": "Naypyidaw", "Nepal": "Kathmandu",
+    "Netherlands": "Amsterdam", "New Zealand": "Wellington", "Nigeria": "Abuja",
+    "North Korea": "Pyongyang", "Norway": "Oslo", "Pakistan": "Islamabad", "Peru": "Lima",
+    "Philippines": "Manila", "Poland": "Warsaw", "Portugal": "Lisbon", "Romania": "Bucharest",
+    "Russia": "Moscow", "Saudi Arabia": "Riyadh", "Serbia": "Belgrade", "Singapore": "Singapore",
+    "Slovakia": "Bratislava", "South Africa": "Pretoria", "South Korea": "Seoul", "Spain": "Madrid",
+    "Sweden": "Stockholm", "Switzerland": "Bern", "Syria": "Damascus", "Taiwan": "Taipei",
+    "Tajikistan": "Dushanbe", "Thailand": "Bangkok", "Turkey": "Ankara",
+    "Turkmenistan": "Ashgabat", "Ukraine": "Kyiv", "United Kingdom": "London",
+    "United States": "Washington", "Uzbekistan": "Tashkent", "Venezuela": "Caracas",
+    "Vietnam": "Hanoi", "Soviet Union": "Moscow",
+}
+# demonyms and country names: forms a name may take in a text ("Japan" ~ "Japanese")
+_SUFFIXES = ("ese", "ian", "an", "n", "i", "ish", "ic", "s")
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name the question gives: as written, and its analyzed terms in order (an alias is
+    one term); forms: per term, the other terms it may stand as (demonyms)."""
+
+    text: str
+    terms: tuple[str, ...]
+    forms: tuple[frozenset, ...] = ()
+
+
+@dataclass(frozen=True)
+class Constraints:
+    names: tuple[Name, ...] = ()
+    years: tuple[tuple[int, int], ...] = ()  # each a year or a decade: (first, last)
+    numbers: tuple[str, ...] = ()  # numbers other than years, as analyzed terms
+    roles: tuple[Name, ...] = ()  # the office a who-question asks about ('ambassador')
+
+    @property
+    def terms(self) -> frozenset:
+        """Every term a check looks for (names, their forms, numbers)."""
+        out = set(self.numbers) | {r.terms[0] for r in self.roles}
+        for n in self.names:
+            out.update(n.terms)
+            for f in n.forms:
+                out.update(f)
+        return frozenset(out)
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.years or self.numbers or self.roles)
+
+
+@dataclass(frozen=True)
+class Check:
+    """How one candidate meets a question's constraints."""
+
+    met: int = 0
+    total: int = 0
+    missing: tuple[str, ...] = ()  # what it lacks, as the question writes it
+
+    @property
+    def passes(self) -> bool:
+        return not self.missing
+
+    @property
+    def share(self) -> float:
+        return self.met / self.total if self.total else 1.0
+
+
+def read(question: str, tokens: Sequence, known: Callable[[str], bool],
+         analyze: Callable[[str], list[str]], compounds: Iterable[str] = (),
+         related: dict | None = None) -> Constraints:
+    """The constraints of a question from its analyzed tokens (term, start, end); known: does
+    the collection hold a term (for a name's other forms); analyze: text -> terms;
+    compounds: the one-term names of multi-word entities (the aliases' 'north_korea'), which
+    hold a name that is one of their words ('Korean' is said by 'North Korea'); related: a
+    one-term name's other terms (capital_terms)."""
+    periods, taken = [], []  # "the 1960s", "1950-53": any year of them will do
+    for m in _DECADE_RE.finditer(question):
+        periods.append((int(m.group(1)) * 10, int(m.group(1)) * 10 + 9))
+        taken.append((m.start(), m.end()))
+    for m in _RANGE_RE.finditer(question):
+        lo, b = int(m.group(1)), m.group(2)
+        hi = int(b) if len(b) == 4 else lo // 100 * 100 + int(b)
+        if lo < hi <= lo + 60:
+            periods.append((lo, hi))
+            taken.append((m.start(), m.end()))
+    inside = lambda s: any(a <= s < b for a, b in taken)  # noqa: E731
+    years = tuple(dict.fromkeys(
+        [(int(m.group(1)),) * 2 for m in _YEAR_RE.finditer(question) if not inside(m.start())]
+        + periods))
+    year_terms = {str(lo) for lo, hi in years if lo == hi}
+    numbers = tuple(dict.fromkeys(
+        t.term for t in tokens if t.term[:1].isdigit() and t.term not in year_terms
+        and not inside(t.start) and any(ch.isdigit() for ch in question[t.start:t.end])))
+    names = _names(question, tokens, known, analyze, related or {})
+    parts = [(c, set(c.split("_"))) for c in compounds if "_" in c]
+    if parts:
+        names = tuple(
+            Name(n.text, n.terms, tuple(f | {c for c, words in parts if (f | {t}) & words}
+                                        for t, f in zip(n.terms, n.forms)))
+            if len(n.terms) == 1 else n for n in names)
+    roles: tuple[Name, ...] = ()
+    if asks_for(question) == "name":  # "who was Japan's ambassador": the office is the relation
+        roles = tuple({t.term: Name(question[t.start:t.end], (t.term,)) for t in tokens
+                       if norm(question[t.start:t.end]) in OFFICES}.values())
+    return Constraints(names, years, numbers, roles)
+
+
+def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
+           analyze: Callable[[str], list[str]], related: dict) -> tuple[Name, ...]:
+    capital = [t for t in tokens if t.start > 0 and question[t.start:t.start + 1].isupper()
+               and not t.term[:1].isdigit()]
+    words = re.findall(r"[^\W\d_][\w’'-]*", question)
+    if len(words) > 3 and len(capital) >= 0.6 * (len(words) - 1):
+        return ()  # a question in title case gives no names by its capitals
+    groups: list[list] = []
+    for t in capital:
+        if groups:
+            prev = groups[-1][-1]
+            gap = question[prev.end:t.start]
+            if _JOIN_RE.fullmatch(gap):
+                groups[-1].append(t)
+                continue
+        groups.append([t])
+    out = []
+    groups = [[t for t in g if question[t.start:t.end].casefold() not in _MONTHS] for g in groups]
+    for g in groups:
+        if not g or len(g) == 1 and norm(question[g[0].start:g[0].end]) in GENERIC:
+            continue  # 'Republic', 'Treaty', 'President' alone name nothing in particular
+        terms = tuple(dict.fromkeys(t.term for t in g))
+        text = re.sub(r"[’']s$", "", question[g[0].start:g[-1].end])
+        forms = tuple(_forms(question[t.start:t.end], t.term, known, analyze, related)
+                      if len(g) == 1
+                      else frozenset() for t in g)
+        out.append(Name(text, terms, forms))
+    return tuple(out)
+
+
+def capital_terms(analyze: Callable[[str], list[str]]) -> dict[str, frozenset]:
+    """Term of a capital -> terms of its country (one-term names only)."""
+    out: dict[str, set] = {}
+    for country, capital in CAPITALS.items():
+        a, b = analyze(country), analyze(capital)
+        if len(a) == 1 and len(b) == 1 and a != b:
+            out.setdefault(b[0], set()).add(a[0])
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _forms(word: str, term: str, known: Callable[[str], bool],
+           analyze: Callable[[str], list[str]], related: dict) -> frozenset:
+    """Other terms a one-word name may stand as in a text: Japan ~ Japanese, Chinese ~ China."""
+    w = word.rstrip("’'s") if word.endswith(("’s", "'s")) else word
+    bases = {w, w[:-1]} if len(w) > 4 else {w}
+    for suffix in _SUFFIXES:  # strip a demonym's ending: Japanese -> Japan, Canadian -> Canada
+        if w.casefold().endswith(suffix) and len(w) - len(suffix) >= 4:
+            stem = w[: -len(suffix)]
+            bases.update({stem, stem + "a", stem + "y"})
+    found = {t for t in related.get(term, ()) if known(t)}
+    if not re.fullmatch(r"[^\W\d_][\w’'-]*", w):
+        return frozenset(found)  # an alias of several words ('North Korea') has no endings
+    for base in bases:
+        for cand in [base] + [base + s for s in _SUFFIXES]:
+            for t in analyze(cand):
+                if t != term and known(t):
+                    found.add(t)
+    return frozenset(found)
+
+
+def years_in(text: str) -> set[int]:
+    """The years a text mentions, and every year of the periods it gives."""
+    out = {int(m.group(1)) for m in _YEAR_RE.finditer(text)}
+    for m in _RANGE_RE.finditer(text):
+        a, b = int(m.group(1)), m.group(2)
+        end = int(b) if len(b) == 4 else a // 100 * 100 + int(b)
+        if a < end <= a + 60:
+            out.update(range(a, end + 1))
+    for m in _DECADE_RE.finditer(text):
+        d = int(m.group(1)) * 10
+        out.update(range(d, d + 10))
+    return out
+
+
+def _has_phrase(seq: Sequence[str], name: Name) -> bool:
+    """Whether the name's terms follow each other in seq (one other term may come between)."""
+    terms = name.terms
+    n = len(seq)
+    for i in range(n):
+        if seq[i] != terms[0]:
+            continue
+        j, k = i, 1
+        while k < len(terms):
+            nxt = next((x for x in range(j + 1, min(n, j + 3)) if seq[x] == terms[k]), None)
+            if nxt is None:
+                break
+            j, k = nxt, k + 1
+        if k == len(terms):
+            return True
+    return False
+
+
+def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[str]],
+          texts: Iterable[str]) -> Check:
+    """How a candidate meets c: text_terms, its own terms in order (only the constraint terms
+    matter, others may be anything); outside, the term sequences of its heading, endnotes and
+    document title; texts, every text of it (for years)."""
+    if not c:
+        return Check()
+    outside = [list(s) for s in outside]
+    held = set(text_terms)
+    for s in outside:
+        held.update(s)
+    missing = []
+    met = 0
+    for name in c.names:
+        if len(name.terms) == 1:
+            ok = name.terms[0] in held or any(f & held for f in name.forms)
+        else:
+            ok = _has_phrase(text_terms, name) or any(_has_phrase(s, name) for s in outside)
+        met += ok
+        if not ok:
+            missing.append(name.text)
+    if c.years:
+        years: set[int] = set()
+        for t in texts:
+            if t:
+                years |= years_in(t)
+        for lo, hi in c.years:
+            ok = any(lo <= y <= hi for y in years)
+            met += ok
+            if not ok:
+                missing.append(str(lo) if lo == hi else f"the {lo}s")
+    for num in c.numbers:
+        met += num in held
+        if num not in held:
+            missing.append(num)
+    for role in c.roles:
+        met += role.terms[0] in held
+        if role.terms[0] not in held:
+            missing.append(role.text)
+    return Check(met, len(c.names) + len(c.years) + len(c.numbers) + len(c.roles),
+                 tuple(missing))
+
+
+def sentence_conflicts(c: Constraints, sentence: str) -> bool:
+    """Whether a sentence speaks of other years than every one the question gives (an answer
+    line cut from it would answer for another year)."""
+    if not c.years or _OPEN_RE.search(sentence):
+        return False  # 'until 1971' may hold the late 1960s
+    said = years_in(sentence)
+    return bool(said) and not any(lo <= y <= hi for y in said for lo, hi in c.years)
+
+
+def local_terms(ids: np.ndarray, names: Sequence[str]) -> list[str]:
+    """A candidate's token ids (question-local, -1 for others) as terms ('' for others)."""
+    return [names[i] if i >= 0 else "" for i in ids.tolist()]

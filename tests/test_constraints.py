@@ -1,0 +1,134 @@
+"""The question's constraints, checked candidate by candidate (index/constraints.py): a
+passage with most of the question's words and another country, year or person does not
+answer it; the reply is then the closest passages, not an answer line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.answer import Answerer
+from index.constraints import years_in
+
+ROOT = Path(__file__).resolve().parents[1]
+
+DOC = """---
+title: Envoys and treaties
+---
+Envoys
+
+Ambassador Sh. Gungaadorj of Mongolia was recalled from North Korea in 1995. He was succeeded in the same year by D. Byambaa.
+
+Treaties
+
+On 26 March 1990 Mongolia and South Korea agreed to establish diplomatic relations. Trade between Mongolia and South Korea amounted to 40 million US dollars in 1992.
+
+The ‘Agreement to Avoid Double Capital Tax’ was signed between Mongolia and the DPRK.
+
+During the late 1960s relations cooled. Kim Il Sung met the delegation and UN observers in Pyongyang, and Jong Chol visited later.
+
+Aid
+
+Between 1950 and 1953 Mongolia supplied 226,236 head of cattle to North Korea by rail.
+
+Missions
+
+In 1996 Japan sent its first trade mission to Ulaanbaatar. The mission stayed for two weeks.
+"""
+
+ALIASES = """North Korea: [DPRK, North Korean]
+South Korea: [ROK, South Korean]
+Mongolia: [MPR, Mongolian]
+"""
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory) -> Answerer:
+    root = tmp_path_factory.mktemp("envoys")
+    (root / "docs").mkdir()
+    (root / "docs" / "envoys.txt").write_text(DOC, encoding="utf-8")
+    (root / "aliases.yaml").write_text(ALIASES, encoding="utf-8")
+    return Answerer.open(root, root / "index")
+
+
+def test_a_country_the_passage_does_not_mention_gets_the_closest_passages(answerer):
+    a = answerer.ask("Who was Japan's ambassador to North Korea in 1995?")
+    assert a.kind == "closest" and not a.answered
+    assert a.direct is None and a.facts == ()
+    assert "Japan" in a.message and "Gungaadorj" in a.passages[0].hit.chunk.text
+    d = a.to_dict()
+    assert d["status"] == "closest" and d["answered"] is False and d["answer"] is None
+
+
+def test_the_same_question_with_the_passage_s_country_is_answered(answerer):
+    a = answerer.ask("Who was Mongolia's ambassador to North Korea in 1995?")
+    assert a.kind == "answer" and a.answered
+    assert a.direct is not None and a.direct.text.startswith("Sh. Gungaadorj")
+
+
+def test_another_year_than_the_passage_gives_is_not_answered(answerer):
+    a = answerer.ask("Who was Mongolia's ambassador to North Korea in 2005?")
+    assert not a.answered and a.direct is None
+    assert "2005" in (a.message or "") or a.kind == "none"
+
+
+def test_an_alias_and_a_capital_meet_the_name_they_stand_for(answerer):
+    # the text's Mongolia is the question's Ulaanbaatar (its capital), its DPRK the question's
+    # North Korea (the aliases)
+    a = answerer.ask("When was the tax agreement between Ulaanbaatar and North Korea signed?")
+    assert a.kind == "answer"
+    assert "Double Capital Tax" in a.passages[0].hit.chunk.text
+
+
+def test_a_name_matched_only_as_scattered_words_is_not_met(answerer):
+    # "Kim", "Jong", "UN" all stand in the passage, never as the name Kim Jong Un
+    a = answerer.ask("When did Kim Jong Un meet the delegation?")
+    assert a.kind != "answer" and a.direct is None
+
+
+def test_a_decade_or_a_range_in_the_question_is_met_by_any_year_in_it(answerer):
+    assert answerer.ask("How did relations develop in the 1960s?").kind == "answer"
+    a = answerer.ask("How many head of cattle did Mongolia send over the years 1950-53?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "226,236 head"
+
+
+def test_who_is_answered_by_a_person_never_by_a_title_in_quotes(answerer):
+    a = answerer.ask("Who signed the Double Capital Tax agreement between Mongolia and North Korea?")
+    assert a.direct is None or a.direct.kind != "span"
+
+
+def test_a_day_of_a_date_is_no_amount(answerer):
+    a = answerer.ask("How much did trade between Mongolia and South Korea amount to in 1990?")
+    assert a.direct is None or "26" != a.direct.text.split()[0]
+
+
+def test_years_in_reads_periods():
+    assert {1989, 1990, 1991} <= years_in("for the years 1989 to 1991")
+    assert {1950, 1953} <= years_in("1950-53") and 1952 in years_in("1950-53")
+    assert 1965 in years_in("in the 1960s") and 1970 not in years_in("in the 1960s")
+    assert years_in("226,236 head") == set()
+
+
+# -- the bundled data: the replies users saw go wrong ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory) -> Answerer:
+    return Answerer.open(ROOT / "data", tmp_path_factory.mktemp("bundled") / "index")
+
+
+def test_bundled_no_japanese_ambassador_is_named(bundled):
+    a = bundled.ask("Who was Japan's ambassador to North Korea in 1995?")
+    assert a.kind == "closest" and a.direct is None and a.passages
+
+
+def test_bundled_trade_in_1990_is_the_fact_table_figure(bundled):
+    a = bundled.ask("How much did trade between Mongolia and North Korea amount to in 1990?")
+    assert a.kind == "answer" and a.direct is not None
+    assert a.direct.kind == "fact" and "13.3" in a.direct.text
+    assert all(m.fact.year == 1990 for m in a.facts) and len(a.facts) <= 3
+
+
+def test_bundled_students_in_2005_are_not_counted_from_another_passage(bundled):
+    a = bundled.ask("How many Mongolian students studied in Pyongyang in 2005?")
+    assert a.direct is None or a.direct.kind not in ("span", "fact")
