@@ -32,6 +32,7 @@ OUTSIDE_KEPT = 50_000  # passages whose heading and endnote terms are kept analy
 _ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 NOTHING_FOUND = "I found nothing about that in the documents."
 CLOSEST = "The documents don't say: no passage mentions {missing}. Closest passages:"
+CLOSEST_WEAK = "The documents don't seem to answer that. Closest passages:"
 # what a reply is: an answer; the closest passages of a question on the documents' subject
 # that nothing answers; nothing
 ANSWER, CLOSEST_STATUS, NONE = "answer", "closest", "none"
@@ -180,6 +181,7 @@ class Answerer:
         self.source: tuple[Path, Path | None, tuple] | None = None  # set by open()
         self._compounds = tuple(canonical_term(name) for name in index.analyzer.aliases)
         self._capitals = constraints.capital_terms(index.analyzer.terms)
+        self._places = constraints.place_names(index.analyzer.aliases)
 
     @classmethod
     def open(cls, data_dir: Path, index_dir: Path | None = None,
@@ -225,7 +227,7 @@ class Answerer:
         names = rescore.name_terms(q, tokens)
         qterms = rescore.query_terms(terms, term_id, self.weight, wants, names)
         cons = constraints.read(q, tokens, lambda t: self._df(t) > 0, self.index.analyzer.terms,
-                                self._compounds, self._capitals)
+                                self._compounds, self._capitals, self._places)
         for t in cons.terms:  # the constraints' own terms are looked for in passages too
             ids.setdefault(t, len(ids))
         return Query(q, notice, terms, wants, qterms, ids, names, cons, tuple(ids))
@@ -284,7 +286,8 @@ class Answerer:
                     outside + tuple(terms for terms, _ in near),
                     # not the endnotes' years: they are mostly when a source was published
                     [c.text, c.section, c.title, self._doc_dates().get(c.doc, ""),
-                     *(text for _, text in near)])
+                     *(text for _, text in near)],
+                    lambda term, doc=c.doc: doc in self._docs_with(term))
                 if not check.passes and any(self._fact_meets(q, f)
                                             for f in self._facts_by_passage.get(c.id, ())):
                     # the fact table says who and when of what the passage quotes
@@ -311,6 +314,24 @@ class Answerer:
                     toks = self.tokens(q, SearchHit(c, 0.0, p))
                     out.append((constraints.local_terms(toks.terms, q.local), c.text))
         return out
+
+    def _docs_with(self, term: str) -> frozenset:
+        """The documents (ids) whose passages hold a term; empty when the index cannot say."""
+        cache = self.__dict__.setdefault("_term_docs", {})
+        got = cache.get(term)
+        if got is None:
+            got = frozenset()
+            t = self.index.vocab.get(term) if self._stored is not None else None
+            docs = self.index.documents
+            if t is not None and docs:
+                ends = np.cumsum([int(d.get("chunks", 0)) for d in docs])
+                where, _ = self.index.bm25.term_weights(int(t))
+                got = frozenset(docs[i]["id"] for i in np.unique(
+                    np.searchsorted(ends, where, side="right")).tolist() if i < len(docs))
+            if len(cache) > 4096:
+                cache.clear()
+            cache[term] = got
+        return got
 
     def _doc_dates(self) -> dict[str, str]:
         dates = getattr(self, "_dates", None)
@@ -339,6 +360,26 @@ class Answerer:
         if not ranked:
             return None
         return evidence.judge(evidence.features(q.qterms, ranked, len(self.index.documents) or 1))
+
+    def decide(self, q: Query, ranked: list[Ranked]
+               ) -> tuple[list[Ranked], Evidence | None, list[Ranked]]:
+        """(the passages that answer, best first, or none; the evidence rule on the best;
+        the closest passages when the question is on the documents' subject and none
+        answers). A passage that breaks a constraint does not answer: those that meet them
+        come first, and the rule judges the best of them."""
+        ev = self.judge(q, ranked)
+        on_subject = ev is not None and ev.passes
+        if not q.cons or not ranked:
+            return (ranked if on_subject else []), ev, []
+        meeting = [r for r in ranked if r.check.passes]
+        if not meeting:
+            return [], ev, (ranked if on_subject else [])
+        if meeting[0] is not ranked[0]:
+            ranked = meeting + [r for r in ranked if not r.check.passes]
+            ev = self.judge(q, ranked)
+        if ev is not None and ev.passes:
+            return ranked, ev, []
+        return [], ev, (ranked if on_subject else [])
 
     def match_facts(self, q: Query, ranked: list[Ranked], shown: list[Ranked]) -> list[FactMatch]:
         """Facts that hold the parties and numbers the question names and either pass the
@@ -417,31 +458,22 @@ class Answerer:
         docs = self.index.documents
         allowed = where.mask(docs) if where else None
         ranked = self.rank(q, max(rescore.DEPTH, offset + k + 1), allowed)
-        ev = self.judge(q, ranked)
-        on_subject = ev is not None and ev.passes
         cov = ranked[0].signals.coverage if ranked else 0.0
-        closest: list[Ranked] = []
-        if q.cons and ranked:
-            # a passage that breaks a constraint does not answer: those that meet them first
-            meeting = [r for r in ranked if r.check.passes]
-            if meeting and meeting[0] is not ranked[0]:
-                ranked = meeting + [r for r in ranked if not r.check.passes]
-                ev = self.judge(q, ranked)
-        passes = ev is not None and ev.passes
-        if q.cons and ranked and not ranked[0].check.passes:
-            passes = False  # no passage meets the constraints
-            closest = ranked if on_subject else []
+        answering, ev, closest = self.decide(q, ranked)
+        passes = bool(answering)
         # facts are judged on their own words against the collection's evidence
-        facts = self.match_facts(q, ranked, ranked[:k] if passes else []) if offset == 0 else []
+        facts = (self.match_facts(q, answering or ranked, answering[:k])
+                 if offset == 0 else [])
         if where:  # facts too come only from the documents and dates asked for
             kept = set(where.doc_ids(docs))
             facts = [f for f in facts if f.fact.doc in kept]
-        if not passes:
-            ranked = []
+        ranked = answering
         if not passes and not facts and closest:
-            missing = " or ".join(f"“{m}”" for m in closest[0].check.missing)
+            missing = closest[0].check.missing
+            message = (CLOSEST.format(missing=" or ".join(f"“{m}”" for m in missing))
+                       if missing else CLOSEST_WEAK)
             page = closest[offset : offset + k]
-            return Answer(question, False, CLOSEST.format(missing=missing), terms=q.terms,
+            return Answer(question, False, message, terms=q.terms,
                           coverage=cov, evidence=ev, passages=self._passages(q, page, offset),
                           more=len(closest) > offset + k, total=len(closest), where=where,
                           status=CLOSEST_STATUS)

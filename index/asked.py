@@ -109,6 +109,7 @@ def norm(word: str) -> str:
 
 
 
+INITIAL_WORD = re.compile(r"[A-ZА-ЯЁ][a-zа-яё]?\.")
 _INITIAL = re.compile(r"\b[A-ZА-ЯЁ][a-zа-яё]?\.(?=\s|[A-Z])")
 
 
@@ -161,10 +162,12 @@ def _numbers(noun: str | None, sentence: str) -> list[tuple[int, int]]:
             out.append((s, unit.end()))  # 'a three-year period' says how long
             continue
         if taken:
+            hit = None
             if noun:
                 hit = next((i for i, (w, _) in enumerate(taken) if norm(w) == norm(noun)), None)
-                end = taken[hit][1] if hit is not None else e
-            else:
+            if hit is not None:
+                end = taken[hit][1]
+            else:  # its unit or noun ('226,236 head' when 'livestock' was asked)
                 end = taken[0][1] if taken[0][0][0].islower() else e
         out.append((s, end))
     return out

@@ -32,8 +32,7 @@ governor mayor king queen emperor marshal colonel counsellor""".split())
 _OPEN_RE = re.compile(r"\b(?:until|till|up to|since|from|after|before|by)\s+(?:the\s+)?"
                       r"(?:(?:early|mid|late|end of|spring|summer|autumn|winter)\s+)?"
                       r"(?:\w+\s+)?(?:1[0-9]\d\d|20\d\d)", re.I)
-# the words after which a capitalised word is joined into the name before it
-_JOIN_RE = re.compile(r"\s+(?:(?:of|the|de|du|von|van|der|bin|al|la|le)\s+)*", re.I)
+_ACRONYM_RE = re.compile(r"[A-Z][A-Z0-9&]+s?")
 _MONTHS = frozenset("""january february march april may june july august september october
 november december monday tuesday wednesday thursday friday saturday sunday""".split())
 # Political texts name a state by its capital ("talks between Moscow and Pyongyang"): the
@@ -77,6 +76,7 @@ class Name:
     text: str
     terms: tuple[str, ...]
     forms: tuple[frozenset, ...] = ()
+    acronym: bool = False  # 'TV', 'UMC': a passage may spell it out, its document has it
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ class Constraints:
     years: tuple[tuple[int, int], ...] = ()  # each a year or a decade: (first, last)
     numbers: tuple[str, ...] = ()  # numbers other than years, as analyzed terms
     roles: tuple[Name, ...] = ()  # the office a who-question asks about ('ambassador')
+    places: frozenset = frozenset()  # names of states and places (folded): no one's name
 
     @property
     def terms(self) -> frozenset:
@@ -119,7 +120,7 @@ class Check:
 
 def read(question: str, tokens: Sequence, known: Callable[[str], bool],
          analyze: Callable[[str], list[str]], compounds: Iterable[str] = (),
-         related: dict | None = None) -> Constraints:
+         related: dict | None = None, places: frozenset = frozenset()) -> Constraints:
     """The constraints of a question from its analyzed tokens (term, start, end); known: does
     the collection hold a term (for a name's other forms); analyze: text -> terms;
     compounds: the one-term names of multi-word entities (the aliases' 'north_korea'), which
@@ -140,9 +141,12 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
         [(int(m.group(1)),) * 2 for m in _YEAR_RE.finditer(question) if not inside(m.start())]
         + periods))
     year_terms = {str(lo) for lo, hi in years if lo == hi}
+    # other numbers: plain figures of two digits or more ('5' may be written 'five'; '70s',
+    # '4th', '3D' are no figures)
     numbers = tuple(dict.fromkeys(
-        t.term for t in tokens if t.term[:1].isdigit() and t.term not in year_terms
-        and not inside(t.start) and any(ch.isdigit() for ch in question[t.start:t.end])))
+        t.term for t in tokens if t.term not in year_terms and not inside(t.start)
+        and re.fullmatch(r"\d{2,}(?:[.,]\d+)*", question[t.start:t.end])
+        and not re.match(r"['’]?s\b", question[t.end:t.end + 2])))
     names = _names(question, tokens, known, analyze, related or {})
     parts = [(c, set(c.split("_"))) for c in compounds if "_" in c]
     if parts:
@@ -154,7 +158,7 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
     if asks_for(question) == "name":  # "who was Japan's ambassador": the office is the relation
         roles = tuple({t.term: Name(question[t.start:t.end], (t.term,)) for t in tokens
                        if norm(question[t.start:t.end]) in OFFICES}.values())
-    return Constraints(names, years, numbers, roles)
+    return Constraints(names, years, numbers, roles, places)
 
 
 def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
@@ -169,7 +173,7 @@ def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
         if groups:
             prev = groups[-1][-1]
             gap = question[prev.end:t.start]
-            if _JOIN_RE.fullmatch(gap):
+            if gap.isspace() and len(gap) <= 2:
                 groups[-1].append(t)
                 continue
         groups.append([t])
@@ -178,13 +182,29 @@ def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
     for g in groups:
         if not g or len(g) == 1 and norm(question[g[0].start:g[0].end]) in GENERIC:
             continue  # 'Republic', 'Treaty', 'President' alone name nothing in particular
+        if not all(known(t.term) for t in g):
+            continue  # no passage could meet it: the names gate judges names never mentioned
         terms = tuple(dict.fromkeys(t.term for t in g))
         text = re.sub(r"[’']s$", "", question[g[0].start:g[-1].end])
         forms = tuple(_forms(question[t.start:t.end], t.term, known, analyze, related)
                       if len(g) == 1
                       else frozenset() for t in g)
-        out.append(Name(text, terms, forms))
+        acronym = len(g) == 1 and bool(_ACRONYM_RE.fullmatch(question[g[0].start:g[0].end]))
+        out.append(Name(text, terms, forms, acronym))
     return tuple(out)
+
+
+def fold_name(text: str) -> str:
+    return " ".join(re.sub(r"[’']s$", "", text.strip()).casefold().split())
+
+
+def place_names(aliases: dict) -> frozenset:
+    """Folded names of the entities of an aliases file and of the states and capitals above."""
+    out = {fold_name(n) for n in list(CAPITALS) + list(CAPITALS.values())}
+    for name, others in aliases.items():
+        out.add(fold_name(name))
+        out.update(fold_name(o) for o in others)
+    return frozenset(out)
 
 
 def capital_terms(analyze: Callable[[str], list[str]]) -> dict[str, frozenset]:
@@ -232,28 +252,29 @@ def years_in(text: str) -> set[int]:
 
 
 def _has_phrase(seq: Sequence[str], name: Name) -> bool:
-    """Whether the name's terms follow each other in seq (one other term may come between)."""
-    terms = name.terms
-    n = len(seq)
-    for i in range(n):
-        if seq[i] != terms[0]:
-            continue
-        j, k = i, 1
-        while k < len(terms):
-            nxt = next((x for x in range(j + 1, min(n, j + 3)) if seq[x] == terms[k]), None)
-            if nxt is None:
+    """Whether all the name's terms stand together in seq: within a window of two terms more
+    than the name has, in any order ('Energy Department' is the 'Department of Energy'),
+    never scattered over the passage."""
+    want = set(name.terms)
+    width = len(name.terms) + 2
+    at = [i for i, t in enumerate(seq) if t in want]
+    for a in range(len(at)):
+        seen = set()
+        for b in range(a, len(at)):
+            if at[b] - at[a] >= width:
                 break
-            j, k = nxt, k + 1
-        if k == len(terms):
-            return True
+            seen.add(seq[at[b]])
+            if seen == want:
+                return True
     return False
 
 
 def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[str]],
-          texts: Iterable[str]) -> Check:
+          texts: Iterable[str], in_document: Callable[[str], bool] | None = None) -> Check:
     """How a candidate meets c: text_terms, its own terms in order (only the constraint terms
     matter, others may be anything); outside, the term sequences of its heading, endnotes and
-    document title; texts, every text of it (for years)."""
+    document title; texts, every text of it (for years); in_document: whether its document
+    holds a term (an acronym the passage may spell out)."""
     if not c:
         return Check()
     outside = [list(s) for s in outside]
@@ -264,7 +285,8 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
     met = 0
     for name in c.names:
         if len(name.terms) == 1:
-            ok = name.terms[0] in held or any(f & held for f in name.forms)
+            ok = name.terms[0] in held or any(f & held for f in name.forms) or (
+                name.acronym and in_document is not None and in_document(name.terms[0]))
         else:
             ok = _has_phrase(text_terms, name) or any(_has_phrase(s, name) for s in outside)
         met += ok

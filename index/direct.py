@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from .asked import Asked, after_role, asked, asked_noun, norm, personal, words
-from .constraints import Constraints, sentence_conflicts
+from .asked import INITIAL_WORD, Asked, after_role, asked, asked_noun, norm, personal, words
+from .constraints import Constraints, fold_name, sentence_conflicts
 from .facts import human_date, human_figure
 
 LINE = 110  # characters of a sentence answer shown as the answer line (two phone lines, bold)
@@ -16,6 +16,7 @@ LINE = 110  # characters of a sentence answer shown as the answer line (two phon
 _MONEY_RE = re.compile(r"US\$|USD|[$€£¥]|\b(?:dollars?|euros?|pounds|yen|yuan|rubles?|tugriks?)\b", re.I)
 _PRICE_RE = re.compile(r"\b(?:cost|costs|price|paid|pay|spend|spent|worth|budget|money|revenue|income)\b"
                        r"|\bhow much\b.*\b(?:sold|bought)\b", re.I)
+_AMOUNT_RE = re.compile(r"\d|%|[$€£¥]|\b(?:hundred|thousand|million|billion|percent|per cent)\b", re.I)
 _CLAUSE_RE = re.compile(r"[,;:()]|\s[—–-]\s")
 
 
@@ -68,7 +69,7 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
     if cons is not None and sentence_conflicts(cons, sentence):
         return fact  # the best sentence is about another year: nothing to cut from it
     terms = [(s - h.start, e - h.start) for s, e in h.terms if s >= h.start and e <= h.end]
-    span = _span(question, ask, sentence, terms) if ask is not None else None
+    span = _span(question, ask, sentence, terms, cons) if ask is not None else None
     if span is not None:  # the best sentence says it, not the fact's
         return DirectAnswer(span, "span", chunk.id, None, sentence, span)
     if fact is not None:  # it meets the question's constraints and holds the asked value
@@ -107,7 +108,8 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]) -> str | None:
+def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]],
+          cons: Constraints | None = None) -> str | None:
     """The candidate of the wanted shape nearest the question's terms in the sentence that is
     not made only of the question's own words."""
     wants = ask.kind
@@ -115,14 +117,22 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     money = wants == "number" and _PRICE_RE.search(question) is not None
     # a count of the asked noun: when the sentence names the noun, only a number of it
     noun_here = bool(noun) and any(norm(w) == norm(noun) for w in words(sentence))
+    # "how much" without a noun asks for an amount: figures, not a count of things
+    amount = wants == "number" and not noun and re.search(r"\bhow much\b", question, re.I)
     best, best_key = None, None
     for s, e, known in ask.candidates(sentence, terms=terms):
         if wants == "number" and _day_of_month(sentence, s, e):
             continue  # "26" of "26 March 1990" counts nothing
         if noun_here and norm(words(sentence[s:e])[-1]) != norm(noun):
             continue
-        if wants == "name" and not personal(sentence, s, e):
+        if amount and not _AMOUNT_RE.search(sentence[s:e]):
+            continue  # 'two states' counts; it is no amount
+        if wants == "name" and (not personal(sentence, s, e) or cons is not None
+                                and fold_name(sentence[s:e]) in cons.places):
             continue  # who: a person, never a country, a body or a document's title
+        if wants == "name" and all(norm(w) in ask.words for w in words(sentence[s:e])
+                                   if not INITIAL_WORD.fullmatch(w)):
+            continue  # 'Sh. Gungaadorj' is the question's own Gungaadorj
         distance = min((min(abs(s - te), abs(ts - e)) for ts, te in terms), default=0)
         # a number followed by the noun the question counts ('how many tons' -> '10 tons'),
         # an amount of money when it asks what something cost

@@ -132,3 +132,15 @@ def test_bundled_trade_in_1990_is_the_fact_table_figure(bundled):
 def test_bundled_students_in_2005_are_not_counted_from_another_passage(bundled):
     a = bundled.ask("How many Mongolian students studied in Pyongyang in 2005?")
     assert a.direct is None or a.direct.kind not in ("span", "fact")
+
+
+def test_closest_passages_are_rendered_after_saying_the_documents_don_t_say(answerer):
+    from bot.render import answer_text
+    from bot.render_html import answer_page
+    a = answerer.ask("Who was Japan's ambassador to North Korea in 1995?")
+    text = answer_text(a)
+    assert text.startswith("The documents don't say: no passage mentions “Japan”")
+    assert "[1]" in text and "Gungaadorj" in text and "Facts:" not in text
+    html = answer_page(a)
+    assert html.startswith("The documents don") and "<blockquote" in html and "Gungaadorj" in html
+    assert "<b>Sh. Gungaadorj" not in html  # no answer line in bold

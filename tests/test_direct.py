@@ -179,3 +179,39 @@ def test_a_title_inside_a_run_of_capitals_starts_the_name():
 
 def test_a_role_word_inside_a_name_asks_for_no_person():
     assert asks_for("At which General Assembly session was it decided?") == "other"
+
+
+# -- precision first: a span only of the asked type ----------------------------------------------
+
+
+def test_who_gets_no_country_and_not_the_question_s_own_person():
+    from index.constraints import Constraints, place_names
+    cons = Constraints(places=place_names({"North Korea": ["DPRK"]}))
+    text = "Since Ambassador J. Lombo had also served in South Korea, he knew the region."
+    a = direct_answer("Who succeeded J. Lombo as ambassador?", [passage(text, ["Lombo", "ambassador"])],
+                      cons=cons)
+    assert a.kind == "sentence"  # neither 'South Korea' nor 'J. Lombo' is who succeeded him
+    text = "Ambassador Sh. Gungaadorj was recalled in 1995."
+    a = direct_answer("Who replaced Gungaadorj as ambassador in 1995?",
+                      [passage(text, ["Gungaadorj", "ambassador", "1995"])], cons=cons)
+    assert a.kind == "sentence"
+
+
+def test_a_day_of_a_date_is_not_a_how_much_answer():
+    text = "On 26 March 1990 the two states agreed to establish diplomatic relations."
+    a = direct_answer("How much did trade amount to in 1990?", [passage(text, ["1990"])])
+    assert a.kind == "sentence"
+
+
+def test_a_number_keeps_its_unit_when_the_asked_noun_is_elsewhere():
+    text = "Between 1950 and 1953 Mongolia supplied 226,236 head of meat."
+    a = direct_answer("How much livestock did Mongolia send?", [passage(text, ["Mongolia"])])
+    assert (a.kind, a.text) == ("span", "226,236 head")
+
+
+def test_a_sentence_about_another_year_gives_no_answer_line():
+    from index.constraints import Constraints
+    text = "The embassy was closed in 1999."
+    a = direct_answer("When was the embassy closed in 2005?", [passage(text, ["embassy", "closed"])],
+                      cons=Constraints(years=((2005, 2005),)))
+    assert a is None

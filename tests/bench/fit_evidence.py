@@ -39,10 +39,16 @@ def feature_rows(answerer: Answerer, questions: list[str]) -> np.ndarray:
         if isinstance(q, Answer):
             rows.append(None)
             continue
-        ev = answerer.judge(q, answerer.rank(q))
-        # last column: the names gate decides the row (evidence.NAMES_ABSENT_MAX), not the model
+        ranked = answerer.rank(q)
+        # the rule judges the best passage that meets the question's constraints; when none
+        # does, the constraints decide the row (it is not answered), not the model
+        meeting = [r for r in ranked if r.check.passes]
+        ranked = meeting + [r for r in ranked if not r.check.passes]
+        ev = answerer.judge(q, ranked)
+        # last column: the names gate or the constraints decide the row, not the model
         rows.append([ev.features[f] for f in evidence.FEATURES]
-                    + [float(ev.features["names_absent"] >= evidence.NAMES_ABSENT_MAX)]
+                    + [float(ev.features["names_absent"] >= evidence.NAMES_ABSENT_MAX
+                             or not meeting)]
                     if ev else None)
     width = len(evidence.FEATURES) + 1
     return np.asarray([r if r is not None else [0.0] * width for r in rows], dtype=np.float64)
@@ -86,11 +92,13 @@ def main(argv: list[str] | None = None) -> None:
                if c["split"] == "a"]
         sources.append(("dev split a", feature_rows(bundled, [c["q"] for c in dev]),
                         np.asarray([bool(c["answer"]) for c in dev], dtype=np.float64)))
-    # rows the names gate decides are left out of the fit and count as abstentions below
+    # rows the names gate or the constraints decide are left out of the fit and count as
+    # abstentions below
     gated = {name: x[:, -1] > 0 for name, x, _ in sources}
     for name, x, y in sources:
-        print(f"{name}: names gate abstains on {gated[name][y == 1].mean():.1%} of the answerable,"
-              f" {gated[name][y == 0].mean():.1%} of the others")
+        pos = f"{gated[name][y == 1].mean():.1%}" if (y == 1).any() else "-"
+        print(f"{name}: names gate and constraints abstain on {pos} of the answerable, "
+              f"{gated[name][y == 0].mean():.1%} of the others")
     sources = [(name, x[:, :-1], y) for name, x, y in sources]
     xs, ys, ws = [], [], []
     for name, x, y in sources:

@@ -10,7 +10,8 @@ CLI. Three runs, each chosen by --runs:
            articles must be answered, the others not. Articles 0, 1 mod 4 are the fitting half
            (what tests/bench/fit_evidence.py fits on), 2, 3 mod 4 the reporting half.
   bundled  every 5th SQuAD question asked of the bundled data/: the only right reply is
-           "not in the documents" (no passages, no facts).
+           "not in the documents" (status none: no passages, no facts); a "closest passages"
+           reply (status closest) is counted apart.
 
     python tests/bench/squad_e2e.py [--runs full halves bundled] [--every N] [--shared DIR]
 """
@@ -102,8 +103,10 @@ def run_bundled(squad: list[dict], every: int) -> None:
     answers = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
     gave = sum(gave_something(a) for a in answers)
     facts = sum(bool(a["facts"]) for a in answers)
+    none = sum(a.get("status", "none" if not a["answered"] else "answer") == "none" for a in answers)
     print(f"bundled: {len(answers)} SQuAD questions asked of data/: abstained "
-          f"{1 - gave / len(answers):.1%} (answered {gave}, {facts} of them with facts)")
+          f"{1 - gave / len(answers):.1%} (answered {gave}, {facts} of them with facts); "
+          f"status none {none / len(answers):.1%}, closest {(len(answers) - gave - none) / len(answers):.1%}")
 
 
 def main(argv: list[str] | None = None) -> None:
