@@ -13,7 +13,7 @@ from . import constraints, evidence, rescore
 from .asked import Asked, asked
 from .constraints import Check, Constraints
 from .corpus import Chunk
-from .direct import DirectAnswer, direct_answer
+from .direct import DirectAnswer, direct_answer, gives
 from .engine import Index, SearchHit
 from .evidence import Evidence
 from .analyze import canonical_term
@@ -32,6 +32,8 @@ OUTSIDE_KEPT = 50_000  # passages whose heading and endnote terms are kept analy
 _ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 NOTHING_FOUND = "I found nothing about that in the documents."
 CLOSEST = "The documents don't say: no passage mentions {missing}. Closest passages:"
+CLOSEST_TYPED = "The documents don't say: no passage on it gives {what}. Closest passages:"
+_WHAT = {"name": "the person asked for", "date": "a date", "number": "the figure asked for"}
 CLOSEST_WEAK = "The documents don't seem to answer that. Closest passages:"
 # what a reply is: an answer; the closest passages of a question on the documents' subject
 # that nothing answers; nothing
@@ -176,6 +178,7 @@ class Answerer:
         # chunk id -> term sequences of its heading, endnotes and document title
         self._outside: dict[str, tuple[tuple[str, ...], ...]] = {}
         self._titles: dict[str, tuple[str, ...]] = {}
+        self._text_terms: dict[str, tuple[str, ...]] = {}  # chunk id -> its text's terms
         # an index that stores each chunk's tokens at build time (the local one does)
         self._stored = index if hasattr(index, "tokens") and hasattr(index, "term_id") else None
         self.source: tuple[Path, Path | None, tuple] | None = None  # set by open()
@@ -244,6 +247,8 @@ class Answerer:
         if self._stored is None or pos < 0:
             return rescore.analyze_tokens(hit.chunk.text, self.index.analyzer,
                                           lambda t: ids.get(t, -1))
+        if hasattr(self._stored, "tokens_for"):  # a backend that maps the terms itself
+            return self._stored.tokens_for(pos, ids)
         stored = self._stored.tokens(pos)
         local = np.full(len(stored.terms), -1, dtype=np.int32)
         for term, i in ids.items():
@@ -279,8 +284,8 @@ class Answerer:
             sig = rescore.signals(q.qterms, toks, c.text, h.score, extra_ids)
             score = sig.score() + NOTE_WEIGHT * notes_score.get(c.id, 0.0)
             check = Check()
-            if q.cons:
-                near = self._neighbours(q, h)  # what the passages before and after it say
+            near = self._neighbours(q, h) if q.cons or q.wants else []
+            if q.cons:  # what the passages before it (and the rest of its paragraph) say
                 check = constraints.check(
                     q.cons, constraints.local_terms(toks.terms, q.local),
                     outside + tuple(terms for terms, _ in near),
@@ -292,6 +297,12 @@ class Answerer:
                                             for f in self._facts_by_passage.get(c.id, ())):
                     # the fact table says who and when of what the passage quotes
                     check = Check(check.total, check.total)
+            if check.passes and q.wants is not None and not any(
+                    gives(q.text, q.wants, t, q.cons) for t in [c.text, *(t for _, t in near)]
+            ) and not any(self._fact_meets(q, f) and _gives(self._facts_by_id[f], q.wants)
+                          for f in self._facts_by_passage.get(c.id, ())):
+                # the asked-for type: a who-question's passage names someone, and so on
+                check = Check(check.met, check.total, (), _WHAT[q.wants.kind])
             out.append(Ranked(h, sig, score, frozenset(rescore.held_ids(q.qterms, toks, extra_ids)),
                               check))
         out.sort(key=lambda r: (-r.score, r.hit.chunk.id))  # ties by chunk id, as BM25's
@@ -301,18 +312,19 @@ class Answerer:
         """The passage before a hit in its section, and the rest of its paragraph when it was
         split, as (terms, text): a passage continues what came before it ('He visited …'
         after 'Ivanov arrived …'); what follows in another paragraph is about something else."""
-        pos = getattr(hit, "pos", -1)
-        if self._stored is None or pos < 0:
+        h = hit.chunk
+        if not hasattr(self.index, "neighbours"):
             return []
         out = []
-        h = hit.chunk
-        for p in (pos - 1, pos + 1):
-            if 0 <= p < self._n:
-                c = self.index.chunks[p]
-                same_paragraph = c.part and h.part and c.paragraph == h.paragraph
-                if c.doc == h.doc and (same_paragraph or p < pos and c.section == h.section):
-                    toks = self.tokens(q, SearchHit(c, 0.0, p))
-                    out.append((constraints.local_terms(toks.terms, q.local), c.text))
+        for c in self.index.neighbours(h, 1, 1):
+            same_paragraph = c.part and h.part and c.paragraph == h.paragraph
+            if c.id != h.id and (same_paragraph or c.seq < h.seq and c.section == h.section):
+                terms = self._text_terms.get(c.id)
+                if terms is None:  # analyzed once per passage, not once per question
+                    if len(self._text_terms) >= OUTSIDE_KEPT:
+                        self._text_terms.clear()
+                    terms = self._text_terms[c.id] = tuple(self.index.analyzer.terms(c.text))
+                out.append((list(terms), c.text))
         return out
 
     def _docs_with(self, term: str) -> frozenset:
@@ -320,14 +332,7 @@ class Answerer:
         cache = self.__dict__.setdefault("_term_docs", {})
         got = cache.get(term)
         if got is None:
-            got = frozenset()
-            t = self.index.vocab.get(term) if self._stored is not None else None
-            docs = self.index.documents
-            if t is not None and docs:
-                ends = np.cumsum([int(d.get("chunks", 0)) for d in docs])
-                where, _ = self.index.bm25.term_weights(int(t))
-                got = frozenset(docs[i]["id"] for i in np.unique(
-                    np.searchsorted(ends, where, side="right")).tolist() if i < len(docs))
+            got = self.index.docs_with(term) if hasattr(self.index, "docs_with") else frozenset()
             if len(cache) > 4096:
                 cache.clear()
             cache[term] = got
@@ -369,8 +374,8 @@ class Answerer:
         come first, and the rule judges the best of them."""
         ev = self.judge(q, ranked)
         on_subject = ev is not None and ev.passes
-        if not q.cons or not ranked:
-            return (ranked if on_subject else []), ev, []
+        if not ranked:
+            return [], ev, []
         meeting = [r for r in ranked if r.check.passes]
         if not meeting:
             return [], ev, (ranked if on_subject else [])
@@ -418,13 +423,13 @@ class Answerer:
             sig = rescore.signals(fact_q, toks, c.text, h.score)
             own = evidence.features(fact_q, [Ranked(h, sig, sig.score(), frozenset(held))], 1)
             ev = evidence.judge(evidence.with_own(collection, own))
-            if not shown and not (ev.passes and rarest in held and _gives(fact, q.wants)):
-                continue  # alone, a fact must hold the question's rarest word and what it asks
+            # it may lead the answer when it holds the question's rarest word or the very
+            # year the question asks about
+            lead = rarest in held or any(lo <= fact.year <= hi for lo, hi in q.cons.years)
+            if not shown and not (ev.passes and lead and _gives(fact, q.wants)):
+                continue  # alone, a fact must lead and hold what the question asks for
             if ev.passes or fact.passage in shown_ids:
                 # ordered as passages are, by the second stage's score; the rule only admits
-                # it may lead the answer when it holds the question's rarest word or the
-                # very year the question asks about
-                lead = rarest in held or any(lo <= fact.year <= hi for lo, hi in q.cons.years)
                 out.append(FactMatch(fact, (round(sig.score(), 6), round(ev.probability, 6)),
                                      ev.passes and lead))
         out.sort(key=lambda m: (-m.score[0], -m.score[1], m.fact.date, m.fact.id))
@@ -469,9 +474,10 @@ class Answerer:
             facts = [f for f in facts if f.fact.doc in kept]
         ranked = answering
         if not passes and not facts and closest:
-            missing = closest[0].check.missing
-            message = (CLOSEST.format(missing=" or ".join(f"“{m}”" for m in missing))
-                       if missing else CLOSEST_WEAK)
+            top = closest[0].check
+            message = (CLOSEST.format(missing=" or ".join(f"“{m}”" for m in top.missing))
+                       if top.missing else CLOSEST_TYPED.format(what=top.untyped)
+                       if top.untyped else CLOSEST_WEAK)
             page = closest[offset : offset + k]
             return Answer(question, False, message, terms=q.terms,
                           coverage=cov, evidence=ev, passages=self._passages(q, page, offset),

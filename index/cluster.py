@@ -773,6 +773,15 @@ class ClusterIndex:
         rec, ids = self._kept[pos]
         return rec.tokens(ids)
 
+    def tokens_for(self, pos: int, ids: Mapping[str, int]) -> ChunkTokens:
+        """The tokens of a hit's passage with the given terms as the given ids, any other
+        term -1: what the answer service checks besides the search's terms."""
+        return self._kept[pos][0].tokens(list(ids.items()))
+
+    def docs_with(self, term: str, limit: int = 5000) -> frozenset:
+        """Ids of the documents whose passages hold a term (of its first `limit` passages)."""
+        return frozenset(c.doc for c in self._boolean([_key(term)], limit))
+
     def sentence_spans(self, pos: int) -> np.ndarray:
         """(start, end) of each sentence of a hit's passage, shape (k, 2)."""
         return self._kept[pos][0].sentence_spans()

@@ -108,10 +108,11 @@ class Check:
     met: int = 0
     total: int = 0
     missing: tuple[str, ...] = ()  # what it lacks, as the question writes it
+    untyped: str = ""  # what is asked for (a person, a date, a figure) when it gives none
 
     @property
     def passes(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.untyped
 
     @property
     def share(self) -> float:

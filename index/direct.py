@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from .asked import INITIAL_WORD, Asked, after_role, asked, asked_noun, norm, personal, words
 from .constraints import Constraints, fold_name, sentence_conflicts
@@ -108,6 +108,51 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
+def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
+                     cons: Constraints | None = None) -> Iterator[tuple[int, int, float]]:
+    """The spans of text of the type the question asks for: a person for who (never a
+    country, a body, a title in quotes, nor the question's own person), a date for when, for
+    how many a number (never a date's day; of the asked noun when the text names it; an
+    amount, not a count, for a how-much without a noun)."""
+    wants = ask.kind
+    noun = ask.noun
+    # a count of the asked noun: when the text names the noun, only a number of it
+    noun_here = bool(noun) and any(norm(w) == norm(noun) for w in words(text))
+    # "how much" without a noun asks for an amount: figures, not a count of things
+    amount = wants == "number" and not noun and re.search(r"\bhow much\b", question, re.I)
+    for s, e, known in ask.candidates(text, terms=terms):
+        if wants == "number" and _day_of_month(text, s, e):
+            continue  # "26" of "26 March 1990" counts nothing
+        if noun_here and not _counts(text, s, e, noun):
+            continue
+        if amount and not _AMOUNT_RE.search(text[s:e]):
+            continue  # 'two states' counts; it is no amount
+        if wants == "name" and (not personal(text, s, e) or cons is not None
+                                and fold_name(text[s:e]) in cons.places):
+            continue  # who: a person, never a country, a body or a document's title
+        if wants == "name" and all(norm(w) in ask.words for w in words(text[s:e])
+                                   if not INITIAL_WORD.fullmatch(w)):
+            continue  # 'Sh. Gungaadorj' is the question's own Gungaadorj
+        yield s, e, known
+
+
+def _counts(text: str, s: int, e: int, noun: str) -> bool:
+    """Whether the number at text[s:e] counts the noun: it ends with it, or the noun follows
+    within three words ('10 tons of food' for 'how much food')."""
+    if norm(words(text[s:e])[-1]) == norm(noun):
+        return True
+    return any(norm(w) == norm(noun) for w in words(text[e:e + 40])[:3])
+
+
+def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None = None) -> bool:
+    """Whether a text holds anything of the type the question asks for."""
+    if ask is None:
+        return True
+    if ask.kind == "date":  # any date: the year a question names may date the event
+        return ask.found(text)
+    return next(typed_candidates(question, ask, text, (), cons), None) is not None
+
+
 def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]],
           cons: Constraints | None = None) -> str | None:
     """The candidate of the wanted shape nearest the question's terms in the sentence that is
@@ -115,24 +160,8 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     wants = ask.kind
     noun = ask.noun
     money = wants == "number" and _PRICE_RE.search(question) is not None
-    # a count of the asked noun: when the sentence names the noun, only a number of it
-    noun_here = bool(noun) and any(norm(w) == norm(noun) for w in words(sentence))
-    # "how much" without a noun asks for an amount: figures, not a count of things
-    amount = wants == "number" and not noun and re.search(r"\bhow much\b", question, re.I)
     best, best_key = None, None
-    for s, e, known in ask.candidates(sentence, terms=terms):
-        if wants == "number" and _day_of_month(sentence, s, e):
-            continue  # "26" of "26 March 1990" counts nothing
-        if noun_here and norm(words(sentence[s:e])[-1]) != norm(noun):
-            continue
-        if amount and not _AMOUNT_RE.search(sentence[s:e]):
-            continue  # 'two states' counts; it is no amount
-        if wants == "name" and (not personal(sentence, s, e) or cons is not None
-                                and fold_name(sentence[s:e]) in cons.places):
-            continue  # who: a person, never a country, a body or a document's title
-        if wants == "name" and all(norm(w) in ask.words for w in words(sentence[s:e])
-                                   if not INITIAL_WORD.fullmatch(w)):
-            continue  # 'Sh. Gungaadorj' is the question's own Gungaadorj
+    for s, e, known in typed_candidates(question, ask, sentence, terms, cons):
         distance = min((min(abs(s - te), abs(ts - e)) for ts, te in terms), default=0)
         # a number followed by the noun the question counts ('how many tons' -> '10 tons'),
         # an amount of money when it asks what something cost

@@ -281,6 +281,17 @@ class Index:
         ptr = self.bm25.postings.indptr
         return int(ptr[t + 1] - ptr[t])
 
+    def docs_with(self, term: str) -> frozenset:
+        """Ids of the documents whose passages hold a term."""
+        t = self.vocab.get(term)
+        docs = self.documents
+        if t is None or not docs:
+            return frozenset(self.chunks[int(i)].doc for i in self.bm25.term_weights(int(t))[0]
+                             ) if t is not None else frozenset()
+        ends = np.cumsum([int(d.get("chunks", 0)) for d in docs])
+        at = np.unique(np.searchsorted(ends, self.bm25.term_weights(int(t))[0], side="right"))
+        return frozenset(docs[i]["id"] for i in at.tolist() if i < len(docs))
+
     def neighbours(self, chunk: Chunk, before: int = 1, after: int = 1) -> list[Chunk]:
         """The chunk with its neighbours in the same document, in reading order."""
         i = self.by_id[chunk.id]
