@@ -16,7 +16,7 @@ TEXT_SUFFIXES = (".txt", ".md")
 CONVERTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm")  # read by index/readers/
 DOC_SUFFIXES = TEXT_SUFFIXES + CONVERTED_SUFFIXES
 FRONT_MATTER_KEYS = ("title", "author", "source", "date", "url")
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 MAX_CHARS = 1200  # a passage stays readable in a chat message
 MIN_CHARS = 200  # shorter paragraphs are merged with their neighbour in the same section
 MAX_HEADING_CHARS = 120
@@ -27,6 +27,9 @@ _NOTE_REF_RE = re.compile(r"\[\^?([ivxlcdm]+|\d{1,3})\]")
 _MD_HEADING_RE = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 _LIST_ITEM_RE = re.compile(r"^(?:\d+[.)]|[-*•])\s")
 _BLANK_LINES_RE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+# "Release: 1.12" lines: a field list (Sphinx's, a record's header) is a passage of its own,
+# never glued to the paragraph after it
+_FIELD_LINE_RE = re.compile(r"^[^\W\d_][\w .'/-]{0,29}: \S.{0,59}(?<![.!?])$")
 
 
 @dataclass(frozen=True)
@@ -351,6 +354,8 @@ def _classify(doc: Document, blocks: list[_Block]) -> None:
                     doc.notes[m.group(1)] = Note(m.group(1), " ".join(m.group(2).split()))
         elif _is_junk(b.text):
             b.kind = "junk"
+        elif all(_FIELD_LINE_RE.match(line) for line in b.text.split("\n")):
+            b.kind = "fields"
         elif markdown:
             m = _MD_HEADING_RE.match(b.text.split("\n", 1)[0])
             if m:
@@ -453,7 +458,7 @@ def chunk_document(doc: Document) -> None:
         if merged:
             psec, pgroup = merged[-1]
             ptext_len = sum(len(x.text) + 2 for x in pgroup)
-            is_table = pgroup[0].kind == "caption" or group[0].kind == "caption"
+            is_table = pgroup[0].kind in ("caption", "fields") or group[0].kind in ("caption", "fields")
             wants_more = ptext_len < MIN_CHARS or pgroup[-1].text.endswith(":")
             fits = ptext_len + sum(len(x.text) for x in group) <= MAX_CHARS
             if psec == sec and not is_table and wants_more and fits:
@@ -464,7 +469,8 @@ def chunk_document(doc: Document) -> None:
     if len(merged) >= 2:
         (s1, g1), (s2, g2) = merged[-2], merged[-1]
         total2 = sum(len(x.text) for x in g2)
-        if (s1 == s2 and total2 < MIN_CHARS and g1[0].kind != "caption" and g2[0].kind != "caption"
+        if (s1 == s2 and total2 < MIN_CHARS and g1[0].kind not in ("caption", "fields")
+                and g2[0].kind not in ("caption", "fields")
                 and sum(len(x.text) + 2 for x in g1) + total2 <= MAX_CHARS):
             merged[-2:] = [(s1, g1 + g2)]
 
