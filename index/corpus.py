@@ -119,6 +119,7 @@ class Document:
     skipped_blocks: int = 0  # blocks with no words (e.g. tables that lost their layout)
     page_starts: list[int] = field(default_factory=list)  # body offset where each page begins
     problem: str = ""  # why the file was skipped or read only in part, for a one-line notice
+    reading: dict = field(default_factory=dict)  # share of the visible text kept (account())
 
     def meta(self) -> dict:
         meta = {"id": self.id, "path": self.path.name, "title": self.title, "source": self.source,
@@ -130,6 +131,7 @@ class Document:
             meta["pages"] = len(self.page_starts)
         if self.problem:
             meta["problem"] = self.problem
+        meta.update(self.reading)
         return meta
 
     def page_at(self, offset: int) -> int:
@@ -272,9 +274,58 @@ def _load_converted(path: Path, docs_dir: Path) -> Document:
     return doc
 
 
+def account(doc: Document) -> None:
+    """Measure how much of the document's visible text its passages kept (doc.reading)."""
+    from .readers.accounting import measure
+
+    kept = [doc.title]
+    for c in doc.chunks:
+        kept += [c.section, c.text, *(n.text for n in c.notes)]
+    body = doc.body if doc.path.suffix.lower() in TEXT_SUFFIXES else None
+    doc.reading = measure(doc.path, kept, body=body).to_meta()
+
+
 def problem_notices(docs: list[dict]) -> list[str]:
-    """One line per document (manifest entries) that was skipped or read only in part."""
-    return [f"{d['path']}: {d['problem']}" for d in docs if d.get("problem")]
+    """One line per document (manifest entries) that was skipped or kept less than 80 % of
+    its visible text: its name, the share kept and the likely cause."""
+    from .readers.accounting import PARTLY
+
+    out = []
+    for d in docs:
+        kept = d.get("kept")
+        low = d.get("chunks") and kept is not None and kept < PARTLY
+        if not (d.get("problem") or low):
+            continue
+        line = f"{d['path']}: "
+        if low:
+            line += f"kept {kept:.0%} of its text"
+        if d.get("problem"):
+            line += ("; " if low else "") + d["problem"]
+        elif low:
+            line += " — " + likely_cause(d)
+        out.append(line)
+    return out
+
+
+def likely_cause(d: dict) -> str:
+    """Why a document kept little of its text, from what the measure saw."""
+    pages = d.get("lost_pages") or []
+    if pages:
+        shown = ", ".join(map(str, pages[:8])) + (", …" if len(pages) > 8 else "")
+        return f"pages {shown} mostly not read (scanned, or text the reader took for layout)"
+    if d.get("lost"):
+        return f"text such as “{d['lost']}” is not in any passage"
+    return "text in a form the reader does not take"
+
+
+def reading_summary(docs: list[dict]) -> dict:
+    """Counts for the index summary: read whole, read in part, skipped (no passages)."""
+    from .readers.accounting import partly_read
+
+    skipped = sum(1 for d in docs if not d.get("chunks"))
+    partly = sum(1 for d in docs if d.get("chunks") and (partly_read(d) or d.get("problem")))
+    return {"documents": len(docs), "indexed": len(docs) - skipped, "partly_read": partly,
+            "skipped": skipped}
 
 
 def _title_from_name(path: Path) -> str:
