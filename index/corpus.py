@@ -298,7 +298,7 @@ def problem_notices(docs: list[dict]) -> list[str]:
             continue
         line = f"{d['path']}: "
         if low:
-            line += f"kept {kept:.0%} of its text"
+            line += f"kept {round(kept * 100)} % of its text"
         if d.get("problem"):
             line += ("; " if low else "") + d["problem"]
         elif low:

@@ -41,7 +41,7 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _MONTHS = "%d %B %Y", "%B %d, %Y", "%d %b %Y", "%b %d, %Y", "%B %Y", "%Y/%m/%d", "%d.%m.%Y"
 LINK_DENSE = 0.5  # a block at least this much link text is navigation: menus, TOCs, breadcrumbs
-PROSE_BLOCK = 80  # characters: shorter blocks (labels, copyright lines) do not place the main text
+PROSE_BLOCK = 80  # characters: shorter blocks that are not a sentence (labels) do not place the main text
 MAIN_SHARE = 0.95  # the main text is the deepest element holding this share of the prose
 _ALNUM_RE = re.compile(r"\w")
 
@@ -86,6 +86,13 @@ def strip_chrome(root) -> None:
                 el.text_content()):
             doomed.append(el)  # a permalink sign (¶, #, §) beside a heading or caption
     _drop_all(doomed)
+    # elements holding a paragraph of plain text (not links): never dropped whole as a menu,
+    # though a link-dense part of them may be (a layout table's menu cell beside the text)
+    holds_prose = set()
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag not in _INLINE and len(_own_text(el, links=False)) >= PROSE_BLOCK:
+            holds_prose.add(el)
+            holds_prose.update(el.iterancestors())
     doomed = []
     for el in root.iter():  # top-down: a whole menu goes, not its items one by one
         if not isinstance(el.tag, str) or el.tag in _INLINE or el.tag in _HEADINGS \
@@ -95,7 +102,7 @@ def strip_chrome(root) -> None:
         if not total:
             continue
         hint = f"{el.get('class') or ''} {el.get('id') or ''} {(el.get('role') or '')}"
-        if links >= LINK_DENSE * total and links >= 2:
+        if links >= LINK_DENSE * total and links >= 2 and el not in holds_prose:
             doomed.append(el)
         elif (_CHROME_HINT_RE.search(hint) or hint.strip() == "complementary") \
                 and not _prose(el, total, links):
@@ -159,7 +166,7 @@ def _main(root):
         if not isinstance(el.tag, str) or el.tag in _INLINE:
             continue
         own = _own_text(el)
-        if len(own) >= PROSE_BLOCK:
+        if len(own) >= PROSE_BLOCK or (len(own.split()) >= 5 and own[-1] in ".!?:"):
             for a in [el, *el.iterancestors()]:
                 sizes[a] = sizes.get(a, 0) + len(own)
     total = sizes.get(body, 0)
@@ -173,11 +180,12 @@ def _main(root):
         main = nxt
 
 
-def _own_text(el) -> str:
-    """An element's text outside its block-level children (a paragraph's text, a div's loose text)."""
+def _own_text(el, links: bool = True) -> str:
+    """An element's text outside its block-level children (a paragraph's text, a div's loose
+    text); links=False: without the text of its links."""
     parts = [el.text or ""]
     for c in el:
-        if isinstance(c.tag, str) and c.tag in _INLINE:
+        if isinstance(c.tag, str) and c.tag in _INLINE and (links or c.tag != "a"):
             parts.append(c.text_content())
         parts.append(c.tail or "")
     return " ".join("".join(parts).split())
