@@ -3,7 +3,7 @@
 The visible text comes from another tool than the one that read the document: poppler's
 pdftotext for PDF (pypdfium2's plain text when poppler is not installed), the Python standard
 library's HTML tokenizer for HTML, the DOCX package's XML read with the standard library for
-DOCX, the file itself for text. Only prose counts: for HTML, runs of at least PROSE_WORDS words
+DOCX, the file itself for text (letters counted, as the chunker does not reorder). Only prose counts: for HTML, runs of at least PROSE_WORDS words
 outside links (menus, tables of contents and breadcrumbs are links by construction); everywhere,
 words with letters (page numbers do not count). A visible word is kept when a run of three
 visible words around it occurs in the document's passages, their sections or its title."""
@@ -23,6 +23,7 @@ PARTLY = 0.8  # a document that kept less than this share of its visible text is
 PROSE_WORDS = 6  # HTML: a shorter run of text between tags is a label, a button, a menu item
 _WORD_RE = re.compile(r"\w+")
 _HYPHEN_BREAK_RE = re.compile(r"(\w)-\n(\w)")
+_COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _PDFTOTEXT_SECONDS = 120
 
 
@@ -60,14 +61,30 @@ def measure(path: Path, kept_texts: list[str], raw: bytes | None = None,
         elif kind == ".docx":
             pages, tool = [docx_text(raw if raw is not None else path.read_bytes())], "docx-xml"
         else:
-            pages, tool = [body if body is not None else path.read_text("utf-8", "replace")], "text"
+            return _text_share(body if body is not None else path.read_text("utf-8", "replace"),
+                               kept_texts)
     except Exception:  # a file the measure cannot open either: nothing to compare with
         return Reading(None, measure="")
     return compare(pages, kept_texts, tool)
 
 
+def _text_share(body: str, kept_texts: list[str]) -> Reading:
+    """A text file is its own visible text; the chunker only leaves out blocks without words
+    and repeats nothing, so letters counted (in C) tell the share, at any corpus size."""
+    from ..corpus import _letters
+
+    visible = _letters(body)
+    if not visible:
+        return Reading(None, measure="text")
+    share = min(1.0, sum(map(_letters, kept_texts)) / visible)
+    words = len(body.split())
+    return Reading(share, words, round(share * words), "text")
+
+
 def compare(pages: list[str], kept_texts: list[str], tool: str = "") -> Reading:
     """Kept share of the words of pages (one string per page) found in kept_texts."""
+    import numpy as np
+
     kept_grams: set = set()
     short_grams: set = set()
     for t in kept_texts:
@@ -76,37 +93,43 @@ def compare(pages: list[str], kept_texts: list[str], tool: str = "") -> Reading:
         if 0 < len(ws) < 3:
             short_grams.add(tuple(ws))
     visible = kept = 0
-    best_run: tuple[int, int, int] = (0, 0, 0)  # length, page, start
+    best = (0, 0, 0)  # the longest run of lost words: length, page, start
     lost_pages = []
     page_words = []
     for n, page in enumerate(pages):
-        shown = [w for w in _WORD_RE.findall(_HYPHEN_BREAK_RE.sub(r"\1\2", page))]
-        ws = [_fold(w) for w in shown]
+        page = _HYPHEN_BREAK_RE.sub(r"\1\2", page)
+        shown = _WORD_RE.findall(page)
+        ws = _words(page)
+        if len(ws) != len(shown):  # folding changed the word boundaries (rare): word by word
+            ws = [_fold(w) for w in shown]
         page_words.append(shown)
-        ok = [False] * len(ws)
-        for i in range(len(ws) - 2):
-            if (ws[i], ws[i + 1], ws[i + 2]) in kept_grams:
-                ok[i] = ok[i + 1] = ok[i + 2] = True
-        for i in range(len(ws)):  # a one- or two-word title or heading
-            if not ok[i] and (short_grams & {(ws[i],), tuple(ws[i:i + 2]), tuple(ws[max(i - 1, 0):i + 1])}):
-                ok[i] = True
-        counted = [any(ch.isalpha() for ch in w) for w in ws]
-        page_visible = sum(counted)
-        page_kept = sum(1 for c, k in zip(counted, ok) if c and k)
+        ok = np.zeros(len(ws), bool)
+        if len(ws) >= 3:
+            hit = np.fromiter(map(kept_grams.__contains__, zip(ws, ws[1:], ws[2:])), bool, len(ws) - 2)
+            ok[:-2] |= hit
+            ok[1:-1] |= hit
+            ok[2:] |= hit
+        if short_grams:
+            for i in np.flatnonzero(~ok):  # a one- or two-word title or heading
+                if short_grams & {(ws[i],), tuple(ws[i:i + 2]), tuple(ws[max(i - 1, 0):i + 1])}:
+                    ok[i] = True
+        counted = np.fromiter((not w.isdigit() for w in ws), bool, len(ws))  # page numbers are not text
+        page_visible = int(counted.sum())
+        page_kept = int((counted & ok).sum())
         visible += page_visible
         kept += page_kept
         if len(pages) > 1 and page_visible >= 20 and page_kept < 0.5 * page_visible:
             lost_pages.append(n + 1)
-        run = 0
-        for i, (c, k) in enumerate(zip(counted, ok)):
-            run = run + 1 if not k else 0
-            if run > best_run[0] and c:
-                best_run = (run, n, i - run + 1)
+        if page_kept < page_visible:  # runs of lost words: starts and ends of ~ok
+            edges = np.flatnonzero(np.diff(np.concatenate(([0], (~ok).view(np.int8), [0]))))
+            starts, ends = edges[::2], edges[1::2]
+            i = int(np.argmax(ends - starts))
+            if ends[i] - starts[i] > best[0]:
+                best = (int(ends[i] - starts[i]), n, int(starts[i]))
     lost = ""
-    if best_run[0] >= 3:
-        length, n, start = best_run
-        lost = " ".join(page_words[n][start:start + min(length, 12)])
-        lost += "…" if length > 12 else ""
+    if best[0] >= 3:
+        length, n, start = best
+        lost = " ".join(page_words[n][start:start + min(length, 12)]) + ("…" if length > 12 else "")
     share = kept / visible if visible else None
     return Reading(share, visible, kept, tool, lost, lost_pages)
 
@@ -118,7 +141,11 @@ def _fold(word: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return [_fold(w) for w in _WORD_RE.findall(text)]
+    """The folded words of a text, folded all at once (in C) rather than word by word."""
+    if text.isascii():
+        return _WORD_RE.findall(text.lower())
+    text = _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text)).casefold()
+    return _WORD_RE.findall(text)
 
 
 # -- PDF ---------------------------------------------------------------------------------------
