@@ -86,28 +86,55 @@ def strip_chrome(root) -> None:
                 el.text_content()):
             doomed.append(el)  # a permalink sign (¶, #, §) beside a heading or caption
     _drop_all(doomed)
-    # elements holding a paragraph of plain text (not links): never dropped whole as a menu,
-    # though a link-dense part of them may be (a layout table's menu cell beside the text)
-    holds_prose = set()
-    for el in root.iter():
-        if isinstance(el.tag, str) and el.tag not in _INLINE and len(_own_text(el, links=False)) >= PROSE_BLOCK:
-            holds_prose.add(el)
-            holds_prose.update(el.iterancestors())
+    # elements holding a paragraph of plain text (not links) are never dropped whole as a
+    # menu, though a link-dense part of them may be (a layout table's menu cell beside the text)
+    total, links, _, holds_prose = _stats(root)
     doomed = []
     for el in root.iter():  # top-down: a whole menu goes, not its items one by one
         if not isinstance(el.tag, str) or el.tag in _INLINE or el.tag in _HEADINGS \
-                or el.tag in ("html", "body"):
-            continue
-        total, links = _text_and_links(el)
-        if not total:
+                or el.tag in ("html", "body") or not total[el]:
             continue
         hint = f"{el.get('class') or ''} {el.get('id') or ''} {(el.get('role') or '')}"
-        if links >= LINK_DENSE * total and links >= 2 and el not in holds_prose:
+        if links[el] >= LINK_DENSE * total[el] and links[el] >= 2 and el not in holds_prose:
             doomed.append(el)
         elif (_CHROME_HINT_RE.search(hint) or hint.strip() == "complementary") \
-                and not _prose(el, total, links):
+                and not _prose(total[el], links[el]):
             doomed.append(el)
     _drop_all(doomed)
+
+
+def _stats(root) -> tuple[dict, dict, dict, set]:
+    """In one bottom-up pass, per element: the visible characters of its text and of its link
+    text; the characters of the sentences in it (blocks whose own text is a paragraph, or a
+    sentence); and the set of elements holding a paragraph of plain (non-link) text."""
+    total: dict = {}
+    links: dict = {}
+    prose: dict = {}
+    plain: set = set()
+    for el in reversed(list(root.iter())):  # descendants before their ancestors
+        if not isinstance(el.tag, str):
+            continue
+        t, n, p, has = _chars(el.text), 0, 0, False
+        for c in el:
+            t += _chars(c.tail)
+            if isinstance(c.tag, str):
+                t, n, p = t + total[c], n + links[c], p + prose[c]
+                has = has or c in plain
+        if el.tag == "a" and el.get("href") is not None:
+            n = t
+        if el.tag not in _INLINE:
+            own, own_plain = _own_text(el), _own_text(el, links=False)
+            if len(own) >= PROSE_BLOCK or (len(own.split()) >= 5 and own[-1] in ".!?:"):
+                p += len(own)
+            has = has or len(own_plain) >= PROSE_BLOCK
+        total[el], links[el], prose[el] = t, n, p
+        if has:
+            plain.add(el)
+    return total, links, prose, plain
+
+
+def _chars(text: str | None) -> int:
+    return len("".join(text.split())) if text else 0
 
 
 def _drop_all(els: list) -> None:
@@ -120,14 +147,7 @@ def _drop_all(els: list) -> None:
         _drop(el)
 
 
-def _text_and_links(el) -> tuple[int, int]:
-    """Visible characters of an element's text and of the link text in it."""
-    total = len("".join(el.text_content().split()))
-    links = sum(len("".join(a.text_content().split())) for a in el.iter("a") if a.get("href") is not None)
-    return total, links
-
-
-def _prose(el, total: int, links: int) -> bool:
+def _prose(total: int, links: int) -> bool:
     """Prose, not chrome: mostly text of its own, in sentences long enough to be read."""
     return total - links >= 200 and links < 0.3 * total
 
@@ -161,14 +181,7 @@ def _main(root):
     sentences): the article, a documentation page's body, or the whole body."""
     body = root.find("body")
     body = body if body is not None else root
-    sizes: dict = {}
-    for el in body.iter():
-        if not isinstance(el.tag, str) or el.tag in _INLINE:
-            continue
-        own = _own_text(el)
-        if len(own) >= PROSE_BLOCK or (len(own.split()) >= 5 and own[-1] in ".!?:"):
-            for a in [el, *el.iterancestors()]:
-                sizes[a] = sizes.get(a, 0) + len(own)
+    sizes = _stats(body)[2]
     total = sizes.get(body, 0)
     if not total:
         return body
