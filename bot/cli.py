@@ -146,6 +146,7 @@ _DOC_FIELDS = ("id", "path", "title", "chunks", "kept", "visible_words", "kept_w
 
 def cmd_index(args: argparse.Namespace) -> int:
     from index.corpus import likely_cause, problem_notices, reading_summary
+    from index.readers.accounting import partly_read
     from index.engine import Index, default_index_dir
 
     index_dir = args.index or default_index_dir(args.data)
@@ -156,7 +157,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         rows = []
         for d in docs:
             row = {k: d[k] for k in _DOC_FIELDS if k in d}
-            if d.get("problem") or (d.get("kept") is not None and d["kept"] < 0.8):
+            if d.get("problem") or partly_read(d):
                 row["cause"] = d.get("problem") or likely_cause(d)
             rows.append(row)
         print(json.dumps({**counts, "passages": len(idx.chunks), "terms": len(idx.vocab),

@@ -288,12 +288,12 @@ def account(doc: Document) -> None:
 def problem_notices(docs: list[dict]) -> list[str]:
     """One line per document (manifest entries) that was skipped or kept less than 80 % of
     its visible text: its name, the share kept and the likely cause."""
-    from .readers.accounting import PARTLY
+    from .readers.accounting import partly_read
 
     out = []
     for d in docs:
         kept = d.get("kept")
-        low = d.get("chunks") and kept is not None and kept < PARTLY
+        low = partly_read(d)
         if not (d.get("problem") or low):
             continue
         line = f"{d['path']}: "

@@ -19,11 +19,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
-PARTLY = 0.8  # a document that kept less than this share of its visible text is "partly read"
+PARTLY = 0.8  # a document that kept less than this share of its visible text is "partly read",
+PARTLY_WORDS = 30  # and lost at least this many words (a short page's footer is no loss)
 PROSE_WORDS = 6  # HTML: a shorter run of text between tags is a label, a button, a menu item
 _WORD_RE = re.compile(r"\w+")
 _HYPHEN_BREAK_RE = re.compile(r"(\w)-\n(\w)")
-_COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _PDFTOTEXT_SECONDS = 120
 
 
@@ -32,7 +32,7 @@ class Reading:
     share: float | None  # kept / visible; None when the visible text could not be measured
     visible: int = 0  # words of prose the independent measure saw
     kept: int = 0
-    measure: str = ""  # the tool that measured: pdftotext, pdfium, html.parser, docx-xml, text
+    measure: str = ""  # the tool that measured: pdftotext, pdfium, html.parser, docx-xml, file
     lost: str = ""  # the first words of the longest run of visible text not in any passage
     lost_pages: list[int] = field(default_factory=list)  # PDF pages mostly not kept
 
@@ -78,7 +78,7 @@ def _text_share(body: str, kept_texts: list[str]) -> Reading:
         return Reading(None, measure="text")
     share = min(1.0, sum(map(_letters, kept_texts)) / visible)
     words = len(body.split())
-    return Reading(share, words, round(share * words), "text")
+    return Reading(share, words, round(share * words), "file")
 
 
 def compare(pages: list[str], kept_texts: list[str], tool: str = "") -> Reading:
@@ -100,8 +100,6 @@ def compare(pages: list[str], kept_texts: list[str], tool: str = "") -> Reading:
         page = _HYPHEN_BREAK_RE.sub(r"\1\2", page)
         shown = _WORD_RE.findall(page)
         ws = _words(page)
-        if len(ws) != len(shown):  # folding changed the word boundaries (rare): word by word
-            ws = [_fold(w) for w in shown]
         page_words.append(shown)
         ok = np.zeros(len(ws), bool)
         if len(ws) >= 3:
@@ -141,11 +139,11 @@ def _fold(word: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    """The folded words of a text, folded all at once (in C) rather than word by word."""
+    """The folded words of a text (the words as found, then each folded: the same words on
+    both sides of the comparison)."""
     if text.isascii():
         return _WORD_RE.findall(text.lower())
-    text = _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text)).casefold()
-    return _WORD_RE.findall(text)
+    return [w.lower() if w.isascii() else _fold(w) for w in _WORD_RE.findall(text)]
 
 
 # -- PDF ---------------------------------------------------------------------------------------
@@ -268,5 +266,8 @@ def docx_text(raw: bytes) -> str:
 
 
 def partly_read(meta: dict) -> bool:
-    """A document with passages that kept less than PARTLY of its visible text."""
-    return bool(meta.get("chunks")) and meta.get("kept") is not None and meta["kept"] < PARTLY
+    """A document with passages that kept less than PARTLY of its visible text (manifest
+    entry), PARTLY_WORDS words or more."""
+    kept = meta.get("kept")
+    return (bool(meta.get("chunks")) and kept is not None and kept < PARTLY
+            and meta.get("visible_words", 0) - meta.get("kept_words", 0) >= PARTLY_WORDS)
