@@ -1,9 +1,13 @@
-"""HTML (a saved article page) -> the article's text and its metadata.
+"""HTML (a saved article or a generated documentation page) -> its main text and metadata.
 
-lxml (BSD) parses the page as browsers do. The article is the page's <article> (or <main>,
-or the element holding the most paragraph text) without navigation, adverts, share buttons,
-scripts and forms; its headings become sections. Title, author, outlet, date and address
-come from the page's metadata (Open Graph, citation_*, Dublin Core, JSON-LD, <time>)."""
+lxml (BSD) parses the page as browsers do. What is not text goes by general rules: scripts and
+form controls, hidden elements, navigation landmarks (<nav>, ARIA roles, the page's own
+<header> and <footer>), blocks that are mostly links (menus, tables of contents, breadcrumbs),
+permalink signs, and short non-prose boxes named as chrome. The main text is the deepest
+element holding nearly all the page's sentences; its paragraphs are <p>s, list items and the
+loose text of any block (DocBook's <div class="para">); headings become sections, except in
+a note or sidebar, whose heading is its label. Title, author, outlet, date and address come
+from the page's metadata (Open Graph, citation_*, Dublin Core, JSON-LD, <time>)."""
 from __future__ import annotations
 
 import json
