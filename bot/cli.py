@@ -45,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="(re)build the index for a data folder")
     _common(p)
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object: the counts and, per document, the share of its text kept")
+
+    p = sub.add_parser("docs", help="the indexed documents, each with the share of its text kept")
+    _common(p)
+    p.add_argument("--json", action="store_true", help="print JSON lines, one per document")
 
     p = sub.add_parser("ask", help="answer one question, or one per line of stdin with --jsonl")
     _common(p)
@@ -134,17 +140,50 @@ def _progress_bar(stream):
     return show
 
 
+_DOC_FIELDS = ("id", "path", "title", "chunks", "kept", "visible_words", "kept_words", "measure",
+               "problem", "lost", "lost_pages")
+
+
 def cmd_index(args: argparse.Namespace) -> int:
-    from index.corpus import problem_notices
+    from index.corpus import likely_cause, problem_notices, reading_summary
+    from index.readers.accounting import partly_read
     from index.engine import Index, default_index_dir
 
     index_dir = args.index or default_index_dir(args.data)
-    idx = Index.build(args.data, index_dir, progress=_progress_bar(sys.stderr))
+    idx = Index.build(args.data, index_dir, progress=None if args.json else _progress_bar(sys.stderr))
     docs = idx.documents
+    counts = reading_summary(docs)
+    if args.json:
+        rows = []
+        for d in docs:
+            row = {k: d[k] for k in _DOC_FIELDS if k in d}
+            if d.get("problem") or partly_read(d):
+                row["cause"] = d.get("problem") or likely_cause(d)
+            rows.append(row)
+        print(json.dumps({**counts, "passages": len(idx.chunks), "terms": len(idx.vocab),
+                          "index": str(index_dir), "docs": rows}, ensure_ascii=False))
+        return 0
     for line in problem_notices(docs):
         _notice(line)
-    print(f"indexed {len(docs)} documents, {len(idx.chunks)} passages, "
-          f"{len(idx.vocab)} terms -> {index_dir}")
+    parts = [f"indexed {counts['indexed']} of {counts['documents']} documents"]
+    if counts["partly_read"]:
+        parts.append(f"{counts['partly_read']} partly read")
+    if counts["skipped"]:
+        parts.append(f"{counts['skipped']} skipped")
+    print(f"{', '.join(parts)}; {len(idx.chunks)} passages, {len(idx.vocab)} terms -> {index_dir}")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from bot.render import docs_text
+    from index.engine import Index
+
+    docs = Index.open(args.data, args.index, notice=_notice).documents
+    if args.json:
+        for d in docs:
+            print(json.dumps({k: d[k] for k in _DOC_FIELDS if k in d}, ensure_ascii=False))
+    else:
+        print(docs_text(docs))
     return 0
 
 
@@ -294,7 +333,7 @@ def cmd_telegram(args: argparse.Namespace) -> int:
     return run_bot(_open_answerer(args), settings, args.verbose)
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "facts": cmd_facts, "timeline": cmd_timeline,
+COMMANDS = {"index": cmd_index, "docs": cmd_docs, "ask": cmd_ask, "chat": cmd_chat, "facts": cmd_facts, "timeline": cmd_timeline,
             "eval": cmd_eval, "telegram": cmd_telegram, "cluster": cmd_cluster}
 
 

@@ -199,10 +199,29 @@ def source_text(chunks: list, focus: str | None, color: bool = False, width: int
     return "\n".join(out).rstrip()
 
 
+def kept_label(d: dict) -> str:
+    """', 97 % of its text' for a document whose reading was measured, else ''."""
+    kept = d.get("kept")
+    if kept is None:
+        return ""
+    return f", {_percent(kept)} of its text"
+
+
+def _percent(share: float) -> str:
+    """Whole percents, except that a share just below 100 % or above 0 % does not round to it."""
+    pct = round(share * 100)
+    if pct == 100 and share < 1:
+        return ">99 %"
+    if pct == 0 and share > 0:
+        return "<1 %"
+    return f"{pct} %"
+
+
 def docs_text(docs: list[dict]) -> str:
     lines = []
     for i, d in enumerate(docs, 1):
-        lines.append(f"{i}. {d.get('title')} — {d.get('chunks', '?')} passages ({d.get('path')})")
+        lines.append(f"{i}. {d.get('title')} — {d.get('chunks', '?')} passages{kept_label(d)} "
+                     f"({d.get('path')})")
         if d.get("source"):
             lines.append(f"   {d['source']}")
         if d.get("problem"):  # a PDF, DOCX or HTML file skipped or read in part

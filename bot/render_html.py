@@ -14,7 +14,7 @@ from typing import Iterable
 from index.answer import Answer, Passage
 from index.facts import Fact, human_date, human_figure
 from .commands import COMMANDS, Reply
-from .render import answer_line, cut, excerpt, page_label, short_citation
+from .render import answer_line, cut, excerpt, kept_label, page_label, short_citation
 
 LIMIT = 4096  # Telegram's limit on a message's text (counted here before entity parsing)
 EXCERPT = 700  # characters of a passage shown around its best sentence in an answer
@@ -287,7 +287,8 @@ def source_messages(chunks: list, focus: str | None, limit: int = LIMIT) -> list
 def docs_messages(docs: list[dict], limit: int = LIMIT) -> list[str]:
     lines = []
     for i, d in enumerate(docs, 1):
-        line = f"{i}. <b>{esc(d.get('title') or d.get('id'))}</b> — {d.get('chunks', '?')} passages"
+        line = (f"{i}. <b>{esc(d.get('title') or d.get('id'))}</b> — {d.get('chunks', '?')} passages"
+                f"{esc(kept_label(d))}")
         if d.get("source"):
             line += f"\n<i>{esc(d['source'])}</i>"
         if d.get("problem"):  # a PDF, DOCX or HTML file skipped or read in part

@@ -16,7 +16,7 @@ TEXT_SUFFIXES = (".txt", ".md")
 CONVERTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm")  # read by index/readers/
 DOC_SUFFIXES = TEXT_SUFFIXES + CONVERTED_SUFFIXES
 FRONT_MATTER_KEYS = ("title", "author", "source", "date", "url")
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 MAX_CHARS = 1200  # a passage stays readable in a chat message
 MIN_CHARS = 200  # shorter paragraphs are merged with their neighbour in the same section
 MAX_HEADING_CHARS = 120
@@ -27,6 +27,9 @@ _NOTE_REF_RE = re.compile(r"\[\^?([ivxlcdm]+|\d{1,3})\]")
 _MD_HEADING_RE = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 _LIST_ITEM_RE = re.compile(r"^(?:\d+[.)]|[-*•])\s")
 _BLANK_LINES_RE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+# "Release: 1.12" lines: a field list (Sphinx's, a record's header) is a passage of its own,
+# never glued to the paragraph after it
+_FIELD_LINE_RE = re.compile(r"^[^\W\d_][\w .'/-]{0,29}: \S.{0,59}(?<![.!?])$")
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ class Document:
     skipped_blocks: int = 0  # blocks with no words (e.g. tables that lost their layout)
     page_starts: list[int] = field(default_factory=list)  # body offset where each page begins
     problem: str = ""  # why the file was skipped or read only in part, for a one-line notice
+    reading: dict = field(default_factory=dict)  # share of the visible text kept (account())
 
     def meta(self) -> dict:
         meta = {"id": self.id, "path": self.path.name, "title": self.title, "source": self.source,
@@ -127,6 +131,7 @@ class Document:
             meta["pages"] = len(self.page_starts)
         if self.problem:
             meta["problem"] = self.problem
+        meta.update(self.reading)
         return meta
 
     def page_at(self, offset: int) -> int:
@@ -269,9 +274,58 @@ def _load_converted(path: Path, docs_dir: Path) -> Document:
     return doc
 
 
+def account(doc: Document) -> None:
+    """Measure how much of the document's visible text its passages kept (doc.reading)."""
+    from .readers.accounting import measure
+
+    kept = [doc.title]
+    for c in doc.chunks:
+        kept += [c.section, c.text, *(n.text for n in c.notes)]
+    body = doc.body if doc.path.suffix.lower() in TEXT_SUFFIXES else None
+    doc.reading = measure(doc.path, kept, body=body).to_meta()
+
+
 def problem_notices(docs: list[dict]) -> list[str]:
-    """One line per document (manifest entries) that was skipped or read only in part."""
-    return [f"{d['path']}: {d['problem']}" for d in docs if d.get("problem")]
+    """One line per document (manifest entries) that was skipped or kept less than 80 % of
+    its visible text: its name, the share kept and the likely cause."""
+    from .readers.accounting import partly_read
+
+    out = []
+    for d in docs:
+        kept = d.get("kept")
+        low = partly_read(d)
+        if not (d.get("problem") or low):
+            continue
+        line = f"{d['path']}: "
+        if low:
+            line += f"kept {round(kept * 100)} % of its text"
+        if d.get("problem"):
+            line += ("; " if low else "") + d["problem"]
+        elif low:
+            line += " — " + likely_cause(d)
+        out.append(line)
+    return out
+
+
+def likely_cause(d: dict) -> str:
+    """Why a document kept little of its text, from what the measure saw."""
+    pages = d.get("lost_pages") or []
+    if pages:
+        shown = ", ".join(map(str, pages[:8])) + (", …" if len(pages) > 8 else "")
+        return f"pages {shown} mostly not read (scanned, or text the reader took for layout)"
+    if d.get("lost"):
+        return f"text such as “{d['lost']}” is not in any passage"
+    return "text in a form the reader does not take"
+
+
+def reading_summary(docs: list[dict]) -> dict:
+    """Counts for the index summary: read whole, read in part, skipped (no passages)."""
+    from .readers.accounting import partly_read
+
+    skipped = sum(1 for d in docs if not d.get("chunks"))
+    partly = sum(1 for d in docs if d.get("chunks") and (partly_read(d) or d.get("problem")))
+    return {"documents": len(docs), "indexed": len(docs) - skipped, "partly_read": partly,
+            "skipped": skipped}
 
 
 def _title_from_name(path: Path) -> str:
@@ -351,6 +405,8 @@ def _classify(doc: Document, blocks: list[_Block]) -> None:
                     doc.notes[m.group(1)] = Note(m.group(1), " ".join(m.group(2).split()))
         elif _is_junk(b.text):
             b.kind = "junk"
+        elif all(_FIELD_LINE_RE.match(line) for line in b.text.split("\n")):
+            b.kind = "fields"
         elif markdown:
             m = _MD_HEADING_RE.match(b.text.split("\n", 1)[0])
             if m:
@@ -453,7 +509,7 @@ def chunk_document(doc: Document) -> None:
         if merged:
             psec, pgroup = merged[-1]
             ptext_len = sum(len(x.text) + 2 for x in pgroup)
-            is_table = pgroup[0].kind == "caption" or group[0].kind == "caption"
+            is_table = pgroup[0].kind in ("caption", "fields") or group[0].kind in ("caption", "fields")
             wants_more = ptext_len < MIN_CHARS or pgroup[-1].text.endswith(":")
             fits = ptext_len + sum(len(x.text) for x in group) <= MAX_CHARS
             if psec == sec and not is_table and wants_more and fits:
@@ -464,7 +520,8 @@ def chunk_document(doc: Document) -> None:
     if len(merged) >= 2:
         (s1, g1), (s2, g2) = merged[-2], merged[-1]
         total2 = sum(len(x.text) for x in g2)
-        if (s1 == s2 and total2 < MIN_CHARS and g1[0].kind != "caption" and g2[0].kind != "caption"
+        if (s1 == s2 and total2 < MIN_CHARS and g1[0].kind not in ("caption", "fields")
+                and g2[0].kind not in ("caption", "fields")
                 and sum(len(x.text) + 2 for x in g1) + total2 <= MAX_CHARS):
             merged[-2:] = [(s1, g1 + g2)]
 
