@@ -18,7 +18,10 @@ workers), peak RSS of the build (the parent, and the largest worker), on-disk si
 line), p50/p95/p99; the engine alone (search_terms, top 10, in process), p50/p99; answers per
 second from 1, 2 and 4 threads sharing one Answerer; rank-bm25's BM25Okapi.get_scores on the
 same passages and questions (a sample when it is slow) and the ratio of medians; and the time to
-re-index after one document is changed and after one is added.
+re-index after one document is changed and after one is added. Beside them, in the same run,
+when installed (`pip install -e '.[bench]'`): tantivy's build and top-10 latency and bm25s's
+(numba) top-10 latency on the same passages and questions (tests/bench/peers.py), and docbot's
+engine p50 as a ratio of theirs. Everything under --workdir is removed at the end unless --keep.
 """
 from __future__ import annotations
 
@@ -293,7 +296,7 @@ def answers_per_second(answerer, questions: list[str], threads: int, seconds: fl
 
 
 def bench_size(n_passages: int, workdir: Path, n_queries: int, bm25_budget_s: float,
-               max_bm25_queries: int, kind: str = "zipf", real=None) -> dict:
+               max_bm25_queries: int, kind: str = "zipf", real=None, with_peers: bool = True) -> dict:
     from index.engine import Index
 
     if kind == "real":
@@ -346,6 +349,17 @@ def bench_size(n_passages: int, workdir: Path, n_queries: int, bm25_budget_s: fl
     print(f"  engine (search_terms) p50 {ours[0]:.2f} p95 {ours[1]:.2f} p99 {ours[2]:.2f} ms",
           flush=True)
 
+    import peers
+
+    tv = peers.tantivy_times(idx, analyzed, workdir) if with_peers else None
+    bs = peers.bm25s_times(idx, analyzed) if with_peers else None
+    if tv:
+        print(f"  tantivy: build {tv['build_s']:.1f} s, p50 {tv['ms'][0]:.2f} p99 {tv['ms'][2]:.2f} ms;"
+              f" docbot's engine p50 is {ours[0] / tv['ms'][0]:.1f}x tantivy's", flush=True)
+    if bs:
+        print(f"  bm25s (numba): p50 {bs['ms'][0]:.2f} p99 {bs['ms'][2]:.2f} ms; docbot's engine p50"
+              f" is {ours[0] / bs['ms'][0]:.1f}x bm25s's", flush=True)
+
     from index.answer import Answerer
 
     answerer = Answerer(idx)
@@ -386,7 +400,8 @@ def bench_size(n_passages: int, workdir: Path, n_queries: int, bm25_budget_s: fl
             "build_s": built["build_s"], "rss_mb": built["rss_mb"],
             "worker_rss_mb": built["worker_rss_mb"], "disk_mb": size / 2**20, "load_s": load_s,
             "whole": whole, "ours": ours, "theirs": theirs, "ratio": theirs[0] / ours[0],
-            "bm25_n": len(ref_ms), "rates": rates, "change_s": change_s, "add_s": add_s}
+            "bm25_n": len(ref_ms), "rates": rates, "change_s": change_s, "add_s": add_s,
+            "tantivy": tv, "bm25s": bs}
 
 
 
@@ -429,14 +444,20 @@ def main() -> None:
     ap.add_argument("--bm25-seconds", type=float, default=120, help="time budget for rank-bm25")
     ap.add_argument("--corpus", choices=("real", "zipf", "both"), default="both")
     ap.add_argument("--squad", type=Path, default=SQUAD, help="SQuAD v1.1 dev JSON")
+    ap.add_argument("--no-peers", action="store_true", help="skip tantivy and bm25s")
+    ap.add_argument("--keep", action="store_true", help="keep --workdir (corpora, indexes)")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"docbot scale benchmark: {os.cpu_count()} cores; Python {sys.version.split()[0]}; "
           f"numpy {np.__version__}", flush=True)
     kinds = ["real", "zipf"] if args.corpus == "both" else [args.corpus]
     real = squad(args.squad) if "real" in kinds else None
-    rows = [bench_size(n, args.workdir, args.queries, args.bm25_seconds, args.bm25_queries, kind,
-                       real) for kind in kinds for n in args.sizes]
+    try:
+        rows = [bench_size(n, args.workdir, args.queries, args.bm25_seconds, args.bm25_queries,
+                           kind, real, not args.no_peers) for kind in kinds for n in args.sizes]
+    finally:
+        if not args.keep:
+            shutil.rmtree(args.workdir, ignore_errors=True)
     print()
     print("| corpus | passages | terms | build s | peak RSS MB (worker) | disk MB | load s "
           "| whole answer p50/p95/p99 ms | engine p50/p99 ms | answers/s 1/2/4 threads "
@@ -450,6 +471,21 @@ def main() -> None:
               f"| {o[0]:.2f} / {o[2]:.2f} | {a[1]:.0f} / {a[2]:.0f} / {a[4]:.0f} "
               f"| {t[0]:.0f} ({r['bm25_n']}) | {r['ratio']:.0f}× "
               f"| {r['change_s']:.2f} / {r['add_s']:.2f} |")
+    peer_rows = [r for r in rows if r["tantivy"] or r["bm25s"]]
+    if peer_rows:
+        print()
+        print("| corpus | passages | build s: docbot / tantivy | engine p50 ms: docbot / tantivy "
+              "/ bm25s | engine p99 ms: docbot / tantivy / bm25s | docbot p50 ÷ tantivy / ÷ bm25s |")
+        print("|---|---|---|---|---|---|")
+        nan = (float("nan"),) * 3
+        for r in peer_rows:
+            o = r["ours"]
+            tv = r["tantivy"] or {"build_s": float("nan"), "ms": nan}
+            bs = r["bm25s"] or {"ms": nan}
+            print(f"| {r['kind']} | {r['passages']:,} | {r['build_s']:.1f} / {tv['build_s']:.1f} "
+                  f"| {o[0]:.2f} / {tv['ms'][0]:.2f} / {bs['ms'][0]:.2f} "
+                  f"| {o[2]:.2f} / {tv['ms'][2]:.2f} / {bs['ms'][2]:.2f} "
+                  f"| {o[0] / tv['ms'][0]:.1f}× / {o[0] / bs['ms'][0]:.1f}× |")
 
 
 if __name__ == "__main__":
