@@ -249,13 +249,17 @@ class Answerer:
                                           lambda t: ids.get(t, -1))
         if hasattr(self._stored, "tokens_for"):  # a backend that maps the terms itself
             return self._stored.tokens_for(pos, ids)
+        from .rescore_kernel import remap  # compiled on first use, not at import
+
         stored = self._stored.tokens(pos)
-        local = np.full(len(stored.terms), -1, dtype=np.int32)
+        vocab, local = [], []
         for term, i in ids.items():
             v = self._stored.term_id(term)
             if v is not None:
-                local[stored.terms == v] = i
-        return stored._replace(terms=local)
+                vocab.append(v)
+                local.append(i)
+        return stored._replace(terms=remap(stored.terms, np.asarray(vocab, dtype=np.int64),
+                                           np.asarray(local, dtype=np.int32)))
 
     def rank(self, q: Query, depth: int = rescore.DEPTH,
              allowed: np.ndarray | None = None) -> list[Ranked]:

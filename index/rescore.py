@@ -62,6 +62,7 @@ class QueryTerms(NamedTuple):
     wants: Asked | None
     names: np.ndarray  # bool per distinct term: it came from a capitalised word (a name)
     slots: np.ndarray  # int64 per id 0..max id: the term's position in ids, -1 if none
+    bigram_ids: np.ndarray  # int64 (2, n): the bigrams as two rows, for the compiled loops
 
     def slot_of(self, terms: np.ndarray) -> np.ndarray:
         """Each term id's position in ids (-1: not a question term), by table lookup: the
@@ -82,8 +83,9 @@ def query_terms(terms: Sequence[str], term_id, weight, wants: Asked | None,
     for i, v in enumerate(ids.tolist()):
         if v >= 0 and slots[v] < 0:
             slots[v] = i
+    pairs = np.asarray(sorted(bigrams), dtype=np.int64).reshape(-1, 2).T.copy()
     return QueryTerms(ids, weights, float(weights.sum()), bigrams, wants,
-                      np.asarray([t in names for t in distinct], dtype=bool), slots)
+                      np.asarray([t in names for t in distinct], dtype=bool), slots, pairs)
 
 
 def name_terms(question: str, tokens: Sequence) -> frozenset:
@@ -97,7 +99,67 @@ def name_terms(question: str, tokens: Sequence) -> frozenset:
 def signals(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
             extra_ids: frozenset = frozenset()) -> Signals:
     """Measure one candidate (its tokens and text) against a question; extra_ids are the
-    terms it holds outside its text (section heading, endnotes), which count for coverage."""
+    terms it holds outside its text (section heading, endnotes), which count for coverage.
+    The loops over its tokens are compiled (index/rescore_kernel.py); what is asked for is
+    looked up in the text here, only for the sentences that could still win."""
+    known = q.ids >= 0
+    if not len(toks.terms) or not known.any() or q.total <= 0:
+        cov = _share(q, extra_ids)
+        return Signals(bm25, cov, 0.0, 0.0, 0.0, 0.0, 0.0, (0, len(text)))
+    from . import rescore_kernel as kernel  # compiled on first use, not at import
+
+    (where, mslot, held_slot, sent, gain, top, first, last, pairs, bigrams) = kernel.measure(
+        toks.terms, toks.sentences, q.slots, q.weights, q.bigram_ids[0], q.bigram_ids[1],
+        PAIR_WINDOW)
+    ids, weights = q.ids.tolist(), q.weights.tolist()
+    held = set(q.ids[held_slot].tolist()) | extra_ids
+    coverage = float(sum(w for i, w in zip(ids, weights) if i in held)) / q.total
+
+    # the best sentence: the most distinct weight; a sentence holding what is asked for gains
+    # as much as its best term; ties to the tighter, then the earlier sentence
+    n_sent = len(toks.sentences)
+    positions = where.tolist()
+    best, best_key, best_range = 0, None, (0, 0)
+    wants = 0.0
+    sentences = []
+    for s, g, t, a, b in zip(sent.tolist(), gain.tolist(), top.tolist(), first.tolist(),
+                             last.tolist()):
+        sentences.append((g + t if q.wants is not None else g, g, t, s, (a, b),
+                          -(positions[b - 1] - positions[a])))
+    # most promising first: whether a sentence gives what is asked is looked up only while
+    # its bonus could still make it the best
+    sentences.sort(key=lambda c: (-c[0], c[3]))
+    for reach, g, t, s, inside, spread in sentences:
+        if best_key is not None and round(reach, 9) < best_key[0]:
+            break
+        has = False
+        if q.wants is not None:
+            lo = int(toks.sentences[s])
+            hi = int(toks.sentences[s + 1]) if s + 1 < n_sent else len(toks.terms)
+            has = q.wants.found(text, int(toks.starts[lo]), int(toks.ends[hi - 1]))
+        key = (round(g + (t if has else 0.0), 9), spread, -s)
+        if best_key is None or key > best_key:
+            best, best_key, best_range, wants = s, key, inside, float(has)
+    if q.wants is not None and not wants and q.wants.found(text):
+        wants = 0.5  # what is asked for is in the passage, if not in its best sentence
+    lo = int(toks.sentences[best])
+    hi = int(toks.sentences[best + 1]) if best + 1 < n_sent else len(toks.terms)
+    span = (int(toks.starts[lo]), int(toks.ends[hi - 1])) if hi > lo else (0, len(text))
+    a, b = best_range
+    sent_held = set(q.ids[mslot[a:b]].tolist())
+    sent_cov = float(sum(w for i, w in zip(ids, weights) if i in sent_held)) / q.total
+    sent_bm25 = 0.0
+    if b > a:
+        norm = SENT_K1 * (1 - SENT_B + SENT_B * (hi - lo) / SENT_AVGDL)
+        sent_bm25 = float(kernel.sentence_bm25(toks.terms, where, mslot, a, b, q.weights,
+                                               SENT_K1, norm))
+    return Signals(bm25, coverage, sent_cov, sent_bm25, float(pairs), float(bigrams), wants, span)
+
+
+def signals_reference(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
+            extra_ids: frozenset = frozenset()) -> Signals:
+    """signals() in numpy and Python, step by step: the reference the compiled loops are
+    tested against (tests/test_rescore_kernel.py)."""
     known = q.ids >= 0
     if not len(toks.terms) or not known.any() or q.total <= 0:
         cov = _share(q, extra_ids)
@@ -187,8 +249,10 @@ def term_weight(n_chunks: int, df: int) -> float:
 
 def held_ids(q: QueryTerms, toks: ChunkTokens, extra_ids: frozenset = frozenset()) -> set[int]:
     """The question's term ids a candidate holds."""
+    from .rescore_kernel import held_slots
+
     known = q.ids[q.ids >= 0]
-    return (set(toks.terms[q.slot_of(toks.terms) >= 0].tolist())
+    return (set(q.ids[held_slots(toks.terms, q.slots, len(q.ids))].tolist())
             | (set(known.tolist()) & extra_ids))
 
 

@@ -1,0 +1,78 @@
+"""The second stage's compiled loops give the very figures of its numpy/Python reference, on
+the real data/ folder: the questions of the Q&A suite, and sentences of its passages asked as
+questions (long ones, so pair sums run past numpy's 8-lane blocks)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.evaluate import load_cases
+from index import rescore
+from index.answer import Answerer, Query
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory) -> Answerer:
+    return Answerer.open(ROOT / "data", tmp_path_factory.mktemp("kernel-index"))
+
+
+def _questions(answerer: Answerer) -> list[str]:
+    asked = [c.q for p in sorted((ROOT / "tests" / "qa").glob("*.yaml"))
+             for c in load_cases(p)]
+    chunks = answerer.index.chunks
+    step = max(1, len(chunks) // 60)
+    for i in range(0, len(chunks), step):
+        text = chunks[i].text
+        asked.append(" ".join(text.split()[:40]))  # a long question: many pairs, bigrams
+        asked.append(text.split(". ")[0] + "?")
+    return asked
+
+
+def test_compiled_signals_equal_the_reference(answerer: Answerer):
+    compared = long_sums = 0
+    for question in _questions(answerer):
+        q = answerer.query(question)
+        if not isinstance(q, Query):
+            continue
+        for h in answerer.index.search_terms(list(q.terms), rescore.DEPTH):
+            toks = answerer.tokens(q, h)
+            extra = answerer._extra_ids(q, h.chunk)
+            got = rescore.signals(q.qterms, toks, h.chunk.text, h.score, extra)
+            want = rescore.signals_reference(q.qterms, toks, h.chunk.text, h.score, extra)
+            assert got == want, (question, h.chunk.id)
+            compared += 1
+            long_sums += len(rescore.held_ids(q.qterms, toks)) >= 8
+    assert compared > 1000
+    assert long_sums > 50  # the pairwise sums' 8-lane path was exercised
+
+
+def test_compiled_signals_on_fact_tokens(answerer: Answerer):
+    facts = answerer._fact_index
+    assert facts is not None
+    compared = 0
+    for question in _questions(answerer)[:80]:
+        q = answerer.query(question)
+        if not isinstance(q, Query):
+            continue
+        fq = rescore.query_terms(q.terms, answerer._fact_term_id, answerer.weight, q.wants,
+                                 q.names)
+        for h in facts.search_terms(list(q.terms), 10):
+            toks = facts.tokens(h.pos)
+            assert (rescore.signals(fq, toks, h.chunk.text, h.score)
+                    == rescore.signals_reference(fq, toks, h.chunk.text, h.score))
+            compared += 1
+    assert compared > 50
+
+
+def test_compiled_sum_adds_as_numpy_does():
+    import numpy as np
+
+    from index.rescore_kernel import np_sum
+
+    rng = np.random.default_rng(7)
+    for n in [*range(0, 300), 1000, 4099, 70001]:
+        a = rng.random(n) * 10.0 ** rng.uniform(-6, 6, n)
+        assert np_sum(a) == float(a.sum()), n
