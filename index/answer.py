@@ -285,7 +285,7 @@ class Answerer:
             outside = self._outside_terms(c)
             extra_ids = frozenset(q.ids[t] for s in outside[:-1] for t in s if t in q.ids)
             toks = self.tokens(q, h)
-            sig = rescore.signals(q.qterms, toks, c.text, h.score, extra_ids)
+            sig, held = rescore.signals_and_held(q.qterms, toks, c.text, h.score, extra_ids)
             score = sig.score() + NOTE_WEIGHT * notes_score.get(c.id, 0.0)
             check = Check()
             near = self._neighbours(q, h) if q.cons or q.wants else []
@@ -308,8 +308,7 @@ class Answerer:
                           for f in self._facts_by_passage.get(c.id, ())):
                 # the asked-for type: a who-question's passage names someone, and so on
                 check = Check(check.met, check.total, (), _WHAT[q.wants.kind])
-            out.append(Ranked(h, sig, score, frozenset(rescore.held_ids(q.qterms, toks, extra_ids)),
-                              check))
+            out.append(Ranked(h, sig, score, frozenset(held), check))
         out.sort(key=lambda r: (-r.score, r.hit.chunk.id))  # ties by chunk id, as BM25's
         return out
 

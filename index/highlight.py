@@ -74,7 +74,10 @@ def _stored_matches(index: "Index", pos: int, wanted: set[str]) -> list[Token]:
             by_id[t] = term
     if not by_id:
         return []
+    from .rescore_kernel import remap  # compiled: np.isin's sort costs most on short arrays
+
     tok = index.tokens(pos)
-    at = np.flatnonzero(np.isin(tok.terms, np.fromiter(by_id, dtype=np.int32, count=len(by_id))))
+    ids = np.fromiter(by_id, dtype=np.int64, count=len(by_id))
+    at = np.flatnonzero(remap(tok.terms, ids, np.arange(len(ids), dtype=np.int32)) >= 0)
     return [Token(by_id[t], s, e) for t, s, e in
             zip(tok.terms[at].tolist(), tok.starts[at].tolist(), tok.ends[at].tolist())]

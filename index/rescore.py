@@ -102,17 +102,25 @@ def signals(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
     terms it holds outside its text (section heading, endnotes), which count for coverage.
     The loops over its tokens are compiled (index/rescore_kernel.py); what is asked for is
     looked up in the text here, only for the sentences that could still win."""
+    return signals_and_held(q, toks, text, bm25, extra_ids)[0]
+
+
+def signals_and_held(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
+                     extra_ids: frozenset = frozenset()) -> tuple[Signals, set[int]]:
+    """(signals(), held_ids()) of one candidate, its tokens read once."""
     known = q.ids >= 0
     if not len(toks.terms) or not known.any() or q.total <= 0:
         cov = _share(q, extra_ids)
-        return Signals(bm25, cov, 0.0, 0.0, 0.0, 0.0, 0.0, (0, len(text)))
+        return (Signals(bm25, cov, 0.0, 0.0, 0.0, 0.0, 0.0, (0, len(text))),
+                held_ids(q, toks, extra_ids))
     from . import rescore_kernel as kernel  # compiled on first use, not at import
 
     (where, mslot, held_slot, sent, gain, top, first, last, pairs, bigrams) = kernel.measure(
         toks.terms, toks.sentences, q.slots, q.weights, q.bigram_ids[0], q.bigram_ids[1],
         PAIR_WINDOW)
     ids, weights = q.ids.tolist(), q.weights.tolist()
-    held = set(q.ids[held_slot].tolist()) | extra_ids
+    in_text = set(q.ids[held_slot].tolist())
+    held = in_text | extra_ids
     coverage = float(sum(w for i, w in zip(ids, weights) if i in held)) / q.total
 
     # the best sentence: the most distinct weight; a sentence holding what is asked for gains
@@ -153,7 +161,8 @@ def signals(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
         norm = SENT_K1 * (1 - SENT_B + SENT_B * (hi - lo) / SENT_AVGDL)
         sent_bm25 = float(kernel.sentence_bm25(toks.terms, where, mslot, a, b, q.weights,
                                                SENT_K1, norm))
-    return Signals(bm25, coverage, sent_cov, sent_bm25, float(pairs), float(bigrams), wants, span)
+    sig = Signals(bm25, coverage, sent_cov, sent_bm25, float(pairs), float(bigrams), wants, span)
+    return sig, in_text | (set(q.ids[known].tolist()) & extra_ids)
 
 
 def signals_reference(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,

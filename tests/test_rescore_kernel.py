@@ -43,6 +43,8 @@ def test_compiled_signals_equal_the_reference(answerer: Answerer):
             got = rescore.signals(q.qterms, toks, h.chunk.text, h.score, extra)
             want = rescore.signals_reference(q.qterms, toks, h.chunk.text, h.score, extra)
             assert got == want, (question, h.chunk.id)
+            held = rescore.signals_and_held(q.qterms, toks, h.chunk.text, h.score, extra)[1]
+            assert held == rescore.held_ids(q.qterms, toks, extra)
             compared += 1
             long_sums += len(rescore.held_ids(q.qterms, toks)) >= 8
     assert compared > 1000
