@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -194,7 +195,23 @@ class Answerer:
         index = Index.open(data_dir, index_dir, notice=notice)
         answerer = cls(index, load_facts(data_dir, index))
         answerer.source = (data_dir, index_dir, before)
+        answerer.warm_up()
         return answerer
+
+    def warm_up(self) -> threading.Thread:
+        """Ask one question made of the first passage's words in the background, so that
+        numba's start (about a second: its compiler target and the cached loops) is done
+        before a user's first question rather than during it."""
+        def run() -> None:
+            try:
+                if len(self.index.chunks):
+                    self.ask(" ".join(self.index.chunks[0].text.split()[:12]), k=3)
+            except Exception:  # noqa: BLE001  (a real question meets the same error and says it)
+                pass
+
+        thread = threading.Thread(target=run, name="docbot-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def refreshed(self, notice: Callable[[str], None] = lambda m: None) -> "Answerer | None":
         """A new Answerer when the data folder changed since this one was opened, else None.
