@@ -465,20 +465,26 @@ class DocBot:
         chat = update.effective_chat
         user = update.effective_user.id if update.effective_user else chat.id
         state = self.state(chat.id)
-        old = state.get(state.asked.get(message.message_id, ""))
-        if old is None or old.message_id is None:
+        async with state.lock:  # updates run concurrently: the first answer may still be sending
+            old = state.get(state.asked.get(message.message_id, ""))
+            answered = old is not None and old.message_id is not None
+            if answered:
+                await self._edit_answer(context, state, chat.id, user, message, text, old)
+        if not answered:
             await self.answer_text(update, context, text)  # never answered: answer it now
-            return
-        async with state.lock:
-            session = state.session(user)
-            reply, parties, total = await self.work(context.bot, chat.id, self.run_line,
-                                                    session, text)
-            key, record, html = self._record(state, user, session, reply, parties, total,
-                                             message.message_id, old.thread_id)
-            if record is not None:
-                record.message_id = old.message_id
-            await self.edit(context.bot, chat.id, old.message_id, html,
-                            self.keyboard(key, record, reply.answer if record else None))
+
+    async def _edit_answer(self, context: ContextTypes.DEFAULT_TYPE, state: ChatState,
+                           chat_id: int, user: int, message, text: str, old) -> None:
+        """Answer an edited question in place of its old answer (state.lock held)."""
+        session = state.session(user)
+        reply, parties, total = await self.work(context.bot, chat_id, self.run_line,
+                                                session, text)
+        key, record, html = self._record(state, user, session, reply, parties, total,
+                                         message.message_id, old.thread_id)
+        if record is not None:
+            record.message_id = old.message_id
+        await self.edit(context.bot, chat_id, old.message_id, html,
+                        self.keyboard(key, record, reply.answer if record else None))
 
     async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Run a command shared with the terminal chat (/more /source /facts /timeline /docs /k)."""
