@@ -1,0 +1,91 @@
+"""Engine and in-process answer latency of several checkouts of docbot, interleaved on a busy
+machine: each round runs every checkout once, each in a fresh process, on scale.py's real
+corpus and questions (prints figures, asserts nothing).
+
+    git worktree add /tmp/docbot-old <commit>
+    python tests/bench/interleaved.py /tmp/docbot-old . --size 100000 --rounds 3
+
+Each checkout builds (once) its own index under --workdir, so index formats may differ.
+--workdir is removed at the end unless --keep.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve()
+
+
+def child(root: Path, data: Path, index: Path, squad: Path, size: int, n_q: int) -> None:
+    sys.path.insert(0, str(root))
+    from index.answer import Answerer
+    from index.engine import Index
+
+    sys.path.insert(0, str(HERE.parent))
+    import scale
+
+    _, questions = scale.squad(squad)
+    rng = np.random.default_rng([scale.SEED, size])
+    questions = [questions[int(i)] for i in rng.choice(len(questions), size=n_q, replace=False)]
+    idx = Index.open(data, index)
+    answerer = Answerer(idx)
+    for q in questions[:20]:  # warm up: numba's cache, the page cache
+        answerer.ask(q, k=10)
+    engine, answers = [], []
+    for q in questions:
+        terms = idx.analyzer.terms(q)
+        t0 = time.perf_counter()
+        idx.search_terms(terms, 10)
+        engine.append((time.perf_counter() - t0) * 1000)
+    for q in questions:
+        t0 = time.perf_counter()
+        answerer.ask(q, k=10)
+        answers.append((time.perf_counter() - t0) * 1000)
+    p = lambda ms: (np.percentile(ms, 50), np.percentile(ms, 99))  # noqa: E731
+    (e50, e99), (a50, a99) = p(engine), p(answers)
+    print(f"engine p50 {e50:.2f} p99 {e99:.2f} ms | answer p50 {a50:.2f} p99 {a99:.2f} ms")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "child":
+        a = sys.argv[2:]
+        child(Path(a[0]), Path(a[1]), Path(a[2]), Path(a[3]), int(a[4]), int(a[5]))
+        return
+    sys.path.insert(0, str(HERE.parent))
+    import scale
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("roots", type=Path, nargs="+", help="checkouts of docbot")
+    ap.add_argument("--size", type=int, default=100_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/docbot-interleaved"))
+    ap.add_argument("--squad", type=Path, default=scale.SQUAD)
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    try:
+        data = args.workdir / f"real-data-{args.size}"
+        scale.write_real_corpus(data, args.size, scale.squad(args.squad)[0])
+        for r in range(args.rounds):
+            for j, root in enumerate(args.roots):
+                out = subprocess.run(
+                    [sys.executable, str(HERE), "child", str(root.resolve()), str(data),
+                     str(args.workdir / f"index-{j}"), str(args.squad), str(args.size),
+                     str(args.queries)], capture_output=True, text=True, cwd=root)
+                line = out.stdout.strip().splitlines()[-1] if out.returncode == 0 else out.stderr.strip()[-300:]
+                rev = subprocess.run(["git", "-C", str(root), "log", "--format=%h", "-1"],
+                                     capture_output=True, text=True).stdout.strip()
+                print(f"round {r + 1} {rev} ({root}): {line}", flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(args.workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
