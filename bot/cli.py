@@ -110,8 +110,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="run Q&A regression case files and report the pass rate")
     _common(p)
-    p.add_argument("cases", nargs="*", type=Path, help="case files (default: tests/qa/*.yaml)")
+    p.add_argument("cases", nargs="*", type=Path,
+                   help="case files, or question lists (.txt, one a line) with --record "
+                   "(default: tests/qa/*.yaml; with --against and none given: that file)")
     p.add_argument("-v", "--verbose", action="store_true", help="explain every failure")
+    p.add_argument("--record", type=Path, metavar="FILE",
+                   help="write every case with what its reply shows (a case file; questions "
+                   "without expectations get ones that pin the reply)")
+    p.add_argument("--against", type=Path, metavar="FILE",
+                   help="list the cases whose reply changed since FILE was recorded (exit 1 if any)")
+    p.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML report")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     _cluster_option(p)
 
     p = sub.add_parser("cluster", help="build shards for a Xapian cluster, or check one")
@@ -301,21 +310,53 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     return _fact_list(args, args.parties)
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluate import run_files
+def _write(path: Path, text: str) -> None:
+    """Write a report whole (a temporary file renamed), or one line saying why not."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as e:
+        raise DocbotError(f"{path}: cannot write ({e.strerror}); check the folder exists") from None
 
-    paths = args.cases or sorted(Path("tests/qa").glob("*.yaml"))
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot import evaluate
+
+    paths = args.cases or ([args.against] if args.against else sorted(Path("tests/qa").glob("*.yaml")))
     if not paths:
         raise DocbotError("no case files given and none in tests/qa/")
+    # a question list needs no expectations when its replies are recorded or compared
+    loose = args.record is not None or args.against is not None
+    for p in paths:
+        evaluate.load_cases(p, need_checks=not loose)  # every file's errors before the index opens
+    before = evaluate.load_cases(args.against, need_checks=False) if args.against else None
     answerer = _open_answerer(args)
-    results = run_files(answerer, paths)
+    results = evaluate.run_files(answerer, paths, need_checks=not loose)
     failed = [r for r in results if not r.ok]
-    for r in failed if args.verbose else []:
-        print(r.explain(), end="\n\n")
-    for r in failed if not args.verbose else []:
-        print(f"FAIL {r.case.where}: {r.case.q}")
-    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+    summary = evaluate.summary(results)
+    diff = evaluate.changes(before, results) if before is not None else None
+    if args.record:
+        source = f"cluster {args.cluster}" if getattr(args, "cluster", None) else f"{args.data}/"
+        _write(args.record, evaluate.record_text(results, source))
+    if args.junit:
+        _write(args.junit, evaluate.junit_xml(results))
+    if args.json:
+        out = {"summary": summary, "cases": [evaluate.result_dict(r) for r in results]}
+        if diff is not None:
+            out["changed"] = diff
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+    else:
+        for r in failed:
+            print(r.explain() + "\n" if args.verbose else f"FAIL {r.case.where}: {r.case.q}")
+        if diff:
+            print(evaluate.changes_text(diff))
+        if diff is not None:
+            print(f"{len(diff)} of {len(results)} replies changed since {args.against}")
+        if args.record:
+            print(f"recorded {len(results)} replies in {args.record}")
+        print(evaluate.summary_text(summary))
+    return 1 if failed or diff else 0
 
 
 def cmd_telegram(args: argparse.Namespace) -> int:
