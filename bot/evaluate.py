@@ -178,6 +178,7 @@ def _cite(value: Any, where: str) -> dict[str, Any] | str:
     if not isinstance(value, dict) or not value:
         raise DataError(f"{where}: 'cite' must be words of the citation, or a mapping of "
                         f"{', '.join(CITE_KEYS)}")
+    value = {k: v for k, v in value.items() if k != yamlfile.LINE}
     unknown = set(value) - set(CITE_KEYS)
     if unknown:
         raise DataError(f"{where}: unknown cite key(s) {sorted(unknown)}; allowed {list(CITE_KEYS)}")
@@ -447,12 +448,21 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _Dumper.add_representer(str, _str)
 
 
+def _plain(value: Any) -> Any:
+    """Data as read (lists that remember their lines) as plain lists and mappings."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k != yamlfile.LINE}
+    return value
+
+
 def record_text(results: list[Result], source: str) -> str:
     """A case file holding every case's expectations (its own, or when it gives none, ones
     that pin what its reply shows) and the reply itself under `reply`."""
     items = []
     for r in results:
-        item = {k: v for k, v in r.case.given.items() if k != yamlfile.LINE}
+        item = _plain(r.case.given)
         if not r.case.checks():
             item.update(pinned(r.answer))
         item["reply"] = shown(r.answer)
