@@ -503,8 +503,12 @@ def _comparable(reply: dict[str, Any]) -> tuple:
 
 
 def _cut(text: str, width: int) -> str:
+    """text in width characters: its start and its end (where a citation's paragraph is)."""
     text = " ".join(str(text).split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if len(text) <= width:
+        return text
+    tail = (width - 1) // 2
+    return text[: width - 1 - tail] + "…" + text[len(text) - tail :]
 
 
 def changes_text(diff: list[dict[str, Any]], width: int = 120) -> str:
