@@ -111,7 +111,7 @@ def reply_status(answer: Answer) -> str:
     `status`), else answered or not."""
     status = getattr(answer, "status", None)
     if status:
-        return str(status)
+        return str(getattr(status, "value", status))  # a string, or an Enum of strings
     return "answer" if answer.answered else "none"
 
 

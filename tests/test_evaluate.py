@@ -2,6 +2,7 @@
 of replies and the diff after a document is added, JUnit XML and JSON reports, exit status."""
 from __future__ import annotations
 
+import enum
 import json
 import os
 import shutil
@@ -203,6 +204,15 @@ def test_case_fields_are_validated_with_file_and_line(tmp_path, text, message):
     assert str(e.value).startswith(str(path) + message), str(e.value)
 
 
+def test_a_question_list_needs_no_expectations_only_to_be_recorded(tmp_path):
+    path = tmp_path / "questions.yaml"
+    path.write_text(f"- {BUILT}\n- q: {ICE}\n", encoding="utf-8")
+    assert [(c.q, c.where) for c in load_cases(path, need_checks=False)] == [
+        (BUILT, f"{path}:1"), (ICE, f"{path}:2")]
+    with pytest.raises(DataError, match=f"^{path}:1: give 'expect'"):
+        load_cases(path)
+
+
 def test_a_bad_case_file_is_one_line_before_any_question_is_asked(data, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(f"- q: {BUILT}\n  answer: '1825'\n\n- q: {CUP}\n  status: nothing\n",
@@ -294,5 +304,7 @@ def test_the_status_comes_from_the_reply_when_it_carries_one():
     class Plain:
         answered, direct = False, None
 
+    assert reply_status(Graded()) == "closest"
+    Graded.status = enum.Enum("Status", {"CLOSEST": "closest"}).CLOSEST
     assert reply_status(Graded()) == "closest"
     assert reply_status(Plain()) == "none"
