@@ -331,6 +331,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for p in paths:
         evaluate.load_cases(p, need_checks=not loose)  # every file's errors before the index opens
     before = evaluate.load_cases(args.against, need_checks=False) if args.against else None
+    if before is not None and not any(c.reply is not None for c in before):
+        raise DocbotError(f"{args.against}: holds no recorded replies; write one with "
+                          f"docbot eval --record {args.against} [CASE FILES]")
     answerer = _open_answerer(args)
     results = evaluate.run_files(answerer, paths, need_checks=not loose)
     failed = [r for r in results if not r.ok]

@@ -223,6 +223,16 @@ def test_a_bad_case_file_is_one_line_before_any_question_is_asked(data, tmp_path
         f"docbot: {bad}:4: 'status' must be one of answer, closest, none; got 'nothing'"]
 
 
+def test_against_a_file_that_was_never_recorded_says_how_to_record_one(data, tmp_path):
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(f"- q: {BUILT}\n  answer: '1825'\n", encoding="utf-8")
+    r = docbot_eval(data, "--against", plain, cwd=tmp_path)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.strip().splitlines() == [
+        f"docbot: {plain}: holds no recorded replies; write one with docbot eval --record "
+        f"{plain} [CASE FILES]"]
+
+
 def test_record_bootstraps_a_case_file_and_against_shows_an_added_document(data, tmp_path):
     questions = tmp_path / "questions.txt"
     questions.write_text(f"# questions a user asks\n{BUILT}\n{ICE}\n{DESIGNED}\n", encoding="utf-8")
