@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import re
 import threading
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -25,8 +26,21 @@ _FILE_TITLE_RE = re.compile(r"\.(?:docx?|odt|rtf|tex|dvi|ms|ps|txt|pdf|indd|page
                             r"^microsoft word\b", re.I)
 _EDGE_NUMBER_RE = re.compile(r"(?:^|\s)(\d{1,4})\W{0,3}$")
 _BOLD_RE = re.compile(rb"bold|black|heavy|semibold|demi", re.I)
+# a table-of-contents or index entry ends with a page reference: after dot leaders
+# ('Naming . . . 3'), after a comma ('asn1_dup_node, 11, 14–15') or after the title ('Intro 6')
+_PAGE_REF = r"(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s?[–-]\s?\d{1,4})?"
+_LEADERS_RE = re.compile(rf"(?:(?:[.·]\s){{3,}}|\.{{4,}}|[·…_]{{3,}})\s*(?:{_PAGE_REF})?\s*$", re.I)
+_COMMA_REFS_RE = re.compile(rf"[^\W\d_][)\]\"”’']*,\s*{_PAGE_REF}(?:\s*,\s*{_PAGE_REF})*\s*$", re.I)
+_TRAILING_REF_RE = re.compile(rf"(?:^|[\w)\]’'\"”:]\s+)({_PAGE_REF})\s*$", re.I)
+_REF_NUMBER_RE = re.compile(r"(\d{1,4})\s*$")
 _SENTENCE_END = ".!?:;\"'”’)»"
 HYPHENS = "-\u00ad\ufffe\u2010"  # PDFium reports a hyphen at a line end as U+FFFE
+# spacing accents -> combining ones: TeX and others draw 'ä' as '¨' over 'a' (two glyphs)
+_ACCENTS = {"\u00a8": "\u0308", "\u00b4": "\u0301", "`": "\u0300", "\u02c6": "\u0302",
+            "^": "\u0302", "\u02dc": "\u0303", "~": "\u0303", "\u00b8": "\u0327",
+            "\u02c7": "\u030c", "\u02d8": "\u0306", "\u02d9": "\u0307", "\u02da": "\u030a",
+            "\u02dd": "\u030b", "\u02db": "\u0328", "\u00af": "\u0304"}
+_DOTLESS = {"\u0131": "i", "\u0237": "j"}  # 'ı' + '´' is TeX's 'í'
 
 
 @dataclass
@@ -194,6 +208,8 @@ def _line(page: int, g: list[_Ch], bold) -> _Line | None:
     # a space the next character is drawn over is not a gap between words ('ev ery')
     g = [c for i, c in enumerate(g) if not (
         c[0] == " " and i + 1 < len(g) and g[i + 1][1] < c[1] + 0.4 * (c[2] - c[1]))]
+    if any(c[0] in _ACCENTS for c in g):
+        g = _compose_accents(g)
     size = Counter(c[4] for c in inked).most_common(1)[0][0]
     base = next(c[3] for c in inked if c[4] == size)
     parts: list[str] = []
@@ -219,11 +235,46 @@ def _line(page: int, g: list[_Ch], bold) -> _Line | None:
     if in_sup:
         parts.append("]")
     text = "".join(parts).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text.translate(_LIGATURES))
     if "[" in text:
         text = re.sub(r"\s+(\[\d{1,3}\])", r"\1", text)  # 'relations [1]' -> 'relations[1]'
     body = [c for c in inked if c[4] == size]
     heavy = bold(body[0][5]) and bold(body[-1][5]) and bold(body[len(body) // 2][5])
     return _Line(page, text, min(c[1] for c in inked), max(c[2] for c in inked), base, size, heavy)
+
+
+_LIGATURES = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)}
+
+
+def _over(a: _Ch, b: _Ch) -> bool:
+    """Is a drawn over b: most of the narrower of the two boxes is shared."""
+    shared = min(a[2], b[2]) - max(a[1], b[1])
+    return shared > 0.5 * max(0.1, min(a[2] - a[1], b[2] - b[1]))
+
+
+def _compose_accents(g: list[_Ch]) -> list[_Ch]:
+    """A spacing accent drawn over the letter next to it becomes that letter's combining
+    accent ('¨' 'a' -> 'ä'); one that stands on its own ('a^2', a backquote) stays."""
+    out: list[_Ch] = []
+    i = 0
+    while i < len(g):
+        c = g[i]
+        mark = _ACCENTS.get(c[0])
+        if mark is not None:
+            nxt = g[i + 1] if i + 1 < len(g) else None
+            if nxt is not None and nxt[0].isalpha() and _over(c, nxt):
+                out.append((_DOTLESS.get(nxt[0], nxt[0]) + mark,) + tuple(nxt[1:]))
+                i += 2
+                continue
+            if out and out[-1][0][:1].isalpha() and _over(c, out[-1]):
+                prev = out[-1]
+                out[-1] = (_DOTLESS.get(prev[0], prev[0]) + mark,) + tuple(prev[1:])
+                i += 1
+                continue
+        out.append(c)
+        i += 1
+    return out
 
 
 # -- lines -> blocks -------------------------------------------------------------------------------
@@ -283,6 +334,63 @@ def _mark_lone_furniture(pages: list[_Page], spacing: float, body: float) -> boo
                 ln.kind = "furniture"
                 found = True
     return found
+
+
+def _entry(text: str, pages: int, titles: set[str]) -> int:
+    """2: a line that is surely a table-of-contents or index entry (dot leaders, a list of
+    page numbers after a comma, an outline title with its page number); 1: one that may be
+    (ends in a number that could be a page's, or is only that number); 0: not an entry."""
+    m = _REF_NUMBER_RE.search(text)
+    if m and (int(m.group(1)) > pages or m.group(1)[0] == "0"):  # no page has that number
+        return 0
+    if _LEADERS_RE.search(text):
+        return 2 if any(ch.isalnum() for ch in text) else 1
+    if _COMMA_REFS_RE.search(text):
+        return 2
+    m = _TRAILING_REF_RE.search(text)
+    if m is None:
+        return 0
+    if titles and _norm(text[: m.start(1)]).lstrip("0123456789") in titles:
+        return 2
+    return 1
+
+
+def _mark_listings(pages: list[_Page], outline: list[tuple[int, str]]) -> int:
+    """Tables of contents and back-of-book indexes are not text: a run of entry lines on a
+    page (gaps of up to two other lines, e.g. a title that wraps or an index's letter), with
+    enough sure entries or with page numbers that only go up, becomes 'listing', with the
+    short lines above it (its title) and between runs. Returns how many lines were marked."""
+    titles = {t for _, title in outline if (t := _norm(title).lstrip("0123456789"))}
+    marked = 0
+    for p in pages:
+        lines = [ln for ln in p.lines if ln.kind == "body"]
+        kinds = [_entry(ln.text, len(pages), titles) for ln in lines]
+        runs: list[list[int]] = []
+        for i, k in enumerate(kinds):
+            if not k:
+                continue
+            if runs and i - runs[-1][-1] <= 3:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        kept = []
+        for run in runs:
+            sure = sum(kinds[i] == 2 for i in run)
+            numbers = [int(m.group(1)) for i in run if (m := _REF_NUMBER_RE.search(lines[i].text))
+                       and any(ch.isalpha() for ch in lines[i].text)]  # titles, not a table
+            rising = (len(numbers) >= 6 and len(set(numbers)) >= 3
+                      and all(a <= b for a, b in zip(numbers, numbers[1:])))
+            if len(run) >= 4 and (sure >= max(2, len(run) / 3) or rising):
+                kept.append(run)
+        if not kept:
+            continue
+        first, last = kept[0][0], kept[-1][-1]
+        for i, ln in enumerate(lines):
+            inside = first <= i <= last and (any(r[0] <= i <= r[-1] for r in kept) or len(ln.text) <= 60)
+            if inside or (i < first and len(ln.text) <= 40):
+                ln.kind = "listing"
+                marked += 1
+    return marked
 
 
 def _edge_numbers(text: str) -> set[int]:
@@ -384,6 +492,7 @@ def _compose(pages: list[_Page], outline: list[tuple[int, str]]) -> tuple[str, l
     """The document text (blocks) and where each page starts in it."""
     all_lines = [ln for p in pages for ln in p.lines]
     _mark_furniture(pages)
+    _mark_listings(pages, outline)
     body_size = _body_size([ln for ln in all_lines if ln.kind == "body"])
     notes = _mark_notes(pages, body_size)
     _mark_headings(pages, outline, body_size)
