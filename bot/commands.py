@@ -13,6 +13,7 @@ from index.answer import Answer
 from index.errors import DocbotError
 from index.facts import RELATIONS, Fact
 from index.filters import DATE_RE, Where
+from index.page_image import NoPageImage, PageImage
 from .session import MAX_K, Session, split_entities
 
 _YEAR_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -20,7 +21,7 @@ _YEAR_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 @dataclass
 class Reply:
-    kind: str  # answer | facts | source | docs | help | info | error | quit
+    kind: str  # answer | facts | source | page | docs | help | info | error | quit
     answer: Answer | None = None
     facts: list[Fact] = field(default_factory=list)
     title: str = ""
@@ -28,6 +29,7 @@ class Reply:
     focus: str | None = None  # /source: id of the passage asked for
     docs: list[dict] = field(default_factory=list)
     text: str = ""
+    image: PageImage | None = None  # /page: the passage on its page; title is its citation
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,27 @@ def cmd_source(session: Session, args: str) -> Reply:
     return Reply("source", chunks=around, focus=chunk.id, title=chunk.citation)
 
 
+def cmd_page(session: Session, args: str) -> Reply:
+    n = _whole(args)
+    if n is None:
+        return Reply("error", text="Usage: /page N, where N is a passage number from the last answer")
+    chunk = session.passage(n)
+    if chunk is None:
+        shown = len(session.shown)
+        hint = f"passages 1–{shown} are shown" if shown else "ask a question first"
+        return Reply("error", text=f"No passage {_short(args.strip(), 20)}: {hint}.")
+    return page_reply(session, chunk, n)
+
+
+def page_reply(session: Session, chunk: Chunk, n: int) -> Reply:
+    """Passage n (chunk) seen on its PDF page, or the one line that says why it cannot be."""
+    try:
+        image = session.answerer.page_image(chunk)
+    except NoPageImage as e:
+        return Reply("error", text=f"Passage {n} has no page to show: {e}. /source {n} shows its text.")
+    return Reply("page", chunks=[chunk], focus=chunk.id, title=chunk.citation, image=image)
+
+
 def surroundings(answerer, chunk: Chunk) -> list[Chunk]:
     """A passage with the passages before and after it; alone when the index was reloaded
     since it was shown and no longer has it."""
@@ -185,6 +208,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("help", "/help", "this list", cmd_help),
     Command("more", "/more", "more passages for the last question", cmd_more),
     Command("source", "/source N", "full text of passage N with its surroundings", cmd_source),
+    Command("page", "/page N", "passage N from a PDF seen on its page (an image)", cmd_page),
     Command("facts", "/facts [party…] [relation] [year [year]]", "list facts, e.g. /facts MPR treaty 1980 1990", cmd_facts),
     Command("timeline", "/timeline PARTY [PARTY]", "chronology between parties", cmd_timeline),
     Command("docs", "/docs", "the documents I know", cmd_docs),

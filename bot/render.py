@@ -249,4 +249,6 @@ def reply_text(reply, color: bool = False, width: int = 100) -> str:
         return source_text(reply.chunks, reply.focus, color, width)
     if reply.kind == "docs":
         return docs_text(reply.docs)
+    if reply.kind == "page":
+        return f"{reply.title}\n  page image: {reply.text}"
     return reply.text

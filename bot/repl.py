@@ -1,15 +1,18 @@
 """Terminal chat: `docbot chat`."""
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 import shutil
 import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import TextIO
 
 from index.answer import Answerer
-from .commands import handle
+from .commands import Reply, handle
 from .render import reply_text, use_color
 from .session import Session
 
@@ -22,6 +25,30 @@ def history_path() -> Path:
         return Path(env)
     base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
     return base / "docbot" / "history"
+
+
+def pages_dir() -> Path:
+    """Where /page writes its images: $DOCBOT_PAGES, else a folder of this user's in the
+    system's temporary folder."""
+    env = os.environ.get("DOCBOT_PAGES")
+    if env:
+        return Path(env)
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"docbot-pages-{uid}"
+
+
+def save_page(reply: Reply) -> Reply:
+    """Write the PNG of a /page reply; the reply then says where it is (or why it is not)."""
+    chunk = reply.chunks[0]
+    folder = pages_dir()
+    name = f"page-{reply.image.page}-{hashlib.sha1(chunk.id.encode()).hexdigest()[:10]}.png"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (folder / name).write_bytes(reply.image.png)
+    except OSError as e:
+        return Reply("error", text=f"Cannot write the page image to {folder} ({e.strerror}); "
+                                   "set DOCBOT_PAGES to a writable folder.")
+    return dataclasses.replace(reply, text=str(folder / name))
 
 
 def banner(answerer: Answerer) -> str:
@@ -67,6 +94,8 @@ def run(answerer: Answerer, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdo
                 continue
             if reply.kind == "quit":
                 break
+            if reply.kind == "page":
+                reply = save_page(reply)
             width = min(shutil.get_terminal_size((100, 24)).columns, 110) - 2
             print(reply_text(reply, color=color, width=max(40, width)), file=stdout, flush=True)
     finally:

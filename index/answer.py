@@ -6,7 +6,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from .analyze import canonical_term
 from .facts import FactMatch, FactTable, compile_facts, fact_chunks, read_compiled
 from .highlight import Highlight, highlight
 from .tokens import ChunkTokens
+
+if TYPE_CHECKING:
+    from .page_image import PageImage
 
 from .filters import Where
 
@@ -222,6 +225,28 @@ class Answerer:
         if data_signature(data_dir) == signature:
             return None
         return Answerer.open(data_dir, index_dir, notice)
+
+    def page_image(self, chunk: Chunk) -> "PageImage":
+        """A PDF passage on its page(s), cropped around it, its lines highlighted (a PNG).
+        Raises NoPageImage with the reason when it cannot be shown."""
+        import hashlib
+
+        from .page_image import NoPageImage, render_passage
+
+        if not chunk.boxes:
+            raise NoPageImage("it is not from a PDF; only PDF passages have a page to show")
+        meta = next((d for d in self.index.documents if d.get("id") == chunk.doc), None)
+        if self.source is None or meta is None or not meta.get("path"):
+            raise NoPageImage("the PDF it comes from is not known to this index")
+        path = self.source[0] / "docs" / meta["path"]
+        try:
+            raw = path.read_bytes()
+        except OSError as e:
+            raise NoPageImage(f"cannot read {path} ({e.strerror}); run docbot index") from None
+        if meta.get("sha256") and hashlib.sha256(raw).hexdigest() != meta["sha256"]:
+            raise NoPageImage(f"{meta['path']} changed since it was indexed; ask again once "
+                              "the index is updated (docbot index)")
+        return render_passage(raw, chunk.boxes)
 
     def weight(self, term: str) -> float:
         """How much a term says about a question: rare terms most, unknown terms the most."""

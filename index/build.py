@@ -188,7 +188,9 @@ def _record_line(c: Chunk) -> str:
             f'"section":{_str(c.section)},"paragraph":{int(c.paragraph)},'
             f'"paragraph_end":{int(c.paragraph_end)},"part":{int(c.part)},"seq":{int(c.seq)},'
             f'"start":{int(c.start)},"end":{int(c.end)},"text":{_str(c.text)},"notes":{notes},'
-            f'"page":{int(c.page)},"page_end":{int(c.page_end)}}}\n')
+            f'"page":{int(c.page)},"page_end":{int(c.page_end)}'
+            + (f',"boxes":{json.dumps([list(b) for b in c.boxes], separators=(",", ":"))}}}\n'
+               if c.boxes else "}\n"))
 
 
 def _doc_meta(doc, docs_dir: Path) -> dict:

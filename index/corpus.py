@@ -61,6 +61,9 @@ class Chunk:
     notes: tuple[Note, ...] = ()
     page: int = 0  # 1-based page where the chunk starts (PDF), 0 for documents without pages
     page_end: int = 0  # page where it ends
+    # PDF: where its lines are drawn, (page, left, bottom, right, top) in PDF points, to show
+    # the passage on its page
+    boxes: tuple[tuple[int, int, int, int, int], ...] = ()
 
     @property
     def pages(self) -> str:
@@ -89,7 +92,7 @@ class Chunk:
             "paragraph": self.paragraph, "paragraph_end": self.paragraph_end, "part": self.part,
             "seq": self.seq, "start": self.start, "end": self.end, "text": self.text,
             "notes": [n.to_dict() for n in self.notes], "page": self.page,
-            "page_end": self.page_end,
+            "page_end": self.page_end, **({"boxes": [list(b) for b in self.boxes]} if self.boxes else {}),
         }
 
     @classmethod
@@ -98,7 +101,7 @@ class Chunk:
         return cls(
             d["id"], d["doc"], d["title"], d["section"], d["paragraph"], d["paragraph_end"],
             d["part"], d["seq"], d["start"], d["end"], d["text"], notes,
-            d.get("page", 0), d.get("page_end", 0),
+            d.get("page", 0), d.get("page_end", 0), tuple(map(tuple, d.get("boxes", ()))),
         )
 
 
@@ -120,6 +123,8 @@ class Document:
     page_starts: list[int] = field(default_factory=list)  # body offset where each page begins
     problem: str = ""  # why the file was skipped or read only in part, for a one-line notice
     reading: dict = field(default_factory=dict)  # share of the visible text kept (account())
+    # PDF: (start, end, page, left, bottom, right, top) of each body line, by start
+    line_boxes: list[tuple[int, int, int, int, int, int, int]] = field(default_factory=list)
 
     def meta(self) -> dict:
         meta = {"id": self.id, "path": self.path.name, "title": self.title, "source": self.source,
@@ -137,6 +142,21 @@ class Document:
     def page_at(self, offset: int) -> int:
         """The 1-based page holding a body offset (0 for a document without pages)."""
         return bisect.bisect_right(self.page_starts, offset) if self.page_starts else 0
+
+    def boxes_of(self, start: int, end: int) -> tuple[tuple[int, int, int, int, int], ...]:
+        """(page, left, bottom, right, top) of the lines drawn for body[start:end]."""
+        if not self.line_boxes:
+            return ()
+        if not hasattr(self, "_box_starts"):
+            self._box_starts = [b[0] for b in self.line_boxes]
+        i = max(0, bisect.bisect_right(self._box_starts, start) - 1)
+        out = []
+        for b in self.line_boxes[i:]:
+            if b[0] >= end:
+                break
+            if b[1] > start:
+                out.append(b[2:])
+        return tuple(out)
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -268,6 +288,7 @@ def _load_converted(path: Path, docs_dir: Path) -> Document:
     doc.title, doc.author = ex.meta.get("title", ""), ex.meta.get("author", "")
     doc.source, doc.date, doc.url = (ex.meta.get(k, "") for k in ("source", "date", "url"))
     doc.body, doc.page_starts, doc.problem = ex.body, ex.page_starts, ex.problem
+    doc.line_boxes = ex.line_boxes
     chunk_document(doc)
     if not doc.chunks and not doc.problem:
         doc.problem = "no text found — skipped"
@@ -543,6 +564,7 @@ def chunk_document(doc: Document) -> None:
                 part=(i + 1) if len(pieces) > 1 else 0, seq=len(doc.chunks), start=start,
                 end=end, text=piece, notes=tuple(doc.notes[m] for m in marks),
                 page=doc.page_at(start), page_end=doc.page_at(max(start, end - 1)),
+                boxes=doc.boxes_of(start, end),
             ))
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from .errors import DataError, IndexFormatError, IndexVersionError
 
 FORMAT = "docbot-index"
-FORMAT_VERSION = 5  # 5: per-block score bounds; 4: the compiled fact table; 3: chunk tokens and sentences; 2: segments
+FORMAT_VERSION = 6  # 6: PDF passages' line boxes; 5: per-block score bounds; 4: the compiled fact table; 3: chunk tokens and sentences; 2: segments
 ARRAYS = ("indptr", "docs", "tfs", "doc_len")  # the postings: every index has them
 _SMALL = 8 << 20  # files up to this size carry a checksum, verified at load
 

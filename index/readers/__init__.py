@@ -21,6 +21,8 @@ class Extracted:
     meta: dict[str, str] = field(default_factory=dict)  # title, author, source, date, url
     page_starts: list[int] = field(default_factory=list)  # body offset where each page begins
     problem: str = ""  # read in part: what was lost
+    # PDF: where each body line is drawn, (start, end, page, left, bottom, right, top) in points
+    line_boxes: list[tuple[int, int, int, int, int, int, int]] = field(default_factory=list)
 
 
 def extract(path: Path, raw: bytes) -> Extracted:

@@ -10,6 +10,7 @@ line), headings (the outline's titles; else short lines set larger or in bold) a
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 import threading
 import unicodedata
@@ -52,6 +53,7 @@ class _Line:
     y: float  # bottom of its characters' boxes (the same for one font and size)
     size: float  # font size of most of its characters
     bold: bool
+    top: float = 0.0  # top of its characters' boxes
     kind: str = "body"  # body | furniture (header, footer, page number) | note | heading
 
 
@@ -102,12 +104,12 @@ def _read(raw: bytes) -> Extracted:
     if scanned:
         problems.append(f"no text layer on {_page_list(scanned)} (scanned?): those pages are "
                         "not indexed")
-    body, starts = _compose(pages, outline)
+    body, starts, boxes = _compose(pages, outline)
     meta = {"title": info["title"]} if info.get("title") else {}
     for key in ("author", "date"):
         if info.get(key):
             meta[key] = info[key]
-    return Extracted(body, meta, starts, "; ".join(problems))
+    return Extracted(body, meta, starts, "; ".join(problems), boxes)
 
 
 def _reason(e: Exception) -> str:
@@ -140,7 +142,7 @@ def _read_page(pdf, i: int) -> _Page:
         page.close()
 
 
-# a character: (text, left, right, bottom, font size, index on the page)
+# a character: (text, left, right, bottom, font size, index on the page, top)
 _Ch = tuple
 
 
@@ -173,7 +175,7 @@ def _chars(R, tp) -> list[_Ch]:
         if box.top - box.bottom != height:  # the same font at the same size: the same height
             height = box.top - box.bottom
             size = round(size_of(tp, k), 1)
-        out.append((ch, box.left, box.right, box.bottom, size, k))
+        out.append((ch, box.left, box.right, box.bottom, size, k, box.top))
     return out
 
 
@@ -241,7 +243,8 @@ def _line(page: int, g: list[_Ch], bold) -> _Line | None:
         text = re.sub(r"\s+(\[\d{1,3}\])", r"\1", text)  # 'relations [1]' -> 'relations[1]'
     body = [c for c in inked if c[4] == size]
     heavy = bold(body[0][5]) and bold(body[-1][5]) and bold(body[len(body) // 2][5])
-    return _Line(page, text, min(c[1] for c in inked), max(c[2] for c in inked), base, size, heavy)
+    return _Line(page, text, min(c[1] for c in inked), max(c[2] for c in inked), base, size, heavy,
+                 max(c[6] for c in body))
 
 
 _LIGATURES = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)}
@@ -488,8 +491,10 @@ def _join(a: str, b: str) -> str:
     return a + " " + b if a else b
 
 
-def _compose(pages: list[_Page], outline: list[tuple[int, str]]) -> tuple[str, list[int]]:
-    """The document text (blocks) and where each page starts in it."""
+def _compose(pages: list[_Page], outline: list[tuple[int, str]]
+             ) -> tuple[str, list[int], list[tuple[int, int, int, int, int, int, int]]]:
+    """The document text (blocks), where each page starts in it, and where each of its lines
+    is on its page: (start, end, page, left, bottom, right, top) in PDF points."""
     all_lines = [ln for p in pages for ln in p.lines]
     _mark_furniture(pages)
     _mark_listings(pages, outline)
@@ -521,11 +526,18 @@ def _compose(pages: list[_Page], outline: list[tuple[int, str]]) -> tuple[str, l
     cur: list[str] = []  # the block being built, as one string in cur[0]
     length = 0  # characters of finished blocks, with their separators
     starts: list[int] = []
+    boxes: list[tuple[int, int, int, int, int, int, int]] = []
+
+    def place(at: int, ln: _Line) -> None:
+        boxes.append((at, at + len(ln.text), ln.page, math.floor(ln.x0), math.floor(ln.y),
+                      math.ceil(ln.x1), math.ceil(max(ln.top, ln.y + ln.size * 0.7))))
+
     prev: _Line | None = None
     for ln in content:
         if (prev is not None and ln.kind == prev.kind == "heading" and ln.page == prev.page
                 and ln.size == prev.size and 0 < prev.y - ln.y <= 1.5 * spacing):
             cur[0] += " " + ln.text  # a heading set on two lines
+            place(length + len(cur[0]) - len(ln.text), ln)
             prev = ln
             continue
         if prev is None or ln.kind == "heading" or prev.kind == "heading" or _breaks(
@@ -535,7 +547,7 @@ def _compose(pages: list[_Page], outline: list[tuple[int, str]]) -> tuple[str, l
                 length += len(out[-1]) + 2
         if ln.kind == "heading":
             cur.append("# " + ln.text)
-            at = length
+            at = length + 2
         elif cur:
             cur[0] = _join(cur[0], ln.text)
             at = length + len(cur[0]) - len(ln.text)
@@ -543,7 +555,8 @@ def _compose(pages: list[_Page], outline: list[tuple[int, str]]) -> tuple[str, l
             cur.append(ln.text)
             at = length
         while len(starts) < ln.page:  # this page (and any empty ones before it) start here
-            starts.append(at)
+            starts.append(at if ln.kind != "heading" else at - 2)
+        place(at, ln)
         prev = ln
     if cur:
         out.append(cur.pop())
@@ -552,7 +565,7 @@ def _compose(pages: list[_Page], outline: list[tuple[int, str]]) -> tuple[str, l
         starts.append(length)
     note_lines = [note_block(mark, text) for n in sorted(notes) for mark, text in notes[n]]
     body = "\n\n".join(out + note_lines) + "\n"
-    return body, starts
+    return body, starts, boxes
 
 
 def _breaks(a: _Line, b: _Line, spacing: float, margins: dict, widths: dict) -> bool:
