@@ -307,6 +307,14 @@ def help_html(exclude: tuple[str, ...] = HIDDEN_COMMANDS, group_hint: str | None
             + "\n".join(rows))
 
 
+CAPTION_LIMIT = 1024  # Telegram's limit on a photo's caption
+
+
+def page_caption(reply: Reply) -> str:
+    """The caption of a /page image (HTML): the passage's citation."""
+    return esc(cut(reply.title, CAPTION_LIMIT - 16))
+
+
 def reply_messages(reply: Reply, limit: int = LIMIT) -> list[str]:
     """Any Reply of bot.commands.handle as Telegram HTML messages."""
     if reply.kind == "answer" and reply.answer is not None:
@@ -317,6 +325,8 @@ def reply_messages(reply: Reply, limit: int = LIMIT) -> list[str]:
         return source_messages(reply.chunks, reply.focus, limit)
     if reply.kind == "docs":
         return docs_messages(reply.docs, limit)
+    if reply.kind == "page":  # where a photo cannot be sent: say which page to look at
+        return pack([page_caption(reply)], "\n", limit)
     if reply.kind == "help":
         return pack([help_html()], "\n", limit)
     return pack([esc(reply.text or "OK.")], "\n", limit)

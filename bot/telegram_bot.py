@@ -7,7 +7,8 @@ user and the button store; bot.tg_limits: rate limits and Bot API retries; bot.t
 token kept out of logs; bot.tg_text: what a message says and deep links).
 
 An answer is one message: its answer line, the passages as expandable quotes, buttons under
-it. More / Prev edit that message in place; Full text, Facts and Timeline reply to it. Each
+it. More / Prev edit that message in place; Full text, Page (a PDF passage seen on its page,
+as a photo), Facts and Timeline reply to it. Each
 chat has a lock; each user in it has their own Session, so follow-ups in a group read only
 the same user's last question. Answering runs in a worker thread.
 """
@@ -24,7 +25,7 @@ from typing import Any, Callable, TypeVar
 
 from telegram import (BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats,
                       BotCommandScopeDefault, InlineKeyboardButton, InlineKeyboardMarkup,
-                      InlineQueryResultArticle, InputTextMessageContent, LinkPreviewOptions,
+                      InlineQueryResultArticle, InputFile, InputTextMessageContent, LinkPreviewOptions,
                       Message, MessageEntity, ReplyParameters, Update)
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, TelegramError
@@ -34,11 +35,12 @@ from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerSto
 
 from index.answer import Answer, Answerer
 from index.errors import DocbotError
-from .commands import COMMANDS, Reply, handle
+from .commands import COMMANDS, Reply, handle, page_reply
 from .config import ConfigError, Settings
 from .render import answer_line as plain_answer_line, cut, short_citation
 from .render_html import (HIDDEN_COMMANDS, answer_head, answer_page, esc, fact_details_messages,
-                          help_html, pack, passage_html, reply_messages, source_messages)
+                          help_html, pack, page_caption, passage_html, reply_messages,
+                          source_messages)
 from .session import Session, split_entities
 from .tg_limits import RateLimit, RetryingRateLimiter
 from .tg_logmask import MaskToken, mask_in_logs, protect_token
@@ -152,6 +154,23 @@ class DocBot:
             self.warned.pop(("forbidden", chat_id), None)  # writable (again): warn next time
         return first
 
+    async def send_page(self, bot, chat_id: int, reply: Reply, reply_to: int | None = None,
+                        thread: int | None = None) -> Message | None:
+        """Send a /page reply: the passage's page as a photo captioned with its citation; any
+        other reply (why there is no page) as text."""
+        if reply.kind != "page" or reply.image is None:
+            return await self.send(bot, chat_id, reply_messages(reply), None, reply_to, thread)
+        quote = ReplyParameters(reply_to, allow_sending_without_reply=True) \
+            if reply_to is not None else None
+        try:
+            return await bot.send_photo(
+                chat_id, InputFile(reply.image.png, filename=f"page-{reply.image.page}.png"),
+                caption=utf8_safe(page_caption(reply)), parse_mode=ParseMode.HTML,
+                reply_parameters=quote, message_thread_id=thread)
+        except Forbidden as e:
+            self.forbidden(chat_id, e)
+            return None
+
     async def reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE, messages: list[str],
                     markup: InlineKeyboardMarkup | None = None) -> Message | None:
         """Answer the update's message: in a group the first message replies to it."""
@@ -230,7 +249,8 @@ class DocBot:
 
     def keyboard(self, key: str | None, record: AnswerRecord | None,
                  page: Answer | None) -> InlineKeyboardMarkup | None:
-        """Prev / More / Facts / Timeline, and a Full text button per passage of the page."""
+        """Prev / More / Facts / Timeline, and a Full text button per passage of the page,
+        and a Page button per passage from a PDF."""
         if key is None or record is None or page is None or not page.passages:
             return None
         top = []
@@ -245,7 +265,10 @@ class DocBot:
             top.append(InlineKeyboardButton("Timeline", callback_data=f"t:{key}"))
         full = [InlineKeyboardButton(f"Full text {p.rank}", callback_data=f"s:{key}:{p.rank}")
                 for p in page.passages]
-        rows = ([top] if top else []) + [full[i : i + 3] for i in range(0, len(full), 3)]
+        seen = [InlineKeyboardButton(f"Page {p.rank}", callback_data=f"p:{key}:{p.rank}")
+                for p in page.passages if p.hit.chunk.boxes]
+        rows = ([top] if top else []) + [full[i : i + 3] for i in range(0, len(full), 3)] \
+            + [seen[i : i + 3] for i in range(0, len(seen), 3)]
         return InlineKeyboardMarkup(rows)
 
     def _record(self, state: ChatState, user: int, session: Session, reply: Reply,
@@ -288,6 +311,10 @@ class DocBot:
             key, record, html = self._record(state, user, session, reply, parties, total,
                                              message.message_id if message else None,
                                              thread_of(message))
+            if reply.kind == "page":  # a typed /page N
+                await self.send_page(context.bot, chat.id, reply, message.message_id if message
+                                     and chat.type != ChatType.PRIVATE else None, thread_of(message))
+                return
             page = reply.answer if record is not None else None
             messages = [html] if record is not None else reply_messages(reply)
             sent = await self.reply(update, context, messages, self.keyboard(key, record, page))
@@ -547,6 +574,23 @@ class DocBot:
             await self.send(context.bot, query.message.chat.id, source_messages(chunks, chunk.id),
                             reply_to=query.message.message_id, thread=thread_of(query.message))
 
+    async def page_image_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show a PDF passage on its page (a photo), replying to the answer."""
+        query = update.callback_query
+        found = self.lookup(update, query.data or "")
+        rank = found[3][0] if found and found[3] else ""
+        chunk = found[1].chunks.get(int(rank)) if rank.isdigit() else None
+        if found is None or chunk is None:
+            await self.expired(update, context)
+            return
+        await self.ack(update)
+        state, record = found[0], found[1]
+        async with state.lock:
+            reply = await self.work(context.bot, query.message.chat.id, page_reply,
+                                    state.session(record.user), chunk, int(rank))
+            await self.send_page(context.bot, query.message.chat.id, reply,
+                                 reply_to=query.message.message_id, thread=thread_of(query.message))
+
     async def facts_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show the facts behind an answer, with the quotes they rest on."""
         query = update.callback_query
@@ -751,6 +795,7 @@ def build_application(answerer: Answerer, settings: Settings,
         MessageHandler(new & private & ~filters.TEXT, docbot.not_text),
         CallbackQueryHandler(docbot.page_button, pattern=r"^g:"),
         CallbackQueryHandler(docbot.full_text_button, pattern=r"^s:"),
+        CallbackQueryHandler(docbot.page_image_button, pattern=r"^p:"),
         CallbackQueryHandler(docbot.facts_button, pattern=r"^f:"),
         CallbackQueryHandler(docbot.timeline_button, pattern=r"^t:"),
         CallbackQueryHandler(docbot.example_button, pattern=r"^x:"),

@@ -24,6 +24,7 @@ import itertools
 import json
 import re
 import socket
+import struct
 import threading
 import time
 import urllib.error
@@ -40,6 +41,9 @@ BOT_USERNAME = "docbot_test_bot"
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
 MAX_CALLBACK_ANSWER = 200
+MAX_CAPTION = 1024
+MAX_PHOTO_BYTES = 10 << 20  # a photo sent by upload: at most 10 MB, width + height at most
+MAX_PHOTO_SIDES = 10000     # 10000, the ratio of its sides at most 20
 CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice",
                 "upload_voice", "upload_document", "choose_sticker", "find_location",
                 "record_video_note", "upload_video_note"}
@@ -212,9 +216,11 @@ class Call:
 
     @property
     def text(self) -> str:
-        """The sent text as the user sees it (entities parsed), for sendMessage/editMessageText."""
+        """The sent text as the user sees it (entities parsed), for sendMessage/editMessageText;
+        the caption for sendPhoto."""
         if self.response and isinstance(self.response.get("result"), dict):
-            return self.response["result"].get("text", "")
+            result = self.response["result"]
+            return result.get("text", result.get("caption", ""))
         return ""
 
     @property
@@ -250,6 +256,7 @@ class FakeTelegram:
         self.webhook: tuple[str, str | None] | None = None  # (url, secret) once set
         self.webhook_statuses: list[int] = []  # what the bot answered each delivery
         self.messages: dict[tuple[int, int], dict] = {}  # (chat id, message id) -> message
+        self.photos: list[bytes] = []  # the images of sendPhoto, as uploaded
         self.chats: dict[int, dict] = {}
         self.callback_queries: dict[str, bool] = {}  # id -> answered
         self.commands: list[dict] = []
@@ -566,6 +573,51 @@ class FakeTelegram:
         self.messages[(chat["id"], message["message_id"])] = message
         return message
 
+    def api_sendPhoto(self, p: dict) -> dict:
+        """A photo uploaded in the request (multipart): a PNG or JPEG within Telegram's limits;
+        the message holds its size (as Telegram's PhotoSize) and the parsed caption."""
+        chat = self._known_chat(p)
+        photo = p.get("photo")
+        if not isinstance(photo, bytes) or not photo:
+            raise EntityError("there is no photo in the request")
+        if len(photo) > MAX_PHOTO_BYTES:
+            raise EntityError("PHOTO_INVALID_DIMENSIONS")  # Telegram: too big to be a photo
+        size = _image_size(photo)
+        if size is None:
+            raise EntityError("IMAGE_PROCESS_FAILED")
+        w, h = size
+        if w + h > MAX_PHOTO_SIDES or max(w, h) > 20 * min(w, h):
+            raise EntityError("PHOTO_INVALID_DIMENSIONS")
+        caption, entities = ("", [])
+        if p.get("caption"):
+            caption, entities = _parse_caption(p.get("caption"), p.get("parse_mode"))
+        check_markup(p.get("reply_markup"))
+        message = {"message_id": next(self._message_ids), "date": int(time.time()),
+                   "chat": chat, "from": self.bot,
+                   "photo": [{"file_id": f"photo{len(self.photos)}", "file_unique_id":
+                              f"u{len(self.photos)}", "width": w, "height": h,
+                              "file_size": len(photo)}]}
+        self.photos.append(photo)
+        if caption:
+            message["caption"] = caption
+        if entities:
+            message["caption_entities"] = entities
+        thread = p.get("message_thread_id")
+        if thread is not None:
+            if not chat.get("is_forum"):
+                raise EntityError("message thread not found")
+            message.update(message_thread_id=int(thread), is_topic_message=True)
+        reply = _json(p.get("reply_parameters")) or {}
+        reply_to = reply.get("message_id") or p.get("reply_to_message_id")
+        if reply_to is not None:
+            original = self.messages.get((chat["id"], int(reply_to)))
+            if original is None and not reply.get("allow_sending_without_reply"):
+                raise EntityError("message to be replied not found")
+            if original is not None:
+                message["reply_to_message"] = original
+        self.messages[(chat["id"], message["message_id"])] = message
+        return message
+
     def api_editMessageText(self, p: dict) -> dict:
         chat = self._known_chat(p)
         message = self.messages.get((chat["id"], int(p.get("message_id") or 0)))
@@ -606,6 +658,30 @@ class FakeTelegram:
         if chat_id in self.blocked:
             raise _ApiError(403, "Forbidden: bot was blocked by the user")
         return self.chats[chat_id]
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG or JPEG, read from its header; None for anything else."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        return struct.unpack(">II", data[16:24])
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                return None
+            marker, length = data[i + 1], struct.unpack(">H", data[i + 2:i + 4])[0]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                h, w = struct.unpack(">HH", data[i + 5:i + 9])
+                return w, h
+            i += 2 + length
+    return None
+
+
+def _parse_caption(caption: Any, parse_mode: str | None) -> tuple[str, list[dict]]:
+    plain, entities = check_text(caption, parse_mode)
+    if utf16_len(plain) > MAX_CAPTION:
+        raise EntityError("message caption is too long")
+    return plain, entities
 
 
 class _ApiError(Exception):
