@@ -7,6 +7,7 @@ calls" checks the HTML, the lengths and the buttons of everything the bot sent."
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -716,3 +717,46 @@ def test_short_load_run_answers_everything(tmp_path):
                                     timeout=120)
     assert result.answered == 100 and result.api_errors == 0, (result, result.log[-3000:])
     assert result.bot_errors == 0 and result.exit_code == 0, result.log[-3000:]
+
+
+def test_page_button_sends_a_pdf_passage_as_its_page_photo(tmp_path):
+    """A Page button under each passage from a PDF sends the page (a PNG photo of that page,
+    cropped around the passage) captioned with its citation, replying to the answer; an answer
+    from a .txt has no Page button, and a typed /page N says why there is no page."""
+    from PIL import Image
+    from test_pdf_pages import groff_pdf
+
+    data = tmp_path / "data"
+    (data / "docs").mkdir(parents=True)
+    groff_pdf(data / "docs" / "pilots.pdf")
+    (data / "docs" / "tides.txt").write_text(
+        "Tide tables\n\nThe tide tables of the western fjords were printed every winter by the "
+        "harbour board and sold to skippers at the pilot stations for two coins a copy.\n")
+    answerer = Answerer.open(data, tmp_path / "index")
+    with FakeTelegram() as tg, Bot(tg, answerer):
+        answer = with_buttons(say(tg, 130, "What did the pilots write about signals and flags?"))
+        labels = [b["text"] for b in answer.buttons]
+        assert "Page 1" in labels and "Full text 1" in labels
+        since = len(tg.calls)
+        tg.push_callback(130, answer.response["result"]["message_id"],
+                         next(b["callback_data"] for b in answer.buttons if b["text"] == "Page 1"))
+        photo = tg.wait_for(lambda calls: [c for c in calls[since:] if c.method == "sendPhoto"],
+                            WAIT)[0]
+        assert photo.ok and reply_target(photo) == answer.response["result"]["message_id"]
+        image = Image.open(io.BytesIO(photo.params["photo"]))
+        assert image.format == "PNG" and image.size[0] > 300
+        caption = photo.text
+        assert "Signals and flags" in caption and "p. 2" in caption  # the passage's citation
+        assert answer.text.count("p. 2") >= 1
+        # typed: /page 1 sends the same page; an answer from the .txt has no Page button
+        since = len(tg.calls)
+        tg.push_message(130, "/page 1")
+        typed = tg.wait_for(lambda calls: [c for c in calls[since:] if c.method == "sendPhoto"],
+                            WAIT)[0]
+        assert typed.text == caption and typed.params["photo"] == photo.params["photo"]
+        txt = with_buttons(say(tg, 130, "Who printed the tide tables?"))
+        assert "tides" in txt.text.lower() or "Tide tables" in txt.text
+        assert not [b for b in txt.buttons if b["text"].startswith("Page")]
+        said = say(tg, 130, "/page 1")[0]
+        assert "has no page to show" in said.text
+        no_errors(tg)
