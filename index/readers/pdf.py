@@ -109,7 +109,7 @@ def _read(raw: bytes) -> Extracted:
     for key in ("author", "date"):
         if info.get(key):
             meta[key] = info[key]
-    return Extracted(body, meta, starts, "; ".join(problems), boxes)
+    return Extracted(body, meta, starts, "; ".join(problems), line_boxes=boxes)
 
 
 def _reason(e: Exception) -> str:
