@@ -184,7 +184,9 @@ def test_a_passage_is_shown_on_its_own_page_as_pdftoppm_renders_it(tmp_path, sou
         mine = _gray(png.crop((0, 0, box[2] - left, box[3] - top)))
         scores = [float(mine @ _gray(r.crop(box))) for r in renders]
         best = int(np.argmax(scores)) + 1
-        assert best == c.page and scores[best - 1] > 0.9, (c.page, best, scores)
+        others = max(s for n, s in enumerate(scores, 1) if n != best) if len(scores) > 1 else 0.0
+        assert best == c.page and scores[best - 1] > 0.8 and scores[best - 1] - others > 0.2, (
+            c.page, best, scores)
         # the passage's words are in the part shown (poppler reads that region)
         shown = letters(pdftotext(pdf, page, *box, r=72 * scale))
         ws = {letters(w) for w in re.findall(r"[^\W\d_]{4,}", c.text)}
@@ -217,7 +219,7 @@ def test_page_command_writes_the_png_and_prints_its_path(tmp_path, monkeypatch):
     groff_pdf(data / "docs" / "pilots.pdf")
     (data / "docs" / "tides.txt").write_text(
         "Tide tables\n\nThe tide tables of the western fjords were printed every winter by the "
-        "harbour board and sold to skippers at the pilot stations for two coins a copy.\n")
+        "harbour board's printer, Ole Brandt, and sold to skippers at the pilot stations.\n")
     monkeypatch.setenv("DOCBOT_PAGES", str(tmp_path / "pages"))
     answerer = Answerer.open(data, tmp_path / "index")
     out = io.StringIO()

@@ -731,7 +731,7 @@ def test_page_button_sends_a_pdf_passage_as_its_page_photo(tmp_path):
     groff_pdf(data / "docs" / "pilots.pdf")
     (data / "docs" / "tides.txt").write_text(
         "Tide tables\n\nThe tide tables of the western fjords were printed every winter by the "
-        "harbour board and sold to skippers at the pilot stations for two coins a copy.\n")
+        "harbour board's printer, Ole Brandt, and sold to skippers at the pilot stations.\n")
     answerer = Answerer.open(data, tmp_path / "index")
     with FakeTelegram() as tg, Bot(tg, answerer):
         answer = with_buttons(say(tg, 130, "What did the pilots write about signals and flags?"))
