@@ -155,7 +155,7 @@ _DOC_FIELDS = ("id", "path", "title", "chunks", "kept", "visible_words", "kept_w
 
 def cmd_index(args: argparse.Namespace) -> int:
     from index.corpus import likely_cause, problem_notices, reading_summary
-    from index.readers.accounting import partly_read
+    from index.reading.accounting import partly_read
     from index.engine import Index, default_index_dir
 
     index_dir = args.index or default_index_dir(args.data)

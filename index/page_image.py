@@ -48,7 +48,7 @@ def render_passage(pdf: Path | bytes, boxes, scale: float = SCALE,
     by_page: dict[int, list] = {}
     for page, *box in boxes:
         by_page.setdefault(int(page), []).append(box)
-    from .readers.pdf import _PDFIUM  # PDFium is not thread-safe
+    from .reading.pdf import _PDFIUM  # PDFium is not thread-safe
 
     with _PDFIUM:
         images, parts = _render(pdf, by_page, scale, margin)

@@ -381,7 +381,7 @@ def test_source_shows_the_page_and_the_text_around_a_pdf_passage(mixed, tmp_path
 def test_corrupted_files_are_read_or_refused_with_a_reason_never_an_exception(name):
     import random
 
-    from index.readers import Unreadable, extract
+    from index.reading import Unreadable, extract
 
     rng = random.Random(name)
     good = (FIXTURES / name).read_bytes()

@@ -17,7 +17,7 @@ import pytest
 
 import generated_pages as gp
 from index.corpus import account, load_document
-from index.readers.accounting import html_text
+from index.reading.accounting import html_text
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRE = os.environ.get("DOCBOT_REQUIRE_TOOLS") == "1"

@@ -144,7 +144,7 @@ def compare(made: list[gp.Page], data: Path) -> None:
             total, kept = total + gt, kept + gk
         print(f"| {name} | " + " | ".join(cells) + f" | {kept / max(total, 1):.0%} | {foreign} |")
     # the real pages: share of the visible prose (the accounting's measure) each one keeps
-    from index.readers.accounting import compare as kept_share, html_text
+    from index.reading.accounting import compare as kept_share, html_text
 
     real = [data / "docs" / n for n in REAL_PAGES if (data / "docs" / n).exists()]
     print("\n| extractor | " + " | ".join(p.name for p in real) + " |")
