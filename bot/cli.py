@@ -154,7 +154,7 @@ _DOC_FIELDS = ("id", "path", "title", "chunks", "kept", "visible_words", "kept_w
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from index.corpus import likely_cause, problem_notices, reading_summary
+    from index.reading.corpus import likely_cause, problem_notices, reading_summary
     from index.reading.accounting import partly_read
     from index.engine import Index, default_index_dir
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from index.corpus import Chunk
+from index.reading.corpus import Chunk
 
 from index.answer import Answer
 from index.errors import DocbotError

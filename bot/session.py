@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from index.analyze import Analyzer
-from index.corpus import Chunk
+from index.reading.corpus import Chunk
 
 from index.answer import Answer, Answerer, clean_question
 from index.filters import Where

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from index.answer import Answer
-from index.corpus import Chunk
+from index.reading.corpus import Chunk
 
 
 @dataclass

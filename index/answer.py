@@ -13,7 +13,7 @@ import numpy as np
 from . import constraints, evidence, rescore
 from .asked import Asked, asked
 from .constraints import Check, Constraints
-from .corpus import Chunk
+from .reading.corpus import Chunk
 from .direct import DirectAnswer, direct_answer, gives
 from .engine import Index, SearchHit
 from .evidence import Evidence

@@ -19,7 +19,7 @@ from . import store
 from .analyze import Analyzer, TermIds
 from .bm25 import BM25, BM25Params, Postings, chunk_ptr, postings_from_forward, tf_dtype
 from .facts import FACTS_FILE, compile_facts, facts_sha
-from .corpus import CHUNKER_VERSION, Chunk, account, doc_paths, load_document
+from .reading.corpus import CHUNKER_VERSION, Chunk, account, doc_paths, load_document
 from .errors import DataError
 from .searcher import DEFAULT_PARAMS, load_analyzer
 from .tokens import TOKEN_ARRAYS, concat_blocks, map_terms, offset_dtype, text_tokens

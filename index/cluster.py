@@ -44,7 +44,7 @@ from . import rescore
 from .analyze import Analyzer
 from .answer import Answer, Answerer, clean_question
 from .bm25 import TIE_RTOL, BM25Params
-from .corpus import Chunk, doc_id_for, doc_paths, load_document
+from .reading.corpus import Chunk, doc_id_for, doc_paths, load_document
 from .engine import DEFAULT_PARAMS, SearchHit, load_analyzer
 from .errors import DataError, DocbotError, IndexFormatError
 from .facts import Fact, FactTable, compile_facts

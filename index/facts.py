@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from . import yamlfile
 from .analyze import Analyzer
-from .corpus import Chunk, DocumentTexts
+from .reading.corpus import Chunk, DocumentTexts
 from .errors import DataError
 
 RELATIONS = (

@@ -19,7 +19,7 @@ import numpy as np
 from . import store
 from .analyze import Analyzer, load_aliases
 from .bm25 import BM25, BM25Params, Postings, block_ptr, build_postings
-from .corpus import Chunk, problem_notices
+from .reading.corpus import Chunk, problem_notices
 from .errors import IndexFormatError, IndexVersionError
 from .facts import FACTS_FILE
 from .tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens, analyzed_tokens

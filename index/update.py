@@ -17,7 +17,7 @@ from .analyze import Analyzer
 from .bm25 import BM25Params, Postings, tf_dtype
 from .build import (_ARRAY_NAMES, Progress, _Analysis, _fingerprint, _sha256, _write_arrays,
                     _write_tokens)
-from .corpus import doc_paths
+from .reading.corpus import doc_paths
 from .facts import FACTS_FILE, compile_facts, facts_sha
 from .errors import DataError, IndexFormatError
 from .searcher import ChunkIds

@@ -163,7 +163,7 @@ def real_text():
     from pathlib import Path
 
     from index.analyze import Analyzer
-    from index.corpus import load_documents
+    from index.reading.corpus import load_documents
     from index.sentences import sentence_spans
 
     data = Path(__file__).resolve().parents[1] / "data"

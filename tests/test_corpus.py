@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from index.corpus import MAX_CHARS, doc_paths, load_document, load_documents
+from index.reading.corpus import MAX_CHARS, doc_paths, load_document, load_documents
 from index.errors import DataError
 
 from conftest import P_COOLING, P_RELATIONS, P_RUSSIA, P_TREATY

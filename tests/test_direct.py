@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from index.answer import Passage
-from index.corpus import Chunk
+from index.reading.corpus import Chunk
 from index.asked import Asked, asks_for
 from index.direct import LINE, clip, direct_answer
 from index.engine import SearchHit

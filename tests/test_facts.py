@@ -548,7 +548,7 @@ def _data_copy(tmp_path: Path) -> Path:
 def test_opening_an_index_reads_no_document_for_its_facts(tmp_path, monkeypatch):
     data = _data_copy(tmp_path)
     first = Answerer.open(data, tmp_path / "index")
-    import index.corpus as corpus
+    import index.reading.corpus as corpus
 
     def no_reading(self, doc_id):
         raise AssertionError(f"read {doc_id} for the fact table")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from index.corpus import load_document
+from index.reading.corpus import load_document
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

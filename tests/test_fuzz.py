@@ -13,7 +13,7 @@ from bot.commands import handle
 from bot.render import answer_json, reply_text
 from bot.session import Session
 from index.analyze import Analyzer
-from index.corpus import MAX_CHARS, load_document
+from index.reading.corpus import MAX_CHARS, load_document
 from index.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from index.answer import Answerer
-from index.corpus import load_document
+from index.reading.corpus import load_document
 from index.page_image import render_passage
 from bot.repl import PROMPT, run
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import generated_pages as gp
-from index.corpus import account, load_document
+from index.reading.corpus import account, load_document
 from index.reading.accounting import html_text
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,7 +21,7 @@ from bot.render_html import (LIMIT, answer_head, answer_messages, answer_page, c
                              fact_details_messages, fact_line, pack, passage_html, reply_messages,
                              shown_chars, tg_len)
 from bot.session import Session
-from index.corpus import Chunk, Note
+from index.reading.corpus import Chunk, Note
 from index.engine import SearchHit
 from index.highlight import Highlight
 

@@ -17,7 +17,7 @@ import index.build as build
 from index import store
 from index.analyze import Analyzer, TermIds
 from index.bm25 import BM25Params
-from index.corpus import Chunk
+from index.reading.corpus import Chunk
 from index.engine import CHANGED, DEFAULT_PARAMS, Index, index_text
 
 ALIASES = "North Korea:\n  - DPRK\n  - Democratic People's Republic of Korea\nSoviet Union:\n  - USSR\n"

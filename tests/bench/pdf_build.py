@@ -71,7 +71,7 @@ def main() -> None:
     subprocess.run(["ps2pdf", "-", str(pdf)], input=ps, check=True)
     made = time.perf_counter() - t
 
-    from index.corpus import load_document
+    from index.reading.corpus import load_document
 
     best = cpu = None
     for _ in range(3):

@@ -19,7 +19,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.append(str(Path(__file__).resolve().parents[2]))  # PYTHONPATH may name another
 
-from index.corpus import load_document  # noqa: E402
+from index.reading.corpus import load_document  # noqa: E402
 
 LEADERS = re.compile(r"(?:\.\s?){4,}")
 NUMBER = re.compile(r"(?<![\w.,-])\d{1,4}(?![\w.,-])")

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))  # run as a script: make `index` importable
 
 from index.analyze import Analyzer  # noqa: E402
 from index.bm25 import BM25, BM25Params, build_postings  # noqa: E402
-from index.corpus import Chunk  # noqa: E402
+from index.reading.corpus import Chunk  # noqa: E402
 from index.engine import DEFAULT_PARAMS, Index, SearchHit, index_text  # noqa: E402
 
 K = 10

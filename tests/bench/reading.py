@@ -102,7 +102,7 @@ def table(data: Path, kinds: dict[str, str]) -> None:
 
 
 def compare(made: list[gp.Page], data: Path) -> None:
-    from index.corpus import load_document
+    from index.reading.corpus import load_document
 
     extractors = {"docbot": lambda p: " ".join(c.text for c in load_document(p, p.parent).chunks)}
     try:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from pathlib import Path
 
-from .errors import DataError
-from .sentences import sentence_spans
+from ..errors import DataError
+from ..sentences import sentence_spans
 
 TEXT_SUFFIXES = (".txt", ".md")
 CONVERTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm")  # read by index/reading/
@@ -266,7 +266,7 @@ def load_document(path: Path, docs_dir: Path) -> Document:
 
 
 def _load_converted(path: Path, docs_dir: Path) -> Document:
-    from .reading import Unreadable, extract
+    from . import Unreadable, extract
 
     try:
         raw = path.read_bytes()
@@ -297,7 +297,7 @@ def _load_converted(path: Path, docs_dir: Path) -> Document:
 
 def account(doc: Document) -> None:
     """Measure how much of the document's visible text its passages kept (doc.reading)."""
-    from .reading.accounting import measure
+    from .accounting import measure
 
     kept = [doc.title]
     for c in doc.chunks:
@@ -309,7 +309,7 @@ def account(doc: Document) -> None:
 def problem_notices(docs: list[dict]) -> list[str]:
     """One line per document (manifest entries) that was skipped or kept less than 80 % of
     its visible text: its name, the share kept and the likely cause."""
-    from .reading.accounting import partly_read
+    from .accounting import partly_read
 
     out = []
     for d in docs:
@@ -341,7 +341,7 @@ def likely_cause(d: dict) -> str:
 
 def reading_summary(docs: list[dict]) -> dict:
     """Counts for the index summary: read whole, read in part, skipped (no passages)."""
-    from .reading.accounting import partly_read
+    from .accounting import partly_read
 
     skipped = sum(1 for d in docs if not d.get("chunks"))
     partly = sum(1 for d in docs if d.get("chunks") and (partly_read(d) or d.get("problem")))
