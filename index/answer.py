@@ -329,30 +329,41 @@ class Answerer:
             toks = self.tokens(q, h)
             sig, held = rescore.signals_and_held(q.qterms, toks, c.text, h.score, extra_ids)
             score = sig.score() + NOTE_WEIGHT * notes_score.get(c.id, 0.0)
-            check = Check()
-            near = self._neighbours(q, h) if q.cons or q.wants else []
-            if q.cons:  # what the passages before it (and the rest of its paragraph) say
-                check = constraints.check(
-                    q.cons, constraints.local_terms(toks.terms, q.local),
-                    outside + tuple(terms for terms, _ in near),
-                    # not the endnotes' years: they are mostly when a source was published
-                    [c.text, c.section, c.title, self._doc_dates().get(c.doc, ""),
-                     *(text for _, text in near)],
-                    lambda term, doc=c.doc: doc in self._docs_with(term))
-                if not check.passes and any(self._fact_meets(q, f)
-                                            for f in self._facts_by_passage.get(c.id, ())):
-                    # the fact table says who and when of what the passage quotes
-                    check = Check(check.total, check.total)
-            # (not for when: 'sails at 07:40 on weekdays' answers it without a date)
-            if check.passes and q.wants is not None and q.wants.kind != "date" and not any(
-                    gives(q.text, q.wants, t, q.cons) for t in [c.text, *(t for _, t in near)]
-            ) and not any(self._fact_meets(q, f) and _gives(self._facts_by_id[f], q.wants)
-                          for f in self._facts_by_passage.get(c.id, ())):
-                # the asked-for type: a who-question's passage names someone, and so on
-                check = Check(check.met, check.total, (), _WHAT[q.wants.kind])
+            check = self._check(q, h, toks, outside, [])
+            if not check.passes:  # what the passage before it (or the rest of its paragraph) says
+                near = self._neighbours(q, h)
+                if near:
+                    check = self._check(q, h, toks, outside, near)
             out.append(Ranked(h, sig, score, frozenset(held), check))
         out.sort(key=lambda r: (-r.score, r.hit.chunk.id))  # ties by chunk id, as BM25's
         return out
+
+    def _check(self, q: Query, hit: SearchHit, toks: ChunkTokens, outside: tuple,
+               near: list[tuple[list[str], str]]) -> Check:
+        """How a passage (with its heading, endnotes, title, date and the neighbours given)
+        meets the question's constraints and gives what it asks for."""
+        c = hit.chunk
+        check = Check()
+        if q.cons:
+            check = constraints.check(
+                q.cons, constraints.local_terms(toks.terms, q.local),
+                outside + tuple(terms for terms, _ in near),
+                # not the endnotes' years: they are mostly when a source was published
+                [c.text, c.section, c.title, self._doc_dates().get(c.doc, ""),
+                 *(text for _, text in near)],
+                lambda term, doc=c.doc: doc in self._docs_with(term))
+            if not check.passes and any(self._fact_meets(q, f)
+                                        for f in self._facts_by_passage.get(c.id, ())):
+                # the fact table says who and when of what the passage quotes
+                check = Check(check.total, check.total)
+        # the asked-for type: a who-question's passage names someone, and so on (not for
+        # when: 'sails at 07:40 on weekdays' answers it without a date)
+        if check.passes and q.wants is not None and q.wants.kind != "date" and not any(
+                gives(q.text, q.wants, t, q.cons) for t in [c.text, *(t for _, t in near)]
+        ) and not any(self._fact_meets(q, f) and _gives(self._facts_by_id[f], q.wants)
+                      for f in self._facts_by_passage.get(c.id, ())):
+            check = Check(check.met, check.total, (), _WHAT[q.wants.kind])
+        return check
 
     def _neighbours(self, q: Query, hit: SearchHit) -> list[tuple[list[str], str]]:
         """The passage before a hit in its section, and the rest of its paragraph when it was
