@@ -71,7 +71,7 @@ def measure(path: Path, kept_texts: list[str], raw: bytes | None = None,
 def _text_share(body: str, kept_texts: list[str]) -> Reading:
     """A text file is its own visible text; the chunker only leaves out blocks without words
     and repeats nothing, so letters counted (in C) tell the share, at any corpus size."""
-    from .reading.corpus import _letters
+    from .corpus import _letters
 
     visible = _letters(body)
     if not visible:
