@@ -12,7 +12,7 @@ A candidate that breaks one of them does not answer the question.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -152,8 +152,8 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
     parts = [(c, set(c.split("_"))) for c in compounds if "_" in c]
     if parts:
         names = tuple(
-            Name(n.text, n.terms, tuple(f | {c for c, words in parts if (f | {t}) & words}
-                                        for t, f in zip(n.terms, n.forms)))
+            replace(n, forms=tuple(f | {c for c, words in parts if (f | {t}) & words}
+                                   for t, f in zip(n.terms, n.forms)))
             if len(n.terms) == 1 else n for n in names)
     roles: tuple[Name, ...] = ()
     if asks_for(question) == "name":  # "who was Japan's ambassador": the office is the relation
