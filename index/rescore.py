@@ -123,33 +123,13 @@ def signals_and_held(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
     held = in_text | extra_ids
     coverage = float(sum(w for i, w in zip(ids, weights) if i in held)) / q.total
 
-    # the best sentence: the most distinct weight; a sentence holding what is asked for gains
-    # as much as its best term; ties to the tighter, then the earlier sentence
+    # the best sentence (_best_sentence), from the compiled per-sentence sums
     n_sent = len(toks.sentences)
     positions = where.tolist()
-    best, best_key, best_range = 0, None, (0, 0)
-    wants = 0.0
-    sentences = []
-    for s, g, t, a, b in zip(sent.tolist(), gain.tolist(), top.tolist(), first.tolist(),
-                             last.tolist()):
-        sentences.append((g + t if q.wants is not None else g, g, t, s, (a, b),
-                          -(positions[b - 1] - positions[a])))
-    # most promising first: whether a sentence gives what is asked is looked up only while
-    # its bonus could still make it the best
-    sentences.sort(key=lambda c: (-c[0], c[3]))
-    for reach, g, t, s, inside, spread in sentences:
-        if best_key is not None and round(reach, 9) < best_key[0]:
-            break
-        has = False
-        if q.wants is not None:
-            lo = int(toks.sentences[s])
-            hi = int(toks.sentences[s + 1]) if s + 1 < n_sent else len(toks.terms)
-            has = q.wants.found(text, int(toks.starts[lo]), int(toks.ends[hi - 1]))
-        key = (round(g + (t if has else 0.0), 9), spread, -s)
-        if best_key is None or key > best_key:
-            best, best_key, best_range, wants = s, key, inside, float(has)
-    if q.wants is not None and not wants and q.wants.found(text):
-        wants = 0.5  # what is asked for is in the passage, if not in its best sentence
+    sentences = [(s, g, t, (a, b), -(positions[b - 1] - positions[a]))
+                 for s, g, t, a, b in zip(sent.tolist(), gain.tolist(), top.tolist(),
+                                          first.tolist(), last.tolist())]
+    best, best_range, wants = _best_sentence(q, toks, text, sentences, (0, 0))
     lo = int(toks.sentences[best])
     hi = int(toks.sentences[best + 1]) if best + 1 < n_sent else len(toks.terms)
     span = (int(toks.starts[lo]), int(toks.ends[hi - 1])) if hi > lo else (0, len(text))
@@ -182,12 +162,9 @@ def signals_reference(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
     held = set(mterms.tolist()) | extra_ids
     coverage = float(sum(w for i, w in zip(q.ids.tolist(), weights) if i in held)) / q.total
 
-    # the best sentence: the most distinct weight; a sentence holding what is asked for gains
-    # as much as its best term; ties to the tighter, then the earlier sentence
+    # the best sentence (_best_sentence), from per-sentence sums made here
     sent_of = np.searchsorted(toks.sentences, where, side="right") - 1
     n_sent = len(toks.sentences)
-    best, best_key, best_terms = 0, None, []
-    wants = 0.0
     sentences = []
     by_sentence: dict[int, list[int]] = {}  # sentence -> indexes into where, in order
     for k, s in enumerate(sent_of.tolist()):
@@ -195,26 +172,9 @@ def signals_reference(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
     slots, positions = slot.tolist(), where.tolist()
     for s, inside in by_sentence.items():
         uniq = {slots[k] for k in inside}
-        gain = sum(weights[u] for u in sorted(uniq))
-        top = max(weights[u] for u in uniq)
-        sentences.append((gain + top if q.wants is not None else gain, gain, top, s, inside,
-                          -(positions[inside[-1]] - positions[inside[0]])))
-    # most promising first: whether a sentence gives what is asked is looked up only while
-    # its bonus could still make it the best
-    sentences.sort(key=lambda c: (-c[0], c[3]))
-    for reach, gain, top, s, inside, spread in sentences:
-        if best_key is not None and round(reach, 9) < best_key[0]:
-            break
-        has = False
-        if q.wants is not None:
-            lo = int(toks.sentences[s])
-            hi = int(toks.sentences[s + 1]) if s + 1 < n_sent else len(toks.terms)
-            has = q.wants.found(text, int(toks.starts[lo]), int(toks.ends[hi - 1]))
-        key = (round(gain + (top if has else 0.0), 9), spread, -s)
-        if best_key is None or key > best_key:
-            best, best_key, best_terms, wants = s, key, inside, float(has)
-    if q.wants is not None and not wants and q.wants.found(text):
-        wants = 0.5  # what is asked for is in the passage, if not in its best sentence
+        sentences.append((s, sum(weights[u] for u in sorted(uniq)), max(weights[u] for u in uniq),
+                          inside, -(positions[inside[-1]] - positions[inside[0]])))
+    best, best_terms, wants = _best_sentence(q, toks, text, sentences, [])
     lo = int(toks.sentences[best])
     hi = int(toks.sentences[best + 1]) if best + 1 < n_sent else len(toks.terms)
     span = (int(toks.starts[lo]), int(toks.ends[hi - 1])) if hi > lo else (0, len(text))
@@ -243,6 +203,35 @@ def signals_reference(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
             bigrams += sum(1.0 for x, y in zip(a[adj].tolist(), b[adj].tolist())
                            if (x, y) in q.bigrams)
     return Signals(bm25, coverage, sent_cov, sent_bm25, pairs, bigrams, wants, span)
+
+
+def _best_sentence(q: QueryTerms, toks: ChunkTokens, text: str, sentences: list,
+                   none: object) -> tuple[int, object, float]:
+    """(the best sentence, what its caller keeps of it, wants) among sentences given as
+    (index, gain, top, kept, spread): the most distinct weight; a sentence holding what is
+    asked for gains as much as its best term; ties to the tighter, then the earlier one.
+    wants: 1 when the best sentence gives what is asked, .5 when only the passage does."""
+    n_sent = len(toks.sentences)
+    best, best_key, kept, wants = 0, None, none, 0.0
+    # most promising first: whether a sentence gives what is asked is looked up only while
+    # its bonus could still make it the best
+    sentences = sorted(sentences, key=lambda c: (-(c[1] + c[2] if q.wants is not None
+                                                   else c[1]), c[0]))
+    for s, gain, top, inside, spread in sentences:
+        reach = gain + top if q.wants is not None else gain
+        if best_key is not None and round(reach, 9) < best_key[0]:
+            break
+        has = False
+        if q.wants is not None:
+            lo = int(toks.sentences[s])
+            hi = int(toks.sentences[s + 1]) if s + 1 < n_sent else len(toks.terms)
+            has = q.wants.found(text, int(toks.starts[lo]), int(toks.ends[hi - 1]))
+        key = (round(gain + (top if has else 0.0), 9), spread, -s)
+        if best_key is None or key > best_key:
+            best, best_key, kept, wants = s, key, inside, float(has)
+    if q.wants is not None and not wants and q.wants.found(text):
+        wants = 0.5  # what is asked for is in the passage, if not in its best sentence
+    return best, kept, wants
 
 
 def _share(q: QueryTerms, held: frozenset) -> float:
