@@ -182,7 +182,9 @@ class Answerer:
         # chunk id -> term sequences of its heading, endnotes and document title
         self._outside: dict[str, tuple[tuple[str, ...], ...]] = {}
         self._titles: dict[str, tuple[str, ...]] = {}
-        self._text_terms: dict[str, tuple[str, ...]] = {}  # chunk id -> its text's terms
+        self._analyzed: dict[str, tuple[str, ...]] = {}  # chunk id -> its text's terms
+        self._term_docs: dict[str, frozenset] = {}  # term -> the documents holding it
+        self._dates: dict[str, str] | None = None  # document id -> its date
         # an index that stores each chunk's tokens at build time (the local one does)
         self._stored = index if hasattr(index, "tokens") and hasattr(index, "term_id") else None
         self.source: tuple[Path, Path | None, tuple] | None = None  # set by open()
@@ -376,17 +378,26 @@ class Answerer:
         for c in self.index.neighbours(h, 1, 1):
             same_paragraph = c.part and h.part and c.paragraph == h.paragraph
             if c.id != h.id and (same_paragraph or c.seq < h.seq and c.section == h.section):
-                terms = self._text_terms.get(c.id)
-                if terms is None:  # analyzed once per passage, not once per question
-                    if len(self._text_terms) >= OUTSIDE_KEPT:
-                        self._text_terms.clear()
-                    terms = self._text_terms[c.id] = tuple(self.index.analyzer.terms(c.text))
-                out.append((list(terms), c.text))
+                out.append((self._text_terms(q, c), c.text))
         return out
+
+    def _text_terms(self, q: Query, chunk: Chunk) -> list[str]:
+        """A passage's terms in order, the question's as themselves and others as '': from
+        the tokens the local index stored; a backend that keeps only its hits' tokens (the
+        cluster) has its neighbours analyzed, once per passage."""
+        if self._stored is not None and not hasattr(self._stored, "tokens_for"):
+            toks = self.tokens(q, SearchHit(chunk, 0.0, self.index.by_id[chunk.id]))
+            return constraints.local_terms(toks.terms, q.local)
+        terms = self._analyzed.get(chunk.id)
+        if terms is None:
+            if len(self._analyzed) >= OUTSIDE_KEPT:
+                self._analyzed.clear()
+            terms = self._analyzed[chunk.id] = tuple(self.index.analyzer.terms(chunk.text))
+        return list(terms)
 
     def _docs_with(self, term: str) -> frozenset:
         """The documents (ids) whose passages hold a term; empty when the index cannot say."""
-        cache = self.__dict__.setdefault("_term_docs", {})
+        cache = self._term_docs
         got = cache.get(term)
         if got is None:
             got = self.index.docs_with(term) if hasattr(self.index, "docs_with") else frozenset()
@@ -396,8 +407,8 @@ class Answerer:
         return got
 
     def _doc_dates(self) -> dict[str, str]:
-        dates = getattr(self, "_dates", None)
-        if dates is None:
+        dates = self._dates
+        if dates is None:  # read on first use: a cluster asks its shards
             dates = self._dates = {d["id"]: d.get("date") or "" for d in self.index.documents}
         return dates
 

@@ -284,12 +284,15 @@ class Index:
     def docs_with(self, term: str) -> frozenset:
         """Ids of the documents whose passages hold a term."""
         t = self.vocab.get(term)
+        if t is None:
+            return frozenset()
+        ptr = self.bm25.postings.indptr
+        where = self.bm25.postings.docs[ptr[t] : ptr[t + 1]]  # the chunks holding it
         docs = self.documents
-        if t is None or not docs:
-            return frozenset(self.chunks[int(i)].doc for i in self.bm25.term_weights(int(t))[0]
-                             ) if t is not None else frozenset()
-        ends = np.cumsum([int(d.get("chunks", 0)) for d in docs])
-        at = np.unique(np.searchsorted(ends, self.bm25.term_weights(int(t))[0], side="right"))
+        if not docs:  # an index held in memory: its chunks name their documents
+            return frozenset(self.chunks[int(i)].doc for i in where)
+        ends = np.cumsum([int(d.get("chunks", 0)) for d in docs])  # chunks are in document order
+        at = np.unique(np.searchsorted(ends, where, side="right"))
         return frozenset(docs[i]["id"] for i in at.tolist() if i < len(docs))
 
     def neighbours(self, chunk: Chunk, before: int = 1, after: int = 1) -> list[Chunk]:
