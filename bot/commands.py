@@ -99,28 +99,33 @@ def _whole(args: str) -> int | None:
     return int(text) if len(text) <= 9 else 10**9
 
 
-def cmd_source(session: Session, args: str) -> Reply:
+def _shown_passage(session: Session, args: str, command: str) -> tuple[int, Chunk] | Reply:
+    """(N, passage N of the last answer) for '/command N', or the error Reply saying why not."""
     n = _whole(args)
     if n is None:
-        return Reply("error", text="Usage: /source N, where N is a passage number from the last answer")
+        return Reply("error", text=f"Usage: /{command} N, where N is a passage number from the last answer")
     chunk = session.passage(n)
     if chunk is None:
         shown = len(session.shown)
         hint = f"passages 1–{shown} are shown" if shown else "ask a question first"
         return Reply("error", text=f"No passage {_short(args.strip(), 20)}: {hint}.")
+    return n, chunk
+
+
+def cmd_source(session: Session, args: str) -> Reply:
+    got = _shown_passage(session, args, "source")
+    if isinstance(got, Reply):
+        return got
+    chunk = got[1]
     around = surroundings(session.answerer, chunk)
     return Reply("source", chunks=around, focus=chunk.id, title=chunk.citation)
 
 
 def cmd_page(session: Session, args: str) -> Reply:
-    n = _whole(args)
-    if n is None:
-        return Reply("error", text="Usage: /page N, where N is a passage number from the last answer")
-    chunk = session.passage(n)
-    if chunk is None:
-        shown = len(session.shown)
-        hint = f"passages 1–{shown} are shown" if shown else "ask a question first"
-        return Reply("error", text=f"No passage {_short(args.strip(), 20)}: {hint}.")
+    got = _shown_passage(session, args, "page")
+    if isinstance(got, Reply):
+        return got
+    n, chunk = got
     return page_reply(session, chunk, n)
 
 

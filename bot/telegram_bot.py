@@ -35,6 +35,7 @@ from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerSto
 
 from index.answer import Answer, Answerer
 from index.errors import DocbotError
+from index.reading.corpus import Chunk
 from .commands import COMMANDS, Reply, handle, page_reply
 from .config import ConfigError, Settings
 from .render import answer_line as plain_answer_line, cut, short_citation
@@ -557,17 +558,27 @@ class DocBot:
                             answer_page(page, head=record.head, total=record.total),
                             self.keyboard(key, record, page))
 
-    async def full_text_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Show a passage in full, then the passage after it (marked), replying to the answer."""
+    async def passage_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE
+                             ) -> tuple[tuple[ChatState, AnswerRecord, str, list[str]], Chunk, int] | None:
+        """(what lookup found, the passage, its rank) of a button under one passage of an
+        answer, acknowledged; None, after saying it expired, when the answer is gone."""
         query = update.callback_query
         found = self.lookup(update, query.data or "")
         rank = found[3][0] if found and found[3] else ""
         chunk = found[1].chunks.get(int(rank)) if rank.isdigit() else None
         if found is None or chunk is None:
             await self.expired(update, context)
-            return
+            return None
         await self.ack(update)
-        state = found[0]
+        return found, chunk, int(rank)
+
+    async def full_text_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show a passage in full, then the passage after it (marked), replying to the answer."""
+        query = update.callback_query
+        got = await self.passage_button(update, context)
+        if got is None:
+            return
+        (state, *_), chunk, _ = got
         index = self.answerer.index
         async with state.lock:
             chunks = index.neighbours(chunk, 0, 1) if chunk.id in index.by_id else [chunk]
@@ -577,17 +588,13 @@ class DocBot:
     async def page_image_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show a PDF passage on its page (a photo), replying to the answer."""
         query = update.callback_query
-        found = self.lookup(update, query.data or "")
-        rank = found[3][0] if found and found[3] else ""
-        chunk = found[1].chunks.get(int(rank)) if rank.isdigit() else None
-        if found is None or chunk is None:
-            await self.expired(update, context)
+        got = await self.passage_button(update, context)
+        if got is None:
             return
-        await self.ack(update)
-        state, record = found[0], found[1]
+        (state, record, *_), chunk, rank = got
         async with state.lock:
             reply = await self.work(context.bot, query.message.chat.id, page_reply,
-                                    state.session(record.user), chunk, int(rank))
+                                    state.session(record.user), chunk, rank)
             await self.send_page(context.bot, query.message.chat.id, reply,
                                  reply_to=query.message.message_id, thread=thread_of(query.message))
 
