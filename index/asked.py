@@ -17,8 +17,11 @@ ROLES = _ROLES = {"president", "minister", "ambassador", "envoy", "diplomat", "c
           "king", "queen", "emperor", "governor", "mayor", "author", "journalist", "person"}
 # "which (former, North Korean …) foreign minister": a role asks for a person (not "which
 # General Assembly session": a role is no part of a name)
-_ROLE_RX = (r"\b(?:which|what)\s+(?:[\w'’-]+\s+){0,4}?(%s)s?\b(?!\s+(?-i:[A-Z]))"
-            % "|".join(sorted(_ROLES)))
+# "what did South Korean diplomats see": a verb before the role makes it the subject,
+# and what is asked is something else
+_AUX = r"(?:did|does|do|was|were|is|are|has|have|had|will|would|can|could|should|may|might)"
+_ROLE_RX = (r"\b(?:which|what)\s+(?:(?!%s\b)[\w'’-]+\s+){0,4}?(%s)s?\b(?!\s+(?-i:[A-Z]))"
+            % (_AUX, "|".join(sorted(_ROLES))))
 # What the question word asks for; the earliest question word decides.
 _ASKS = (
     ("date", r"\b(?:when|(?:what|which) (?:(?:were|was|are|is) )?(?:the )?"
@@ -214,18 +217,52 @@ def _names(sentence: str) -> list[tuple[int, int]]:
 
 
 _TIME_UNIT = re.compile(r"(?:year|month|week|day|hour|minute|decade|century)s?\b", re.I)
+_MEASURE_RE = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?"
+                         r"|century|centuries|km|kilomet(?:er|re)s?|met(?:er|re)s?|miles?|feet"
+                         r"|foot|yards?|cm|mm|m)\b|\d(?:km|m|cm|mm)\b", re.I)
+
+
+_SPAN_WORDS_RE = re.compile(r"\b(?:(?:a\s+)?quarter(?:\s+of\s+a)?|half(?:\s+a)?|several|a\s+few"
+                            r"|many)\s+(?:years?|months?|weeks?|days?|decades?|century|centuries)\b",
+                            re.I)
+
+
+# years, and periods that hold a year: "1989 to 1991", "1990-96", "1990–1996", "the 1990s"
+YEAR_RE = re.compile(r"(?<![\d.,])(1[0-9]\d\d|20\d\d)(?![\d.,]\d)")
+RANGE_RE = re.compile(r"(?<!\d)(1[0-9]\d\d|20\d\d)\s*(?:[–-]|to|until|till|through)\s*"
+                       r"(\d{4}|\d{2})(?!\d)")
+DECADE_RE = re.compile(r"(?<!\d)(1[0-9]\d|20\d)0s\b")
+
+
+def years_in(text: str) -> set[int]:
+    """The years a text mentions, and every year of the periods it gives."""
+    out = {int(m.group(1)) for m in YEAR_RE.finditer(text)}
+    for m in RANGE_RE.finditer(text):
+        a, b = int(m.group(1)), m.group(2)
+        end = int(b) if len(b) == 4 else a // 100 * 100 + int(b)
+        if a < end <= a + 60:
+            out.update(range(a, end + 1))
+    for m in DECADE_RE.finditer(text):
+        d = int(m.group(1)) * 10
+        out.update(range(d, d + 10))
+    return out
 
 
 class Asked:
     """What one question asks for: kind is date, number or name."""
 
-    __slots__ = ("kind", "words", "noun", "role")
+    __slots__ = ("kind", "words", "noun", "role", "measure", "own_years")
 
     def __init__(self, question: str, kind: str) -> None:
         self.kind = kind
         self.words = frozenset(norm(w) for w in words(question))
         self.noun = asked_noun(question) if kind == "number" else None
         self.role = _asked_role(question) if kind == "name" else None
+        # "how long": a duration or a length, not any figure ('two countries')
+        self.measure = (_MEASURE_RE if kind == "number" and re.search(
+            r"\bhow long\b", question, re.I) else None)
+        # the years the question names, its periods' included ("1950-53"): no count of it
+        self.own_years = frozenset(years_in(question)) if kind == "number" else frozenset()
 
     def __repr__(self) -> str:
         return f"Asked({self.kind!r})"
@@ -244,6 +281,8 @@ class Asked:
             spans = [(m.start(), m.end()) for m in _DATE_RE.finditer(piece)]
         elif self.kind == "number":
             spans = _numbers(self.noun, piece)
+            if self.measure is not None:  # 'the next quarter century', 'half a year'
+                spans += [(m.start(), m.end()) for m in _SPAN_WORDS_RE.finditer(piece)]
         else:
             spans = _names(piece)
         for s, e in spans:
@@ -254,8 +293,14 @@ class Asked:
                      for w in inside]
             if all(known):
                 continue  # the question's own words are no answer
-            if self.kind == "number" and re.fullmatch(_YEAR, piece[s:e]):
-                continue  # a year counts nothing
+            if self.kind == "number":
+                if re.fullmatch(_YEAR, piece[s:e]):
+                    continue  # a year counts nothing
+                lead = re.match(r"\d+", piece[s:e])
+                if lead and int(lead.group()) in self.own_years:
+                    continue  # '1953 alone' when the question asks about 1950-53
+                if self.measure is not None and not self.measure.search(piece, s, e):
+                    continue
             yield start + s, start + e, sum(known) / len(known)
 
     def found(self, text: str, start: int = 0, end: int | None = None) -> bool:

@@ -17,13 +17,8 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .asked import GENERIC, asks_for, norm
+from .asked import DECADE_RE, GENERIC, RANGE_RE, YEAR_RE, asks_for, norm, years_in
 
-_YEAR_RE = re.compile(r"(?<![\d.,])(1[0-9]\d\d|20\d\d)(?![\d.,]\d)")
-# periods that hold a year: "1989 to 1991", "1990-96", "1990–1996", "the 1990s"
-_RANGE_RE = re.compile(r"(?<!\d)(1[0-9]\d\d|20\d\d)\s*(?:[–-]|to|until|till|through)\s*"
-                       r"(\d{4}|\d{2})(?!\d)")
-_DECADE_RE = re.compile(r"(?<!\d)(1[0-9]\d|20\d)0s\b")
 # Offices whose holder a who-question asks for: the relation an answer must speak of
 # (not "head", "leader", "member": paraphrases put those in other words)
 OFFICES = frozenset("""ambassador minister president chairman premier secretary spokesman
@@ -128,10 +123,10 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
     hold a name that is one of their words ('Korean' is said by 'North Korea'); related: a
     one-term name's other terms (capital_terms)."""
     periods, taken = [], []  # "the 1960s", "1950-53": any year of them will do
-    for m in _DECADE_RE.finditer(question):
+    for m in DECADE_RE.finditer(question):
         periods.append((int(m.group(1)) * 10, int(m.group(1)) * 10 + 9))
         taken.append((m.start(), m.end()))
-    for m in _RANGE_RE.finditer(question):
+    for m in RANGE_RE.finditer(question):
         lo, b = int(m.group(1)), m.group(2)
         hi = int(b) if len(b) == 4 else lo // 100 * 100 + int(b)
         if lo < hi <= lo + 60:
@@ -139,7 +134,7 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
             taken.append((m.start(), m.end()))
     inside = lambda s: any(a <= s < b for a, b in taken)  # noqa: E731
     years = tuple(dict.fromkeys(
-        [(int(m.group(1)),) * 2 for m in _YEAR_RE.finditer(question) if not inside(m.start())]
+        [(int(m.group(1)),) * 2 for m in YEAR_RE.finditer(question) if not inside(m.start())]
         + periods))
     year_terms = {str(lo) for lo, hi in years if lo == hi}
     # other numbers: plain figures of two digits or more ('5' may be written 'five'; '70s',
@@ -223,10 +218,13 @@ def _forms(word: str, term: str, known: Callable[[str], bool],
     """Other terms a one-word name may stand as in a text: Japan ~ Japanese, Chinese ~ China."""
     w = word.rstrip("’'s") if word.endswith(("’s", "'s")) else word
     bases = {w, w[:-1]} if len(w) > 4 else {w}
-    for suffix in _SUFFIXES:  # strip a demonym's ending: Japanese -> Japan, Canadian -> Canada
-        if w.casefold().endswith(suffix) and len(w) - len(suffix) >= 4:
-            stem = w[: -len(suffix)]
-            bases.update({stem, stem + "a", stem + "y"})
+    # strip a demonym's ending: Japanese -> Japan, Canadian -> Canada, and a plural's first
+    # (Koreans -> Korean -> Korea)
+    for word in {w, w[:-1]} if w.endswith("s") and len(w) > 4 else {w}:
+        for suffix in _SUFFIXES:
+            if word.casefold().endswith(suffix) and len(word) - len(suffix) >= 4:
+                stem = word[: -len(suffix)]
+                bases.update({stem, stem + "a", stem + "y"})
     found = {t for t in related.get(term, ()) if known(t)}
     if not re.fullmatch(r"[^\W\d_][\w’'-]*", w):
         return frozenset(found)  # an alias of several words ('North Korea') has no endings
@@ -236,20 +234,6 @@ def _forms(word: str, term: str, known: Callable[[str], bool],
                 if t != term and known(t):
                     found.add(t)
     return frozenset(found)
-
-
-def years_in(text: str) -> set[int]:
-    """The years a text mentions, and every year of the periods it gives."""
-    out = {int(m.group(1)) for m in _YEAR_RE.finditer(text)}
-    for m in _RANGE_RE.finditer(text):
-        a, b = int(m.group(1)), m.group(2)
-        end = int(b) if len(b) == 4 else a // 100 * 100 + int(b)
-        if a < end <= a + 60:
-            out.update(range(a, end + 1))
-    for m in _DECADE_RE.finditer(text):
-        d = int(m.group(1)) * 10
-        out.update(range(d, d + 10))
-    return out
 
 
 def _has_phrase(seq: Sequence[str], name: Name) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from index.answer import Answerer
-from index.constraints import years_in
+from index.constraints import _forms, years_in
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,6 +100,13 @@ def test_who_is_answered_by_a_person_never_by_a_title_in_quotes(answerer):
 def test_a_day_of_a_date_is_no_amount(answerer):
     a = answerer.ask("How much did trade between Mongolia and South Korea amount to in 1990?")
     assert a.direct is None or "26" != a.direct.text.split()[0]
+
+
+def test_a_plural_demonym_may_stand_as_its_country():
+    known = {"korea", "japan"}.__contains__
+    analyze = lambda text: [text.casefold()]  # noqa: E731
+    assert "korea" in _forms("Koreans", "koreans", known, analyze, {})
+    assert "japan" in _forms("Japanese", "japanese", known, analyze, {})
 
 
 def test_years_in_reads_periods():

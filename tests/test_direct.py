@@ -215,3 +215,27 @@ def test_a_sentence_about_another_year_gives_no_answer_line():
     a = direct_answer("When was the embassy closed in 2005?", [passage(text, ["embassy", "closed"])],
                       cons=Constraints(years=((2005, 2005),)))
     assert a is None
+
+
+def test_how_long_asks_for_a_duration():
+    q = "How long was the treaty in preparation?"
+    a = direct_answer(q, [passage("The two countries signed the treaty after 5 years of drafting.",
+                                  ["treaty"])])
+    assert a.kind == "span" and a.text == "5 years"
+    a = direct_answer(q, [passage("The treaty marked an occasion for the two countries.", ["treaty"])])
+    assert a.kind == "sentence"  # 'two countries' is no duration
+    a = direct_answer(q, [passage("It will regulate relations for the next quarter century.",
+                                  ["treaty"])])
+    assert a.kind == "span" and a.text == "quarter century"
+
+
+def test_a_subject_in_office_does_not_make_a_what_question_a_who_question():
+    assert asks_for("What did South Korean diplomats in Moscow see as a good sign?") == "other"
+    assert asks_for("Which South Korean diplomat visited Moscow?") == "name"
+
+
+def test_a_year_of_the_asked_period_is_no_count():
+    a = direct_answer("How much livestock did Mongolia supply over the years 1950-53?",
+                      [passage("Between 1950 and 1953 alone, Mongolia supplied 226,236 head of "
+                               "meat.", ["Mongolia"])])
+    assert a.kind == "span" and a.text == "226,236 head"  # not '1953 alone'
