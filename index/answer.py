@@ -173,6 +173,11 @@ class Answerer:
             self._fact_terms = [""] * len(self._fact_index.vocab)
             for term, i in self._fact_index.vocab.items():
                 self._fact_terms[int(i)] = term
+        # per fact, the terms of what it states (title, relation, parties, unit), not of
+        # the summary and quote around it: a fact leads only on those
+        self._fact_heads = {f.id: frozenset(index.analyzer.terms(
+            f"{f.title} {f.relation.replace('_', ' ')} {' '.join(f.parties)} {f.unit or ''}"))
+            for f in self.facts.facts}
         # the terms that name a party of some fact (a country, a party), which a fact must hold
         # when the question names them
         parties = {p for f in self.facts.facts for p in f.parties}
@@ -474,9 +479,11 @@ class Answerer:
         required.add(self._fact_term_id(max(specific, key=self.weight)))
         if -1 in required:
             return []
-        # a fact leads the answer only when it also holds the question's rarest word
-        # ("when was the DPRK founded?" is not answered by a 1948 fact that lacks "founded")
-        rarest = self._fact_term_id(max(q.terms, key=self.weight))
+        # a fact leads the answer only when what it states holds the question's rarest word
+        # ("when was the DPRK founded?" is not answered by the 1948 relations fact whose
+        # summary mentions the founding)
+        rarest = max(q.terms, key=self.weight)
+        dates_asked = q.wants is not None and q.wants.kind == "date"
         shown_ids = {r.hit.chunk.id for r in shown}
         out = []
         for h in hits:
@@ -493,7 +500,10 @@ class Answerer:
             ev = evidence.judge(evidence.with_own(collection, own))
             # it may lead the answer when it holds the question's rarest word or the very
             # year the question asks about
-            lead = rarest in held or any(lo <= fact.year <= hi for lo, hi in q.cons.years)
+            # or, for a figure or a name, the year it is asked for ("trade in 1990"; a
+            # when-question's year names its subject: "when did the 2000 treaty enter into force")
+            lead = rarest in self._fact_heads[c.id] or (
+                dates_asked is False and any(lo <= fact.year <= hi for lo, hi in q.cons.years))
             if not shown and not (ev.passes and lead and _gives(fact, q.wants)):
                 continue  # alone, a fact must lead and hold what the question asks for
             if ev.passes or fact.passage in shown_ids:
