@@ -15,6 +15,7 @@ line on any question (unanswerable ones included), the share holding a gold answ
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from collections import defaultdict
@@ -28,8 +29,15 @@ sys.path.insert(0, str(ROOT))
 from index.answer import Answer, Answerer  # noqa: E402
 
 
+_MONTH = (r"(january|february|march|april|may|june|july|august|september|october|november"
+          r"|december)")
+
+
 def fold(text: str) -> str:
-    return " ".join(text.casefold().split())
+    """Casefolded, spaces folded, and a date in one order: 'October 3, 2002' and
+    '3 October 2002' are the same answer."""
+    text = " ".join(text.casefold().split())
+    return re.sub(rf"\b{_MONTH} (\d{{1,2}})(?:st|nd|rd|th)?\b,?", r"\2 \1", text)
 
 
 def shown_text(answer: Answer) -> str:
