@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 import numpy as np
 
 from . import constraints, evidence, rescore
-from .asked import Asked, asked
+from .asked import Asked, asked, norm, words
 from .constraints import Check, Constraints
 from .reading.corpus import Chunk
 from .direct import DirectAnswer, direct_answer, gives
@@ -37,7 +37,8 @@ _ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 NOTHING_FOUND = "I found nothing about that in the documents."
 CLOSEST = "The documents don't say: no passage mentions {missing}. Closest passages:"
 CLOSEST_TYPED = "The documents don't say: no passage on it gives {what}. Closest passages:"
-_WHAT = {"name": "the person asked for", "date": "a date", "number": "the figure asked for"}
+_WHAT = {"name": "the person asked for", "date": "a date", "number": "the figure asked for",
+         "place": "the place asked for"}
 CLOSEST_WEAK = "The documents don't seem to answer that. Closest passages:"
 # what a reply is: an answer; the closest passages of a question on the documents' subject
 # that nothing answers; nothing
@@ -589,8 +590,9 @@ def _gives(fact, wants: Asked | None) -> bool:
     date for when; a name or anything else only through its passage's words."""
     if wants is None:
         return True
-    if wants.kind == "number":
-        return fact.value is not None
+    if wants.kind == "number":  # of the asked noun, when it names one ('how many refugees')
+        return fact.value is not None and (wants.noun is None or norm(wants.noun) in {
+            norm(w) for w in words(fact.unit or "")})
     return wants.kind == "date"
 
 

@@ -27,8 +27,11 @@ _ASKS = (
     ("date", r"\b(?:when|(?:what|which) (?:(?:were|was|are|is) )?(?:the )?"
              r"(?:years?|dates?|days?|months?|decades?|century|period)|how long ago)\b"),
     ("number", r"\bhow (?:many|much|long|old|far|large|big|often|tall|high)\b|\bwhat (?:percentage|percent|number|amount)\b"),
-    ("name", r"\b(?:who|whom|whose|which person|what person)\b|" + _ROLE_RX),
-    ("other", r"\b(?:what|which|why|how|where)\b"),
+    ("name", r"\b(?:who|whom|whose|which person|what person)\b"
+             r"|\b(?:what|which) (?:is|was|were|are) the names? of\b|" + _ROLE_RX),
+    ("place", r"\bwhere\b|\b(?:what|which) (?:city|town|village|place|country|province|region"
+              r"|capital)\b"),
+    ("other", r"\b(?:what|which|why|how)\b"),
 )
 _ASK_RES = [(kind, re.compile(rx, re.I)) for kind, rx in _ASKS]
 
@@ -78,9 +81,11 @@ _CONNECT = {"of", "the", "de", "du", "von", "van", "der", "bin", "ibn", "al", "l
 _UNITS_FREE = {"of", "the", "a", "an", "and", "in", "to", "from", "for", "on", "at", "by", "with"}
 
 def asks_for(question: str) -> str:
-    """date | number | name | other: what the question's (first) question word asks for."""
-    found = [(m.start(), kind) for kind, rx in _ASK_RES for m in [rx.search(question)] if m]
-    return min(found)[1] if found else "other"
+    """date | number | name | place | other: what the question's (first) question word asks for."""
+    # at one position the more specific reading wins: 'which city' over 'which'
+    found = [(m.start(), rank, kind) for rank, (kind, rx) in enumerate(_ASK_RES)
+             for m in [rx.search(question)] if m]
+    return min(found)[2] if found else "other"
 
 
 
@@ -116,13 +121,20 @@ INITIAL_WORD = re.compile(r"[A-ZА-ЯЁ][a-zа-яё]?\.")
 _INITIAL = re.compile(r"\b[A-ZА-ЯЁ][a-zа-яё]?\.(?=\s|[A-Z])")
 
 
+def quoted(sentence: str, s: int, e: int) -> bool:
+    """Whether sentence[s:e] stands inside quotation marks: a title ('Agreement to Avoid …
+    Tax’), neither a person nor a place."""
+    text = sentence[s:e]
+    return bool(sentence[:s].count("‘") > sentence[:s].count("’") or sentence[:s].count('"') % 2
+                or "’" in text.rstrip("s") and not re.search(r"\w’\w", text))
+
+
 def personal(sentence: str, s: int, e: int) -> bool:
     """Whether sentence[s:e] reads as a person's name: initials, a title just before it, or
     two or more capitalised words none of which is an acronym."""
     text = sentence[s:e]
-    if sentence[:s].count("‘") > sentence[:s].count("’") or sentence[:s].count('"') % 2 \
-            or "’" in text.rstrip("s") and not re.search(r"\w’\w", text):
-        return False  # inside quotation marks: a title ('Agreement to Avoid … Tax’), no person
+    if quoted(sentence, s, e):
+        return False
     if _INITIAL.search(text):
         return True
     before = re.findall(r"[\w’'-]+", sentence[max(0, s - 40) : s])
@@ -249,7 +261,7 @@ def years_in(text: str) -> set[int]:
 
 
 class Asked:
-    """What one question asks for: kind is date, number or name."""
+    """What one question asks for: kind is date, number, name (a person) or place."""
 
     __slots__ = ("kind", "words", "noun", "role", "measure", "own_years")
 
@@ -283,7 +295,7 @@ class Asked:
             spans = _numbers(self.noun, piece)
             if self.measure is not None:  # 'the next quarter century', 'half a year'
                 spans += [(m.start(), m.end()) for m in _SPAN_WORDS_RE.finditer(piece)]
-        else:
+        else:  # a person or a place: a name
             spans = _names(piece)
         for s, e in spans:
             inside = [w for w in words(piece[s:e]) if w.casefold() not in _FUNCTION]
@@ -328,9 +340,9 @@ def after_role(sentence: str, s: int, role: str) -> bool:
 
 
 def asked(question: str) -> Asked | None:
-    """What the question asks for, or None when it is no date, number or name."""
+    """What the question asks for, or None when it is no date, number, person or place."""
     kind = asks_for(question)
-    return Asked(question, kind) if kind in ("date", "number", "name") else None
+    return Asked(question, kind) if kind in ("date", "number", "name", "place") else None
 
 
 def _in_terms(text: str, word: str, s: int, e: int, terms: Sequence[tuple[int, int]],

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
-from .asked import INITIAL_WORD, Asked, after_role, asked, asked_noun, norm, personal, words
+from .asked import (INITIAL_WORD, Asked, after_role, asked, asked_noun, norm, personal, quoted,
+                    words)
 from .constraints import Constraints, fold_name, sentence_conflicts
 from .facts import human_date, human_figure
 
@@ -133,6 +134,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
         if wants == "name" and all(norm(w) in ask.words for w in words(text[s:e])
                                    if not INITIAL_WORD.fullmatch(w)):
             continue  # 'Sh. Gungaadorj' is the question's own Gungaadorj
+        if wants == "place" and (personal(text, s, e) or quoted(text, s, e)):
+            continue  # where: a place, not the person there nor a title
         yield s, e, known
 
 
@@ -170,9 +173,12 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         # a person asked for: a name with initials or a title before it beats a place or
         # an acronym ("D. Sharav", "Foreign Minister Paek Nam Sun" over "MPRP", "Mongolia")
         impersonal = wants == "name" and not personal(sentence, s, e)
+        # where: a known place before any other name ('Pyongyang' over 'Mansudae Hall')
+        unplaced = wants == "place" and not (cons is not None and fold_name(sentence[s:e])
+                                             in cons.places)
         # "which foreign minister": the name the sentence gives that office first
         unroled = ask.role is not None and not after_role(sentence, s, ask.role)
-        key = (counted, priced, unroled, impersonal, known, distance, -(e - s), s)
+        key = (counted, priced, unroled, impersonal, known, unplaced, distance, -(e - s), s)
         if best_key is None or key < best_key:
             best, best_key = (s, e), key
     if best is None:

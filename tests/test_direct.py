@@ -239,3 +239,33 @@ def test_a_year_of_the_asked_period_is_no_count():
                       [passage("Between 1950 and 1953 alone, Mongolia supplied 226,236 head of "
                                "meat.", ["Mongolia"])])
     assert a.kind == "span" and a.text == "226,236 head"  # not '1953 alone'
+
+
+def test_where_asks_for_a_place_not_a_person_nor_a_quoted_title():
+    assert asks_for("Where was the agreement signed?") == "place"
+    assert asks_for("In which city did the ministers meet?") == "place"
+    a = direct_answer("Where did the ministers hold talks?",
+                      [passage("Foreign Minister Paek Nam Sun held talks in Pyongyang on 9 February.",
+                               ["talks"])])
+    assert a.kind == "span" and a.text == "Pyongyang"
+    a = direct_answer("Where was the agreement signed?",
+                      [passage("The signing of the ‘Agreement on the Promotion, Support and "
+                               "Protection of Investments’ followed.", ["agreement"])])
+    assert a.kind == "sentence"
+
+
+def test_what_is_the_name_of_asks_for_a_person():
+    assert asks_for("What is the name of the official who welcomed the pact?") == "name"
+    a = direct_answer("What was the name of the official who welcomed the pact?",
+                      [passage("A senior official said that the ministry welcomed the pact.",
+                               ["official", "welcomed", "pact"])])
+    assert a.kind == "sentence"  # no one is named
+
+
+def test_a_fact_counts_only_the_asked_noun():
+    from index.answer import _gives
+    from index.asked import asked
+    f = fact(value=10, unit="tons").fact
+    assert _gives(f, asked("How many tons of food did Russia send?"))
+    assert not _gives(f, asked("How many refugees did Russia send?"))
+    assert _gives(f, asked("How much did Russia send?"))
