@@ -337,19 +337,21 @@ class Answerer:
             toks = self.tokens(q, h)
             sig, held = rescore.signals_and_held(q.qterms, toks, c.text, h.score, extra_ids)
             score = sig.score() + NOTE_WEIGHT * notes_score.get(c.id, 0.0)
-            check = self._check(q, h, toks, outside, [])
+            typed = _with_next(toks, sig.sentence, len(c.text))
+            check = self._check(q, h, toks, outside, [], typed)
             if not check.passes:  # what the passage before it (or the rest of its paragraph) says
                 near = self._neighbours(q, h)
                 if near:
-                    check = self._check(q, h, toks, outside, near)
+                    check = self._check(q, h, toks, outside, near, typed)
             out.append(Ranked(h, sig, score, frozenset(held), check))
         out.sort(key=lambda r: (-r.score, r.hit.chunk.id))  # ties by chunk id, as BM25's
         return out
 
     def _check(self, q: Query, hit: SearchHit, toks: ChunkTokens, outside: tuple,
-               near: list[tuple[list[str], str]]) -> Check:
+               near: list[tuple[list[str], str]], typed: tuple[int, int]) -> Check:
         """How a passage (with its heading, endnotes, title, date and the neighbours given)
-        meets the question's constraints and gives what it asks for."""
+        meets the question's constraints and gives what it asks for; typed: the span of its
+        text that must give it (the best sentence and the next), else a neighbour."""
         c = hit.chunk
         check = Check()
         if q.cons:
@@ -367,7 +369,8 @@ class Answerer:
         # the asked-for type: a who-question's passage names someone, and so on (not for
         # when: 'sails at 07:40 on weekdays' answers it without a date)
         if check.passes and q.wants is not None and q.wants.kind != "date" and not any(
-                gives(q.text, q.wants, t, q.cons) for t in [c.text, *(t for _, t in near)]
+                gives(q.text, q.wants, t, q.cons)
+                for t in [c.text[typed[0]:typed[1]], *(t for _, t in near)]
         ) and not any(self._fact_meets(q, f) and _gives(self._facts_by_id[f], q.wants)
                       for f in self._facts_by_passage.get(c.id, ())):
             check = Check(check.met, check.total, (), _WHAT[q.wants.kind])
@@ -583,6 +586,21 @@ class Answerer:
                               r.signals.sentence if r.signals.sent_cov > 0 else None),
                     tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
             for i, r in enumerate(page))
+
+
+def _with_next(toks: ChunkTokens, sentence: tuple[int, int], length: int) -> tuple[int, int]:
+    """The span of the best sentence and the one after it: where a passage gives what is
+    asked about its best sentence ('… D. Sodnom travelled to Pyongyang. He held talks with
+    Yi Kun Mo'); another person or figure elsewhere in it answers something else."""
+    s, e = sentence
+    if e <= s:
+        return 0, length
+    first = toks.sentences.tolist()
+    starts = [int(toks.starts[i]) for i in first if i < len(toks.starts)]
+    later = [a for a in starts if a >= e]
+    if len(later) >= 2:
+        return s, later[1]
+    return s, length
 
 
 def _gives(fact, wants: Asked | None) -> bool:

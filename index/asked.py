@@ -146,9 +146,11 @@ def personal(sentence: str, s: int, e: int) -> bool:
 
 
 
-def _numbers(noun: str | None, sentence: str) -> list[tuple[int, int]]:
+def _numbers(noun: str | None, sentence: str, measure: re.Pattern | None = None
+             ) -> list[tuple[int, int]]:
     """Numbers with the unit or noun after them ('226,236 head', '10 tons', 'USD 10.7 million');
-    noun: the one 'how many NOUN' asks about, which ends the number's span."""
+    noun: the one 'how many NOUN' asks about, which ends the number's span; measure: the
+    units of a measure asked for ('how tall': '30-meter' is the answer, not a description)."""
     out = []
     for m in _NUM_RE.finditer(sentence):
         s, e = m.start(), m.end()
@@ -171,7 +173,8 @@ def _numbers(noun: str | None, sentence: str) -> list[tuple[int, int]]:
             if len(taken) == 3 or not word[0].isupper():
                 break
         if sentence[e:e + 1] == "-" and sentence[e + 1 : e + 2].isalpha():
-            unit = _TIME_UNIT.match(sentence, e + 1)
+            unit = _TIME_UNIT.match(sentence, e + 1) or (
+                measure.match(sentence, e + 1) if measure is not None else None)
             if unit is None:
                 continue  # '33-yard': a measure describing something else
             out.append((s, unit.end()))  # 'a three-year period' says how long
@@ -270,9 +273,9 @@ class Asked:
         self.words = frozenset(norm(w) for w in words(question))
         self.noun = asked_noun(question) if kind == "number" else None
         self.role = _asked_role(question) if kind == "name" else None
-        # "how long": a duration or a length, not any figure ('two countries')
+        # "how long", "how tall": a duration or a length, not any figure ('two countries')
         self.measure = (_MEASURE_RE if kind == "number" and re.search(
-            r"\bhow long\b", question, re.I) else None)
+            r"\bhow (?:long|tall|high|far|deep|wide)\b", question, re.I) else None)
         # the years the question names, its periods' included ("1950-53"): no count of it
         self.own_years = frozenset(years_in(question)) if kind == "number" else frozenset()
 
@@ -292,7 +295,7 @@ class Asked:
         if self.kind == "date":
             spans = [(m.start(), m.end()) for m in _DATE_RE.finditer(piece)]
         elif self.kind == "number":
-            spans = _numbers(self.noun, piece)
+            spans = _numbers(self.noun, piece, self.measure)
             if self.measure is not None:  # 'the next quarter century', 'half a year'
                 spans += [(m.start(), m.end()) for m in _SPAN_WORDS_RE.finditer(piece)]
         else:  # a person or a place: a name

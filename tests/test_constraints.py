@@ -151,3 +151,32 @@ def test_closest_passages_are_rendered_after_saying_the_documents_don_t_say(answ
     html = answer_page(a)
     assert html.startswith("The documents don") and "<blockquote" in html and "Gungaadorj" in html
     assert "<b>Sh. Gungaadorj" not in html  # no answer line in bold
+
+
+VISITS = """---
+title: Visits
+---
+Visits
+
+In September 1988 D. Sodnom travelled to Pyongyang for the celebrations. He held talks with Premier Yi Kun Mo there. The talks ended on 12 September.
+
+A ballet was staged in Pyongyang for the guests in September 1988. The stage was decorated with flags. The programme lasted three hours. Ambassador P. Urjinlkhundev attended the dinner afterwards.
+"""
+
+
+@pytest.fixture(scope="module")
+def visits(tmp_path_factory) -> Answerer:
+    root = tmp_path_factory.mktemp("visits")
+    (root / "docs").mkdir()
+    (root / "docs" / "visits.txt").write_text(VISITS, encoding="utf-8")
+    return Answerer.open(root, root / "index")
+
+
+def test_the_person_asked_for_may_follow_the_best_sentence(visits):
+    a = visits.ask("Who did D. Sodnom travel to Pyongyang to meet in September 1988?")
+    assert a.kind == "answer" and "Yi Kun Mo" in a.passages[0].hit.chunk.text
+
+
+def test_a_person_named_sentences_away_does_not_answer_a_who_question(visits):
+    a = visits.ask("Who staged the ballet in Pyongyang in September 1988?")
+    assert a.kind != "answer" and a.direct is None
