@@ -18,6 +18,7 @@ _MONEY_RE = re.compile(r"US\$|USD|[$€£¥]|\b(?:dollars?|euros?|pounds|yen|yua
 _PRICE_RE = re.compile(r"\b(?:cost|costs|price|paid|pay|spend|spent|worth|budget|money|revenue|income)\b"
                        r"|\bhow much\b.*\b(?:sold|bought)\b", re.I)
 _AMOUNT_RE = re.compile(r"\d|%|[$€£¥]|\b(?:hundred|thousand|million|billion|percent|per cent)\b", re.I)
+_LOCATIVE_RE = re.compile(r"\b(?:in|at|near|inside|outside|to|from)\s+(?:the\s+)?$", re.I)
 _CLAUSE_RE = re.compile(r"[,;:()]|\s[—–-]\s")
 
 
@@ -173,12 +174,15 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         # a person asked for: a name with initials or a title before it beats a place or
         # an acronym ("D. Sharav", "Foreign Minister Paek Nam Sun" over "MPRP", "Mongolia")
         impersonal = wants == "name" and not personal(sentence, s, e)
-        # where: a known place before any other name ('Pyongyang' over 'Mansudae Hall')
+        # where: a name after 'in', 'at' … ('held at the Mansudae Assembly Hall' over a
+        # dateline's 'Pyongyang'), then a known place before any other name
+        unlocated = wants == "place" and not _LOCATIVE_RE.search(sentence, max(0, s - 16), s)
         unplaced = wants == "place" and not (cons is not None and fold_name(sentence[s:e])
                                              in cons.places)
         # "which foreign minister": the name the sentence gives that office first
         unroled = ask.role is not None and not after_role(sentence, s, ask.role)
-        key = (counted, priced, unroled, impersonal, known, unplaced, distance, -(e - s), s)
+        key = (counted, priced, unroled, impersonal, known, unlocated, unplaced, distance,
+               -(e - s), s)
         if best_key is None or key < best_key:
             best, best_key = (s, e), key
     if best is None:

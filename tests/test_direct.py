@@ -269,3 +269,11 @@ def test_a_fact_counts_only_the_asked_noun():
     assert _gives(f, asked("How many tons of food did Russia send?"))
     assert not _gives(f, asked("How many refugees did Russia send?"))
     assert _gives(f, asked("How much did Russia send?"))
+
+
+def test_where_prefers_the_place_after_in_or_at_to_a_dateline():
+    text = ("Pyongyang, February 9 (KCNA) -- Talks between the ministers took place at the "
+            "Mansudae Assembly Hall this afternoon.")
+    a = direct_answer("Where did the ministers hold talks on 9 February?",
+                      [passage(text, ["ministers", "Talks", "February", "9"])])
+    assert a.kind == "span" and a.text == "Mansudae Assembly Hall"
