@@ -14,7 +14,9 @@ from typing import Iterator, Sequence
 ROLES = _ROLES = {"president", "minister", "ambassador", "envoy", "diplomat", "chairman", "premier",
           "leader", "secretary", "spokesman", "member", "official", "general", "marshal",
           "colonel", "head", "chief", "graduate", "counsellor", "successor", "politician",
-          "king", "queen", "emperor", "governor", "mayor", "author", "journalist", "person"}
+          "king", "queen", "emperor", "governor", "mayor", "author", "journalist", "person",
+          "officer", "commander", "director", "editor", "correspondent", "founder", "inventor",
+          "developer", "maintainer", "chairperson", "chairwoman", "representative", "delegate"}
 # "which (former, North Korean …) foreign minister": a role asks for a person (not "which
 # General Assembly session": a role is no part of a name)
 # "what did South Korean diplomats see": a verb before the role makes it the subject,
@@ -26,7 +28,9 @@ _ROLE_RX = (r"\b(?:which|what)\s+(?:(?!%s\b)[\w'’-]+\s+){0,4}?(%s)s?\b(?!\s+(?
 _ASKS = (
     ("date", r"\b(?:when|(?:what|which) (?:(?:were|was|are|is) )?(?:the )?"
              r"(?:years?|dates?|days?|months?|decades?|century|period)|how long ago)\b"),
-    ("number", r"\bhow (?:many|much|long|old|far|large|big|often|tall|high)\b|\bwhat (?:percentage|percent|number|amount)\b"),
+    # "what was X's share of trade … worth": a figure, not a sentence
+    ("number", r"\bhow (?:many|much|long|old|far|large|big|often|tall|high)\b|\bwhat (?:percentage|percent|number|amount)\b"
+               r"|\bwhat (?:is|was|were|are)\b[^?]{0,40}?\b(?:worth|share|value|amount|total|cost|price)\b"),
     ("name", r"\b(?:who|whom|whose|which person|what person)\b"
              r"|\b(?:what|which) (?:is|was|were|are) the names? of\b|" + _ROLE_RX),
     ("place", r"\bwhere\b|\b(?:what|which) (?:city|town|village|place|country|province|region"
@@ -150,7 +154,8 @@ def _numbers(noun: str | None, sentence: str, measure: re.Pattern | None = None
              ) -> list[tuple[int, int]]:
     """Numbers with the unit or noun after them ('226,236 head', '10 tons', 'USD 10.7 million');
     noun: the one 'how many NOUN' asks about, which ends the number's span; measure: the
-    units of a measure asked for ('how tall': '30-meter' is the answer, not a description)."""
+    units of a measure asked for ('how tall': '30-meter high' is the answer, where '33-yard
+    line' describes something else)."""
     out = []
     for m in _NUM_RE.finditer(sentence):
         s, e = m.start(), m.end()
@@ -173,8 +178,9 @@ def _numbers(noun: str | None, sentence: str, measure: re.Pattern | None = None
             if len(taken) == 3 or not word[0].isupper():
                 break
         if sentence[e:e + 1] == "-" and sentence[e + 1 : e + 2].isalpha():
-            unit = _TIME_UNIT.match(sentence, e + 1) or (
-                measure.match(sentence, e + 1) if measure is not None else None)
+            unit = _TIME_UNIT.match(sentence, e + 1)
+            if unit is None and measure is not None:  # '30-meter high': the measure asked for
+                unit = _DIMENSION_RE.match(sentence, e + 1)
             if unit is None:
                 continue  # '33-yard': a measure describing something else
             out.append((s, unit.end()))  # 'a three-year period' says how long
@@ -237,6 +243,8 @@ _MEASURE_RE = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|minutes?|seco
                          r"|foot|yards?|cm|mm|m)\b|\d(?:km|m|cm|mm)\b", re.I)
 
 
+_DIMENSION_RE = re.compile(r"(?:km|kilomet(?:er|re)s?|met(?:er|re)s?|miles?|feet|foot|yards?|cm|mm|m)"
+                           r"[\s-](?:high|tall|long|wide|deep)\b", re.I)
 _SPAN_WORDS_RE = re.compile(r"\b(?:(?:a\s+)?quarter(?:\s+of\s+a)?|half(?:\s+a)?|several|a\s+few"
                             r"|many)\s+(?:years?|months?|weeks?|days?|decades?|century|centuries)\b",
                             re.I)

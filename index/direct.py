@@ -121,7 +121,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
     # a count of the asked noun: when the text names the noun, only a number of it
     noun_here = bool(noun) and any(norm(w) == norm(noun) for w in words(text))
     # "how much" without a noun asks for an amount: figures, not a count of things
-    amount = wants == "number" and not noun and re.search(r"\bhow much\b", question, re.I)
+    amount = wants == "number" and not noun and re.search(
+        r"\bhow much\b|\b(?:worth|share|value|amount|total|cost|price)\b", question, re.I)
     for s, e, known in ask.candidates(text, terms=terms):
         if wants == "number" and _day_of_month(text, s, e):
             continue  # "26" of "26 March 1990" counts nothing

@@ -277,3 +277,14 @@ def test_where_prefers_the_place_after_in_or_at_to_a_dateline():
     a = direct_answer("Where did the ministers hold talks on 9 February?",
                       [passage(text, ["ministers", "Talks", "February", "9"])])
     assert a.kind == "span" and a.text == "Mansudae Assembly Hall"
+
+
+def test_worth_and_share_ask_for_a_figure_and_an_officer_is_a_person():
+    assert asks_for("What was Mongolia's trade with South Korea worth in 1992?") == "number"
+    assert asks_for("What was North Korea's share of Mongolia's foreign trade in 1984?") == "number"
+    assert asks_for("What was the treaty about?") == "other"
+    assert asks_for("Which Russian military officer took part in the talks?") == "name"
+    assert asks_for("Which maintainer wrote the patch?") == "name"
+    a = direct_answer("What was the trade worth in 1992?",
+                      [passage("In 1992 two delegations discussed the trade.", ["trade"])])
+    assert a.kind == "sentence"  # 'two delegations' is no amount

@@ -34,9 +34,10 @@ _MONTH = (r"(january|february|march|april|may|june|july|august|september|october
 
 
 def fold(text: str) -> str:
-    """Casefolded, spaces folded, and a date in one order: 'October 3, 2002' and
-    '3 October 2002' are the same answer."""
+    """Casefolded, spaces folded, a decimal comma as a point, and a date in one order:
+    'October 3, 2002' and '3 October 2002' are the same answer."""
     text = " ".join(text.casefold().split())
+    text = re.sub(r"(?<![\d,])(\d+),(\d{1,2})(?![\d,])", r"\1.\2", text)  # '19,5' is 19.5
     return re.sub(rf"\b{_MONTH} (\d{{1,2}})(?:st|nd|rd|th)?\b,?", r"\2 \1", text)
 
 
