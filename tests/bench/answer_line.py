@@ -10,7 +10,8 @@ single spaces):
   text ⊇ gold      the share of questions whose answer.text contains a gold answer
   sentence ⊇ gold  the share whose answer.sentence (the best sentence) contains one
   span EM / F1     over the span answers: exact match and token F1 against the best gold answer
-by what the question asks for (date, number, name, other). An unanswered question counts as a
+  span ⊇ gold      the precision of span answers: the share holding a gold answer
+by what the question asks for (date, number, name, place, other). An unanswered question counts as a
 miss everywhere. Figures only: nothing is asserted.
 """
 from __future__ import annotations
@@ -72,7 +73,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--squad", type=Path, default=SQUAD)
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    ap.add_argument("--misses", type=Path, help="write the span answers without a gold answer "
+                    "here, one JSON object per line (question, span, sentence, golds)")
     args = ap.parse_args()
+    misses = []
     squad = json.loads(args.squad.read_text())
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -107,11 +111,16 @@ def main() -> None:
             if a["kind"] == "span":
                 r["em"] += max(normalize(a["text"]) == g for g in gold_n)
                 r["f1"] += max(f1(a["text"], g) for g in golds)
+                held = any(g and g in normalize(a["text"]) for g in gold_n)
+                r["span_right"] += held
+                if not held and group == "all":
+                    misses.append({"question": question, "span": a["text"],
+                                   "sentence": a["sentence"], "golds": golds})
     print(f"SQuAD v1.1 dev, {len(questions):,} questions, {len(squad['data'])} documents, "
           f"through `docbot ask --jsonl` ({took:.0f} s)")
     print(f"{'asks for':<8} {'n':>6} {'answered':>8} {'fact':>6} {'span':>6} {'sentence':>8} "
-          f"{'text⊇gold':>9} {'sent⊇gold':>9} {'span EM':>7} {'span F1':>7}")
-    for group in ("all", "date", "number", "name", "other"):
+          f"{'text⊇gold':>9} {'sent⊇gold':>9} {'span EM':>7} {'span F1':>7} {'span⊇gold':>9}")
+    for group in ("all", "date", "number", "name", "place", "other"):
         r = rows[group]
         if not r["n"]:
             continue
@@ -119,7 +128,10 @@ def main() -> None:
         answered = r["k_fact"] + r["k_span"] + r["k_sentence"]
         print(f"{group:<8} {n:>6,} {answered / n:>8.3f} {r['k_fact']:>6,} {spans:>6,} "
               f"{r['k_sentence']:>8,} {r['text'] / n:>9.3f} {r['sentence'] / n:>9.3f} "
-              f"{(r['em'] / spans if spans else 0):>7.3f} {(r['f1'] / spans if spans else 0):>7.3f}")
+              f"{(r['em'] / spans if spans else 0):>7.3f} {(r['f1'] / spans if spans else 0):>7.3f} "
+              f"{(r['span_right'] / spans if spans else 0):>9.3f}")
+    if args.misses:
+        args.misses.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in misses))
 
 
 if __name__ == "__main__":
