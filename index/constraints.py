@@ -23,6 +23,8 @@ from .asked import DECADE_RE, GENERIC, RANGE_RE, YEAR_RE, asks_for, norm, years_
 # (not "head", "leader", "member": paraphrases put those in other words)
 OFFICES = frozenset("""ambassador minister president chairman premier secretary spokesman
 governor mayor king queen emperor marshal colonel counsellor""".split())
+# Words that make an office another one: a deputy minister is not the minister
+RANKS = ("deputy", "vice", "assistant", "acting")
 # a period open at one end: "until 1971", "since 1990"
 _OPEN_RE = re.compile(r"\b(?:until|till|up to|since|from|after|before|by)\s+(?:the\s+)?"
                       r"(?:(?:early|mid|late|end of|spring|summer|autumn|winter)\s+)?"
@@ -79,13 +81,17 @@ class Constraints:
     names: tuple[Name, ...] = ()
     years: tuple[tuple[int, int], ...] = ()  # each a year or a decade: (first, last)
     numbers: tuple[str, ...] = ()  # numbers other than years, as analyzed terms
-    roles: tuple[Name, ...] = ()  # the office a who-question asks about ('ambassador')
+    roles: tuple[Name, ...] = ()  # the office a who-question asks about ('ambassador'); its
+    #                               terms: (the office) or (its rank, the office): 'deputy minister'
     places: frozenset = frozenset()  # names of states and places (folded): no one's name
+    ranks: frozenset = frozenset()  # the terms of RANKS
 
     @property
     def terms(self) -> frozenset:
         """Every term a check looks for (names, their forms, numbers)."""
-        out = set(self.numbers) | {r.terms[0] for r in self.roles}
+        out = set(self.numbers) | {t for r in self.roles for t in r.terms}
+        if self.roles:
+            out |= self.ranks
         for n in self.names:
             out.update(n.terms)
             for f in n.forms:
@@ -150,11 +156,17 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
             replace(n, forms=tuple(f | {c for c, words in parts if (f | {t}) & words}
                                    for t, f in zip(n.terms, n.forms)))
             if len(n.terms) == 1 else n for n in names)
-    roles: tuple[Name, ...] = ()
+    roles: dict[str, Name] = {}
+    ranks = frozenset(t for r in RANKS for t in analyze(r))
     if asks_for(question) == "name":  # "who was Japan's ambassador": the office is the relation
-        roles = tuple({t.term: Name(question[t.start:t.end], (t.term,)) for t in tokens
-                       if norm(question[t.start:t.end]) in OFFICES}.values())
-    return Constraints(names, years, numbers, roles, places)
+        for i, t in enumerate(tokens):
+            if norm(question[t.start:t.end]) in OFFICES:
+                # its rank, one or two words before ('deputy foreign minister')
+                rank = next((u for u in tokens[max(0, i - 2):i] if u.term in ranks), None)
+                start = rank.start if rank is not None else t.start
+                roles[t.term] = Name(question[start:t.end],
+                                     (rank.term, t.term) if rank is not None else (t.term,))
+    return Constraints(names, years, numbers, tuple(roles.values()), places, ranks)
 
 
 def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
@@ -254,6 +266,15 @@ def _has_phrase(seq: Sequence[str], name: Name) -> bool:
     return False
 
 
+def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset) -> bool:
+    """Whether seq names the office at the rank asked: 'deputy minister' by 'deputy (foreign)
+    minister' only, 'minister' by a minister with no rank before him."""
+    if len(role.terms) == 2:
+        return _has_phrase(seq, role)
+    office = role.terms[0]
+    return any(t == office and not ranks & set(seq[max(0, i - 2):i]) for i, t in enumerate(seq))
+
+
 def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[str]],
           texts: Iterable[str], in_document: Callable[[str], bool] | None = None) -> Check:
     """How a candidate meets c: text_terms, its own terms in order (only the constraint terms
@@ -292,8 +313,9 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
         if num not in held:
             missing.append(num)
     for role in c.roles:
-        met += role.terms[0] in held
-        if role.terms[0] not in held:
+        ok = any(_holds_office(seq, role, c.ranks) for seq in [text_terms, *outside])
+        met += ok
+        if not ok:
             missing.append(role.text)
     return Check(met, len(c.names) + len(c.years) + len(c.numbers) + len(c.roles),
                  tuple(missing))

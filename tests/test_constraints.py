@@ -161,6 +161,8 @@ Visits
 In September 1988 D. Sodnom travelled to Pyongyang for the celebrations. He held talks with Premier Yi Kun Mo there. The talks ended on 12 September.
 
 A ballet was staged in Pyongyang for the guests in September 1988. The stage was decorated with flags. The programme lasted three hours. Ambassador P. Urjinlkhundev attended the dinner afterwards.
+
+Deputy Foreign Minister Pak Don Chun visited Ulaanbaatar in November 1998.
 """
 
 
@@ -180,3 +182,10 @@ def test_the_person_asked_for_may_follow_the_best_sentence(visits):
 def test_a_person_named_sentences_away_does_not_answer_a_who_question(visits):
     a = visits.ask("Who staged the ballet in Pyongyang in September 1988?")
     assert a.kind != "answer" and a.direct is None
+
+
+def test_an_office_is_met_only_at_the_rank_asked(visits):
+    a = visits.ask("Who was the deputy foreign minister who visited Ulaanbaatar in November 1998?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "Pak Don Chun"
+    a = visits.ask("Who was the foreign minister who visited Ulaanbaatar in November 1998?")
+    assert a.kind != "answer" and a.direct is None  # a deputy is not the minister
