@@ -133,16 +133,22 @@ def quoted(sentence: str, s: int, e: int) -> bool:
                 or "’" in text.rstrip("s") and not re.search(r"\w’\w", text))
 
 
+def titled(sentence: str, s: int, e: int) -> bool:
+    """Whether the name at sentence[s:e] is surely a person's: it has initials ('D. Sodnom')
+    or a title stands just before it ('Foreign Minister Ivanov')."""
+    if _INITIAL.search(sentence[s:e]):
+        return True
+    before = re.findall(r"[\w’'-]+", sentence[max(0, s - 40) : s])
+    return bool(before) and before[-1].casefold() in _TITLES
+
+
 def personal(sentence: str, s: int, e: int) -> bool:
     """Whether sentence[s:e] reads as a person's name: initials, a title just before it, or
     two or more capitalised words none of which is an acronym."""
     text = sentence[s:e]
     if quoted(sentence, s, e):
         return False
-    if _INITIAL.search(text):
-        return True
-    before = re.findall(r"[\w’'-]+", sentence[max(0, s - 40) : s])
-    if before and before[-1].casefold() in _TITLES:
+    if titled(sentence, s, e):
         return True
     words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", text) if w.casefold() not in _CONNECT]
     return (len(words) >= 2 and not any(len(w) > 1 and w.isupper() for w in words)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
 from .asked import (INITIAL_WORD, Asked, after_role, asked, asked_noun, norm, personal, quoted,
-                    words)
+                    titled, words)
 from .constraints import Constraints, fold_name, sentence_conflicts
 from .facts import human_date, human_figure
 
@@ -136,8 +136,12 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
         if wants == "name" and all(norm(w) in ask.words for w in words(text[s:e])
                                    if not INITIAL_WORD.fullmatch(w)):
             continue  # 'Sh. Gungaadorj' is the question's own Gungaadorj
-        if wants == "place" and (personal(text, s, e) or quoted(text, s, e)):
-            continue  # where: a place, not the person there nor a title
+        if wants == "place" and (titled(text, s, e) or quoted(text, s, e) or not (
+                _LOCATIVE_RE.search(text, max(0, s - 16), s)
+                or cons is not None and fold_name(text[s:e]) in cons.places)):
+            # where: a place, after 'in', 'at' … or one known as a place; not the person
+            # there, a title, nor any capitalised word ('Coincidentally', 'Roman numerals')
+            continue
         yield s, e, known
 
 
@@ -176,7 +180,7 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         # an acronym ("D. Sharav", "Foreign Minister Paek Nam Sun" over "MPRP", "Mongolia")
         impersonal = wants == "name" and not personal(sentence, s, e)
         # where: a name after 'in', 'at' … ('held at the Mansudae Assembly Hall' over a
-        # dateline's 'Pyongyang'), then a known place before any other name
+        # dateline's 'Pyongyang'), then a known place
         unlocated = wants == "place" and not _LOCATIVE_RE.search(sentence, max(0, s - 16), s)
         unplaced = wants == "place" and not (cons is not None and fold_name(sentence[s:e])
                                              in cons.places)

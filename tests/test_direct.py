@@ -288,3 +288,13 @@ def test_worth_and_share_ask_for_a_figure_and_an_officer_is_a_person():
     a = direct_answer("What was the trade worth in 1992?",
                       [passage("In 1992 two delegations discussed the trade.", ["trade"])])
     assert a.kind == "sentence"  # 'two delegations' is no amount
+
+
+def test_a_place_is_a_name_after_in_or_at_or_a_known_place_not_any_capitalised_word():
+    a = direct_answer("Where did the final take place?",
+                      [passage("Coincidentally, the final was played at Levi's Stadium in "
+                               "Santa Clara.", ["final"])])
+    assert a.kind == "span" and a.text == "Levi's Stadium"
+    a = direct_answer("Where did the final take place?",
+                      [passage("Coincidentally, the final was played on Sunday.", ["final"])])
+    assert a.kind == "sentence"
