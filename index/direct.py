@@ -130,9 +130,9 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue
         if amount and not _AMOUNT_RE.search(text[s:e]):
             continue  # 'two states' counts; it is no amount
-        if wants == "name" and (not personal(text, s, e) or cons is not None
-                                and fold_name(text[s:e]) in cons.places):
-            continue  # who: a person, never a country, a body or a document's title
+        if wants == "name" and (not personal(text, s, e) or cons is not None and (
+                fold_name(text[s:e]) in cons.places or fold_name(text[s:e])[:-1] in cons.places)):
+            continue  # who: a person, never a country ('North Koreans'), a body or a title
         if wants == "name" and all(norm(w) in ask.words for w in words(text[s:e])
                                    if not INITIAL_WORD.fullmatch(w)):
             continue  # 'Sh. Gungaadorj' is the question's own Gungaadorj

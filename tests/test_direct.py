@@ -298,3 +298,12 @@ def test_a_place_is_a_name_after_in_or_at_or_a_known_place_not_any_capitalised_w
     a = direct_answer("Where did the final take place?",
                       [passage("Coincidentally, the final was played on Sunday.", ["final"])])
     assert a.kind == "sentence"
+
+
+def test_who_is_not_answered_by_a_people():
+    from index.constraints import Constraints, place_names
+    cons = Constraints(places=place_names({"North Korea": ["North Korean"]}))
+    a = direct_answer("Who registered the most visits?",
+                      [passage("Many features seemed strange to the North Koreans who registered.",
+                               ["registered"])], cons=cons)
+    assert a.kind == "sentence"
