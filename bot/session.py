@@ -203,13 +203,17 @@ class Session:
 
     def _topic(self, last_q: str) -> str:
         """What the last question was about: its words after the question word and its
-        auxiliary, up to its last party ("the treaty between Russia and North Korea")."""
+        auxiliary, up to its last party ("the treaty between Russia and North Korea"), or to
+        its end when more than a verb follows ("Mongolia and North Korea establish diplomatic
+        relations")."""
         analyzer = self.answerer.index.analyzer
         m = _WH_AUX.match(last_q) or _WH.match(last_q)
         start = m.end() if m else 0
         parties = [t for t in analyzer.tokens(last_q) if analyzer.display_names.get(t.term)
                    and t.start >= start]
         end = parties[-1].end if parties else len(last_q)
+        if len(_WORD.findall(last_q[end:])) >= 2:
+            end = len(last_q)  # what they did is the topic: "… establish diplomatic relations"
         topic = last_q[start:end].strip(" ,")
         noun = re.match(r"^\s*(?:what|which|how many|how much)\s+([^\W\d_][\w-]*)\s+"
                         r"(?:did|does|do|was|were|is|are|has|have|had)\b", last_q, re.I)

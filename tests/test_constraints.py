@@ -189,3 +189,15 @@ def test_an_office_is_met_only_at_the_rank_asked(visits):
     assert a.kind == "answer" and a.direct is not None and a.direct.text == "Pak Don Chun"
     a = visits.ask("Who was the foreign minister who visited Ulaanbaatar in November 1998?")
     assert a.kind != "answer" and a.direct is None  # a deputy is not the minister
+
+
+def test_a_follow_up_keeps_what_the_last_question_was_about(bundled):
+    from bot.session import Session
+    session = Session(bundled)
+    session.ask("When did Mongolia and North Korea establish diplomatic relations?")
+    a = session.ask("who signed it?")
+    assert "diplomatic relations" in (a.assumed or "")  # not only the two parties
+    assert a.direct is None or a.direct.kind != "span" or "Tax" not in a.direct.text
+    session.ask("When was the treaty between Russia and North Korea signed?")
+    a = session.ask("who signed it?")
+    assert "(the treaty between Russia and North Korea)" in (a.assumed or "")
