@@ -69,6 +69,18 @@ def is_right(case: dict, answer: Answer) -> bool:
     return any(fold(a) in text for a in case["answer"])
 
 
+def value_line(answer: Answer) -> str | None:
+    """The answer line when it is a value (a span or a fact's date/value), not a sentence."""
+    d = answer.direct
+    return d.text if d is not None and d.kind in ("span", "fact") else None
+
+
+def line_right(case: dict, answer: Answer) -> bool:
+    """Does the value answer line hold a gold answer."""
+    line = value_line(answer)
+    return line is not None and any(fold(a) in fold(line) for a in case["answer"])
+
+
 def load(split: str) -> list[dict]:
     cases = yaml.safe_load((ROOT / "tests/dev/questions.yaml").read_text(encoding="utf-8"))
     return [c for c in cases if split == "all" or c["split"] == split]
@@ -90,14 +102,12 @@ def main(argv: list[str] | None = None) -> None:
             ok = is_right(case, answer)
             right[case["kind"]].append(ok)
             if case["answer"] and case.get("asks") in ("date", "number", "person"):
-                d = answer.direct
-                lines.append(d is not None and d.kind in ("span", "fact")
-                             and any(fold(a) in fold(d.text) for a in case["answer"]))
-            d = answer.direct
-            if reply_kind(answer) == "answer" and d is not None and d.kind in ("span", "fact"):
-                shown.append(any(fold(a) in fold(d.text) for a in case["answer"]))
+                lines.append(line_right(case, answer))
+            if reply_kind(answer) == "answer" and value_line(answer) is not None:
+                shown.append(line_right(case, answer))
                 if args.show and not shown[-1]:
-                    print(f"LINE [{case['kind']}] {case['q']}\n   gold {case['answer']}  line: {d.text}")
+                    print(f"LINE [{case['kind']}] {case['q']}\n   gold {case['answer']}  "
+                          f"line: {value_line(answer)}")
             if args.show and not ok:
                 top = answer.passages[0].highlight.sentence[:150] if answer.passages else "-"
                 facts = [m.fact.id for m in answer.facts]
