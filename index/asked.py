@@ -84,6 +84,26 @@ GENERIC = frozenset(_TITLES | _INSTITUTION | {"war", "treaty", "pact", "palace",
 _CONNECT = {"of", "the", "de", "du", "von", "van", "der", "bin", "ibn", "al", "la", "le", "y", "and"}
 _UNITS_FREE = {"of", "the", "a", "an", "and", "in", "to", "from", "for", "on", "at", "by", "with"}
 
+# A program's or a file's name ('bzip2', 'asn1_der_coding', 'workFactor', '7z2xz.bash'):
+# letters and digits mixed, an underscore, an inner capital or a file ending; not '1990s',
+# '4th', '900k', '3D', 'e.g.'
+_CODE_RE = re.compile(r"(?<![\w.-])[\w.-]*?(?:[^\W\d_]\d|\d[^\W\d_]|_|[a-z][A-Z]|\w\.[a-z]{1,5}\b)"
+                      r"[\w.-]*")
+_NOT_CODE = re.compile(r"\d+(?:s|st|nd|rd|th|[a-z]{1,3})|[a-z]\.[a-z]\.?|.*\.$", re.I)
+
+
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """Where text names a program, function, option or file (see _CODE_RE)."""
+    out = []
+    for m in _CODE_RE.finditer(text):
+        s, e = m.start(), m.end()
+        while e > s and text[e - 1] in ".-":
+            e -= 1  # the sentence's full stop
+        if e - s >= 2 and not _NOT_CODE.fullmatch(text[s:e]):
+            out.append((s, e))
+    return out
+
+
 def asks_for(question: str) -> str:
     """date | number | name | place | other: what the question's (first) question word asks for."""
     # at one position the more specific reading wins: 'which city' over 'which'
@@ -133,9 +153,14 @@ def quoted(sentence: str, s: int, e: int) -> bool:
                 or "’" in text.rstrip("s") and not re.search(r"\w’\w", text))
 
 
+_EXPANDED = re.compile(r"\s*\(\s*[A-Z][\w.-]*[A-Z0-9][\w.-]*\s*\)")
+
+
 def titled(sentence: str, s: int, e: int) -> bool:
     """Whether the name at sentence[s:e] is surely a person's: it has initials ('D. Sodnom')
     or a title stands just before it ('Foreign Minister Ivanov')."""
+    if not re.search(r"[^\W\d_]{2,}(?!\.)\b", sentence[s:e]):
+        return False  # initials alone ('N.') name no one
     if _INITIAL.search(sentence[s:e]):
         return True
     before = re.findall(r"[\w’'-]+", sentence[max(0, s - 40) : s])
@@ -146,8 +171,8 @@ def personal(sentence: str, s: int, e: int) -> bool:
     """Whether sentence[s:e] reads as a person's name: initials, a title just before it, or
     two or more capitalised words none of which is an acronym."""
     text = sentence[s:e]
-    if quoted(sentence, s, e):
-        return False
+    if quoted(sentence, s, e) or _EXPANDED.match(sentence, e):
+        return False  # a title, or what an acronym stands for: 'Abstract Syntax Notation One (ASN.1)'
     if titled(sentence, s, e):
         return True
     words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", text) if w.casefold() not in _CONNECT]
@@ -165,8 +190,8 @@ def _numbers(noun: str | None, sentence: str, measure: re.Pattern | None = None
     out = []
     for m in _NUM_RE.finditer(sentence):
         s, e = m.start(), m.end()
-        if sentence[s:e].strip() == "":
-            continue
+        if sentence[s:e].strip() == "" or sentence[max(0, s - 2):s] in (" -", "--"):
+            continue  # nothing, or a program's option ('xz -9')
         following = list(re.finditer(r"\s+([^\W\d_][\w’'-]*)", sentence[e:e + 60]))
         end = e
         pos = 0
@@ -197,8 +222,9 @@ def _numbers(noun: str | None, sentence: str, measure: re.Pattern | None = None
                 hit = next((i for i, (w, _) in enumerate(taken) if norm(w) == norm(noun)), None)
             if hit is not None:
                 end = taken[hit][1]
-            else:  # its unit or noun ('226,236 head' when 'livestock' was asked)
-                end = taken[0][1] if taken[0][0][0].islower() else e
+            else:  # its unit or noun ('226,236 head' when 'livestock' was asked, '64 MiB')
+                end = taken[0][1] if taken[0][0][0].islower() or _UNIT_RE.fullmatch(
+                    taken[0][0]) else e
         out.append((s, end))
     return out
 
@@ -243,6 +269,8 @@ def _names(sentence: str) -> list[tuple[int, int]]:
     return out
 
 
+# units written with capitals: bytes, hertz, watts …
+_UNIT_RE = re.compile(r"[kKMGTP]i?B|[kKMGT]b(?:it)?s?|[kMGT]?Hz|[kMG]?W|[kMGT]?V|°[CF]|MB/s|KiB/s")
 _TIME_UNIT = re.compile(r"(?:year|month|week|day|hour|minute|decade|century)s?\b", re.I)
 _MEASURE_RE = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?"
                          r"|century|centuries|km|kilomet(?:er|re)s?|met(?:er|re)s?|miles?|feet"
@@ -280,7 +308,7 @@ def years_in(text: str) -> set[int]:
 class Asked:
     """What one question asks for: kind is date, number, name (a person) or place."""
 
-    __slots__ = ("kind", "words", "noun", "role", "measure", "own_years")
+    __slots__ = ("kind", "words", "noun", "role", "measure", "own")
 
     def __init__(self, question: str, kind: str) -> None:
         self.kind = kind
@@ -290,8 +318,11 @@ class Asked:
         # "how long", "how tall": a duration or a length, not any figure ('two countries')
         self.measure = (_MEASURE_RE if kind == "number" and re.search(
             r"\bhow (?:long|tall|high|far|deep|wide)\b", question, re.I) else None)
-        # the years the question names, its periods' included ("1950-53"): no count of it
-        self.own_years = frozenset(years_in(question)) if kind == "number" else frozenset()
+        # the numbers the question names, its periods' years included ("1950-53", "xz -9"):
+        # none is its answer
+        self.own = (frozenset(years_in(question)) | {
+            int(n) for n in re.findall(r"(?<![\w.,])\d+(?![\w.,]\d)", question)}
+            if kind == "number" else frozenset())
 
     def __repr__(self) -> str:
         return f"Asked({self.kind!r})"
@@ -326,7 +357,8 @@ class Asked:
                 if re.fullmatch(_YEAR, piece[s:e]):
                     continue  # a year counts nothing
                 lead = re.match(r"\d+", piece[s:e])
-                if lead and int(lead.group()) in self.own_years:
+                if lead and int(lead.group()) in self.own and not re.match(
+                        r"\d+[.,]\d", piece[s:e]):
                     continue  # '1953 alone' when the question asks about 1950-53
                 if self.measure is not None and not self.measure.search(piece, s, e):
                     continue

@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .asked import DECADE_RE, GENERIC, RANGE_RE, YEAR_RE, asks_for, norm, years_in
+from .asked import DECADE_RE, GENERIC, RANGE_RE, YEAR_RE, asks_for, code_spans, norm, years_in
 
 # Offices whose holder a who-question asks for: the relation an answer must speak of
 # (not "head", "leader", "member": paraphrases put those in other words)
@@ -144,10 +144,11 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
         + periods))
     year_terms = {str(lo) for lo, hi in years if lo == hi}
     # other numbers: plain figures of two digits or more ('5' may be written 'five'; '70s',
-    # '4th', '3D' are no figures)
+    # '4th', '3D' are no figures), versions ('1.0.6') and options ('xz -7')
     numbers = tuple(dict.fromkeys(
         t.term for t in tokens if t.term not in year_terms and not inside(t.start)
-        and re.fullmatch(r"\d{2,}(?:[.,]\d+)*", question[t.start:t.end])
+        and (re.fullmatch(r"\d{2,}(?:[.,]\d+)*|\d+(?:\.\d+)+", question[t.start:t.end])
+             or question[max(0, t.start - 2):t.start] in (" -", "--"))
         and not re.match(r"['’]?s\b", question[t.end:t.end + 2])))
     names = _names(question, tokens, known, analyze, related or {})
     parts = [(c, set(c.split("_"))) for c in compounds if "_" in c]
@@ -171,8 +172,10 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
 
 def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
            analyze: Callable[[str], list[str]], related: dict) -> tuple[Name, ...]:
+    code = code_spans(question)
+    in_code = lambda t: any(a <= t.start < b for a, b in code)  # noqa: E731
     capital = [t for t in tokens if t.start > 0 and question[t.start:t.start + 1].isupper()
-               and not t.term[:1].isdigit()]
+               and not t.term[:1].isdigit() and not in_code(t)]
     words = re.findall(r"[^\W\d_][\w’'-]*", question)
     if len(words) > 3 and len(capital) >= 0.6 * (len(words) - 1):
         return ()  # a question in title case gives no names by its capitals
@@ -186,6 +189,10 @@ def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
                 continue
         groups.append([t])
     out = []
+    for a, b in code:  # a program's or file's name: its pieces together ('7z2xz.bash')
+        terms = tuple(dict.fromkeys(t.term for t in tokens if a <= t.start < b))
+        if terms and all(known(t) for t in terms):
+            out.append(Name(question[a:b], terms, (frozenset(),) * len(terms)))
     groups = [[t for t in g if question[t.start:t.end].casefold() not in _MONTHS] for g in groups]
     for g in groups:
         if not g or len(g) == 1 and norm(question[g[0].start:g[0].end]) in GENERIC:

@@ -118,8 +118,10 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
     amount, not a count, for a how-much without a noun)."""
     wants = ask.kind
     noun = ask.noun
-    # a count of the asked noun: when the text names the noun, only a number of it
-    noun_here = bool(noun) and any(norm(w) == norm(noun) for w in words(text))
+    # a count of the asked noun: when the text names the noun, only a number of it (not for
+    # 'how much memory': '3700 kbytes' measures it in a unit)
+    noun_here = (bool(noun) and re.search(r"\bhow many\b", question, re.I) is not None
+                 and any(norm(w) == norm(noun) for w in words(text)))
     # "how much" without a noun asks for an amount: figures, not a count of things
     amount = wants == "number" and not noun and re.search(
         r"\bhow much\b|\b(?:worth|share|value|amount|total|cost|price)\b", question, re.I)

@@ -15,7 +15,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from .asked import Asked
+from .asked import Asked, code_spans
 from .tokens import ChunkTokens, StoredTokens, analyzed_tokens
 
 # How deep the second stage looks into BM25's ranking.
@@ -92,8 +92,10 @@ def name_terms(question: str, tokens: Sequence) -> frozenset:
     """The terms of a question's capitalised words after its first (tokens: the question's
     analyzed tokens): the names it gives ("Broncos", "Super Bowl", "Kim Jong Un"), which a
     paraphrase keeps and an off-topic question brings from elsewhere."""
+    code = code_spans(question)  # and the programs, functions and files it names
     return frozenset(t.term for t in tokens
-                     if t.start > 0 and question[t.start : t.start + 1].isupper())
+                     if t.start > 0 and question[t.start : t.start + 1].isupper()
+                     or any(a <= t.start < b for a, b in code))
 
 
 def signals(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,

@@ -201,3 +201,55 @@ def test_a_follow_up_keeps_what_the_last_question_was_about(bundled):
     session.ask("When was the treaty between Russia and North Korea signed?")
     a = session.ask("who signed it?")
     assert "(the treaty between Russia and North Korea)" in (a.assumed or "")
+
+
+MANUAL = """---
+title: packz manual
+---
+Versions
+
+packz 2.1.4 was released on 13 July 2019. It uses the pack_stream_init function to start a stream.
+
+Memory
+
+For files compressed with the default 900k block size, packz will require about 3700 kbytes to decompress. packz -9 uses a 64 MiB dictionary.
+
+Authors
+
+This manual was written by N. Ortega and Julian Seward. The Abstract Syntax Notation One (ASN.1) parser came later.
+"""
+
+
+@pytest.fixture(scope="module")
+def manual(tmp_path_factory) -> Answerer:
+    root = tmp_path_factory.mktemp("manual")
+    (root / "docs").mkdir()
+    (root / "docs" / "packz.txt").write_text(MANUAL, encoding="utf-8")
+    return Answerer.open(root, root / "index")
+
+
+def test_a_version_the_documents_do_not_give_is_not_answered(manual):
+    assert manual.ask("When was packz 2.1.4 released?").direct.text == "13 July 2019"
+    a = manual.ask("When was packz 2.1.3 released?")
+    assert a.kind != "answer" and a.direct is None
+
+
+def test_a_function_or_option_is_a_name_the_passage_must_give(manual):
+    assert manual.ask("What does pack_stream_init do?").kind == "answer"
+    a = manual.ask("What does pack_stream_close do?")
+    assert a.kind != "answer"
+    a = manual.ask("How big is the dictionary of packz -7?")
+    assert a.kind != "answer" and a.direct is None
+
+
+def test_a_figure_keeps_its_unit_and_is_not_the_question_s_own(manual):
+    a = manual.ask("How big is the dictionary of packz -9?")
+    assert a.direct is not None and a.direct.text == "64 MiB"
+    a = manual.ask("How much memory does packz need to decompress a file with the default 900k "
+                   "block size?")
+    assert a.direct is not None and a.direct.text == "3700 kbytes"
+
+
+def test_initials_alone_and_an_acronym_s_words_are_no_author(manual):
+    a = manual.ask("Who was the packz manual written by?")
+    assert a.direct is not None and a.direct.text in ("N. Ortega", "Julian Seward")

@@ -307,3 +307,17 @@ def test_who_is_not_answered_by_a_people():
                       [passage("Many features seemed strange to the North Koreans who registered.",
                                ["registered"])], cons=cons)
     assert a.kind == "sentence"
+
+
+def test_initials_alone_and_an_acronym_s_words_name_no_one():
+    a = direct_answer("Who wrote the parser?",
+                      [passage("The Abstract Syntax Notation One (ASN.1) parser was written by "
+                               "J. Seward.", ["parser", "written"])])
+    assert a.kind == "span" and a.text == "J. Seward"
+    a = direct_answer("Who is the author of the manual?",
+                      [passage("The manual was compiled by N.", ["manual"])])
+    assert a.kind == "sentence"
+    a = direct_answer("Who wrote the parser?",
+                      [passage("The Abstract Syntax Notation One (ASN.1) parser was written in 2001.",
+                               ["parser", "written"])])
+    assert a.kind == "sentence"
