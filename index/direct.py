@@ -132,8 +132,7 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue
         if amount and not _AMOUNT_RE.search(text[s:e]):
             continue  # 'two states' counts; it is no amount
-        if wants == "name" and (not personal(text, s, e) or cons is not None and (
-                fold_name(text[s:e]) in cons.places or fold_name(text[s:e])[:-1] in cons.places)):
+        if wants == "name" and (not personal(text, s, e) or _place(text[s:e], cons)):
             continue  # who: a person, never a country ('North Koreans'), a body or a title
         if wants == "name" and all(norm(w) in ask.words for w in words(text[s:e])
                                    if not INITIAL_WORD.fullmatch(w)):
@@ -156,12 +155,22 @@ def _counts(text: str, s: int, e: int, noun: str) -> bool:
 
 
 def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None = None) -> bool:
-    """Whether a text holds anything of the type the question asks for."""
+    """Whether a text holds anything of the type the question asks for (for who, a name: the
+    answer line still wants a person, but a team or a body may be what is asked)."""
     if ask is None:
         return True
     if ask.kind == "date":  # any date: the year a question names may date the event
         return ask.found(text)
+    if ask.kind == "name":  # a person, or the organisation asked for ('the Denver Broncos')
+        return any(not quoted(text, s, e) and not _place(text[s:e], cons)
+                   for s, e, _ in ask.candidates(text))
     return next(typed_candidates(question, ask, text, (), cons), None) is not None
+
+
+def _place(name: str, cons: Constraints | None) -> bool:
+    """Whether a name is a known place or its people ('North Koreans')."""
+    folded = fold_name(name)
+    return cons is not None and (folded in cons.places or folded[:-1] in cons.places)
 
 
 def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]],
