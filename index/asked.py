@@ -30,7 +30,8 @@ _ASKS = (
              r"(?:years?|dates?|days?|months?|decades?|century|period)|how long ago)\b"),
     # "what was X's share of trade … worth": a figure, not a sentence
     ("number", r"\bhow (?:many|much|long|old|far|large|big|often|tall|high)\b|\bwhat (?:percentage|percent|number|amount)\b"
-               r"|\bwhat (?:is|was|were|are)\b[^?]{0,40}?\b(?:worth|share|value|amount|total|cost|price)\b"),
+               r"|\bwhat (?:is|was|were|are)\b[^?]{0,40}?\b(?:worth|share|value|amount|total|cost|price)\b"
+               r"|\b(?:what|which) (?:version|release)\b"),
     ("name", r"\b(?:who|whom|whose|which person|what person)\b"
              r"|\b(?:what|which) (?:is|was|were|are) the names? of\b|" + _ROLE_RX),
     ("place", r"\bwhere\b|\b(?:what|which) (?:city|town|village|place|country|province|region"
@@ -254,7 +255,7 @@ def _names(sentence: str) -> list[tuple[int, int]]:
 
     for i, (s, e, word) in enumerate(tokens):
         gap = sentence[run[-1][1] : s] if run else " "
-        joined = run and gap.strip() == "" and len(gap) <= 2
+        joined = run and gap.strip() == "" and len(gap) <= 2 and "\n" not in gap
         if word[0].isupper() and word not in _MONTHS and word not in _WEEKDAYS:
             if run and (not joined or word.casefold() in _TITLES
                         and run[-1][2].casefold() not in _TITLES):

@@ -321,3 +321,13 @@ def test_initials_alone_and_an_acronym_s_words_name_no_one():
                       [passage("The Abstract Syntax Notation One (ASN.1) parser was written in 2001.",
                                ["parser", "written"])])
     assert a.kind == "sentence"
+
+
+def test_which_version_asks_for_a_figure_and_a_name_does_not_run_over_a_line_break():
+    a = direct_answer("Since which version does the library provide asn1_strerror?",
+                      [passage("asn1_strerror returns a string. Since: 1.6", ["asn1_strerror"])])
+    assert a.kind == "span" and a.text == "1.6"
+    a = direct_answer("Who is the author of the manual?",
+                      [passage("The manual was compiled by N.\n\nThis is free software.",
+                               ["manual"])])
+    assert a.kind == "sentence"
