@@ -502,12 +502,11 @@ class Answerer:
             sig = rescore.signals(fact_q, toks, c.text, h.score)
             own = evidence.features(fact_q, [Ranked(h, sig, sig.score(), frozenset(held))], 1)
             ev = evidence.judge(evidence.with_own(collection, own))
-            # it may lead the answer when it holds the question's rarest word or the very
-            # year the question asks about
-            # or, for a figure or a name, the year it is asked for ("trade in 1990"; a
+            # it may lead the answer when what it states holds the question's rarest word, or,
+            # for a figure or a name, it is of the year asked about ("trade in 1990"; a
             # when-question's year names its subject: "when did the 2000 treaty enter into force")
             lead = rarest in self._fact_heads[c.id] or (
-                dates_asked is False and any(lo <= fact.year <= hi for lo, hi in q.cons.years))
+                not dates_asked and any(lo <= fact.year <= hi for lo, hi in q.cons.years))
             if not shown and not (ev.passes and lead and _gives(fact, q.wants)):
                 continue  # alone, a fact must lead and hold what the question asks for
             if ev.passes or fact.passage in shown_ids:
@@ -595,8 +594,7 @@ def _with_next(toks: ChunkTokens, sentence: tuple[int, int], length: int) -> tup
     s, e = sentence
     if e <= s:
         return 0, length
-    first = toks.sentences.tolist()
-    starts = [int(toks.starts[i]) for i in first if i < len(toks.starts)]
+    starts = [int(toks.starts[i]) for i in toks.sentences.tolist() if i < len(toks.starts)]
     later = [a for a in starts if a >= e]
     if len(later) >= 2:
         return s, later[1]
