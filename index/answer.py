@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 import numpy as np
 
-from . import constraints, evidence, rescore
+from . import constraints, evidence, kernels, rescore
 from .asked import Asked, asked, norm, words
 from .constraints import Check, Constraints
 from .reading.corpus import Chunk
@@ -212,17 +212,12 @@ class Answerer:
     def warm_up(self) -> threading.Thread:
         """Ask one question made of the first passage's words in the background, so that
         numba's start (about a second: its compiler target and the cached loops) is done
-        before a user's first question rather than during it."""
+        there; questions asked meanwhile take the numpy path (index/kernels.py)."""
         def run() -> None:
-            try:
-                if len(self.index.chunks):
-                    self.ask(" ".join(self.index.chunks[0].text.split()[:12]), k=3)
-            except Exception:  # noqa: BLE001  (a real question meets the same error and says it)
-                pass
+            if len(self.index.chunks):
+                self.ask(" ".join(self.index.chunks[0].text.split()[:12]), k=3)
 
-        thread = threading.Thread(target=run, name="docbot-warm-up", daemon=True)
-        thread.start()
-        return thread
+        return kernels.load_in_background(run, "docbot-warm-up")
 
     def refreshed(self, notice: Callable[[str], None] = lambda m: None) -> "Answerer | None":
         """A new Answerer when the data folder changed since this one was opened, else None.
@@ -299,7 +294,7 @@ class Answerer:
                                           lambda t: ids.get(t, -1))
         if hasattr(self._stored, "tokens_for"):  # a backend that maps the terms itself
             return self._stored.tokens_for(pos, ids)
-        from .rescore_kernel import remap  # compiled on first use, not at import
+        from .kernels import remap  # compiled once numba is loaded, numpy until then
 
         stored = self._stored.tokens(pos)
         vocab, local = [], []

@@ -17,6 +17,8 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
+from . import kernels
+
 VARIANTS = ("okapi", "plus", "l")
 # Scores closer than this (relative) are ties, ranked by the tiebreak (chunk id): float sums of
 # the same terms in another order differ in the last digits (rank-bm25's own scores of two
@@ -263,7 +265,8 @@ class BM25:
         if not terms or k <= 0:
             return []
         if (len(terms) == 1 or self.p.variant not in ("okapi", "plus")
-                or (self.idf[terms] <= 0).any()):  # nothing to skip / another formula / no bounds
+                or (self.idf[terms] <= 0).any()  # nothing to skip / another formula / no bounds
+                or not kernels.compiled()):  # numba still loading: the same figures in numpy
             return self.search_all(term_ids, k, tiebreak, allowed)
         from .maxscore import candidates, exact_scores  # compiled on first use, not at open
 

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 
 import numpy as np
 
+from . import kernels
 from .analyze import Analyzer, Token
 from .asked import Asked
 from .sentences import sentence_spans
@@ -74,10 +75,9 @@ def _stored_matches(index: "Index", pos: int, wanted: set[str]) -> list[Token]:
             by_id[t] = term
     if not by_id:
         return []
-    from .rescore_kernel import remap  # compiled: np.isin's sort costs most on short arrays
 
     tok = index.tokens(pos)
     ids = np.fromiter(by_id, dtype=np.int64, count=len(by_id))
-    at = np.flatnonzero(remap(tok.terms, ids, np.arange(len(ids), dtype=np.int32)) >= 0)
+    at = np.flatnonzero(kernels.remap(tok.terms, ids, np.arange(len(ids), dtype=np.int32)) >= 0)
     return [Token(by_id[t], s, e) for t, s, e in
             zip(tok.terms[at].tolist(), tok.starts[at].tolist(), tok.ends[at].tolist())]

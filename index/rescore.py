@@ -15,6 +15,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from . import kernels
 from .asked import Asked, code_spans
 from .tokens import ChunkTokens, StoredTokens, analyzed_tokens
 
@@ -114,6 +115,9 @@ def signals_and_held(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
     if not len(toks.terms) or not known.any() or q.total <= 0:
         cov = _share(q, extra_ids)
         return (Signals(bm25, cov, 0.0, 0.0, 0.0, 0.0, 0.0, (0, len(text))),
+                held_ids(q, toks, extra_ids))
+    if not kernels.compiled():  # numba still loading: the same figures in numpy
+        return (signals_reference(q, toks, text, bm25, extra_ids),
                 held_ids(q, toks, extra_ids))
     from . import rescore_kernel as kernel  # compiled on first use, not at import
 
@@ -249,11 +253,15 @@ def term_weight(n_chunks: int, df: int) -> float:
 
 def held_ids(q: QueryTerms, toks: ChunkTokens, extra_ids: frozenset = frozenset()) -> set[int]:
     """The question's term ids a candidate holds."""
-    from .rescore_kernel import held_slots
-
     known = q.ids[q.ids >= 0]
-    return (set(q.ids[held_slots(toks.terms, q.slots, len(q.ids))].tolist())
-            | (set(known.tolist()) & extra_ids))
+    if kernels.compiled():
+        from .rescore_kernel import held_slots
+
+        held = q.ids[held_slots(toks.terms, q.slots, len(q.ids))]
+    else:  # numba still loading
+        slot = q.slot_of(toks.terms)
+        held = q.ids[slot[slot >= 0]]
+    return set(held.tolist()) | (set(known.tolist()) & extra_ids)
 
 
 def scores_at(bm25, term_ids: Sequence[int], docs: np.ndarray) -> np.ndarray:
