@@ -306,6 +306,22 @@ def years_in(text: str) -> set[int]:
     return out
 
 
+@lru_cache(maxsize=8192)
+def _spans(kind: str, noun: str | None, measure: re.Pattern | None,
+           piece: str) -> tuple[tuple[int, int], ...]:
+    """The spans of what is asked (Asked.kind, .noun, .measure) in a piece of text. Cached:
+    a question's stages look at the same sentences again, and so do other questions (four
+    calls in five at 100k passages), and these regexes are Python work that holds the GIL."""
+    if kind == "date":
+        return tuple((m.start(), m.end()) for m in _DATE_RE.finditer(piece))
+    if kind == "number":
+        spans = _numbers(noun, piece, measure)
+        if measure is not None:  # 'the next quarter century', 'half a year'
+            spans += [(m.start(), m.end()) for m in _SPAN_WORDS_RE.finditer(piece)]
+        return tuple(spans)
+    return tuple(_names(piece))  # a person or a place: a name
+
+
 class Asked:
     """What one question asks for: kind is date, number, name (a person) or place."""
 
@@ -338,15 +354,7 @@ class Asked:
     def _candidates(self, text: str, start: int, end: int | None,
                     terms: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int, float]]:
         piece = text[start:end] if end is not None else text[start:]
-        if self.kind == "date":
-            spans = [(m.start(), m.end()) for m in _DATE_RE.finditer(piece)]
-        elif self.kind == "number":
-            spans = _numbers(self.noun, piece, self.measure)
-            if self.measure is not None:  # 'the next quarter century', 'half a year'
-                spans += [(m.start(), m.end()) for m in _SPAN_WORDS_RE.finditer(piece)]
-        else:  # a person or a place: a name
-            spans = _names(piece)
-        for s, e in spans:
+        for s, e in _spans(self.kind, self.noun, self.measure, piece):
             inside = [w for w in words(piece[s:e]) if w.casefold() not in _FUNCTION]
             if not inside:
                 continue

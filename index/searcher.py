@@ -101,7 +101,9 @@ class ChunkIds(Mapping):
     sorted order (ids blob + offsets + order, all memory-mapped)."""
 
     def __init__(self, blob: np.ndarray, offsets: np.ndarray, order: np.ndarray) -> None:
-        self._blob, self._off, self._order = blob, offsets, order
+        # plain arrays over the maps: numpy.memmap's indexing costs Python calls (GIL) each
+        self._blob, self._off, self._order = (np.asarray(a).view(np.ndarray)
+                                              for a in (blob, offsets, order))
 
     def id_at(self, i: int) -> str:
         return self._blob[self._off[i] : self._off[i + 1]].tobytes().decode("utf-8")

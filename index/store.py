@@ -237,14 +237,15 @@ class ChunkRecords(Sequence):
     """Chunk records (dicts) of a generation, parsed one at a time on access."""
 
     def __init__(self, gen: Path, segments: list[str], loc: np.ndarray) -> None:
-        self._gen, self._segments, self._loc = gen, segments, loc
+        self._gen, self._segments = gen, segments
+        self._loc = np.asarray(loc).view(np.ndarray)  # numpy.memmap's indexing is slower
         self._maps: list[mmap.mmap | None] = [None] * len(segments)
 
     def __len__(self) -> int:
         return len(self._loc)
 
     def raw(self, i: int) -> bytes:
-        seg, start, end = (int(x) for x in self._loc[i])
+        seg, start, end = self._loc[i].tolist()
         m = self._maps[seg]
         if m is None:
             with (self._gen / self._segments[seg]).open("rb") as f:

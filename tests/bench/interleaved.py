@@ -3,7 +3,11 @@ machine: each round runs every checkout once, each in a fresh process, on scale.
 corpus and questions (prints figures, asserts nothing).
 
     git worktree add /tmp/docbot-old <commit>
-    python tests/bench/interleaved.py /tmp/docbot-old . --size 100000 --rounds 3
+    python tests/bench/interleaved.py /tmp/docbot-old . --size 100000 --rounds 3 [--threads]
+
+Every process warms up on 20 questions outside the measured ones, then asks each of these
+once. --threads adds answers per second from 1 and 2 threads sharing one Answerer (each a
+fresh process, the same questions shared out) and their ratio.
 
 Each checkout builds (once) its own index under --workdir, so index formats may differ.
 --workdir is removed at the end unless --keep.
@@ -15,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +27,8 @@ import numpy as np
 HERE = Path(__file__).resolve()
 
 
-def child(root: Path, data: Path, index: Path, squad: Path, size: int, n_q: int) -> None:
+def child(root: Path, data: Path, index: Path, squad: Path, size: int, n_q: int,
+          threads: int) -> None:
     sys.path.insert(0, str(root))
     from index.answer import Answerer
     from index.engine import Index
@@ -32,11 +38,22 @@ def child(root: Path, data: Path, index: Path, squad: Path, size: int, n_q: int)
 
     _, questions = scale.squad(squad)
     rng = np.random.default_rng([scale.SEED, size])
-    questions = [questions[int(i)] for i in rng.choice(len(questions), size=n_q, replace=False)]
+    picked = [questions[int(i)] for i in rng.choice(len(questions), size=n_q + 20, replace=False)]
+    questions, warm = picked[:n_q], picked[n_q:]
     idx = Index.open(data, index)
     answerer = Answerer(idx)
-    for q in questions[:20]:  # warm up: numba's cache, the page cache
+    for q in warm:  # warm up on other questions: numba's cache, the page cache
         answerer.ask(q, k=10)
+    if threads:  # every question once, shared out over the threads
+        def asker(j: int) -> None:
+            for q in questions[j::threads]:
+                answerer.ask(q, k=10)
+
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(asker, range(threads)))
+        print(f"{len(questions) / (time.perf_counter() - t0):.1f}")
+        return
     engine, answers = [], []
     for q in questions:
         terms = idx.analyzer.terms(q)
@@ -55,7 +72,7 @@ def child(root: Path, data: Path, index: Path, squad: Path, size: int, n_q: int)
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "child":
         a = sys.argv[2:]
-        child(Path(a[0]), Path(a[1]), Path(a[2]), Path(a[3]), int(a[4]), int(a[5]))
+        child(Path(a[0]), Path(a[1]), Path(a[2]), Path(a[3]), int(a[4]), int(a[5]), int(a[6]))
         return
     sys.path.insert(0, str(HERE.parent))
     import scale
@@ -68,17 +85,29 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/docbot-interleaved"))
     ap.add_argument("--squad", type=Path, default=scale.SQUAD)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--threads", action="store_true",
+                    help="also answers/s from 1 and 2 threads, each a fresh process")
     args = ap.parse_args()
     try:
         data = args.workdir / f"real-data-{args.size}"
         scale.write_real_corpus(data, args.size, scale.squad(args.squad)[0])
+        def run(j: int, root: Path, threads: int) -> str:
+            out = subprocess.run(
+                [sys.executable, str(HERE), "child", str(root.resolve()), str(data),
+                 str(args.workdir / f"index-{j}"), str(args.squad), str(args.size),
+                 str(args.queries), str(threads)], capture_output=True, text=True, cwd=root)
+            return out.stdout.strip().splitlines()[-1] if out.returncode == 0 else out.stderr.strip()[-300:]
+
         for r in range(args.rounds):
             for j, root in enumerate(args.roots):
-                out = subprocess.run(
-                    [sys.executable, str(HERE), "child", str(root.resolve()), str(data),
-                     str(args.workdir / f"index-{j}"), str(args.squad), str(args.size),
-                     str(args.queries)], capture_output=True, text=True, cwd=root)
-                line = out.stdout.strip().splitlines()[-1] if out.returncode == 0 else out.stderr.strip()[-300:]
+                line = run(j, root, 0)
+                if args.threads:
+                    one, two = run(j, root, 1), run(j, root, 2)
+                    try:
+                        ratio = f"{float(two) / float(one):.2f}x"
+                    except ValueError:
+                        ratio = "?"
+                    line += f" | answers/s 1 / 2 threads {one} / {two} ({ratio})"
                 rev = subprocess.run(["git", "-C", str(root), "log", "--format=%h", "-1"],
                                      capture_output=True, text=True).stdout.strip()
                 print(f"round {r + 1} {rev} ({root}): {line}", flush=True)
