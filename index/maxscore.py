@@ -53,6 +53,23 @@ def _seek(docs: np.ndarray, lo: int, hi: int, d: int) -> int:
     return a
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _complete(s: float, d: int, top: int, docs: np.ndarray, tfs: np.ndarray, pos: np.ndarray,
+              end: np.ndarray, upto: np.ndarray, cut: float, k1p1: float, k1norm: np.ndarray,
+              idf: np.ndarray, mult: np.ndarray):
+    """(chunk d's score s completed over the rarer terms top-1 .. 0, each found by seeking
+    from pos[i], which advances; whether it can still reach cut): it stops as soon as the
+    terms left could not lift it there."""
+    for i in range(top - 1, -1, -1):
+        if s + upto[i] < cut:
+            return s, False
+        p = _seek(docs, pos[i], end[i], d)
+        pos[i] = p
+        if p < end[i] and docs[p] == d:
+            s += _weight(float(tfs[p]), k1p1, k1norm[d], idf[i], mult[i])
+    return s, True
+
+
 @njit(cache=True, nogil=True)
 def _heap_push(heap: np.ndarray, size: int, v: float) -> int:
     i = size
@@ -122,16 +139,8 @@ def candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
         d = docs[p0]
         if use_allowed and not allowed[d]:
             continue
-        s = _weight(float(tfs[p0]), k1p1, k1norm[d], idf[last], mult[last])
-        alive = True
-        for i in range(last - 1, -1, -1):
-            if s + upto[i] < cut:
-                alive = False
-                break
-            p = _seek(docs, pos[i], end[i], d)
-            pos[i] = p
-            if p < end[i] and docs[p] == d:
-                s += _weight(float(tfs[p]), k1p1, k1norm[d], idf[i], mult[i])
+        s, alive = _complete(_weight(float(tfs[p0]), k1p1, k1norm[d], idf[last], mult[last]),
+                             d, last, docs, tfs, pos, end, upto, cut, k1p1, k1norm, idf, mult)
         if not alive:
             continue
         if size < k:
@@ -174,15 +183,8 @@ def candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
                 pos[i] = p + 1
         if use_allowed and not allowed[d]:
             continue
-        alive = True
-        for i in range(first - 1, -1, -1):
-            if s + upto[i] < cut:
-                alive = False
-                break
-            p = _seek(docs, pos[i], end[i], d)
-            pos[i] = p
-            if p < end[i] and docs[p] == d:
-                s += _weight(float(tfs[p]), k1p1, k1norm[d], idf[i], mult[i])
+        s, alive = _complete(s, d, first, docs, tfs, pos, end, upto, cut, k1p1, k1norm, idf,
+                             mult)
         if not alive or s < cut:
             continue
         if n_out == cap:  # drop what fell below the k-th best, grow if that is not enough
