@@ -42,6 +42,8 @@ def load_in_background(load: Callable[[], None], name: str = "docbot-kernels") -
         global _loading
         _local.loader = True
         try:
+            from . import maxscore, rescore_kernel  # noqa: F401  (numba's import, whatever load asks)
+
             load()
         except Exception:  # noqa: BLE001  (see above)
             pass
