@@ -38,6 +38,15 @@ def test_txt_headings_become_the_section_of_following_paragraphs(load):
     ]
 
 
+def test_underlined_txt_headings_are_the_title_and_sections(load):
+    doc = load("faq.txt", f"\nXZ Utils FAQ\n============\n\nFirst part\n----------\n\n"
+                          f"{P_RELATIONS}\n\nSecond part\n-----------\n\n{P_TREATY}\n")
+    assert doc.title == "XZ Utils FAQ"
+    assert [(c.section, c.text) for c in doc.chunks] == [
+        ("First part", P_RELATIONS), ("Second part", P_TREATY),
+    ]
+
+
 def test_markdown_hash_headings_become_sections(load):
     doc = load("a.md", f"# The title\n\nIntro.\n\n## Part A\n{P_RELATIONS}\n\n"
                        f"## Part B ##\n\n{P_TREATY}\n")

@@ -401,6 +401,9 @@ def _is_junk(text: str) -> bool:
     return _letters(text) < max(1, 0.2 * _visible(text))
 
 
+_UNDERLINED_RE = re.compile(r"[^\n]+\n([=~^*#-])\1{2,}[ \t]*")
+
+
 def _is_txt_heading(text: str) -> bool:
     return (
         "\n" not in text
@@ -439,6 +442,9 @@ def _classify(doc: Document, blocks: list[_Block]) -> None:
                     blocks.insert(blocks.index(b) + 1, tail)
                 else:
                     b.text = m.group(1)
+        elif _UNDERLINED_RE.fullmatch(b.text) and _is_txt_heading(b.text.split("\n", 1)[0]):
+            b.kind = "heading"  # a title underlined with '====' or '----' (plain-text files, rst)
+            b.text = b.text.split("\n", 1)[0].strip()
         elif _is_txt_heading(b.text):
             b.kind = "heading"
     # A heading right before a table with no words is that table's caption, not a section.
