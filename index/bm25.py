@@ -176,29 +176,37 @@ def _weights_of_range(bm25: "BM25", t0: int, t1: int, lo: int, hi: int) -> np.nd
     return bm25.formula(bm25.idf[per], bm25.postings.docs[lo:hi], bm25.postings.tfs[lo:hi])
 
 
+def collection_idf(params: BM25Params, n: int, df: np.ndarray) -> np.ndarray:
+    """rank-bm25's IDF of each term for a collection of n chunks (df: chunks holding it)."""
+    df = np.asarray(df, dtype=np.float64)
+    if params.variant == "okapi":
+        idf = np.log(n - df + 0.5) - np.log(df + 0.5)
+        # rank-bm25 averages over the terms it has seen (df > 0) and floors negatives only.
+        seen = df > 0
+        mean = idf[seen].mean() if seen.any() else 0.0
+        return np.where(idf < 0, params.epsilon * mean, idf)
+    if params.variant == "plus":
+        return np.log((n + 1) / np.maximum(df, 1))
+    return np.log(n + 1) - np.log(df + 0.5)
+
+
 class BM25:
     """Scores chunks for a bag of query terms (term ids, repeats count as in rank-bm25)."""
 
     def __init__(self, postings: Postings, params: BM25Params = BM25Params(),
-                 term_max: np.ndarray | None = None, block_max: np.ndarray | None = None) -> None:
+                 term_max: np.ndarray | None = None, block_max: np.ndarray | None = None,
+                 idf: np.ndarray | None = None, avgdl: float | None = None) -> None:
+        """idf and avgdl: the collection's, when these postings are one segment of it
+        (index/segments.py); else computed from the postings."""
         if params.variant not in VARIANTS:
             raise ValueError(f"unknown BM25 variant {params.variant!r}; choose one of {VARIANTS}")
         self.p = params
         self.postings = postings
         n = len(postings.doc_len)
         self.n_docs = n
-        df = np.diff(postings.indptr).astype(np.float64)
-        self.avgdl = float(postings.doc_len.sum()) / n if n else 0.0
-        if params.variant == "okapi":
-            idf = np.log(n - df + 0.5) - np.log(df + 0.5)
-            # rank-bm25 averages over the terms it has seen (df > 0) and floors negatives only.
-            seen = df > 0
-            mean = idf[seen].mean() if seen.any() else 0.0
-            idf = np.where(idf < 0, params.epsilon * mean, idf)
-        elif params.variant == "plus":
-            idf = np.log((n + 1) / np.maximum(df, 1))
-        else:
-            idf = np.log(n + 1) - np.log(df + 0.5)
+        self.avgdl = (float(postings.doc_len.sum()) / n if n else 0.0) if avgdl is None else avgdl
+        if idf is None:
+            idf = collection_idf(params, n, np.diff(postings.indptr))
         self.idf = idf
         dl = postings.doc_len.astype(np.float64)
         self.norm = (1 - params.b + params.b * dl / self.avgdl) if self.avgdl else np.ones(n)

@@ -171,6 +171,10 @@ class Index:
     @classmethod
     def load(cls, index_dir: Path, analyzer: Analyzer) -> "Index":
         """Open the index in use: arrays memory-mapped, chunk records read on demand."""
+        if "segs" in (store.read_manifest(index_dir) or {}):  # updated: several segments
+            from .segments import open_segments
+
+            return open_segments(index_dir, analyzer)
         stored = store.load(index_dir)
         m = stored.manifest
         a = stored.arrays
@@ -217,7 +221,8 @@ class Index:
         """The index for data_dir: loaded if fresh; after documents changed, updated by
         re-analyzing only those (or rebuilt), with a one-line notice."""
         from .build import _config
-        from .update import CHANGED, _survey, _update
+        from .segments import update as _update
+        from .update import CHANGED, _survey
 
         index_dir = index_dir or default_index_dir(data_dir)
         analyzer = load_analyzer(data_dir)

@@ -269,15 +269,9 @@ class ChunkRecords(Sequence):
             a == b for a, b in zip(self, other))
 
 
-def load(index_dir: Path, mmap: bool = True) -> Stored:
-    """Load and verify the index in use; IndexFormatError if it is missing or damaged.
-    Arrays are memory-mapped; chunk records are read when asked for."""
-    manifest = read_manifest(index_dir)
-    if manifest is None:
-        raise IndexFormatError(f"{index_dir}: no index yet")
-    gen = current_generation(index_dir)
-    files = manifest.get("files", {})
-    for name, info in files.items():
+def verify_files(gen: Path, manifest: dict) -> None:
+    """Every file the manifest lists is there, of its size, small ones of their checksum."""
+    for name, info in manifest.get("files", {}).items():
         p = gen / name
         try:
             size = p.stat().st_size
@@ -287,6 +281,16 @@ def load(index_dir: Path, mmap: bool = True) -> Stored:
             raise IndexFormatError(f"{p}: truncated or modified ({size} bytes, expected {info.get('bytes')})")
         if info.get("sha256") and _sha256_file(p) != info["sha256"]:
             raise IndexFormatError(f"{p}: checksum mismatch (file modified)")
+
+
+def load(index_dir: Path, mmap: bool = True) -> Stored:
+    """Load and verify the index in use; IndexFormatError if it is missing or damaged.
+    Arrays are memory-mapped; chunk records are read when asked for."""
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        raise IndexFormatError(f"{index_dir}: no index yet")
+    gen = current_generation(index_dir)
+    verify_files(gen, manifest)
     names = manifest.get("arrays", ARRAYS)
     try:
         vocab = json.loads((gen / "vocab.json").read_text("utf-8"))
