@@ -24,7 +24,6 @@ Manifest of a segmented generation (besides a build's keys):
 """
 from __future__ import annotations
 
-import bisect
 import json
 import os
 from collections import Counter
@@ -35,7 +34,7 @@ import numpy as np
 
 from . import store
 from .analyze import Analyzer, TermIds
-from .bm25 import BLOCK, BM25, BM25Params, Hit, Postings, block_ptr, collection_idf, \
+from .bm25 import BM25, BM25Params, Hit, Postings, block_ptr, collection_idf, \
     postings_from_forward, rank_order
 from .errors import IndexFormatError
 from .facts import FACTS_FILE
