@@ -10,6 +10,7 @@ counting-sort transpose in C++, O(terms + postings), where numpy could only sort
 """
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -181,9 +182,10 @@ def collection_idf(params: BM25Params, n: int, df: np.ndarray) -> np.ndarray:
     df = np.asarray(df, dtype=np.float64)
     if params.variant == "okapi":
         idf = np.log(n - df + 0.5) - np.log(df + 0.5)
-        # rank-bm25 averages over the terms it has seen (df > 0) and floors negatives only.
-        seen = df > 0
-        mean = idf[seen].mean() if seen.any() else 0.0
+        # rank-bm25 averages over the terms it has seen (df > 0) and floors negatives only;
+        # summed exactly (fsum), so the terms' order (a segmented index's) changes nothing
+        seen = idf[df > 0]
+        mean = math.fsum(seen.tolist()) / len(seen) if len(seen) else 0.0
         return np.where(idf < 0, params.epsilon * mean, idf)
     if params.variant == "plus":
         return np.log((n + 1) / np.maximum(df, 1))

@@ -72,7 +72,7 @@ def corpus(write_data):
 def questions(index: Index, n: int = 60) -> list[str]:
     rng = np.random.default_rng(7)
     out = list(NAMES) + ["kalodo pemas", "harbour", "nothing-like-this-anywhere", "the of and"]
-    for i in rng.choice(len(index.chunks), size=n, replace=False):
+    for i in rng.choice(len(index.chunks), size=min(n, len(index.chunks)), replace=False):
         words = index.chunks[int(i)].text.rstrip(".").split()
         k = int(rng.integers(1, 6))
         out.append(" ".join(words[j] for j in rng.choice(len(words), size=min(k, len(words)), replace=False)))

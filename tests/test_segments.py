@@ -1,0 +1,123 @@
+"""Segments: after any sequence of added, changed and removed documents, the updated index (new
+segments, dead chunks) answers exactly as a full rebuild of the same documents does: the same
+passages in the same order with the same scores, the same replies; dead passages never come
+back; untouched files are shared with the previous generation, not rewritten."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from index import store
+from index.answer import Answerer, load_facts
+from index.bm25 import BM25Params
+from index.engine import Index
+from test_scale_contract import ALIASES, assert_same_index, paragraph, questions
+
+VARIANTS = [None, BM25Params(variant="okapi"), BM25Params(variant="l", k1=1.5, b=0.6)]
+
+
+def text_of(seed: int, n: int = 6) -> str:
+    rng = np.random.default_rng(seed)
+    out = [f"Report {seed}"]
+    for i in range(n):
+        if i % 3 == 0:
+            out.append(f"Part {i // 3 + 1}")
+        out.append(paragraph(rng))
+    if seed % 4 == 0:  # the same paragraph in several documents: ties
+        out += ["Shared notes", "Kalodo pemas fiturs were seen at the harbour of Bazumo."]
+    return "\n\n".join(out) + "\n"
+
+
+class Folder:
+    """A data folder whose documents the test edits; each write gets a new mtime, as edits
+    seconds apart do."""
+
+    def __init__(self, root: Path, n: int) -> None:
+        self.docs = root / "data" / "docs"
+        self.docs.mkdir(parents=True)
+        (root / "data" / "aliases.yaml").write_text(ALIASES, encoding="utf-8")
+        self.clock = 1_700_000_000_000_000_000
+        for i in range(n):
+            self.write(f"doc-{i:02d}.txt", text_of(i))
+
+    def write(self, name: str, text: str) -> None:
+        path = self.docs / name
+        path.write_text(text, encoding="utf-8")
+        self.clock += 10 ** 9
+        os.utime(path, ns=(self.clock, self.clock))
+
+    def names(self) -> list[str]:
+        return sorted(p.name for p in self.docs.iterdir())
+
+
+def assert_same_replies(a: Index, b: Index, data: Path) -> None:
+    ask_a, ask_b = Answerer(a, load_facts(data, a)), Answerer(b, load_facts(data, b))
+    for q in questions(b, 6)[::2]:
+        assert ask_a.ask(q).to_dict() == ask_b.ask(q).to_dict(), q
+
+
+ops = st.lists(st.tuples(st.sampled_from(["add", "change", "delete"]),
+                         st.integers(0, 10 ** 6)), min_size=1, max_size=5)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ops=ops, variant=st.sampled_from(VARIANTS))
+def test_any_updates_equal_a_rebuild(tmp_path_factory, ops, variant):
+    root = tmp_path_factory.mktemp("seg")
+    folder = Folder(root, 8)
+    data, index_dir = root / "data", root / "index"
+    params = variant or Index.open.__defaults__[1]
+    Index.build(data, index_dir, params)
+    for step, (op, seed) in enumerate(ops):
+        names = folder.names()
+        if op == "add" or len(names) < 3:
+            folder.write(f"new-{seed}.txt", text_of(seed, 3))
+        elif op == "change":
+            folder.write(names[seed % len(names)], text_of(seed, 1 + seed % 4))
+        else:
+            (folder.docs / names[seed % len(names)]).unlink()
+        updated = Index.open(data, index_dir, params)
+        assert hasattr(updated, "segments")  # an update, not a rebuild
+        rebuilt = Index.build(data, root / f"fresh-{step}", params)
+        assert_same_index(updated, rebuilt)
+    assert_same_replies(updated, rebuilt, data)
+
+
+def test_dead_passages_never_come_back(tmp_path):
+    folder = Folder(tmp_path, 6)
+    data, index_dir = tmp_path / "data", tmp_path / "index"
+    Index.build(data, index_dir)
+    folder.write("doc-01.txt", "Report\n\nThe zyxwq harbour of Bazumo.\n")
+    first = Index.open(data, index_dir)
+    gone = first.search("zyxwq")[0].chunk.id
+    folder.write("doc-01.txt", "Report\n\nThe qwxyz harbour of Bazumo.\n")
+    (folder.docs / "doc-02.txt").unlink()
+    index = Index.open(data, index_dir)
+    assert index.search("zyxwq") == [] and "zyxwq" not in index.vocab and index.df("zyxwq") == 0
+    assert gone not in index.by_id and "doc-02" not in {c.doc for c in index.chunks}
+    assert [h.chunk.doc for h in index.search("qwxyz harbour")][:1] == ["doc-01"]
+    hits = index.search("harbour Bazumo kalodo", k=100)
+    assert all(h.chunk.doc != "doc-02" for h in hits)
+    assert len({h.chunk.id for h in hits}) == len(hits)
+
+
+def test_an_update_shares_the_untouched_files(tmp_path):
+    folder = Folder(tmp_path, 6)
+    data, index_dir = tmp_path / "data", tmp_path / "index"
+    Index.build(data, index_dir)
+    before = store.current_generation(index_dir)
+    inodes = {p.name: p.stat().st_ino for p in before.iterdir()}
+    folder.write("added.txt", text_of(99, 2))
+    index = Index.open(data, index_dir)
+    after = store.current_generation(index_dir)
+    assert after != before
+    shared = [name for name in ("docs.npy", "tfs.npy", "tok_terms.npy", "vocab.json")
+              if (after / name).stat().st_ino == inodes[name]]
+    assert shared == ["docs.npy", "tfs.npy", "tok_terms.npy", "vocab.json"]
+    assert [s.name for s in index.segments][0] == "" and len(index.segments) == 2
+    assert index.manifest["build"]["updated_documents"] == 1
