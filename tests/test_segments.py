@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index import store
+from index import segments, store
 from index.answer import Answerer, load_facts
 from index.bm25 import BM25Params
 from index.engine import Index
@@ -61,11 +61,11 @@ def assert_same_replies(a: Index, b: Index, data: Path) -> None:
         assert ask_a.ask(q).to_dict() == ask_b.ask(q).to_dict(), q
 
 
-ops = st.lists(st.tuples(st.sampled_from(["add", "change", "delete"]),
+ops = st.lists(st.tuples(st.sampled_from(["add", "change", "delete", "merge"]),
                          st.integers(0, 10 ** 6)), min_size=1, max_size=5)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 @given(ops=ops, variant=st.sampled_from(VARIANTS))
 def test_any_updates_equal_a_rebuild(tmp_path_factory, ops, variant):
     root = tmp_path_factory.mktemp("seg")
@@ -75,14 +75,16 @@ def test_any_updates_equal_a_rebuild(tmp_path_factory, ops, variant):
     Index.build(data, index_dir, params)
     for step, (op, seed) in enumerate(ops):
         names = folder.names()
-        if op == "add" or len(names) < 3:
+        if op == "merge":  # every segment into one, the build's too
+            segments.merge(index_dir, Index.open(data, index_dir, params).analyzer, everything=True)
+        elif op == "add" or len(names) < 3:
             folder.write(f"new-{seed}.txt", text_of(seed, 3))
         elif op == "change":
             folder.write(names[seed % len(names)], text_of(seed, 1 + seed % 4))
         else:
             (folder.docs / names[seed % len(names)]).unlink()
         updated = Index.open(data, index_dir, params)
-        assert hasattr(updated, "segments")  # an update, not a rebuild
+        assert op == "merge" or hasattr(updated, "segments")  # an update, not a rebuild
         rebuilt = Index.build(data, root / f"fresh-{step}", params)
         assert_same_index(updated, rebuilt)
     assert_same_replies(updated, rebuilt, data)
@@ -121,3 +123,18 @@ def test_an_update_shares_the_untouched_files(tmp_path):
     assert shared == ["docs.npy", "tfs.npy", "tok_terms.npy", "vocab.json"]
     assert [s.name for s in index.segments][0] == "" and len(index.segments) == 2
     assert index.manifest["build"]["updated_documents"] == 1
+
+
+def test_the_merge_policy_keeps_the_segments_few(tmp_path):
+    folder = Folder(tmp_path, 4)
+    data, index_dir = tmp_path / "data", tmp_path / "index"
+    Index.build(data, index_dir)
+    for i in range(segments.MERGE_FACTOR):
+        folder.write(f"added-{i}.txt", text_of(100 + i, 1))
+        index = Index.open(data, index_dir)
+    assert len(index.segments) == 1 + segments.MERGE_FACTOR
+    assert segments.merge(index_dir, index.analyzer)  # the policy: one tier is full
+    merged = Index.open(data, index_dir)
+    assert len(merged.segments) == 2 and merged.segments[0].name == ""
+    assert not segments.merge(index_dir, index.analyzer)  # nothing more to do
+    assert_same_index(merged, Index.build(data, tmp_path / "fresh"))
