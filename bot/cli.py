@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="(re)build the index for a data folder")
     _common(p)
+    p.add_argument("--compact", action="store_true",
+                   help="rebuild from scratch as one segment (default: index the changed "
+                        "documents as a new segment and merge small segments)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object: the counts and, per document, the share of its text kept")
 
@@ -156,10 +159,12 @@ _DOC_FIELDS = ("id", "path", "title", "chunks", "kept", "visible_words", "kept_w
 def cmd_index(args: argparse.Namespace) -> int:
     from index.reading.corpus import likely_cause, problem_notices, reading_summary
     from index.reading.accounting import partly_read
-    from index.engine import Index, default_index_dir
+    from index.engine import default_index_dir
+    from index.segments import refresh
 
     index_dir = args.index or default_index_dir(args.data)
-    idx = Index.build(args.data, index_dir, progress=None if args.json else _progress_bar(sys.stderr))
+    idx = refresh(args.data, index_dir, args.compact,
+                  progress=None if args.json else _progress_bar(sys.stderr), notice=_notice)
     docs = idx.documents
     counts = reading_summary(docs)
     if args.json:

@@ -672,3 +672,17 @@ def merge(index_dir: Path, analyzer: Analyzer, names: list[str] | None = None,
         w.publish(dict(m, docs=docs, segs=out, vocab_files=vocab_files,
                        build=dict(m.get("build", {}), merged=len(chosen))))
     return True
+
+
+def refresh(data_dir: Path, index_dir: Path, compact: bool = False, progress=None,
+            notice=lambda msg: None) -> Index:
+    """What `docbot index` does: the changed documents into a new segment (a build when
+    there is no usable index), then the merge policy until no tier is full; compact: one
+    fresh segment of everything, built from the documents."""
+    if compact:
+        return Index.build(data_dir, index_dir, progress=progress)
+    index = Index.open(data_dir, index_dir, notice=notice, progress=progress)
+    merged = False
+    while merge(index_dir, index.analyzer):
+        merged = True
+    return Index.load(index_dir, index.analyzer) if merged else index

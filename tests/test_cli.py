@@ -186,3 +186,28 @@ def test_help_and_usage_errors():
     r = subprocess.run([sys.executable, "-m", "bot", "ask", "q", "-k", "0"], capture_output=True,
                        text=True, cwd=ROOT)
     assert r.returncode == 2 and "between 1 and 100" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_index_takes_a_new_document_as_a_segment_and_compacts_when_asked(write_data, tmp_path):
+    data = write_data({"harbour.txt": "Harbour\n\nThe harbour of Bazumo counted the caravans.\n",
+                       "ledger.txt": "Ledger\n\nThe ledgers of the masters show every year.\n"})
+    index = tmp_path / "index"
+    assert docbot("index", index=index, data=data).returncode == 0
+    (data / "docs" / "kalodo.txt").write_text("Kalodo\n\nKalodo traders came to Bazumo in 1921.\n")
+    r = docbot("index", "--json", index=index, data=data)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["passages"] == 3
+    manifest = json.loads(next(index.glob("gen-*/manifest.json")).read_text())
+    assert len(manifest["segs"]) == 2  # the build's segment and the new document's
+
+    def first_doc() -> str:
+        r = docbot("ask", "When did the Kalodo traders come to Bazumo?", "--json", "-k", "1",
+                   index=index, data=data)
+        assert r.returncode == 0 and not r.stderr, r.stderr  # no notice: nothing to rebuild
+        return json.loads(r.stdout)["passages"][0]["doc"]
+
+    assert first_doc() == "kalodo"
+    r = docbot("index", "--compact", index=index, data=data)
+    assert r.returncode == 0, r.stderr
+    assert "segs" not in json.loads(next(index.glob("gen-*/manifest.json")).read_text())
+    assert first_doc() == "kalodo"
