@@ -66,8 +66,15 @@ ops = st.lists(st.tuples(st.sampled_from(["add", "change", "delete", "merge"]),
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-@given(ops=ops, variant=st.sampled_from(VARIANTS))
-def test_any_updates_equal_a_rebuild(tmp_path_factory, ops, variant):
+@given(ops=ops, variant=st.sampled_from(VARIANTS), scan=st.booleans())
+def test_any_updates_equal_a_rebuild(tmp_path_factory, ops, variant, scan):
+    with pytest.MonkeyPatch.context() as mp:
+        # the dead chunks' terms: from their postings, or from analyzing their records again
+        mp.setattr(segments, "SCAN_PER_CHUNK", 10 ** 9 if scan else 0)
+        updates_equal_a_rebuild(tmp_path_factory, ops, variant)
+
+
+def updates_equal_a_rebuild(tmp_path_factory, ops, variant):
     root = tmp_path_factory.mktemp("seg")
     folder = Folder(root, 8)
     data, index_dir = root / "data", root / "index"
@@ -88,6 +95,11 @@ def test_any_updates_equal_a_rebuild(tmp_path_factory, ops, variant):
         rebuilt = Index.build(data, root / f"fresh-{step}", params)
         assert_same_index(updated, rebuilt)
     assert_same_replies(updated, rebuilt, data)
+    allowed = np.random.default_rng(len(ops)).random(len(rebuilt.chunks)) < 0.5  # a filter
+    for q in questions(rebuilt, 10):
+        terms = rebuilt.analyzer.terms(q)
+        assert [(h.chunk.id, h.score) for h in updated.search_terms(terms, 5, allowed)] == [
+            (h.chunk.id, h.score) for h in rebuilt.search_terms(terms, 5, allowed)], q
 
 
 def test_dead_passages_never_come_back(tmp_path):
