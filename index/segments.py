@@ -45,7 +45,8 @@ from .tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens, offset_dtype, text_
 SEG_ARRAYS = ("indptr", "docs", "tfs", "doc_len", "chunk_loc", "ids", "id_off", "id_order",
               "term_max", "block_max", *TOKEN_ARRAYS)
 MERGE_FACTOR = 8  # this many segments of one size tier are merged into one
-MAX_SEGMENTS = 64  # beyond this (or with more dead chunks than live) an update rebuilds
+MAX_SEGMENTS = 64  # beyond this an update rebuilds (the merge policy keeps it far)
+MAX_DEAD_SHARE = 0.5  # with more dead chunks than this share, an update rebuilds
 SCAN_PER_CHUNK = 150_000  # postings scanned in the time one chunk is analyzed (~0.3 ms)
 _SLACK = 1e-9  # relative, on rescaled bounds: float products in another order
 
@@ -595,7 +596,8 @@ def update(index_dir: Path, analyzer: Analyzer, params: BM25Params, config: dict
                 docs.append(dict(d, seg=name, local=at))
                 at += int(d.get("chunks", 0))
         n_live = sum(int(d.get("chunks", 0)) for d in docs)
-        if sum(e["dead"] for e in out) > n_live or len(out) > MAX_SEGMENTS:
+        dead = sum(e["dead"] for e in out)
+        if dead > MAX_DEAD_SHARE * (dead + n_live) or len(out) > MAX_SEGMENTS:
             w.abort()
             return False
         w.add_bytes(FACTS_FILE, facts)

@@ -71,6 +71,7 @@ def test_any_updates_equal_a_rebuild(tmp_path_factory, ops, variant, scan):
     with pytest.MonkeyPatch.context() as mp:
         # the dead chunks' terms: from their postings, or from analyzing their records again
         mp.setattr(segments, "SCAN_PER_CHUNK", 10 ** 9 if scan else 0)
+        mp.setattr(segments, "MAX_DEAD_SHARE", 1.0)  # updates all along, however many die
         updates_equal_a_rebuild(tmp_path_factory, ops, variant)
 
 
@@ -150,3 +151,16 @@ def test_the_merge_policy_keeps_the_segments_few(tmp_path):
     assert len(merged.segments) == 2 and merged.segments[0].name == ""
     assert not segments.merge(index_dir, index.analyzer)  # nothing more to do
     assert_same_index(merged, Index.build(data, tmp_path / "fresh"))
+
+
+def test_an_update_rebuilds_when_most_chunks_are_dead(tmp_path):
+    folder = Folder(tmp_path, 4)
+    data, index_dir = tmp_path / "data", tmp_path / "index"
+    Index.build(data, index_dir)
+    folder.write("doc-00.txt", text_of(50, 1))
+    assert hasattr(Index.open(data, index_dir), "segments")
+    for name in ("doc-01.txt", "doc-02.txt"):
+        (folder.docs / name).unlink()
+    index = Index.open(data, index_dir)
+    assert not hasattr(index, "segments")  # compacted: a build of what is left
+    assert_same_index(index, Index.build(data, tmp_path / "fresh"))
