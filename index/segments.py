@@ -36,7 +36,7 @@ import numpy as np
 from . import store
 from .analyze import Analyzer, TermIds
 from .bm25 import BM25, BM25Params, Hit, Postings, block_ptr, collection_idf, \
-    postings_from_forward, rank_order
+    TIE_RTOL, postings_from_forward, rank_order
 from .errors import IndexFormatError
 from .facts import FACTS_FILE
 from .searcher import ChunkIds, Index, SearchHit, StoredChunks
@@ -96,7 +96,7 @@ class Segment:
         self.records = store.ChunkRecords(gen, records, a["chunk_loc"])
         self.gterms = plain.get("gterms")  # local term -> global id (None: the same)
         self.term_max, self.block_max = plain["term_max"], plain["block_max"]
-        self.ids = ChunkIds(a["ids"], a["id_off"], a["id_order"])
+        self.ids = ChunkIds(plain["ids"], plain["id_off"], plain["id_order"])
         self.tokens = StoredTokens(a)
         self.dead_df = dead  # (2, m): global term ids and how many dead chunks hold each
         if (n != entry["n"] or len(records) == 0 and n or a["tok_ptr"].shape != (n + 1,)
@@ -224,6 +224,24 @@ class _Ids(Mapping):
         raise KeyError(cid)
 
 
+def _id_ranks(scores: np.ndarray, where: list[tuple[Segment, int]]) -> np.ndarray:
+    """Ranks by chunk id of the candidates whose scores tie with another's (rank_order's
+    groups); 0 for the rest. Only ties need their ids read."""
+    by_score = np.argsort(-scores, kind="stable")
+    s = scores[by_score]
+    near = np.zeros(len(s), dtype=bool)
+    if len(s) > 1:
+        close = s[:-1] - s[1:] <= TIE_RTOL * np.abs(s[:-1])
+        near[:-1] |= close
+        near[1:] |= close
+    ties = np.zeros(len(s), dtype=np.int64)
+    tied = by_score[near]
+    if len(tied):
+        ids = [where[i][0].ids.id_at(where[i][1]) for i in tied.tolist()]
+        ties[tied[sorted(range(len(ids)), key=ids.__getitem__)]] = np.arange(1, len(ids) + 1)
+    return ties
+
+
 class SegmentedBM25:
     """What Index.bm25 offers (search, term_weights, baseline), over the segments with the
     combined statistics."""
@@ -267,7 +285,7 @@ class SegmentedBM25:
         base = 0.0
         for t, c in counts.items():
             base += c * self.baseline(t)
-        found_g, found_s, found_id = [], [], []
+        found_g, found_s, found_id = [], [], []  # chunk numbers, scores, (segment, local)
         for seg in self._index.segments:
             local = {t: seg.local_term(t) for t in counts}
             query = [local[t] for t in term_ids if local[t] >= 0]
@@ -284,7 +302,7 @@ class SegmentedBM25:
                 cand = np.asarray([h.doc for h in hits], dtype=np.int64)
                 found_g.append(seg.to_global(cand))
                 found_s.append(np.asarray([h.score for h in hits]))
-                found_id += [seg.ids.id_at(int(x)) for x in cand]
+                found_id += [(seg, int(x)) for x in cand]
                 continue
             cand = np.sort(np.asarray([h.doc for h in hits], dtype=np.int64))
             scores = np.zeros(len(cand))
@@ -302,13 +320,11 @@ class SegmentedBM25:
                 scores += base
             found_g.append(seg.to_global(cand))
             found_s.append(scores)
-            found_id += [seg.ids.id_at(int(x)) for x in cand]
+            found_id += [(seg, int(x)) for x in cand]
         if not found_g:
             return []
         g, s = np.concatenate(found_g), np.concatenate(found_s)
-        ties = np.empty(len(found_id), dtype=np.int64)
-        ties[sorted(range(len(found_id)), key=found_id.__getitem__)] = np.arange(len(found_id))
-        return [Hit(int(g[i]), float(s[i])) for i in rank_order(s, ties)[:k]]
+        return [Hit(int(g[i]), float(s[i])) for i in rank_order(s, _id_ranks(s, found_id))[:k]]
 
 
 class SegmentedIndex(Index):

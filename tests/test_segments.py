@@ -164,3 +164,19 @@ def test_an_update_rebuilds_when_most_chunks_are_dead(tmp_path):
     index = Index.open(data, index_dir)
     assert not hasattr(index, "segments")  # compacted: a build of what is left
     assert_same_index(index, Index.build(data, tmp_path / "fresh"))
+
+
+def test_ties_across_segments_go_by_chunk_id(tmp_path):
+    folder = Folder(tmp_path, 6)  # doc-00 and doc-04 hold the shared paragraph
+    data, index_dir = tmp_path / "data", tmp_path / "index"
+    Index.build(data, index_dir)
+    folder.write("aaa-first.txt", text_of(8, 1))  # so does the new one, first by path
+    folder.write("zzz-last.txt", text_of(12, 1))  # and this one, last
+    index = Index.open(data, index_dir)
+    hits = index.search("Kalodo pemas fiturs Bazumo", k=3)
+    assert len(index.segments) == 2 and len({h.score for h in hits}) == 1
+    assert [h.chunk.id for h in hits] == sorted(h.chunk.id for h in
+                                                index.search("Kalodo pemas fiturs Bazumo", k=10))[:3]
+    assert {h.chunk.doc for h in index.search("Kalodo pemas fiturs Bazumo", k=4)} == {
+        "aaa-first", "zzz-last", "doc-00", "doc-04"}
+    assert_same_index(index, Index.build(data, tmp_path / "fresh"))
