@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -39,8 +40,11 @@ from .bm25 import BM25, BM25Params, Hit, Postings, block_ptr, collection_idf, \
     TIE_RTOL, postings_from_forward, rank_order
 from .errors import IndexFormatError
 from .facts import FACTS_FILE
-from .searcher import ChunkIds, Index, SearchHit, StoredChunks
+from .searcher import ChunkIds, Index, Progress, SearchHit, StoredChunks
 from .tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens, offset_dtype, text_tokens
+
+if TYPE_CHECKING:
+    from .update import _Survey
 
 SEG_ARRAYS = ("indptr", "docs", "tfs", "doc_len", "chunk_loc", "ids", "id_off", "id_order",
               "term_max", "block_max", *TOKEN_ARRAYS)
@@ -534,7 +538,7 @@ def _dead_counts_scanned(seg: Segment, local: int, count: int) -> tuple[np.ndarr
 
 
 def update(index_dir: Path, analyzer: Analyzer, params: BM25Params, config: dict,
-           manifest: dict, survey, progress=None) -> bool:
+           manifest: dict, survey: "_Survey", progress: Progress | None = None) -> bool:
     """Changed and added documents into one new segment, removed and changed ones' chunks
     dead in theirs; every other file hard-linked. False when a full build is the better deal
     (most documents changed, too many segments or dead chunks)."""
@@ -719,8 +723,9 @@ def merge(index_dir: Path, analyzer: Analyzer, names: list[str] | None = None,
     return True
 
 
-def refresh(data_dir: Path, index_dir: Path, compact: bool = False, progress=None,
-            notice=lambda msg: None) -> Index:
+def refresh(data_dir: Path, index_dir: Path, compact: bool = False,
+            progress: Progress | None = None,
+            notice: Callable[[str], None] = lambda msg: None) -> Index:
     """What `docbot index` does: the changed documents into a new segment (a build when
     there is no usable index), then the merge policy until no tier is full; compact: one
     fresh segment of everything, built from the documents."""
