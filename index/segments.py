@@ -146,12 +146,17 @@ def _rescaled(seg: Segment, params: BM25Params, idf_now: np.ndarray, avgdl: floa
     idf_then = collection_idf(params, n, np.diff(ind))
     dl_sum = int(np.asarray(seg.postings.doc_len, dtype=np.int64).sum())
     avgdl_then = dl_sum / n if n else 0.0
-    grow = max(1.0, avgdl / avgdl_then) if avgdl_then else np.inf
+    grow = max(1.0, avgdl / avgdl_then) if avgdl_then else 0.0
+    # where the stored bound says nothing (an IDF then of 0 or less), g's own ceiling: a
+    # weight is at most idf x (k1 + 1)
+    ceiling = np.maximum(idf_now, 0.0) * (params.k1 + 1)
+    known = (idf_then > 0) & (grow > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(idf_then > 0, idf_now / idf_then, np.inf) * grow * (1 + _SLACK)
-        term_max = np.where(seg.term_max > 0, seg.term_max * ratio, 0.0)
-        per_block = np.repeat(ratio, np.diff(block_ptr(ind)))
-        blocks = np.where(seg.block_max > 0, seg.block_max * per_block, 0.0)
+        ratio = np.where(known, idf_now / idf_then * grow, 0.0)
+    term_max = np.where(known, seg.term_max * ratio, ceiling) * (1 + _SLACK)
+    per_block = np.diff(block_ptr(ind))
+    blocks = np.where(np.repeat(known, per_block), seg.block_max * np.repeat(ratio, per_block),
+                      np.repeat(ceiling, per_block)) * (1 + _SLACK)
     up = blocks.astype(np.float32)
     low = up < blocks
     up[low] = np.nextafter(up[low], np.float32(np.inf))
@@ -228,6 +233,11 @@ class _Ids(Mapping):
         raise KeyError(cid)
 
 
+def _kth(scores: list[np.ndarray], k: int) -> float:
+    every = np.concatenate(scores)
+    return float(np.partition(every, len(every) - k)[len(every) - k]) if len(every) >= k else -np.inf
+
+
 def _id_ranks(scores: np.ndarray, where: list[tuple[Segment, int]]) -> np.ndarray:
     """Ranks by chunk id of the candidates whose scores tie with another's (rank_order's
     groups); 0 for the rest. Only ties need their ids read."""
@@ -290,11 +300,16 @@ class SegmentedBM25:
         for t, c in counts.items():
             base += c * self.baseline(t)
         found_g, found_s, found_id = [], [], []  # chunk numbers, scores, (segment, local)
-        for seg in self._index.segments:
+        kth = -np.inf  # the k-th best score found so far
+        for seg in sorted(self._index.segments, key=lambda x: -x.n):  # the largest first
             local = {t: seg.local_term(t) for t in counts}
             query = [local[t] for t in term_ids if local[t] >= 0]
             if not query:
                 continue
+            most = base + sum(c * float(seg.bm25.term_max[local[t]]) for t, c in counts.items()
+                              if local[t] >= 0)
+            if most * (1 + 1e-6) < kth - 2 * TIE_RTOL * abs(kth):
+                continue  # none of its chunks can reach the top k (nor tie with it)
             hits = seg.bm25.search(query, k, tiebreak=seg.rank, allowed=seg.allowed_local(allowed))
             if not hits:
                 continue
@@ -307,6 +322,7 @@ class SegmentedBM25:
                 found_g.append(seg.to_global(cand))
                 found_s.append(np.asarray([h.score for h in hits]))
                 found_id += [(seg, int(x)) for x in cand]
+                kth = _kth(found_s, k)
                 continue
             cand = np.sort(np.asarray([h.doc for h in hits], dtype=np.int64))
             scores = np.zeros(len(cand))
@@ -325,6 +341,7 @@ class SegmentedBM25:
             found_g.append(seg.to_global(cand))
             found_s.append(scores)
             found_id += [(seg, int(x)) for x in cand]
+            kth = _kth(found_s, k)
         if not found_g:
             return []
         g, s = np.concatenate(found_g), np.concatenate(found_s)
