@@ -163,8 +163,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     from index.segments import refresh
 
     index_dir = args.index or default_index_dir(args.data)
+    # no notices from opening: the problem lines are printed below, once
     idx = refresh(args.data, index_dir, args.compact,
-                  progress=None if args.json else _progress_bar(sys.stderr), notice=_notice)
+                  progress=None if args.json else _progress_bar(sys.stderr))
     docs = idx.documents
     counts = reading_summary(docs)
     if args.json:
