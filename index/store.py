@@ -6,7 +6,8 @@ Layout of an index directory:
 
 A new generation is written to a temporary folder, renamed, and only then published by
 replacing CURRENT, so a crash mid-write leaves the previous index in use. Files that did not
-change (the chunk texts of unchanged documents) are hard-linked from the previous generation.
+change (every file of an untouched segment: index/segments.py) are hard-linked from the
+previous generation.
 
 Chunk records are JSON lines in one or more segment files; the array chunk_loc holds each
 chunk's (segment, start, end) byte range, so a record is read (memory-mapped) only when
