@@ -87,8 +87,8 @@ class Segment:
         a = {}
         try:
             for what in (*SEG_ARRAYS, *(() if not name else ("gterms",))):
-                a[what] = np.load(gen / f"{file_name(name, what)}.npy", mmap_mode="r",
-                                  allow_pickle=False)
+                path = gen / f"{file_name(name, what)}.npy"
+                a[what] = np.load(path, mmap_mode="r", allow_pickle=False)
             dead = (np.load(gen / entry["dead_file"], allow_pickle=False)
                     if entry.get("dead_file") else np.zeros((2, 0), dtype=np.int64))
         except (OSError, ValueError) as e:
