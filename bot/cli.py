@@ -208,7 +208,7 @@ def _open_answerer(args: argparse.Namespace):
         from index.cluster import ClusterAnswerer
 
         return ClusterAnswerer.open_cluster(args.cluster)
-    from index.answer import Answerer
+    from index.answering.answer import Answerer
 
     return Answerer.open(args.data, args.index, notice=_notice)
 
@@ -270,7 +270,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def _fact_list(args: argparse.Namespace, parties: list[str], relation: str | None = None,
                date_from: str | None = None, date_to: str | None = None) -> int:
-    from index.answer import Answerer
+    from index.answering.answer import Answerer
     from index.facts import RELATIONS, resolve_party
     from bot.render import facts_table, use_color
 
@@ -300,7 +300,7 @@ def _fact_list(args: argparse.Namespace, parties: list[str], relation: str | Non
 
 def cmd_facts(args: argparse.Namespace) -> int:
     if args.check:
-        from index.answer import Answerer
+        from index.answering.answer import Answerer
 
         answerer = Answerer.open(args.data, args.index, notice=_notice)
         n = len(answerer.facts.facts)

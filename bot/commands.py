@@ -9,7 +9,7 @@ from typing import Callable
 
 from index.reading.corpus import Chunk
 
-from index.answer import Answer
+from index.answering.answer import Answer
 from index.errors import DocbotError
 from index.facts import RELATIONS, Fact
 from index.filters import DATE_RE, Where

@@ -37,7 +37,7 @@ import yaml
 from index import yamlfile
 from index.errors import DataError
 
-from index.answer import Answer, Answerer
+from index.answering.answer import Answer, Answerer
 
 CASE_KEYS = {"q", "expect", "abstain", "facts", "k", "first", "answer", "kind", "status", "cite",
              "not_expect", "rank", "facts_absent", "reply"}

@@ -6,7 +6,7 @@ import os
 import re
 import textwrap
 
-from index.answer import Answer, Passage
+from index.answering.answer import Answer, Passage
 from index.facts import human_date, human_figure
 
 _BOLD, _ITALIC, _DIM, _CYAN, _YELLOW, _RESET = (

@@ -11,7 +11,7 @@ import re
 from html import escape, unescape
 from typing import Iterable
 
-from index.answer import Answer, Passage
+from index.answering.answer import Answer, Passage
 from index.facts import Fact, human_date, human_figure
 from .commands import COMMANDS, Reply
 from .render import answer_line, cut, excerpt, kept_label, page_label, short_citation

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from index.answer import Answerer
+from index.answering.answer import Answerer
 from .commands import Reply, handle
 from .render import reply_text, use_color
 from .session import Session

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from index.analyze import Analyzer
 from index.reading.corpus import Chunk
 
-from index.answer import Answer, Answerer, clean_question
+from index.answering.answer import Answer, Answerer, clean_question
 from index.filters import Where
-from index.rescore import DEPTH
+from index.answering.rescore import DEPTH
 
 MAX_K = 10
 MAX_TOTAL = DEPTH  # passages the answer service ranks at first ("of 20+" when it may rank more)

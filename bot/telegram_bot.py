@@ -33,7 +33,7 @@ from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerSto
                           CallbackQueryHandler, CommandHandler, ContextTypes, InlineQueryHandler,
                           MessageHandler, TypeHandler, filters)
 
-from index.answer import Answer, Answerer
+from index.answering.answer import Answer, Answerer
 from index.errors import DocbotError
 from index.reading.corpus import Chunk
 from .commands import COMMANDS, Reply, handle, page_reply

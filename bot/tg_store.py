@@ -9,7 +9,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from index.answer import Answer
+from index.answering.answer import Answer
 from index.reading.corpus import Chunk
 
 

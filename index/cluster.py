@@ -40,9 +40,9 @@ from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence, runtime
 
 import numpy as np
 
-from . import rescore
+from .answering import rescore
 from .analyze import Analyzer
-from .answer import Answer, Answerer, clean_question
+from .answering.answer import Answer, Answerer, clean_question
 from .bm25 import TIE_RTOL, BM25Params
 from .reading.corpus import Chunk, doc_id_for, doc_paths, load_document
 from .engine import DEFAULT_PARAMS, SearchHit, load_analyzer
@@ -76,7 +76,7 @@ DEBIAN_PYTHON = "/usr/bin/python3"  # the interpreter python3-xapian is built fo
 
 @runtime_checkable
 class Searcher(Protocol):
-    """What Answerer (index/answer.py) and bot/commands.py use of an index; the local Index
+    """What Answerer (index/answering/answer.py) and bot/commands.py use of an index; the local Index
     (index/engine.py) and ClusterIndex both offer it.
 
     chunks: len() is the number of passages; chunks[key] is the Chunk for a key of by_id.

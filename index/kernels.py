@@ -1,5 +1,5 @@
-"""When the compiled kernels (numba: index/maxscore.py, index/rescore_kernel.py) may be called,
-and when the numpy/Python reference path answers instead.
+"""When the compiled kernels (numba: index/maxscore.py, index/answering/rescore_kernel.py) may be
+called, and when the numpy/Python reference path answers instead.
 
 Why: numba's import and the loading of its cached machine code cost a fresh process about a
 second (the first run after an install or a change of the kernels compiles for tens of
@@ -42,7 +42,9 @@ def load_in_background(load: Callable[[], None], name: str = "docbot-kernels") -
         global _loading
         _local.loader = True
         try:
-            from . import maxscore, rescore_kernel  # noqa: F401  (numba's import, whatever load asks)
+            # numba's import, whatever load asks
+            from . import maxscore  # noqa: F401
+            from .answering import rescore_kernel  # noqa: F401
 
             load()
         except Exception:  # noqa: BLE001  (see above)
@@ -71,7 +73,7 @@ def remap(terms: np.ndarray, vocab_ids: np.ndarray, local_ids: np.ndarray) -> np
     """terms (vocabulary ids) as local ids: vocab_ids[j] -> local_ids[j] (the first such j),
     others -1; compiled when the kernels may be called."""
     if compiled():
-        from .rescore_kernel import remap as compiled_remap
+        from .answering.rescore_kernel import remap as compiled_remap
 
         return compiled_remap(terms, vocab_ids, local_ids)
     return remap_reference(terms, vocab_ids, local_ids)

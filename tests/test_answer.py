@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.answer import EMPTY, NO_WORDS, NOTHING_FOUND, Answerer, clean_question
+from index.answering.answer import EMPTY, NO_WORDS, NOTHING_FOUND, Answerer, clean_question
 
 DOC = """---
 title: Tiny history

@@ -1,9 +1,9 @@
-"""What a question asks for, and whether a sentence gives it (index/asked.py)."""
+"""What a question asks for, and whether a sentence gives it (index/answering/asked.py)."""
 from __future__ import annotations
 
 import pytest
 
-from index.asked import asked
+from index.answering.asked import asked
 
 
 @pytest.mark.parametrize("question, sentence, gives", [

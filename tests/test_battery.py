@@ -24,7 +24,7 @@ import pytest
 from fake_telegram import BOT_USERNAME, FakeTelegram, parse_html, utf16_len
 from test_telegram_e2e import Bot
 
-from index.answer import Answerer
+from index.answering.answer import Answerer
 from bot.commands import handle
 from bot.repl import PROMPT
 from bot.session import Session

@@ -81,7 +81,7 @@ def cluster_file(nodes, tmp_path) -> Path:
 def local(tmp_path_factory):
     """The local answer service as the cluster's works: without the endnotes field, which the
     shards do not hold (test_the_cluster_lacks_only_the_endnotes_field)."""
-    from index.answer import Answerer
+    from index.answering.answer import Answerer
 
     real = Answerer.open(DATA, tmp_path_factory.mktemp("local") / "index")
     return Answerer(real.index, real.facts, endnotes=False)
@@ -128,7 +128,7 @@ def test_every_qa_answer_is_the_local_one(cluster_file, local):
 def test_the_cluster_lacks_only_the_endnotes_field(cluster_file, tmp_path):
     """With the endnotes field the local engine finds a passage by the source its endnote
     cites; the cluster, like the local engine without the field, does not."""
-    from index.answer import Answerer
+    from index.answering.answer import Answerer
 
     real = Answerer.open(DATA, tmp_path / "index")
     plain = Answerer(real.index, real.facts, endnotes=False)

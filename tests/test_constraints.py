@@ -1,4 +1,4 @@
-"""The question's constraints, checked candidate by candidate (index/constraints.py): a
+"""The question's constraints, checked candidate by candidate (index/answering/constraints.py): a
 passage with most of the question's words and another country, year or person does not
 answer it; the reply is then the closest passages, not an answer line."""
 from __future__ import annotations
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from index.answer import Answerer
-from index.constraints import _forms, years_in
+from index.answering.answer import Answerer
+from index.answering.constraints import _forms, years_in
 
 ROOT = Path(__file__).resolve().parents[1]
 

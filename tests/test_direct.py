@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from index.answer import Passage
+from index.answering.answer import Passage
 from index.reading.corpus import Chunk
-from index.asked import Asked, asks_for
-from index.direct import LINE, clip, direct_answer
+from index.answering.asked import Asked, asks_for
+from index.answering.direct import LINE, clip, direct_answer
 from index.engine import SearchHit
 from index.facts import Fact, FactMatch
-from index.highlight import Highlight
+from index.answering.highlight import Highlight
 
 
 def passage(text: str, question_words: list[str], sentence: str | None = None) -> Passage:
@@ -185,7 +185,7 @@ def test_a_role_word_inside_a_name_asks_for_no_person():
 
 
 def test_who_gets_no_country_and_not_the_question_s_own_person():
-    from index.constraints import Constraints, place_names
+    from index.answering.constraints import Constraints, place_names
     cons = Constraints(places=place_names({"North Korea": ["DPRK"]}))
     text = "Since Ambassador J. Lombo had also served in South Korea, he knew the region."
     a = direct_answer("Who succeeded J. Lombo as ambassador?", [passage(text, ["Lombo", "ambassador"])],
@@ -210,7 +210,7 @@ def test_a_number_keeps_its_unit_when_the_asked_noun_is_elsewhere():
 
 
 def test_a_sentence_about_another_year_gives_no_answer_line():
-    from index.constraints import Constraints
+    from index.answering.constraints import Constraints
     text = "The embassy was closed in 1999."
     a = direct_answer("When was the embassy closed in 2005?", [passage(text, ["embassy", "closed"])],
                       cons=Constraints(years=((2005, 2005),)))
@@ -242,8 +242,8 @@ def test_a_year_of_the_asked_period_is_no_count():
 
 
 def places(question: str, text: str) -> list[str]:
-    from index.direct import typed_candidates
-    from index.asked import asked
+    from index.answering.direct import typed_candidates
+    from index.answering.asked import asked
     return [text[s:e] for s, e, _ in typed_candidates(question, asked(question), text)]
 
 
@@ -269,8 +269,8 @@ def test_what_is_the_name_of_asks_for_a_person():
 
 
 def test_a_fact_counts_only_the_asked_noun():
-    from index.answer import _gives
-    from index.asked import asked
+    from index.answering.answer import _gives
+    from index.answering.asked import asked
     f = fact(value=10, unit="tons").fact
     assert _gives(f, asked("How many tons of food did Russia send?"))
     assert not _gives(f, asked("How many refugees did Russia send?"))
@@ -295,7 +295,7 @@ def test_a_place_is_a_name_after_in_or_at_or_a_known_place_not_any_capitalised_w
     assert places(q, "Coincidentally, the final was played on Sunday.") == []
 
 def test_who_is_not_answered_by_a_people():
-    from index.constraints import Constraints, place_names
+    from index.answering.constraints import Constraints, place_names
     cons = Constraints(places=place_names({"North Korea": ["North Korean"]}))
     a = direct_answer("Who registered the most visits?",
                       [passage("Many features seemed strange to the North Koreans who registered.",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from index.answer import Answerer
+from index.answering.answer import Answerer
 from index.facts import FactTable, fact_text, human_date, resolve_party
 from index.errors import DataError
 

@@ -342,7 +342,7 @@ def test_ask_limited_to_documents_and_dates_says_so(mixed, tmp_path):
 def test_filter_command_limits_the_chat_until_turned_off(mixed, tmp_path):
     from bot.commands import handle
     from bot.session import Session
-    from index.answer import Answerer
+    from index.answering.answer import Answerer
 
     session = Session(Answerer.open(mixed, tmp_path / "index"))
     reply = handle(session, "/filter harbour, Weather notes")
@@ -363,7 +363,7 @@ def test_source_shows_the_page_and_the_text_around_a_pdf_passage(mixed, tmp_path
     from bot.commands import handle
     from bot.render import reply_text
     from bot.session import Session
-    from index.answer import Answerer
+    from index.answering.answer import Answerer
 
     session = Session(Answerer.open(mixed, tmp_path / "index"))
     answer = handle(session, "When was the Utholmen station cut off by ice?").answer

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.answer import Answerer
+from index.answering.answer import Answerer
 from bot.commands import handle
 from bot.render import answer_json, reply_text
 from bot.session import Session

@@ -5,8 +5,8 @@ import math
 from pathlib import Path
 
 from index.engine import Index, load_analyzer
-from index.asked import asked
-from index.highlight import highlight
+from index.answering.asked import asked
+from index.answering.highlight import highlight
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 QUESTIONS = [

@@ -10,7 +10,7 @@ import pytest
 
 from bot.evaluate import load_cases
 from index import kernels
-from index.answer import Answerer
+from index.answering.answer import Answerer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,7 +65,7 @@ def test_failed_load_leaves_the_compiled_path_on():
 
 
 def test_remap_reference_equals_the_compiled_loop():
-    from index.rescore_kernel import remap
+    from index.answering.rescore_kernel import remap
 
     rng = np.random.default_rng(3)
     for n in (0, 1, 7, 200):

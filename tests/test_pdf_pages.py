@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from index.answer import Answerer
+from index.answering.answer import Answerer
 from index.reading.corpus import load_document
 from index.page_image import render_passage
 from bot.repl import PROMPT, run

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from index.answer import Answerer
+from index.answering.answer import Answerer
 from bot.evaluate import load_cases, run_case
 
 ROOT = Path(__file__).resolve().parents[1]

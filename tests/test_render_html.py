@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from fake_telegram import EntityError, check_text, parse_html, utf16_len
 
-from index.answer import Answer, Answerer, Passage
+from index.answering.answer import Answer, Answerer, Passage
 from bot.commands import Reply, handle
 from index.facts import Fact
 from bot.render import facts_table
@@ -23,7 +23,7 @@ from bot.render_html import (LIMIT, answer_head, answer_messages, answer_page, c
 from bot.session import Session
 from index.reading.corpus import Chunk, Note
 from index.engine import SearchHit
-from index.highlight import Highlight
+from index.answering.highlight import Highlight
 
 ROOT = Path(__file__).resolve().parent.parent
 NASTY = "<b>bold</b> & <script>alert('x')</script> &amp; a > b < c \"q\""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from index.answer import Answerer
+from index.answering.answer import Answerer
 from bot.repl import PROMPT, run
 
 ROOT = Path(__file__).resolve().parents[1]

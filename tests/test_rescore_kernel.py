@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.evaluate import load_cases
-from index import rescore
-from index.answer import Answerer, Query
+from index.answering import rescore
+from index.answering.answer import Answerer, Query
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,7 +73,7 @@ def test_compiled_signals_on_fact_tokens(answerer: Answerer):
 def test_compiled_sum_adds_as_numpy_does():
     import numpy as np
 
-    from index.rescore_kernel import np_sum
+    from index.answering.rescore_kernel import np_sum
 
     rng = np.random.default_rng(7)
     for n in [*range(0, 300), 1000, 4099, 70001]:

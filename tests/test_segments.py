@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from index import segments, store
-from index.answer import Answerer, load_facts
+from index.answering.answer import Answerer, load_facts
 from index.bm25 import BM25Params
 from index.engine import Index
 from test_scale_contract import ALIASES, assert_same_index, paragraph, questions

@@ -25,7 +25,7 @@ import pytest
 
 from fake_telegram import AppThread, Call, FakeTelegram, parse_html
 
-from index.answer import Answerer
+from index.answering.answer import Answerer
 from bot.cli import main as cli_main
 from bot.config import Settings
 from bot.telegram_bot import APOLOGY, EXPIRED, REFUSED, build_application, run

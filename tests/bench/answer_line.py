@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from index.asked import asks_for  # noqa: E402
+from index.answering.asked import asks_for  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "bench" / "squad" / "dev-v1.1.json"
 

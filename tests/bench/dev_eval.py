@@ -26,7 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from index.answer import Answer, Answerer  # noqa: E402
+from index.answering.answer import Answer, Answerer  # noqa: E402
 
 
 _MONTH = (r"(january|february|march|april|may|june|july|august|september|october|november"

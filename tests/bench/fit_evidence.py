@@ -1,4 +1,4 @@
-"""Fit the evidence rule (index/evidence.py) on labelled questions and print its coefficients.
+"""Fit the evidence rule (index/answering/evidence.py) on labelled questions and print its coefficients.
 
 Fitting data (never the reported halves):
   - SQuAD dev, the even articles indexed (README's chunking): questions of articles 0 mod 4
@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "bench"))
 
 from squad_e2e import write_articles  # noqa: E402
-from index import evidence  # noqa: E402
-from index.answer import Answer, Answerer  # noqa: E402
+from index.answering import evidence  # noqa: E402
+from index.answering.answer import Answer, Answerer  # noqa: E402
 
 
 def feature_rows(answerer: Answerer, questions: list[str]) -> np.ndarray:

@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve()
 def child(root: Path, data: Path, index: Path, squad: Path, size: int, n_q: int,
           threads: int) -> None:
     sys.path.insert(0, str(root))
-    from index.answer import Answerer
+    from index.answering.answer import Answerer
     from index.engine import Index
 
     sys.path.insert(0, str(HERE.parent))
@@ -83,7 +83,7 @@ def _time_compiled() -> list[float]:
 
     spent = [0.0]
     for module, names in (("index.maxscore", ("candidates", "exact_scores")),
-                          ("index.rescore_kernel", ("measure", "sentence_bm25", "remap",
+                          ("index.answering.rescore_kernel", ("measure", "sentence_bm25", "remap",
                                                     "held_slots"))):
         try:
             m = importlib.import_module(module)

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dev_eval import is_right, line_right, reply_kind, value_line  # noqa: E402
-from index.answer import Answerer  # noqa: E402
+from index.answering.answer import Answerer  # noqa: E402
 
 QUESTIONS = ROOT / "tests/dev/own_questions.yaml"
 

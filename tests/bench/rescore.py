@@ -1,9 +1,9 @@
-"""The second stage (index/rescore.py) on SQuAD v1.1 dev and Cranfield: does reordering BM25's
+"""The second stage (index/answering/rescore.py) on SQuAD v1.1 dev and Cranfield: does reordering BM25's
 top passages by term proximity, bigrams and the best sentence find the answer sooner?
 
 Signals are measured once per (query, candidate); rankings for any weights are then cheap.
 Queries are split in halves (even / odd positions): --fit searches a grid of weights on the
-even half only and reports both; without --fit the weights in index/rescore.py are reported.
+even half only and reports both; without --fit the weights in index/answering/rescore.py are reported.
 
     python tests/bench/rescore.py [--fit] [--depth 20] [--limit N]
 """
@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT / "tests" / "bench"))
 from quality import K, ndcg, load_cranfield, load_squad  # noqa: E402
 from index.analyze import Analyzer  # noqa: E402
 from index.engine import Index  # noqa: E402
-from index import rescore  # noqa: E402
-from index.asked import asked  # noqa: E402
+from index.answering import rescore  # noqa: E402
+from index.answering.asked import asked  # noqa: E402
 
 NAMES = tuple(rescore.WEIGHTS)
 GRID = {"pairs": (0, 0.1, 0.2, 0.4), "bigrams": (0, 0.25, 0.5, 1.0),
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     zero = np.zeros(len(NAMES))
     report("BM25 alone", zero)
     current = np.asarray([rescore.WEIGHTS[n] for n in NAMES])
-    report("index/rescore.py WEIGHTS", current)
+    report("index/answering/rescore.py WEIGHTS", current)
     if not args.fit:
         return
     base_r1 = squad_scores(rerank(s_m, zero), s_q, s_by, 0)[0]

@@ -361,7 +361,7 @@ def bench_size(n_passages: int, workdir: Path, n_queries: int, bm25_budget_s: fl
               f" is {ours[0] / bs['ms'][0]:.1f}x bm25s's; the same top-10 scores for "
               f"{bs['same_top']} of {bs['n']} questions", flush=True)
 
-    from index.answer import Answerer
+    from index.answering.answer import Answerer
 
     answerer = Answerer(idx)
     rates = {t: answers_per_second(answerer, questions, t) for t in (1, 2, 4)}

@@ -32,7 +32,7 @@ ROOT = HERE.parents[2]
 def child(root: Path, data: Path, index: Path, questions: list[str], settle: bool) -> None:
     t0 = time.perf_counter()
     sys.path.insert(0, str(root))
-    from index.answer import Answerer
+    from index.answering.answer import Answerer
 
     answerer = Answerer.open(data, index)
     t1 = time.perf_counter()

@@ -26,7 +26,7 @@ from fake_telegram import AppThread, FakeTelegram  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.render_html import shown_chars, tg_len  # noqa: E402
 from bot.telegram_bot import build_application, run  # noqa: E402
-from index.answer import Answerer  # noqa: E402
+from index.answering.answer import Answerer  # noqa: E402
 
 QUESTIONS = (
     "When did Mongolia and North Korea establish diplomatic relations?",

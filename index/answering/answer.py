@@ -10,22 +10,24 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 import numpy as np
 
-from . import constraints, evidence, kernels, rescore
+from . import constraints, evidence, rescore
+
+from .. import kernels
 from .asked import Asked, asked, norm, words
 from .constraints import Check, Constraints
-from .reading.corpus import Chunk
+from ..reading.corpus import Chunk
 from .direct import DirectAnswer, direct_answer, gives
-from .engine import Index, SearchHit
+from ..engine import Index, SearchHit
 from .evidence import Evidence
-from .analyze import canonical_term
-from .facts import FactMatch, FactTable, compile_facts, fact_chunks, read_compiled
+from ..analyze import canonical_term
+from ..facts import FactMatch, FactTable, compile_facts, fact_chunks, read_compiled
 from .highlight import Highlight, highlight
-from .tokens import ChunkTokens
+from ..tokens import ChunkTokens
 
 if TYPE_CHECKING:
-    from .page_image import PageImage
+    from ..page_image import PageImage
 
-from .filters import Where
+from ..filters import Where
 
 MAX_QUESTION_CHARS = 2000
 FACTS_SHOWN = 3  # at most this many facts with an answer
@@ -234,7 +236,7 @@ class Answerer:
         Raises NoPageImage with the reason when it cannot be shown."""
         import hashlib
 
-        from .page_image import NoPageImage, render_passage
+        from ..page_image import NoPageImage, render_passage
 
         if not chunk.boxes:
             raise NoPageImage("it is not from a PDF; only PDF passages have a page to show")
@@ -294,7 +296,7 @@ class Answerer:
                                           lambda t: ids.get(t, -1))
         if hasattr(self._stored, "tokens_for"):  # a backend that maps the terms itself
             return self._stored.tokens_for(pos, ids)
-        from .kernels import remap  # compiled once numba is loaded, numpy until then
+        from ..kernels import remap  # compiled once numba is loaded, numpy until then
 
         stored = self._stored.tokens(pos)
         vocab, local = [], []

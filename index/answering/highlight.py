@@ -5,13 +5,13 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 
 import numpy as np
 
-from . import kernels
-from .analyze import Analyzer, Token
+from .. import kernels
+from ..analyze import Analyzer, Token
 from .asked import Asked
-from .sentences import sentence_spans
+from ..sentences import sentence_spans
 
 if TYPE_CHECKING:
-    from .searcher import Index
+    from ..searcher import Index
 
 
 class Highlight(NamedTuple):
@@ -36,7 +36,7 @@ def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
     holding it gains as much as its best term. With the index and the chunk's position there,
     the tokens and sentences stored at build time are used (text is that chunk's text);
     otherwise the text is analyzed. sentence: the best sentence's span when the second stage
-    already chose it (index/rescore.py), so it is not chosen twice."""
+    already chose it (index/answering/rescore.py), so it is not chosen twice."""
     wanted = set(query_terms)
     if index is not None and pos >= 0:
         matches = _stored_matches(index, pos, wanted)

@@ -10,7 +10,7 @@ from typing import Any, Iterable, Iterator, Sequence
 from .asked import (INITIAL_WORD, Asked, after_role, asked, asked_noun, norm, personal, quoted,
                     titled, words)
 from .constraints import Constraints, fold_name, sentence_conflicts
-from .facts import human_date, human_figure
+from ..facts import human_date, human_figure
 
 LINE = 110  # characters of a sentence answer shown as the answer line (two phone lines, bold)
 
@@ -46,7 +46,7 @@ class DirectAnswer:
 
 def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
                   ask: Any = _UNREAD, cons: Constraints | None = None) -> DirectAnswer | None:
-    """The direct answer to question from its ranked passages (index.answer.Passage) and
+    """The direct answer to question from its ranked passages (index.answering.answer.Passage) and
     matching facts (FactMatch or Fact), or None when there is neither. ask: what the question
     asks for (an Asked, or None for nothing of a shape) as the answer service already read
     it; by default it is read here. cons: the question's constraints (the passages and facts

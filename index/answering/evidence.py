@@ -1,7 +1,7 @@
 """Whether a candidate (a passage or a fact) answers a question: one rule for both.
 
 The decision is a logistic model over what the second stage measured of the candidate
-(index/rescore.py) and of the question against the whole collection. It was fitted by
+(index/answering/rescore.py) and of the question against the whole collection. It was fitted by
 tests/bench/fit_evidence.py on labelled questions: the fitting half of SQuAD asked of half its
 articles (questions about indexed articles are answerable, the others not), SQuAD questions
 asked of the bundled data (never answerable), and split a of tests/dev/questions.yaml; the

@@ -4,7 +4,7 @@ BM25 sees a bag of words. Among its top passages the one that answers usually ho
 question's terms close together, in the question's order, inside one sentence, next to what
 the question asks for (a year for "when", a number for "how many"). Each candidate gets those
 signals; the combined score reorders the candidates and the signals feed the evidence rule
-(index/evidence.py). Weights were fitted with tests/bench/rescore.py on half of the SQuAD dev
+(index/answering/evidence.py). Weights were fitted with tests/bench/rescore.py on half of the SQuAD dev
 questions and Cranfield queries and reported on the other half.
 """
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from . import kernels
+from .. import kernels
 from .asked import Asked, code_spans
-from .tokens import ChunkTokens, StoredTokens, analyzed_tokens
+from ..tokens import ChunkTokens, StoredTokens, analyzed_tokens
 
 # How deep the second stage looks into BM25's ranking.
 DEPTH = 20
@@ -103,7 +103,7 @@ def signals(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
             extra_ids: frozenset = frozenset()) -> Signals:
     """Measure one candidate (its tokens and text) against a question; extra_ids are the
     terms it holds outside its text (section heading, endnotes), which count for coverage.
-    The loops over its tokens are compiled (index/rescore_kernel.py); what is asked for is
+    The loops over its tokens are compiled (index/answering/rescore_kernel.py); what is asked for is
     looked up in the text here, only for the sentences that could still win."""
     return signals_and_held(q, toks, text, bm25, extra_ids)[0]
 
