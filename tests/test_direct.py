@@ -325,3 +325,9 @@ def test_which_version_asks_for_a_figure_and_a_name_does_not_run_over_a_line_bre
                       [passage("The manual was compiled by N.\n\nThis is free software.",
                                ["manual"])])
     assert a.kind == "sentence"
+
+
+def test_code_names_are_not_decades_ordinals_or_sizes():
+    from index.answering.asked import code_spans
+    q = "Did asn1_der_coding or 7z2xz.bash change in the mid-1990s, the 20th or at 900k?"
+    assert [q[a:b] for a, b in code_spans(q)] == ["asn1_der_coding", "7z2xz.bash"]

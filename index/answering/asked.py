@@ -30,7 +30,8 @@ _ASKS = (
              r"(?:years?|dates?|days?|months?|decades?|century|period)|how long ago)\b"),
     # "what was X's share of trade … worth": a figure, not a sentence
     ("number", r"\bhow (?:many|much|long|old|far|large|big|often|tall|high)\b|\bwhat (?:percentage|percent|number|amount)\b"
-               r"|\bwhat (?:is|was|were|are)\b[^?]{0,40}?\b(?:worth|share|value|amount|total|cost|price)\b"
+               r"|\bwhat (?:is|was|were|are)\b[^?]{0,40}?"
+               r"\b(?:worth|share|value|amount|total|cost|price)\b"
                r"|\b(?:what|which) (?:version|release)\b"),
     ("name", r"\b(?:who|whom|whose|which person|what person)\b"
              r"|\b(?:what|which) (?:is|was|were|are) the names? of\b|" + _ROLE_RX),
@@ -87,10 +88,10 @@ _UNITS_FREE = {"of", "the", "a", "an", "and", "in", "to", "from", "for", "on", "
 
 # A program's or a file's name ('bzip2', 'asn1_der_coding', 'workFactor', '7z2xz.bash'):
 # letters and digits mixed, an underscore, an inner capital or a file ending; not '1990s',
-# '4th', '900k', '3D', 'e.g.'
+# 'mid-1990s', '4th', '900k', '3D', 'e.g.'
 _CODE_RE = re.compile(r"(?<![\w.-])[\w.-]*?(?:[^\W\d_]\d|\d[^\W\d_]|_|[a-z][A-Z]|\w\.[a-z]{1,5}\b)"
                       r"[\w.-]*")
-_NOT_CODE = re.compile(r"\d+(?:s|st|nd|rd|th|[a-z]{1,3})|[a-z]\.[a-z]\.?|.*\.$", re.I)
+_NOT_CODE = re.compile(r"(?:[a-z]+-)?\d+(?:s|st|nd|rd|th|[a-z]{1,3})|[a-z]\.[a-z]\.?|.*\.$", re.I)
 
 
 def code_spans(text: str) -> list[tuple[int, int]]:
@@ -173,7 +174,8 @@ def personal(sentence: str, s: int, e: int) -> bool:
     two or more capitalised words none of which is an acronym."""
     text = sentence[s:e]
     if quoted(sentence, s, e) or _EXPANDED.match(sentence, e):
-        return False  # a title, or what an acronym stands for: 'Abstract Syntax Notation One (ASN.1)'
+        # a title, or what an acronym stands for: 'Abstract Syntax Notation One (ASN.1)'
+        return False
     if titled(sentence, s, e):
         return True
     words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", text) if w.casefold() not in _CONNECT]
@@ -278,11 +280,12 @@ _MEASURE_RE = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|minutes?|seco
                          r"|foot|yards?|cm|mm|m)\b|\d(?:km|m|cm|mm)\b", re.I)
 
 
-_DIMENSION_RE = re.compile(r"(?:km|kilomet(?:er|re)s?|met(?:er|re)s?|miles?|feet|foot|yards?|cm|mm|m)"
+_DIMENSION_RE = re.compile(r"(?:km|kilomet(?:er|re)s?|met(?:er|re)s?|miles?|feet|foot|yards?"
+                           r"|cm|mm|m)"
                            r"[\s-](?:high|tall|long|wide|deep)\b", re.I)
-_SPAN_WORDS_RE = re.compile(r"\b(?:(?:a\s+)?quarter(?:\s+of\s+a)?|half(?:\s+a)?|several|a\s+few"
-                            r"|many)\s+(?:years?|months?|weeks?|days?|decades?|century|centuries)\b",
-                            re.I)
+_SPAN_WORDS_RE = re.compile(
+    r"\b(?:(?:a\s+)?quarter(?:\s+of\s+a)?|half(?:\s+a)?|several|a\s+few|many)"
+    r"\s+(?:years?|months?|weeks?|days?|decades?|century|centuries)\b", re.I)
 
 
 # years, and periods that hold a year: "1989 to 1991", "1990-96", "1990–1996", "the 1990s"
