@@ -42,13 +42,19 @@ Mongolia: [MPR, Mongolian]
 """
 
 
+def one_document(tmp_path_factory, name: str, text: str, aliases: str | None = None) -> Answerer:
+    """An answerer over a data folder holding one document, name.txt."""
+    root = tmp_path_factory.mktemp(name)
+    (root / "docs").mkdir()
+    (root / "docs" / f"{name}.txt").write_text(text, encoding="utf-8")
+    if aliases is not None:
+        (root / "aliases.yaml").write_text(aliases, encoding="utf-8")
+    return Answerer.open(root, root / "index")
+
+
 @pytest.fixture(scope="module")
 def answerer(tmp_path_factory) -> Answerer:
-    root = tmp_path_factory.mktemp("envoys")
-    (root / "docs").mkdir()
-    (root / "docs" / "envoys.txt").write_text(DOC, encoding="utf-8")
-    (root / "aliases.yaml").write_text(ALIASES, encoding="utf-8")
-    return Answerer.open(root, root / "index")
+    return one_document(tmp_path_factory, "envoys", DOC, ALIASES)
 
 
 def test_a_country_the_passage_does_not_mention_gets_the_closest_passages(answerer):
@@ -168,10 +174,7 @@ Deputy Foreign Minister Pak Don Chun visited Ulaanbaatar in November 1998.
 
 @pytest.fixture(scope="module")
 def visits(tmp_path_factory) -> Answerer:
-    root = tmp_path_factory.mktemp("visits")
-    (root / "docs").mkdir()
-    (root / "docs" / "visits.txt").write_text(VISITS, encoding="utf-8")
-    return Answerer.open(root, root / "index")
+    return one_document(tmp_path_factory, "visits", VISITS)
 
 
 def test_the_person_asked_for_may_follow_the_best_sentence(visits):
@@ -222,10 +225,7 @@ This manual was written by N. Ortega and Julian Seward. The Abstract Syntax Nota
 
 @pytest.fixture(scope="module")
 def manual(tmp_path_factory) -> Answerer:
-    root = tmp_path_factory.mktemp("manual")
-    (root / "docs").mkdir()
-    (root / "docs" / "packz.txt").write_text(MANUAL, encoding="utf-8")
-    return Answerer.open(root, root / "index")
+    return one_document(tmp_path_factory, "packz", MANUAL)
 
 
 def test_a_version_the_documents_do_not_give_is_not_answered(manual):

@@ -232,11 +232,12 @@ def test_html_article_text_without_navigation_ads_or_scripts_and_its_metadata():
 # -- through the CLI ----------------------------------------------------------------------------
 
 
-def docbot(*args: str, data: Path, index: Path) -> subprocess.CompletedProcess:
+def docbot(*args: str, data: Path, index: Path,
+           timeout: float = 120) -> subprocess.CompletedProcess:
     env = dict(os.environ, NO_COLOR="1")
     return subprocess.run([sys.executable, "-m", "bot", *args, "--data", str(data), "--index",
                            str(index)], capture_output=True, text=True, cwd=ROOT, env=env,
-                          timeout=120)
+                          timeout=timeout)
 
 
 @pytest.fixture

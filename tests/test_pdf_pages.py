@@ -213,13 +213,19 @@ def test_a_passage_across_two_pages_shows_both_parts(tmp_path):
 # -- /page in the terminal chat ----------------------------------------------------------------------
 
 
-def test_page_command_writes_the_png_and_prints_its_path(tmp_path, monkeypatch):
+def pilots_and_tides(tmp_path: Path) -> Path:
+    """A data folder with a PDF made by groff and a .txt: passages with pages and without."""
     data = tmp_path / "data"
     (data / "docs").mkdir(parents=True)
     groff_pdf(data / "docs" / "pilots.pdf")
     (data / "docs" / "tides.txt").write_text(
         "Tide tables\n\nThe tide tables of the western fjords were printed every winter by the "
         "harbour board's printer, Ole Brandt, and sold to skippers at the pilot stations.\n")
+    return data
+
+
+def test_page_command_writes_the_png_and_prints_its_path(tmp_path, monkeypatch):
+    data = pilots_and_tides(tmp_path)
     monkeypatch.setenv("DOCBOT_PAGES", str(tmp_path / "pages"))
     answerer = Answerer.open(data, tmp_path / "index")
     out = io.StringIO()

@@ -10,12 +10,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import generated_pages as gp
+from test_formats import docbot as cli
 from index.reading.corpus import account, load_document
 from index.reading.accounting import html_text
 
@@ -124,10 +124,7 @@ def test_the_html_measure_sees_prose_outside_links_only(pages):
 
 
 def docbot(*args: str, data: Path, index: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, NO_COLOR="1")
-    return subprocess.run([sys.executable, "-m", "bot", *args, "--data", str(data), "--index",
-                           str(index)], capture_output=True, text=True, cwd=ROOT, env=env,
-                          timeout=300)
+    return cli(*args, data=data, index=index, timeout=300)  # generated pages take longer
 
 
 @pytest.fixture

@@ -724,14 +724,9 @@ def test_page_button_sends_a_pdf_passage_as_its_page_photo(tmp_path):
     cropped around the passage) captioned with its citation, replying to the answer; an answer
     from a .txt has no Page button, and a typed /page N says why there is no page."""
     from PIL import Image
-    from test_pdf_pages import groff_pdf
+    from test_pdf_pages import pilots_and_tides
 
-    data = tmp_path / "data"
-    (data / "docs").mkdir(parents=True)
-    groff_pdf(data / "docs" / "pilots.pdf")
-    (data / "docs" / "tides.txt").write_text(
-        "Tide tables\n\nThe tide tables of the western fjords were printed every winter by the "
-        "harbour board's printer, Ole Brandt, and sold to skippers at the pilot stations.\n")
+    data = pilots_and_tides(tmp_path)
     answerer = Answerer.open(data, tmp_path / "index")
     with FakeTelegram() as tg, Bot(tg, answerer):
         answer = with_buttons(say(tg, 130, "What did the pilots write about signals and flags?"))
