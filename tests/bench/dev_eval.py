@@ -81,6 +81,38 @@ def line_right(case: dict, answer: Answer) -> bool:
     return line is not None and any(fold(a) in fold(line) for a in case["answer"])
 
 
+class Tally:
+    """What the benches count over (case, answer) pairs: per kind whether each is right; per
+    date/number/person question whether its answer line holds a gold answer; per value
+    answer line shown whether it holds one."""
+
+    def __init__(self) -> None:
+        self.right: dict[str, list[bool]] = defaultdict(list)
+        self.lines: list[bool] = []
+        self.shown: list[bool] = []
+
+    def add(self, case: dict, answer: Answer) -> bool:
+        """Count one case; whether it is right."""
+        ok = is_right(case, answer)
+        self.right[case["kind"]].append(ok)
+        if case["answer"] and case.get("asks") in ("date", "number", "person"):
+            self.lines.append(line_right(case, answer))
+        if reply_kind(answer) == "answer" and value_line(answer) is not None:
+            self.shown.append(line_right(case, answer))
+        return ok
+
+    @property
+    def answerable(self) -> list[bool]:
+        return [ok for kind, oks in self.right.items() if kind != "unanswerable" for ok in oks]
+
+    def print_kinds(self, split: str, k: int) -> None:
+        print(f"split {split}, top {k}")
+        print(f"{'kind':<14}{'right':>8}{'n':>6}")
+        for kind in sorted(self.right):
+            oks = self.right[kind]
+            print(f"{kind:<14}{sum(oks) / len(oks):>8.1%}{len(oks):>6}")
+
+
 def load(split: str) -> list[dict]:
     cases = yaml.safe_load((ROOT / "tests/dev/questions.yaml").read_text(encoding="utf-8"))
     return [c for c in cases if split == "all" or c["split"] == split]
@@ -94,32 +126,22 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         answerer = Answerer.open(ROOT / "data", Path(tmp) / "index")
-        right: dict[str, list[bool]] = defaultdict(list)
-        lines: list[bool] = []
-        shown: list[bool] = []  # per value answer line shown: does it hold a gold answer
+        tally = Tally()
         for case in load(args.split):
             answer = answerer.ask(case["q"], k=args.k)
-            ok = is_right(case, answer)
-            right[case["kind"]].append(ok)
-            if case["answer"] and case.get("asks") in ("date", "number", "person"):
-                lines.append(line_right(case, answer))
-            if reply_kind(answer) == "answer" and value_line(answer) is not None:
-                shown.append(line_right(case, answer))
-                if args.show and not shown[-1]:
-                    print(f"LINE [{case['kind']}] {case['q']}\n   gold {case['answer']}  "
-                          f"line: {value_line(answer)}")
+            ok = tally.add(case, answer)
+            if args.show and reply_kind(answer) == "answer" and value_line(answer) is not None \
+                    and not line_right(case, answer):
+                print(f"LINE [{case['kind']}] {case['q']}\n   gold {case['answer']}  "
+                      f"line: {value_line(answer)}")
             if args.show and not ok:
                 top = answer.passages[0].highlight.sentence[:150] if answer.passages else "-"
                 facts = [m.fact.id for m in answer.facts]
                 print(f"WRONG [{case['kind']}] {case['q']}\n   gold {case['answer']}  "
                       f"answered={answer.answered} facts={facts}\n   top: {top}")
-    answerable = [ok for kind, oks in right.items() if kind != "unanswerable" for ok in oks]
-    print(f"split {args.split}, top {args.k}")
-    print(f"{'kind':<14}{'right':>8}{'n':>6}")
-    for kind in sorted(right):
-        oks = right[kind]
-        print(f"{kind:<14}{sum(oks) / len(oks):>8.1%}{len(oks):>6}")
-    every = answerable + right.get("unanswerable", [])
+    tally.print_kinds(args.split, args.k)
+    answerable, lines, shown = tally.answerable, tally.lines, tally.shown
+    every = answerable + tally.right.get("unanswerable", [])
     print(f"{'answerable':<14}{sum(answerable) / max(1, len(answerable)):>8.1%}{len(answerable):>6}")
     print(f"{'all':<14}{sum(every) / max(1, len(every)):>8.1%}{len(every):>6}")
     print(f"answer line holds the asked date/number/person: {sum(lines) / max(1, len(lines)):.1%}"

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dev_eval import is_right, line_right, reply_kind, value_line  # noqa: E402
+from dev_eval import Tally, is_right, line_right, reply_kind, value_line  # noqa: E402
 from index.answering.answer import Answerer  # noqa: E402
 
 QUESTIONS = ROOT / "tests/dev/own_questions.yaml"
@@ -84,25 +84,15 @@ def pct(oks: list[bool]) -> str:
 
 
 def report(split: str, rows: list[tuple[dict, object]], k: int) -> None:
-    right: dict[str, list[bool]] = defaultdict(list)
-    lines: list[bool] = []
-    shown: list[bool] = []
+    tally = Tally()
     near: Counter[str] = Counter()
     for case, answer in rows:
-        right[case["kind"]].append(is_right(case, answer))
-        if case["answer"] and case.get("asks") in ("date", "number", "person"):
-            lines.append(line_right(case, answer))
-        if reply_kind(answer) == "answer" and value_line(answer) is not None:
-            shown.append(line_right(case, answer))
+        tally.add(case, answer)
         if not case["answer"]:
             near[reply_kind(answer)] += 1
-    answerable = [ok for kind, oks in right.items() if kind != "unanswerable" for ok in oks]
-    misses = right.get("unanswerable", [])
-    print(f"split {split}, top {k}")
-    print(f"{'kind':<14}{'right':>8}{'n':>6}")
-    for kind in sorted(right):
-        oks = right[kind]
-        print(f"{kind:<14}{sum(oks) / len(oks):>8.1%}{len(oks):>6}")
+    answerable, lines, shown = tally.answerable, tally.lines, tally.shown
+    misses = tally.right.get("unanswerable", [])
+    tally.print_kinds(split, k)
     print(f"answerable right: {pct(answerable)}")
     print(f"near misses not answered: {sum(misses)} of {len(misses)} "
           f"(none {near['none']}, closest {near['closest']}, answered {near['answer']})")
