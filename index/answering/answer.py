@@ -13,7 +13,7 @@ import numpy as np
 from . import constraints, evidence, rescore
 
 from .. import kernels
-from .asked import Asked, asked, norm, words
+from .asked import Asked, asked, code_spans, norm, words
 from .constraints import Check, Constraints
 from ..reading.corpus import Chunk
 from .direct import DirectAnswer, direct_answer, gives
@@ -274,10 +274,11 @@ class Answerer:
         notes = self._notes
         df = {t: self.index.df(t) + (notes.df(t) if notes is not None else 0) for t in ids}
         term_id = lambda t: ids[t] if df.get(t) else -1  # noqa: E731 (-1: the corpus lacks it)
-        names = rescore.name_terms(q, tokens)
+        code = code_spans(q)  # the programs, functions and files it names
+        names = rescore.name_terms(q, tokens, code)
         qterms = rescore.query_terms(terms, term_id, self.weight, wants, names)
         cons = constraints.read(q, tokens, lambda t: self._df(t) > 0, self.index.analyzer.terms,
-                                self._compounds, self._capitals, self._places)
+                                self._compounds, self._capitals, self._places, code)
         for t in cons.terms:  # the constraints' own terms are looked for in passages too
             ids.setdefault(t, len(ids))
         return Query(q, notice, terms, wants, qterms, ids, names, cons, tuple(ids))

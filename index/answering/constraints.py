@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .asked import DECADE_RE, GENERIC, RANGE_RE, YEAR_RE, asks_for, code_spans, norm, years_in
+from .asked import DECADE_RE, GENERIC, RANGE_RE, YEAR_RE, asks_for, norm, years_in
 
 # Offices whose holder a who-question asks for: the relation an answer must speak of
 # (not "head", "leader", "member": paraphrases put those in other words)
@@ -122,12 +122,14 @@ class Check:
 
 def read(question: str, tokens: Sequence, known: Callable[[str], bool],
          analyze: Callable[[str], list[str]], compounds: Iterable[str] = (),
-         related: dict | None = None, places: frozenset = frozenset()) -> Constraints:
+         related: dict | None = None, places: frozenset = frozenset(),
+         code: Sequence[tuple[int, int]] = ()) -> Constraints:
     """The constraints of a question from its analyzed tokens (term, start, end); known: does
     the collection hold a term (for a name's other forms); analyze: text -> terms;
     compounds: the one-term names of multi-word entities (the aliases' 'north_korea'), which
     hold a name that is one of their words ('Korean' is said by 'North Korea'); related: a
-    one-term name's other terms (capital_terms)."""
+    one-term name's other terms (capital_terms); code: the spans of the programs, functions
+    and files it names (asked.code_spans), each a name of its own."""
     periods, taken = [], []  # "the 1960s", "1950-53": any year of them will do
     for m in DECADE_RE.finditer(question):
         periods.append((int(m.group(1)) * 10, int(m.group(1)) * 10 + 9))
@@ -150,7 +152,7 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
         and (re.fullmatch(r"\d{2,}(?:[.,]\d+)*|\d+(?:\.\d+)+", question[t.start:t.end])
              or question[max(0, t.start - 2):t.start] in (" -", "--"))
         and not re.match(r"['’]?s\b", question[t.end:t.end + 2])))
-    names = _names(question, tokens, known, analyze, related or {})
+    names = _names(question, tokens, known, analyze, related or {}, code)
     parts = [(c, set(c.split("_"))) for c in compounds if "_" in c]
     if parts:
         names = tuple(
@@ -171,8 +173,8 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
 
 
 def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
-           analyze: Callable[[str], list[str]], related: dict) -> tuple[Name, ...]:
-    code = code_spans(question)
+           analyze: Callable[[str], list[str]], related: dict,
+           code: Sequence[tuple[int, int]]) -> tuple[Name, ...]:
     in_code = lambda t: any(a <= t.start < b for a, b in code)  # noqa: E731
     capital = [t for t in tokens if t.start > 0 and question[t.start:t.start + 1].isupper()
                and not t.term[:1].isdigit() and not in_code(t)]

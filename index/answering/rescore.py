@@ -16,7 +16,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from .. import kernels
-from .asked import Asked, code_spans
+from .asked import Asked
 from ..tokens import ChunkTokens, StoredTokens, analyzed_tokens
 
 # How deep the second stage looks into BM25's ranking.
@@ -89,11 +89,11 @@ def query_terms(terms: Sequence[str], term_id, weight, wants: Asked | None,
                       np.asarray([t in names for t in distinct], dtype=bool), slots, pairs)
 
 
-def name_terms(question: str, tokens: Sequence) -> frozenset:
+def name_terms(question: str, tokens: Sequence, code: Sequence[tuple[int, int]]) -> frozenset:
     """The terms of a question's capitalised words after its first (tokens: the question's
-    analyzed tokens): the names it gives ("Broncos", "Super Bowl", "Kim Jong Un"), which a
-    paraphrase keeps and an off-topic question brings from elsewhere."""
-    code = code_spans(question)  # and the programs, functions and files it names
+    analyzed tokens) and of the programs, functions and files it names (code: their spans,
+    asked.code_spans): the names it gives ("Broncos", "Super Bowl", "Kim Jong Un", "bzip2"),
+    which a paraphrase keeps and an off-topic question brings from elsewhere."""
     return frozenset(t.term for t in tokens
                      if t.start > 0 and question[t.start : t.start + 1].isupper()
                      or any(a <= t.start < b for a, b in code))
