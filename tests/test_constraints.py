@@ -194,6 +194,36 @@ def test_an_office_is_met_only_at_the_rank_asked(visits):
     assert a.kind != "answer" and a.direct is None  # a deputy is not the minister
 
 
+DEPARTMENTS = """---
+title: Departments
+---
+Ministry
+
+Georgii Toloraya, deputy head of the ministry's Asian department, spoke to the press in 2000.
+
+Relief
+
+A relief commission was formed in 1950. The commission was headed by D. Namdag, who reported to the cabinet.
+"""
+
+
+@pytest.fixture(scope="module")
+def departments(tmp_path_factory) -> Answerer:
+    return one_document(tmp_path_factory, "departments", DEPARTMENTS)
+
+
+def test_who_headed_is_not_answered_by_a_deputy_head(departments):
+    a = departments.ask("Who headed the ministry's Asian department in 2000?")
+    assert a.kind != "answer" and a.direct is None  # its deputy head is all the text names
+    a = departments.ask("Who was the deputy head of the ministry's Asian department?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "Georgii Toloraya"
+    # a passage that leaves the office unsaid may still answer
+    a = departments.ask("Who led the relief commission formed in 1950?")
+    assert a.kind == "answer" and "D. Namdag" in a.passages[0].hit.chunk.text
+    a = departments.ask("Who headed the relief commission?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "D. Namdag"
+
+
 def test_a_follow_up_keeps_what_the_last_question_was_about(bundled):
     from bot.session import Session
     session = Session(bundled)

@@ -23,6 +23,9 @@ from .asked import DECADE_RE, GENERIC, RANGE_RE, YEAR_RE, asks_for, norm, years_
 # (not "head", "leader", "member": paraphrases put those in other words)
 OFFICES = frozenset("""ambassador minister president chairman premier secretary spokesman
 governor mayor king queen emperor marshal colonel counsellor""".split())
+# Offices a paraphrase may leave unsaid ('led', 'in charge of'), but when a passage says one,
+# it must be at the rank asked: 'who headed the department' is not answered by its deputy head
+RANKED_ONLY = frozenset("head leader chief director commander".split())
 # Words that make an office another one: a deputy minister is not the minister
 RANKS = ("deputy", "vice", "assistant", "acting")
 # a period open at one end: "until 1971", "since 1990"
@@ -74,6 +77,7 @@ class Name:
     terms: tuple[str, ...]
     forms: tuple[frozenset, ...] = ()
     acronym: bool = False  # 'TV', 'UMC': a passage may spell it out, its document has it
+    unsaid_ok: bool = False  # a role a passage may leave unsaid, not name at another rank
 
 
 @dataclass(frozen=True)
@@ -162,13 +166,17 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
     roles: dict[str, Name] = {}
     ranks = frozenset(t for r in RANKS for t in analyze(r))
     if asks_for(question) == "name":  # "who was Japan's ambassador": the office is the relation
+        ranked_only = {t for w in RANKED_ONLY for t in analyze(w)}
         for i, t in enumerate(tokens):
-            if norm(question[t.start:t.end]) in OFFICES:
+            # 'who headed': the office the verb names ('headed' is analyzed as 'head')
+            soft = t.term in ranked_only
+            if soft or norm(question[t.start:t.end]) in OFFICES:
                 # its rank, one or two words before ('deputy foreign minister')
                 rank = next((u for u in tokens[max(0, i - 2):i] if u.term in ranks), None)
                 start = rank.start if rank is not None else t.start
-                roles[t.term] = Name(question[start:t.end],
-                                     (rank.term, t.term) if rank is not None else (t.term,))
+                roles.setdefault(t.term, Name(
+                    question[start:t.end], (rank.term, t.term) if rank is not None else (t.term,),
+                    unsaid_ok=soft))
     return Constraints(names, years, numbers, tuple(roles.values()), places, ranks)
 
 
@@ -322,7 +330,9 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
         if num not in held:
             missing.append(num)
     for role in c.roles:
-        ok = any(_holds_office(seq, role, c.ranks) for seq in [text_terms, *outside])
+        seqs = [text_terms, *outside]
+        ok = any(_holds_office(seq, role, c.ranks) for seq in seqs) or (
+            role.unsaid_ok and not any(role.terms[-1] in seq for seq in seqs))
         met += ok
         if not ok:
             missing.append(role.text)
