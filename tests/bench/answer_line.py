@@ -2,6 +2,8 @@
 
     python tests/bench/answer_line.py                 # all 10,570 questions
     python tests/bench/answer_line.py --limit 2000    # a quick run
+    python tests/bench/answer_line.py --half fit      # the even articles' questions (rules are
+    python tests/bench/answer_line.py --half report   # fitted on them; the odd ones report)
 
 One document per SQuAD article (its paragraphs, in order, as a Markdown file), a data folder in
 a temporary directory, and every question asked through the CLI (`docbot ask --jsonl`), as a
@@ -53,8 +55,9 @@ def f1(prediction: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def build_data(squad: dict, folder: Path) -> list[tuple[str, list[str]]]:
-    """Write one Markdown document per article; the (question, gold answers) in order."""
+def build_data(squad: dict, folder: Path) -> list[tuple[str, list[str], int]]:
+    """Write one Markdown document per article; the (question, gold answers, article number)
+    in order."""
     docs = folder / "docs"
     docs.mkdir(parents=True)
     questions = []
@@ -65,7 +68,7 @@ def build_data(squad: dict, folder: Path) -> list[tuple[str, list[str]]]:
         for p in article["paragraphs"]:
             for qa in p["qas"]:
                 questions.append((" ".join(qa["question"].split()),
-                                  [a["text"] for a in qa["answers"]]))
+                                  [a["text"] for a in qa["answers"]], n))
     return questions
 
 
@@ -73,20 +76,28 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--squad", type=Path, default=SQUAD)
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    ap.add_argument("--half", choices=("fit", "report"),
+                    help="only the questions of the even (fit) or odd (report) articles; every "
+                    "article is indexed either way")
+    ap.add_argument("--dump", type=Path, help="write every question's answer here, one JSON "
+                    "object per line (question, kind, text, sentence, golds, held)")
     ap.add_argument("--misses", type=Path, help="write the span answers without a gold answer "
                     "here, one JSON object per line (question, span, sentence, golds)")
     args = ap.parse_args()
-    misses = []
+    misses, dump = [], []
     squad = json.loads(args.squad.read_text())
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         questions = build_data(squad, data)
+        if args.half:
+            parity = 0 if args.half == "fit" else 1
+            questions = [q for q in questions if q[2] % 2 == parity]
         if args.limit:
             questions = questions[: args.limit]
         t0 = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-m", "bot", "ask", "--jsonl", "--data", str(data), "--index",
-             str(Path(tmp) / "index")], input="\n".join(q for q, _ in questions) + "\n",
+             str(Path(tmp) / "index")], input="\n".join(q for q, _, _ in questions) + "\n",
             capture_output=True, text=True, cwd=ROOT)
         took = time.perf_counter() - t0
     if proc.returncode != 0:
@@ -94,8 +105,15 @@ def main() -> None:
     answers = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     assert len(answers) == len(questions), (len(answers), len(questions))
     rows: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    for (question, golds), out in zip(questions, answers):
+    for (question, golds, _), out in zip(questions, answers):
         wants = asks_for(question)
+        a = out.get("answer")
+        if args.dump:
+            dump.append({"question": question, "wants": wants, "golds": golds,
+                         "kind": a and a["kind"], "text": a and a["text"],
+                         "sentence": a and a["sentence"],
+                         "held": bool(a) and any(normalize(g) and normalize(g) in
+                                                 normalize(a["text"]) for g in golds)})
         for group in ("all", wants):
             r = rows[group]
             r["n"] += 1
@@ -130,8 +148,9 @@ def main() -> None:
               f"{r['k_sentence']:>8,} {r['text'] / n:>9.3f} {r['sentence'] / n:>9.3f} "
               f"{(r['em'] / spans if spans else 0):>7.3f} {(r['f1'] / spans if spans else 0):>7.3f} "
               f"{(r['span_right'] / spans if spans else 0):>9.3f}")
-    if args.misses:
-        args.misses.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in misses))
+    for path, rows_out in ((args.misses, misses), (args.dump, dump)):
+        if path:
+            path.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in rows_out))
 
 
 if __name__ == "__main__":
