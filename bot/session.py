@@ -29,6 +29,7 @@ _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
 _SMALL_WORDS = set("in on at by for from to of the a an and or since until before after during "
                    "then so did was were is are".split())
 FOLLOW_UP_WORDS = 8  # a longer line is a question of its own
+_CARRIED = re.compile(r"\(([^()]+)\)")  # the topic a follow-up was read with: 'Who … it (topic)
 # Small talk: a whole line of greeting, thanks or acknowledgement, and the one line it gets.
 SMALL_TALK = (
     (re.compile(r"^(hi|hello|hey|hiya|howdy|yo|greetings|good (morning|afternoon|evening|day))"
@@ -194,9 +195,20 @@ class Session:
             y = last_years[-1]
             return last_q[: y.start()] + years[0] + last_q[y.end() :] + "?"
         pronoun = _PRONOUN.search(rest)
-        topic = self._topic(last_q)
+        carried = _CARRIED.search(last_q) if self.answer is not None and self.answer.assumed else None
+        # a follow-up of a follow-up keeps the topic the first one carried
+        topic = carried.group(1) if carried else self._topic(last_q)
         if pronoun and topic:
-            return _cap(rest[: pronoun.end()] + f" ({topic})" + rest[pronoun.end() :]) + "?"
+            # what the follow-up asks of the topic is quoted: the answer must say it ('who
+            # signed it?' is not answered by a sentence on the relations that names no signing)
+            _, own = self._split(rest)
+            said = re.compile(r"\b(" + "|".join(map(re.escape, own)) + r")\b") if own else None
+            asked = rest[: pronoun.end()] + f" ({topic})" + rest[pronoun.end() :]
+            if said is not None:
+                cut = pronoun.end()
+                asked = (said.sub(r"“\1”", rest[:cut]) + f" ({topic})"
+                         + said.sub(r"“\1”", rest[cut:]))
+            return _cap(asked) + "?"
         if rest:
             return f"{last_q}, {rest}?"
         return None

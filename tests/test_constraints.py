@@ -230,10 +230,28 @@ def test_a_follow_up_keeps_what_the_last_question_was_about(bundled):
     session.ask("When did Mongolia and North Korea establish diplomatic relations?")
     a = session.ask("who signed it?")
     assert "diplomatic relations" in (a.assumed or "")  # not only the two parties
-    assert a.direct is None or a.direct.kind != "span" or "Tax" not in a.direct.text
+    # what it asks of them is quoted, and no sentence on the relations says who signed
+    assert "“signed”" in (a.assumed or "")
+    assert a.kind == "closest" and a.direct is None
     session.ask("When was the treaty between Russia and North Korea signed?")
     a = session.ask("who signed it?")
     assert "(the treaty between Russia and North Korea)" in (a.assumed or "")
+    a = session.ask("when was it ratified?")  # a follow-up of a follow-up keeps the topic
+    assert "(the treaty between Russia and North Korea)" in (a.assumed or "")
+    assert a.kind == "closest" and "“ratified”" in (a.message or "")
+
+
+def test_a_quoted_phrase_is_said_where_the_answer_stands(manual):
+    a = manual.ask('Which packz option uses a "64 MiB dictionary"?')
+    assert a.kind == "answer" and "packz -9" in a.direct.sentence
+    # every word is in the manual, but not as that phrase
+    a = manual.ask('Which packz option uses a "900k dictionary"?')
+    assert a.kind != "answer" and "“900k dictionary”" in (a.message or "")
+    # a quotation is met where the answer stands, not elsewhere in the passage
+    a = manual.ask('When was the version that "starts a stream" released?')
+    assert a.kind == "answer"
+    a = manual.ask('When was packz 2.1.4 "compressed"?')
+    assert a.kind != "answer"
 
 
 MANUAL = """---

@@ -59,7 +59,7 @@ def test_transcript(answerer):
     assert "[4] " in more and "[1] " not in more and "Facts:" not in more
     assert "(context)" in source and source.count("¶") >= 2
     assert "9 February 2000" in treaty
-    assert follow.startswith("(Read as: Who signed it (the treaty, Russia and the DPRK sign in 2000)?)")
+    assert follow.startswith("(Read as: Who “signed” it (the treaty, Russia and the DPRK sign in 2000)?)")
     assert "Treaty" in follow or "treaty" in follow
     assert unknown.strip() == "Unknown command /frobnicate. Type /help for the list."
     assert "Only the first 2,000 characters" in long or long.strip() == (

@@ -364,6 +364,16 @@ class Answerer:
                                         for f in self._facts_by_passage.get(c.id, ())):
                 # the fact table says who and when of what the passage quotes
                 check = Check(check.total, check.total)
+            if check.passes and any(n.quoted for n in q.cons.names):
+                # what the question quotes is said where the answer stands, not elsewhere in
+                # the passage ('who "signed" it' is not met by a convention signed later on)
+                at = (toks.starts >= typed[0]) & (toks.starts < typed[1])
+                window = constraints.local_terms(toks.terms[at], q.local)
+                for _, text in near:
+                    window += self.index.analyzer.terms(text)
+                missing = constraints.unquoted(q.cons, window)
+                if missing:
+                    check = Check(check.met - len(missing), check.total, missing)
         # the asked-for type: a who-question's passage names someone, and so on (not for
         # when: 'sails at 07:40 on weekdays' answers it without a date)
         if check.passes and q.wants is not None and q.wants.kind != "date" and not any(

@@ -33,6 +33,8 @@ _OPEN_RE = re.compile(r"\b(?:until|till|up to|since|from|after|before|by)\s+(?:t
                       r"(?:(?:early|mid|late|end of|spring|summer|autumn|winter)\s+)?"
                       r"(?:\w+\s+)?(?:1[0-9]\d\d|20\d\d)", re.I)
 _ACRONYM_RE = re.compile(r"[A-Z][A-Z0-9&]+s?")
+# words the question quotes: "…", “…”, or ‘…’ opened after a space (not an apostrophe)
+_QUOTED_RE = re.compile(r'"([^"\n]+)"|“([^”\n]+)”|(?:^|(?<=[\s(]))‘([^’\n]+)’(?!\w)')
 _MONTHS = frozenset("""january february march april may june july august september october
 november december monday tuesday wednesday thursday friday saturday sunday""".split())
 # Political texts name a state by its capital ("talks between Moscow and Pyongyang"): the
@@ -78,6 +80,7 @@ class Name:
     forms: tuple[frozenset, ...] = ()
     acronym: bool = False  # 'TV', 'UMC': a passage may spell it out, its document has it
     unsaid_ok: bool = False  # a role a passage may leave unsaid, not name at another rank
+    quoted: bool = False  # the question quotes it: said where the answer stands
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,10 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
              or question[max(0, t.start - 2):t.start] in (" -", "--"))
         and not re.match(r"['’]?s\b", question[t.end:t.end + 2])))
     names = _names(question, tokens, known, analyze, related or {}, code)
+    said = _quoted(question, tokens)
+    if said:  # a name inside a quotation is met by the quotation as a whole
+        inside_quote = lambda n: any(n.text in q.text for q in said)  # noqa: E731
+        names = tuple(n for n in names if not inside_quote(n)) + said
     parts = [(c, set(c.split("_"))) for c in compounds if "_" in c]
     if parts:
         names = tuple(
@@ -216,6 +223,19 @@ def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
                       else frozenset() for t in g)
         acronym = len(g) == 1 and bool(_ACRONYM_RE.fullmatch(question[g[0].start:g[0].end]))
         out.append(Name(text, terms, forms, acronym))
+    return tuple(out)
+
+
+def _quoted(question: str, tokens: Sequence) -> tuple[Name, ...]:
+    """What the question quotes, each a phrase a passage must say in those words (as a
+    search engine reads quotation marks): a title, or the words a follow-up asks about."""
+    out = []
+    for m in _QUOTED_RE.finditer(question):
+        i = next(g for g in (1, 2, 3) if m.group(g) is not None)
+        a, b = m.start(i), m.end(i)
+        terms = tuple(t.term for t in tokens if a <= t.start < b)
+        if terms:
+            out.append(Name(m.group(i).strip(), terms, (frozenset(),) * len(terms), quoted=True))
     return tuple(out)
 
 
@@ -338,6 +358,13 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
             missing.append(role.text)
     return Check(met, len(c.names) + len(c.years) + len(c.numbers) + len(c.roles),
                  tuple(missing))
+
+
+def unquoted(c: Constraints, window: Sequence[str]) -> tuple[str, ...]:
+    """The phrases the question quotes that window (the terms where the answer stands, in
+    order) does not say."""
+    return tuple(n.text for n in c.names if n.quoted and not (
+        _has_phrase(window, n) if len(n.terms) > 1 else n.terms[0] in window))
 
 
 def sentence_conflicts(c: Constraints, sentence: str) -> bool:
