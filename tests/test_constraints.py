@@ -268,6 +268,10 @@ For files compressed with the default 900k block size, packz will require about 
 Authors
 
 This manual was written by N. Ortega and Julian Seward. The Abstract Syntax Notation One (ASN.1) parser came later.
+
+Freeing
+
+The packz library provides pack_free (void * ptr), which calls free(3) on the given pointer.
 """
 
 
@@ -280,6 +284,13 @@ def test_a_version_the_documents_do_not_give_is_not_answered(manual):
     assert manual.ask("When was packz 2.1.4 released?").direct.text == "13 July 2019"
     a = manual.ask("When was packz 2.1.3 released?")
     assert a.kind != "answer" and a.direct is None
+
+
+def test_which_version_is_answered_by_a_version_not_any_figure(manual):
+    a = manual.ask("Which version of packz was released on 13 July 2019?")
+    assert a.direct is not None and a.direct.text == "2.1.4"
+    a = manual.ask("Since which version does packz provide pack_free?")
+    assert a.kind != "answer" and a.direct is None  # 'free(3)' names a manual section
 
 
 def test_a_function_or_option_is_a_name_the_passage_must_give(manual):

@@ -328,7 +328,7 @@ def _spans(kind: str, noun: str | None, measure: re.Pattern | None,
 class Asked:
     """What one question asks for: kind is date, number, name (a person) or place."""
 
-    __slots__ = ("kind", "words", "noun", "role", "measure", "own")
+    __slots__ = ("kind", "words", "noun", "role", "measure", "own", "version")
 
     def __init__(self, question: str, kind: str) -> None:
         self.kind = kind
@@ -338,6 +338,8 @@ class Asked:
         # "how long", "how tall": a duration or a length, not any figure ('two countries')
         self.measure = (_MEASURE_RE if kind == "number" and re.search(
             r"\bhow (?:long|tall|high|far|deep|wide)\b", question, re.I) else None)
+        # "which version": a version ('2.0.3', 'version 2'), not any figure ('free(3)')
+        self.version = kind == "number" and _VERSION_ASKED.search(question) is not None
         # the numbers the question names, its periods' years included ("1950-53", "xz -9"):
         # none is its answer
         self.own = (frozenset(years_in(question)) | {
@@ -374,6 +376,9 @@ class Asked:
                     continue  # '1953 alone' when the question asks about 1950-53
                 if self.measure is not None and not self.measure.search(piece, s, e):
                     continue
+                if self.version and not (_VERSION_RE.search(piece, s, e)
+                                         or _VERSION_BEFORE.search(piece, max(0, s - 12), s)):
+                    continue
             yield start + s, start + e, sum(known) / len(known)
 
     def found(self, text: str, start: int = 0, end: int | None = None) -> bool:
@@ -386,6 +391,9 @@ class Asked:
 
 
 _ROLE_RE = re.compile(_ROLE_RX, re.I)
+_VERSION_ASKED = re.compile(r"\b(?:what|which) (?:version|release)\b", re.I)
+_VERSION_RE = re.compile(r"\d+(?:\.\d+)+")
+_VERSION_BEFORE = re.compile(r"\b(?:version|release|v)\s*$", re.I)
 
 
 def _asked_role(question: str) -> str | None:
