@@ -204,6 +204,10 @@ Georgii Toloraya, deputy head of the ministry's Asian department, spoke to the p
 Relief
 
 A relief commission was formed in 1950. The commission was headed by D. Namdag, who reported to the cabinet.
+
+Embassy
+
+Ambassador J. Lombo had served at the Mongolian Mission to South Korea from 1996 to 2001. His posting in Pyongyang began in 2001.
 """
 
 
@@ -222,6 +226,13 @@ def test_who_headed_is_not_answered_by_a_deputy_head(departments):
     assert a.kind == "answer" and "D. Namdag" in a.passages[0].hit.chunk.text
     a = departments.ask("Who headed the relief commission?")
     assert a.kind == "answer" and a.direct is not None and a.direct.text == "D. Namdag"
+
+
+def test_an_office_is_held_by_a_person_not_an_organisation(departments):
+    a = departments.ask("Who succeeded J. Lombo as ambassador in Pyongyang?")
+    assert a.kind != "answer" and a.direct is None  # only 'the Mongolian Mission' is named
+    a = departments.ask("Who was the ambassador in Pyongyang from 2001?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "J. Lombo"
 
 
 def test_a_follow_up_keeps_what_the_last_question_was_about(bundled):

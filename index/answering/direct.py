@@ -165,7 +165,11 @@ def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None 
     if ask.kind == "date":  # any date: the year a question names may date the event
         return ask.found(text)
     if ask.kind == "name":  # a person, or the organisation asked for ('the Denver Broncos')
+        # an office is held by a person: 'who succeeded Lombo as ambassador' is not answered
+        # by 'the Mongolian Mission'
+        held = cons is not None and bool(cons.roles)
         return any(not quoted(text, s, e) and not _place(text[s:e], cons)
+                   and (not held or personal(text, s, e))
                    for s, e, _ in ask.candidates(text))
     return next(typed_candidates(question, ask, text, (), cons), None) is not None
 
