@@ -304,6 +304,32 @@ def test_which_version_is_answered_by_a_version_not_any_figure(manual):
     assert a.kind != "answer" and a.direct is None  # 'free(3)' names a manual section
 
 
+COUNTS = """---
+title: Relations
+---
+Relations
+
+By 1980 the MPR had diplomatic relations with 90 countries around the world.
+
+Cooling
+
+For the MPR, there were ups and downs in relations between the two in the period up to 1990.
+"""
+
+
+@pytest.fixture(scope="module")
+def counts(tmp_path_factory) -> Answerer:
+    return one_document(tmp_path_factory, "relations", COUNTS)
+
+
+def test_a_count_of_something_else_is_no_answer_line(counts):
+    a = counts.ask("How many states did the MPR have diplomatic relations with by 1980?")
+    assert a.direct is not None and a.direct.text == "90 countries"  # it names what it counts
+    a = counts.ask("How many states did the MPR have relations with in 1990?")
+    # 'the two' counts no states: the sentence is the answer line, not 'two'
+    assert a.direct is None or a.direct.kind != "span"
+
+
 def test_a_function_or_option_is_a_name_the_passage_must_give(manual):
     assert manual.ask("What does pack_stream_init do?").kind == "answer"
     a = manual.ask("What does pack_stream_close do?")

@@ -19,6 +19,7 @@ _PRICE_RE = re.compile(r"\b(?:cost|costs|price|paid|pay|spend|spent|worth|budget
                        r"|\bhow much\b.*\b(?:sold|bought)\b", re.I)
 _AMOUNT_RE = re.compile(r"\d|%|[$€£¥]|\b(?:hundred|thousand|million|billion|percent|per cent)\b", re.I)
 _LOCATIVE_RE = re.compile(r"\b(?:in|at|near|inside|outside|to|from)\s+(?:the\s+)?$", re.I)
+_COUNTED_RE = re.compile(r"[\w,.]+\s+[^\W\d_]")  # a number and the noun it counts
 _CLAUSE_RE = re.compile(r"[,;:()]|\s[—–-]\s")
 
 
@@ -187,8 +188,14 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     wants = ask.kind
     noun = ask.noun
     money = wants == "number" and _PRICE_RE.search(question) is not None
+    # 'how many states' of a sentence that does not name them: a number counting something
+    # it names ('90 countries'), not a bare one ('the two')
+    named = not (noun and re.search(r"\bhow many\b", question, re.I)
+                 and not any(norm(w) == norm(noun) for w in words(sentence)))
     best, best_key = None, None
     for s, e, known in typed_candidates(question, ask, sentence, terms, cons):
+        if not named and not _COUNTED_RE.search(sentence, s, e):
+            continue
         distance = min((min(abs(s - te), abs(ts - e)) for ts, te in terms), default=0)
         # a number followed by the noun the question counts ('how many tons' -> '10 tons'),
         # an amount of money when it asks what something cost
