@@ -280,7 +280,7 @@ def test_facts_and_timeline_reply_to_the_answer(bot, tg):
 def test_follow_up_uses_this_chats_context_only(bot, tg):
     say(tg, 105, "When was the treaty between Russia and North Korea signed?")
     follow = say(tg, 105, "who signed it?")
-    assert "Read as: Who signed it (the treaty between Russia and North Korea)?" in follow[0].text
+    assert "Read as: Who “signed” it (the treaty between Russia and North Korea)?" in follow[0].text
     other = say(tg, 106, "who signed it?")
     assert "Read as" not in other[0].text
     no_errors(tg)
@@ -345,7 +345,7 @@ def test_follow_ups_in_a_group_are_per_user(bot, tg):
     say(tg, group, "/ask When did Mongolia establish diplomatic relations with South Korea?",
         user_id=22)
     mine = say(tg, group, "/ask who signed it?", user_id=21)
-    assert "Read as: Who signed it (the treaty between Russia and North Korea)?" in mine[0].text
+    assert "Read as: Who “signed” it (the treaty between Russia and North Korea)?" in mine[0].text
     theirs = say(tg, group, "/ask and with North Korea?", user_id=22)
     assert "Read as: When did Mongolia establish diplomatic relations with North Korea?" in theirs[0].text
     fresh = say(tg, group, "/ask who signed it?", user_id=23)  # no question of their own yet
