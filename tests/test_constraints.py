@@ -330,6 +330,26 @@ def test_a_count_of_something_else_is_no_answer_line(counts):
     assert a.direct is None or a.direct.kind != "span"
 
 
+SCHOLARS = """---
+title: Scholars
+---
+Paris
+
+John Calvin, a Protestant reformer, studied law in Paris in the 1520s. Many scholars from across European universities followed his writings.
+"""
+
+
+@pytest.fixture(scope="module")
+def scholars(tmp_path_factory) -> Answerer:
+    return one_document(tmp_path_factory, "scholars", SCHOLARS)
+
+
+def test_a_people_s_adjective_ends_a_name(scholars):
+    # 'European Protestant' is two names a text may say apart, not one phrase
+    a = scholars.ask("Which European Protestant reformer studied law in Paris?")
+    assert a.kind == "answer" and "John Calvin" in a.direct.sentence
+
+
 def test_a_function_or_option_is_a_name_the_passage_must_give(manual):
     assert manual.ask("What does pack_stream_init do?").kind == "answer"
     a = manual.ask("What does pack_stream_close do?")

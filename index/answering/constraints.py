@@ -33,6 +33,8 @@ _OPEN_RE = re.compile(r"\b(?:until|till|up to|since|from|after|before|by)\s+(?:t
                       r"(?:(?:early|mid|late|end of|spring|summer|autumn|winter)\s+)?"
                       r"(?:\w+\s+)?(?:1[0-9]\d\d|20\d\d)", re.I)
 _ACRONYM_RE = re.compile(r"[A-Z][A-Z0-9&]+s?")
+# a people's adjective: European, Brazilian, Japanese, British, Israeli (not 'Pan', 'Ian')
+_DEMONYM_RE = re.compile(r"[A-Z][a-z]{2,}(?:ian|an|ese|ish|i)")
 # words the question quotes: "…", “…”, or ‘…’ opened after a space (not an apostrophe)
 _QUOTED_RE = re.compile(r'"([^"\n]+)"|“([^”\n]+)”|(?:^|(?<=[\s(]))‘([^’\n]+)’(?!\w)')
 _MONTHS = frozenset("""january february march april may june july august september october
@@ -211,6 +213,7 @@ def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
         if terms and all(known(t) for t in terms):
             out.append(Name(question[a:b], terms, (frozenset(),) * len(terms)))
     groups = [[t for t in g if question[t.start:t.end].casefold() not in _MONTHS] for g in groups]
+    groups = [part for g in groups for part in _split_group(question, g)]
     for g in groups:
         if not g or len(g) == 1 and norm(question[g[0].start:g[0].end]) in GENERIC:
             continue  # 'Republic', 'Treaty', 'President' alone name nothing in particular
@@ -237,6 +240,22 @@ def _quoted(question: str, tokens: Sequence) -> tuple[Name, ...]:
         if terms:
             out.append(Name(m.group(i).strip(), terms, (frozenset(),) * len(terms), quoted=True))
     return tuple(out)
+
+
+def _split_group(question: str, group: list) -> list[list]:
+    """A run of capitalised words as the names it holds: a possessive ends one ("Yuan's
+    Persian ally", "ABC Radio's FM stations") and so does a people's adjective before a noun
+    ("European Protestant", "North American Huguenot", "British TV"): a text says "Protestant
+    leaders in Europe", so each is met on its own, not as one phrase."""
+    parts: list[list] = [[]]
+    for i, t in enumerate(group):
+        parts[-1].append(t)
+        word = question[t.start:t.end]
+        last = i == len(group) - 1
+        if not last and (re.search(r"['’]s$", word) or question[t.end:t.end + 2] in ("'s", "’s")
+                         or _DEMONYM_RE.fullmatch(word)):
+            parts.append([])
+    return [p for p in parts if p]
 
 
 def fold_name(text: str) -> str:

@@ -80,7 +80,7 @@ def main() -> None:
                     help="only the questions of the even (fit) or odd (report) articles; every "
                     "article is indexed either way")
     ap.add_argument("--dump", type=Path, help="write every question's answer here, one JSON "
-                    "object per line (question, kind, text, sentence, golds, held)")
+                    "object per line (question, status, message, kind, text, sentence, golds, held)")
     ap.add_argument("--misses", type=Path, help="write the span answers without a gold answer "
                     "here, one JSON object per line (question, span, sentence, golds)")
     args = ap.parse_args()
@@ -110,6 +110,7 @@ def main() -> None:
         a = out.get("answer")
         if args.dump:
             dump.append({"question": question, "wants": wants, "golds": golds,
+                         "status": out.get("status"), "message": out.get("message"),
                          "kind": a and a["kind"], "text": a and a["text"],
                          "sentence": a and a["sentence"],
                          "held": bool(a) and any(normalize(g) and normalize(g) in
