@@ -159,8 +159,7 @@ _DOC_FIELDS = ("id", "path", "title", "chunks", "kept", "visible_words", "kept_w
 def cmd_index(args: argparse.Namespace) -> int:
     from index.reading.corpus import likely_cause, problem_notices, reading_summary
     from index.reading.accounting import partly_read
-    from index.engine import default_index_dir
-    from index.segments import refresh
+    from index.engine import default_index_dir, refresh
 
     index_dir = args.index or default_index_dir(args.data)
     # no notices from opening: the problem lines are printed below, once
@@ -191,9 +190,9 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     from bot.render import docs_text
-    from index.engine import Index
+    from index.engine import open_index
 
-    docs = Index.open(args.data, args.index, notice=_notice).documents
+    docs = open_index(args.data, args.index, notice=_notice).documents
     if args.json:
         for d in docs:
             print(json.dumps({k: d[k] for k in _DOC_FIELDS if k in d}, ensure_ascii=False))

@@ -339,6 +339,13 @@ class Analyzer:
         return h.hexdigest()[:16]
 
 
+def load_analyzer(data_dir: Path) -> Analyzer:
+    """The analyzer of a data folder: its aliases.yaml, when it has one."""
+    aliases_path = data_dir / "aliases.yaml"
+    aliases = load_aliases(aliases_path) if aliases_path.is_file() else {}
+    return Analyzer(aliases=aliases)
+
+
 def load_aliases(path: Path) -> dict[str, list[str]]:
     """Read an aliases YAML file: a mapping canonical name -> list of names."""
     raw = yamlfile.load(path)

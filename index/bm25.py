@@ -40,6 +40,12 @@ class BM25Params:
                 "delta": self.delta}
 
 
+# Chosen by tests/bench/quality.py (SQuAD dev + Cranfield) and the Q&A suite: see README.md.
+# BM25Plus also keeps IDF positive and monotonic: BM25Okapi's floor lets a term in most chunks
+# ("North Korea" here) outweigh a rarer one.
+DEFAULT_PARAMS = BM25Params(variant="plus", k1=0.9, b=0.75, delta=1.0)
+
+
 class Hit(NamedTuple):
     doc: int  # position of the chunk in the index
     score: float

@@ -16,12 +16,12 @@ from typing import Callable
 import numpy as np
 
 from . import store
-from .analyze import Analyzer, TermIds
-from .bm25 import BM25, BM25Params, Postings, chunk_ptr, postings_from_forward, tf_dtype
+from .analyze import Analyzer, TermIds, load_analyzer
+from .bm25 import (DEFAULT_PARAMS, BM25, BM25Params, Postings, chunk_ptr, postings_from_forward,
+                   tf_dtype)
 from .facts import FACTS_FILE, compile_facts, facts_sha
 from .reading.corpus import CHUNKER_VERSION, Chunk, account, doc_paths, load_document
 from .errors import DataError
-from .searcher import DEFAULT_PARAMS, load_analyzer
 from .tokens import TOKEN_ARRAYS, concat_blocks, map_terms, offset_dtype, text_tokens
 
 PARALLEL_BYTES = 16 << 20  # collections larger than this are analyzed by worker processes
@@ -387,7 +387,7 @@ def _write_tokens(w: store.Writer, parts: list[tuple[Callable[[str], np.ndarray]
                 w.add_array_parts(a, pos, total, (get(a) for get, _ in parts))
 
 
-def build_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PARAMS,
+def write_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PARAMS,
                 progress: Progress | None = None, workers: int | None = None) -> Analyzer:
     """Read every document, index it and save the index (atomically); returns its analyzer.
     progress(stage, done, total) is called as the work advances; workers > 1 analyzes in that

@@ -1,4 +1,6 @@
 """The opened index: chunk records and ids read on demand, postings memory-mapped, search.
+Reading only: building and updating (index/build.py, index/update.py) sit above this module
+and are never imported by it; index/load.py opens an index of either shape.
 
 Cost model (why it scales): a question reads only its terms' postings (memory-mapped) and the
 ten chunk records it returns; opening an index maps arrays and reads the vocabulary, never
@@ -7,52 +9,26 @@ the chunk texts.
 from __future__ import annotations
 
 import bisect
-import hashlib
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from . import store
-from .analyze import Analyzer, load_aliases
-from .bm25 import BM25, BM25Params, Postings, block_ptr, build_postings
-from .reading.corpus import Chunk, problem_notices
-from .errors import IndexFormatError, IndexVersionError
+from .analyze import Analyzer
+from .bm25 import DEFAULT_PARAMS, BM25, BM25Params, Postings, block_ptr, build_postings
+from .reading.corpus import Chunk
+from .errors import IndexFormatError
 from .facts import FACTS_FILE
 from .tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens, analyzed_tokens
-
-# Chosen by tests/bench/quality.py (SQuAD dev + Cranfield) and the Q&A suite: see README.md.
-# BM25Plus also keeps IDF positive and monotonic: BM25Okapi's floor lets a term in most chunks
-# ("North Korea" here) outweigh a rarer one.
-DEFAULT_PARAMS = BM25Params(variant="plus", k1=0.9, b=0.75, delta=1.0)
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 class SearchHit(NamedTuple):
     chunk: Chunk
     score: float
     pos: int = -1  # the chunk's position in the index (for Index.tokens), -1 when unknown
-
-
-def default_index_dir(data_dir: Path) -> Path:
-    """Indexes live in the user's cache, one per data folder, so data/ stays the owner's."""
-    env = os.environ.get("DOCBOT_INDEX")
-    if env:
-        return Path(env)
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "docbot"
-    resolved = data_dir.resolve()
-    tag = hashlib.sha256(str(resolved).encode()).hexdigest()[:10]
-    return base / f"{resolved.name or 'data'}-{tag}"
-
-
-def load_analyzer(data_dir: Path) -> Analyzer:
-    aliases_path = data_dir / "aliases.yaml"
-    aliases = load_aliases(aliases_path) if aliases_path.is_file() else {}
-    return Analyzer(aliases=aliases)
 
 
 def index_text(chunk: Chunk) -> str:
@@ -149,7 +125,7 @@ class Index:
             self._tokens = StoredTokens(analyzed_tokens(
                 self.analyzer, (c.text for c in self.chunks), self.vocab.get))
 
-    # -- building and opening ------------------------------------------------------------------
+    # -- making and opening --------------------------------------------------------------------
     @classmethod
     def from_chunks(cls, chunks: list[Chunk], analyzer: Analyzer,
                     params: BM25Params = DEFAULT_PARAMS, manifest: dict | None = None) -> "Index":
@@ -159,24 +135,13 @@ class Index:
         return cls(list(chunks), vocab, BM25(postings, params), analyzer, manifest or {})
 
     @classmethod
-    def build(cls, data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PARAMS,
-              progress: Progress | None = None, workers: int | None = None) -> "Index":
-        """Read every document, index it and save the index (atomically). progress(stage, done,
-        total) is called as the work advances; workers > 1 analyzes in that many processes
-        (default: 1 for a small collection, else up to MAX_WORKERS)."""
-        from .build import build_index
-
-        return cls.load(index_dir, build_index(data_dir, index_dir, params, progress, workers))
-
-    @classmethod
-    def load(cls, index_dir: Path, analyzer: Analyzer) -> "Index":
-        """Open the index in use: arrays memory-mapped, chunk records read on demand."""
-        if "segs" in (store.read_manifest(index_dir) or {}):  # updated: several segments
-            from .segments import open_segments
-
-            return open_segments(index_dir, analyzer)
+    def load_built(cls, index_dir: Path, analyzer: Analyzer) -> "Index":
+        """Open the generation in use when a build wrote it (one segment): arrays
+        memory-mapped, chunk records read on demand. index/load.py opens either kind."""
         stored = store.load(index_dir)
         m = stored.manifest
+        if "segs" in m:
+            raise ValueError(f"{stored.path}: several segments; open it with load.load_index")
         a = stored.arrays
         try:
             params = BM25Params(**m["config"]["bm25"])
@@ -212,48 +177,6 @@ class Index:
                     ChunkIds(a["ids"], a["id_off"], order), rank, StoredTokens(a))
         index.fact_table = (stored.path / FACTS_FILE).read_bytes()
         return index
-
-    @classmethod
-    def open(cls, data_dir: Path, index_dir: Path | None = None,
-             params: BM25Params = DEFAULT_PARAMS,
-             notice: Callable[[str], None] = lambda msg: None,
-             progress: Progress | None = None) -> "Index":
-        """The index for data_dir: loaded if fresh; after documents changed, updated by
-        re-analyzing only those (or rebuilt), with a one-line notice."""
-        from .build import _config
-        from .segments import update as _update
-        from .update import CHANGED, _survey
-
-        index_dir = index_dir or default_index_dir(data_dir)
-        analyzer = load_analyzer(data_dir)
-        config = _config(analyzer, params)
-        try:
-            manifest = store.read_manifest(index_dir)
-        except IndexVersionError as e:
-            notice(f"index from another docbot version, rebuilding: {e}")
-            manifest = None
-        except IndexFormatError as e:
-            notice(f"index damaged, rebuilding: {e}")
-            manifest = None
-        if manifest is not None:
-            survey = _survey(manifest, data_dir, config)
-            if survey is None or survey.changed:
-                notice(CHANGED)
-                if survey is not None:
-                    try:
-                        updated = _update(index_dir, analyzer, params, config, manifest, survey,
-                                          progress)
-                    except IndexFormatError as e:
-                        notice(f"index damaged, rebuilding: {e}")
-                        updated = False
-                    if updated:
-                        return _told(cls.load(index_dir, analyzer), notice)
-            else:
-                try:
-                    return cls.load(index_dir, analyzer)
-                except IndexFormatError as e:
-                    notice(f"index damaged, rebuilding: {e}")
-        return _told(cls.build(data_dir, index_dir, params, progress=progress), notice)
 
     # -- searching -----------------------------------------------------------------------------
     def query_term_ids(self, terms: list[str]) -> list[int]:
@@ -336,9 +259,3 @@ def _prefault(postings: Postings) -> None:
 
     threading.Thread(target=touch, name="docbot-prefault", daemon=True).start()
 
-
-def _told(index: "Index", notice: Callable[[str], None]) -> "Index":
-    """After a build: one line for each document that was skipped or read in part."""
-    for line in problem_notices(index.documents):
-        notice(line)
-    return index

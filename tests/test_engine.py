@@ -1,4 +1,4 @@
-"""Index.open: load when fresh, rebuild (with one notice) when documents change or the index is
+"""open_index: load when fresh, rebuild (with one notice) when documents change or the index is
 damaged; search returns chunks with citations."""
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from index import store
-from index.engine import Index, load_analyzer
+from index import engine
+from index.engine import Index, build_index, load_analyzer, load_index, open_index
 from index.errors import DataError
 
 from conftest import P_COOLING, P_RELATIONS, P_RUSSIA, P_TREATY
@@ -20,13 +21,13 @@ CHANGED = "documents changed since the index was built; rebuilding"
 def built(tiny_data, tmp_path):
     """(data_dir, index_dir, name of the generation in use) after a first build."""
     index_dir = tmp_path / "index"
-    Index.build(tiny_data, index_dir)
+    build_index(tiny_data, index_dir)
     return tiny_data, index_dir, (index_dir / "CURRENT").read_text()
 
 
-def open_index(data_dir, index_dir):
+def opened(data_dir, index_dir):
     notices: list[str] = []
-    index = Index.open(data_dir, index_dir, notice=notices.append)
+    index = open_index(data_dir, index_dir, notice=notices.append)
     return index, notices
 
 
@@ -43,8 +44,8 @@ def test_open_loads_a_fresh_index_without_rebuilding(built, monkeypatch):
     def no_build(*args, **kwargs):
         raise AssertionError("rebuilt a fresh index")
 
-    monkeypatch.setattr(Index, "build", no_build)
-    index, notices = open_index(data, index_dir)
+    monkeypatch.setattr(engine, "write_index", no_build)
+    index, notices = opened(data, index_dir)
     assert notices == []
     assert current(index_dir) == gen
     assert [c.text for c in index.chunks] == [P_RELATIONS, P_TREATY, P_COOLING, P_RUSSIA]
@@ -54,11 +55,11 @@ def test_editing_a_document_rebuilds_with_one_notice(built):
     data, index_dir, gen = built
     path = data / "docs" / "russia.md"
     path.write_text(path.read_text().replace("February 2000", "February 2000 in Moscow"))
-    index, notices = open_index(data, index_dir)
+    index, notices = opened(data, index_dir)
     assert notices == [CHANGED]
     assert current(index_dir) != gen
     assert [h.chunk.doc for h in index.search("Moscow")] == ["russia"]
-    assert open_index(data, index_dir)[1] == []  # and the rebuilt index is fresh
+    assert opened(data, index_dir)[1] == []  # and the rebuilt index is fresh
 
 
 def test_touching_a_document_does_not_rebuild(built):
@@ -66,7 +67,7 @@ def test_touching_a_document_does_not_rebuild(built):
     path = data / "docs" / "mongolia.txt"
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
-    _, notices = open_index(data, index_dir)
+    _, notices = opened(data, index_dir)
     assert notices == []
     assert current(index_dir) == gen
 
@@ -74,7 +75,7 @@ def test_touching_a_document_does_not_rebuild(built):
 def test_adding_a_document_rebuilds(built):
     data, index_dir, gen = built
     (data / "docs" / "new.txt").write_text("Ulaanbaatar hosted the summit in 2019.\n")
-    index, notices = open_index(data, index_dir)
+    index, notices = opened(data, index_dir)
     assert notices == [CHANGED]
     assert [h.chunk.doc for h in index.search("summit")] == ["new"]
 
@@ -82,7 +83,7 @@ def test_adding_a_document_rebuilds(built):
 def test_removing_a_document_rebuilds(built):
     data, index_dir, gen = built
     (data / "docs" / "russia.md").unlink()
-    index, notices = open_index(data, index_dir)
+    index, notices = opened(data, index_dir)
     assert notices == [CHANGED]
     assert {c.doc for c in index.chunks} == {"mongolia"}
 
@@ -90,7 +91,7 @@ def test_removing_a_document_rebuilds(built):
 def test_changing_aliases_rebuilds(built):
     data, index_dir, gen = built
     (data / "aliases.yaml").write_text("North Korea:\n  - DPRK\nRussia:\n  - Russian Federation\n")
-    index, notices = open_index(data, index_dir)
+    index, notices = opened(data, index_dir)
     assert notices == [CHANGED]
     assert current(index_dir) != gen
 
@@ -106,7 +107,7 @@ def test_truncated_array_rebuilds_with_a_notice(built):
     data, index_dir, gen = built
     npy = gen_dir(index_dir) / "tfs.npy"
     npy.write_bytes(npy.read_bytes()[:-8])
-    index, notices = open_index(data, index_dir)
+    index, notices = opened(data, index_dir)
     assert len(notices) == 1 and notices[0].startswith("index damaged, rebuilding: ")
     assert "tfs.npy: truncated or modified" in notices[0]
     assert current(index_dir) != gen
@@ -117,7 +118,7 @@ def test_modified_chunks_file_rebuilds_with_a_notice(built):
     data, index_dir, gen = built
     path = gen_dir(index_dir) / "chunks.jsonl"
     path.write_text(path.read_text("utf-8").replace("Seoul", "Tokyo"), "utf-8")
-    index, notices = open_index(data, index_dir)
+    index, notices = opened(data, index_dir)
     assert len(notices) == 1 and "chunks.jsonl: checksum mismatch" in notices[0]
     assert index.search("Seoul")[0].chunk.text == P_COOLING
 
@@ -125,7 +126,7 @@ def test_modified_chunks_file_rebuilds_with_a_notice(built):
 def test_garbage_in_current_rebuilds_with_a_notice(built):
     data, index_dir, gen = built
     (index_dir / "CURRENT").write_text("not a generation")
-    index, notices = open_index(data, index_dir)
+    index, notices = opened(data, index_dir)
     assert len(notices) == 1 and "damaged pointer 'not a generation'" in notices[0]
     assert current(index_dir).startswith("gen-")
     assert len(index.chunks) == 4
@@ -134,7 +135,7 @@ def test_garbage_in_current_rebuilds_with_a_notice(built):
 def test_current_naming_a_missing_generation_rebuilds_with_a_notice(built):
     data, index_dir, gen = built
     (index_dir / "CURRENT").write_text("gen-gone")
-    index, notices = open_index(data, index_dir)
+    index, notices = opened(data, index_dir)
     assert len(notices) == 1 and "manifest.json: unreadable" in notices[0]
     assert len(index.chunks) == 4
 
@@ -142,7 +143,7 @@ def test_current_naming_a_missing_generation_rebuilds_with_a_notice(built):
 def test_binary_garbage_in_current_rebuilds_with_a_notice(built):
     data, index_dir, gen = built
     (index_dir / "CURRENT").write_bytes(b"\xff\xfe\x00\x01")
-    index, notices = open_index(data, index_dir)
+    index, notices = opened(data, index_dir)
     assert len(notices) == 1 and len(index.chunks) == 4
 
 
@@ -151,14 +152,14 @@ def test_failed_save_leaves_the_previous_index_in_use(built, request, monkeypatc
     (data / "docs" / "new.txt").write_text("Ulaanbaatar hosted the summit in 2019.\n")
     request.getfixturevalue("disk_fills_after_first_array")
     with pytest.raises(DataError, match="cannot write the index"):
-        Index.open(data, index_dir)
+        open_index(data, index_dir)
     assert current(index_dir) == gen
     assert sorted(p.name for p in index_dir.iterdir() if p.is_dir()) == [gen]
-    old = Index.load(index_dir, load_analyzer(data))
+    old = load_index(index_dir, load_analyzer(data))
     assert len(old.chunks) == 4 and old.search("summit") == []
 
     monkeypatch.undo()
-    index, notices = open_index(data, index_dir)
+    index, notices = opened(data, index_dir)
     assert notices == [CHANGED] and len(index.chunks) == 5
 
 
@@ -171,7 +172,7 @@ def test_index_arrays_are_loaded_without_pickle(built, monkeypatch):
         return real_load(*args, **kwargs)
 
     monkeypatch.setattr(np, "load", spy)
-    open_index(data, index_dir)
+    opened(data, index_dir)
     assert seen == [False] * len(store.read_manifest(index_dir)["arrays"])  # every array file
 
 
@@ -179,7 +180,7 @@ def test_index_arrays_are_loaded_without_pickle(built, monkeypatch):
 
 
 def test_search_results_carry_chunks_with_citations(tiny_data, tmp_path):
-    index = Index.open(tiny_data, tmp_path / "index")
+    index = open_index(tiny_data, tmp_path / "index")
     [hit] = index.search("Batmunkh", k=5)
     assert hit.chunk.text == P_TREATY
     assert hit.chunk.citation == "Mongolia and North Korea — The treaty, ¶2"
@@ -189,20 +190,20 @@ def test_search_results_carry_chunks_with_citations(tiny_data, tmp_path):
 
 
 def test_search_finds_an_alias_of_the_query(tiny_data, tmp_path):
-    index = Index.open(tiny_data, tmp_path / "index")
+    index = open_index(tiny_data, tmp_path / "index")
     # russia.md says only "DPRK"; the others say "North Korea".
     docs = {h.chunk.doc for h in index.search("Democratic People's Republic of Korea")}
     assert docs == {"mongolia", "russia"}
 
 
 def test_section_heading_is_searchable(tiny_data, tmp_path):
-    index = Index.open(tiny_data, tmp_path / "index")
+    index = open_index(tiny_data, tmp_path / "index")
     assert [h.chunk.text for h in index.search("establishing")] == [P_RELATIONS]
 
 
 def test_loaded_index_ranks_like_the_built_one(tiny_data, tmp_path):
-    built = Index.build(tiny_data, tmp_path / "index")
-    loaded = Index.open(tiny_data, tmp_path / "index")
+    built = build_index(tiny_data, tmp_path / "index")
+    loaded = open_index(tiny_data, tmp_path / "index")
     for q in ["treaty", "Mongolia relations 1990", "trade and culture"]:
         assert [(h.chunk.id, round(h.score, 12)) for h in loaded.search(q)] == [
             (h.chunk.id, round(h.score, 12)) for h in built.search(q)
@@ -210,12 +211,12 @@ def test_loaded_index_ranks_like_the_built_one(tiny_data, tmp_path):
 
 
 def test_query_of_stopwords_only_finds_nothing(tiny_data, tmp_path):
-    index = Index.open(tiny_data, tmp_path / "index")
+    index = open_index(tiny_data, tmp_path / "index")
     assert index.search("what was it about?") == []
 
 
 def test_neighbours_stay_within_the_document(tiny_data, tmp_path):
-    index = Index.open(tiny_data, tmp_path / "index")
+    index = open_index(tiny_data, tmp_path / "index")
     first, second, third, russia = index.chunks
     assert index.neighbours(second) == [first, second, third]
     assert index.neighbours(third) == [second, third]
@@ -233,7 +234,7 @@ def test_index_of_an_older_format_is_rebuilt_with_a_notice_saying_so(built):
     manifest["version"] = store.FORMAT_VERSION - 1
     (gen / "manifest.json").write_text(json.dumps(manifest))
     notices: list[str] = []
-    Index.open(data, index_dir, notice=notices.append)
+    open_index(data, index_dir, notice=notices.append)
     assert len(notices) == 1 and notices[0].startswith("index from another docbot version, rebuilding")
 
 
@@ -248,8 +249,8 @@ def test_stored_chunk_tokens_are_the_analyzers_and_survive_loading(write_data, t
                        + "\n"}, aliases="North Korea:\n  - DPRK\n")
     from index.sentences import sentence_spans
 
-    built = Index.build(data, tmp_path / "index")
-    loaded = Index.load(tmp_path / "index", load_analyzer(data))
+    built = build_index(data, tmp_path / "index")
+    loaded = load_index(tmp_path / "index", load_analyzer(data))
     memory = Index.from_chunks(list(loaded.chunks), load_analyzer(data))
     for index in (built, loaded, memory):
         for i, c in enumerate(index.chunks):

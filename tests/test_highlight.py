@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from index.engine import Index, load_analyzer
+from index.engine import build_index, load_analyzer
 from index.answering.asked import asked
 from index.answering.highlight import highlight
 
@@ -20,7 +20,7 @@ YEAR = asked("When was it?")  # asks for a date
 
 
 def test_stored_tokens_give_the_same_highlight_as_analysis(tmp_path):
-    index = Index.build(DATA, tmp_path / "index")
+    index = build_index(DATA, tmp_path / "index")
     analyzer = load_analyzer(DATA)
     n = len(index.chunks)
 

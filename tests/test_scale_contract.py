@@ -18,7 +18,7 @@ from index import store
 from index.analyze import Analyzer, TermIds
 from index.bm25 import BM25Params
 from index.reading.corpus import Chunk
-from index.engine import CHANGED, DEFAULT_PARAMS, Index, index_text
+from index.engine import CHANGED, DEFAULT_PARAMS, Index, build_index, index_text, open_index
 
 ALIASES = "North Korea:\n  - DPRK\n  - Democratic People's Republic of Korea\nSoviet Union:\n  - USSR\n"
 STOP = ["the", "of", "and", "to", "in", "a", "was", "for", "on", "with", "by", "at", "which"]
@@ -117,7 +117,7 @@ def expected_top(ref, corpus, ids: list[str], terms: list[str], k: int = 10):
     BM25Params(variant="l", k1=1.5, b=0.75, delta=0.5),
 ], ids=["default-plus", "okapi", "l"])
 def test_top_10_and_scores_equal_rank_bm25(corpus, tmp_path, params):
-    index = Index.build(corpus, tmp_path / "index", params=params)
+    index = build_index(corpus, tmp_path / "index", params=params)
     assert len(index.chunks) > 1500
     ref, docs = reference(index, params)
     ids = [c.id for c in index.chunks]
@@ -133,7 +133,7 @@ def test_top_10_and_scores_equal_rank_bm25(corpus, tmp_path, params):
 
 
 def test_ties_are_broken_by_chunk_id(corpus, tmp_path):
-    index = Index.build(corpus, tmp_path / "index")
+    index = build_index(corpus, tmp_path / "index")
     hits = index.search("Bazumo caravans", k=10)
     tied = [h for h in hits if h.score == hits[0].score]
     assert len(tied) == 3  # the same paragraph in three documents
@@ -142,8 +142,8 @@ def test_ties_are_broken_by_chunk_id(corpus, tmp_path):
 
 
 def test_parallel_build_equals_single_process_build(corpus, tmp_path):
-    one = Index.build(corpus, tmp_path / "one", workers=1)
-    two = Index.build(corpus, tmp_path / "two", workers=2)
+    one = build_index(corpus, tmp_path / "one", workers=1)
+    two = build_index(corpus, tmp_path / "two", workers=2)
     assert two.manifest["build"]["workers"] == 2 and len(two.manifest["segments"]) > 1
     assert_same_index(one, two)
 
@@ -209,12 +209,12 @@ def assert_tokens_are_the_analyzers(index: Index) -> None:
 
 def rebuilt(data, tmp_path) -> Index:
     folder = tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}"
-    return Index.build(data, folder)
+    return build_index(data, folder)
 
 
 def test_update_reanalyzes_only_changed_documents_and_equals_a_rebuild(corpus, tmp_path, monkeypatch):
     index_dir = tmp_path / "index"
-    Index.build(corpus, index_dir)
+    build_index(corpus, index_dir)
     docs = corpus / "docs"
     edited = docs / "doc-05.txt"
     edited.write_text(edited.read_text().replace("Report 5", "Report 5\n\nA zyxwq paragraph "
@@ -226,32 +226,32 @@ def test_update_reanalyzes_only_changed_documents_and_equals_a_rebuild(corpus, t
     real = build.load_document
     monkeypatch.setattr(build, "load_document", lambda p, d: loaded.append(p.name) or real(p, d))
     notices: list[str] = []
-    updated = Index.open(corpus, index_dir, notice=notices.append)
+    updated = open_index(corpus, index_dir, notice=notices.append)
     assert notices == [CHANGED]
     assert sorted(loaded) == ["doc-05.txt", "doc-99.txt"]
     assert updated.manifest["build"]["updated_documents"] == 2
     assert "zyxwq" in updated.vocab
     monkeypatch.undo()
     assert_same_index(updated, rebuilt(corpus, tmp_path))
-    assert Index.open(corpus, index_dir, notice=notices.append) and notices == [CHANGED]
+    assert open_index(corpus, index_dir, notice=notices.append) and notices == [CHANGED]
 
     # a second update on top (segments chain), then one that only removes a document
     edited.write_text(edited.read_text().replace("zyxwq", "qwxyz"))
-    second = Index.open(corpus, index_dir)
+    second = open_index(corpus, index_dir)
     assert "zyxwq" not in second.vocab and "qwxyz" in second.vocab  # dead terms leave
     assert_same_index(second, rebuilt(corpus, tmp_path))
     (docs / "doc-20.txt").unlink()
-    third = Index.open(corpus, index_dir)
+    third = open_index(corpus, index_dir)
     assert third.manifest["build"]["updated_documents"] == 0
     assert_same_index(third, rebuilt(corpus, tmp_path))
 
 
 def test_update_falls_back_to_a_rebuild_when_most_documents_changed(corpus, tmp_path):
     index_dir = tmp_path / "index"
-    Index.build(corpus, index_dir)
+    build_index(corpus, index_dir)
     for path in list((corpus / "docs").rglob("*.txt"))[:40]:
         path.write_text(path.read_text() + "\nOne more line about zyxwq.\n")
-    index = Index.open(corpus, index_dir)
+    index = open_index(corpus, index_dir)
     assert "updated_documents" not in index.manifest["build"]
     assert_same_index(index, rebuilt(corpus, tmp_path))
 
@@ -261,13 +261,13 @@ def test_update_falls_back_to_a_rebuild_when_most_documents_changed(corpus, tmp_
 
 def test_opening_an_index_reads_no_chunk_record(corpus, tmp_path, monkeypatch):
     index_dir = tmp_path / "index"
-    Index.build(corpus, index_dir)
+    build_index(corpus, index_dir)
     parsed = []
     real_loads, real_from_dict = json.loads, Chunk.from_dict
     monkeypatch.setattr(json, "loads", lambda s, *a, **k: parsed.append(s) or real_loads(s, *a, **k))
     monkeypatch.setattr(Chunk, "from_dict", classmethod(
         lambda cls, d: parsed.append(d) or real_from_dict.__func__(cls, d)))
-    index = Index.open(corpus, index_dir)
+    index = open_index(corpus, index_dir)
     records = index.chunks._records
     assert isinstance(records, store.ChunkRecords) and all(m is None for m in records._maps)
     big = [s for s in parsed if isinstance(s, (str, bytes)) and len(s) > 50 and b"\"text\"" in
@@ -285,19 +285,19 @@ def test_opening_an_index_reads_no_chunk_record(corpus, tmp_path, monkeypatch):
 
 def test_damaged_chunk_locator_is_detected_and_rebuilt(corpus, tmp_path):
     index_dir = tmp_path / "index"
-    Index.build(corpus, index_dir)
+    build_index(corpus, index_dir)
     gen = index_dir / (index_dir / "CURRENT").read_text()
     loc = gen / "chunk_loc.npy"
     loc.write_bytes(loc.read_bytes()[:-24])
     notices: list[str] = []
-    index = Index.open(corpus, index_dir, notice=notices.append)
+    index = open_index(corpus, index_dir, notice=notices.append)
     assert len(notices) == 1 and "chunk_loc.npy: truncated" in notices[0]
     assert index.search("harbour")
 
 
 def test_build_reports_progress(corpus, tmp_path):
     calls = []
-    Index.build(corpus, tmp_path / "index", progress=lambda *a: calls.append(a))
+    build_index(corpus, tmp_path / "index", progress=lambda *a: calls.append(a))
     assert calls and calls[-1][1] == calls[-1][2]
     assert all(isinstance(stage, str) and 0 <= done <= total for stage, done, total in calls)
 
@@ -342,7 +342,7 @@ def test_scores_equal_but_for_float_rounding_tie_by_chunk_id():
 def test_concurrent_searches_give_what_one_at_a_time_gives(corpus, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    index = Index.build(corpus, tmp_path / "index")
+    index = build_index(corpus, tmp_path / "index")
     qs = questions(index, 80) * 5
     want = [[(h.chunk.id, h.score) for h in index.search(q)] for q in qs]
     sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show
@@ -358,10 +358,10 @@ def test_a_bad_document_in_a_parallel_build_is_named_and_the_old_index_stays(cor
     from index.errors import DataError
 
     index_dir = tmp_path / "index"
-    Index.build(corpus, index_dir, workers=2)
+    build_index(corpus, index_dir, workers=2)
     before = (index_dir / "CURRENT").read_text()
     (corpus / "docs" / "doc-30.txt").write_bytes(b"Title\n\nsome text\x00more\n")
     with pytest.raises(DataError, match=r"doc-30\.txt: binary file"):
-        Index.build(corpus, index_dir, workers=2)
+        build_index(corpus, index_dir, workers=2)
     assert (index_dir / "CURRENT").read_text() == before
     assert not [p for p in index_dir.iterdir() if p.name.startswith(".tmp-")]

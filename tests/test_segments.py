@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index import segments, store
+from index import merge, store, update
 from index.answering.answer import Answerer, load_facts
 from index.bm25 import BM25Params
-from index.engine import Index
+from index.engine import DEFAULT_PARAMS, Index, build_index, open_index
 from test_scale_contract import ALIASES, assert_same_index, paragraph, questions
 
 VARIANTS = [None, BM25Params(variant="okapi"), BM25Params(variant="l", k1=1.5, b=0.6)]
@@ -70,8 +70,8 @@ ops = st.lists(st.tuples(st.sampled_from(["add", "change", "delete", "merge"]),
 def test_any_updates_equal_a_rebuild(tmp_path_factory, ops, variant, scan):
     with pytest.MonkeyPatch.context() as mp:
         # the dead chunks' terms: from their postings, or from analyzing their records again
-        mp.setattr(segments, "SCAN_PER_CHUNK", 10 ** 9 if scan else 0)
-        mp.setattr(segments, "MAX_DEAD_SHARE", 1.0)  # updates all along, however many die
+        mp.setattr(update, "SCAN_PER_CHUNK", 10 ** 9 if scan else 0)
+        mp.setattr(update, "MAX_DEAD_SHARE", 1.0)  # updates all along, however many die
         updates_equal_a_rebuild(tmp_path_factory, ops, variant)
 
 
@@ -79,21 +79,21 @@ def updates_equal_a_rebuild(tmp_path_factory, ops, variant):
     root = tmp_path_factory.mktemp("seg")
     folder = Folder(root, 8)
     data, index_dir = root / "data", root / "index"
-    params = variant or Index.open.__defaults__[1]
-    Index.build(data, index_dir, params)
+    params = variant or DEFAULT_PARAMS
+    build_index(data, index_dir, params)
     for step, (op, seed) in enumerate(ops):
         names = folder.names()
         if op == "merge":  # every segment into one, the build's too
-            segments.merge(index_dir, Index.open(data, index_dir, params).analyzer, everything=True)
+            merge.merge(index_dir, open_index(data, index_dir, params).analyzer, everything=True)
         elif op == "add" or len(names) < 3:
             folder.write(f"new-{seed}.txt", text_of(seed, 3))
         elif op == "change":
             folder.write(names[seed % len(names)], text_of(seed, 1 + seed % 4))
         else:
             (folder.docs / names[seed % len(names)]).unlink()
-        updated = Index.open(data, index_dir, params)
+        updated = open_index(data, index_dir, params)
         assert op == "merge" or hasattr(updated, "segments")  # an update, not a rebuild
-        rebuilt = Index.build(data, root / f"fresh-{step}", params)
+        rebuilt = build_index(data, root / f"fresh-{step}", params)
         assert_same_index(updated, rebuilt)
     assert_same_replies(updated, rebuilt, data)
     allowed = np.random.default_rng(len(ops)).random(len(rebuilt.chunks)) < 0.5  # a filter
@@ -106,13 +106,13 @@ def updates_equal_a_rebuild(tmp_path_factory, ops, variant):
 def test_dead_passages_never_come_back(tmp_path):
     folder = Folder(tmp_path, 6)
     data, index_dir = tmp_path / "data", tmp_path / "index"
-    Index.build(data, index_dir)
+    build_index(data, index_dir)
     folder.write("doc-01.txt", "Report\n\nThe zyxwq harbour of Bazumo.\n")
-    first = Index.open(data, index_dir)
+    first = open_index(data, index_dir)
     gone = first.search("zyxwq")[0].chunk.id
     folder.write("doc-01.txt", "Report\n\nThe qwxyz harbour of Bazumo.\n")
     (folder.docs / "doc-02.txt").unlink()
-    index = Index.open(data, index_dir)
+    index = open_index(data, index_dir)
     assert index.search("zyxwq") == [] and "zyxwq" not in index.vocab and index.df("zyxwq") == 0
     assert gone not in index.by_id and "doc-02" not in {c.doc for c in index.chunks}
     assert [h.chunk.doc for h in index.search("qwxyz harbour")][:1] == ["doc-01"]
@@ -124,11 +124,11 @@ def test_dead_passages_never_come_back(tmp_path):
 def test_an_update_shares_the_untouched_files(tmp_path):
     folder = Folder(tmp_path, 6)
     data, index_dir = tmp_path / "data", tmp_path / "index"
-    Index.build(data, index_dir)
+    build_index(data, index_dir)
     before = store.current_generation(index_dir)
     inodes = {p.name: p.stat().st_ino for p in before.iterdir()}
     folder.write("added.txt", text_of(99, 2))
-    index = Index.open(data, index_dir)
+    index = open_index(data, index_dir)
     after = store.current_generation(index_dir)
     assert after != before
     shared = [name for name in ("docs.npy", "tfs.npy", "tok_terms.npy", "vocab.json")
@@ -141,42 +141,42 @@ def test_an_update_shares_the_untouched_files(tmp_path):
 def test_the_merge_policy_keeps_the_segments_few(tmp_path):
     folder = Folder(tmp_path, 4)
     data, index_dir = tmp_path / "data", tmp_path / "index"
-    Index.build(data, index_dir)
-    for i in range(segments.MERGE_FACTOR):
+    build_index(data, index_dir)
+    for i in range(merge.MERGE_FACTOR):
         folder.write(f"added-{i}.txt", text_of(100 + i, 1))
-        index = Index.open(data, index_dir)
-    assert len(index.segments) == 1 + segments.MERGE_FACTOR
-    assert segments.merge(index_dir, index.analyzer)  # the policy: one tier is full
-    merged = Index.open(data, index_dir)
+        index = open_index(data, index_dir)
+    assert len(index.segments) == 1 + merge.MERGE_FACTOR
+    assert merge.merge(index_dir, index.analyzer)  # the policy: one tier is full
+    merged = open_index(data, index_dir)
     assert len(merged.segments) == 2 and merged.segments[0].name == ""
-    assert not segments.merge(index_dir, index.analyzer)  # nothing more to do
-    assert_same_index(merged, Index.build(data, tmp_path / "fresh"))
+    assert not merge.merge(index_dir, index.analyzer)  # nothing more to do
+    assert_same_index(merged, build_index(data, tmp_path / "fresh"))
 
 
 def test_an_update_rebuilds_when_most_chunks_are_dead(tmp_path):
     folder = Folder(tmp_path, 4)
     data, index_dir = tmp_path / "data", tmp_path / "index"
-    Index.build(data, index_dir)
+    build_index(data, index_dir)
     folder.write("doc-00.txt", text_of(50, 1))
-    assert hasattr(Index.open(data, index_dir), "segments")
+    assert hasattr(open_index(data, index_dir), "segments")
     for name in ("doc-01.txt", "doc-02.txt"):
         (folder.docs / name).unlink()
-    index = Index.open(data, index_dir)
+    index = open_index(data, index_dir)
     assert not hasattr(index, "segments")  # compacted: a build of what is left
-    assert_same_index(index, Index.build(data, tmp_path / "fresh"))
+    assert_same_index(index, build_index(data, tmp_path / "fresh"))
 
 
 def test_ties_across_segments_go_by_chunk_id(tmp_path):
     folder = Folder(tmp_path, 6)  # doc-00 and doc-04 hold the shared paragraph
     data, index_dir = tmp_path / "data", tmp_path / "index"
-    Index.build(data, index_dir)
+    build_index(data, index_dir)
     folder.write("aaa-first.txt", text_of(8, 1))  # so does the new one, first by path
     folder.write("zzz-last.txt", text_of(12, 1))  # and this one, last
-    index = Index.open(data, index_dir)
+    index = open_index(data, index_dir)
     hits = index.search("Kalodo pemas fiturs Bazumo", k=3)
     assert len(index.segments) == 2 and len({h.score for h in hits}) == 1
     assert [h.chunk.id for h in hits] == sorted(h.chunk.id for h in
                                                 index.search("Kalodo pemas fiturs Bazumo", k=10))[:3]
     assert {h.chunk.doc for h in index.search("Kalodo pemas fiturs Bazumo", k=4)} == {
         "aaa-first", "zzz-last", "doc-00", "doc-04"}
-    assert_same_index(index, Index.build(data, tmp_path / "fresh"))
+    assert_same_index(index, build_index(data, tmp_path / "fresh"))

@@ -17,7 +17,7 @@ from .asked import Asked, asked, code_spans, norm, words
 from .constraints import Check, Constraints
 from ..reading.corpus import Chunk
 from .direct import DirectAnswer, direct_answer, gives
-from ..engine import Index, SearchHit
+from ..engine import Index, SearchHit, open_index
 from .evidence import Evidence
 from ..analyze import canonical_term
 from ..facts import FactMatch, FactTable, compile_facts, fact_chunks, read_compiled
@@ -205,7 +205,7 @@ class Answerer:
              notice: Callable[[str], None] = lambda m: None) -> "Answerer":
         """The index (built or refreshed as needed) and the fact table of a data folder."""
         before = data_signature(data_dir)
-        index = Index.open(data_dir, index_dir, notice=notice)
+        index = open_index(data_dir, index_dir, notice=notice)
         answerer = cls(index, load_facts(data_dir, index))
         answerer.source = (data_dir, index_dir, before)
         answerer.warm_up()

@@ -31,7 +31,7 @@ def child(root: Path, data: Path, index: Path, squad: Path, size: int, n_q: int,
           threads: int) -> None:
     sys.path.insert(0, str(root))
     from index.answering.answer import Answerer
-    from index.engine import Index
+    from index.engine import open_index
 
     sys.path.insert(0, str(HERE.parent))
     import scale
@@ -40,7 +40,7 @@ def child(root: Path, data: Path, index: Path, squad: Path, size: int, n_q: int,
     rng = np.random.default_rng([scale.SEED, size])
     picked = [questions[int(i)] for i in rng.choice(len(questions), size=n_q + 20, replace=False)]
     questions, warm = picked[:n_q], picked[n_q:]
-    idx = Index.open(data, index)
+    idx = open_index(data, index)
     answerer = Answerer(idx)
     for q in warm:  # warm up on other questions: numba's cache, the page cache
         answerer.ask(q, k=10)

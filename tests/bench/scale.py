@@ -11,9 +11,9 @@ SQuAD dev questions. Generated: documents of 100 paragraphs (a heading every 20)
 drawn from a Zipf-Mandelbrot law over English stopwords and 300,000 generated words, and
 questions made of a passage's words. Everything generated lives under --workdir (in /tmp).
 
-Figures per corpus and size: build s (Index.build from scratch in a child process, with its
+Figures per corpus and size: build s (build_index from scratch in a child process, with its
 workers), peak RSS of the build (the parent, and the largest worker), on-disk size, load s
-(Index.open of a fresh index in a new process); the whole answer through one
+(open_index of a fresh index in a new process); the whole answer through one
 `docbot ask --jsonl -k 10` process (the time from writing a question to reading its JSON
 line), p50/p95/p99; the engine alone (search_terms, top 10, in process), p50/p99; answers per
 second from 1, 2 and 4 threads sharing one Answerer; rank-bm25's BM25Okapi.get_scores on the
@@ -200,7 +200,7 @@ def write_real_corpus(folder: Path, n_passages: int, sentences: list[str]) -> No
 
 
 def child_build(data: Path, index: Path) -> None:
-    from index.engine import Index
+    from index.engine import build_index
 
     shutil.rmtree(index, ignore_errors=True)
     last = [0.0, ""]
@@ -212,7 +212,7 @@ def child_build(data: Path, index: Path) -> None:
             print(f"    {now - t0:5.1f} s  {stage} {done:,}/{total:,}", file=sys.stderr, flush=True)
 
     t0 = time.perf_counter()
-    idx = Index.build(data, index, progress=progress)
+    idx = build_index(data, index, progress=progress)
     secs = time.perf_counter() - t0
     worker_rss = max((w for w in idx.manifest.get("build", {}).get("worker_peak_rss_mb", [])), default=0)
     print(json.dumps({"build_s": secs, "rss_mb": peak_rss_mb(), "worker_rss_mb": worker_rss,
@@ -221,11 +221,11 @@ def child_build(data: Path, index: Path) -> None:
 
 def child_load(data: Path, index: Path) -> None:
     t0 = time.perf_counter()
-    from index.engine import Index  # noqa: F401  (imports are not the index's load time)
+    from index.engine import open_index  # (imports are not the index's load time)
 
     t1 = time.perf_counter()
     notices: list[str] = []
-    idx = Index.open(data, index, notice=notices.append)
+    idx = open_index(data, index, notice=notices.append)
     t2 = time.perf_counter()
     idx.search("what happened")
     t3 = time.perf_counter()
@@ -297,7 +297,7 @@ def answers_per_second(answerer, questions: list[str], threads: int, seconds: fl
 
 def bench_size(n_passages: int, workdir: Path, n_queries: int, bm25_budget_s: float,
                max_bm25_queries: int, kind: str = "zipf", real=None, with_peers: bool = True) -> dict:
-    from index.engine import Index
+    from index.engine import open_index
 
     if kind == "real":
         sentences, all_questions = real
@@ -325,7 +325,7 @@ def bench_size(n_passages: int, workdir: Path, n_queries: int, bm25_budget_s: fl
         picks = rng.choice(len(all_questions), size=n_queries, replace=False)
         questions = [all_questions[int(i)] for i in picks]
     else:
-        idx = Index.open(data, index_dir)
+        idx = open_index(data, index_dir)
         gen = Generator()
         picks = rng.choice(len(idx.chunks), size=n_queries, replace=False)
         questions = [gen.question(rng, idx.chunks[int(i)].text.split()) for i in picks]
@@ -336,7 +336,7 @@ def bench_size(n_passages: int, workdir: Path, n_queries: int, bm25_budget_s: fl
           f"p99 {whole[2]:.2f} ms", flush=True)
     del wa
 
-    idx = Index.open(data, index_dir)
+    idx = open_index(data, index_dir)
     analyzed = [idx.analyzer.terms(q) for q in questions]
     for terms in analyzed[:20]:  # warm up caches (page cache, analyzer) like a running bot
         idx.search_terms(terms, 10)
@@ -382,17 +382,17 @@ def bench_size(n_passages: int, workdir: Path, n_queries: int, bm25_budget_s: fl
     victim.write_text(original + "\n\nA new closing paragraph about kalobe and the harbour "
                       "of Zumoda, added to see what one edit costs the index.\n", encoding="utf-8")
     t0 = time.perf_counter()
-    Index.open(data, index_dir)
+    open_index(data, index_dir)
     change_s = time.perf_counter() - t0
     extra = data / "docs" / "zzz-added.txt"
     extra.write_text(Generator().document(10 ** 7), encoding="utf-8")
     t0 = time.perf_counter()
-    Index.open(data, index_dir)
+    open_index(data, index_dir)
     add_s = time.perf_counter() - t0
     victim.write_text(original, encoding="utf-8")
     extra.unlink()
     t0 = time.perf_counter()
-    Index.open(data, index_dir)
+    open_index(data, index_dir)
     restore_s = time.perf_counter() - t0
     print(f"  re-index: one document changed {change_s:.2f} s, one added {add_s:.2f} s, "
           f"both undone {restore_s:.2f} s", flush=True)

@@ -10,7 +10,7 @@ child process, then, in this process, one after the other:
   add     a new document of 40 passages holding a word no other passage holds
   change  one of the build's documents: one passage more, holding another new word
   delete  one of the build's documents
-Each prints the time of Index.open (what changed is found, written as a new segment, dead
+Each prints the time of open_index (what changed is found, written as a new segment, dead
 chunks marked, the new generation opened) and of the first question after it, and checks the
 question's reply: the new word's passage comes first, the deleted document's passages are gone.
 Then the engine's search latency (p50/p99 over 300 SQuAD questions, top 10) on the build
@@ -46,10 +46,10 @@ def latency(idx, questions: list[str]) -> tuple[float, float]:
 
 
 def timed_open(data: Path, index_dir: Path, question: str):
-    from index.engine import Index
+    from index.engine import open_index
 
     t0 = time.perf_counter()
-    idx = Index.open(data, index_dir)
+    idx = open_index(data, index_dir)
     t1 = time.perf_counter()
     hits = idx.search(question, 10)
     t2 = time.perf_counter()
@@ -57,8 +57,8 @@ def timed_open(data: Path, index_dir: Path, question: str):
 
 
 def bench_size(n: int, workdir: Path, sentences: list[str], questions: list[str]) -> None:
-    from index import segments
-    from index.engine import Index
+    from index import merge
+    from index.engine import load_index, open_index
 
     data, index_dir = workdir / f"real-{n}", workdir / f"index-{n}"
     scale.write_real_corpus(data, n, sentences)
@@ -69,7 +69,7 @@ def bench_size(n: int, workdir: Path, sentences: list[str], questions: list[str]
     plain_dir = workdir / f"index-{n}-one-segment"  # the build as it was, for the latencies
     shutil.rmtree(plain_dir, ignore_errors=True)
     shutil.copytree(index_dir, plain_dir, copy_function=os.link)
-    Index.open(data, plain_dir).search(qs[0], 10)  # numba's start-up, before the clock runs
+    open_index(data, plain_dir).search(qs[0], 10)  # numba's start-up, before the clock runs
     docs = sorted((data / "docs").glob("*.txt"))
     rng = np.random.default_rng(1)
 
@@ -108,7 +108,7 @@ def bench_size(n: int, workdir: Path, sentences: list[str], questions: list[str]
           f"{ask_s * 1000:.1f} ms, its passages gone: {ok}; segments {len(idx.segments)}",
           flush=True)
 
-    plain = Index.load(plain_dir, idx.analyzer)
+    plain = load_index(plain_dir, idx.analyzer)
     latency(plain, qs[:20])  # compiled loops and pages warm
     latency(idx, qs[:20])
     rounds = [(latency(plain, qs), latency(idx, qs)) for _ in range(3)]  # interleaved
@@ -118,7 +118,7 @@ def bench_size(n: int, workdir: Path, sentences: list[str], questions: list[str]
     del plain
     t0 = time.perf_counter()
     names = [s.name for s in idx.segments if s.name]
-    merged = segments.merge(index_dir, idx.analyzer, names) if len(names) > 1 else False
+    merged = merge.merge(index_dir, idx.analyzer, names) if len(names) > 1 else False
     print(f"  merge of the {len(names)} small segments: {time.perf_counter() - t0:.2f} s "
           f"(merged: {merged})", flush=True)
 
