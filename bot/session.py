@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.analyze import Analyzer
+from index.search.analyze import Analyzer
 from index.reading.corpus import Chunk
 
 from index.answering.answer import Answer, Answerer, clean_question

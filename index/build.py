@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from . import store
-from .analyze import Analyzer, TermIds, load_analyzer
+from .search.analyze import Analyzer, TermIds, load_analyzer
 from .bm25 import (DEFAULT_PARAMS, BM25, BM25Params, Postings, chunk_ptr, postings_from_forward,
                    tf_dtype)
 from .facts import FACTS_FILE, compile_facts, facts_sha

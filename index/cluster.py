@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence, runtime
 import numpy as np
 
 from .answering import rescore
-from .analyze import Analyzer
+from .search.analyze import Analyzer
 from .answering.answer import Answer, Answerer, clean_question
 from .bm25 import TIE_RTOL, BM25Params
 from .reading.corpus import Chunk, doc_id_for, doc_paths, load_document
@@ -355,7 +355,7 @@ def _build_shard(job: dict) -> dict:
     """Write one shard: every passage of its documents with docbot's terms and its record."""
     import gc
 
-    from .analyze import TermIds
+    from .search.analyze import TermIds
 
     xapian = load_xapian()
     gc.disable()  # millions of small objects, no cycles

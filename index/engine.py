@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import store
-from .analyze import load_analyzer
+from .search.analyze import load_analyzer
 from .bm25 import DEFAULT_PARAMS, BM25Params
 from .build import MAX_WORKERS, PARALLEL_BYTES, TASK_BYTES, Progress, _config, write_index
 from .errors import IndexFormatError, IndexVersionError

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from . import yamlfile
-from .analyze import Analyzer
+from .search.analyze import Analyzer
 from .reading.corpus import Chunk, DocumentTexts
 from .errors import DataError
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import store
-from .analyze import Analyzer
+from .search.analyze import Analyzer
 from .searcher import Index
 from .segments import open_segments
 

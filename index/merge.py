@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import store
-from .analyze import Analyzer, TermIds
+from .search.analyze import Analyzer, TermIds
 from .bm25 import BM25Params, chunk_ptr, tf_dtype
 from .errors import IndexFormatError
 from .facts import FACTS_FILE

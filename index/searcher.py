@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import store
-from .analyze import Analyzer
+from .search.analyze import Analyzer
 from .bm25 import DEFAULT_PARAMS, BM25, BM25Params, Postings, block_ptr, build_postings
 from .reading.corpus import Chunk
 from .errors import IndexFormatError

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from . import store
-from .analyze import Analyzer
+from .search.analyze import Analyzer
 from .bm25 import BM25, BM25Params, Hit, Postings, block_ptr, collection_idf, TIE_RTOL, rank_order
 from .errors import IndexFormatError
 from .facts import FACTS_FILE

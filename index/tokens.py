@@ -13,7 +13,7 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 
-from .analyze import Analyzer, TermIds
+from .search.analyze import Analyzer, TermIds
 from .sentences import sentence_spans
 
 TOKEN_ARRAYS = ("tok_ptr", "tok_terms", "tok_start", "tok_end",

@@ -6,7 +6,7 @@ import unicodedata
 import pytest
 
 from bot.session import split_entities
-from index.analyze import Analyzer, canonical_term, load_aliases
+from index.search.analyze import Analyzer, canonical_term, load_aliases
 from index.errors import DataError
 
 ALIASES = {"North Korea": ["DPRK", "Democratic People's Republic of Korea"]}

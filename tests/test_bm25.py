@@ -162,7 +162,7 @@ def real_text():
     common words ("relations", "korea", "year") run to thousands of postings."""
     from pathlib import Path
 
-    from index.analyze import Analyzer
+    from index.search.analyze import Analyzer
     from index.reading.corpus import load_documents
     from index.sentences import sentence_spans
 

@@ -12,7 +12,7 @@ from index.answering.answer import Answerer
 from bot.commands import handle
 from bot.render import answer_json, reply_text
 from bot.session import Session
-from index.analyze import Analyzer
+from index.search.analyze import Analyzer
 from index.reading.corpus import MAX_CHARS, load_document
 from index.errors import DataError
 

@@ -13,10 +13,11 @@ from index.engine import build_index, open_index
 
 ROOT = Path(__file__).resolve().parent.parent
 LOADER = "index.load"  # what opens an index of either shape
+ANALYZE = "index.search.analyze"  # where load_analyzer lives
 READERS = ("index.searcher", "index.segments", LOADER)
 WRITERS = ("index.build", "index.update", "index.merge")
 POLICY = "index.engine"  # when to load, update or rebuild: above both
-SEARCH_FLOOR = ("index.analyze", "index.store", "index.segments", "index.searcher", "index.bm25",
+SEARCH_FLOOR = ("index.search.analyze", "index.store", "index.segments", "index.searcher", "index.bm25",
                 "index.maxscore", "index.kernels", "index.tokens", "index.sentences", "index.load",
                 "index.build", "index.update", "index.merge", "index.engine")
 
@@ -77,7 +78,7 @@ def load_in_fresh_process(data: Path, index_dir: Path) -> dict:
     script = (
         "import json, sys\n"
         f"from {LOADER} import load_index\n"
-        "from index.analyze import load_analyzer\n"
+        f"from {ANALYZE} import load_analyzer\n"
         "from pathlib import Path\n"
         "index = load_index(Path(sys.argv[2]), load_analyzer(Path(sys.argv[1])))\n"
         "hits = index.search('treaty signed in Pyongyang', 3)\n"

@@ -15,7 +15,7 @@ from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
 import index.build as build
 from index import store
-from index.analyze import Analyzer, TermIds
+from index.search.analyze import Analyzer, TermIds
 from index.bm25 import BM25Params
 from index.reading.corpus import Chunk
 from index.engine import CHANGED, DEFAULT_PARAMS, Index, build_index, index_text, open_index

@@ -19,7 +19,7 @@ from ..reading.corpus import Chunk
 from .direct import DirectAnswer, direct_answer, gives
 from ..engine import Index, SearchHit, open_index
 from .evidence import Evidence
-from ..analyze import canonical_term
+from ..search.analyze import canonical_term
 from ..facts import FactMatch, FactTable, compile_facts, fact_chunks, read_compiled
 from .highlight import Highlight, highlight
 from ..tokens import ChunkTokens

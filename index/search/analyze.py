@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 import Stemmer
 
-from . import yamlfile
-from .errors import DataError
+from .. import yamlfile
+from ..errors import DataError
 
 ANALYZER_VERSION = 5
 
