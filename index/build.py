@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import store
+from .search import store
 from .search.analyze import Analyzer, TermIds, load_analyzer
 from .bm25 import (DEFAULT_PARAMS, BM25, BM25Params, Postings, chunk_ptr, postings_from_forward,
                    tf_dtype)

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from . import store
+from .search import store
 from .search.analyze import load_analyzer
 from .bm25 import DEFAULT_PARAMS, BM25Params
 from .build import MAX_WORKERS, PARALLEL_BYTES, TASK_BYTES, Progress, _config, write_index

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import store
+from .search import store
 from .search.analyze import Analyzer
 from .searcher import Index
 from .segments import open_segments

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from . import store
+from .search import store
 from .search.analyze import Analyzer, TermIds
 from .bm25 import BM25Params, chunk_ptr, tf_dtype
 from .errors import IndexFormatError

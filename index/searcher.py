@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import store
+from .search import store
 from .search.analyze import Analyzer
 from .bm25 import DEFAULT_PARAMS, BM25, BM25Params, Postings, block_ptr, build_postings
 from .reading.corpus import Chunk

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
+from .search import store
 from .search.analyze import Analyzer
 from .bm25 import BM25, BM25Params, Hit, Postings, block_ptr, collection_idf, TIE_RTOL, rank_order
 from .errors import IndexFormatError

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
+from .search import store
 from .search.analyze import Analyzer, TermIds
 from .bm25 import BM25, BM25Params, postings_from_forward
 from .build import Progress, _Analysis, _fingerprint, _sha256, _sorted_ids

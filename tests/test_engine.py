@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from index import store
+from index.search import store
 from index import engine
 from index.engine import Index, build_index, load_analyzer, load_index, open_index
 from index.errors import DataError
@@ -226,7 +226,7 @@ def test_neighbours_stay_within_the_document(tiny_data, tmp_path):
 def test_index_of_an_older_format_is_rebuilt_with_a_notice_saying_so(built):
     import json
 
-    from index import store
+    from index.search import store
 
     data, index_dir, _ = built
     gen = index_dir / (index_dir / "CURRENT").read_text().strip()

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
 import index.build as build
-from index import store
+from index.search import store
 from index.search.analyze import Analyzer, TermIds
 from index.bm25 import BM25Params
 from index.reading.corpus import Chunk

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index import merge, store, update
+from index import merge, update
+from index.search import store
 from index.answering.answer import Answerer, load_facts
 from index.bm25 import BM25Params
 from index.engine import DEFAULT_PARAMS, Index, build_index, open_index

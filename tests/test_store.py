@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from index import store
+from index.search import store
 from index.bm25 import build_postings
 from index.errors import DataError, IndexFormatError
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError, IndexFormatError, IndexVersionError
+from ..errors import DataError, IndexFormatError, IndexVersionError
 
 FORMAT = "docbot-index"
 FORMAT_VERSION = 6  # 6: PDF passages' line boxes; 5: per-block score bounds; 4: the compiled fact table; 3: chunk tokens and sentences; 2: segments
