@@ -17,7 +17,7 @@ import numpy as np
 
 from .search import store
 from .search.analyze import Analyzer, TermIds, load_analyzer
-from .bm25 import (DEFAULT_PARAMS, BM25, BM25Params, Postings, chunk_ptr, postings_from_forward,
+from .search.bm25 import (DEFAULT_PARAMS, BM25, BM25Params, Postings, chunk_ptr, postings_from_forward,
                    tf_dtype)
 from .facts import FACTS_FILE, compile_facts, facts_sha
 from .reading.corpus import CHUNKER_VERSION, Chunk, account, doc_paths, load_document

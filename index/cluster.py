@@ -43,7 +43,7 @@ import numpy as np
 from .answering import rescore
 from .search.analyze import Analyzer
 from .answering.answer import Answer, Answerer, clean_question
-from .bm25 import TIE_RTOL, BM25Params
+from .search.bm25 import TIE_RTOL, BM25Params
 from .reading.corpus import Chunk, doc_id_for, doc_paths, load_document
 from .engine import DEFAULT_PARAMS, SearchHit, load_analyzer
 from .errors import DataError, DocbotError, IndexFormatError
@@ -890,7 +890,7 @@ def _items(mset) -> Iterator[tuple[float, bytes]]:
 
 
 def _docbot_order(hits: list[tuple[float, str]]) -> list[tuple[float, str]]:
-    """(score, chunk id) best first with docbot's ties (index/bm25.py rank_order): scores
+    """(score, chunk id) best first with docbot's ties (index/search/bm25.py rank_order): scores
     within TIE_RTOL of the one above are one group, ordered by chunk id. Xapian's order ties
     only equal floats, and sums of the same terms in another order differ in the last digits."""
     groups: list[list[tuple[float, str]]] = []

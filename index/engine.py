@@ -17,7 +17,7 @@ from typing import Callable
 
 from .search import store
 from .search.analyze import load_analyzer
-from .bm25 import DEFAULT_PARAMS, BM25Params
+from .search.bm25 import DEFAULT_PARAMS, BM25Params
 from .build import MAX_WORKERS, PARALLEL_BYTES, TASK_BYTES, Progress, _config, write_index
 from .errors import IndexFormatError, IndexVersionError
 from .load import load_index

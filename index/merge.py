@@ -12,7 +12,7 @@ import numpy as np
 
 from .search import store
 from .search.analyze import Analyzer, TermIds
-from .bm25 import BM25Params, chunk_ptr, tf_dtype
+from .search.bm25 import BM25Params, chunk_ptr, tf_dtype
 from .errors import IndexFormatError
 from .facts import FACTS_FILE
 from .segments import open_segments, segment_table

@@ -18,7 +18,7 @@ import numpy as np
 
 from .search import store
 from .search.analyze import Analyzer
-from .bm25 import DEFAULT_PARAMS, BM25, BM25Params, Postings, block_ptr, build_postings
+from .search.bm25 import DEFAULT_PARAMS, BM25, BM25Params, Postings, block_ptr, build_postings
 from .reading.corpus import Chunk
 from .errors import IndexFormatError
 from .facts import FACTS_FILE

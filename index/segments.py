@@ -36,7 +36,7 @@ import numpy as np
 
 from .search import store
 from .search.analyze import Analyzer
-from .bm25 import BM25, BM25Params, Hit, Postings, block_ptr, collection_idf, TIE_RTOL, rank_order
+from .search.bm25 import BM25, BM25Params, Hit, Postings, block_ptr, collection_idf, TIE_RTOL, rank_order
 from .errors import IndexFormatError
 from .facts import FACTS_FILE
 from .searcher import ChunkIds, Index, SearchHit, StoredChunks

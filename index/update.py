@@ -13,7 +13,7 @@ import numpy as np
 
 from .search import store
 from .search.analyze import Analyzer, TermIds
-from .bm25 import BM25, BM25Params, postings_from_forward
+from .search.bm25 import BM25, BM25Params, postings_from_forward
 from .build import Progress, _Analysis, _fingerprint, _sha256, _sorted_ids
 from .reading.corpus import doc_paths
 from .errors import DataError, IndexFormatError

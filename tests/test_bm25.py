@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
-from index.bm25 import BM25, BM25Params, build_postings
+from index.search.bm25 import BM25, BM25Params, build_postings
 
 N_DOCS = 300
 VOCAB = [f"w{i}" for i in range(400)]

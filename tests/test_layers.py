@@ -17,7 +17,7 @@ ANALYZE = "index.search.analyze"  # where load_analyzer lives
 READERS = ("index.searcher", "index.segments", LOADER)
 WRITERS = ("index.build", "index.update", "index.merge")
 POLICY = "index.engine"  # when to load, update or rebuild: above both
-SEARCH_FLOOR = ("index.search.analyze", "index.search.store", "index.segments", "index.searcher", "index.bm25",
+SEARCH_FLOOR = ("index.search.analyze", "index.search.store", "index.segments", "index.searcher", "index.search.bm25",
                 "index.maxscore", "index.kernels", "index.tokens", "index.sentences", "index.load",
                 "index.build", "index.update", "index.merge", "index.engine")
 

@@ -16,7 +16,7 @@ from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 import index.build as build
 from index.search import store
 from index.search.analyze import Analyzer, TermIds
-from index.bm25 import BM25Params
+from index.search.bm25 import BM25Params
 from index.reading.corpus import Chunk
 from index.engine import CHANGED, DEFAULT_PARAMS, Index, build_index, index_text, open_index
 
@@ -328,7 +328,7 @@ def test_fast_analysis_equals_tokens(texts):
 
 
 def test_scores_equal_but_for_float_rounding_tie_by_chunk_id():
-    from index.bm25 import rank_order
+    from index.search.bm25 import rank_order
 
     base = 52.81602490591311
     scores = np.array([base, np.nextafter(base, 100), 60.0, base * (1 - 1e-6)])

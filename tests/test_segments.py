@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from index import merge, update
 from index.search import store
 from index.answering.answer import Answerer, load_facts
-from index.bm25 import BM25Params
+from index.search.bm25 import BM25Params
 from index.engine import DEFAULT_PARAMS, Index, build_index, open_index
 from test_scale_contract import ALIASES, assert_same_index, paragraph, questions
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from index.search import store
-from index.bm25 import build_postings
+from index.search.bm25 import build_postings
 from index.errors import DataError, IndexFormatError
 
 CHUNKS = [{"id": "a:1", "text": "Mongolia and Korea"}, {"id": "a:2", "text": "The treaty"}]

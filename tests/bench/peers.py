@@ -92,7 +92,7 @@ def bm25s_times(idx, analyzed: list[list[str]], k: int = 10) -> dict | None:
         import numba  # noqa: F401  (bm25s's fast backend)
     except ImportError:
         return None
-    from index.bm25 import _weights_of_range
+    from index.search.bm25 import _weights_of_range
 
     bm25 = idx.bm25
     ind = bm25.postings.indptr

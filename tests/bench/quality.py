@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # run as a script: make `index` importable
 
 from index.search.analyze import Analyzer  # noqa: E402
-from index.bm25 import BM25, BM25Params, build_postings  # noqa: E402
+from index.search.bm25 import BM25, BM25Params, build_postings  # noqa: E402
 from index.reading.corpus import Chunk  # noqa: E402
 from index.engine import DEFAULT_PARAMS, Index, SearchHit, index_text  # noqa: E402
 

@@ -18,7 +18,7 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
-from . import kernels
+from .. import kernels
 
 VARIANTS = ("okapi", "plus", "l")
 # Scores closer than this (relative) are ties, ranked by the tiebreak (chunk id): float sums of
@@ -284,7 +284,7 @@ class BM25:
                 or (self.idf[terms] <= 0).any()  # nothing to skip / another formula / no bounds
                 or not kernels.compiled()):  # numba still loading: the same figures in numpy
             return self.search_all(term_ids, k, tiebreak, allowed)
-        from .maxscore import candidates, exact_scores  # compiled on first use, not at open
+        from ..maxscore import candidates, exact_scores  # compiled on first use, not at open
 
         bound = {t: counts[t] * float(self.term_max[t]) for t in terms}
         terms.sort(key=lambda t: (bound[t], t))
