@@ -1,4 +1,4 @@
-"""When the compiled kernels (numba: index/maxscore.py, index/answering/rescore_kernel.py) may be
+"""When the compiled kernels (numba: index/search/maxscore.py, index/answering/rescore_kernel.py) may be
 called, and when the numpy/Python reference path answers instead.
 
 Why: numba's import and the loading of its cached machine code cost a fresh process about a
@@ -43,7 +43,7 @@ def load_in_background(load: Callable[[], None], name: str = "docbot-kernels") -
         _local.loader = True
         try:
             # numba's import, whatever load asks
-            from . import maxscore  # noqa: F401
+            from .search import maxscore  # noqa: F401
             from .answering import rescore_kernel  # noqa: F401
 
             load()

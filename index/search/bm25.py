@@ -270,7 +270,7 @@ class BM25:
                allowed: np.ndarray | None = None) -> list[Hit]:
         """Top-k chunks containing at least one query term, best first; ties by tiebreak rank.
 
-        MaxScore, document at a time (index/maxscore.py): once the k-th best score so far
+        MaxScore, document at a time (index/search/maxscore.py): once the k-th best score so far
         exceeds what the rarer terms could add together, a chunk is only visited when a term
         it cannot do without holds it, and common terms are looked up for the chunks that can
         still reach the top k. The winners' scores are then summed again in query order, so
@@ -284,7 +284,7 @@ class BM25:
                 or (self.idf[terms] <= 0).any()  # nothing to skip / another formula / no bounds
                 or not kernels.compiled()):  # numba still loading: the same figures in numpy
             return self.search_all(term_ids, k, tiebreak, allowed)
-        from ..maxscore import candidates, exact_scores  # compiled on first use, not at open
+        from .maxscore import candidates, exact_scores  # compiled on first use, not at open
 
         bound = {t: counts[t] * float(self.term_max[t]) for t in terms}
         terms.sort(key=lambda t: (bound[t], t))
