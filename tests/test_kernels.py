@@ -1,5 +1,5 @@
 """While numba loads in the background, questions are answered from the numpy/Python reference
-path, with the very answers the compiled kernels give (index/kernels.py)."""
+path, with the very answers the compiled kernels give (index/search/kernels.py)."""
 from __future__ import annotations
 
 import threading
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bot.evaluate import load_cases
-from index import kernels
+from index.search import kernels
 from index.answering.answer import Answerer
 
 ROOT = Path(__file__).resolve().parents[1]

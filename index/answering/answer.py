@@ -12,7 +12,7 @@ import numpy as np
 
 from . import constraints, evidence, rescore
 
-from .. import kernels
+from ..search import kernels
 from .asked import Asked, asked, code_spans, norm, words
 from .constraints import Check, Constraints
 from ..reading.corpus import Chunk
@@ -214,7 +214,7 @@ class Answerer:
     def warm_up(self) -> threading.Thread:
         """Ask one question made of the first passage's words in the background, so that
         numba's start (about a second: its compiler target and the cached loops) is done
-        there; questions asked meanwhile take the numpy path (index/kernels.py)."""
+        there; questions asked meanwhile take the numpy path (index/search/kernels.py)."""
         def run() -> None:
             if len(self.index.chunks):
                 self.ask(" ".join(self.index.chunks[0].text.split()[:12]), k=3)
@@ -297,7 +297,7 @@ class Answerer:
                                           lambda t: ids.get(t, -1))
         if hasattr(self._stored, "tokens_for"):  # a backend that maps the terms itself
             return self._stored.tokens_for(pos, ids)
-        from ..kernels import remap  # compiled once numba is loaded, numpy until then
+        from ..search.kernels import remap  # compiled once numba is loaded, numpy until then
 
         stored = self._stored.tokens(pos)
         vocab, local = [], []

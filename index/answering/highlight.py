@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 
 import numpy as np
 
-from .. import kernels
+from ..search import kernels
 from ..search.analyze import Analyzer, Token
 from .asked import Asked
 from ..sentences import sentence_spans

@@ -15,7 +15,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from .. import kernels
+from ..search import kernels
 from .asked import Asked
 from ..tokens import ChunkTokens, StoredTokens, analyzed_tokens
 

@@ -18,7 +18,7 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
-from .. import kernels
+from . import kernels
 
 VARIANTS = ("okapi", "plus", "l")
 # Scores closer than this (relative) are ties, ranked by the tiebreak (chunk id): float sums of

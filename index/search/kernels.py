@@ -43,8 +43,8 @@ def load_in_background(load: Callable[[], None], name: str = "docbot-kernels") -
         _local.loader = True
         try:
             # numba's import, whatever load asks
-            from .search import maxscore  # noqa: F401
-            from .answering import rescore_kernel  # noqa: F401
+            from . import maxscore  # noqa: F401
+            from ..answering import rescore_kernel  # noqa: F401
 
             load()
         except Exception:  # noqa: BLE001  (see above)
@@ -73,7 +73,7 @@ def remap(terms: np.ndarray, vocab_ids: np.ndarray, local_ids: np.ndarray) -> np
     """terms (vocabulary ids) as local ids: vocab_ids[j] -> local_ids[j] (the first such j),
     others -1; compiled when the kernels may be called."""
     if compiled():
-        from .answering.rescore_kernel import remap as compiled_remap
+        from ..answering.rescore_kernel import remap as compiled_remap
 
         return compiled_remap(terms, vocab_ids, local_ids)
     return remap_reference(terms, vocab_ids, local_ids)
