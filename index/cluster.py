@@ -48,7 +48,7 @@ from .reading.corpus import Chunk, doc_id_for, doc_paths, load_document
 from .engine import DEFAULT_PARAMS, SearchHit, load_analyzer
 from .errors import DataError, DocbotError, IndexFormatError
 from .facts import Fact, FactTable, compile_facts
-from .tokens import ChunkTokens, offset_dtype, text_tokens
+from .search.tokens import ChunkTokens, offset_dtype, text_tokens
 from . import yamlfile
 
 FORMAT = 2  # of the shard metadata and records below; a shard of another format is refused
@@ -174,7 +174,7 @@ def _seq_term(doc: str, seq: int) -> str:
 # A record is a JSON header, a newline, then the token arrays, compressed (values are stored
 # as they are, and a smaller shard stays in the page cache). Its terms are the passage's own
 # small vocabulary (null for a token whose term the index lacks, as locally), so a client maps
-# only the question's terms; the arrays are what index/tokens.py stores per chunk locally.
+# only the question's terms; the arrays are what index/search/tokens.py stores per chunk locally.
 
 
 def _record_bytes(chunk: Chunk, vocab: list[str | None], terms: np.ndarray, starts: np.ndarray,

@@ -22,7 +22,7 @@ from .search.bm25 import DEFAULT_PARAMS, BM25, BM25Params, Postings, block_ptr, 
 from .reading.corpus import Chunk
 from .errors import IndexFormatError
 from .facts import FACTS_FILE
-from .tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens, analyzed_tokens
+from .search.tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens, analyzed_tokens
 
 
 class SearchHit(NamedTuple):

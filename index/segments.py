@@ -40,7 +40,7 @@ from .search.bm25 import BM25, BM25Params, Hit, Postings, block_ptr, collection_
 from .errors import IndexFormatError
 from .facts import FACTS_FILE
 from .searcher import ChunkIds, Index, SearchHit, StoredChunks
-from .tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens
+from .search.tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens
 
 SEG_ARRAYS = ("indptr", "docs", "tfs", "doc_len", "chunk_loc", "ids", "id_off", "id_order",
               "term_max", "block_max", *TOKEN_ARRAYS)

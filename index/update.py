@@ -19,7 +19,7 @@ from .reading.corpus import doc_paths
 from .errors import DataError, IndexFormatError
 from .facts import FACTS_FILE, compile_facts, facts_sha
 from .segments import Segment, file_name, open_segments, segment_table
-from .tokens import offset_dtype, text_tokens
+from .search.tokens import offset_dtype, text_tokens
 
 UPDATE_SHARE = 0.5  # re-analyze changed documents alone while they are at most this share
 CHANGED = "documents changed since the index was built; rebuilding"

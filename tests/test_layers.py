@@ -18,7 +18,7 @@ READERS = ("index.searcher", "index.segments", LOADER)
 WRITERS = ("index.build", "index.update", "index.merge")
 POLICY = "index.engine"  # when to load, update or rebuild: above both
 SEARCH_FLOOR = ("index.search.analyze", "index.search.store", "index.segments", "index.searcher", "index.search.bm25",
-                "index.search.maxscore", "index.search.kernels", "index.tokens", "index.sentences", "index.load",
+                "index.search.maxscore", "index.search.kernels", "index.search.tokens", "index.sentences", "index.load",
                 "index.build", "index.update", "index.merge", "index.engine")
 
 

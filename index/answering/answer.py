@@ -22,7 +22,7 @@ from .evidence import Evidence
 from ..search.analyze import canonical_term
 from ..facts import FactMatch, FactTable, compile_facts, fact_chunks, read_compiled
 from .highlight import Highlight, highlight
-from ..tokens import ChunkTokens
+from ..search.tokens import ChunkTokens
 
 if TYPE_CHECKING:
     from ..page_image import PageImage

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..search import kernels
 from .asked import Asked
-from ..tokens import ChunkTokens, StoredTokens, analyzed_tokens
+from ..search.tokens import ChunkTokens, StoredTokens, analyzed_tokens
 
 # How deep the second stage looks into BM25's ranking.
 DEPTH = 20

@@ -13,8 +13,8 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 
-from .search.analyze import Analyzer, TermIds
-from .sentences import sentence_spans
+from .analyze import Analyzer, TermIds
+from ..sentences import sentence_spans
 
 TOKEN_ARRAYS = ("tok_ptr", "tok_terms", "tok_start", "tok_end",
                 "sent_ptr", "sent_tok", "sent_start", "sent_end")
