@@ -1,7 +1,7 @@
 """The search engine for a data folder: open its index, and build or update it when needed.
 
 The work lives by job, each layer importing only those below it:
-- reading: index/searcher.py (an index and its search), index/segments.py (an index of
+- reading: index/search/searcher.py (an index and its search), index/segments.py (an index of
   several segments), index/load.py (opening either);
 - writing: index/build.py (analysis and full builds), index/update.py (what changed, written
   as a new segment), index/merge.py (merging segments);
@@ -23,7 +23,7 @@ from .errors import IndexFormatError, IndexVersionError
 from .load import load_index
 from .merge import merge
 from .reading.corpus import problem_notices
-from .searcher import ARRAYS_OF_POSTINGS, ChunkIds, Index, SearchHit, StoredChunks, index_text
+from .search.searcher import ARRAYS_OF_POSTINGS, ChunkIds, Index, SearchHit, StoredChunks, index_text
 from .update import CHANGED, MAX_SEGMENTS, UPDATE_SHARE, _survey, update
 
 __all__ = ["ARRAYS_OF_POSTINGS", "CHANGED", "DEFAULT_PARAMS", "MAX_SEGMENTS", "MAX_WORKERS",

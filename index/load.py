@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .search import store
 from .search.analyze import Analyzer
-from .searcher import Index
+from .search.searcher import Index
 from .segments import open_segments
 
 

@@ -39,7 +39,7 @@ from .search.analyze import Analyzer
 from .search.bm25 import BM25, BM25Params, Hit, Postings, block_ptr, collection_idf, TIE_RTOL, rank_order
 from .errors import IndexFormatError
 from .facts import FACTS_FILE
-from .searcher import ChunkIds, Index, SearchHit, StoredChunks
+from .search.searcher import ChunkIds, Index, SearchHit, StoredChunks
 from .search.tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens
 
 SEG_ARRAYS = ("indptr", "docs", "tfs", "doc_len", "chunk_loc", "ids", "id_off", "id_order",

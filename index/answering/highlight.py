@@ -11,7 +11,7 @@ from .asked import Asked
 from ..sentences import sentence_spans
 
 if TYPE_CHECKING:
-    from ..searcher import Index
+    from ..search.searcher import Index
 
 
 class Highlight(NamedTuple):

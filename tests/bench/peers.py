@@ -44,7 +44,7 @@ def tantivy_times(idx, analyzed: list[list[str]], workdir: Path, k: int = 10) ->
         import tantivy
     except ImportError:
         return None
-    from index.searcher import index_text
+    from index.search.searcher import index_text
 
     folder = workdir / "tantivy-index"
     shutil.rmtree(folder, ignore_errors=True)

@@ -16,13 +16,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .search import store
-from .search.analyze import Analyzer
-from .search.bm25 import DEFAULT_PARAMS, BM25, BM25Params, Postings, block_ptr, build_postings
-from .reading.corpus import Chunk
-from .errors import IndexFormatError
-from .facts import FACTS_FILE
-from .search.tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens, analyzed_tokens
+from . import store
+from .analyze import Analyzer
+from .bm25 import DEFAULT_PARAMS, BM25, BM25Params, Postings, block_ptr, build_postings
+from ..reading.corpus import Chunk
+from ..errors import IndexFormatError
+from ..facts import FACTS_FILE
+from .tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens, analyzed_tokens
 
 
 class SearchHit(NamedTuple):
