@@ -1,7 +1,7 @@
 """The search engine for a data folder: open its index, and build or update it when needed.
 
 The work lives by job, each layer importing only those below it:
-- reading: index/search/searcher.py (an index and its search), index/segments.py (an index of
+- reading: index/search/searcher.py (an index and its search), index/search/segments.py (an index of
   several segments), index/load.py (opening either);
 - writing: index/build.py (analysis and full builds), index/update.py (what changed, written
   as a new segment), index/merge.py (merging segments);

@@ -8,7 +8,7 @@ from pathlib import Path
 from .search import store
 from .search.analyze import Analyzer
 from .search.searcher import Index
-from .segments import open_segments
+from .search.segments import open_segments
 
 
 def load_index(index_dir: Path, analyzer: Analyzer) -> Index:

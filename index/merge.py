@@ -15,7 +15,7 @@ from .search.analyze import Analyzer, TermIds
 from .search.bm25 import BM25Params, chunk_ptr, tf_dtype
 from .errors import IndexFormatError
 from .facts import FACTS_FILE
-from .segments import open_segments, segment_table
+from .search.segments import open_segments, segment_table
 from .search.tokens import concat_blocks, text_tokens
 from .update import _segment_arrays, _write_segment
 

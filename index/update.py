@@ -1,5 +1,5 @@
 """Incremental update: what changed since the index was built, and those documents written
-as a new segment of the index with the chunks they replace marked dead (index/segments.py
+as a new segment of the index with the chunks they replace marked dead (index/search/segments.py
 reads segments; index/merge.py merges them).
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .build import Progress, _Analysis, _fingerprint, _sha256, _sorted_ids
 from .reading.corpus import doc_paths
 from .errors import DataError, IndexFormatError
 from .facts import FACTS_FILE, compile_facts, facts_sha
-from .segments import Segment, file_name, open_segments, segment_table
+from .search.segments import Segment, file_name, open_segments, segment_table
 from .search.tokens import offset_dtype, text_tokens
 
 UPDATE_SHARE = 0.5  # re-analyze changed documents alone while they are at most this share

@@ -205,7 +205,7 @@ class BM25:
                  term_max: np.ndarray | None = None, block_max: np.ndarray | None = None,
                  idf: np.ndarray | None = None, avgdl: float | None = None) -> None:
         """idf and avgdl: the collection's, when these postings are one segment of it
-        (index/segments.py); else computed from the postings."""
+        (index/search/segments.py); else computed from the postings."""
         if params.variant not in VARIANTS:
             raise ValueError(f"unknown BM25 variant {params.variant!r}; choose one of {VARIANTS}")
         self.p = params

@@ -6,7 +6,7 @@ Layout of an index directory:
 
 A new generation is written to a temporary folder, renamed, and only then published by
 replacing CURRENT, so a crash mid-write leaves the previous index in use. Files that did not
-change (every file of an untouched segment: index/segments.py) are hard-linked from the
+change (every file of an untouched segment: index/search/segments.py) are hard-linked from the
 previous generation.
 
 Chunk records are JSON lines in one or more segment files; the array chunk_loc holds each

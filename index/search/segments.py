@@ -34,13 +34,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .search import store
-from .search.analyze import Analyzer
-from .search.bm25 import BM25, BM25Params, Hit, Postings, block_ptr, collection_idf, TIE_RTOL, rank_order
-from .errors import IndexFormatError
-from .facts import FACTS_FILE
-from .search.searcher import ChunkIds, Index, SearchHit, StoredChunks
-from .search.tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens
+from . import store
+from .analyze import Analyzer
+from .bm25 import BM25, BM25Params, Hit, Postings, block_ptr, collection_idf, TIE_RTOL, rank_order
+from ..errors import IndexFormatError
+from ..facts import FACTS_FILE
+from .searcher import ChunkIds, Index, SearchHit, StoredChunks
+from .tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens
 
 SEG_ARRAYS = ("indptr", "docs", "tfs", "doc_len", "chunk_loc", "ids", "id_off", "id_order",
               "term_max", "block_max", *TOKEN_ARRAYS)
