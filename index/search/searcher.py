@@ -1,6 +1,6 @@
 """The opened index: chunk records and ids read on demand, postings memory-mapped, search.
 Reading only: building and updating (index/build.py, index/update.py) sit above this module
-and are never imported by it; index/load.py opens an index of either shape.
+and are never imported by it; index/search/load.py opens an index of either shape.
 
 Cost model (why it scales): a question reads only its terms' postings (memory-mapped) and the
 ten chunk records it returns; opening an index maps arrays and reads the vocabulary, never
@@ -137,7 +137,7 @@ class Index:
     @classmethod
     def load_built(cls, index_dir: Path, analyzer: Analyzer) -> "Index":
         """Open the generation in use when a build wrote it (one segment): arrays
-        memory-mapped, chunk records read on demand. index/load.py opens either kind."""
+        memory-mapped, chunk records read on demand. index/search/load.py opens either kind."""
         stored = store.load(index_dir)
         m = stored.manifest
         if "segs" in m:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .search import store
-from .search.analyze import Analyzer
-from .search.searcher import Index
-from .search.segments import open_segments
+from . import store
+from .analyze import Analyzer
+from .searcher import Index
+from .segments import open_segments
 
 
 def load_index(index_dir: Path, analyzer: Analyzer) -> Index:
