@@ -3,7 +3,7 @@
 The work lives by job, each layer importing only those below it:
 - reading: index/search/searcher.py (an index and its search), index/search/segments.py (an index of
   several segments), index/search/load.py (opening either);
-- writing: index/build.py (analysis and full builds), index/update.py (what changed, written
+- writing: index/search/build.py (analysis and full builds), index/update.py (what changed, written
   as a new segment), index/merge.py (merging segments);
 - this module: when to load, update or rebuild (open_index, build_index, refresh), and the
   names callers import.
@@ -18,7 +18,7 @@ from typing import Callable
 from .search import store
 from .search.analyze import load_analyzer
 from .search.bm25 import DEFAULT_PARAMS, BM25Params
-from .build import MAX_WORKERS, PARALLEL_BYTES, TASK_BYTES, Progress, _config, write_index
+from .search.build import MAX_WORKERS, PARALLEL_BYTES, TASK_BYTES, Progress, _config, write_index
 from .errors import IndexFormatError, IndexVersionError
 from .search.load import load_index
 from .merge import merge

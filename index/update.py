@@ -14,7 +14,7 @@ import numpy as np
 from .search import store
 from .search.analyze import Analyzer, TermIds
 from .search.bm25 import BM25, BM25Params, postings_from_forward
-from .build import Progress, _Analysis, _fingerprint, _sha256, _sorted_ids
+from .search.build import Progress, _Analysis, _fingerprint, _sha256, _sorted_ids
 from .reading.corpus import doc_paths
 from .errors import DataError, IndexFormatError
 from .facts import FACTS_FILE, compile_facts, facts_sha

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
-import index.build as build
+import index.search.build as build
 from index.search import store
 from index.search.analyze import Analyzer, TermIds
 from index.search.bm25 import BM25Params

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from index.search.analyze import STOPWORDS  # noqa: E402
-from index.build import peak_rss_mb  # noqa: E402
+from index.search.build import peak_rss_mb  # noqa: E402
 
 N_WORDS = 300_000
 PARAGRAPHS_PER_DOC = 100

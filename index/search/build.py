@@ -15,14 +15,14 @@ from typing import Callable
 
 import numpy as np
 
-from .search import store
-from .search.analyze import Analyzer, TermIds, load_analyzer
-from .search.bm25 import (DEFAULT_PARAMS, BM25, BM25Params, Postings, chunk_ptr, postings_from_forward,
+from . import store
+from .analyze import Analyzer, TermIds, load_analyzer
+from .bm25 import (DEFAULT_PARAMS, BM25, BM25Params, Postings, chunk_ptr, postings_from_forward,
                    tf_dtype)
-from .facts import FACTS_FILE, compile_facts, facts_sha
-from .reading.corpus import CHUNKER_VERSION, Chunk, account, doc_paths, load_document
-from .errors import DataError
-from .search.tokens import TOKEN_ARRAYS, concat_blocks, map_terms, offset_dtype, text_tokens
+from ..facts import FACTS_FILE, compile_facts, facts_sha
+from ..reading.corpus import CHUNKER_VERSION, Chunk, account, doc_paths, load_document
+from ..errors import DataError
+from .tokens import TOKEN_ARRAYS, concat_blocks, map_terms, offset_dtype, text_tokens
 
 PARALLEL_BYTES = 16 << 20  # collections larger than this are analyzed by worker processes
 TASK_BYTES = 16 << 20  # documents per task, by size (progress moves once per task)
