@@ -17,7 +17,7 @@ from .errors import IndexFormatError
 from .facts import FACTS_FILE
 from .search.segments import open_segments, segment_table
 from .search.tokens import concat_blocks, text_tokens
-from .update import _segment_arrays, _write_segment
+from .search.update import _segment_arrays, _write_segment
 
 MERGE_FACTOR = 8  # this many segments of one size tier are merged into one
 

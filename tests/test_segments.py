@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index import merge, update
+from index import merge
+from index.search import update
 from index.search import store
 from index.answering.answer import Answerer, load_facts
 from index.search.bm25 import BM25Params

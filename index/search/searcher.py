@@ -1,5 +1,5 @@
 """The opened index: chunk records and ids read on demand, postings memory-mapped, search.
-Reading only: building and updating (index/search/build.py, index/update.py) sit above this module
+Reading only: building and updating (index/search/build.py, index/search/update.py) sit above this module
 and are never imported by it; index/search/load.py opens an index of either shape.
 
 Cost model (why it scales): a question reads only its terms' postings (memory-mapped) and the

@@ -22,7 +22,7 @@ Manifest of a segmented generation (besides a build's keys):
     vocab_files: the global vocabulary, the build's terms then each segment's new ones
     docs: each with seg (its segment's name) and local (its first chunk there)
 
-This module reads segments only: index/update.py writes an update's segment and
+This module reads segments only: index/search/update.py writes an update's segment and
 index/merge.py merges segments.
 """
 from __future__ import annotations

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .search import store
-from .search.analyze import Analyzer, TermIds
-from .search.bm25 import BM25, BM25Params, postings_from_forward
-from .search.build import Progress, _Analysis, _fingerprint, _sha256, _sorted_ids
-from .reading.corpus import doc_paths
-from .errors import DataError, IndexFormatError
-from .facts import FACTS_FILE, compile_facts, facts_sha
-from .search.segments import Segment, file_name, open_segments, segment_table
-from .search.tokens import offset_dtype, text_tokens
+from . import store
+from .analyze import Analyzer, TermIds
+from .bm25 import BM25, BM25Params, postings_from_forward
+from .build import Progress, _Analysis, _fingerprint, _sha256, _sorted_ids
+from ..reading.corpus import doc_paths
+from ..errors import DataError, IndexFormatError
+from ..facts import FACTS_FILE, compile_facts, facts_sha
+from .segments import Segment, file_name, open_segments, segment_table
+from .tokens import offset_dtype, text_tokens
 
 UPDATE_SHARE = 0.5  # re-analyze changed documents alone while they are at most this share
 CHANGED = "documents changed since the index was built; rebuilding"
