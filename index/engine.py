@@ -4,7 +4,7 @@ The work lives by job, each layer importing only those below it:
 - reading: index/search/searcher.py (an index and its search), index/search/segments.py (an index of
   several segments), index/search/load.py (opening either);
 - writing: index/search/build.py (analysis and full builds), index/search/update.py (what changed, written
-  as a new segment), index/merge.py (merging segments);
+  as a new segment), index/search/merge.py (merging segments);
 - this module: when to load, update or rebuild (open_index, build_index, refresh), and the
   names callers import.
 """
@@ -21,7 +21,7 @@ from .search.bm25 import DEFAULT_PARAMS, BM25Params
 from .search.build import MAX_WORKERS, PARALLEL_BYTES, TASK_BYTES, Progress, _config, write_index
 from .errors import IndexFormatError, IndexVersionError
 from .search.load import load_index
-from .merge import merge
+from .search.merge import merge
 from .reading.corpus import problem_notices
 from .search.searcher import ARRAYS_OF_POSTINGS, ChunkIds, Index, SearchHit, StoredChunks, index_text
 from .search.update import CHANGED, MAX_SEGMENTS, UPDATE_SHARE, _survey, update

@@ -15,11 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 LOADER = "index.search.load"  # what opens an index of either shape
 ANALYZE = "index.search.analyze"  # where load_analyzer lives
 READERS = ("index.search.searcher", "index.search.segments", LOADER)
-WRITERS = ("index.search.build", "index.search.update", "index.merge")
+WRITERS = ("index.search.build", "index.search.update", "index.search.merge")
 POLICY = "index.engine"  # when to load, update or rebuild: above both
 SEARCH_FLOOR = ("index.search.analyze", "index.search.store", "index.search.segments", "index.search.searcher", "index.search.bm25",
                 "index.search.maxscore", "index.search.kernels", "index.search.tokens", "index.sentences", "index.search.load",
-                "index.search.build", "index.search.update", "index.merge", "index.engine")
+                "index.search.build", "index.search.update", "index.search.merge", "index.engine")
 
 
 def module_name(path: Path) -> str:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index import merge
+from index.search import merge
 from index.search import update
 from index.search import store
 from index.answering.answer import Answerer, load_facts

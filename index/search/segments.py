@@ -23,7 +23,7 @@ Manifest of a segmented generation (besides a build's keys):
     docs: each with seg (its segment's name) and local (its first chunk there)
 
 This module reads segments only: index/search/update.py writes an update's segment and
-index/merge.py merges segments.
+index/search/merge.py merges segments.
 """
 from __future__ import annotations
 

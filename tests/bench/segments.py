@@ -57,7 +57,7 @@ def timed_open(data: Path, index_dir: Path, question: str):
 
 
 def bench_size(n: int, workdir: Path, sentences: list[str], questions: list[str]) -> None:
-    from index import merge
+    from index.search import merge
     from index.engine import load_index, open_index
 
     data, index_dir = workdir / f"real-{n}", workdir / f"index-{n}"

@@ -10,14 +10,14 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .search import store
-from .search.analyze import Analyzer, TermIds
-from .search.bm25 import BM25Params, chunk_ptr, tf_dtype
-from .errors import IndexFormatError
-from .facts import FACTS_FILE
-from .search.segments import open_segments, segment_table
-from .search.tokens import concat_blocks, text_tokens
-from .search.update import _segment_arrays, _write_segment
+from . import store
+from .analyze import Analyzer, TermIds
+from .bm25 import BM25Params, chunk_ptr, tf_dtype
+from ..errors import IndexFormatError
+from ..facts import FACTS_FILE
+from .segments import open_segments, segment_table
+from .tokens import concat_blocks, text_tokens
+from .update import _segment_arrays, _write_segment
 
 MERGE_FACTOR = 8  # this many segments of one size tier are merged into one
 
