@@ -159,7 +159,7 @@ _DOC_FIELDS = ("id", "path", "title", "chunks", "kept", "visible_words", "kept_w
 def cmd_index(args: argparse.Namespace) -> int:
     from index.reading.corpus import likely_cause, problem_notices, reading_summary
     from index.reading.accounting import partly_read
-    from index.engine import default_index_dir, refresh
+    from index.search.engine import default_index_dir, refresh
 
     index_dir = args.index or default_index_dir(args.data)
     # no notices from opening: the problem lines are printed below, once
@@ -190,7 +190,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     from bot.render import docs_text
-    from index.engine import open_index
+    from index.search.engine import open_index
 
     docs = open_index(args.data, args.index, notice=_notice).documents
     if args.json:

@@ -45,7 +45,7 @@ from .search.analyze import Analyzer
 from .answering.answer import Answer, Answerer, clean_question
 from .search.bm25 import TIE_RTOL, BM25Params
 from .reading.corpus import Chunk, doc_id_for, doc_paths, load_document
-from .engine import DEFAULT_PARAMS, SearchHit, load_analyzer
+from .search.engine import DEFAULT_PARAMS, SearchHit, load_analyzer
 from .errors import DataError, DocbotError, IndexFormatError
 from .facts import Fact, FactTable, compile_facts
 from .search.tokens import ChunkTokens, offset_dtype, text_tokens
@@ -77,7 +77,7 @@ DEBIAN_PYTHON = "/usr/bin/python3"  # the interpreter python3-xapian is built fo
 @runtime_checkable
 class Searcher(Protocol):
     """What Answerer (index/answering/answer.py) and bot/commands.py use of an index; the local Index
-    (index/engine.py) and ClusterIndex both offer it.
+    (index/search/engine.py) and ClusterIndex both offer it.
 
     chunks: len() is the number of passages; chunks[key] is the Chunk for a key of by_id.
     by_id: `chunk_id in by_id` says whether the passage is in the collection; by_id[chunk_id]

@@ -8,7 +8,7 @@ from index.answering.answer import Passage
 from index.reading.corpus import Chunk
 from index.answering.asked import Asked, asks_for
 from index.answering.direct import LINE, clip, direct_answer
-from index.engine import SearchHit
+from index.search.engine import SearchHit
 from index.facts import Fact, FactMatch
 from index.answering.highlight import Highlight
 

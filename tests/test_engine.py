@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from index.search import store
-from index import engine
-from index.engine import Index, build_index, load_analyzer, load_index, open_index
+from index.search import engine
+from index.search.engine import Index, build_index, load_analyzer, load_index, open_index
 from index.errors import DataError
 
 from conftest import P_COOLING, P_RELATIONS, P_RUSSIA, P_TREATY

@@ -297,7 +297,7 @@ def test_bad_files_are_one_line_each_and_the_rest_is_indexed(mixed, tmp_path):
     assert json.loads(r.stdout)["passages"][0]["doc"] == "harbour"
     assert r.stderr == ""  # nothing changed: no rebuild, no notices
     from bot.render import docs_text  # /docs says why a file has no passages
-    from index.engine import open_index
+    from index.search.engine import open_index
     listing = docs_text(open_index(mixed, tmp_path / "index").documents)
     assert "Scan — 0 passages (scan.pdf)\n   no text layer — scanned? skipped" in listing
 

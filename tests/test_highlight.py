@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from index.engine import build_index, load_analyzer
+from index.search.engine import build_index, load_analyzer
 from index.answering.asked import asked
 from index.answering.highlight import highlight
 

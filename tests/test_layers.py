@@ -9,17 +9,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from index.engine import build_index, open_index
+from index.search.engine import build_index, open_index
 
 ROOT = Path(__file__).resolve().parent.parent
 LOADER = "index.search.load"  # what opens an index of either shape
 ANALYZE = "index.search.analyze"  # where load_analyzer lives
 READERS = ("index.search.searcher", "index.search.segments", LOADER)
 WRITERS = ("index.search.build", "index.search.update", "index.search.merge")
-POLICY = "index.engine"  # when to load, update or rebuild: above both
+POLICY = "index.search.engine"  # when to load, update or rebuild: above both
 SEARCH_FLOOR = ("index.search.analyze", "index.search.store", "index.search.segments", "index.search.searcher", "index.search.bm25",
                 "index.search.maxscore", "index.search.kernels", "index.search.tokens", "index.sentences", "index.search.load",
-                "index.search.build", "index.search.update", "index.search.merge", "index.engine")
+                "index.search.build", "index.search.update", "index.search.merge", "index.search.engine")
 
 
 def module_name(path: Path) -> str:

@@ -174,6 +174,6 @@ def test_index_names_what_it_could_not_read_and_counts_it_right(folder, tmp_path
     assert "passages, 100 % of its text (tides.txt)" in listing
 
     from bot.render_html import docs_messages  # Telegram's /docs shows it too
-    from index.engine import open_index
+    from index.search.engine import open_index
     html = "\n".join(docs_messages(open_index(folder, tmp_path / "index").documents))
     assert f"{share} % of its text" in html

@@ -22,7 +22,7 @@ from bot.render_html import (LIMIT, answer_head, answer_messages, answer_page, c
                              shown_chars, tg_len)
 from bot.session import Session
 from index.reading.corpus import Chunk, Note
-from index.engine import SearchHit
+from index.search.engine import SearchHit
 from index.answering.highlight import Highlight
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from index.search import store
 from index.search.analyze import Analyzer, TermIds
 from index.search.bm25 import BM25Params
 from index.reading.corpus import Chunk
-from index.engine import CHANGED, DEFAULT_PARAMS, Index, build_index, index_text, open_index
+from index.search.engine import CHANGED, DEFAULT_PARAMS, Index, build_index, index_text, open_index
 
 ALIASES = "North Korea:\n  - DPRK\n  - Democratic People's Republic of Korea\nSoviet Union:\n  - USSR\n"
 STOP = ["the", "of", "and", "to", "in", "a", "was", "for", "on", "with", "by", "at", "which"]

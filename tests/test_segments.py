@@ -17,7 +17,7 @@ from index.search import update
 from index.search import store
 from index.answering.answer import Answerer, load_facts
 from index.search.bm25 import BM25Params
-from index.engine import DEFAULT_PARAMS, Index, build_index, open_index
+from index.search.engine import DEFAULT_PARAMS, Index, build_index, open_index
 from test_scale_contract import ALIASES, assert_same_index, paragraph, questions
 
 VARIANTS = [None, BM25Params(variant="okapi"), BM25Params(variant="l", k1=1.5, b=0.6)]

@@ -17,7 +17,7 @@ from .asked import Asked, asked, code_spans, norm, words
 from .constraints import Check, Constraints
 from ..reading.corpus import Chunk
 from .direct import DirectAnswer, direct_answer, gives
-from ..engine import Index, SearchHit, open_index
+from ..search.engine import Index, SearchHit, open_index
 from .evidence import Evidence
 from ..search.analyze import canonical_term
 from ..facts import FactMatch, FactTable, compile_facts, fact_chunks, read_compiled

@@ -31,7 +31,7 @@ def child(root: Path, data: Path, index: Path, squad: Path, size: int, n_q: int,
           threads: int) -> None:
     sys.path.insert(0, str(root))
     from index.answering.answer import Answerer
-    from index.engine import open_index
+    from index.search.engine import open_index
 
     sys.path.insert(0, str(HERE.parent))
     import scale

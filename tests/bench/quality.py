@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))  # run as a script: make `index` importable
 from index.search.analyze import Analyzer  # noqa: E402
 from index.search.bm25 import BM25, BM25Params, build_postings  # noqa: E402
 from index.reading.corpus import Chunk  # noqa: E402
-from index.engine import DEFAULT_PARAMS, Index, SearchHit, index_text  # noqa: E402
+from index.search.engine import DEFAULT_PARAMS, Index, SearchHit, index_text  # noqa: E402
 
 K = 10
 # GUIDE.md section 3: Lucene 8 EnglishAnalyzer BM25, the figures to beat.

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests" / "bench"))
 
 from quality import K, ndcg, load_cranfield, load_squad  # noqa: E402
 from index.search.analyze import Analyzer  # noqa: E402
-from index.engine import Index  # noqa: E402
+from index.search.engine import Index  # noqa: E402
 from index.answering import rescore  # noqa: E402
 from index.answering.asked import asked  # noqa: E402
 

@@ -200,7 +200,7 @@ def write_real_corpus(folder: Path, n_passages: int, sentences: list[str]) -> No
 
 
 def child_build(data: Path, index: Path) -> None:
-    from index.engine import build_index
+    from index.search.engine import build_index
 
     shutil.rmtree(index, ignore_errors=True)
     last = [0.0, ""]
@@ -221,7 +221,7 @@ def child_build(data: Path, index: Path) -> None:
 
 def child_load(data: Path, index: Path) -> None:
     t0 = time.perf_counter()
-    from index.engine import open_index  # (imports are not the index's load time)
+    from index.search.engine import open_index  # (imports are not the index's load time)
 
     t1 = time.perf_counter()
     notices: list[str] = []
@@ -297,7 +297,7 @@ def answers_per_second(answerer, questions: list[str], threads: int, seconds: fl
 
 def bench_size(n_passages: int, workdir: Path, n_queries: int, bm25_budget_s: float,
                max_bm25_queries: int, kind: str = "zipf", real=None, with_peers: bool = True) -> dict:
-    from index.engine import open_index
+    from index.search.engine import open_index
 
     if kind == "real":
         sentences, all_questions = real
@@ -409,7 +409,7 @@ def bench_size(n_passages: int, workdir: Path, n_queries: int, bm25_budget_s: fl
 def rank_bm25_times(idx, analyzed: list, max_queries: int, budget_s: float,
                     ours_p50: float) -> tuple[tuple, list]:
     """rank-bm25's BM25Okapi.get_scores (and its top-10 pick) per question, within budget."""
-    from index.engine import index_text
+    from index.search.engine import index_text
     from rank_bm25 import BM25Okapi
 
     t0 = time.perf_counter()

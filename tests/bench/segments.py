@@ -46,7 +46,7 @@ def latency(idx, questions: list[str]) -> tuple[float, float]:
 
 
 def timed_open(data: Path, index_dir: Path, question: str):
-    from index.engine import open_index
+    from index.search.engine import open_index
 
     t0 = time.perf_counter()
     idx = open_index(data, index_dir)
@@ -58,7 +58,7 @@ def timed_open(data: Path, index_dir: Path, question: str):
 
 def bench_size(n: int, workdir: Path, sentences: list[str], questions: list[str]) -> None:
     from index.search import merge
-    from index.engine import load_index, open_index
+    from index.search.engine import load_index, open_index
 
     data, index_dir = workdir / f"real-{n}", workdir / f"index-{n}"
     scale.write_real_corpus(data, n, sentences)

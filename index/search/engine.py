@@ -15,16 +15,16 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from .search import store
-from .search.analyze import load_analyzer
-from .search.bm25 import DEFAULT_PARAMS, BM25Params
-from .search.build import MAX_WORKERS, PARALLEL_BYTES, TASK_BYTES, Progress, _config, write_index
-from .errors import IndexFormatError, IndexVersionError
-from .search.load import load_index
-from .search.merge import merge
-from .reading.corpus import problem_notices
-from .search.searcher import ARRAYS_OF_POSTINGS, ChunkIds, Index, SearchHit, StoredChunks, index_text
-from .search.update import CHANGED, MAX_SEGMENTS, UPDATE_SHARE, _survey, update
+from . import store
+from .analyze import load_analyzer
+from .bm25 import DEFAULT_PARAMS, BM25Params
+from .build import MAX_WORKERS, PARALLEL_BYTES, TASK_BYTES, Progress, _config, write_index
+from ..errors import IndexFormatError, IndexVersionError
+from .load import load_index
+from .merge import merge
+from ..reading.corpus import problem_notices
+from .searcher import ARRAYS_OF_POSTINGS, ChunkIds, Index, SearchHit, StoredChunks, index_text
+from .update import CHANGED, MAX_SEGMENTS, UPDATE_SHARE, _survey, update
 
 __all__ = ["ARRAYS_OF_POSTINGS", "CHANGED", "DEFAULT_PARAMS", "MAX_SEGMENTS", "MAX_WORKERS",
            "PARALLEL_BYTES", "TASK_BYTES", "UPDATE_SHARE", "ChunkIds", "Index", "Progress",
