@@ -12,14 +12,15 @@ from pathlib import Path
 from index.search.engine import build_index, open_index
 
 ROOT = Path(__file__).resolve().parent.parent
-LOADER = "index.search.load"  # what opens an index of either shape
-ANALYZE = "index.search.analyze"  # where load_analyzer lives
-READERS = ("index.search.searcher", "index.search.segments", LOADER)
-WRITERS = ("index.search.build", "index.search.update", "index.search.merge")
-POLICY = "index.search.engine"  # when to load, update or rebuild: above both
-SEARCH_FLOOR = ("index.search.analyze", "index.search.store", "index.search.segments", "index.search.searcher", "index.search.bm25",
-                "index.search.maxscore", "index.search.kernels", "index.search.tokens", "index.sentences", "index.search.load",
-                "index.search.build", "index.search.update", "index.search.merge", "index.search.engine")
+SEARCH = "index.search"  # the search floor's folder
+LOADER = f"{SEARCH}.load"  # what opens an index of either shape
+ANALYZE = f"{SEARCH}.analyze"  # where load_analyzer lives
+READERS = tuple(f"{SEARCH}.{m}" for m in ("searcher", "segments", "load"))
+WRITERS = tuple(f"{SEARCH}.{m}" for m in ("build", "update", "merge"))
+POLICY = f"{SEARCH}.engine"  # when to load, update or rebuild: above both
+SEARCH_FLOOR = tuple(f"{SEARCH}.{m}" for m in (
+    "analyze", "store", "bm25", "maxscore", "kernels", "tokens", "searcher", "segments", "load",
+    "build", "update", "merge", "engine"))
 
 
 def module_name(path: Path) -> str:
@@ -36,7 +37,8 @@ def import_graph() -> dict[str, set[str]]:
         deps = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom):
-                base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+                up = package.split(".")
+                base = up[: len(up) - node.level + 1] if node.level else []
                 target = ".".join(base + ([node.module] if node.module else []))
                 deps |= {f"{target}.{a.name}" if f"{target}.{a.name}" in paths else target
                          for a in node.names}

@@ -1,10 +1,10 @@
 """The search engine for a data folder: open its index, and build or update it when needed.
 
-The work lives by job, each layer importing only those below it:
-- reading: index/search/searcher.py (an index and its search), index/search/segments.py (an index of
-  several segments), index/search/load.py (opening either);
-- writing: index/search/build.py (analysis and full builds), index/search/update.py (what changed, written
-  as a new segment), index/search/merge.py (merging segments);
+The work lives by job in index/search/, each layer importing only those below it:
+- reading: searcher.py (an index and its search), segments.py (an index of several
+  segments), load.py (opening either);
+- writing: build.py (analysis and full builds), update.py (what changed, written as a new
+  segment), merge.py (merging segments);
 - this module: when to load, update or rebuild (open_index, build_index, refresh), and the
   names callers import.
 """
@@ -74,7 +74,8 @@ def open_index(data_dir: Path, index_dir: Path | None = None,
             notice(CHANGED)
             if survey is not None:
                 try:
-                    updated = update(index_dir, analyzer, params, config, manifest, survey, progress)
+                    updated = update(index_dir, analyzer, params, config, manifest, survey,
+                                     progress)
                 except IndexFormatError as e:
                     notice(f"index damaged, rebuilding: {e}")
                     updated = False

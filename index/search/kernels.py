@@ -1,5 +1,6 @@
-"""When the compiled kernels (numba: index/search/maxscore.py, index/answering/rescore_kernel.py) may be
-called, and when the numpy/Python reference path answers instead.
+"""When the compiled kernels (numba: index/search/maxscore.py,
+index/answering/rescore_kernel.py) may be called, and when the numpy/Python reference path
+answers instead.
 
 Why: numba's import and the loading of its cached machine code cost a fresh process about a
 second (the first run after an install or a change of the kernels compiles for tens of

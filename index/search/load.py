@@ -1,6 +1,6 @@
 """Opening the index in use, whichever its shape: one segment as a build wrote it, or several
-after updates. Reading only: this never imports index/search/build.py, index/search/update.py or
-index/search/merge.py, so opening an index can never build one (tests/test_layers.py)."""
+after updates. Reading only: this never imports build.py, update.py or merge.py, so opening an
+index can never build one (tests/test_layers.py)."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,6 @@
 """The opened index: chunk records and ids read on demand, postings memory-mapped, search.
-Reading only: building and updating (index/search/build.py, index/search/update.py) sit above this module
-and are never imported by it; index/search/load.py opens an index of either shape.
+Reading only: building and updating (build.py, update.py) sit above this module and are never
+imported by it; load.py opens an index of either shape.
 
 Cost model (why it scales): a question reads only its terms' postings (memory-mapped) and the
 ten chunk records it returns; opening an index maps arrays and reads the vocabulary, never

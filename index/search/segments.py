@@ -22,8 +22,8 @@ Manifest of a segmented generation (besides a build's keys):
     vocab_files: the global vocabulary, the build's terms then each segment's new ones
     docs: each with seg (its segment's name) and local (its first chunk there)
 
-This module reads segments only: index/search/update.py writes an update's segment and
-index/search/merge.py merges segments.
+This module reads segments only: update.py writes an update's segment and merge.py merges
+segments.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Incremental update: what changed since the index was built, and those documents written
-as a new segment of the index with the chunks they replace marked dead (index/search/segments.py
-reads segments; index/search/merge.py merges them).
+as a new segment of the index with the chunks they replace marked dead (segments.py reads
+segments; merge.py merges them).
 """
 from __future__ import annotations
 
