@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
@@ -145,6 +145,9 @@ class Query:
     names: frozenset = frozenset()  # terms of the names it gives (capitalised words)
     cons: Constraints = Constraints()  # what any answer must respect
     local: tuple[str, ...] = ()  # the term of each question-local id (constraint terms too)
+    # facts judged against the constraints so far: each is judged once per question, however
+    # many passages quote it and however often a passage is checked
+    fact_meets: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 class Ranked(NamedTuple):
@@ -532,13 +535,18 @@ class Answerer:
         question's years in its date or title."""
         if not q.cons:
             return True
+        known = q.fact_meets.get(fact_id)
+        if known is not None:
+            return known
         fact = self._facts_by_id.get(fact_id)
         if fact is None or self._fact_index is None:
             return False
         if toks is None:
             toks = self._fact_index.tokens(self._fact_index.by_id[fact_id])
         terms = [self._fact_terms[i] if i >= 0 else "" for i in toks.terms.tolist()]
-        return constraints.check(q.cons, terms, (), [fact.date, fact.title]).passes
+        met = q.fact_meets[fact_id] = constraints.check(
+            q.cons, terms, (), [fact.date, fact.title]).passes
+        return met
 
     def _fact_term_id(self, term: str) -> int:
         t = self._fact_index.vocab.get(term) if self._fact_index is not None else None
