@@ -68,15 +68,24 @@ def measure(path: Path, kept_texts: list[str], raw: bytes | None = None,
     return compare(pages, kept_texts, tool)
 
 
+# ASCII bytes that are not letters, by str.isalpha
+_ASCII_NON_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
+
+
+def letters(text: str) -> int:
+    """How many letters a text holds."""
+    if text.isascii():  # counted in C, not character by character in Python
+        return len(text.encode("ascii").translate(None, _ASCII_NON_LETTERS))
+    return sum(map(str.isalpha, text))
+
+
 def _text_share(body: str, kept_texts: list[str]) -> Reading:
     """A text file is its own visible text; the chunker only leaves out blocks without words
     and repeats nothing, so letters counted (in C) tell the share, at any corpus size."""
-    from .corpus import _letters
-
-    visible = _letters(body)
+    visible = letters(body)
     if not visible:
         return Reading(None, measure="text")
-    share = min(1.0, sum(map(_letters, kept_texts)) / visible)
+    share = min(1.0, sum(map(letters, kept_texts)) / visible)
     words = len(body.split())
     return Reading(share, words, round(share * words), "file")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..sentences import sentence_spans
+from .accounting import letters
 
 TEXT_SUFFIXES = (".txt", ".md")
 CONVERTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm")  # read by index/reading/
@@ -379,15 +380,8 @@ def _blocks(body: str) -> list[_Block]:
     return out
 
 
-# ASCII bytes that are not letters / that are whitespace, by str.isalpha and str.isspace
-_ASCII_NON_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
+# ASCII bytes that are whitespace, by str.isspace
 _ASCII_SPACES = bytes(c for c in range(128) if chr(c).isspace())
-
-
-def _letters(text: str) -> int:
-    if text.isascii():  # counted in C, not character by character in Python
-        return len(text.encode("ascii").translate(None, _ASCII_NON_LETTERS))
-    return sum(map(str.isalpha, text))
 
 
 def _visible(text: str) -> int:
@@ -398,7 +392,7 @@ def _visible(text: str) -> int:
 
 def _is_junk(text: str) -> bool:
     """No words: a table whose layout was lost, a row of dashes, page numbers."""
-    return _letters(text) < max(1, 0.2 * _visible(text))
+    return letters(text) < max(1, 0.2 * _visible(text))
 
 
 _UNDERLINED_RE = re.compile(r"[^\n]+\n([=~^*#-])\1{2,}[ \t]*")
@@ -410,7 +404,7 @@ def _is_txt_heading(text: str) -> bool:
         and len(text) <= MAX_HEADING_CHARS
         and _NOTE_REF_RE.sub("", text).rstrip()[-1:] not in ".,;:!…"  # "…1950.[i]" is text
         and len(text.split()) <= 16
-        and _letters(text) > 0
+        and letters(text) > 0
         and (text[0].isalnum() or text[0] in "\"'‘“(*")
         and not _LIST_ITEM_RE.match(text)
         and not _NOTE_DEF_RE.match(text)
