@@ -13,12 +13,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from . import yamlfile
-from .search.analyze import Analyzer
 from .reading.corpus import Chunk, DocumentTexts
 from .errors import DataError
+
+if TYPE_CHECKING:  # the analyzer is handed in; the fact table sits below the search floor
+    from .search.analyze import Analyzer
 
 RELATIONS = (
     "diplomatic_relations", "treaty", "agreement", "termination", "visit", "ambassador",
