@@ -128,11 +128,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cluster", help="build shards for a Xapian cluster, or check one")
     csub = p.add_subparsers(dest="cluster_command", metavar="ACTION", required=True)
-    c = csub.add_parser("build", help="write one shard index per node from a data folder")
+    c = csub.add_parser("build", help="write one shard index per node from a data folder, or "
+                        "update the shards with the documents added, changed or deleted since")
     c.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data folder (default ./data)")
     c.add_argument("--shards", type=_positive, required=True, help="number of shards")
     c.add_argument("--out", type=Path, required=True, metavar="DIR",
-                   help="folder for shard-0 … shard-N-1 (serve each with xapian-tcpsrv)")
+                   help="folder for shard-0 … shard-N-1 (serve each with xapian-tcpsrv); "
+                   "shards already there take only the changed documents")
+    c.add_argument("--rebuild", action="store_true",
+                   help="write every shard anew instead of updating the changed documents")
     c = csub.add_parser("status", help="which replicas of a cluster file answer")
     c.add_argument("--cluster", type=Path, required=True, metavar="FILE")
     return parser
@@ -212,14 +216,39 @@ def _open_answerer(args: argparse.Namespace):
     return Answerer.open(args.data, args.index, notice=_notice)
 
 
+def _shard_changes(done) -> str:
+    """One line: what a per-document update of the shards did."""
+    if not (done.added or done.changed or done.deleted):
+        return f"shards in {done.shards[0].parent} are up to date ({done.seconds:.2f} s)"
+    what = ", ".join(f"{len(ids):,} {word}" for ids, word in (
+        (done.added, "added"), (done.changed, "changed"), (done.deleted, "deleted")) if ids)
+    names = ", ".join((done.added + done.changed + done.deleted)[:3])
+    more = ", …" if len(done.added) + len(done.changed) + len(done.deleted) > 3 else ""
+    shards = ", ".join(str(i + 1) for i in done.written) or "none"
+    return (f"updated shards in {done.shards[0].parent} in {done.seconds:.2f} s: documents "
+            f"{what} ({names}{more}); {_count(done.passages_added, 'passage')} written, "
+            f"{done.passages_deleted:,} deleted; passages of shard {shards} of "
+            f"{len(done.shards)} changed")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def cmd_cluster(args: argparse.Namespace) -> int:
     from index import cluster
 
     if args.cluster_command == "build":
-        shards = cluster.build(args.data, args.shards, args.out, progress=_progress_bar(sys.stderr))
+        done = cluster.update(args.data, args.shards, args.out, rebuild=args.rebuild,
+                              progress=_progress_bar(sys.stderr))
+        if not done.rebuilt:
+            print(_shard_changes(done))
+            return 0
         server = cluster.server_program() or "xapian-tcpsrv"
-        print(f"built {len(shards)} shards in {args.out}; serve each on its node, e.g.:")
-        for i, path in enumerate(shards):
+        print(f"built {len(done.shards)} shards in {args.out} in {done.seconds:.2f} s "
+              f"({done.rebuilt}): {len(done.added):,} documents, {done.passages_added:,} "
+              f"passages; serve each on its node, e.g.:")
+        for i, path in enumerate(done.shards):
             print(f"  {server} --port {7000 + i} --interface 127.0.0.1 {path}")
         return 0
     rows = cluster.ClusterIndex(cluster.load_cluster(args.cluster)).status()

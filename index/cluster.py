@@ -61,6 +61,9 @@ CONNECT_TIMEOUT_MS = 1000
 # matches before it prunes removed every difference there (checking all of them did too, at
 # 3x the cost on 1M passages: README.md).
 CHECK_AT_LEAST = 1000
+# with more of the documents new or changed than this share, an update builds every shard anew
+# (in parallel) rather than one document at a time
+UPDATE_SHARE = 0.5
 TIE_EXTRA = 8  # passages ranked beyond k, so a group of ties at the k-th place is ordered whole
 ID_SLOT = 0  # value: the chunk id (ties are broken by it, as locally)
 RECORD_SLOT = 1  # value: the passage's record (_record_bytes)
@@ -163,6 +166,11 @@ def _key(term: str) -> str:
 def _id_term(chunk_id: str) -> str:
     """Boolean term naming one passage (docbot terms are casefolded: no capital prefixes)."""
     return "Q" + hashlib.sha256(chunk_id.encode("utf-8")).hexdigest()[:24]
+
+
+def _doc_term(doc: str) -> str:
+    """Boolean term held by every passage of a document: an update deletes them by it."""
+    return "D" + hashlib.sha256(doc.encode("utf-8")).hexdigest()[:24]
 
 
 def _seq_term(doc: str, seq: int) -> str:
@@ -272,7 +280,8 @@ def build(data_dir: Path, shards: int, out_dir: Path,
         raise DocbotError(f"{out_dir}: cannot create the output folder ({e.strerror})") from None
     common = {"format": FORMAT, "cluster": cluster_id, "shards": shards,
               "analyzer": analyzer.fingerprint(), "aliases": analyzer.aliases,
-              "bm25": DEFAULT_PARAMS.to_dict(), "facts": facts, "engine": xapian.version_string()}
+              "bm25": DEFAULT_PARAMS.to_dict(), "facts": facts, "engine": xapian.version_string(),
+              "doc_terms": True}  # every passage holds its document's term (_doc_term): updatable
     jobs = []
     for i, part in enumerate(parts):
         tmp = out_dir / f".shard-{i}.tmp-{os.getpid()}"
@@ -302,6 +311,168 @@ def build(data_dir: Path, shards: int, out_dir: Path,
         if stale not in done and stale.name.split("-", 1)[1].isdigit():
             shutil.rmtree(stale, ignore_errors=True)
     return done
+
+
+@dataclass
+class ShardUpdate:
+    """What `docbot cluster build` did to a cluster's shards."""
+    shards: list[Path]
+    added: list[str] = field(default_factory=list)  # document ids
+    changed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    passages_added: int = 0
+    passages_deleted: int = 0
+    written: list[int] = field(default_factory=list)  # shards whose passages changed
+    rebuilt: str = ""  # why every shard was written anew; "" for a per-document update
+    seconds: float = 0.0
+
+
+def _shard_metas(xapian, out_dir: Path, shards: int) -> list[dict] | str:
+    """The metadata of the shards in out_dir, or why they cannot take a per-document update."""
+    metas = []
+    for i in range(shards):
+        path = out_dir / f"shard-{i}"
+        if not path.is_dir():
+            return f"{path} does not exist" if i or out_dir.is_dir() else "no shards yet"
+        try:
+            db = xapian.Database(str(path))
+            raw = db.get_metadata(META_KEY)
+            db.close()
+            meta = json.loads(raw.decode("utf-8"))
+        except (xapian.Error, UnicodeDecodeError, json.JSONDecodeError) as e:
+            return f"{path} is not a readable docbot shard ({_short_error(e)})"
+        if meta.get("format") != FORMAT or not meta.get("doc_terms"):
+            return f"{path} was written by an older docbot"
+        if meta.get("shards") != shards:
+            return f"the shards in {out_dir} are {meta.get('shards')} shards, not {shards}"
+        if meta.get("shard") != i or meta.get("cluster") != (metas[0] if metas else meta)["cluster"]:
+            return f"{path} is not shard {i + 1} of the other shards' build"
+        metas.append(meta)
+    if (out_dir / f"shard-{shards}").is_dir():
+        return f"{out_dir} holds more than {shards} shards"
+    return metas
+
+
+def _same_file(entry: dict | None, path: Path) -> tuple[bool, str]:
+    """(whether the file is the one entry describes, its sha256 or "" when not hashed)."""
+    if entry is None:
+        return False, ""
+    st = path.stat()
+    if st.st_size == entry.get("size") and st.st_mtime_ns == entry.get("mtime_ns"):
+        return True, entry.get("sha256", "")
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    return sha == entry.get("sha256"), sha
+
+
+def update(data_dir: Path, shards: int, out_dir: Path, rebuild: bool = False,
+           progress: Callable[[str, int, int], None] | None = None) -> ShardUpdate:
+    """Bring the shards in out_dir up to date with data_dir: the passages of added, changed
+    and deleted documents are added to or deleted from their shard (by the document's term),
+    every other passage stays as it is; the metadata of every shard (documents, what each
+    shard holds, the fact table) is rewritten. Xapian keeps its statistics (passage count,
+    lengths, term frequencies) exact through deletions, so scores equal a fresh build's.
+    Servers serving the shards keep serving; a client sees the change when it reopens
+    (ClusterIndex.reopen). Builds every shard anew when there are none, when they cannot
+    take an update (another shard count, analyzer or format) or when most documents changed."""
+    t0 = time.perf_counter()
+    xapian = load_xapian()
+    if not 1 <= shards <= 256:
+        raise DocbotError(f"--shards must be between 1 and 256, not {shards}")
+    metas = "--rebuild" if rebuild else _shard_metas(xapian, out_dir, shards)
+    analyzer = load_analyzer(data_dir)
+    paths = doc_paths(data_dir)
+    docs_dir = data_dir / "docs"
+
+    def full(why: str) -> ShardUpdate:
+        built = build(data_dir, shards, out_dir, progress=progress)
+        return ShardUpdate(built, added=[doc_id_for(p, docs_dir) for p in paths], rebuilt=why,
+                           passages_added=sum(_summaries(xapian, built)), written=list(range(shards)),
+                           seconds=time.perf_counter() - t0)
+
+    if isinstance(metas, str):
+        return full(metas)
+    if metas[0].get("analyzer") != analyzer.fingerprint():
+        return full("the analyzer or the aliases changed")
+    if metas[0].get("bm25") != DEFAULT_PARAMS.to_dict():
+        return full("the BM25 parameters changed")
+    known = {d["id"]: (i, d) for i, m in enumerate(metas) for d in m.get("docs", [])}
+    now: dict[str, Path] = {doc_id_for(p, docs_dir): p for p in paths}
+    report = ShardUpdate([out_dir / f"shard-{i}" for i in range(shards)])
+    todo: list[Path] = []
+    for doc_id, p in now.items():
+        same, _ = _same_file(known.get(doc_id, (0, None))[1], p)
+        if not same:
+            (report.changed if doc_id in known else report.added).append(doc_id)
+            todo.append(p)
+    report.deleted = sorted(set(known) - set(now))
+    if len(todo) > UPDATE_SHARE * max(1, len(known)):
+        return full(f"{len(todo)} of {len(now)} documents are new or changed")
+    # everything that can fail (reading, the fact table) before any shard is written
+    facts = _fact_table(data_dir, analyzer)
+    loaded = {doc_id_for(p, docs_dir): load_document(p, docs_dir) for p in todo}
+    gone = set(report.changed + report.deleted)
+    counts = {s["shard"]: s["passages"] for s in metas[0].get("summary", [])}
+    dbs: dict[int, Any] = {}
+    try:
+        for i, meta in enumerate(metas):
+            mine_gone = [d for d in gone if known[d][0] == i]
+            mine_new = [d for d in loaded if shard_of(d, shards) == i]
+            if not mine_gone and not mine_new:
+                continue
+            db = dbs[i] = _writable(xapian, out_dir / f"shard-{i}")
+            db.begin_transaction(True)  # nothing is seen (nor flushed) before the commit
+            before = db.get_doccount()
+            for d in mine_gone:
+                db.delete_document(_doc_term(d))
+            report.passages_deleted += before - db.get_doccount()
+            writer = _PassageWriter(xapian, db, analyzer)
+            for d in mine_new:
+                writer.add(loaded[d].chunks)
+            writer.flush()
+            report.passages_added += writer.written
+            counts[i] = db.get_doccount()
+            entries = {d["id"]: d for d in meta.get("docs", []) if d["id"] not in gone}
+            entries.update((d, _doc_entry(loaded[d], docs_dir)) for d in mine_new)
+            # the build's order: doc_paths sorts by path parts
+            meta["docs"] = sorted(entries.values(), key=lambda d: Path(d["path"]).parts)
+            report.written.append(i)
+            if progress:
+                progress("updating shards", len(report.written), len(metas))
+        summaries = [_summary(i, m["docs"], counts[i]) for i, m in enumerate(metas)]
+        for i, meta in enumerate(metas):
+            new = dict(meta, facts=facts, summary=summaries)
+            if i not in dbs:
+                if new == meta:
+                    continue
+                dbs[i] = _writable(xapian, out_dir / f"shard-{i}")
+            dbs[i].set_metadata(META_KEY, json.dumps(new, ensure_ascii=False).encode("utf-8"))
+            if i in report.written:
+                dbs[i].commit_transaction()
+            else:
+                dbs[i].commit()
+    finally:
+        for db in dbs.values():
+            db.close()  # an uncommitted transaction is dropped
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _writable(xapian, path: Path):
+    try:
+        return xapian.WritableDatabase(str(path), xapian.DB_OPEN)
+    except xapian.DatabaseLockError:
+        raise DocbotError(f"{path} is being written by another docbot cluster build; wait for "
+                          f"it to finish") from None
+
+
+def _summaries(xapian, shards: list[Path]) -> list[int]:
+    """Passages per shard."""
+    out = []
+    for path in shards:
+        db = xapian.Database(str(path))
+        out.append(db.get_doccount())
+        db.close()
+    return out
 
 
 def _run_jobs(jobs: list[dict], workers: int, progress, total: int) -> list[dict]:
@@ -351,35 +522,36 @@ def _run_jobs(jobs: list[dict], workers: int, progress, total: int) -> list[dict
     return [summaries[j["shard"]] for j in jobs]
 
 
-def _build_shard(job: dict) -> dict:
-    """Write one shard: every passage of its documents with docbot's terms and its record."""
-    import gc
+class _PassageWriter:
+    """Adds passages to a shard: each with docbot's terms and counts, its id, document and
+    position terms, its chunk id and record as values. A passage's Xapian document depends on
+    its own text alone (and the analyzer), so a document written by an update is the one a
+    build would write."""
 
-    from .search.analyze import TermIds
+    def __init__(self, xapian, db, analyzer: Analyzer) -> None:
+        from .search.analyze import TermIds
 
-    xapian = load_xapian()
-    gc.disable()  # millions of small objects, no cycles
-    meta = job["meta"]
-    analyzer = Analyzer(aliases=meta["aliases"])
-    if analyzer.fingerprint() != meta["analyzer"]:
-        raise DocbotError("the analyzer differs between the build and its worker")
-    term_ids = TermIds(analyzer)
-    vocab_list: list[str] = []
-    db = xapian.WritableDatabase(job["out"], xapian.DB_CREATE_OR_OVERWRITE)
-    docs_dir = Path(job["docs_dir"])
-    docs: list[dict] = []
-    passages = 0
-    pending: list[Chunk] = []
+        self.xapian, self.db = xapian, db
+        self.term_ids = TermIds(analyzer)
+        self.vocab_list: list[str] = []
+        self.pending: list[Chunk] = []
+        self.written = 0
 
-    def flush() -> None:
-        nonlocal passages
+    def add(self, chunks: Sequence[Chunk]) -> None:
+        self.pending.extend(chunks)
+        if len(self.pending) >= 2000:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, xapian = self.pending, self.xapian
         if not pending:
             return
         # the postings of 'section\ntext' and the tokens of the text, as the local build has them
-        terms, rows, block = text_tokens(term_ids, [c.section for c in pending],
+        terms, rows, block = text_tokens(self.term_ids, [c.section for c in pending],
                                          [c.text for c in pending])
-        if len(vocab_list) < len(term_ids.vocab):
-            vocab_list.extend(list(term_ids.vocab)[len(vocab_list):])
+        vocab_list = self.vocab_list
+        if len(vocab_list) < len(self.term_ids.vocab):
+            vocab_list.extend(list(self.term_ids.vocab)[len(vocab_list):])
         keys, counts = np.unique((rows.astype(np.int64) << 32) | terms.astype(np.int64),
                                  return_counts=True)
         row_of = (keys >> 32).tolist()
@@ -395,6 +567,7 @@ def _build_shard(job: dict) -> dict:
                 j += 1
             doc.add_boolean_term(_id_term(c.id))
             doc.add_boolean_term(_seq_term(c.doc, c.seq))
+            doc.add_boolean_term(_doc_term(c.doc))
             doc.add_value(ID_SLOT, c.id.encode("utf-8"))
             lo, hi, slo, shi = tp[r], tp[r + 1], sp[r], sp[r + 1]
             uniq, local = np.unique(block.tok_terms[lo:hi], return_inverse=True)
@@ -402,25 +575,50 @@ def _build_shard(job: dict) -> dict:
             doc.add_value(RECORD_SLOT, _record_bytes(
                 c, vocab, local.reshape(-1), block.tok_start[lo:hi], block.tok_end[lo:hi],
                 block.sent_tok[slo:shi], block.sent_start[slo:shi], block.sent_end[slo:shi]))
-            db.add_document(doc)
-        passages += len(pending)
+            self.db.add_document(doc)
+        self.written += len(pending)
         pending.clear()
 
+
+def _doc_entry(d, docs_dir: Path) -> dict:
+    """A document as a shard's metadata lists it; size and mtime let an update skip hashing
+    files that were not touched."""
+    st = d.path.stat()
+    return dict(d.meta(), path=str(d.path.relative_to(docs_dir)), size=st.st_size,
+                mtime_ns=st.st_mtime_ns)
+
+
+def _build_shard(job: dict) -> dict:
+    """Write one shard: every passage of its documents with docbot's terms and its record."""
+    import gc
+
+    xapian = load_xapian()
+    gc.disable()  # millions of small objects, no cycles
+    meta = job["meta"]
+    analyzer = Analyzer(aliases=meta["aliases"])
+    if analyzer.fingerprint() != meta["analyzer"]:
+        raise DocbotError("the analyzer differs between the build and its worker")
+    db = xapian.WritableDatabase(job["out"], xapian.DB_CREATE_OR_OVERWRITE)
+    writer = _PassageWriter(xapian, db, analyzer)
+    docs_dir = Path(job["docs_dir"])
+    docs: list[dict] = []
     for p in job["paths"]:
         d = load_document(Path(p), docs_dir)
-        docs.append(dict(d.meta(), path=str(Path(p).relative_to(docs_dir))))
-        pending.extend(d.chunks)
-        if len(pending) >= 2000:
-            flush()
-    flush()
-    titles = [d["title"] or d["id"] for d in docs[:3]]
-    summary = {"shard": job["shard"], "documents": len(docs), "passages": passages,
-               "titles": titles}
+        docs.append(_doc_entry(d, docs_dir))
+        writer.add(d.chunks)
+    writer.flush()
+    summary = _summary(job["shard"], docs, writer.written)
     db.set_metadata(META_KEY, json.dumps(dict(meta, docs=docs, summary=[]),
                                          ensure_ascii=False).encode("utf-8"))
     db.commit()
     db.close()
     return summary
+
+
+def _summary(shard: int, docs: list[dict], passages: int) -> dict:
+    """What a shard holds, as every shard's metadata tells it (ClusterIndex.missing_notice)."""
+    return {"shard": shard, "documents": len(docs), "passages": passages,
+            "titles": [d["title"] or d["id"] for d in docs[:3]]}
 
 
 # -- the cluster file -----------------------------------------------------------------------------
@@ -574,7 +772,7 @@ class ClusterIndex:
             raise IndexFormatError(f"{spec.path}: the shards were built by another docbot "
                                    f"version (analyzer differs); rebuild them with docbot cluster build")
         self.params = BM25Params(**m["bm25"])
-        self.facts = FactTable([Fact(**dict(f, parties=tuple(f["parties"]))) for f in m["facts"]])
+        self.facts = _facts_of(m)
         self.chunks = _Records(self)
         self.by_id = _Ids(self)
         self._passages = sum(s["passages"] for s in m.get("summary", [])) or None
@@ -671,17 +869,59 @@ class ClusterIndex:
         self._db = None
 
     def _call(self, fn: Callable[[Any], Any]):
-        """fn(database of the live shards), retried on the remaining replicas after a failure."""
+        """fn(database of the live shards), retried on the remaining replicas after a failure,
+        and at the shards' newest revision when an update overtook the one it read."""
         with self._lock:
             for _ in range(len(self._shards) * max(len(s.spec.replicas) for s in self._shards) + 1):
                 db = self._database()
                 try:
                     return fn(db)
+                except self.xapian.DatabaseModifiedError:
+                    self.reopen()
                 except self.xapian.Error as e:
                     if not isinstance(e, (self.xapian.NetworkError, self.xapian.DatabaseError)):
                         raise
                     self._recover()
             return fn(self._database())
+
+    def reopen(self) -> bool:
+        """Read the shards at their newest revision (after `docbot cluster build` updated
+        them in place; the servers keep serving) and their metadata again. True when the
+        collection changed. Raises IndexFormatError when the shards are another build than
+        the one opened (a fresh ClusterIndex serves those)."""
+        with self._lock:
+            metas = {}
+            for shard in self._shards:
+                if shard.db is None:
+                    continue
+                try:
+                    shard.db.reopen()
+                    raw = shard.db.get_metadata(META_KEY)
+                except self.xapian.DatabaseModifiedError:
+                    continue  # overtaken again: the next call reopens it
+                except self.xapian.Error as e:
+                    shard.errors[shard.replica] = _short_error(e)
+                    self._connect(shard)
+                    continue
+                try:
+                    meta = json.loads(raw.decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError):
+                    meta = {}
+                if meta.get("cluster") != self.meta.get("cluster"):
+                    raise IndexFormatError(f"{self.spec.path}: the shards were built again "
+                                           f"(docbot cluster build); open the cluster anew")
+                metas[shard.number] = self._check(shard, shard.replica, raw)
+            changed = [n for n, m in metas.items() if m != self._shards[n].meta]
+            for n in changed:
+                self._shards[n].meta = metas[n]
+            self._db = None
+            if not changed:
+                return False
+            self.meta = self._shards[changed[0]].meta
+            self.facts = _facts_of(self.meta)
+            self._df.clear()
+            self._docs = None
+            return True
 
     def missing(self) -> list[_Shard]:
         with self._lock:
@@ -881,6 +1121,10 @@ class ClusterIndex:
             self._db = None
 
 
+def _facts_of(meta: dict) -> FactTable:
+    return FactTable([Fact(**dict(f, parties=tuple(f["parties"]))) for f in meta["facts"]])
+
+
 def _items(mset) -> Iterator[tuple[float, bytes]]:
     """(weight, sort key) of each match; the bindings' MSetItem lacks the sort key."""
     it, end = mset._begin(), mset._end()
@@ -918,6 +1162,16 @@ class ClusterAnswerer(Answerer):
     @classmethod
     def open_cluster(cls, path: Path) -> "ClusterAnswerer":
         return cls(ClusterIndex(load_cluster(path)))
+
+    def refreshed(self, notice: Callable[[str], None] = lambda m: None) -> "ClusterAnswerer | None":
+        """A new answer service when the shards changed since the last look, else None: on
+        the same connections when they were updated in place, on new ones when built again."""
+        try:
+            changed = self.index.reopen()
+        except IndexFormatError as e:
+            notice(str(e))
+            return ClusterAnswerer.open_cluster(self.index.spec.path)
+        return ClusterAnswerer(self.index) if changed else None
 
     def ask(self, question: str, k: int = 3, offset: int = 0, where=None) -> Answer:
         if where:
