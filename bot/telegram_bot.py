@@ -19,6 +19,7 @@ import dataclasses
 import importlib.util
 import logging
 import threading
+import time
 import weakref
 from collections import Counter, OrderedDict
 from typing import Any, Callable, TypeVar
@@ -34,10 +35,12 @@ from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerSto
                           MessageHandler, TypeHandler, filters)
 
 from index.answering.answer import Answer, Answerer
+from index.search.engine import default_index_dir
 from index.errors import DocbotError
 from index.reading.corpus import Chunk
 from .commands import COMMANDS, Reply, handle, page_reply
 from .config import ConfigError, Settings
+from .merger import BackgroundMerge, merge_due, segment_count
 from .render import answer_line as plain_answer_line, cut, short_citation
 from .render_html import (HIDDEN_COMMANDS, answer_head, answer_page, esc, fact_details_messages,
                           help_html, pack, page_caption, passage_html, reply_messages,
@@ -739,7 +742,8 @@ class DocBot:
 
     async def watch_data(self, every: float) -> None:
         """Serve changed documents or facts once they index cleanly; while they do not, keep
-        serving the last good index."""
+        serving the last good index. When the updates have filled a tier of the merge
+        policy, merge it in the background and serve the merged index once it is written."""
         failed = None
         while True:
             await asyncio.sleep(every)
@@ -756,14 +760,49 @@ class DocBot:
                 continue
             failed = None
             if new is not None:
-                with self._engine:
-                    self.answerer = new
-                    self._new_session = lambda: Session(new)
-                    for state in self.chats.values():
-                        for session in state.sessions.values():
-                            session.answerer = new
+                self.serve(new)
                 log.info("reloaded: %d documents, %d passages, %d facts",
                          len(new.index.documents), len(new.index.chunks), len(new.facts.facts))
+            if self.answerer.source is not None and merge_due(self.answerer.index):
+                await self.merge_segments()
+
+    def serve(self, new: Answerer) -> None:
+        """Answer from `new` from now on: every chat at once, between two questions."""
+        with self._engine:
+            self.answerer = new
+            self._new_session = lambda: Session(new)
+            for state in self.chats.values():
+                for session in state.sessions.values():
+                    session.answerer = new
+
+    async def merge_segments(self) -> None:
+        """Merge the index's full tiers in a child process while the current index answers,
+        then open the merged generation (off the event loop) and serve it."""
+        data_dir, index_dir, _ = self.answerer.source
+        index_dir = index_dir or default_index_dir(data_dir)
+        before = segment_count(self.answerer.index)
+        log.info("merging segments in the background (%d segments); answering from the "
+                 "current index meanwhile", before)
+        t0 = time.monotonic()
+        merging = BackgroundMerge(data_dir, index_dir)
+        try:
+            done = await asyncio.to_thread(merging.wait)
+            merged = await asyncio.to_thread(Answerer.open, data_dir, index_dir,
+                                             lambda m: log.info("reload: %s", m))
+        except asyncio.CancelledError:
+            merging.stop()
+            raise
+        except DocbotError as e:
+            log.warning("merge failed, still serving the current index: %s", e)
+            return
+        except Exception:
+            log.exception("merge failed, still serving the current index")
+            return
+        if not done.get("merges"):
+            log.info("merge: another writer changed the index meanwhile; merging again later")
+        self.serve(merged)
+        log.info("merged: %d segments -> %d in %.1f s; serving the merged index", before,
+                 segment_count(merged.index), time.monotonic() - t0)
 
 
 def build_application(answerer: Answerer, settings: Settings,

@@ -13,7 +13,7 @@ import numpy as np
 from . import store
 from .analyze import Analyzer, TermIds
 from .bm25 import BM25Params, chunk_ptr, tf_dtype
-from ..errors import IndexFormatError
+from ..errors import DataError, IndexFormatError
 from ..facts import FACTS_FILE
 from .segments import open_segments, segment_table
 from .tokens import concat_blocks, text_tokens
@@ -58,7 +58,17 @@ def merge(index_dir: Path, analyzer: Analyzer, names: list[str] | None = None,
           everything: bool = False) -> bool:
     """Merge segments (the policy's choice, the named ones, or every one) into one new segment
     of their live chunks, dead ones dropped; a new generation. False when there is nothing to
-    merge."""
+    merge, or when another writer published a generation meanwhile (it stays: merge again)."""
+    before = store.current_generation(index_dir)
+    try:
+        return _merge(index_dir, analyzer, names, everything)
+    except DataError:  # the generation being merged was removed by the one published
+        if store.current_generation(index_dir) != before:
+            return False
+        raise
+
+
+def _merge(index_dir: Path, analyzer: Analyzer, names: list[str] | None, everything: bool) -> bool:
     current = open_segments(index_dir, analyzer)
     m = current.manifest
     entries, table_docs, vocab_files = segment_table(m)
@@ -104,6 +114,9 @@ def merge(index_dir: Path, analyzer: Analyzer, names: list[str] | None = None,
         for f in vocab_files:
             w.link(current.path, f, files[f])
         w.link(current.path, FACTS_FILE, files[FACTS_FILE])
+        if store.current_generation(index_dir) != current.path:
+            w.abort()  # another writer published while this merged (a bot merges in the background)
+            return False
         w.publish(dict(m, docs=docs, segs=out, vocab_files=vocab_files,
                        build=dict(m.get("build", {}), merged=len(chosen))))
     return True
