@@ -333,7 +333,7 @@ def _shard_metas(xapian, out_dir: Path, shards: int) -> list[dict] | str:
     for i in range(shards):
         path = out_dir / f"shard-{i}"
         if not path.is_dir():
-            return f"{path} does not exist" if i or out_dir.is_dir() else "no shards yet"
+            return f"{path} is missing" if i else "no shards yet"
         try:
             db = xapian.Database(str(path))
             raw = db.get_metadata(META_KEY)
@@ -353,15 +353,15 @@ def _shard_metas(xapian, out_dir: Path, shards: int) -> list[dict] | str:
     return metas
 
 
-def _same_file(entry: dict | None, path: Path) -> tuple[bool, str]:
-    """(whether the file is the one entry describes, its sha256 or "" when not hashed)."""
+def _same_file(entry: dict | None, path: Path) -> bool:
+    """Whether the file is the one a shard's document entry describes (its size and mtime,
+    else its content)."""
     if entry is None:
-        return False, ""
+        return False
     st = path.stat()
     if st.st_size == entry.get("size") and st.st_mtime_ns == entry.get("mtime_ns"):
-        return True, entry.get("sha256", "")
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    return sha == entry.get("sha256"), sha
+        return True
+    return hashlib.sha256(path.read_bytes()).hexdigest() == entry.get("sha256")
 
 
 def update(data_dir: Path, shards: int, out_dir: Path, rebuild: bool = False,
@@ -386,7 +386,8 @@ def update(data_dir: Path, shards: int, out_dir: Path, rebuild: bool = False,
     def full(why: str) -> ShardUpdate:
         built = build(data_dir, shards, out_dir, progress=progress)
         return ShardUpdate(built, added=[doc_id_for(p, docs_dir) for p in paths], rebuilt=why,
-                           passages_added=sum(_summaries(xapian, built)), written=list(range(shards)),
+                           passages_added=sum(_passage_counts(xapian, built)),
+                           written=list(range(shards)),
                            seconds=time.perf_counter() - t0)
 
     if isinstance(metas, str):
@@ -400,8 +401,7 @@ def update(data_dir: Path, shards: int, out_dir: Path, rebuild: bool = False,
     report = ShardUpdate([out_dir / f"shard-{i}" for i in range(shards)])
     todo: list[Path] = []
     for doc_id, p in now.items():
-        same, _ = _same_file(known.get(doc_id, (0, None))[1], p)
-        if not same:
+        if not _same_file(known[doc_id][1] if doc_id in known else None, p):
             (report.changed if doc_id in known else report.added).append(doc_id)
             todo.append(p)
     report.deleted = sorted(set(known) - set(now))
@@ -465,8 +465,7 @@ def _writable(xapian, path: Path):
                           f"it to finish") from None
 
 
-def _summaries(xapian, shards: list[Path]) -> list[int]:
-    """Passages per shard."""
+def _passage_counts(xapian, shards: list[Path]) -> list[int]:
     out = []
     for path in shards:
         db = xapian.Database(str(path))
