@@ -97,6 +97,7 @@ class DocBot:
         self.warned: OrderedDict[tuple[str, int | None], None] = OrderedDict()  # warn_once()
         self.reads_all = False  # getMe().can_read_all_group_messages, set at start
         self.examples: list[str] = []
+        self._unmerged: Answerer | None = None  # its merge failed: not tried again on it
 
     # -- plumbing --------------------------------------------------------------------------------
     def state(self, chat_id: int) -> ChatState:
@@ -763,8 +764,11 @@ class DocBot:
                 self.serve(new)
                 log.info("reloaded: %d documents, %d passages, %d facts",
                          len(new.index.documents), len(new.index.chunks), len(new.facts.facts))
-            if self.answerer.source is not None and merge_due(self.answerer.index):
-                await self.merge_segments()
+            current = self.answerer
+            if (current.source is not None and current is not self._unmerged
+                    and merge_due(current.index)):
+                if not await self.merge_segments():
+                    self._unmerged = current  # tried once: again when the index changes
 
     def serve(self, new: Answerer) -> None:
         """Answer from `new` from now on: every chat at once, between two questions."""
@@ -775,9 +779,10 @@ class DocBot:
                 for session in state.sessions.values():
                     session.answerer = new
 
-    async def merge_segments(self) -> None:
+    async def merge_segments(self) -> bool:
         """Merge the index's full tiers in a child process while the current index answers,
-        then open the merged generation (off the event loop) and serve it."""
+        then open the merged generation (off the event loop) and serve it. False when the
+        merge failed (the current index serves on)."""
         data_dir, index_dir, _ = self.answerer.source
         index_dir = index_dir or default_index_dir(data_dir)
         before = segment_count(self.answerer.index)
@@ -794,15 +799,16 @@ class DocBot:
             raise
         except DocbotError as e:
             log.warning("merge failed, still serving the current index: %s", e)
-            return
+            return False
         except Exception:
             log.exception("merge failed, still serving the current index")
-            return
+            return False
         if not done.get("merges"):
             log.info("merge: another writer changed the index meanwhile; merging again later")
         self.serve(merged)
         log.info("merged: %d segments -> %d in %.1f s; serving the merged index", before,
                  segment_count(merged.index), time.monotonic() - t0)
+        return True
 
 
 def build_application(answerer: Answerer, settings: Settings,
