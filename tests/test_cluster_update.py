@@ -4,10 +4,10 @@ the servers keep serving, and every score and answer afterwards is a fresh build
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ DATA = ROOT / "data"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cluster_nodes import Node  # noqa: E402
-from test_cluster import WHY, SERVER, cluster, needs_xapian, qa_questions  # noqa: E402
+from test_cluster import SERVER, cluster, needs_xapian, qa_questions  # noqa: E402
 
 pytestmark = needs_xapian
 
@@ -253,3 +253,26 @@ def test_a_document_that_cannot_be_read_leaves_every_shard_as_it_was(served):
         cluster.update(data, 2, out)
     assert [cluster.load_xapian().Database(str(out / f"shard-{i}")).get_revision()
             for i in range(2)] == revisions
+
+
+def test_a_bot_on_the_cluster_answers_from_an_added_document_without_a_restart(served):
+    """The bot's reload reopens the shards: `docbot cluster build` is all it takes."""
+    from fake_telegram import FakeTelegram
+    from test_telegram_e2e import WAIT, Bot, no_errors, say
+
+    data, out, path, _ = served
+    remote = cluster.ClusterAnswerer.open_cluster(path)
+    with FakeTelegram() as tg, Bot(tg, remote, reload_seconds=0.2) as bot:
+        q = "How many locks does the canal have?"
+        assert "fourteen locks" not in say(tg, 190, q)[0].text
+        change(data)
+        r = subprocess.run([sys.executable, "-m", "bot", "cluster", "build", "--data", str(data),
+                            "--shards", "2", "--out", str(out)],
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert r.returncode == 0 and r.stdout.startswith("updated shards"), r.stderr
+        deadline = time.monotonic() + WAIT
+        while "fourteen locks" not in say(tg, 190, q)[0].text:
+            assert time.monotonic() < deadline, "the added document was never served"
+            time.sleep(0.3)
+        assert bot.app.bot_data["docbot"].answerer is not remote
+        no_errors(tg, 190)
