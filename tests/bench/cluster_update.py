@@ -13,7 +13,8 @@ the other, `cluster.update` (what `docbot cluster build` runs on existing shards
   delete  one of the build's documents
 Each prints the update's time and the time until the open client's next question sees it
 (reopen + the question), and checks the reply. Then the same documents built anew (what the
-update saves), and the top 10 of 300 SQuAD questions on the updated shards against those.
+update saves), and the top 10 of 300 SQuAD questions on the updated shards against those
+(--no-fresh skips both).
 Everything under --workdir is removed at the end unless --keep.
 """
 from __future__ import annotations
@@ -64,7 +65,8 @@ def step(what: str, client, data: Path, out: Path, question: str, check) -> None
           f"{check(hits)}", flush=True)
 
 
-def bench_size(n: int, workdir: Path, sentences: list[str], questions: list[str]) -> None:
+def bench_size(n: int, workdir: Path, sentences: list[str], questions: list[str],
+               fresh_build: bool = True) -> None:
     from index import cluster
 
     data, out = workdir / f"real-{n}", workdir / f"shards-{n}" / "out"
@@ -102,6 +104,8 @@ def bench_size(n: int, workdir: Path, sentences: list[str], questions: list[str]
         step(f"delete one document ({gone.name})", client, data, out, first,
              lambda hits: all(h.chunk.doc != gone.stem for h in hits))
 
+        if not fresh_build:
+            return
         fresh_out = workdir / f"shards-{n}" / "fresh"
         t0 = time.perf_counter()
         fresh = cluster.build(data, 2, fresh_out)
@@ -124,12 +128,15 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/docbot-cluster-update"))
     ap.add_argument("--squad", type=Path, default=scale.SQUAD)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--no-fresh", action="store_true",
+                    help="skip building the updated documents anew (the first build's time is "
+                    "what that costs) and the comparison of answers")
     args = ap.parse_args()
     sentences, questions = scale.squad(args.squad)
     args.workdir.mkdir(parents=True, exist_ok=True)
     try:
         for n in (int(x) for x in args.sizes.split(",")):
-            bench_size(n, args.workdir, sentences, questions)
+            bench_size(n, args.workdir, sentences, questions, not args.no_fresh)
     finally:
         if not args.keep:
             shutil.rmtree(args.workdir, ignore_errors=True)
