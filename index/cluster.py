@@ -13,7 +13,9 @@ value of the shard document, and each shard's metadata carries the analyzer's al
 validated fact table and the document list, so a client needs nothing but the cluster file.
 
 A shard is a Xapian database directory; a node serves one or more of them with
-`xapian-tcpsrv --port P --interface ADDR SHARD_DIR`. The cluster file lists, per shard, the
+`xapian-tcpsrv --port P --interface ADDR SHARD_DIR`. update() brings existing shards up to
+date one document at a time (every passage holds its document's term), in place, so the
+servers keep serving; a client reopens them (ClusterIndex.reopen). The cluster file lists, per shard, the
 servers that hold a copy (replicas). A replica that fails is replaced by the next one; a
 shard with no live replica is left out of the search and the answer says which part of the
 collection was not searched; shards that failed are tried again every RETRY_SECONDS.
