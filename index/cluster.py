@@ -760,6 +760,7 @@ class ClusterIndex:
         # ids of the searched terms the collection holds: the term ids tokens() gives
         self._term_ids: dict[str, int] = {}
         self._docs: tuple | None = None  # (the shards' metadata, their documents)
+        self.revision = 0  # counts the changes reopen() found (a question may find one)
         self.meta: dict | None = None
         for shard in self._shards:
             self._connect(shard)
@@ -922,6 +923,7 @@ class ClusterIndex:
             self.facts = _facts_of(self.meta)
             self._df.clear()
             self._docs = None
+            self.revision += 1
             return True
 
     def missing(self) -> list[_Shard]:
@@ -1158,6 +1160,7 @@ class ClusterAnswerer(Answerer):
     the shards hold no postings of it."""
 
     def __init__(self, index: ClusterIndex, facts: FactTable | None = None) -> None:
+        self.revision = index.revision  # of the shards this one's facts are from
         super().__init__(index, facts if facts is not None else index.facts, endnotes=False)
 
     @classmethod
@@ -1168,11 +1171,12 @@ class ClusterAnswerer(Answerer):
         """A new answer service when the shards changed since the last look, else None: on
         the same connections when they were updated in place, on new ones when built again."""
         try:
-            changed = self.index.reopen()
+            self.index.reopen()
         except IndexFormatError as e:
             notice(str(e))
             return ClusterAnswerer.open_cluster(self.index.spec.path)
-        return ClusterAnswerer(self.index) if changed else None
+        # a question may have reopened the shards already (Xapian said its revision was gone)
+        return ClusterAnswerer(self.index) if self.index.revision != self.revision else None
 
     def ask(self, question: str, k: int = 3, offset: int = 0, where=None) -> Answer:
         if where:

@@ -201,6 +201,9 @@ def test_a_client_overtaken_by_updates_answers_from_the_newest(served):
         assert cluster.update(data, 2, out).changed == ["lighthouses"]
     got = live.ask(q)
     assert got.answered and "1863" in got.passages[0].hit.chunk.text
+    # the question reopened the shards; the bot's reload still learns they changed
+    again = live.refreshed()
+    assert again is not None and again.refreshed() is None
 
 
 def test_cluster_build_prints_what_changed(tmp_path):
