@@ -57,7 +57,7 @@ def bench_size(n: int, workdir: Path, sentences: list[str], questions: list[str]
                rounds: int) -> None:
     from bot.merger import BackgroundMerge, merge_due, run, segment_count
     from index.answering.answer import Answerer
-    from index.engine import Index
+    from index.search.engine import open_index
 
     data, index_dir = workdir / f"real-{n}", workdir / f"index-{n}"
     scale.write_real_corpus(data, n, sentences)
@@ -69,7 +69,7 @@ def bench_size(n: int, workdir: Path, sentences: list[str], questions: list[str]
         body = "\n\n".join(" ".join(sentences[s : s + 4])
                            for s in rng.integers(0, len(sentences) - 5, 40))
         (data / "docs" / f"zz-added-{i}.txt").write_text(f"Added {i}\n\n{body}\n", encoding="utf-8")
-        idx = Index.open(data, index_dir)
+        idx = open_index(data, index_dir)
     print(f"  8 documents added one by one: {segment_count(idx)} segments, a tier full: "
           f"{merge_due(idx)}", flush=True)
     snapshot = workdir / f"index-{n}-snapshot"
