@@ -152,16 +152,16 @@ def test_a_merge_in_a_child_process_leaves_answering_threads_running(tmp_path):
     current = Answerer.open(data, index_dir)
     q = "When did the harbour of Kalobezuzuzu open?"
     want = current.ask(q).to_dict()
-    merging = BackgroundMerge(data, index_dir)
+    background = BackgroundMerge(data, index_dir)
     answers = []
 
     def ask() -> None:
-        while merging.running():
+        while background.running():
             answers.append(current.ask(q).to_dict())
 
     t = threading.Thread(target=ask)
     t.start()
-    done = merging.wait()
+    done = background.wait()
     t.join()
     assert done["merges"] >= 1 and done["segments"][1] < done["segments"][0]
     assert answers and all(a == want for a in answers)
