@@ -243,17 +243,16 @@ def _quoted(question: str, tokens: Sequence) -> tuple[Name, ...]:
 
 
 def _split_group(question: str, group: list) -> list[list]:
-    """A run of capitalised words as the names it holds: a possessive ends one ("Yuan's
-    Persian ally", "ABC Radio's FM stations") and so does a people's adjective before a noun
-    ("European Protestant", "North American Huguenot", "British TV"): a text says "Protestant
-    leaders in Europe", so each is met on its own, not as one phrase."""
+    """A run of capitalised words as the names it holds: a people's adjective before a noun
+    ends one ("European Protestant", "North American Huguenot", "British TV"): a text says
+    "Protestant leaders in Europe", so each is met on its own, not as one phrase. (A
+    possessive does not: "Mongolia's Council of Ministers" is one body.)"""
     parts: list[list] = [[]]
     for i, t in enumerate(group):
         parts[-1].append(t)
         word = question[t.start:t.end]
         last = i == len(group) - 1
-        if not last and (re.search(r"['’]s$", word) or question[t.end:t.end + 2] in ("'s", "’s")
-                         or _DEMONYM_RE.fullmatch(word)):
+        if not last and _DEMONYM_RE.fullmatch(word):
             parts.append([])
     return [p for p in parts if p]
 
