@@ -70,6 +70,18 @@ def _complete(s: float, d: int, top: int, docs: np.ndarray, tfs: np.ndarray, pos
     return s, True
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _keep_above(out_d: np.ndarray, out_s: np.ndarray, n: int, cut: float) -> int:
+    """Keep, in order, the first n candidates scoring at least cut; how many are kept."""
+    m = 0
+    for j in range(n):
+        if out_s[j] >= cut:
+            out_d[m] = out_d[j]
+            out_s[m] = out_s[j]
+            m += 1
+    return m
+
+
 @njit(cache=True, nogil=True)
 def _heap_push(heap: np.ndarray, size: int, v: float) -> int:
     i = size
@@ -188,13 +200,7 @@ def candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
         if not alive or s < cut:
             continue
         if n_out == cap:  # drop what fell below the k-th best, grow if that is not enough
-            m = 0
-            for j in range(n_out):
-                if out_s[j] >= cut:
-                    out_d[m] = out_d[j]
-                    out_s[m] = out_s[j]
-                    m += 1
-            n_out = m
+            n_out = _keep_above(out_d, out_s, n_out, cut)
             if n_out * 2 > cap:
                 cap *= 2
                 nd = np.empty(cap, dtype=np.int64)
@@ -213,12 +219,7 @@ def candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
             cut = max(cut, heap[0] - margin * abs(heap[0]))
             while first < n and upto[first] < cut:
                 first += 1
-    m = 0
-    for j in range(n_out):
-        if out_s[j] >= cut:
-            out_d[m] = out_d[j]
-            out_s[m] = out_s[j]
-            m += 1
+    m = _keep_above(out_d, out_s, n_out, cut)
     return out_d[:m].copy(), out_s[:m].copy()
 
 
