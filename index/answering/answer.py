@@ -372,8 +372,8 @@ class Answerer:
                 # the passage ('who "signed" it' is not met by a convention signed later on)
                 at = (toks.starts >= typed[0]) & (toks.starts < typed[1])
                 window = constraints.local_terms(toks.terms[at], q.local)
-                for _, text in near:
-                    window += self.index.analyzer.terms(text)
+                for terms, _ in near:  # the neighbours' terms, as _neighbours read them
+                    window += terms
                 missing = constraints.unquoted(q.cons, window)
                 if missing:
                     check = Check(check.met - len(missing), check.total, missing)
