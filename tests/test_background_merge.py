@@ -46,6 +46,18 @@ class Logged(logging.Handler):
         return next((t for t, m in self.records if needle in m), None)
 
 
+def segmented(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of data/ and its index after a full tier of small updates: a merge is due."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    index_dir = tmp_path / "index"
+    open_index(data, index_dir)
+    for i in range(merging.MERGE_FACTOR):
+        small_doc(data, i)
+        open_index(data, index_dir)
+    return data, index_dir
+
+
 def test_the_bot_answers_during_a_background_merge_then_serves_the_merged_index(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
@@ -103,13 +115,7 @@ def test_the_bot_answers_during_a_background_merge_then_serves_the_merged_index(
 def test_a_merge_overtaken_by_an_update_keeps_the_update(tmp_path, monkeypatch):
     """A document indexed while a merge runs is not lost when the merge finishes: the merge
     gives way and the next one merges the newer generation."""
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    index_dir = tmp_path / "index"
-    open_index(data, index_dir)
-    for i in range(merging.MERGE_FACTOR):
-        small_doc(data, i)
-        open_index(data, index_dir)
+    data, index_dir = segmented(tmp_path)
     opened = open_index(data, index_dir)
     assert merge_due(opened)
     late = small_doc(data, 99)
@@ -142,13 +148,7 @@ def test_a_failed_background_merge_says_why_in_one_line(tmp_path):
 
 def test_a_merge_in_a_child_process_leaves_answering_threads_running(tmp_path):
     """The service layer as the bot uses it: questions in a thread while a child merges."""
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    index_dir = tmp_path / "index"
-    open_index(data, index_dir)
-    for i in range(merging.MERGE_FACTOR):
-        small_doc(data, i)
-        open_index(data, index_dir)
+    data, index_dir = segmented(tmp_path)
     current = Answerer.open(data, index_dir)
     q = "When did the harbour of Kalobezuzuzu open?"
     want = current.ask(q).to_dict()

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dev_cases import check_fields
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "bench"))
 try:
@@ -71,15 +73,8 @@ def texts() -> dict[str, str]:
 
 
 def test_every_case_has_the_fields_of_its_kind():
-    for case in CASES:
-        assert set(case) <= FIELDS, case
-        assert case["q"].strip() and case["kind"] in KINDS and case["asks"] in ASKS, case
-        assert case["split"] in SPLITS, case
-        if case["kind"] == "unanswerable":
-            assert case["answer"] == [] and "evidence" not in case and "doc" not in case, case
-        else:
-            assert case["answer"] and case["evidence"], case
-            assert f"{case['doc']}" in {Path(n).stem for n in DOCUMENTS}, case
+    check_fields(CASES, FIELDS, KINDS, ASKS, SPLITS,
+                 lambda doc: doc in {Path(n).stem for n in DOCUMENTS})
     assert len({c["q"] for c in CASES}) == len(CASES), "a question is there twice"
 
 
