@@ -369,3 +369,51 @@ def test_a_figure_keeps_its_unit_and_is_not_the_question_s_own(manual):
 def test_initials_alone_and_an_acronym_s_words_are_no_author(manual):
     a = manual.ask("Who was the packz manual written by?")
     assert a.direct is not None and a.direct.text in ("N. Ortega", "Julian Seward")
+
+
+SUMMITS = """---
+title: Summits
+---
+Seoul
+
+The Mongolian President P. Ochirbat paid his first official visit to South Korea in October 1991.
+
+Tokyo
+
+In 1993 the Chinese Foreign Minister Qian Qichen met Japanese officials in Tokyo.
+
+Moscow
+
+In 1994 Japan's Foreign Minister Koji Kakizawa travelled to Moscow for talks.
+
+Beijing
+
+Trade talks opened in Beijing in 1995; Ambassador K. Ikeda of Japan led them.
+"""
+
+
+@pytest.mark.parametrize("aliases", [ALIASES, None], ids=["aliases", "no aliases file"])
+def test_an_office_of_another_state_does_not_answer_whose_office_is_asked(
+        tmp_path_factory, aliases):
+    summits = one_document(tmp_path_factory, "summits", SUMMITS, aliases)
+    # the Mongolian president visited South Korea: he is not its president
+    a = summits.ask("Who was the president of South Korea in October 1991?")
+    assert a.kind != "answer" and a.direct is None
+    a = summits.ask("Who was South Korea's president in 1991?")
+    assert a.kind != "answer" and a.direct is None
+    # the same passage answers for the state whose office it names
+    a = summits.ask("Who was the Mongolian president who visited South Korea in 1991?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "P. Ochirbat"
+    if aliases:  # else the documents never say 'Mongolia', only 'Mongolian'
+        a = summits.ask("Who was the president of Mongolia in 1991?")
+        assert a.kind == "answer" and a.direct is not None and a.direct.text == "P. Ochirbat"
+    # one word may stand between the state and its office; 'to', 'in' may not
+    a = summits.ask("Which Japanese foreign minister met officials in 1993?")
+    assert a.kind != "answer" and a.direct is None  # China's met Japanese officials
+    a = summits.ask("Which Japanese foreign minister travelled to Moscow in 1994?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "Koji Kakizawa"
+    a = summits.ask("Who was the foreign minister who met Japanese officials in Tokyo?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "Qian Qichen"
+    # a state that ends the clause before the office is not whose office it is
+    a = summits.ask("Who was Japan's ambassador at the trade talks in 1995?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text.startswith("K. Ikeda")

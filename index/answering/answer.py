@@ -202,6 +202,7 @@ class Answerer:
         self._compounds = tuple(canonical_term(name) for name in index.analyzer.aliases)
         self._capitals = constraints.capital_terms(index.analyzer.terms)
         self._places = constraints.place_names(index.analyzer.aliases)
+        self._states: dict | None = None  # their terms, read when a question needs them
 
     @classmethod
     def open(cls, data_dir: Path, index_dir: Path | None = None,
@@ -281,10 +282,17 @@ class Answerer:
         names = rescore.name_terms(q, tokens, code)
         qterms = rescore.query_terms(terms, term_id, self.weight, wants, names)
         cons = constraints.read(q, tokens, lambda t: self._df(t) > 0, self.index.analyzer.terms,
-                                self._compounds, self._capitals, self._places, code)
+                                self._compounds, self._capitals, self._places, code,
+                                self._state_terms)
         for t in cons.terms:  # the constraints' own terms are looked for in passages too
             ids.setdefault(t, len(ids))
         return Query(q, notice, terms, wants, qterms, ids, names, cons, tuple(ids))
+
+    def _state_terms(self) -> dict:
+        if self._states is None:
+            self._states = constraints.state_terms(self.index.analyzer.aliases,
+                                                   self.index.analyzer.terms)
+        return self._states
 
     def _df(self, term: str) -> int:
         notes = self._notes
@@ -362,7 +370,9 @@ class Answerer:
                 # not the endnotes' years: they are mostly when a source was published
                 [c.text, c.section, c.title, self._doc_dates().get(c.doc, ""),
                  *(text for _, text in near)],
-                lambda term, doc=c.doc: doc in self._docs_with(term))
+                lambda term, doc=c.doc: doc in self._docs_with(term),
+                constraints.clause_breaks(c.text, toks.starts.tolist(), toks.ends.tolist())
+                if any(r.owner for r in q.cons.roles) else ())
             if not check.passes and any(self._fact_meets(q, f)
                                         for f in self._facts_by_passage.get(c.id, ())):
                 # the fact table says who and when of what the passage quotes

@@ -12,8 +12,8 @@ A candidate that breaks one of them does not answer the question.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Callable, Container, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -83,6 +83,7 @@ class Name:
     acronym: bool = False  # 'TV', 'UMC': a passage may spell it out, its document has it
     unsaid_ok: bool = False  # a role a passage may leave unsaid, not name at another rank
     quoted: bool = False  # the question quotes it: said where the answer stands
+    owner: frozenset = frozenset()  # whose office a role is ('Japan's ambassador'): states
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ class Constraints:
     #                               terms: (the office) or (its rank, the office): 'deputy minister'
     places: frozenset = frozenset()  # names of states and places (folded): no one's name
     ranks: frozenset = frozenset()  # the terms of RANKS
+    # term -> the states it may name ('korea': North and South): whose office a passage names
+    states: Mapping[str, frozenset] = field(default_factory=dict, compare=False)
 
     @property
     def terms(self) -> frozenset:
@@ -101,6 +104,8 @@ class Constraints:
         out = set(self.numbers) | {t for r in self.roles for t in r.terms}
         if self.roles:
             out |= self.ranks
+        if any(r.owner for r in self.roles):
+            out.update(self.states)
         for n in self.names:
             out.update(n.terms)
             for f in n.forms:
@@ -132,7 +137,8 @@ class Check:
 def read(question: str, tokens: Sequence, known: Callable[[str], bool],
          analyze: Callable[[str], list[str]], compounds: Iterable[str] = (),
          related: dict | None = None, places: frozenset = frozenset(),
-         code: Sequence[tuple[int, int]] = ()) -> Constraints:
+         code: Sequence[tuple[int, int]] = (),
+         states: Callable[[], Mapping[str, frozenset]] = dict) -> Constraints:
     """The constraints of a question from its analyzed tokens (term, start, end); known: does
     the collection hold a term (for a name's other forms); analyze: text -> terms;
     compounds: the one-term names of multi-word entities (the aliases' 'north_korea'), which
@@ -185,8 +191,39 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
                 start = rank.start if rank is not None else t.start
                 roles.setdefault(t.term, Name(
                     question[start:t.end], (rank.term, t.term) if rank is not None else (t.term,),
-                    unsaid_ok=soft))
-    return Constraints(names, years, numbers, tuple(roles.values()), places, ranks)
+                    unsaid_ok=soft, owner=_owner(question, tokens, i, start, states)))
+    return Constraints(names, years, numbers, tuple(roles.values()), places, ranks,
+                       states() if any(r.owner for r in roles.values()) else {})
+
+
+# what may stand between a state and its office: "Japan's ambassador", "the Mongolian
+# foreign minister"; not "ambassador to Japan", "minister in Tokyo"
+_OWNER_GAP = re.compile(r"(?:['’]s)?(?:\s+(?!(?:to|in|at|from|for|with|by|of|and|or|the|a|an)\b)"
+                        r"[A-Za-z-]+){0,2}\s+", re.I)
+
+
+def _owner(question: str, tokens: Sequence, i: int, start: int,
+           states: Callable[[], Mapping[str, frozenset]]) -> frozenset:
+    """The state whose office the question asks about ('Japan's ambassador', 'the Mongolian
+    president', 'president of South Korea'), as the states its word may name; empty when it
+    names none."""
+    owner = None
+    for j in range(i - 1, max(-1, i - 4), -1):
+        u = tokens[j]
+        if u.end <= start and _OWNER_GAP.fullmatch(question, u.end, start):
+            if u.term in states():
+                owner = u.term
+                break
+    if (owner is None and i + 1 < len(tokens) and re.fullmatch(
+            r"\s+of\s+(?:the\s+)?", question[tokens[i].end:tokens[i + 1].start], re.I)):
+        # 'president of South Korea': the state's words follow one another
+        for j in range(i + 1, min(len(tokens), i + 4)):
+            if j > i + 1 and question[tokens[j - 1].end:tokens[j].start].strip():
+                break
+            if tokens[j].term in states():
+                owner = tokens[j].term
+                break
+    return frozenset() if owner is None else states()[owner]
 
 
 def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
@@ -270,6 +307,34 @@ def place_names(aliases: dict) -> frozenset:
     return frozenset(out)
 
 
+def state_terms(aliases: Mapping[str, Sequence[str]],
+                analyze: Callable[[str], list[str]]) -> dict[str, frozenset]:
+    """term -> the states it may name: the entities of an aliases file by any of their names,
+    the states above by name, capital and people ('Japanese', or 'Mongolian' when no aliases
+    file folds it into 'Mongolia'). A name of several words counts by its last ('South Korea'
+    by 'Korea', which then names both Koreas). What says whose office a passage names."""
+    out: dict[str, set] = {}
+
+    def add(name: str, state: str) -> None:
+        terms = analyze(name)
+        if terms:
+            out.setdefault(terms[-1], set()).add(state)
+
+    for name, others in aliases.items():
+        for n in [name, *others]:
+            add(n, fold_name(name))
+    for country, capital in CAPITALS.items():
+        state = fold_name(country)
+        # an aliases entity of the same name is the same state
+        add(country, state)
+        add(capital, state)
+        last = country.split()[-1]
+        for base in (last, last[:-1]):
+            for suffix in ("n", "an", "ian", "ese", "ish", "i"):
+                add(base + suffix, state)
+    return {t: frozenset(v) for t, v in out.items()}
+
+
 def capital_terms(analyze: Callable[[str], list[str]]) -> dict[str, frozenset]:
     """Term of a capital -> terms of its country (one-term names only)."""
     out: dict[str, set] = {}
@@ -321,21 +386,48 @@ def _has_phrase(seq: Sequence[str], name: Name) -> bool:
     return False
 
 
-def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset) -> bool:
+def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
+                  states: Mapping[str, frozenset] | None = None,
+                  breaks: Container[int] = ()) -> bool:
     """Whether seq names the office at the rank asked: 'deputy minister' by 'deputy (foreign)
-    minister' only, 'minister' by a minister with no rank before him."""
+    minister' only, 'minister' by a minister with no rank before him; and, when the question
+    says whose office it is, not only as another state's ('the Mongolian President' is not
+    the president of South Korea)."""
     if len(role.terms) == 2:
-        return _has_phrase(seq, role)
-    office = role.terms[0]
-    return any(t == office and not ranks & set(seq[max(0, i - 2):i]) for i, t in enumerate(seq))
+        if not role.owner:
+            return _has_phrase(seq, role)
+        rank, office = role.terms
+        at = [(i, next(j for j in range(i - 1, max(-1, i - 4), -1) if seq[j] == rank))
+              for i, t in enumerate(seq) if t == office and rank in seq[max(0, i - 3):i]]
+    else:
+        office = role.terms[0]
+        at = [(i, i) for i, t in enumerate(seq)
+              if t == office and not ranks & set(seq[max(0, i - 2):i])]
+    if not role.owner:
+        return bool(at)
+    for _, first in at:
+        # the state said just before the office, in the same clause (one word may stand
+        # between: 'the Mongolian Foreign Minister'; not '... in Moscow. Ambassador X')
+        state = None
+        for j in range(first - 1, max(-1, first - 3), -1):
+            if j + 1 in breaks:
+                break
+            if seq[j] in states:
+                state = seq[j]
+                break
+        if state is None or states[state] & role.owner:
+            return True
+    return False
 
 
 def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[str]],
-          texts: Iterable[str], in_document: Callable[[str], bool] | None = None) -> Check:
+          texts: Iterable[str], in_document: Callable[[str], bool] | None = None,
+          breaks: Container[int] = ()) -> Check:
     """How a candidate meets c: text_terms, its own terms in order (only the constraint terms
     matter, others may be anything); outside, the term sequences of its heading, endnotes and
     document title; texts, every text of it (for years); in_document: whether its document
-    holds a term (an acronym the passage may spell out)."""
+    holds a term (an acronym the passage may spell out); breaks: the positions of text_terms
+    that follow a punctuation mark (a state before it does not say whose office follows)."""
     if not c:
         return Check()
     outside = [list(s) for s in outside]
@@ -369,7 +461,8 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
             missing.append(num)
     for role in c.roles:
         seqs = [text_terms, *outside]
-        ok = any(_holds_office(seq, role, c.ranks) for seq in seqs) or (
+        ok = _holds_office(text_terms, role, c.ranks, c.states, breaks) or any(
+            _holds_office(seq, role, c.ranks, c.states) for seq in outside) or (
             role.unsaid_ok and not any(role.terms[-1] in seq for seq in seqs))
         met += ok
         if not ok:
@@ -392,6 +485,16 @@ def sentence_conflicts(c: Constraints, sentence: str) -> bool:
         return False  # 'until 1971' may hold the late 1960s
     said = years_in(sentence)
     return bool(said) and not any(lo <= y <= hi for y in said for lo, hi in c.years)
+
+
+_CLAUSE_END = re.compile(r"[.,;:!?()\[\]–—]")
+
+
+def clause_breaks(text: str, starts: Sequence[int], ends: Sequence[int]) -> frozenset:
+    """The positions of the tokens of text (offsets starts, ends) that follow a punctuation
+    mark."""
+    return frozenset(k for k in range(1, len(starts))
+                     if _CLAUSE_END.search(text, int(ends[k - 1]), int(starts[k])))
 
 
 def local_terms(ids: np.ndarray, names: Sequence[str]) -> list[str]:
