@@ -35,3 +35,16 @@ def test_found_looks_only_inside_the_range():
     when = asked("When did they meet again?")
     assert when.found(text)
     assert not when.found(text, 0, text.index("In 1990"))
+
+
+@pytest.mark.parametrize("sentence, names", [
+    # a full stop after a word ends the name; one after an initial or an abbreviation does not
+    ("He spoke to Kim Il Sung. Ivanov left.", ["Kim Il Sung", "Ivanov"]),
+    ("He met Kim Il Sung. Later Sh. Gungaadorj and Gen. S. Ravdan came.",
+     ["Kim Il Sung", "Sh. Gungaadorj", "Gen. S. Ravdan"]),
+    # a name with digits names a standard or a version, never someone
+    ("The PRECIS framework (RFC8264) replaced IDNA2003 stringprep.", ["PRECIS"]),
+])
+def test_the_names_a_who_question_may_be_answered_with(sentence, names):
+    who = asked("Who wrote it?")
+    assert [sentence[s:e] for s, e, _ in who.candidates(sentence)] == names

@@ -232,6 +232,21 @@ def _numbers(noun: str | None, sentence: str, measure: re.Pattern | None = None
     return out
 
 
+# abbreviations of three letters or more that a name may follow ('Gen. S. Ravdan')
+_ABBREVIATIONS = frozenset("""gen col capt sgt maj adm cmdr prof rev gov sen rep mrs hon pres
+messrs mme mlle""".split())
+
+
+def _full_stop(word: str) -> bool:
+    """Whether a word ends its sentence: a full stop after a word of three letters or more
+    ('IDNA2008.', 'Sung.'), not after an initial ('J.', 'Sh.'), an abbreviation ('Gen.') or
+    letters with stops between them ('U.S.')."""
+    if not word.endswith("."):
+        return False
+    body = word[:-1]
+    return len(body) > 2 and "." not in body and body.casefold() not in _ABBREVIATIONS
+
+
 def _names(sentence: str) -> list[tuple[int, int]]:
     """Runs of capitalised words (with 'of', 'bin', initials …), minus leading function words."""
     tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\W\d_][\w’'.-]*", sentence)]
@@ -257,7 +272,8 @@ def _names(sentence: str) -> list[tuple[int, int]]:
 
     for i, (s, e, word) in enumerate(tokens):
         gap = sentence[run[-1][1] : s] if run else " "
-        joined = run and gap.strip() == "" and len(gap) <= 2 and "\n" not in gap
+        joined = (run and gap.strip() == "" and len(gap) <= 2 and "\n" not in gap
+                  and not _full_stop(run[-1][2]))
         if word[0].isupper() and word not in _MONTHS and word not in _WEEKDAYS:
             if run and (not joined or word.casefold() in _TITLES
                         and run[-1][2].casefold() not in _TITLES):
@@ -367,6 +383,8 @@ class Asked:
                      for w in inside]
             if all(known):
                 continue  # the question's own words are no answer
+            if self.kind == "name" and any(ch.isdigit() for ch in piece[s:e]):
+                continue  # 'IDNA2003', 'RFC8264' name a standard, not someone
             if self.kind == "number":
                 if re.fullmatch(_YEAR, piece[s:e]):
                     continue  # a year counts nothing
