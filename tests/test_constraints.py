@@ -417,3 +417,40 @@ def test_an_office_of_another_state_does_not_answer_whose_office_is_asked(
     # a state that ends the clause before the office is not whose office it is
     a = summits.ask("Who was Japan's ambassador at the trade talks in 1995?")
     assert a.kind == "answer" and a.direct is not None and a.direct.text.startswith("K. Ikeda")
+
+
+XZ_FAQ = """---
+title: XZ Utils FAQ
+---
+Q: What is xz?
+
+A: xz is a command line tool for the .xz format. It compresses with LZMA2.
+
+Q: Can xz use several threads?
+
+A: Yes, xz compresses in several threads when the input is large enough.
+"""
+
+LICENCE = """---
+title: Free Documentation Licence
+---
+Modifications
+
+List on the Title Page, as authors, one or more persons or entities responsible for authorship of the modifications, together with the principal authors of the Document.
+"""
+
+
+def test_a_word_that_names_a_document_s_subject_is_met_only_by_passages_about_it(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "xz-faq.txt").write_text(XZ_FAQ, encoding="utf-8")
+    (tmp_path / "docs" / "licence.txt").write_text(LICENCE, encoding="utf-8")
+    docs = Answerer.open(tmp_path, tmp_path / "index")
+    # 'xz' is the FAQ's subject: the licence's authors are not xz's
+    a = docs.ask("Who is the author of xz?")
+    assert a.kind != "answer" and a.direct is None
+    # the FAQ's own passages meet it, whether or not they repeat the word
+    a = docs.ask("Does xz compress in several threads?")
+    assert a.kind == "answer" and a.passages[0].hit.chunk.doc == "xz-faq"
+    # a word of both documents' subjects is no one document's
+    a = docs.ask("Who is responsible for the authorship of the modifications?")
+    assert a.kind == "answer" and a.passages[0].hit.chunk.doc == "licence"

@@ -203,6 +203,7 @@ class Answerer:
         self._capitals = constraints.capital_terms(index.analyzer.terms)
         self._places = constraints.place_names(index.analyzer.aliases)
         self._states: dict | None = None  # their terms, read when a question needs them
+        self._titled: dict[str, frozenset] | None = None  # title term -> its documents
 
     @classmethod
     def open(cls, data_dir: Path, index_dir: Path | None = None,
@@ -284,9 +285,47 @@ class Answerer:
         cons = constraints.read(q, tokens, lambda t: self._df(t) > 0, self.index.analyzer.terms,
                                 self._compounds, self._capitals, self._places, code,
                                 self._state_terms)
+        topics = self._topic_names(q, tokens, cons)
+        if topics:
+            cons = replace(cons, names=cons.names + topics)
         for t in cons.terms:  # the constraints' own terms are looked for in passages too
             ids.setdefault(t, len(ids))
         return Query(q, notice, terms, wants, qterms, ids, names, cons, tuple(ids))
+
+    def _topic_names(self, question: str, tokens: list, cons: Constraints) -> tuple:
+        """The words of the question that name what a document is about: in its title, and
+        in no other document's passages ('xz' of the 'XZ Utils FAQ'). A passage of another
+        document answers such a question only when it says the word itself ('who is the
+        author of xz?' is not answered by a licence's 'authors' in another manual)."""
+        titled = self._title_terms()
+        if not titled:
+            return ()
+        have = {t for n in cons.names for t in n.terms}
+        have.update(f for n in cons.names for fs in n.forms for f in fs)
+        out = []
+        for tok in tokens:
+            t = tok.term
+            docs = titled.get(t)
+            if docs is None or t in have or t[:1].isdigit():
+                continue
+            holding = self._docs_with(t)
+            if holding and holding <= docs:
+                out.append(constraints.Name(question[tok.start:tok.end], (t,)))
+                have.add(t)
+        return tuple(out)
+
+    def _title_terms(self) -> dict[str, frozenset]:
+        """term -> the documents whose titles hold it, for the terms not in every title."""
+        if self._titled is None:
+            titles = {d["id"]: d.get("title") or "" for d in self.index.documents}
+            if not titles:  # an index held in memory: its chunks name their documents
+                titles = {c.doc: c.title or "" for c in self.index.chunks}
+            out: dict[str, set] = {}
+            for doc, title in titles.items():
+                for t in self.index.analyzer.terms(title):
+                    out.setdefault(t, set()).add(doc)
+            self._titled = {t: frozenset(d) for t, d in out.items() if len(d) < len(titles)}
+        return self._titled
 
     def _state_terms(self) -> dict:
         if self._states is None:
