@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.answering.asked import asked
+from index.answering.asked import asked, personal
 
 
 @pytest.mark.parametrize("question, sentence, gives", [
@@ -48,3 +48,15 @@ def test_found_looks_only_inside_the_range():
 def test_the_names_a_who_question_may_be_answered_with(sentence, names):
     who = asked("Who wrote it?")
     assert [sentence[s:e] for s, e, _ in who.candidates(sentence)] == names
+
+
+@pytest.mark.parametrize("name, person", [
+    ("Roh Tae Woo", True), ("J. Sambuu", True),
+    # a law, a treaty or a body is no one, however many capitals it has
+    ("Mongolian Basic Law", False), ("Mongolian People's Revolutionary Party", False),
+    ("Universal Declaration", False),
+])
+def test_a_person_s_name_is_not_a_law_or_a_body(name, person):
+    sentence = f"It was {name} who spoke of it in 1992."
+    s = sentence.index(name)
+    assert personal(sentence, s, s + len(name)) is person

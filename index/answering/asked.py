@@ -80,7 +80,8 @@ kingdom state treaty agreement convention times new gazette agency radio voice a
 force bank university institute academy organization organisation commission office embassy
 mission bureau front league federation association society company corporation news press
 daily review journal world war festival congress session conference plenum presidium
-hall square street city province region""".split())
+hall square street city province region law constitution charter declaration protocol accord
+statute code""".split())
 # Capitalised words that alone are no name: offices and kinds of body or text.
 GENERIC = frozenset(_TITLES | _INSTITUTION | {"war", "treaty", "pact", "palace", "memorial"})
 _CONNECT = {"of", "the", "de", "du", "von", "van", "der", "bin", "ibn", "al", "la", "le", "y", "and"}

@@ -189,9 +189,10 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
                 # its rank, one or two words before ('deputy foreign minister')
                 rank = next((u for u in tokens[max(0, i - 2):i] if u.term in ranks), None)
                 start = rank.start if rank is not None else t.start
+                owner, (a, b) = _owner(question, tokens, i, start, states)
                 roles.setdefault(t.term, Name(
-                    question[start:t.end], (rank.term, t.term) if rank is not None else (t.term,),
-                    unsaid_ok=soft, owner=_owner(question, tokens, i, start, states)))
+                    question[a:b], (rank.term, t.term) if rank is not None else (t.term,),
+                    unsaid_ok=soft, owner=owner))
     return Constraints(names, years, numbers, tuple(roles.values()), places, ranks,
                        states() if any(r.owner for r in roles.values()) else {})
 
@@ -203,16 +204,18 @@ _OWNER_GAP = re.compile(r"(?:['’]s)?(?:\s+(?!(?:to|in|at|from|for|with|by|of|a
 
 
 def _owner(question: str, tokens: Sequence, i: int, start: int,
-           states: Callable[[], Mapping[str, frozenset]]) -> frozenset:
-    """The state whose office the question asks about ('Japan's ambassador', 'the Mongolian
-    president', 'president of South Korea'), as the states its word may name; empty when it
-    names none."""
-    owner = None
+           states: Callable[[], Mapping[str, frozenset]]
+           ) -> tuple[frozenset, tuple[int, int]]:
+    """The state whose office (tokens[i], its rank from start) the question asks about
+    ('Japan's ambassador', 'the Mongolian president', 'president of South Korea'), as the
+    states its word may name (empty when it names none), and where the question says the
+    office with its state."""
+    owner, span = None, (start, tokens[i].end)
     for j in range(i - 1, max(-1, i - 4), -1):
         u = tokens[j]
         if u.end <= start and _OWNER_GAP.fullmatch(question, u.end, start):
             if u.term in states():
-                owner = u.term
+                owner, span = u.term, (u.start, tokens[i].end)
                 break
     if (owner is None and i + 1 < len(tokens) and re.fullmatch(
             r"\s+of\s+(?:the\s+)?", question[tokens[i].end:tokens[i + 1].start], re.I)):
@@ -221,9 +224,9 @@ def _owner(question: str, tokens: Sequence, i: int, start: int,
             if j > i + 1 and question[tokens[j - 1].end:tokens[j].start].strip():
                 break
             if tokens[j].term in states():
-                owner = tokens[j].term
+                owner, span = tokens[j].term, (start, tokens[j].end)
                 break
-    return frozenset() if owner is None else states()[owner]
+    return (frozenset(), span) if owner is None else (states()[owner], span)
 
 
 def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
