@@ -44,6 +44,7 @@ def test_found_looks_only_inside_the_range():
      ["Kim Il Sung", "Sh. Gungaadorj", "Gen. S. Ravdan"]),
     # a name with digits names a standard or a version, never someone
     ("The PRECIS framework (RFC8264) replaced IDNA2003 stringprep.", ["PRECIS"]),
+    ("if (rc != IDNA_SUCCESS) return Gnulib;", ["Gnulib"]),
 ])
 def test_the_names_a_who_question_may_be_answered_with(sentence, names):
     who = asked("Who wrote it?")

@@ -384,8 +384,8 @@ class Asked:
                      for w in inside]
             if all(known):
                 continue  # the question's own words are no answer
-            if self.kind == "name" and any(ch.isdigit() for ch in piece[s:e]):
-                continue  # 'IDNA2003', 'RFC8264' name a standard, not someone
+            if self.kind == "name" and any(ch.isdigit() or ch == "_" for ch in piece[s:e]):
+                continue  # 'IDNA2003', 'RFC8264', 'IDNA_SUCCESS': a standard or code, no one
             if self.kind == "number":
                 if re.fullmatch(_YEAR, piece[s:e]):
                     continue  # a year counts nothing
