@@ -36,6 +36,14 @@ def test_each_kind_is_split_in_halves_between_a_and_b():
         assert abs(count[kind, "a"] - count[kind, "b"]) <= 1, (kind, count)
 
 
+def test_no_question_is_asked_in_two_splits():
+    # a held-out question that a fitted split also asks is not held out
+    seen: dict[str, str] = {}
+    for case in CASES:
+        q = fold(case["q"]).casefold()
+        assert seen.setdefault(q, case["split"]) == case["split"], case["q"]
+
+
 def test_split_c_has_every_kind_and_asks_nothing_a_or_b_asks():
     c = [case for case in CASES if case["split"] == "c"]
     assert {case["kind"] for case in c} == KINDS
