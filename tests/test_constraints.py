@@ -147,6 +147,13 @@ def test_bundled_students_in_2005_are_not_counted_from_another_passage(bundled):
     assert a.direct is None or a.direct.kind not in ("span", "fact")
 
 
+def test_bundled_a_fact_of_another_noun_is_not_listed_first(bundled):
+    a = bundled.ask("How many embassies did North Korea close in 1999?")
+    assert a.kind == "answer" and a.facts
+    # the 1999 agreement on 10,000 workers meets the year, but counts no embassies
+    assert a.facts[0].fact.value is None or "embass" in (a.facts[0].fact.unit or "")
+
+
 def test_closest_passages_are_rendered_after_saying_the_documents_don_t_say(answerer):
     from bot.render import answer_text
     from bot.render_html import answer_page

@@ -575,8 +575,9 @@ class Answerer:
                                      ev.passes and lead))
         out.sort(key=lambda m: (-m.score[0], -m.score[1], m.fact.date, m.fact.id))
         if q.wants is not None and q.wants.kind == "number":
-            # the one holding the asked figure first
-            out.sort(key=lambda m: m.fact.value is None)
+            # the one holding the asked figure first: of the asked noun ('how many embassies'
+            # is not answered by 10,000 workers)
+            out.sort(key=lambda m: not _gives(m.fact, q.wants))
         return out[:FACTS_SHOWN]
 
     def _fact_meets(self, q: Query, fact_id: str, toks: ChunkTokens | None = None) -> bool:
