@@ -154,6 +154,13 @@ def test_bundled_a_fact_of_another_noun_is_not_listed_first(bundled):
     assert a.facts[0].fact.value is None or "embass" in (a.facts[0].fact.unit or "")
 
 
+def test_bundled_a_capital_in_the_question_is_met_by_a_fact_about_its_state(bundled):
+    a = bundled.ask("When did North Korea close its embassy in Ulaanbaatar?")
+    assert a.kind == "answer" and a.facts
+    assert a.facts[0].fact.id == "kp-mn-embassy-closure-1999"
+    assert a.direct is not None and "1999" in a.direct.text
+
+
 def test_closest_passages_are_rendered_after_saying_the_documents_don_t_say(answerer):
     from bot.render import answer_text
     from bot.render_html import answer_page

@@ -539,9 +539,14 @@ class Answerer:
         # year ("trade with South Korea in 1992" is not answered by North Korea's, nor by 1994's)
         names = self.index.analyzer.display_names
         specific = [t for t in q.terms if t in names or t.isdigit()] or list(q.terms)
-        required = {self._fact_term_id(t) for t in q.terms if t in self._party_terms or t.isdigit()}
-        required.add(self._fact_term_id(max(specific, key=self.weight)))
-        if -1 in required:
+        # each may stand as another form of the name: a capital as its state ('when did North
+        # Korea close its embassy in Ulaanbaatar' is met by a fact about Mongolia)
+        forms = {n.terms[0]: n.forms[0] for n in q.cons.names if len(n.terms) == 1 and n.forms}
+        wanted = {t for t in q.terms if t in self._party_terms or t.isdigit()}
+        wanted.add(max(specific, key=self.weight))
+        required = [frozenset(i for i in map(self._fact_term_id, {t, *forms.get(t, ())})
+                              if i >= 0) for t in wanted]
+        if not all(required):
             return []
         # a fact leads the answer only when what it states holds the question's rarest word
         # ("when was the DPRK founded?" is not answered by the 1948 relations fact whose
@@ -554,7 +559,8 @@ class Answerer:
             c = h.chunk
             toks = self._fact_index.tokens(h.pos)  # analyzed when the fact index was made
             held = rescore.held_ids(fact_q, toks)
-            if not required <= held:
+            said = set(toks.terms.tolist())
+            if not all(req & said for req in required):
                 continue
             fact = self._facts_by_id[c.id]
             if not self._fact_meets(q, c.id, toks):
