@@ -161,6 +161,14 @@ def test_bundled_a_capital_in_the_question_is_met_by_a_fact_about_its_state(bund
     assert a.direct is not None and "1999" in a.direct.text
 
 
+def test_bundled_a_fact_s_date_answers_only_what_it_states(bundled):
+    # the fact table dates Putin's letter to Kim Jong Il, not his becoming president
+    a = bundled.ask("When did Putin become president?")
+    assert a.direct is None or a.direct.kind != "fact"
+    a = bundled.ask("When did the USSR and Mongolia sign a treaty?")
+    assert a.direct is not None and a.direct.kind == "fact" and "1966" in a.direct.text
+
+
 def test_closest_passages_are_rendered_after_saying_the_documents_don_t_say(answerer):
     from bot.render import answer_text
     from bot.render_html import answer_page

@@ -553,14 +553,17 @@ class Answerer:
         # summary mentions the founding)
         rarest = max(q.terms, key=self.weight)
         dates_asked = q.wants is not None and q.wants.kind == "date"
+        named = set(forms) | {f for fs in forms.values() for f in fs} | self._party_terms
+        named.update(t for n in q.cons.names for t in n.terms)
+        said = {t for t in q.terms if t not in named and not t.isdigit()}
         shown_ids = {r.hit.chunk.id for r in shown}
         out = []
         for h in hits:
             c = h.chunk
             toks = self._fact_index.tokens(h.pos)  # analyzed when the fact index was made
             held = rescore.held_ids(fact_q, toks)
-            said = set(toks.terms.tolist())
-            if not all(req & said for req in required):
+            words_held = set(toks.terms.tolist())
+            if not all(req & words_held for req in required):
                 continue
             fact = self._facts_by_id[c.id]
             if not self._fact_meets(q, c.id, toks):
@@ -571,8 +574,14 @@ class Answerer:
             # it may lead the answer when what it states holds the question's rarest word, or,
             # for a figure or a name, it is of the year asked about ("trade in 1990"; a
             # when-question's year names its subject: "when did the 2000 treaty enter into force")
-            lead = rarest in self._fact_heads[c.id] or (
-                not dates_asked and any(lo <= fact.year <= hi for lo, hi in q.cons.years))
+            heads = self._fact_heads[c.id]
+            if dates_asked:
+                # its date answers a when-question when what it states holds the rarest word
+                # and something the question says of its names, not only a name ('when did
+                # Putin become president?' is not answered by the date of Putin's letter)
+                lead = rarest in heads and (not said or bool(said & heads))
+            else:
+                lead = rarest in heads or any(lo <= fact.year <= hi for lo, hi in q.cons.years)
             if not shown and not (ev.passes and lead and _gives(fact, q.wants)):
                 continue  # alone, a fact must lead and hold what the question asks for
             if ev.passes or fact.passage in shown_ids:
