@@ -411,10 +411,18 @@ In 1994 Japan's Foreign Minister Koji Kakizawa travelled to Moscow for talks.
 Beijing
 
 Trade talks opened in Beijing in 1995; Ambassador K. Ikeda of Japan led them.
+
+Ulaanbaatar
+
+In 1966 CPSU General Secretary L. I. Brezhnev visited Ulaanbaatar with a Soviet delegation.
+"""
+
+SUMMIT_ALIASES = ALIASES + """Soviet Union: [USSR, Soviet]
+Communist Party of the Soviet Union: [CPSU]
 """
 
 
-@pytest.mark.parametrize("aliases", [ALIASES, None], ids=["aliases", "no aliases file"])
+@pytest.mark.parametrize("aliases", [SUMMIT_ALIASES, None], ids=["aliases", "no aliases file"])
 def test_an_office_of_another_state_does_not_answer_whose_office_is_asked(
         tmp_path_factory, aliases):
     summits = one_document(tmp_path_factory, "summits", SUMMITS, aliases)
@@ -440,6 +448,9 @@ def test_an_office_of_another_state_does_not_answer_whose_office_is_asked(
     # a state that ends the clause before the office is not whose office it is
     a = summits.ask("Who was Japan's ambassador at the trade talks in 1995?")
     assert a.kind == "answer" and a.direct is not None and a.direct.text.startswith("K. Ikeda")
+    # a party is no state: the CPSU's General Secretary is the Soviet one
+    a = summits.ask("Which Soviet general secretary visited Ulaanbaatar in 1966?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "L. I. Brezhnev"
 
 
 XZ_FAQ = """---

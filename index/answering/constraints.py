@@ -323,9 +323,14 @@ def state_terms(aliases: Mapping[str, Sequence[str]],
         if terms:
             out.setdefault(terms[-1], set()).add(state)
 
+    # an aliases entity is a state when it is one of the states or capitals above ('the CPSU
+    # General Secretary' is the Soviet Union's, not another state's)
+    state_of = {fold_name(c): fold_name(c) for c in CAPITALS}
+    state_of.update((fold_name(cap), fold_name(c)) for c, cap in CAPITALS.items())
     for name, others in aliases.items():
-        for n in [name, *others]:
-            add(n, fold_name(name))
+        state = state_of.get(fold_name(name))
+        for n in [name, *others] if state else ():
+            add(n, state)
     for country, capital in CAPITALS.items():
         state = fold_name(country)
         # an aliases entity of the same name is the same state
@@ -406,7 +411,7 @@ def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
         office = role.terms[0]
         at = [(i, i) for i, t in enumerate(seq)
               if t == office and not ranks & set(seq[max(0, i - 2):i])]
-    if not role.owner:
+    if not role.owner or not states:
         return bool(at)
     for _, first in at:
         # the state said just before the office, in the same clause (one word may stand
