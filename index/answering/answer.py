@@ -204,6 +204,7 @@ class Answerer:
         self._places = constraints.place_names(index.analyzer.aliases)
         self._states: dict | None = None  # their terms, read when a question needs them
         self._titled: dict[str, frozenset] | None = None  # title term -> its documents
+        self._doc_sizes: dict[str, int | None] | None = None  # document -> its passages
 
     @classmethod
     def open(cls, data_dir: Path, index_dir: Path | None = None,
@@ -308,11 +309,22 @@ class Answerer:
             docs = titled.get(t)
             if docs is None or t in have or t[:1].isdigit():
                 continue
+            if self.index.df(t) > self._doc_chunks(docs):
+                continue  # more passages hold it than those documents have
             holding = self._docs_with(t)
             if holding and holding <= docs:
                 out.append(constraints.Name(question[tok.start:tok.end], (t,)))
                 have.add(t)
         return tuple(out)
+
+    def _doc_chunks(self, docs: frozenset) -> float:
+        """How many passages the documents have (unbounded when the index cannot say)."""
+        sizes = self._doc_sizes
+        if sizes is None:
+            sizes = self._doc_sizes = {d["id"]: d.get("chunks") for d in self.index.documents}
+        if any(sizes.get(d) is None for d in docs):
+            return float("inf")
+        return float(sum(sizes[d] for d in docs))
 
     def _title_terms(self) -> dict[str, frozenset]:
         """term -> the documents whose titles hold it, for the terms not in every title."""
