@@ -67,11 +67,24 @@ def test_how_many_gets_the_number_with_its_noun():
     assert b.text == "226,236 head"
 
 
+def test_a_figure_keeps_its_unit_not_a_piece_of_the_noun_phrase_it_counts():
+    text = ("Von Miller had two forced fumbles, the network has three main broadcast partners, "
+            "the pact was to run for 5 years and the dictionary takes 64 MiB.")
+    assert direct_answer("How many fumbles did Von Miller force?",
+                         [passage(text, ["Von", "Miller", "fumbles"])]).text == "two"
+    assert direct_answer("How many broadcast partners does the network have?",
+                         [passage(text, ["network", "broadcast", "partners"])]).text == "three"
+    assert direct_answer("How long was the pact to run?",
+                         [passage(text, ["pact", "run"])]).text == "5 years"
+    assert direct_answer("How big is the dictionary?",
+                         [passage(text, ["dictionary"])]).text == "64 MiB"
+
+
 def test_a_year_is_no_answer_to_how_many_when_a_count_is_there():
     text = "In 1986 the delegation of 35 members arrived."
     a = direct_answer("How many members had the delegation?",
                       [passage(text, ["delegation", "members"])])
-    assert a.text == "35 members"
+    assert a.text == "35"  # the question says what it counts
 
 
 def test_who_gets_a_name_that_the_question_does_not_already_hold():

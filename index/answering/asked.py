@@ -57,7 +57,7 @@ _DATE_RE = re.compile(
 _NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
                  "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty "
                  "seventy eighty ninety hundred thousand dozen dozens hundreds thousands").split()
-_NUM_RE = re.compile(
+NUMBER_RE = _NUM_RE = re.compile(
     r"(?:(?:US\$|USD|\$|€|£|¥)\s?)?(?<![\w.,])\d+(?:[.,]\d+)*(?:\s?%)?"
     r"(?:\s+(?:hundred|thousand|million|billion|trillion))?"
     r"|\b(?:" + "|".join(_NUMBER_WORDS) + r")(?:[\s-](?:" + "|".join(_NUMBER_WORDS) + r"))*\b",

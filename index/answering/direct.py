@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
-from .asked import (INITIAL_WORD, Asked, after_role, asked, asked_noun, norm, personal, quoted,
+from .asked import (INITIAL_WORD, NUMBER_RE, Asked, after_role, asked, asked_noun, norm, personal, quoted,
                     titled, words)
 from .constraints import Constraints, fold_name, sentence_conflicts
 from ..facts import human_date, human_figure
@@ -21,6 +21,17 @@ _AMOUNT_RE = re.compile(r"\d|%|[$€£¥]|\b(?:hundred|thousand|million|billion|
 _LOCATIVE_RE = re.compile(r"\b(?:in|at|near|inside|outside|to|from)\s+(?:the\s+)?$", re.I)
 _COUNTED_RE = re.compile(r"[\w,.]+\s+[^\W\d_]")  # a number and the noun it counts
 _CLAUSE_RE = re.compile(r"[,;:()]|\s[—–-]\s")
+# words a figure keeps after it in the answer line: units of measure, money, multipliers;
+# a noun it counts is the question's to say ('How many points …?' -> '308', not '308 points'
+# nor a fragment like 'two forced' of 'two forced fumbles')
+_UNIT_WORD_RE = re.compile(
+    r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|century|centuries"
+    r"|millennia|millennium|km|kilomet(?:er|re)s?|met(?:er|re)s?|miles?|feet|foot|yards?|inch(?:es)?"
+    r"|cm|mm|m|km2|mi|acres?|hectares?|ha|square|cubic|tons?|tonnes?|gigatons?|megatons?|kg"
+    r"|kilograms?|grams?|pounds?|ounces?|litres?|liters?|gallons?|barrels?|head|bytes?|kbytes?"
+    r"|[kKMGTP]i?B|[kKMGT]b(?:it)?s?|[kMGT]?Hz|[kMG]?W|watts?|volts?|degrees?|°[CF]?|percent"
+    r"|per|cent|mph|km/h|dollars?|euros?|yen|yuan|rubles?|tugriks?|francs?"
+    r"|shillings?|million|billion|trillion|times|fold)", re.I)
 
 
 _UNREAD: Any = object()  # direct_answer's default: read the question here
@@ -211,7 +222,25 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
             best, best_key = (s, e), key
     if best is None:
         return None
-    return sentence[best[0] : best[1]].strip(" ,;:")
+    s, e = best
+    if wants == "number":
+        e = _figure_end(sentence, s, e)
+    return sentence[s:e].strip(" ,;:")
+
+
+def _figure_end(sentence: str, s: int, e: int) -> int:
+    """Where the figure at sentence[s:e] ends for the answer line: with its unit ('10 tons',
+    '5 years', '64 MiB', 'one million'), without the noun it counts ('308 points allowed'
+    -> '308'; 'three main networks' -> 'three')."""
+    m = NUMBER_RE.match(sentence, s, e)
+    if m is None or m.end() >= e or not sentence[m.end()].isspace():
+        return e  # '46th', '900k', 'three-year': one word
+    end = m.end()
+    for w in re.finditer(r"\s+([^\s,;:()]+)", sentence[end:e]):
+        if not _UNIT_WORD_RE.fullmatch(w.group(1).strip(".")):
+            break
+        end = m.end() + w.end()
+    return end
 
 
 _MONTH_RE = re.compile(r"(?:January|February|March|April|May|June|July|August|September|October"
