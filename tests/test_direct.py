@@ -344,3 +344,32 @@ def test_code_names_are_not_decades_ordinals_or_sizes():
     from index.answering.asked import code_spans
     q = "Did asn1_der_coding or 7z2xz.bash change in the mid-1990s, the 20th or at 900k?"
     assert [q[a:b] for a, b in code_spans(q)] == ["asn1_der_coding", "7z2xz.bash"]
+
+
+def test_a_period_or_range_is_answered_whole():
+    text = ("Grainger built the streets between 1835 and 1842, the massacre lasted from "
+            "24 August – 3 October 1572, the plague killed 30–60% of the people, audiences "
+            "peaked in the late 1970s and the final score was 34–19.")
+    def line(question: str, words: list[str]) -> str:
+        return direct_answer(question, [passage(text, words)]).text
+    assert line("When did Grainger build the streets?", ["Grainger", "built", "streets"]) == \
+        "between 1835 and 1842"
+    # the question says 'between' itself: the answer is the two ends
+    assert line("Between what years did Grainger build the streets?",
+                ["Grainger", "built", "streets"]) == "1835 and 1842"
+    assert line("When did the massacre last?", ["massacre", "lasted"]) == \
+        "24 August – 3 October 1572"
+    assert line("How many of the people did the plague kill?", ["plague", "killed"]) == "30–60%"
+    assert line("When did audiences peak?", ["audiences", "peaked"]) == "the late 1970s"
+    assert line("How much was the final score?", ["final", "score"]) == "34"
+
+
+def test_what_year_gets_the_year_and_what_percentage_a_share():
+    text = "The show returned on 26 March 2005, when about one million viewers, 2% of homes, watched."
+    a = direct_answer("What year did the show return?", [passage(text, ["show", "returned"])])
+    assert a.text == "2005"
+    b = direct_answer("When did the show return?", [passage(text, ["show", "returned"])])
+    assert b.text == "26 March 2005"
+    c = direct_answer("What percentage of homes watched the show?",
+                      [passage(text, ["homes", "watched", "show"])])
+    assert c.text == "2%"

@@ -47,7 +47,7 @@ _WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 _MON = r"(?:%s)" % "|".join(_MONTHS + [m[:3] + r"\." for m in _MONTHS] + ["Sept\\."])
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[0-9]\d\d|20\d\d)"
-_DATE_RE = re.compile(
+DATE_RE = _DATE_RE = re.compile(
     # ranges first ("1937 to 1946", "July 1-8, 1989"), so a span holds the whole period
     rf"\b(?:{_YEAR}\s+(?:to|until|till)\s+{_YEAR}\b|{_MON}\s+\d{{1,2}}\s*[–-]\s*\d{{1,2}},?\s+{_YEAR}"
     rf"|\d{{1,2}}\s*[–-]\s*{_DAY}\s+{_MON},?\s+{_YEAR}"

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
-from .asked import (INITIAL_WORD, NUMBER_RE, Asked, after_role, asked, asked_noun, norm, personal, quoted,
+from .asked import (DATE_RE, INITIAL_WORD, NUMBER_RE, Asked, after_role, asked, asked_noun, norm, personal, quoted,
                     titled, words)
 from .constraints import Constraints, fold_name, sentence_conflicts
 from ..facts import human_date, human_figure
@@ -203,9 +203,13 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     # it names ('90 countries'), not a bare one ('the two')
     named = not (noun and re.search(r"\bhow many\b", question, re.I)
                  and not any(norm(w) == norm(noun) for w in words(sentence)))
+    # "what percentage" wants a share ('2%'), not another figure of its sentence ('one million')
+    percent = wants == "number" and _PERCENT_ASKED_RE.search(question) is not None
     best, best_key = None, None
     for s, e, known in typed_candidates(question, ask, sentence, terms, cons):
         if not named and not _COUNTED_RE.search(sentence, s, e):
+            continue
+        if percent and not _PERCENT_RE.search(sentence, s, min(len(sentence), e + 9)):
             continue
         distance = min((min(abs(s - te), abs(ts - e)) for ts, te in terms), default=0)
         # a number followed by the noun the question counts ('how many tons' -> '10 tons'),
@@ -222,10 +226,62 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
             best, best_key = (s, e), key
     if best is None:
         return None
-    s, e = best
-    if wants == "number":
+    s, e = _whole_period(question, wants, sentence, *best)
+    if wants == "number" and named:  # else the noun says what it counts ('90 countries')
         e = _figure_end(sentence, s, e)
-    return sentence[s:e].strip(" ,;:")
+    span = sentence[s:e].strip(" ,;:")
+    if wants == "date" and _YEAR_ASKED_RE.search(question):
+        # "what year" asks for a year: '2005' of '26 March 2005'
+        years = _YEAR_RE.findall(span)
+        if len(years) == 1 and not re.search(r"\d0s\b", span):
+            return years[0]
+    return span
+
+
+_PERCENT_ASKED_RE = re.compile(r"\bper ?cent(?:age)?\b", re.I)
+_PERCENT_RE = re.compile(r"%|\bper ?cent\b", re.I)
+_YEAR_ASKED_RE = re.compile(r"\b(?:what|which)\s+year\b", re.I)
+_YEAR_RE = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d\d)(?![\d.,]?\d)")
+_UNIT_AFTER_RE = re.compile(r"(?:\s+[^\s,;:()]+){0,3}")
+_QUALIFIED_DECADE_RE = re.compile(r"\b(?:(?:the)\s+)?(?:early|mid|late)[\s-]+$", re.I)
+
+
+def _whole_period(question: str, wants: str, sentence: str, s: int, e: int) -> tuple[int, int]:
+    """The span of a date or figure widened to the period or range it begins: 'between 1835
+    and 1842' (without 'between' when the question asks between what years), '24 August – 3
+    October 1572', '30–60%', '90% to 93%', 'the late 1970s'. A dash joins figures only when
+    the second has its unit ('50–140 cm'), not a score ('34–19')."""
+    if wants not in ("date", "number"):
+        return s, e
+    if wants == "date":
+        m = _QUALIFIED_DECADE_RE.search(sentence, max(0, s - 14), s)
+        if m and re.match(r"(?:the\s+)?\d{3}0s\b", sentence[s:e]):
+            s = m.start()
+    between = re.search(r"\bbetween\s+$", sentence[max(0, s - 10):s], re.I)
+    joiner = re.compile(r"\s*(?:–|—|-|\bto\b|\buntil\b|\bthrough\b" +
+                        (r"|\band\b" if between else "") + r")\s*", re.I)
+    j = joiner.match(sentence, e)
+    if j is None:
+        return s, e
+    if wants == "date":
+        m = DATE_RE.match(sentence, j.end())
+        if m is None:
+            return s, e
+        end = m.end()
+    else:
+        m = NUMBER_RE.match(sentence, j.end())
+        if m is None or not m.group().strip():
+            return s, e
+        end = m.end()
+        if sentence[e:j.end()].strip() in ("–", "—", "-"):
+            after = re.match(r"\s+([^\s,;:()]+)", sentence[end:])
+            unit = after is not None and _UNIT_WORD_RE.fullmatch(after.group(1).strip("."))
+            if not (_PERCENT_RE.search(m.group()) or unit):
+                return s, e  # a score or a code, not a range
+        end = _figure_end(sentence, m.start(), _UNIT_AFTER_RE.match(sentence, end).end())
+    if between and not re.search(r"\bbetween\b", question, re.I):
+        s = max(0, s - 10) + between.start()
+    return s, end
 
 
 def _figure_end(sentence: str, s: int, e: int) -> int:
