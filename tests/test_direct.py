@@ -373,3 +373,13 @@ def test_what_year_gets_the_year_and_what_percentage_a_share():
     c = direct_answer("What percentage of homes watched the show?",
                       [passage(text, ["homes", "watched", "show"])])
     assert c.text == "2%"
+
+
+def test_the_name_of_a_thing_is_not_answered_with_a_person():
+    text = "The rock found by astronauts David Scott and James Irwin is dubbed the Genesis Rock."
+    a = direct_answer("What was the name of the rock the astronauts found?",
+                      [passage(text, ["rock", "astronauts", "found"])])
+    assert a.kind == "sentence" and a.text == text
+    b = direct_answer("What was the name of the astronaut who found the rock with David Scott?",
+                      [passage(text, ["astronauts", "found", "rock", "David", "Scott"])])
+    assert (b.kind, b.text) == ("span", "James Irwin")
