@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
-from .asked import (DATE_RE, INITIAL_WORD, NUMBER_RE, ROLES, Asked, after_role, asked,
+from .asked import (DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, ROLES, Asked, after_role, asked,
                     asked_noun, norm, personal, quoted, titled, words)
 from .constraints import Constraints, fold_name, sentence_conflicts
 from ..facts import human_date, human_figure
@@ -170,6 +170,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue
         if amount and not _AMOUNT_RE.search(text[s:e]):
             continue  # 'two states' counts; it is no amount
+        if wants == "name" and all(norm(w) in GENERIC for w in words(text[s:e])):
+            continue  # 'Ministry' of 'Foreign Ministry' is no one, whatever stands before it
         if wants == "name" and (not personal(text, s, e) or _place(text[s:e], cons)):
             continue  # who: a person, never a country ('North Koreans'), a body or a title
         if wants == "name" and all(norm(w) in ask.words for w in words(text[s:e])
@@ -316,9 +318,10 @@ def _figure_end(sentence: str, s: int, e: int) -> int:
         return e  # '46th', '900k', 'three-year': one word
     end = m.end()
     for w in re.finditer(r"\s+([^\s,;:()]+)", sentence[end:e]):
-        if not _UNIT_WORD_RE.fullmatch(w.group(1).strip(".")):
+        unit = w.group(1).rstrip(".")
+        if not _UNIT_WORD_RE.fullmatch(unit):
             break
-        end = m.end() + w.end()
+        end = m.end() + w.end() - (len(w.group(1)) - len(unit))  # not the full stop
     return end
 
 
