@@ -395,3 +395,15 @@ def test_an_office_or_a_body_alone_is_no_person():
     text = "For this reason, the Mongolian Foreign Ministry sent D. Lu as ambassador."
     a = direct_answer("Who was sent as ambassador?", [passage(text, ["sent", "ambassador"])])
     assert (a.kind, a.text) == ("span", "D. Lu")  # 'Foreign' before it is no title of a person
+
+
+def test_who_gets_the_person_a_clause_after_the_name_says_it_of():
+    text = ("Ambassador Dorj's efforts were flanked by a state visit by the Chairman of the "
+            "Presidium, J. Sambuu, who had been the first ambassador to North Korea years earlier.")
+    a = direct_answer("Who was the first ambassador to North Korea?",
+                      [passage(text, ["Ambassador", "first", "ambassador", "North", "Korea"])])
+    assert a.kind == "span" and a.text == "J. Sambuu"
+    # without such a clause, the name nearest the question's words
+    text = "Ambassador Dorj met J. Sambuu in Pyongyang."
+    a = direct_answer("Who was the ambassador?", [passage(text, ["Ambassador"])])
+    assert a.text == "Dorj"

@@ -246,7 +246,10 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         impersonal = wants == "name" and not personal(sentence, s, e)
         # "which foreign minister": the name the sentence gives that office first
         unroled = ask.role is not None and not after_role(sentence, s, ask.role)
-        key = (counted, priced, unroled, impersonal, known, distance, -(e - s), s)
+        # who: the person a clause after the name says it of ('J. Sambuu, who had been the
+        # first MPR ambassador to North Korea' for 'who was the first Mongolian ambassador')
+        said_of = -_said_of(sentence, e, terms) if wants == "name" else 0
+        key = (counted, priced, unroled, impersonal, said_of, known, distance, -(e - s), s)
         if best_key is None or key < best_key:
             best, best_key = (s, e), key
     if best is None:
@@ -261,6 +264,20 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         if len(years) == 1 and not re.search(r"\d0s\b", span):
             return years[0]
     return span
+
+
+# a relative clause or an apposition right after a name: what it says is said of the name
+_CLAUSE_AFTER_RE = re.compile(r",\s+(?:who|whom|whose|the|then|later|formerly|previously|now)\b"
+                              r"[^,;.()]*(?:\.[^\s][^,;.()]*)*")
+
+
+def _said_of(sentence: str, e: int, terms: list[tuple[int, int]]) -> int:
+    """How many of the question's words (terms: their offsets in sentence) the clause after a
+    name at sentence[:e] holds, when one follows it."""
+    m = _CLAUSE_AFTER_RE.match(sentence, e)
+    if m is None:
+        return 0
+    return sum(1 for ts, te in terms if m.start() <= ts and te <= m.end())
 
 
 _PERCENT_ASKED_RE = re.compile(r"\bper ?cent(?:age)?\b", re.I)
