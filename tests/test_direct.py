@@ -407,3 +407,18 @@ def test_who_gets_the_person_a_clause_after_the_name_says_it_of():
     text = "Ambassador Dorj met J. Sambuu in Pyongyang."
     a = direct_answer("Who was the ambassador?", [passage(text, ["Ambassador"])])
     assert a.text == "Dorj"
+
+
+def test_how_much_of_something_wants_a_quantity_in_a_unit():
+    def line(question: str, text: str, words: list[str]) -> str:
+        return direct_answer(question, [passage(text, words)]).text
+    # 'one thread' counts threads; it is no amount of memory
+    text = "For the same file, xz -9 can only use one thread."
+    assert line("How much memory does xz -9 use?", text, ["xz", "-9", "use"]) == text
+    assert line("How much memory does xz -9 use?", "xz -9 uses 674 MiB of memory.",
+                ["xz", "-9", "uses", "memory"]) == "674 MiB"
+    assert line("How much memory does bzip2 -s need?", "The requirement drops to around 2300k.",
+                ["requirement"]) == "2300k"
+    # 'One can adjust' is no figure
+    text = "One can adjust the block size with --block-size."
+    assert line("How large is the block size?", text, ["block", "size"]) == text

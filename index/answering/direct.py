@@ -163,6 +163,11 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
     # "how much" without a noun asks for an amount: figures, not a count of things
     amount = wants == "number" and not noun and re.search(
         r"\bhow much\b|\b(?:worth|share|value|amount|total|cost|price)\b", question, re.I)
+    # "how much memory": a quantity in a unit ('64 MiB', '10 tons'), not a count of something
+    # else ('one thread'); "how big" may ask for a count ('how big was the delegation')
+    quantity = wants == "number" and re.search(
+        r"\bhow (?:much\s+(?!did|does|do|was|were|is|are|has|have|had|will|would|can|could)\w+"
+        r"|heavy|fast)\b", question, re.I)
     for s, e, known in ask.candidates(text, terms=terms):
         if wants == "number" and _day_of_month(text, s, e):
             continue  # "26" of "26 March 1990" counts nothing
@@ -170,6 +175,10 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue
         if amount and not _AMOUNT_RE.search(text[s:e]):
             continue  # 'two states' counts; it is no amount
+        if quantity and not _in_units(text, s, e):
+            continue
+        if wants == "number" and _PRONOUN_ONE_RE.match(text, s):
+            continue  # 'One can adjust the block size': no figure
         if wants == "name" and all(norm(w) in GENERIC for w in words(text[s:e])):
             continue  # 'Ministry' of 'Foreign Ministry' is no one, whatever stands before it
         if wants == "name" and (not personal(text, s, e) or _place(text[s:e], cons)):
@@ -184,6 +193,24 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             # there, a title, nor any capitalised word ('Coincidentally', 'Roman numerals')
             continue
         yield s, e, known
+
+
+_GLUED_UNIT_RE = re.compile(r"(?:[kKMGTP]i?[Bb]?|[kMG]Hz|[kmcM]?[mgW]|°[CF])\b")
+_PRONOUN_ONE_RE = re.compile(r"one\s+(?:can|could|may|might|must|should|would|will|needs?|has"
+                             r"|had)\b", re.I)
+
+
+def _in_units(text: str, s: int, e: int) -> bool:
+    """Whether the figure at text[s:e] is a quantity: money or a share, or a unit of measure
+    after it ('64 MiB', '10 tons', '5 years', 'USD 13.3 million')."""
+    if re.search(r"%|[$€£¥]|\b(?:USD|per ?cent)\b", text[s:e], re.I):
+        return True
+    if re.match(r"[\d.,]+", text[s:e]) and _GLUED_UNIT_RE.match(
+            text, s + len(re.match(r"[\d.,]+", text[s:e]).group())):
+        return True  # a unit written on the figure: '2300k', '64MiB', '10kg'
+    after = re.match(r"[\s-]*([^\s,;:()]+)", text[NUMBER_RE.match(text, s, e).end()
+                                                  if NUMBER_RE.match(text, s, e) else e:])
+    return after is not None and _UNIT_WORD_RE.fullmatch(after.group(1).rstrip(".")) is not None
 
 
 def _counts(text: str, s: int, e: int, noun: str) -> bool:
@@ -257,6 +284,10 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     s, e = _whole_period(question, wants, sentence, *best)
     if wants == "number" and named:  # else the noun says what it counts ('90 countries')
         e = _figure_end(sentence, s, e)
+    if wants == "number":
+        glued = _GLUED_UNIT_RE.match(sentence, e)
+        if glued:
+            e = glued.end()  # '2300k', '64MiB': the unit written on the figure
     span = sentence[s:e].strip(" ,;:")
     if wants == "date" and _YEAR_ASKED_RE.search(question):
         # "what year" asks for a year: '2005' of '26 March 2005'
