@@ -131,6 +131,7 @@ def rank_order(scores: np.ndarray, ties: np.ndarray) -> np.ndarray:
 
 _MARGIN = 1e-6  # relative slack on bounds: float sums in another order differ in last digits
 _NO_FILTER = np.ones(1, dtype=bool)  # what the kernel is given when nothing is filtered
+_NO_TIES = np.zeros(1, dtype=np.int64)  # ... and when ties go by chunk number
 
 
 BLOCK = 64  # postings per block whose largest weight is kept for skipping
@@ -235,6 +236,13 @@ class BM25:
             acc = self._local.acc = np.zeros(self.n_docs, dtype=np.float64)
         return acc
 
+    def _touched(self) -> np.ndarray:
+        """This thread's list of chunk numbers for the compiled search."""
+        out = getattr(self._local, "touched", None)
+        if out is None:
+            out = self._local.touched = np.empty(self.n_docs, dtype=np.int32)
+        return out
+
     def term_weights(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         """(chunks, contribution above baseline(t)) of one occurrence of term t in a query."""
         lo, hi = self.postings.indptr[t], self.postings.indptr[t + 1]
@@ -270,46 +278,33 @@ class BM25:
                allowed: np.ndarray | None = None) -> list[Hit]:
         """Top-k chunks containing at least one query term, best first; ties by tiebreak rank.
 
-        MaxScore, document at a time (index/search/maxscore.py): once the k-th best score so far
-        exceeds what the rarer terms could add together, a chunk is only visited when a term
-        it cannot do without holds it, and common terms are looked up for the chunks that can
-        still reach the top k. The winners' scores are then summed again in query order, so
-        scores and ranking equal scoring every posting (search_all)."""
+        MaxScore, term at a time, in one compiled call (index/search/maxscore.py): the rarer
+        terms' postings are summed whole until the k-th best sum exceeds what the common
+        terms could add together; those are then only looked up for the chunks found that
+        can still reach the top k. The winners' scores are then summed again in query
+        order, so scores and ranking equal scoring every posting (search_all)."""
         counts = Counter(t for t in term_ids if 0 <= t < len(self.idf))
         ind = self.postings.indptr
-        terms = [t for t in counts if ind[t + 1] > ind[t]]
-        if not terms or k <= 0:
-            return []
-        if (len(terms) == 1 or self.p.variant not in ("okapi", "plus")
-                or (self.idf[terms] <= 0).any()  # nothing to skip / another formula / no bounds
-                or not kernels.compiled()):  # numba still loading: the same figures in numpy
-            return self.search_all(term_ids, k, tiebreak, allowed)
-        from .maxscore import candidates, exact_scores  # compiled on first use, not at open
-
-        bound = {t: counts[t] * float(self.term_max[t]) for t in terms}
-        terms.sort(key=lambda t: (bound[t], t))
-        arr = np.asarray(terms, dtype=np.int64)
-        mult = np.asarray([float(counts[t]) for t in terms])
-        use_allowed = allowed is not None
-        cand, _ = candidates(ind, self.postings.docs, self.postings.tfs, self._k1norm,
-                             float(self.p.k1 + 1), arr, self.idf[arr], mult,
-                             np.asarray([bound[t] for t in terms]), self.block_ptr,
-                             self.block_max, BLOCK, int(k),
-                             allowed if use_allowed else _NO_FILTER, use_allowed, _MARGIN)
-        if len(cand) == 0:
-            return []
-        # the survivors scored again term by term in query order, as search_all sums them
         held = [t for t in counts if ind[t + 1] > ind[t]]
-        base = 0.0
-        for t in held:
-            base += counts[t] * self.baseline(t)
-        ordered = np.asarray(held, dtype=np.int64)
-        scores = exact_scores(ind, self.postings.docs, self.postings.tfs, self._k1norm,
-                              float(self.p.k1 + 1), ordered, self.idf[ordered],
-                              np.asarray([float(counts[t]) for t in held]), cand, base)
-        ties = tiebreak[cand] if tiebreak is not None else cand
-        order = rank_order(scores, ties)[:k]
-        return [Hit(int(cand[i]), float(scores[i])) for i in order]
+        if not held or k <= 0:
+            return []
+        if self.p.variant not in ("okapi", "plus") or not kernels.compiled():
+            # another formula (no bounds) / numba still loading: the same figures in numpy
+            return self.search_all(term_ids, k, tiebreak, allowed)
+        from .maxscore import search_top  # compiled on first use, not at open
+
+        use_allowed, use_tiebreak = allowed is not None, tiebreak is not None
+        top, scores, ok = search_top(
+            ind, self.postings.docs, self.postings.tfs, self._k1norm, float(self.p.k1 + 1),
+            self.idf, self.term_max, np.asarray(held, dtype=np.int64),
+            np.asarray([counts[t] for t in held], dtype=np.float64),
+            float(self.p.delta) if self.p.variant == "plus" else 0.0, int(k),
+            allowed if use_allowed else _NO_FILTER, use_allowed,
+            tiebreak if use_tiebreak else _NO_TIES, use_tiebreak, _MARGIN, TIE_RTOL,
+            self._scratch(), self._touched())
+        if not ok:  # a term of idf <= 0: no bound to prune with
+            return self.search_all(term_ids, k, tiebreak, allowed)
+        return [Hit(d, s) for d, s in zip(top.tolist(), scores.tolist())]
 
     def search_all(self, term_ids: Sequence[int], k: int, tiebreak: np.ndarray | None = None,
                    allowed: np.ndarray | None = None) -> list[Hit]:

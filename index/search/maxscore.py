@@ -1,15 +1,19 @@
-"""MaxScore document-at-a-time over postings lists, compiled (numba) and free of the GIL.
+"""MaxScore over postings lists, term at a time, compiled (numba) and free of the GIL.
 
 Why compiled: a real question carries common words whose postings run to hundreds of
-thousands of entries at a million passages. Term-at-a-time numpy must score every one of
-them before it knows what the top k needs; walking the lists document by document can skip
-a common term's postings as soon as the k-th best score so far exceeds what the rarer terms
-alone could reach, but only a compiled loop makes that walk cheap. Released from the GIL, it
-lets several askers search at once.
+thousands of entries at a million passages. Scoring every posting (what rank-bm25 and bm25s
+do) costs what those lists hold; MaxScore adds up only the rarer terms' postings, and once
+the k-th best sum so far exceeds all the common terms together could add, no chunk they
+alone hold can reach the top k: the common terms are then only looked up, by seeking, for
+the chunks already found that can still get there. Term at a time, the rare lists are read
+straight through into a dense array of sums (memory order, no per-chunk bookkeeping), which
+at a million passages is several times faster than walking the lists chunk by chunk.
+Released from the GIL, it lets several askers search at once.
 
-The kernel only chooses candidates: every chunk whose score can come within `margin`
-(relative) of the k-th best, with its score summed in some order. BM25.search scores the
-survivors again in query order, so the figures equal scoring every posting.
+taat_candidates only chooses candidates: every chunk whose score can come within `margin`
+(relative) of the k-th best, with its score summed in some order. search_top scores the
+survivors again in query order and ranks them, so the figures equal scoring every posting
+(BM25.search_all).
 """
 from __future__ import annotations
 
@@ -53,35 +57,6 @@ def _seek(docs: np.ndarray, lo: int, hi: int, d: int) -> int:
     return a
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _complete(s: float, d: int, top: int, docs: np.ndarray, tfs: np.ndarray, pos: np.ndarray,
-              end: np.ndarray, upto: np.ndarray, cut: float, k1p1: float, k1norm: np.ndarray,
-              idf: np.ndarray, mult: np.ndarray):
-    """(chunk d's score s completed over the rarer terms top-1 .. 0, each found by seeking
-    from pos[i], which advances; whether it can still reach cut): it stops as soon as the
-    terms left could not lift it there."""
-    for i in range(top - 1, -1, -1):
-        if s + upto[i] < cut:
-            return s, False
-        p = _seek(docs, pos[i], end[i], d)
-        pos[i] = p
-        if p < end[i] and docs[p] == d:
-            s += _weight(float(tfs[p]), k1p1, k1norm[d], idf[i], mult[i])
-    return s, True
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _keep_above(out_d: np.ndarray, out_s: np.ndarray, n: int, cut: float) -> int:
-    """Keep, in order, the first n candidates scoring at least cut; how many are kept."""
-    m = 0
-    for j in range(n):
-        if out_s[j] >= cut:
-            out_d[m] = out_d[j]
-            out_s[m] = out_s[j]
-            m += 1
-    return m
-
-
 @njit(cache=True, nogil=True)
 def _heap_push(heap: np.ndarray, size: int, v: float) -> int:
     i = size
@@ -112,118 +87,6 @@ def _heap_replace_min(heap: np.ndarray, size: int, v: float) -> None:
 
 
 @njit(cache=True, nogil=True)
-def candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np.ndarray,
-               k1p1: float, terms: np.ndarray, idf: np.ndarray, mult: np.ndarray,
-               bound: np.ndarray, block_ptr: np.ndarray, block_max: np.ndarray, block: int,
-               k: int, allowed: np.ndarray, use_allowed: bool, margin: float):
-    """(chunks ascending, their scores) that can reach the top k, for query terms sorted by
-    bound ascending (bound: the most a term adds to any chunk, mult times). Terms whose
-    bounds together stay below the k-th best so far are not essential: a chunk is only
-    visited when an essential term holds it, and the others are looked up for it while it
-    can still reach the k-th best. A block of an essential term's postings whose largest
-    weight, with every other term's bound, stays below the k-th best is skipped whole."""
-    n = len(terms)
-    pos = np.empty(n, dtype=np.int64)
-    end = np.empty(n, dtype=np.int64)
-    upto = np.empty(n, dtype=np.float64)  # the bounds of terms 0..i together
-    acc = 0.0
-    for i in range(n):
-        pos[i] = indptr[terms[i]]
-        end[i] = indptr[terms[i] + 1]
-        acc += bound[i]
-        upto[i] = acc * (1.0 + margin)
-    other = np.empty(n, dtype=np.float64)  # the bounds of all terms but i together
-    for i in range(n):
-        other[i] = (acc - bound[i]) * (1.0 + margin)
-    heap = np.empty(k, dtype=np.float64)
-    size = 0
-    cut = -np.inf  # k-th best so far, less the margin
-    first = 0  # terms[first:] are essential
-    cap = 1024
-    out_d = np.empty(cap, dtype=np.int64)
-    out_s = np.empty(cap, dtype=np.float64)
-    n_out = 0
-    # A first threshold from the chunks of the term with the highest bound (a list the walk
-    # below reads whole anyway), fully scored: the k-th best of real chunks is a lower bound
-    # of the final k-th best, so the walk skips common terms from its first chunk on.
-    last = n - 1
-    for p0 in range(pos[last], end[last]):
-        d = docs[p0]
-        if use_allowed and not allowed[d]:
-            continue
-        s, alive = _complete(_weight(float(tfs[p0]), k1p1, k1norm[d], idf[last], mult[last]),
-                             d, last, docs, tfs, pos, end, upto, cut, k1p1, k1norm, idf, mult)
-        if not alive:
-            continue
-        if size < k:
-            size = _heap_push(heap, size, s)
-        elif s > heap[0]:
-            _heap_replace_min(heap, size, s)
-        if size == k:
-            cut = heap[0] - margin * abs(heap[0])
-    for i in range(n):
-        pos[i] = indptr[terms[i]]
-    size = 0
-    while first < n and upto[first] < cut:
-        first += 1
-    big = np.iinfo(np.int64).max
-    while first < n:
-        d = big
-        for i in range(first, n):
-            p = pos[i]
-            start = indptr[terms[i]]
-            b0 = block_ptr[terms[i]]
-            while p < end[i]:
-                b = b0 + (p - start) // block
-                if block_max[b] * mult[i] * (1.0 + margin) + other[i] >= cut:
-                    break
-                p = start + (b - b0 + 1) * block  # none of this block can reach the top k
-            if p > end[i]:
-                p = end[i]
-            pos[i] = p
-            if p < end[i]:
-                x = docs[p]
-                if x < d:
-                    d = x
-        if d == big:
-            break
-        s = 0.0
-        for i in range(first, n):
-            p = pos[i]
-            if p < end[i] and docs[p] == d:
-                s += _weight(float(tfs[p]), k1p1, k1norm[d], idf[i], mult[i])
-                pos[i] = p + 1
-        if use_allowed and not allowed[d]:
-            continue
-        s, alive = _complete(s, d, first, docs, tfs, pos, end, upto, cut, k1p1, k1norm, idf,
-                             mult)
-        if not alive or s < cut:
-            continue
-        if n_out == cap:  # drop what fell below the k-th best, grow if that is not enough
-            n_out = _keep_above(out_d, out_s, n_out, cut)
-            if n_out * 2 > cap:
-                cap *= 2
-                nd = np.empty(cap, dtype=np.int64)
-                ns = np.empty(cap, dtype=np.float64)
-                nd[:n_out] = out_d[:n_out]
-                ns[:n_out] = out_s[:n_out]
-                out_d, out_s = nd, ns
-        out_d[n_out] = d
-        out_s[n_out] = s
-        n_out += 1
-        if size < k:
-            size = _heap_push(heap, size, s)
-        elif s > heap[0]:
-            _heap_replace_min(heap, size, s)
-        if size == k:
-            cut = max(cut, heap[0] - margin * abs(heap[0]))
-            while first < n and upto[first] < cut:
-                first += 1
-    m = _keep_above(out_d, out_s, n_out, cut)
-    return out_d[:m].copy(), out_s[:m].copy()
-
-
-@njit(cache=True, nogil=True)
 def exact_scores(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np.ndarray,
                  k1p1: float, terms: np.ndarray, idf: np.ndarray, mult: np.ndarray,
                  cand: np.ndarray, base: float) -> np.ndarray:
@@ -242,3 +105,217 @@ def exact_scores(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
         for j in range(len(cand)):
             out[j] += base
     return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _offer(heap: np.ndarray, size: int, k: int, v: float) -> int:
+    """v into a min-heap of the k largest values offered; the new size."""
+    if size < k:
+        return _heap_push(heap, size, v)
+    if v > heap[0]:
+        _heap_replace_min(heap, size, v)
+    return size
+
+
+@njit(cache=True, nogil=True)
+def _merge_runs(a: np.ndarray, runs: np.ndarray, n_runs: int, tmp: np.ndarray) -> None:
+    """Sort a[:runs[n_runs]] in place, given that a[runs[j]:runs[j+1]] is ascending for each j
+    and no value repeats: pairwise merges, so a few runs cost a few passes."""
+    while n_runs > 1:
+        m = 0
+        for j in range(0, n_runs, 2):
+            lo = runs[j]
+            if j + 1 == n_runs:
+                runs[m] = lo
+                m += 1
+                break
+            mid, hi = runs[j + 1], runs[j + 2]
+            x, y, o = lo, mid, lo
+            while x < mid and y < hi:
+                if a[x] < a[y]:
+                    tmp[o] = a[x]
+                    x += 1
+                else:
+                    tmp[o] = a[y]
+                    y += 1
+                o += 1
+            while x < mid:
+                tmp[o] = a[x]
+                x += 1
+                o += 1
+            while y < hi:
+                tmp[o] = a[y]
+                y += 1
+                o += 1
+            for q in range(lo, hi):
+                a[q] = tmp[q]
+            runs[m] = lo
+            m += 1
+        runs[m] = runs[n_runs]
+        n_runs = m
+
+
+@njit(cache=True, nogil=True)
+def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
+                    k1norm: np.ndarray, k1p1: float, terms: np.ndarray, idf: np.ndarray,
+                    mult: np.ndarray, bound: np.ndarray, k: int, allowed: np.ndarray,
+                    use_allowed: bool, margin: float, acc: np.ndarray, touched: np.ndarray):
+    """(chunks ascending, their scores) that can reach the top k, for query terms sorted by
+    bound descending (bound: the most a term adds to any chunk, mult times); MaxScore term at
+    a time. The rarest terms' postings are added up whole in acc (a dense scratch of zeros,
+    left zeroed) until the k-th best sum so far exceeds all that the terms left could add to
+    a chunk none of them holds: from then on no new chunk can reach the top k, and the
+    chunks found are looked up in the common terms' postings (seeking, never reading them
+    whole), each dropped as soon as the terms left could not lift it to the k-th best.
+
+    The k-th best is always that of distinct chunks' partial sums, each at most its chunk's
+    score, so it never exceeds the final k-th best: what is dropped could not have reached
+    the top k. touched: scratch of at least len(acc) chunk numbers."""
+    n = len(terms)
+    rest = np.empty(n + 1, dtype=np.float64)  # what terms i.. can add together, with margin
+    rest[n] = 0.0
+    for i in range(n - 1, -1, -1):
+        rest[i] = rest[i + 1] + bound[i] * (1.0 + margin)
+    heap = np.empty(k, dtype=np.float64)
+    cut = -np.inf  # the k-th best so far, less the margin
+    runs = np.zeros(n + 2, dtype=np.int64)  # touched[runs[j]:runs[j+1]]: chunks term j found first
+    n_t = 0
+    e = 0  # terms[:e] are added up whole
+    while e < n:
+        if e > 0 and rest[e] < cut:
+            break  # a chunk none of terms[:e] holds cannot reach the top k
+        lo, hi = indptr[terms[e]], indptr[terms[e] + 1]
+        w_idf, w_mult = idf[e], mult[e]
+        size = 0
+        for p in range(lo, hi):
+            d = docs[p]
+            if use_allowed and not allowed[d]:
+                continue
+            s = acc[d]
+            if s == 0.0:  # weights are > 0 (the caller sends no term of idf <= 0)
+                touched[n_t] = d
+                n_t += 1
+            s += _weight(float(tfs[p]), k1p1, k1norm[d], w_idf, w_mult)
+            acc[d] = s
+            size = _offer(heap, size, k, s)
+        if size == k:  # the k-th best of this term's chunks' sums so far
+            cut = max(cut, heap[0] - margin * abs(heap[0]))
+        e += 1
+        runs[e] = n_t
+    # keep the chunks that can still reach the top k (acc zeroed for the others), each run
+    # still ascending, then merged into one ascending list
+    m = 0
+    q = 0
+    for j in range(e):
+        run_end = runs[j + 1]
+        while q < run_end:
+            d = touched[q]
+            q += 1
+            if acc[d] + rest[e] >= cut:
+                touched[m] = d
+                m += 1
+            else:
+                acc[d] = 0.0
+        runs[j + 1] = m
+    cand = touched[:m].copy()
+    if e > 1:
+        _merge_runs(cand, runs, e, np.empty(m, dtype=cand.dtype))
+    # the common terms, rarest first: each kept chunk looked up by seeking in its postings
+    for i in range(e, n):
+        lo, hi = indptr[terms[i]], indptr[terms[i] + 1]
+        w_idf, w_mult = idf[i], mult[i]
+        p = lo
+        size = 0
+        m2 = 0
+        for j in range(m):
+            d = cand[j]
+            s = acc[d]
+            if s + rest[i] < cut:
+                acc[d] = 0.0
+                continue
+            p = _seek(docs, p, hi, d)
+            if p < hi and docs[p] == d:
+                s += _weight(float(tfs[p]), k1p1, k1norm[d], w_idf, w_mult)
+                acc[d] = s
+            cand[m2] = d
+            m2 += 1
+            size = _offer(heap, size, k, s)
+        m = m2
+        if size == k:
+            cut = max(cut, heap[0] - margin * abs(heap[0]))
+    out_d = np.empty(m, dtype=np.int64)
+    out_s = np.empty(m, dtype=np.float64)
+    n_out = 0
+    for j in range(m):
+        d = cand[j]
+        s = acc[d]
+        acc[d] = 0.0
+        if s >= cut:
+            out_d[n_out] = d
+            out_s[n_out] = s
+            n_out += 1
+    return out_d[:n_out], out_s[:n_out]
+
+
+@njit(cache=True, nogil=True)
+def _rank(scores: np.ndarray, ties: np.ndarray, tie_rtol: float) -> np.ndarray:
+    """Positions by descending score; scores within tie_rtol of the one above form one group,
+    ordered by ties ascending: bm25.rank_order, compiled."""
+    by_score = np.argsort(-scores, kind="mergesort")
+    n = len(scores)
+    key = np.empty(n, dtype=np.int64)
+    group = 0
+    for j in range(n):
+        if j > 0:
+            a, b = scores[by_score[j - 1]], scores[by_score[j]]
+            if a - b > tie_rtol * abs(a):
+                group += 1
+        key[j] = group * (np.int64(1) << 32) + np.int64(ties[by_score[j]])
+    return by_score[np.argsort(key, kind="mergesort")]
+
+
+@njit(cache=True, nogil=True)
+def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np.ndarray,
+               k1p1: float, idf_all: np.ndarray, term_max: np.ndarray, query: np.ndarray,
+               mult: np.ndarray, delta: float, k: int, allowed: np.ndarray, use_allowed: bool,
+               tiebreak: np.ndarray, use_tiebreak: bool, margin: float, tie_rtol: float,
+               acc: np.ndarray, touched: np.ndarray):
+    """BM25.search in one compiled call: (chunks, scores) of the top k, best first, and
+    whether it could answer (False: a term of idf <= 0, which has no bound to prune with).
+    query: the distinct terms holding postings, in query order, mult: how often each was
+    asked; delta: BM25+'s baseline per unit of idf (0 for Okapi). Candidates come from
+    taat_candidates; their scores are summed again term by term in query order, plus the
+    baseline, as BM25.search_all sums them, so the figures are the same to the last digit."""
+    n = len(query)
+    idf = np.empty(n, dtype=np.float64)
+    bound = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        idf[i] = idf_all[query[i]]
+        if idf[i] <= 0.0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), False
+        bound[i] = mult[i] * term_max[query[i]]
+    # by bound descending, ties by term id (a stable order for the same question)
+    key = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        key[i] = -bound[i]
+    order = np.argsort(key, kind="mergesort")
+    for a in range(1, n):  # equal bounds: smaller term id first
+        j = a
+        while j > 0 and key[order[j - 1]] == key[order[j]] and query[order[j - 1]] > query[order[j]]:
+            order[j - 1], order[j] = order[j], order[j - 1]
+            j -= 1
+    terms = query[order]
+    cand, _ = taat_candidates(indptr, docs, tfs, k1norm, k1p1, terms, idf[order], mult[order],
+                              bound[order], k, allowed, use_allowed, margin, acc, touched)
+    if len(cand) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), True
+    base = 0.0
+    if delta != 0.0:
+        for i in range(n):
+            base += mult[i] * (idf[i] * delta)
+    scores = exact_scores(indptr, docs, tfs, k1norm, k1p1, query, idf, mult, cand, base)
+    ties = np.empty(len(cand), dtype=np.int64)
+    for j in range(len(cand)):
+        ties[j] = tiebreak[cand[j]] if use_tiebreak else cand[j]
+    at = _rank(scores, ties, tie_rtol)[:k]
+    return cand[at], scores[at], True

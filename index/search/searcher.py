@@ -12,7 +12,6 @@ import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
@@ -25,10 +24,54 @@ from ..facts import FACTS_FILE
 from .tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens, analyzed_tokens
 
 
-class SearchHit(NamedTuple):
-    chunk: Chunk
-    score: float
-    pos: int = -1  # the chunk's position in the index (for Index.tokens), -1 when unknown
+class SearchHit:
+    """One result: the chunk, its score, its position in the index (for Index.tokens; -1 when
+    unknown). Behaves as the tuple (chunk, score, pos). A search's hits read their chunk
+    record when .chunk is first asked for, not before: parsing ten JSON records costs more
+    than the search itself at a million passages, and a caller may need only some of them."""
+
+    __slots__ = ("_chunk", "_chunks", "score", "pos")
+
+    def __init__(self, chunk: Chunk | None, score: float, pos: int = -1,
+                 chunks: Sequence[Chunk] | None = None) -> None:
+        """chunks: where to read the chunk (at pos) when chunk is None."""
+        self._chunk, self._chunks, self.score, self.pos = chunk, chunks, score, pos
+
+    @property
+    def chunk(self) -> Chunk:
+        c = self._chunk
+        if c is None:
+            c = self._chunk = self._chunks[self.pos]
+        return c
+
+    def _tuple(self) -> tuple:
+        return (self.chunk, self.score, self.pos)
+
+    def __iter__(self):
+        return iter(self._tuple())
+
+    def __len__(self) -> int:
+        return 3
+
+    def __getitem__(self, i):
+        return self._tuple()[i]
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, (SearchHit, tuple)) and self._tuple() == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self._tuple())
+
+    def __repr__(self) -> str:
+        return f"SearchHit(chunk={self.chunk!r}, score={self.score!r}, pos={self.pos!r})"
+
+    def _replace(self, **changes) -> "SearchHit":
+        if "pos" in changes and "chunk" not in changes:
+            changes["chunk"] = self.chunk  # the same chunk at another position, as a tuple's
+        if "chunk" in changes:
+            return SearchHit(changes["chunk"], changes.get("score", self.score),
+                             changes.get("pos", self.pos))
+        return SearchHit(self._chunk, changes.get("score", self.score), self.pos, self._chunks)
 
 
 def index_text(chunk: Chunk) -> str:
@@ -186,7 +229,8 @@ class Index:
                      allowed: np.ndarray | None = None) -> list[SearchHit]:
         hits = self.bm25.search(self.query_term_ids(terms), k, tiebreak=self._id_rank,
                                 allowed=allowed)
-        return [SearchHit(self.chunks[h.doc], h.score, h.doc) for h in hits]
+        chunks = self.chunks
+        return [SearchHit(None, h.score, h.doc, chunks) for h in hits]
 
     def search(self, query: str, k: int = 10) -> list[SearchHit]:
         """The k best chunks for a question, best first (ties broken by chunk id)."""

@@ -39,7 +39,7 @@ from .analyze import Analyzer
 from .bm25 import BM25, BM25Params, Hit, Postings, block_ptr, collection_idf, TIE_RTOL, rank_order
 from ..errors import IndexFormatError
 from ..facts import FACTS_FILE
-from .searcher import ChunkIds, Index, SearchHit, StoredChunks
+from .searcher import ChunkIds, Index, SearchHit, StoredChunks, _prefault
 from .tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens
 
 SEG_ARRAYS = ("indptr", "docs", "tfs", "doc_len", "chunk_loc", "ids", "id_off", "id_order",
@@ -355,7 +355,8 @@ class SegmentedIndex(Index):
     def search_terms(self, terms: list[str], k: int,
                      allowed: np.ndarray | None = None) -> list[SearchHit]:
         hits = self.bm25.search(self.query_term_ids(terms), k, allowed=allowed)
-        return [SearchHit(self.chunks[h.doc], h.score, h.doc) for h in hits]
+        chunks = self.chunks
+        return [SearchHit(None, h.score, h.doc, chunks) for h in hits]
 
     def _live_terms(self, terms: np.ndarray) -> np.ndarray:
         if not self._dead_terms:
@@ -442,6 +443,7 @@ def open_segments(index_dir: Path, analyzer: Analyzer) -> SegmentedIndex:
         idf_local = idf[seg.global_terms()]
         term_max, block_max = _rescaled(seg, params, idf_local, avgdl)
         seg.bm25 = BM25(seg.postings, params, term_max, block_max, idf=idf_local, avgdl=avgdl)
+        _prefault(seg.postings)
     index = SegmentedIndex(StoredChunks(None), LiveVocab({t: i for i, t in enumerate(vocab_list)}, df),
                            None, analyzer, manifest)
     index.segments, index.n_live, index.df_live = segments, n_live, df

@@ -82,7 +82,7 @@ def _time_compiled() -> list[float]:
     import importlib
 
     spent = [0.0]
-    for module, names in (("index.search.maxscore", ("candidates", "exact_scores")),
+    for module, names in (("index.search.maxscore", ("candidates", "exact_scores", "search_top")),
                           ("index.answering.rescore_kernel", ("measure", "sentence_bm25", "remap",
                                                     "held_slots"))):
         try:
