@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+PROBE = 64  # chunks scored whole after each rare term, for a threshold
+
 
 @njit(cache=True, nogil=True, inline="always")
 def _weight(tf: float, k1p1: float, k1norm_d: float, idf: float, mult: float) -> float:
@@ -117,6 +119,61 @@ def _offer(heap: np.ndarray, size: int, k: int, v: float) -> int:
     return size
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _offer_pair(hv: np.ndarray, hd: np.ndarray, size: int, v: float, d: int) -> int:
+    """(v, d) into a min-heap (by v) of the len(hv) largest values offered; the new size."""
+    m = len(hv)
+    if size < m:
+        i = size
+        hv[i], hd[i] = v, d
+        while i > 0:
+            p = (i - 1) >> 1
+            if hv[p] <= hv[i]:
+                break
+            hv[p], hv[i] = hv[i], hv[p]
+            hd[p], hd[i] = hd[i], hd[p]
+            i = p
+        return size + 1
+    if v <= hv[0]:
+        return size
+    hv[0], hd[0] = v, d
+    i = 0
+    while True:
+        a = 2 * i + 1
+        if a >= size:
+            break
+        b = a + 1
+        c = b if b < size and hv[b] < hv[a] else a
+        if hv[i] <= hv[c]:
+            break
+        hv[i], hv[c] = hv[c], hv[i]
+        hd[i], hd[c] = hd[c], hd[i]
+        i = c
+    return size
+
+
+@njit(cache=True, nogil=True)
+def _kth_of_completed(hd: np.ndarray, size: int, k: int, acc: np.ndarray, indptr: np.ndarray,
+                      docs: np.ndarray, tfs: np.ndarray, k1norm: np.ndarray, k1p1: float,
+                      terms: np.ndarray, idf: np.ndarray, mult: np.ndarray, first: int) -> float:
+    """The k-th best full score of chunks hd[:size] (their sums so far in acc, terms[first:]
+    looked up by seeking): real scores of distinct chunks, so at most the final k-th best."""
+    ds = np.sort(hd[:size])
+    full = np.empty(size, dtype=np.float64)
+    for j in range(size):
+        full[j] = acc[ds[j]]
+    for i in range(first, len(terms)):
+        lo, hi = indptr[terms[i]], indptr[terms[i] + 1]
+        p = lo
+        for j in range(size):
+            d = ds[j]
+            p = _seek(docs, p, hi, d)
+            if p < hi and docs[p] == d:
+                full[j] += _weight(float(tfs[p]), k1p1, k1norm[d], idf[i], mult[i])
+    full.sort()
+    return full[size - k]
+
+
 @njit(cache=True, nogil=True)
 def _merge_runs(a: np.ndarray, runs: np.ndarray, n_runs: int, tmp: np.ndarray) -> None:
     """Sort a[:runs[n_runs]] in place, given that a[runs[j]:runs[j+1]] is ascending for each j
@@ -179,6 +236,9 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
     heap = np.empty(k, dtype=np.float64)
     cut = -np.inf  # the k-th best so far, less the margin
     runs = np.zeros(n + 2, dtype=np.int64)  # touched[runs[j]:runs[j+1]]: chunks term j found first
+    n_best = max(k, PROBE)
+    best_v = np.empty(n_best, dtype=np.float64)  # the best sums of the term just added up
+    best_d = np.empty(n_best, dtype=np.int64)
     n_t = 0
     e = 0  # terms[:e] are added up whole
     while e < n:
@@ -197,11 +257,16 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
                 n_t += 1
             s += _weight(float(tfs[p]), k1p1, k1norm[d], w_idf, w_mult)
             acc[d] = s
-            size = _offer(heap, size, k, s)
-        if size == k:  # the k-th best of this term's chunks' sums so far
-            cut = max(cut, heap[0] - margin * abs(heap[0]))
+            size = _offer_pair(best_v, best_d, size, s, d)
         e += 1
         runs[e] = n_t
+        if size >= k:
+            # the chunks with the best sums so far, scored whole: their k-th best is a far
+            # higher threshold than the sums' (the chunks that hold the rare terms usually
+            # hold the rest), so the common terms stop being added up sooner
+            kth = _kth_of_completed(best_d, size, k, acc, indptr, docs, tfs, k1norm, k1p1,
+                                    terms, idf, mult, e) if e < n else np.sort(best_v[:size])[size - k]
+            cut = max(cut, kth - margin * abs(kth))
     # keep the chunks that can still reach the top k (acc zeroed for the others), each run
     # still ascending, then merged into one ascending list
     m = 0

@@ -10,7 +10,10 @@ once. --threads adds answers per second from 1 and 2 threads sharing one Answere
 fresh process, the same questions shared out) and their ratio.
 
 Each checkout builds (once) its own index under --workdir, so index formats may differ.
---workdir is removed at the end unless --keep.
+--workdir is removed at the end unless --keep. --data DIR --index DIR use a corpus and an
+index already written (say by `scale.py --keep`) for every checkout, opened read-only: no
+build, so 1M passages cost seconds, not minutes (the checkouts must read that index's
+format). --engine-only skips the answers.
 """
 from __future__ import annotations
 
@@ -28,7 +31,10 @@ HERE = Path(__file__).resolve()
 
 
 def child(root: Path, data: Path, index: Path, squad: Path, size: int, n_q: int,
-          threads: int) -> None:
+          threads: int, mode: str = "build") -> None:
+    """mode: build (open_index: builds the checkout's own index), given (an index already
+    built, opened read-only), engine (given, and only the engine is timed)."""
+    engine_only = mode == "engine"
     sys.path.insert(0, str(root))
     from index.answering.answer import Answerer
     from index.search.engine import open_index
@@ -40,10 +46,19 @@ def child(root: Path, data: Path, index: Path, squad: Path, size: int, n_q: int,
     rng = np.random.default_rng([scale.SEED, size])
     picked = [questions[int(i)] for i in rng.choice(len(questions), size=n_q + 20, replace=False)]
     questions, warm = picked[:n_q], picked[n_q:]
-    idx = open_index(data, index)
-    answerer = Answerer(idx)
+    if mode != "build":
+        from index.search.analyze import load_analyzer
+        from index.search.load import load_index
+
+        idx = load_index(index, load_analyzer(data))  # never builds nor updates
+    else:
+        idx = open_index(data, index)
+    answerer = None if engine_only else Answerer(idx)
     for q in warm:  # warm up on other questions: numba's cache, the page cache
-        answerer.ask(q, k=10)
+        if engine_only:
+            idx.search_terms(idx.analyzer.terms(q), 10)
+        else:
+            answerer.ask(q, k=10)
     if threads:  # every question once, shared out over the threads
         def asker(j: int) -> None:
             for q in questions[j::threads]:
@@ -61,6 +76,10 @@ def child(root: Path, data: Path, index: Path, squad: Path, size: int, n_q: int,
         t0 = time.perf_counter()
         idx.search_terms(terms, 10)
         engine.append((time.perf_counter() - t0) * 1000)
+    if engine_only:
+        e50, e99 = np.percentile(engine, 50), np.percentile(engine, 99)
+        print(f"engine p50 {e50:.2f} p99 {e99:.2f} ms")
+        return
     compiled[0] = 0.0
     cpu = time.process_time()
     for q in questions:
@@ -108,7 +127,8 @@ def _time_compiled() -> list[float]:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "child":
         a = sys.argv[2:]
-        child(Path(a[0]), Path(a[1]), Path(a[2]), Path(a[3]), int(a[4]), int(a[5]), int(a[6]))
+        child(Path(a[0]), Path(a[1]), Path(a[2]), Path(a[3]), int(a[4]), int(a[5]), int(a[6]),
+              a[7])
         return
     sys.path.insert(0, str(HERE.parent))
     import scale
@@ -123,15 +143,26 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--threads", action="store_true",
                     help="also answers/s from 1 and 2 threads, each a fresh process")
+    ap.add_argument("--data", type=Path, help="a corpus already written (with --index)")
+    ap.add_argument("--index", type=Path, help="its index, already built: opened, never built")
+    ap.add_argument("--engine-only", action="store_true", help="time the engine, not answers")
     args = ap.parse_args()
+    if (args.data is None) != (args.index is None):
+        ap.error("--data and --index go together")
+    if args.engine_only and args.index is None:
+        ap.error("--engine-only needs --data and --index")
     try:
-        data = args.workdir / f"real-data-{args.size}"
-        scale.write_real_corpus(data, args.size, scale.squad(args.squad)[0])
+        data = args.data or args.workdir / f"real-data-{args.size}"
+        if args.data is None:
+            scale.write_real_corpus(data, args.size, scale.squad(args.squad)[0])
+
         def run(j: int, root: Path, threads: int) -> str:
+            index = args.index or args.workdir / f"index-{j}"
             out = subprocess.run(
                 [sys.executable, str(HERE), "child", str(root.resolve()), str(data),
-                 str(args.workdir / f"index-{j}"), str(args.squad), str(args.size),
-                 str(args.queries), str(threads)], capture_output=True, text=True, cwd=root)
+                 str(index), str(args.squad), str(args.size), str(args.queries), str(threads),
+                 "engine" if args.engine_only else "given" if args.index else "build"],
+                capture_output=True, text=True, cwd=root)
             return out.stdout.strip().splitlines()[-1] if out.returncode == 0 else out.stderr.strip()[-300:]
 
         for r in range(args.rounds):
@@ -148,7 +179,7 @@ def main() -> None:
                                      capture_output=True, text=True).stdout.strip()
                 print(f"round {r + 1} {rev} ({root}): {line}", flush=True)
     finally:
-        if not args.keep:
+        if not args.keep and args.index is None:
             shutil.rmtree(args.workdir, ignore_errors=True)
 
 
