@@ -257,7 +257,8 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
                 n_t += 1
             s += _weight(float(tfs[p]), k1p1, k1norm[d], w_idf, w_mult)
             acc[d] = s
-            size = _offer_pair(best_v, best_d, size, s, d)
+            if size < n_best or s > best_v[0]:  # the test inline: most sums fail it
+                size = _offer_pair(best_v, best_d, size, s, d)
         e += 1
         runs[e] = n_t
         if size >= k:
@@ -304,7 +305,8 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
                 acc[d] = s
             cand[m2] = d
             m2 += 1
-            size = _offer(heap, size, k, s)
+            if size < k or s > heap[0]:
+                size = _offer(heap, size, k, s)
         m = m2
         if size == k:
             cut = max(cut, heap[0] - margin * abs(heap[0]))
