@@ -129,7 +129,6 @@ def rank_order(scores: np.ndarray, ties: np.ndarray) -> np.ndarray:
     return by_score[np.lexsort((ties[by_score], group))]
 
 
-_MARGIN = 1e-6  # relative slack on bounds: float sums in another order differ in last digits
 _NO_FILTER = np.ones(1, dtype=bool)  # what the kernel is given when nothing is filtered
 _NO_TIES = np.zeros(1, dtype=np.int64)  # ... and when ties go by chunk number
 
@@ -228,6 +227,7 @@ class BM25:
         self.block_max = block_max  # per block of BLOCK postings, its largest weight
         self.block_ptr = block_ptr(postings.indptr)
         self._local = threading.local()  # scratch per thread: searches may run concurrently
+        self._codes: tuple[np.ndarray, np.ndarray] | None = None  # _length_codes
 
     def _scratch(self) -> np.ndarray:
         """This thread's score accumulator (zeros between searches)."""
@@ -236,12 +236,29 @@ class BM25:
             acc = self._local.acc = np.zeros(self.n_docs, dtype=np.float64)
         return acc
 
-    def _touched(self) -> np.ndarray:
-        """This thread's list of chunk numbers for the compiled search."""
-        out = getattr(self._local, "touched", None)
+    def _search_scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's (float32 sums, zeros between searches; chunk numbers) for the
+        compiled search."""
+        out = getattr(self._local, "search", None)
         if out is None:
-            out = self._local.touched = np.empty(self.n_docs, dtype=np.int32)
+            out = self._local.search = (np.zeros(self.n_docs, dtype=np.float32),
+                                        np.empty(self.n_docs, dtype=np.int32))
         return out
+
+    def _length_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(each chunk's length as a byte, 255 for 255 and more; k1norm of lengths 0..254),
+        made on the first search: what lets the compiled search read k1norm from a byte per
+        chunk (maxscore._k1n). The table is computed by the very expression of _k1norm, so
+        its floats are the same."""
+        codes = self._codes
+        if codes is None:
+            lens = np.arange(255, dtype=np.float64)
+            p = self.p
+            tab = (p.k1 * (1 - p.b + p.b * lens / self.avgdl) if self.avgdl
+                   else p.k1 * np.ones(255))
+            code = np.minimum(self.postings.doc_len, 255).astype(np.uint8)
+            codes = self._codes = (code, tab)
+        return codes
 
     def term_weights(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         """(chunks, contribution above baseline(t)) of one occurrence of term t in a query."""
@@ -291,17 +308,19 @@ class BM25:
         if self.p.variant not in ("okapi", "plus") or not kernels.compiled():
             # another formula (no bounds) / numba still loading: the same figures in numpy
             return self.search_all(term_ids, k, tiebreak, allowed)
-        from .maxscore import search_top  # compiled on first use, not at open
+        from .maxscore import MARGIN, search_top  # compiled on first use, not at open
 
         use_allowed, use_tiebreak = allowed is not None, tiebreak is not None
+        code, k1norm_tab = self._length_codes()
+        sums, touched = self._search_scratch()
         top, scores, ok = search_top(
-            ind, self.postings.docs, self.postings.tfs, self._k1norm, float(self.p.k1 + 1),
-            self.idf, self.term_max, np.asarray(held, dtype=np.int64),
+            ind, self.postings.docs, self.postings.tfs, self._k1norm, code, k1norm_tab,
+            float(self.p.k1 + 1), self.idf, self.term_max, np.asarray(held, dtype=np.int64),
             np.asarray([counts[t] for t in held], dtype=np.float64),
             float(self.p.delta) if self.p.variant == "plus" else 0.0, int(k),
             allowed if use_allowed else _NO_FILTER, use_allowed,
-            tiebreak if use_tiebreak else _NO_TIES, use_tiebreak, _MARGIN, TIE_RTOL,
-            self._scratch(), self._touched())
+            tiebreak if use_tiebreak else _NO_TIES, use_tiebreak, MARGIN, TIE_RTOL,
+            sums, touched)
         if not ok:  # a term of idf <= 0: no bound to prune with
             return self.search_all(term_ids, k, tiebreak, allowed)
         return [Hit(d, s) for d, s in zip(top.tolist(), scores.tolist())]

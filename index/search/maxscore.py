@@ -21,6 +21,8 @@ import numpy as np
 from numba import njit
 
 PROBE = 64  # chunks scored whole after each rare term, for a threshold
+MARGIN = 1e-5  # relative slack on bounds and thresholds: float32 sums, sums in another order
+READ_THROUGH = 3  # a common list shorter than this times the chunks to look up is read through
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -32,6 +34,15 @@ def _weight(tf: float, k1p1: float, k1norm_d: float, idf: float, mult: float) ->
     if mult != 1.0:
         w = mult * w
     return w
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _k1n(d: int, code: np.ndarray, k1norm_tab: np.ndarray, k1norm: np.ndarray) -> float:
+    """k1norm[d], read from a table by chunk length where the length fits a byte: the same
+    float (the table is computed by the same expression), from a byte per chunk instead of
+    eight, so the random reads of a long list stay in the cache."""
+    c = code[d]
+    return k1norm_tab[c] if c < 255 else k1norm[d]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -154,7 +165,8 @@ def _offer_pair(hv: np.ndarray, hd: np.ndarray, size: int, v: float, d: int) -> 
 
 @njit(cache=True, nogil=True)
 def _kth_of_completed(hd: np.ndarray, size: int, k: int, acc: np.ndarray, indptr: np.ndarray,
-                      docs: np.ndarray, tfs: np.ndarray, k1norm: np.ndarray, k1p1: float,
+                      docs: np.ndarray, tfs: np.ndarray, k1norm: np.ndarray, code: np.ndarray,
+                      k1norm_tab: np.ndarray, k1p1: float,
                       terms: np.ndarray, idf: np.ndarray, mult: np.ndarray, first: int) -> float:
     """The k-th best full score of chunks hd[:size] (their sums so far in acc, terms[first:]
     looked up by seeking): real scores of distinct chunks, so at most the final k-th best."""
@@ -169,7 +181,8 @@ def _kth_of_completed(hd: np.ndarray, size: int, k: int, acc: np.ndarray, indptr
             d = ds[j]
             p = _seek(docs, p, hi, d)
             if p < hi and docs[p] == d:
-                full[j] += _weight(float(tfs[p]), k1p1, k1norm[d], idf[i], mult[i])
+                full[j] += _weight(float(tfs[p]), k1p1, _k1n(d, code, k1norm_tab, k1norm),
+                                   idf[i], mult[i])
     full.sort()
     return full[size - k]
 
@@ -214,9 +227,10 @@ def _merge_runs(a: np.ndarray, runs: np.ndarray, n_runs: int, tmp: np.ndarray) -
 
 @njit(cache=True, nogil=True)
 def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
-                    k1norm: np.ndarray, k1p1: float, terms: np.ndarray, idf: np.ndarray,
-                    mult: np.ndarray, bound: np.ndarray, k: int, allowed: np.ndarray,
-                    use_allowed: bool, margin: float, acc: np.ndarray, touched: np.ndarray):
+                    k1norm: np.ndarray, code: np.ndarray, k1norm_tab: np.ndarray, k1p1: float,
+                    terms: np.ndarray, idf: np.ndarray, mult: np.ndarray, bound: np.ndarray,
+                    k: int, allowed: np.ndarray, use_allowed: bool, margin: float,
+                    acc: np.ndarray, touched: np.ndarray):
     """(chunks ascending, their scores) that can reach the top k, for query terms sorted by
     bound descending (bound: the most a term adds to any chunk, mult times); MaxScore term at
     a time. The rarest terms' postings are added up whole in acc (a dense scratch of zeros,
@@ -227,7 +241,9 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
 
     The k-th best is always that of distinct chunks' partial sums, each at most its chunk's
     score, so it never exceeds the final k-th best: what is dropped could not have reached
-    the top k. touched: scratch of at least len(acc) chunk numbers."""
+    the top k. acc may be float32 (half the cache): its rounding, a few 1e-7 relative, stays
+    far inside margin. touched: scratch of at least len(acc) chunk numbers. code,
+    k1norm_tab: see _k1n."""
     n = len(terms)
     rest = np.empty(n + 1, dtype=np.float64)  # what terms i.. can add together, with margin
     rest[n] = 0.0
@@ -255,7 +271,7 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
             if s == 0.0:  # weights are > 0 (the caller sends no term of idf <= 0)
                 touched[n_t] = d
                 n_t += 1
-            s += _weight(float(tfs[p]), k1p1, k1norm[d], w_idf, w_mult)
+            s += _weight(float(tfs[p]), k1p1, _k1n(d, code, k1norm_tab, k1norm), w_idf, w_mult)
             acc[d] = s
             if size < n_best or s > best_v[0]:  # the test inline: most sums fail it
                 size = _offer_pair(best_v, best_d, size, s, d)
@@ -265,7 +281,8 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
             # the chunks with the best sums so far, scored whole: their k-th best is a far
             # higher threshold than the sums' (the chunks that hold the rare terms usually
             # hold the rest), so the common terms stop being added up sooner
-            kth = _kth_of_completed(best_d, size, k, acc, indptr, docs, tfs, k1norm, k1p1,
+            kth = _kth_of_completed(best_d, size, k, acc, indptr, docs, tfs, k1norm, code,
+                                    k1norm_tab, k1p1,
                                     terms, idf, mult, e) if e < n else np.sort(best_v[:size])[size - k]
             cut = max(cut, kth - margin * abs(kth))
     # keep the chunks that can still reach the top k (acc zeroed for the others), each run
@@ -286,27 +303,48 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
     cand = touched[:m].copy()
     if e > 1:
         _merge_runs(cand, runs, e, np.empty(m, dtype=cand.dtype))
-    # the common terms, rarest first: each kept chunk looked up by seeking in its postings
+    # the common terms, rarest first: each kept chunk looked up by seeking in their postings,
+    # or, when the kept chunks are many for a list, the list read through (the kept chunks'
+    # sums are in acc, every other chunk's acc is 0)
     for i in range(e, n):
         lo, hi = indptr[terms[i]], indptr[terms[i] + 1]
         w_idf, w_mult = idf[i], mult[i]
-        p = lo
         size = 0
         m2 = 0
-        for j in range(m):
-            d = cand[j]
-            s = acc[d]
-            if s + rest[i] < cut:
-                acc[d] = 0.0
-                continue
-            p = _seek(docs, p, hi, d)
-            if p < hi and docs[p] == d:
-                s += _weight(float(tfs[p]), k1p1, k1norm[d], w_idf, w_mult)
-                acc[d] = s
-            cand[m2] = d
-            m2 += 1
-            if size < k or s > heap[0]:
-                size = _offer(heap, size, k, s)
+        if hi - lo < READ_THROUGH * m:
+            for p in range(lo, hi):
+                d = docs[p]
+                s = acc[d]
+                if s != 0.0:
+                    acc[d] = s + _weight(float(tfs[p]), k1p1, _k1n(d, code, k1norm_tab, k1norm),
+                                         w_idf, w_mult)
+            for j in range(m):
+                d = cand[j]
+                s = acc[d]
+                if s + rest[i + 1] < cut:
+                    acc[d] = 0.0
+                    continue
+                cand[m2] = d
+                m2 += 1
+                if size < k or s > heap[0]:
+                    size = _offer(heap, size, k, s)
+        else:
+            p = lo
+            for j in range(m):
+                d = cand[j]
+                s = acc[d]
+                if s + rest[i] < cut:
+                    acc[d] = 0.0
+                    continue
+                p = _seek(docs, p, hi, d)
+                if p < hi and docs[p] == d:
+                    s += _weight(float(tfs[p]), k1p1, _k1n(d, code, k1norm_tab, k1norm), w_idf,
+                                 w_mult)
+                    acc[d] = s
+                cand[m2] = d
+                m2 += 1
+                if size < k or s > heap[0]:
+                    size = _offer(heap, size, k, s)
         m = m2
         if size == k:
             cut = max(cut, heap[0] - margin * abs(heap[0]))
@@ -343,7 +381,7 @@ def _rank(scores: np.ndarray, ties: np.ndarray, tie_rtol: float) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np.ndarray,
-               k1p1: float, idf_all: np.ndarray, term_max: np.ndarray, query: np.ndarray,
+               code: np.ndarray, k1norm_tab: np.ndarray, k1p1: float, idf_all: np.ndarray, term_max: np.ndarray, query: np.ndarray,
                mult: np.ndarray, delta: float, k: int, allowed: np.ndarray, use_allowed: bool,
                tiebreak: np.ndarray, use_tiebreak: bool, margin: float, tie_rtol: float,
                acc: np.ndarray, touched: np.ndarray):
@@ -372,7 +410,7 @@ def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
             order[j - 1], order[j] = order[j], order[j - 1]
             j -= 1
     terms = query[order]
-    cand, _ = taat_candidates(indptr, docs, tfs, k1norm, k1p1, terms, idf[order], mult[order],
+    cand, _ = taat_candidates(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms, idf[order], mult[order],
                               bound[order], k, allowed, use_allowed, margin, acc, touched)
     if len(cand) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), True
