@@ -33,8 +33,9 @@ HERE = Path(__file__).resolve()
 def child(root: Path, data: Path, index: Path, squad: Path, size: int, n_q: int,
           threads: int, mode: str = "build") -> None:
     """mode: build (open_index: builds the checkout's own index), given (an index already
-    built, opened read-only), engine (given, and only the engine is timed)."""
-    engine_only = mode == "engine"
+    built, opened read-only), engine (given, and only the engine is timed), bm25s (given,
+    and bm25s timed on its postings: tests/bench/peers.py)."""
+    engine_only = mode in ("engine", "bm25s")
     sys.path.insert(0, str(root))
     from index.answering.answer import Answerer
     from index.search.engine import open_index
@@ -53,6 +54,14 @@ def child(root: Path, data: Path, index: Path, squad: Path, size: int, n_q: int,
         idx = load_index(index, load_analyzer(data))  # never builds nor updates
     else:
         idx = open_index(data, index)
+    if mode == "bm25s":
+        import peers
+
+        bs = peers.bm25s_times(idx, [idx.analyzer.terms(q) for q in questions])
+        print("bm25s not installed" if bs is None else
+              f"bm25s p50 {bs['ms'][0]:.2f} p99 {bs['ms'][2]:.2f} ms (the same top 10 for "
+              f"{bs['same_top']} of {bs['n']} questions)")
+        return
     answerer = None if engine_only else Answerer(idx)
     for q in warm:  # warm up on other questions: numba's cache, the page cache
         if engine_only:
@@ -146,11 +155,16 @@ def main() -> None:
     ap.add_argument("--data", type=Path, help="a corpus already written (with --index)")
     ap.add_argument("--index", type=Path, help="its index, already built: opened, never built")
     ap.add_argument("--engine-only", action="store_true", help="time the engine, not answers")
+    ap.add_argument("--bm25s", action="store_true",
+                    help="with --engine-only: bm25s (numba) on the index's postings too, each "
+                         "round, in a fresh process")
     args = ap.parse_args()
     if (args.data is None) != (args.index is None):
         ap.error("--data and --index go together")
     if args.engine_only and args.index is None:
         ap.error("--engine-only needs --data and --index")
+    if args.bm25s and not args.engine_only:
+        ap.error("--bm25s goes with --engine-only")
     try:
         data = args.data or args.workdir / f"real-data-{args.size}"
         if args.data is None:
@@ -163,6 +177,13 @@ def main() -> None:
                  str(index), str(args.squad), str(args.size), str(args.queries), str(threads),
                  "engine" if args.engine_only else "given" if args.index else "build"],
                 capture_output=True, text=True, cwd=root)
+            return out.stdout.strip().splitlines()[-1] if out.returncode == 0 else out.stderr.strip()[-300:]
+
+        def run_peer(root: Path) -> str:
+            out = subprocess.run(
+                [sys.executable, str(HERE), "child", str(root.resolve()), str(data),
+                 str(args.index), str(args.squad), str(args.size), str(args.queries), "0",
+                 "bm25s"], capture_output=True, text=True, cwd=root)
             return out.stdout.strip().splitlines()[-1] if out.returncode == 0 else out.stderr.strip()[-300:]
 
         for r in range(args.rounds):
@@ -178,6 +199,8 @@ def main() -> None:
                 rev = subprocess.run(["git", "-C", str(root), "log", "--format=%h", "-1"],
                                      capture_output=True, text=True).stdout.strip()
                 print(f"round {r + 1} {rev} ({root}): {line}", flush=True)
+            if args.bm25s:
+                print(f"round {r + 1} {run_peer(args.roots[0])}", flush=True)
     finally:
         if not args.keep and args.index is None:
             shutil.rmtree(args.workdir, ignore_errors=True)

@@ -1,0 +1,78 @@
+"""The compiled search (MaxScore term at a time, index/search/maxscore.py) returns exactly what
+scoring every posting returns, on real text where common words dominate, for random questions,
+filters, tie orders and depths; its shortcuts (float32 sums, k1norm read by chunk length) change
+no figure; hits read their chunk record only when asked and still behave as tuples."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.reading.corpus import Chunk
+from index.search.analyze import Analyzer
+from index.search.bm25 import BM25, BM25Params, build_postings
+from index.search.searcher import Index, SearchHit
+from test_bm25 import engine, ids, real_text  # noqa: F401  (real_text: a fixture)
+
+
+@pytest.mark.parametrize("variant", ["plus", "okapi"])
+def test_compiled_search_equals_scoring_every_posting_on_random_questions(real_text, variant):
+    docs, _ = real_text
+    bm25, vocab = engine(docs, variant=variant, k1=0.9 if variant == "plus" else 1.2, b=0.75)
+    df = np.diff(bm25.postings.indptr)
+    by_df = sorted(vocab, key=lambda t: -df[vocab[t]])
+    common, rest = by_df[:60], by_df[60:]
+    rng = np.random.default_rng(23)
+    tiebreak = rng.permutation(len(docs))
+    allowed = rng.random(len(docs)) < 0.5
+    checked = 0
+    for _ in range(150):
+        q = list(rng.choice(common, size=int(rng.integers(1, 7))))
+        q += list(rng.choice(rest, size=int(rng.integers(0, 4))))
+        if rng.random() < 0.3:
+            q.append(q[0])  # a repeated word counts twice
+        q_ids = ids(vocab, q)
+        for k in (1, 10, 200):
+            got = bm25.search(q_ids, k, tiebreak=tiebreak)
+            assert got == bm25.search_all(q_ids, k, tiebreak=tiebreak), (q, k)
+            assert bm25.search(q_ids, k, allowed=allowed) == bm25.search_all(q_ids, k, allowed=allowed)
+            checked += len(got)
+    assert checked > 150 * 100  # the questions found passages: the comparisons were not empty
+
+
+def test_length_table_gives_every_chunk_its_own_k1norm_and_long_chunks_are_scored_alike():
+    rng = np.random.default_rng(4)
+    words = [f"w{i}" for i in range(60)]
+    docs = [list(rng.choice(words, size=int(rng.integers(1, 40)))) for _ in range(400)]
+    docs += [list(rng.choice(words, size=n)) for n in (254, 255, 256, 900)]  # past a byte
+    bm25 = BM25(build_postings(docs, vocab := {}), BM25Params(variant="plus", k1=0.9))
+    code, table = bm25._length_codes()
+    short = code < 255
+    assert short.sum() == 401 and (table[code[short]] == bm25._k1norm[short]).all()
+    for q in (["w1", "w2"], ["w3", "w3", "w7", "w50"], ["w0"]):
+        q_ids = ids(vocab, q)
+        got = bm25.search(q_ids, 404)  # every chunk, the long ones too
+        assert got == bm25.search_all(q_ids, 404) and {h.doc for h in got} >= {401, 402, 403}
+
+
+class CountingChunks(list):
+    reads = 0
+
+    def __getitem__(self, i):
+        CountingChunks.reads += 1
+        return super().__getitem__(i)
+
+
+def test_hits_read_their_chunk_when_asked_and_behave_as_tuples():
+    texts = ["the harbour of Bazumo", "a treaty signed at the harbour", "nothing here"]
+    chunks = [Chunk(id=f"c{i}", doc="d", title="D", section="", paragraph=i + 1,
+                    paragraph_end=i + 1, part=0, seq=i, start=0, end=len(t), text=t)
+              for i, t in enumerate(texts)]
+    index = Index.from_chunks(chunks, Analyzer())
+    index.chunks = CountingChunks(index.chunks)
+    CountingChunks.reads = 0
+    hits = index.search("harbour treaty", k=2)
+    assert CountingChunks.reads == 0 and [h.pos for h in hits] == [1, 0]
+    chunk, score, pos = hits[0]
+    assert chunk.id == "c1" and hits[0].chunk is chunk and CountingChunks.reads == 1
+    assert hits[0] == (chunk, score, 1) and hits[0] == SearchHit(chunk, score, 1)
+    assert hits[0]._replace(score=0.5) == (chunk, 0.5, 1)
