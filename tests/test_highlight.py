@@ -7,6 +7,9 @@ from pathlib import Path
 from index.search.engine import build_index, load_analyzer
 from index.answering.asked import asked
 from index.answering.highlight import highlight
+from index.search.kernels import remap_reference
+
+import numpy as np
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 QUESTIONS = [
@@ -30,9 +33,19 @@ def test_stored_tokens_give_the_same_highlight_as_analysis(tmp_path):
     compared = 0
     for q in QUESTIONS:
         terms = analyzer.terms(q)
+        # the tokens as the answerer passes them on: question-local ids, with a term the
+        # question does not ask about (as a constraint's) among them
+        names = [*dict.fromkeys(terms), "pyongyang"]
+        known = [(index.term_id(t), i) for i, t in enumerate(names) if index.term_id(t) is not None]
+        vocab = np.asarray([v for v, _ in known], dtype=np.int64)
+        local_ids = np.asarray([i for _, i in known], dtype=np.int32)
         for wants in (None, YEAR):
             for i, c in enumerate(index.chunks):
                 stored = highlight(c.text, terms, analyzer, weight, wants, index, i)
                 assert stored == highlight(c.text, terms, analyzer, weight, wants), (q, c.id)
+                toks = index.tokens(i)
+                toks = toks._replace(terms=remap_reference(toks.terms, vocab, local_ids))
+                assert stored == highlight(c.text, terms, analyzer, weight, wants, index, i,
+                                           local=(toks, names)), (q, c.id)
                 compared += bool(stored.terms)
     assert compared > 100  # many passages matched a question term

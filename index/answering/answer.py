@@ -148,6 +148,10 @@ class Query:
     # facts judged against the constraints so far: each is judged once per question, however
     # many passages quote it and however often a passage is checked
     fact_meets: dict = field(default_factory=dict, compare=False, repr=False)
+    # (vocabulary ids, local ids) of its terms the index knows: what maps a passage's stored
+    # term ids to the question's, found once per question rather than per passage
+    vocab_map: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False,
+                                                            repr=False)
 
 
 class Ranked(NamedTuple):
@@ -156,6 +160,7 @@ class Ranked(NamedTuple):
     score: float
     held: frozenset  # the question's term ids the passage holds (text, heading, endnotes)
     check: Check = Check()  # how it meets the question's constraints
+    toks: ChunkTokens | None = None  # its tokens as the question's ids (for highlighting)
 
     @property
     def doc(self) -> str:
@@ -291,7 +296,14 @@ class Answerer:
             cons = replace(cons, names=cons.names + topics)
         for t in cons.terms:  # the constraints' own terms are looked for in passages too
             ids.setdefault(t, len(ids))
-        return Query(q, notice, terms, wants, qterms, ids, names, cons, tuple(ids))
+        vocab_map = None
+        if self._stored is not None and not hasattr(self._stored, "tokens_for"):
+            known = [(v, i) for v, i in ((self._stored.term_id(t), i) for t, i in ids.items())
+                     if v is not None]
+            vocab_map = (np.asarray([v for v, _ in known], dtype=np.int64),
+                         np.asarray([i for _, i in known], dtype=np.int32))
+        return Query(q, notice, terms, wants, qterms, ids, names, cons, tuple(ids),
+                     vocab_map=vocab_map)
 
     def _topic_names(self, question: str, tokens: list, cons: Constraints) -> tuple:
         """The words of the question that name what a document is about: in its title, and
@@ -362,14 +374,7 @@ class Answerer:
         from ..search.kernels import remap  # compiled once numba is loaded, numpy until then
 
         stored = self._stored.tokens(pos)
-        vocab, local = [], []
-        for term, i in ids.items():
-            v = self._stored.term_id(term)
-            if v is not None:
-                vocab.append(v)
-                local.append(i)
-        return stored._replace(terms=remap(stored.terms, np.asarray(vocab, dtype=np.int64),
-                                           np.asarray(local, dtype=np.int32)))
+        return stored._replace(terms=remap(stored.terms, *q.vocab_map))
 
     def rank(self, q: Query, depth: int = rescore.DEPTH,
              allowed: np.ndarray | None = None) -> list[Ranked]:
@@ -403,7 +408,7 @@ class Answerer:
                 near = self._neighbours(q, h)
                 if near:
                     check = self._check(q, h, toks, outside, near, typed)
-            out.append(Ranked(h, sig, score, frozenset(held), check))
+            out.append(Ranked(h, sig, score, frozenset(held), check, toks))
         out.sort(key=lambda r: (-r.score, r.hit.chunk.id))  # ties by chunk id, as BM25's
         return out
 
@@ -671,11 +676,14 @@ class Answerer:
                       where=where, status=ANSWER)
 
     def _passages(self, q: Query, page: list[Ranked], offset: int) -> tuple[Passage, ...]:
+        # the tokens the second stage read, when they are the stored ones (not analyzed now)
+        reuse = q.vocab_map is not None
         return tuple(
             Passage(offset + i + 1, r.score, r.hit,
                     highlight(r.hit.chunk.text, list(q.terms), self.index.analyzer, self.weight,
                               q.wants, self._stored, getattr(r.hit, "pos", -1),
-                              r.signals.sentence if r.signals.sent_cov > 0 else None),
+                              r.signals.sentence if r.signals.sent_cov > 0 else None,
+                              (r.toks, q.local) if reuse and r.toks is not None else None),
                     tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
             for i, r in enumerate(page))
 

@@ -1,13 +1,14 @@
 """The best sentence of a passage for a question, and where the question's terms occur in it."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
 
 import numpy as np
 
 from ..search import kernels
 from ..search.analyze import Analyzer, Token
 from .asked import Asked
+from ..search.tokens import ChunkTokens
 from ..sentences import sentence_spans
 
 if TYPE_CHECKING:
@@ -29,17 +30,21 @@ class Highlight(NamedTuple):
 def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
               weight: Callable[[str], float], wants: Asked | None = None,
               index: "Index | None" = None, pos: int = -1,
-              sentence: tuple[int, int] | None = None) -> Highlight:
+              sentence: tuple[int, int] | None = None,
+              local: tuple[ChunkTokens, Sequence[str]] | None = None) -> Highlight:
     """Pick the sentence that covers the most (idf-weighted) distinct query terms; ties go to
     the sentence where the matches sit closest together, then to the earlier one. When the
     question asks for something of a known shape (wants: e.g. a date for "when"), a sentence
     holding it gains as much as its best term. With the index and the chunk's position there,
     the tokens and sentences stored at build time are used (text is that chunk's text);
     otherwise the text is analyzed. sentence: the best sentence's span when the second stage
-    already chose it (index/answering/rescore.py), so it is not chosen twice."""
+    already chose it (index/answering/rescore.py), so it is not chosen twice. local: the
+    chunk's stored tokens as the question's ids, with the term of each id, when the second
+    stage already read them, so they are not read and mapped again."""
     wanted = set(query_terms)
     if index is not None and pos >= 0:
-        matches = _stored_matches(index, pos, wanted)
+        matches = (_stored_matches(index, pos, wanted) if local is None
+                   else _local_matches(*local, wanted))
         spans = [tuple(s) for s in index.sentence_spans(pos).tolist()]
     else:
         matches = [t for t in analyzer.tokens(text) if t.term in wanted]
@@ -81,3 +86,14 @@ def _stored_matches(index: "Index", pos: int, wanted: set[str]) -> list[Token]:
     at = np.flatnonzero(kernels.remap(tok.terms, ids, np.arange(len(ids), dtype=np.int32)) >= 0)
     return [Token(by_id[t], s, e) for t, s, e in
             zip(tok.terms[at].tolist(), tok.starts[at].tolist(), tok.ends[at].tolist())]
+
+
+def _local_matches(toks: ChunkTokens, names: Sequence[str], wanted: set[str]) -> list[Token]:
+    """The tokens whose terms are wanted, in text order, from tokens as question-local ids
+    (names[i]: the term of id i; -1: not a question term)."""
+    at = np.flatnonzero(toks.terms >= 0)
+    if not len(at):
+        return []
+    return [Token(names[t], s, e) for t, s, e in
+            zip(toks.terms[at].tolist(), toks.starts[at].tolist(), toks.ends[at].tolist())
+            if names[t] in wanted]
