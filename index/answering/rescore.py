@@ -111,8 +111,8 @@ def signals(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
 def signals_and_held(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
                      extra_ids: frozenset = frozenset()) -> tuple[Signals, set[int]]:
     """(signals(), held_ids()) of one candidate, its tokens read once."""
-    known = q.ids >= 0
-    if not len(toks.terms) or not known.any() or q.total <= 0:
+    # no known term: q.slots (one entry per id up to the largest known one) is empty
+    if not len(toks.terms) or not len(q.slots) or q.total <= 0:
         cov = _share(q, extra_ids)
         return (Signals(bm25, cov, 0.0, 0.0, 0.0, 0.0, 0.0, (0, len(text))),
                 held_ids(q, toks, extra_ids))
@@ -121,34 +121,29 @@ def signals_and_held(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
                 held_ids(q, toks, extra_ids))
     from . import rescore_kernel as kernel  # compiled on first use, not at import
 
-    (where, mslot, held_slot, sent, gain, top, first, last, pairs, bigrams) = kernel.measure(
-        toks.terms, toks.sentences, q.slots, q.weights, q.bigram_ids[0], q.bigram_ids[1],
-        PAIR_WINDOW)
-    ids, weights = q.ids.tolist(), q.weights.tolist()
-    in_text = set(q.ids[held_slot].tolist())
-    held = in_text | extra_ids
-    coverage = float(sum(w for i, w in zip(ids, weights) if i in held)) / q.total
+    n_q = len(q.weights)
+    ids = q.ids.tolist()
+    extra = (np.fromiter((i in extra_ids for i in ids), dtype=np.bool_, count=n_q) if extra_ids
+             else np.zeros(n_q, dtype=np.bool_))
+    rows, held, covered, pairs, bigrams = kernel.measure_all(
+        toks.terms, toks.sentences, q.slots, q.weights, q.ids, extra, q.bigram_ids[0],
+        q.bigram_ids[1], PAIR_WINDOW, SENT_K1, SENT_B, SENT_AVGDL)
+    coverage = covered / q.total
 
-    # the best sentence (_best_sentence), from the compiled per-sentence sums
+    # the best sentence (_best_sentence), from the compiled per-sentence sums; a sentence's
+    # held weight (its distinct terms', in slot order) is its gain, its BM25 is in its row
     n_sent = len(toks.sentences)
-    positions = where.tolist()
-    sentences = [(s, g, t, (a, b), -(positions[b - 1] - positions[a]))
-                 for s, g, t, a, b in zip(sent.tolist(), gain.tolist(), top.tolist(),
-                                          first.tolist(), last.tolist())]
-    best, best_range, wants = _best_sentence(q, toks, text, sentences, (0, 0))
+    rows = rows.tolist()
+    sentences = [(int(r[0]), r[1], r[2], j, int(r[5])) for j, r in enumerate(rows)]
+    best, row, wants = _best_sentence(q, toks, text, sentences, None)
     lo = int(toks.sentences[best])
     hi = int(toks.sentences[best + 1]) if best + 1 < n_sent else len(toks.terms)
     span = (int(toks.starts[lo]), int(toks.ends[hi - 1])) if hi > lo else (0, len(text))
-    a, b = best_range
-    sent_held = set(q.ids[mslot[a:b]].tolist())
-    sent_cov = float(sum(w for i, w in zip(ids, weights) if i in sent_held)) / q.total
-    sent_bm25 = 0.0
-    if b > a:
-        norm = SENT_K1 * (1 - SENT_B + SENT_B * (hi - lo) / SENT_AVGDL)
-        sent_bm25 = float(kernel.sentence_bm25(toks.terms, where, mslot, a, b, q.weights,
-                                               SENT_K1, norm))
+    sent_cov = sent_bm25 = 0.0
+    if row is not None:
+        sent_cov, sent_bm25 = rows[row][1] / q.total, rows[row][6]
     sig = Signals(bm25, coverage, sent_cov, sent_bm25, float(pairs), float(bigrams), wants, span)
-    return sig, in_text | (set(q.ids[known].tolist()) & extra_ids)
+    return sig, {i for i, h in zip(ids, held.tolist()) if h}
 
 
 def signals_reference(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
