@@ -366,15 +366,14 @@ class Answerer:
         the tokens the index stored at build time when it has them, else analyzed now."""
         ids = q.ids
         pos = getattr(hit, "pos", -1)
+        if q.vocab_map is not None and pos >= 0:  # the local index's stored tokens
+            stored = self._stored.tokens(pos)
+            # compiled once numba is loaded, numpy until then
+            return stored._replace(terms=kernels.remap(stored.terms, *q.vocab_map))
         if self._stored is None or pos < 0:
             return rescore.analyze_tokens(hit.chunk.text, self.index.analyzer,
                                           lambda t: ids.get(t, -1))
-        if hasattr(self._stored, "tokens_for"):  # a backend that maps the terms itself
-            return self._stored.tokens_for(pos, ids)
-        from ..search.kernels import remap  # compiled once numba is loaded, numpy until then
-
-        stored = self._stored.tokens(pos)
-        return stored._replace(terms=remap(stored.terms, *q.vocab_map))
+        return self._stored.tokens_for(pos, ids)  # a backend that maps the terms itself
 
     def rank(self, q: Query, depth: int = rescore.DEPTH,
              allowed: np.ndarray | None = None) -> list[Ranked]:

@@ -91,9 +91,10 @@ def _stored_matches(index: "Index", pos: int, wanted: set[str]) -> list[Token]:
 def _local_matches(toks: ChunkTokens, names: Sequence[str], wanted: set[str]) -> list[Token]:
     """The tokens whose terms are wanted, in text order, from tokens as question-local ids
     (names[i]: the term of id i; -1: not a question term)."""
-    at = np.flatnonzero(toks.terms >= 0)
-    if not len(at):
+    if not len(names):
         return []
+    keep = np.fromiter((n in wanted for n in names), dtype=np.bool_, count=len(names))
+    ids = toks.terms
+    at = np.flatnonzero(keep[np.where(ids >= 0, ids, 0)] & (ids >= 0))
     return [Token(names[t], s, e) for t, s, e in
-            zip(toks.terms[at].tolist(), toks.starts[at].tolist(), toks.ends[at].tolist())
-            if names[t] in wanted]
+            zip(ids[at].tolist(), toks.starts[at].tolist(), toks.ends[at].tolist())]

@@ -119,8 +119,7 @@ def signals_and_held(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
     if not kernels.compiled():  # numba still loading: the same figures in numpy
         return (signals_reference(q, toks, text, bm25, extra_ids),
                 held_ids(q, toks, extra_ids))
-    from . import rescore_kernel as kernel  # compiled on first use, not at import
-
+    kernel = _kernel or _load_kernel()
     n_q = len(q.weights)
     ids = q.ids.tolist()
     extra = (np.fromiter((i in extra_ids for i in ids), dtype=np.bool_, count=n_q) if extra_ids
@@ -144,6 +143,17 @@ def signals_and_held(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
         sent_cov, sent_bm25 = rows[row][1] / q.total, rows[row][6]
     sig = Signals(bm25, coverage, sent_cov, sent_bm25, float(pairs), float(bigrams), wants, span)
     return sig, {i for i, h in zip(ids, held.tolist()) if h}
+
+
+_kernel = None  # rescore_kernel once imported: numba is imported on first use, not at import
+
+
+def _load_kernel():
+    global _kernel
+    from . import rescore_kernel
+
+    _kernel = rescore_kernel
+    return _kernel
 
 
 def signals_reference(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,

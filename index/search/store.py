@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import json.scanner
 import mmap
 import os
 import shutil
@@ -234,6 +235,23 @@ def read_manifest(index_dir: Path) -> dict | None:
     return manifest
 
 
+# json's C scanner called directly: json.loads' Python layers (encoding detection, decode,
+# raw_decode) cost as much as the scan itself for a record of a few hundred bytes
+_scan = json.scanner.make_scanner(json.JSONDecoder())
+
+
+def parse_record(raw: bytes):
+    """One JSON record, as json.loads(raw) reads it (its error when it is not one)."""
+    try:
+        text = raw.decode("utf-8")
+        obj, end = _scan(text, 0)
+        if end == len(text) or text[end:].isspace():
+            return obj
+    except (UnicodeDecodeError, StopIteration, ValueError):
+        pass
+    return json.loads(raw)  # leading spaces, damage: json.loads says which
+
+
 class ChunkRecords(Sequence):
     """Chunk records (dicts) of a generation, parsed one at a time on access."""
 
@@ -261,7 +279,7 @@ class ChunkRecords(Sequence):
         if not 0 <= i < len(self):
             raise IndexError(i)
         try:
-            return json.loads(self.raw(i))
+            return parse_record(self.raw(i))
         except (OSError, ValueError) as e:
             raise IndexFormatError(f"{self._gen}: damaged chunk record {i} ({e})") from None
 
