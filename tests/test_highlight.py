@@ -47,5 +47,8 @@ def test_stored_tokens_give_the_same_highlight_as_analysis(tmp_path):
                 toks = toks._replace(terms=remap_reference(toks.terms, vocab, local_ids))
                 assert stored == highlight(c.text, terms, analyzer, weight, wants, index, i,
                                            local=(toks, names)), (q, c.id)
+                # the ids past those named (a constraint's terms) are not highlighted
+                assert stored == highlight(c.text, terms, analyzer, weight, wants, index, i,
+                                           local=(toks, names[:-1])), (q, c.id)
                 compared += bool(stored.terms)
     assert compared > 100  # many passages matched a question term

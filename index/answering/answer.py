@@ -675,14 +675,16 @@ class Answerer:
                       where=where, status=ANSWER)
 
     def _passages(self, q: Query, page: list[Ranked], offset: int) -> tuple[Passage, ...]:
-        # the tokens the second stage read, when they are the stored ones (not analyzed now)
+        # the tokens the second stage read, when they are the stored ones (not analyzed now);
+        # the question's own terms have the first ids, the constraints' come after
         reuse = q.vocab_map is not None
+        names = q.local[: len(set(q.terms))]
         return tuple(
             Passage(offset + i + 1, r.score, r.hit,
                     highlight(r.hit.chunk.text, list(q.terms), self.index.analyzer, self.weight,
                               q.wants, self._stored, getattr(r.hit, "pos", -1),
                               r.signals.sentence if r.signals.sent_cov > 0 else None,
-                              (r.toks, q.local) if reuse and r.toks is not None else None),
+                              (r.toks, names) if reuse and r.toks is not None else None),
                     tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
             for i, r in enumerate(page))
 

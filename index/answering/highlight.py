@@ -39,8 +39,9 @@ def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
     the tokens and sentences stored at build time are used (text is that chunk's text);
     otherwise the text is analyzed. sentence: the best sentence's span when the second stage
     already chose it (index/answering/rescore.py), so it is not chosen twice. local: the
-    chunk's stored tokens as the question's ids, with the term of each id, when the second
-    stage already read them, so they are not read and mapped again."""
+    chunk's stored tokens as the question's ids, with the term of each id (ids past those
+    are not highlighted), when the second stage already read them, so they are not read and
+    mapped again."""
     wanted = set(query_terms)
     if index is not None and pos >= 0:
         matches = (_stored_matches(index, pos, wanted) if local is None
@@ -90,11 +91,9 @@ def _stored_matches(index: "Index", pos: int, wanted: set[str]) -> list[Token]:
 
 def _local_matches(toks: ChunkTokens, names: Sequence[str], wanted: set[str]) -> list[Token]:
     """The tokens whose terms are wanted, in text order, from tokens as question-local ids
-    (names[i]: the term of id i; -1: not a question term)."""
-    if not len(names):
-        return []
-    keep = np.fromiter((n in wanted for n in names), dtype=np.bool_, count=len(names))
+    (names[i]: the term of id i; -1, or an id past names: not a term to highlight)."""
     ids = toks.terms
-    at = np.flatnonzero(keep[np.where(ids >= 0, ids, 0)] & (ids >= 0))
+    at = np.flatnonzero((ids >= 0) & (ids < len(names)))
     return [Token(names[t], s, e) for t, s, e in
-            zip(ids[at].tolist(), toks.starts[at].tolist(), toks.ends[at].tolist())]
+            zip(ids[at].tolist(), toks.starts[at].tolist(), toks.ends[at].tolist())
+            if names[t] in wanted]
