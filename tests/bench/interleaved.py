@@ -111,7 +111,7 @@ def _time_compiled() -> list[float]:
 
     spent = [0.0]
     for module, names in (("index.search.maxscore", ("candidates", "exact_scores", "search_top")),
-                          ("index.answering.rescore_kernel", ("measure", "sentence_bm25", "remap",
+                          ("index.answering.rescore_kernel", ("measure", "measure_all", "sentence_bm25", "remap",
                                                     "held_slots"))):
         try:
             m = importlib.import_module(module)
