@@ -460,18 +460,25 @@ class Answerer:
         if not hasattr(self.index, "neighbours"):
             return []
         out = []
-        for c in self.index.neighbours(h, 1, 1):
+        near = self.index.neighbours(h, 1, 1)
+        # the local index gives consecutive chunks: their positions follow from the hit's,
+        # with no look-up of their ids
+        at = next((j for j, c in enumerate(near) if c.id == h.id), -1)
+        first = hit.pos - at if at >= 0 and getattr(hit, "pos", -1) >= 0 else None
+        for j, c in enumerate(near):
             same_paragraph = c.part and h.part and c.paragraph == h.paragraph
             if c.id != h.id and (same_paragraph or c.seq < h.seq and c.section == h.section):
-                out.append((self._text_terms(q, c), c.text))
+                out.append((self._text_terms(q, c, None if first is None else first + j),
+                            c.text))
         return out
 
-    def _text_terms(self, q: Query, chunk: Chunk) -> list[str]:
+    def _text_terms(self, q: Query, chunk: Chunk, pos: int | None = None) -> list[str]:
         """A passage's terms in order, the question's as themselves and others as '': from
         the tokens the local index stored; a backend that keeps only its hits' tokens (the
-        cluster) has its neighbours analyzed, once per passage."""
+        cluster) has its neighbours analyzed, once per passage. pos: its position, when known."""
         if self._stored is not None and not hasattr(self._stored, "tokens_for"):
-            toks = self.tokens(q, SearchHit(chunk, 0.0, self.index.by_id[chunk.id]))
+            toks = self.tokens(q, SearchHit(chunk, 0.0,
+                                            self.index.by_id[chunk.id] if pos is None else pos))
             return constraints.local_terms(toks.terms, q.local)
         terms = self._analyzed.get(chunk.id)
         if terms is None:
