@@ -74,10 +74,14 @@ def remap(terms: np.ndarray, vocab_ids: np.ndarray, local_ids: np.ndarray) -> np
     """terms (vocabulary ids) as local ids: vocab_ids[j] -> local_ids[j] (the first such j),
     others -1; compiled when the kernels may be called."""
     if compiled():
-        from ..answering.rescore_kernel import remap as compiled_remap
-
-        return compiled_remap(terms, vocab_ids, local_ids)
+        global _kernel
+        if _kernel is None:  # imported once, not per passage
+            from ..answering import rescore_kernel as _kernel
+        return _kernel.remap(terms, vocab_ids, local_ids)
     return remap_reference(terms, vocab_ids, local_ids)
+
+
+_kernel = None  # index/answering/rescore_kernel once imported (it imports numba)
 
 
 def remap_reference(terms: np.ndarray, vocab_ids: np.ndarray,
