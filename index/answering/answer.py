@@ -369,7 +369,8 @@ class Answerer:
         if q.vocab_map is not None and pos >= 0:  # the local index's stored tokens
             stored = self._stored.tokens(pos)
             # compiled once numba is loaded, numpy until then
-            return stored._replace(terms=kernels.remap(stored.terms, *q.vocab_map))
+            return ChunkTokens(kernels.remap(stored.terms, *q.vocab_map), stored.starts,
+                               stored.ends, stored.sentences)
         if self._stored is None or pos < 0:
             return rescore.analyze_tokens(hit.chunk.text, self.index.analyzer,
                                           lambda t: ids.get(t, -1))
@@ -703,8 +704,9 @@ def _with_next(toks: ChunkTokens, sentence: tuple[int, int], length: int) -> tup
     s, e = sentence
     if e <= s:
         return 0, length
-    starts = [int(toks.starts[i]) for i in toks.sentences.tolist() if i < len(toks.starts)]
-    later = [a for a in starts if a >= e]
+    starts = toks.starts.tolist()  # one conversion, not one numpy scalar per sentence
+    n = len(starts)
+    later = [starts[i] for i in toks.sentences.tolist() if i < n and starts[i] >= e]
     if len(later) >= 2:
         return s, later[1]
     return s, length
