@@ -1,0 +1,94 @@
+"""Where an answer's CPU time goes: process time per stage of Answerer.ask over scale.py's real
+questions, on an index a `scale.py --keep` run left (opened read-only, never built or updated;
+prints figures, asserts nothing).
+
+    python tests/bench/scale.py --sizes 100000 --corpus real --workdir /tmp/s --keep --no-peers
+    python tests/bench/answer_stages.py /tmp/s --size 100000 [--checkout /tmp/docbot-old]
+
+Each stage is timed by a wrapper (about a microsecond a call), after every question has been
+asked once (numba's cache, the page cache). Stages nest: rank holds the search, the tokens,
+the second stage and the checks; search_terms holds bm25.search and reading 20 chunk records.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def main() -> None:
+    import scale
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("workdir", type=Path, help="a scale.py --keep workdir")
+    ap.add_argument("--size", type=int, default=100_000)
+    ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--squad", type=Path, default=scale.SQUAD)
+    ap.add_argument("--checkout", type=Path, default=ROOT,
+                    help="the docbot checkout to measure (default: this one)")
+    args = ap.parse_args()
+    sys.path.insert(0, str(args.checkout.resolve()))
+    from index.answering import answer as A
+    from index.search.engine import load_analyzer
+    from index.search.load import load_index
+
+    data = args.workdir / f"real-data-{args.size}"
+    _, questions = scale.squad(args.squad)
+    rng = np.random.default_rng([scale.SEED, args.size])  # interleaved.py's questions
+    questions = [questions[int(i)] for i in rng.choice(len(questions), size=args.queries,
+                                                       replace=False)]
+    idx = load_index(args.workdir / f"real-index-{args.size}", load_analyzer(data))
+    answerer = A.Answerer(idx)
+    for q in questions:
+        answerer.ask(q, k=10)
+    cpu = time.process_time()
+    for q in questions:
+        answerer.ask(q, k=10)
+    plain = (time.process_time() - cpu) * 1000 / len(questions)
+
+    spent: dict[str, float] = {}  # in the order the stages are listed below
+
+    def wrap(owner, name: str, label: str) -> None:
+        f = getattr(owner, name)
+
+        def timed(*a, **k):
+            t0 = time.process_time()
+            try:
+                return f(*a, **k)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - t0
+
+        setattr(owner, name, timed)
+        spent[label] = 0.0
+
+    for owner, name, label in [
+            (A.Answerer, "query", "question: analysis, what is asked, constraints"),
+            (A.Answerer, "rank", "rank: all below"),
+            (idx, "search_terms", "  search_terms: engine and 20 chunk records"),
+            (idx.bm25, "search", "    of which bm25.search (the engine)"),
+            (A.Answerer, "tokens", "  stored tokens as the question's ids"),
+            (A.rescore, "signals_and_held", "  second stage (signals_and_held)"),
+            (A.Answerer, "_check", "  constraints and the asked-for type (_check)"),
+            (A.Answerer, "decide", "decide: the evidence rule"),
+            (A.Answerer, "match_facts", "facts"),
+            (A.Answerer, "_passages", "highlighting the shown passages"),
+            (A, "direct_answer", "the answer line")]:
+        wrap(owner, name, label)
+    cpu = time.process_time()
+    for q in questions:
+        answerer.ask(q, k=10)
+    total = (time.process_time() - cpu) * 1000 / len(questions)
+    print(f"{len(idx.chunks):,} passages, {len(questions)} questions, k 10: CPU {plain:.2f} ms "
+          f"per answer ({total:.2f} with the timers)")
+    for label, s in spent.items():
+        print(f"{label:50s} {s * 1000 / len(questions):6.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
