@@ -1,0 +1,89 @@
+"""CPU time of whole answers (Answerer.ask, k 10) from two checkouts of docbot in one process,
+question by question, on an index a `scale.py --keep` run left (opened read-only by both;
+prints figures, asserts only that both give the same answers).
+
+    git worktree add /tmp/docbot-main main
+    python tests/bench/scale.py --sizes 100000 --corpus real --workdir /tmp/s --keep --no-peers
+    python tests/bench/ab_answers.py /tmp/docbot-main . /tmp/s --size 100000 --rounds 3
+
+Why one process: on a machine shared with other work, two runs minutes apart differ by more
+than most changes; here each question is asked by one checkout and then the other (the order
+swapped every round), so load from elsewhere falls on both alike. The first checkout's
+`index` package is loaded as `index_a` (docbot's modules import each other relatively). Both
+must read the same index format. Every question is asked once before the timed rounds.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def _load(name: str, root: Path):
+    spec = importlib.util.spec_from_file_location(
+        name, root / "index" / "__init__.py", submodule_search_locations=[str(root / "index")])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> None:
+    sys.path.insert(0, str(HERE))
+    import scale
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("a", type=Path, help="a checkout of docbot (say, main)")
+    ap.add_argument("b", type=Path, help="another checkout (say, this one)")
+    ap.add_argument("workdir", type=Path, help="a scale.py --keep workdir")
+    ap.add_argument("--size", type=int, default=100_000)
+    ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--squad", type=Path, default=scale.SQUAD)
+    args = ap.parse_args()
+    _load("index_a", args.a.resolve())
+    sys.path.insert(0, str(args.b.resolve()))
+    import index_a.answering.answer as a_answer
+    import index_a.search.engine as a_engine
+    import index_a.search.load as a_load
+    import index.answering.answer as b_answer
+    import index.search.engine as b_engine
+    import index.search.load as b_load
+
+    _, questions = scale.squad(args.squad)
+    rng = np.random.default_rng([scale.SEED, args.size])  # interleaved.py's questions
+    picked = [questions[int(i)] for i in rng.choice(len(questions), size=args.queries + 20,
+                                                    replace=False)]
+    questions, warm = picked[:args.queries], picked[args.queries:]
+    data, index = args.workdir / f"real-data-{args.size}", args.workdir / f"real-index-{args.size}"
+    answerers = {
+        "a": a_answer.Answerer(a_load.load_index(index, a_engine.load_analyzer(data))),
+        "b": b_answer.Answerer(b_load.load_index(index, b_engine.load_analyzer(data)))}
+    for q in warm:
+        for answerer in answerers.values():
+            answerer.ask(q, k=10)
+    differ = sum(answerers["a"].ask(q, k=10).to_dict() != answerers["b"].ask(q, k=10).to_dict()
+                 for q in questions)
+    print(f"{len(questions)} questions, {args.size:,} passages: {differ} answers differ "
+          f"between {args.a} (a) and {args.b} (b)")
+    for r in range(args.rounds):
+        spent = {"a": 0.0, "b": 0.0}
+        order = ["a", "b"] if r % 2 == 0 else ["b", "a"]
+        for q in questions:
+            for name in order:
+                t0 = time.process_time()
+                answerers[name].ask(q, k=10)
+                spent[name] += time.process_time() - t0
+        a_ms, b_ms = (spent[k] * 1000 / len(questions) for k in "ab")
+        print(f"round {r + 1}: CPU ms per answer a {a_ms:.2f}, b {b_ms:.2f}, b / a {b_ms / a_ms:.3f}",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
