@@ -11,12 +11,16 @@ than most changes; here each question is asked by one checkout and then the othe
 swapped every round), so load from elsewhere falls on both alike. The first checkout's
 `index` package is loaded as `index_a` (docbot's modules import each other relatively). Both
 must read the same index format. Every question is asked once before the timed rounds.
+numba's cache goes to a temporary folder (compiled code cached under the name index_a would
+break that checkout's own runs), so both compile their kernels in the warm-up.
 """
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +39,12 @@ def _load(name: str, root: Path):
 
 
 def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="docbot-ab-numba-") as cache:
+        os.environ["NUMBA_CACHE_DIR"] = cache  # before numba is imported
+        run()
+
+
+def run() -> None:
     sys.path.insert(0, str(HERE))
     import scale
 
