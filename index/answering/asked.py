@@ -373,6 +373,11 @@ class Asked:
         matched terms); spans made only of those, and bare years asked as numbers, are none."""
         return list(self._candidates(text, start, end, terms))
 
+    def each_candidate(self, text: str) -> Iterator[tuple[int, int, float]]:
+        """candidates(text), one at a time: a caller that needs only the first that will do
+        reads no further."""
+        return self._candidates(text, 0, None, ())
+
     def _candidates(self, text: str, start: int, end: int | None,
                     terms: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int, float]]:
         piece = text[start:end] if end is not None else text[start:]

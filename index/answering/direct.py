@@ -234,7 +234,7 @@ def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None 
         held = cons is not None and bool(cons.roles)
         return any(not quoted(text, s, e) and not _place(text[s:e], cons)
                    and (not held or personal(text, s, e))
-                   for s, e, _ in ask._candidates(text, 0, None, ()))  # lazily: first will do
+                   for s, e, _ in ask.each_candidate(text))
     return next(typed_candidates(question, ask, text, (), cons), None) is not None
 
 
