@@ -346,7 +346,7 @@ class Answerer:
                 titles = {c.doc: c.title or "" for c in self.index.chunks}
             out: dict[str, set] = {}
             for doc, title in titles.items():
-                for t in self.index.analyzer.terms(title):
+                for t in self._title_of(title):
                     out.setdefault(t, set()).add(doc)
             self._titled = {t: frozenset(d) for t, d in out.items() if len(d) < len(titles)}
         return self._titled
@@ -516,10 +516,14 @@ class Answerer:
             if len(self._outside) >= OUTSIDE_KEPT:
                 self._outside.clear()
             self._outside[chunk.id] = seqs
-        title = self._titles.get(chunk.title)
-        if title is None:
-            title = self._titles[chunk.title] = tuple(self.index.analyzer.terms(chunk.title or ""))
-        return seqs + (title,)
+        return seqs + (self._title_of(chunk.title),)
+
+    def _title_of(self, title: str | None) -> tuple[str, ...]:
+        """A document title's terms, analyzed once per title."""
+        terms = self._titles.get(title or "")
+        if terms is None:
+            terms = self._titles[title or ""] = tuple(self.index.analyzer.terms(title or ""))
+        return terms
 
     def judge(self, q: Query, ranked: list[Ranked]) -> Evidence | None:
         """The evidence rule on the best passage."""
