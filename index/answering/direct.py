@@ -195,6 +195,7 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
         yield s, e, known
 
 
+_WORD_AFTER_RE = re.compile(r"[\s-]*([^\s,;:()]+)")
 _GLUED_UNIT_RE = re.compile(r"(?:[kKMGTP]i?[Bb]?|[kMG]Hz|[kmcM]?[mgW]|°[CF])\b")
 _PRONOUN_ONE_RE = re.compile(r"one\s+(?:can|could|may|might|must|should|would|will|needs?|has"
                              r"|had)\b", re.I)
@@ -205,11 +206,11 @@ def _in_units(text: str, s: int, e: int) -> bool:
     after it ('64 MiB', '10 tons', '5 years', 'USD 13.3 million')."""
     if re.search(r"%|[$€£¥]|\b(?:USD|per ?cent)\b", text[s:e], re.I):
         return True
-    if re.match(r"[\d.,]+", text[s:e]) and _GLUED_UNIT_RE.match(
-            text, s + len(re.match(r"[\d.,]+", text[s:e]).group())):
+    digits = re.match(r"[\d.,]+", text[s:e])
+    if digits and _GLUED_UNIT_RE.match(text, s + digits.end()):
         return True  # a unit written on the figure: '2300k', '64MiB', '10kg'
-    after = re.match(r"[\s-]*([^\s,;:()]+)", text[NUMBER_RE.match(text, s, e).end()
-                                                  if NUMBER_RE.match(text, s, e) else e:])
+    figure = NUMBER_RE.match(text, s, e)
+    after = _WORD_AFTER_RE.match(text, figure.end() if figure else e)
     return after is not None and _UNIT_WORD_RE.fullmatch(after.group(1).rstrip(".")) is not None
 
 
