@@ -25,6 +25,11 @@ def passage(text: str, question_words: list[str], sentence: str | None = None) -
                    Highlight(start, start + len(sentence), sentence, sorted(terms), question_words))
 
 
+def line(question: str, text: str, words: list[str]) -> str:
+    """The answer line to a question from one passage of text."""
+    return direct_answer(question, [passage(text, words)]).text
+
+
 def fact(date: str = "1948-10-15", value=None, unit=None, quote: str = "agreed on 15 October 1948",
          title: str = "Diplomatic relations established") -> FactMatch:
     f = Fact("f-1", date, ("A", "B"), "diplomatic_relations", title, "s", "d", quote, value, unit,
@@ -68,8 +73,6 @@ def test_how_many_gets_the_number_with_its_noun():
 
 
 def test_a_figure_keeps_its_unit_not_a_piece_of_the_noun_phrase_it_counts():
-    def line(question: str, text: str, words: list[str]) -> str:
-        return direct_answer(question, [passage(text, words)]).text
     assert line("How many fumbles did Von Miller force?", "Von Miller had two forced fumbles.",
                 ["Von", "Miller", "fumbles"]) == "two"
     assert line("How many broadcast partners does the network have?",
@@ -348,8 +351,6 @@ def test_code_names_are_not_decades_ordinals_or_sizes():
 
 
 def test_a_period_or_range_is_answered_whole():
-    def line(question: str, text: str, words: list[str]) -> str:
-        return direct_answer(question, [passage(text, words)]).text
     streets = "Grainger built the streets between 1835 and 1842."
     assert line("When did Grainger build the streets?", streets,
                 ["Grainger", "built", "streets"]) == "between 1835 and 1842"
@@ -410,8 +411,6 @@ def test_who_gets_the_person_a_clause_after_the_name_says_it_of():
 
 
 def test_how_much_of_something_wants_a_quantity_in_a_unit():
-    def line(question: str, text: str, words: list[str]) -> str:
-        return direct_answer(question, [passage(text, words)]).text
     # 'one thread' counts threads; it is no amount of memory
     text = "For the same file, xz -9 can only use one thread."
     assert line("How much memory does xz -9 use?", text, ["xz", "-9", "use"]) == text
