@@ -34,6 +34,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -157,6 +158,20 @@ def write_corpus(folder: Path, n_docs: int) -> None:
 
 SQUAD = ROOT.parent / "shared" / "bench" / "squad" / "dev-v1.1.json"
 PASSAGES_PER_REAL_DOC = 5000
+
+
+def each_size(sizes: str, workdir: Path, squad_path: Path, keep: bool,
+              run: Callable[[int, Path, list[str], list[str]], None]) -> None:
+    """run(n, workdir, sentences, questions) for each n of sizes ('100000,1000000') over the
+    SQuAD sentences and questions; workdir is removed afterwards unless keep."""
+    sentences, questions = squad(squad_path)
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        for n in (int(x) for x in sizes.split(",")):
+            run(n, workdir, sentences, questions)
+    finally:
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def squad(path: Path) -> tuple[list[str], list[str]]:

@@ -130,14 +130,7 @@ def main() -> None:
     ap.add_argument("--squad", type=Path, default=ROOT.parent / "shared/bench/squad/dev-v1.1.json")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
-    sentences, questions = scale.squad(args.squad)
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    try:
-        for n in (int(x) for x in args.sizes.split(",")):
-            bench_size(n, args.workdir, sentences, questions)
-    finally:
-        if not args.keep:
-            shutil.rmtree(args.workdir, ignore_errors=True)
+    scale.each_size(args.sizes, args.workdir, args.squad, args.keep, bench_size)
 
 
 if __name__ == "__main__":
