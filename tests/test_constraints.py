@@ -230,6 +230,12 @@ A relief commission was formed in 1950. The commission was headed by D. Namdag, 
 Embassy
 
 Ambassador J. Lombo had served at the Mongolian Mission to South Korea from 1996 to 2001. His posting in Pyongyang began in 2001.
+
+Trade talks
+
+In 1998 talks were held between Foreign Minister Sh. Altangerel and the Chairman of the Committee for Economic Relations. The talks touched on trade along the Tumen River.
+
+The Water Commission was chaired by B. Dash from 1990. He reported to Prime Minister Marshal Kh. Choibalsan.
 """
 
 
@@ -255,6 +261,22 @@ def test_an_office_is_held_by_a_person_not_an_organisation(departments):
     assert a.kind != "answer" and a.direct is None  # only 'the Mongolian Mission' is named
     a = departments.ask("Who was the ambassador in Pyongyang from 2001?")
     assert a.kind == "answer" and a.direct is not None and a.direct.text == "J. Lombo"
+
+
+def test_a_person_titled_with_another_office_does_not_answer_who_held_the_asked_one(departments):
+    # the text names the chairman by his office only; the foreign minister is someone else,
+    # and a river is no one
+    a = departments.ask("Who chaired the Committee for Economic Relations in 1998?")
+    assert a.kind != "answer" and a.direct is None
+    assert "the person asked for" in a.message
+    a = departments.ask("Which foreign minister held talks in 1998?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "Sh. Altangerel"
+    # the verb names the office; a name with no title before it may hold it
+    a = departments.ask("Who chaired the Water Commission?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "B. Dash"
+    # a military rank beside the office takes nothing from it
+    a = departments.ask("Which prime minister did the Water Commission report to?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "Kh. Choibalsan"
 
 
 def test_a_follow_up_keeps_what_the_last_question_was_about(bundled):

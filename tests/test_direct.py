@@ -421,3 +421,17 @@ def test_how_much_of_something_wants_a_quantity_in_a_unit():
     # 'One can adjust' is no figure
     text = "One can adjust the block size with --block-size."
     assert line("How large is the block size?", text, ["block", "size"]) == text
+
+
+def test_which_office_is_not_answered_by_a_name_titled_with_another():
+    text = "Foreign Minister Sh. Altangerel met the delegation."
+    assert line("Which ambassador met the delegation?", text, ["met", "delegation"]) == text
+    text = "Foreign Minister Sh. Altangerel met the delegation with Ambassador D. Byambaa."
+    assert line("Which ambassador met the delegation?", text, ["met", "delegation"]) == "D. Byambaa"
+    # a deputy minister is not the minister; a prime minister is the premier
+    text = "Deputy Foreign Minister G. Karasin signed the protocol."
+    assert line("Which minister signed the protocol?", text, ["signed", "protocol"]) == text
+    assert line("Which deputy minister signed the protocol?", text,
+                ["signed", "protocol"]) == "G. Karasin"
+    text = "Prime Minister R. Amarjargal signed the protocol."
+    assert line("Which premier signed the protocol?", text, ["signed", "protocol"]) == "R. Amarjargal"

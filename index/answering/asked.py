@@ -82,6 +82,9 @@ mission bureau front league federation association society company corporation n
 daily review journal world war festival congress session conference plenum presidium
 hall square street city province region law constitution charter declaration protocol accord
 statute code""".split())
+# Words that make a capitalised run a place: 'Tumen River' is no one
+_PLACE_WORDS = frozenset("""river lake sea ocean mountain mountains island islands peninsula
+gulf strait valley desert canal airport station railway""".split())
 # Capitalised words that alone are no name: offices and kinds of body or text.
 GENERIC = frozenset(_TITLES | _INSTITUTION | {"war", "treaty", "pact", "palace", "memorial"})
 _CONNECT = {"of", "the", "de", "du", "von", "van", "der", "bin", "ibn", "al", "la", "le", "y", "and"}
@@ -170,6 +173,21 @@ def titled(sentence: str, s: int, e: int) -> bool:
     return bool(before) and before[-1].casefold() in _TITLES
 
 
+_TITLE_RUN_RE = re.compile(r"(?:[^\W\d_][\w’'-]*\s+){1,4}$")
+
+
+def title_words(sentence: str, s: int) -> tuple[str, ...]:
+    """The title written just before the name at sentence[s:], folded, first word first:
+    ('deputy', 'foreign', 'minister') of 'Deputy Foreign Minister Ivanov'; () for none."""
+    m = _TITLE_RUN_RE.search(sentence, max(0, s - 60), s)
+    out: list[str] = []
+    for w in reversed(m.group().split()) if m else ():
+        if not w[:1].isupper() or w.casefold() not in _TITLES:
+            break
+        out.append(w.casefold())
+    return tuple(reversed(out))
+
+
 def personal(sentence: str, s: int, e: int) -> bool:
     """Whether sentence[s:e] reads as a person's name: initials, a title just before it, or
     two or more capitalised words none of which is an acronym."""
@@ -181,7 +199,8 @@ def personal(sentence: str, s: int, e: int) -> bool:
         return True
     words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", text) if w.casefold() not in _CONNECT]
     return (len(words) >= 2 and not any(len(w) > 1 and w.isupper() for w in words)
-            and not any(w.casefold() in _INSTITUTION or norm(w) in _INSTITUTION for w in words))
+            and not any(w.casefold() in _INSTITUTION or norm(w) in _INSTITUTION
+                        or norm(w) in _PLACE_WORDS for w in words))
 
 
 

@@ -28,6 +28,9 @@ governor mayor king queen emperor marshal colonel counsellor""".split())
 RANKED_ONLY = frozenset("head leader chief director commander".split())
 # Words that make an office another one: a deputy minister is not the minister
 RANKS = ("deputy", "vice", "assistant", "acting")
+# Verbs that say an office: 'who chaired the committee' asks for its chairman
+OFFICE_VERBS = {"chaired": "chairman", "chair": "chairman", "presided": "president",
+                "governed": "governor"}
 # a period open at one end: "until 1971", "since 1990"
 _OPEN_RE = re.compile(r"\b(?:until|till|up to|since|from|after|before|by)\s+(?:the\s+)?"
                       r"(?:(?:early|mid|late|end of|spring|summer|autumn|winter)\s+)?"
@@ -84,6 +87,7 @@ class Name:
     unsaid_ok: bool = False  # a role a passage may leave unsaid, not name at another rank
     quoted: bool = False  # the question quotes it: said where the answer stands
     owner: frozenset = frozenset()  # whose office a role is ('Japan's ambassador'): states
+    office: str = ""  # a role's office word as a passage titles its holder ('chairman')
 
 
 @dataclass(frozen=True)
@@ -184,15 +188,21 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
         ranked_only = {t for w in RANKED_ONLY for t in analyze(w)}
         for i, t in enumerate(tokens):
             # 'who headed': the office the verb names ('headed' is analyzed as 'head')
+            word = norm(question[t.start:t.end])
+            if word in OFFICE_VERBS:  # a passage may say the verb, not the office
+                office = OFFICE_VERBS[word]
+                roles.setdefault(office, Name(question[t.start:t.end], tuple(analyze(office)),
+                                              unsaid_ok=True, office=office))
+                continue
             soft = t.term in ranked_only
-            if soft or norm(question[t.start:t.end]) in OFFICES:
+            if soft or word in OFFICES:
                 # its rank, one or two words before ('deputy foreign minister')
                 rank = next((u for u in tokens[max(0, i - 2):i] if u.term in ranks), None)
                 start = rank.start if rank is not None else t.start
                 owner, (a, b) = _owner(question, tokens, i, start, states)
                 roles.setdefault(t.term, Name(
                     question[a:b], (rank.term, t.term) if rank is not None else (t.term,),
-                    unsaid_ok=soft, owner=owner))
+                    unsaid_ok=soft, owner=owner, office=word))
     return Constraints(names, years, numbers, tuple(roles.values()), places, ranks,
                        states() if any(r.owner for r in roles.values()) else {})
 

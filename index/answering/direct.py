@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
 from .asked import (DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, ROLES, Asked, after_role, asked,
-                    asked_noun, norm, personal, quoted, titled, words)
-from .constraints import Constraints, fold_name, sentence_conflicts
+                    asked_noun, norm, personal, quoted, title_words, titled, words)
+from .constraints import OFFICES, RANKS, Constraints, fold_name, sentence_conflicts
 from ..facts import human_date, human_figure
 
 LINE = 110  # characters of a sentence answer shown as the answer line (two phone lines, bold)
@@ -186,6 +186,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
         if wants == "name" and all(norm(w) in ask.words for w in words(text[s:e])
                                    if not INITIAL_WORD.fullmatch(w)):
             continue  # 'Sh. Gungaadorj' is the question's own Gungaadorj
+        if wants == "name" and _other_office(text, s, ask, cons):
+            continue  # 'Foreign Minister Sh. Altangerel' is no committee's chairman
         if wants == "place" and (titled(text, s, e) or quoted(text, s, e) or not (
                 _LOCATIVE_RE.search(text, max(0, s - 16), s)
                 or cons is not None and fold_name(text[s:e]) in cons.places)):
@@ -234,9 +236,45 @@ def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None 
         # by 'the Mongolian Mission'
         held = cons is not None and bool(cons.roles)
         return any(not quoted(text, s, e) and not _place(text[s:e], cons)
-                   and (not held or personal(text, s, e))
+                   and not all(norm(w) in GENERIC for w in words(text[s:e]))
+                   and (not held or personal(text, s, e) and not _other_office(text, s, ask, cons))
                    for s, e, _ in ask.each_candidate(text))
     return next(typed_candidates(question, ask, text, (), cons), None) is not None
+
+
+# offices a title before a name gives its holder ('Foreign Minister', 'President'); not ranks
+# of the military, nor words a title of any office may hold ('General', 'Foreign')
+_TITLE_OFFICES = (OFFICES - {"marshal", "colonel"}) | {"chancellor", "senator", "prince", "princess"}
+
+
+def _asked_offices(ask: Asked, cons: Constraints | None) -> list[tuple[str, bool]]:
+    """The offices a who-question asks about, each with whether it asks for a rank of it
+    ('deputy minister'): the roles its constraints read, and the role of a 'which <role>'."""
+    out = [(r.office, len(r.terms) == 2) for r in (cons.roles if cons is not None else ())
+           if r.office in _TITLE_OFFICES]
+    if ask.role in _TITLE_OFFICES and not any(o == ask.role for o, _ in out):
+        out.append((ask.role, any(r in ask.words for r in RANKS)))
+    return out
+
+
+def _other_office(text: str, s: int, ask: Asked, cons: Constraints | None) -> bool:
+    """Whether the name at text[s:] is titled with another office than the one asked about:
+    'Foreign Minister Sh. Altangerel' does not answer who chaired a committee, nor a deputy
+    minister who the minister was. A name without a title may hold any office."""
+    asked_for = _asked_offices(ask, cons)
+    if not asked_for:
+        return False
+    title = title_words(text, s)
+    held = [w for w in title if w in _TITLE_OFFICES]
+    if not held:
+        return False
+    ranked = any(w in RANKS for w in title)
+    for want, want_rank in asked_for:
+        # the premier is the prime minister
+        same = want in held or want == "premier" and "minister" in held and "prime" in title
+        if same and ranked == want_rank:
+            return False
+    return True
 
 
 def _place(name: str, cons: Constraints | None) -> bool:
