@@ -435,3 +435,18 @@ def test_which_office_is_not_answered_by_a_name_titled_with_another():
                 ["signed", "protocol"]) == "G. Karasin"
     text = "Prime Minister R. Amarjargal signed the protocol."
     assert line("Which premier signed the protocol?", text, ["signed", "protocol"]) == "R. Amarjargal"
+
+
+def test_who_is_not_answered_by_the_source_that_reports_it():
+    text = ("Agence France Presse reported that the DPRK said on Wednesday that it has signed "
+            "a treaty with Russia.")
+    words = ["signed", "treaty", "Russia"]
+    assert line("Who signed the treaty with Russia?", text, words) == text
+    # unless the question asks who reported it
+    assert line("Who reported that the treaty was signed?", text,
+                ["reported", "signed", "treaty"]) == "Agence France Presse"
+    text = "Nezavisimaia Gazeta's Dmitry Skosyrev reported that Igor Ivanov signed the treaty."
+    assert line("Who signed the treaty?", text, ["signed", "treaty"]) == "Igor Ivanov"
+    # a name said of what is asked is its answer, whatever it says next
+    text = "San Francisco mayor Ed Lee said of the visit that it was a success."
+    assert line("Who is the mayor of San Francisco?", text, ["San", "Francisco", "mayor"]) == "Ed Lee"

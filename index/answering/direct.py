@@ -188,6 +188,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue  # 'Sh. Gungaadorj' is the question's own Gungaadorj
         if wants == "name" and _other_office(text, s, ask, cons):
             continue  # 'Foreign Minister Sh. Altangerel' is no committee's chairman
+        if wants == "name" and terms and _reporter(text, s, e, ask, terms):
+            continue  # 'Agence France Presse reported that …' did not sign the treaty
         if wants == "place" and (titled(text, s, e) or quoted(text, s, e) or not (
                 _LOCATIVE_RE.search(text, max(0, s - 16), s)
                 or cons is not None and fold_name(text[s:e]) in cons.places)):
@@ -275,6 +277,30 @@ def _other_office(text: str, s: int, ask: Asked, cons: Constraints | None) -> bo
         if same and ranked == want_rank:
             return False
     return True
+
+
+# a source a text cites: 'Agence France Presse reported that …', 'the VOR said on 7 February'
+_REPORTS_RE = re.compile(r"(?:['’]s?)?\s+(?:(?:has|had|also|later|then)\s+)?(?:reported|reports|said"
+                         r"|says|stated|states|quoted|quotes|announced|wrote|writes|noted|added"
+                         r"|cited|told|commented|claimed)\b")
+_REPORTING = frozenset(norm(w) for w in """report reported reports say said says state stated
+states quote quoted announce announced write wrote written note noted add added cite cited tell
+told comment commented claim claimed source sources according newspaper agency think thought
+believe believed argue argued suggest suggested propose proposed describe described consider
+considered call called""".split())
+
+
+def _reporter(text: str, s: int, e: int, ask: Asked, terms: Sequence[tuple[int, int]]) -> bool:
+    """Whether the name at text[s:e] only reports what the question asks about: a reporting
+    verb follows it, the question's words (terms: their offsets) stand after that and none
+    just before the name ('San Francisco mayor Ed Lee said …' is the mayor asked about), and
+    the question asks for no reporter ('who signed', not 'who reported')."""
+    m = _REPORTS_RE.match(text, e)
+    if m is None or ask.words & _REPORTING:
+        return False
+    if any(s - 30 <= te <= s for _, te in terms):
+        return False
+    return any(ts >= m.end() for ts, _ in terms)
 
 
 def _place(name: str, cons: Constraints | None) -> bool:
