@@ -80,3 +80,22 @@ def test_a_question_naming_what_the_documents_never_mention_is_not_answered(answ
 
 def test_a_name_known_to_the_collection_keeps_the_question_answerable(answerer):
     assert answerer.ask("How many orphans did the Republic accept for care?").answered
+
+
+def test_a_split_paragraph_takes_one_place_among_the_passages(tmp_path):
+    # one long paragraph about wings, cut in parts by the chunker, and two short ones
+    sentence = "The wing in the propeller slipstream showed a higher lift at low speed. "
+    filler = "Pressure was measured along the span at several stations of the model. "
+    long = (filler * 4 + sentence + filler * 4) * 2
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "wings.txt").write_text(
+        "---\ntitle: Wings\n---\n" + long + "\n\nA second wing lost lift at high"
+        " speed. " + filler * 4 + "\n\nA third wing kept its lift. " + filler * 4
+        + "\n", encoding="utf-8")
+    a = Answerer.open(tmp_path, tmp_path / "index")
+    parts = [c for c in a.index.chunks if c.part]
+    assert len(parts) >= 2  # the long paragraph was split
+    reply = a.ask("wing slipstream lift", k=3)
+    shown = [p.hit.chunk for p in reply.passages]
+    assert len(shown) == 3
+    assert len({(c.doc, c.paragraph) for c in shown}) == 3

@@ -662,7 +662,8 @@ class Answerer:
         if where:  # facts too come only from the documents and dates asked for
             kept = set(where.doc_ids(docs))
             facts = [f for f in facts if f.fact.doc in kept]
-        ranked = answering
+        # one passage per paragraph: the other parts of a split one repeat its place
+        ranked, closest = _one_per_paragraph(answering), _one_per_paragraph(closest)
         if not passes and not facts and closest:
             top = closest[0].check
             message = (CLOSEST.format(missing=" or ".join(f"“{m}”" for m in top.missing))
@@ -699,6 +700,22 @@ class Answerer:
                               (r.toks, names) if reuse and r.toks is not None else None),
                     tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
             for i, r in enumerate(page))
+
+
+def _one_per_paragraph(ranked: list[Ranked]) -> list[Ranked]:
+    """The ranked passages with the best part of each split paragraph only: its other parts
+    would take the places of other paragraphs (ten passages of five abstracts)."""
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for r in ranked:
+        c = r.hit.chunk
+        if c.part:
+            key = (c.doc, c.paragraph)
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(r)
+    return out
 
 
 def _with_next(toks: ChunkTokens, sentence: tuple[int, int], length: int) -> tuple[int, int]:
