@@ -510,3 +510,36 @@ def test_a_word_that_names_a_document_s_subject_is_met_only_by_passages_about_it
     # a word of both documents' subjects is no one document's
     a = docs.ask("Who is responsible for the authorship of the modifications?")
     assert a.kind == "answer" and a.passages[0].hit.chunk.doc == "licence"
+
+
+def test_a_short_question_with_a_verb_in_small_letters_is_not_title_case(answerer):
+    # 'Kim Jong Un' is a name the passages must say as a phrase, however many capitals the
+    # question has; the text names Kim Il Sung and Jong Chol, never Kim Jong Un
+    a = answerer.ask("When did Kim Jong Un visit Pyongyang?")
+    assert a.kind != "answer" and a.direct is None
+    a = answerer.ask("When Did Kim Il Sung Meet The Delegation?")  # title case: no names read
+    assert a.kind == "answer"
+
+
+HISTORY = """---
+title: Relations 1948-2000
+---
+Visits
+
+On 12 January 1966, a delegation led by L. I. Brezhnev paid Mongolia an official friendly visit.
+
+Trade
+
+A trade delegation led by D. Tsend stayed in Pyongyang for two weeks.
+"""
+
+
+def test_a_passage_that_names_its_years_is_not_dated_by_its_document_s_period(tmp_path_factory):
+    history = one_document(tmp_path_factory, "history", HISTORY)
+    a = history.ask("Who led the delegation that visited Mongolia in 2000?")
+    assert a.kind != "answer" and a.direct is None  # the visit was in 1966
+    a = history.ask("Who led the delegation that visited Mongolia in 1966?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "L. I. Brezhnev"
+    # a passage without a year of its own is of its document's period
+    a = history.ask("Who led the trade delegation that stayed in Pyongyang in 1990?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "D. Tsend"

@@ -424,11 +424,11 @@ class Answerer:
                 q.cons, constraints.local_terms(toks.terms, q.local),
                 outside + tuple(terms for terms, _ in near),
                 # not the endnotes' years: they are mostly when a source was published
-                [c.text, c.section, c.title, self._doc_dates().get(c.doc, ""),
-                 *(text for _, text in near)],
+                [c.text, c.section, *(text for _, text in near)],
                 lambda term, doc=c.doc: doc in self._docs_with(term),
                 constraints.clause_breaks(c.text, toks.starts.tolist(), toks.ends.tolist())
-                if any(r.owner for r in q.cons.roles) else ())
+                if any(r.owner for r in q.cons.roles) else (),
+                context=[c.title, self._doc_dates().get(c.doc, "")])
             if not check.passes and any(self._fact_meets(q, f)
                                         for f in self._facts_by_passage.get(c.id, ())):
                 # the fact table says who and when of what the passage quotes

@@ -71,6 +71,7 @@ why how we our you your i my me is was were are be been being has had have do di
 yes so thus hence moreover furthermore meanwhile conversely later earlier today yesterday
 nevertheless despite because according among between into onto over under about above below
 each every other another one mr mrs ms dr""".split())
+FUNCTION_WORDS = frozenset(_FUNCTION)
 _TITLES = set("""president vice prime minister foreign deputy secretary general ambassador chairman
 premier chancellor king queen prince princess emperor governor mayor senator minister's
 spokesman chief head leader comrade marshal colonel captain lieutenant professor""".split())

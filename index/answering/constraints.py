@@ -17,7 +17,8 @@ from typing import Callable, Container, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .asked import DECADE_RE, GENERIC, RANGE_RE, YEAR_RE, asks_for, norm, years_in
+from .asked import (DECADE_RE, FUNCTION_WORDS, GENERIC, RANGE_RE, YEAR_RE, asks_for, norm,
+                    years_in)
 
 # Offices whose holder a who-question asks for: the relation an answer must speak of
 # (not "head", "leader", "member": paraphrases put those in other words)
@@ -246,8 +247,11 @@ def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
     capital = [t for t in tokens if t.start > 0 and question[t.start:t.start + 1].isupper()
                and not t.term[:1].isdigit() and not in_code(t)]
     words = re.findall(r"[^\W\d_][\w’'-]*", question)
-    if len(words) > 3 and len(capital) >= 0.6 * (len(words) - 1):
-        return ()  # a question in title case gives no names by its capitals
+    if len(words) > 3 and len(capital) >= 0.6 * (len(words) - 1) and not any(
+            w[:1].islower() and w.casefold() not in FUNCTION_WORDS for w in words[1:]):
+        # a question in title case gives no names by its capitals (one with a verb in small
+        # letters is not: 'When did Kim Jong Un visit Ulaanbaatar?')
+        return ()
     groups: list[list] = []
     for t in capital:
         if groups:
@@ -440,12 +444,14 @@ def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
 
 def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[str]],
           texts: Iterable[str], in_document: Callable[[str], bool] | None = None,
-          breaks: Container[int] = ()) -> Check:
+          breaks: Container[int] = (), context: Iterable[str] = ()) -> Check:
     """How a candidate meets c: text_terms, its own terms in order (only the constraint terms
     matter, others may be anything); outside, the term sequences of its heading, endnotes and
     document title; texts, every text of it (for years); in_document: whether its document
     holds a term (an acronym the passage may spell out); breaks: the positions of text_terms
-    that follow a punctuation mark (a state before it does not say whose office follows)."""
+    that follow a punctuation mark (a state before it does not say whose office follows);
+    context: its document's title and date, whose years count only when its own texts name
+    none (a history of 1948-2000 does not date each of its passages to any of those years)."""
     if not c:
         return Check()
     outside = [list(s) for s in outside]
@@ -468,6 +474,10 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
         for t in texts:
             if t:
                 years |= years_in(t)
+        if not years:
+            for t in context:
+                if t:
+                    years |= years_in(t)
         for lo, hi in c.years:
             ok = any(lo <= y <= hi for y in years)
             met += ok
