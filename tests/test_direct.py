@@ -450,3 +450,20 @@ def test_who_is_not_answered_by_the_source_that_reports_it():
     # a name said of what is asked is its answer, whatever it says next
     text = "San Francisco mayor Ed Lee said of the visit that it was a success."
     assert line("Who is the mayor of San Francisco?", text, ["San", "Francisco", "mayor"]) == "Ed Lee"
+
+
+def test_the_office_asked_is_not_answered_by_another_of_its_kind_nor_a_title_s_first_word():
+    from index.answering.constraints import Constraints, Name
+    text = "Prime Minister R. Amarjargal visited the defence ministry."
+    defence = Constraints(roles=(Name("Mongolia's defence minister", ("minist",),
+                                      office="minister"),))
+    a = direct_answer("Who was Mongolia's defence minister?",
+                      [passage(text, ["defence", "minister"])], cons=defence)
+    assert a.kind == "sentence"  # the prime minister is not the defence minister
+    prime = Constraints(roles=(Name("Mongolia's prime minister", ("minist",), office="minister"),))
+    a = direct_answer("Who was Mongolia's prime minister?",
+                      [passage(text, ["prime", "minister"])], cons=prime)
+    assert a.text == "R. Amarjargal"
+    # 'Foreign' begins a title; 'Affairs' after it is no one
+    text = "He worked at the Ministry of Foreign Affairs for ten years."
+    assert line("Who worked at the ministry?", text, ["worked", "ministry"]) == text

@@ -72,6 +72,8 @@ yes so thus hence moreover furthermore meanwhile conversely later earlier today 
 nevertheless despite because according among between into onto over under about above below
 each every other another one mr mrs ms dr""".split())
 FUNCTION_WORDS = frozenset(_FUNCTION)
+# words of a title that say which office of its kind it is: the Prime and the Foreign Minister
+TITLE_MODIFIERS = frozenset({"prime", "foreign", "vice", "deputy"})
 _TITLES = set("""president vice prime minister foreign deputy secretary general ambassador chairman
 premier chancellor king queen prince princess emperor governor mayor senator minister's
 spokesman chief head leader comrade marshal colonel captain lieutenant professor""".split())
@@ -171,7 +173,8 @@ def titled(sentence: str, s: int, e: int) -> bool:
     if _INITIAL.search(sentence[s:e]):
         return True
     before = re.findall(r"[\w’'-]+", sentence[max(0, s - 40) : s])
-    return bool(before) and before[-1].casefold() in _TITLES
+    # a title, not the word that begins one ('Foreign Affairs' is no one)
+    return bool(before) and before[-1].casefold() in _TITLES - TITLE_MODIFIERS
 
 
 _TITLE_RUN_RE = re.compile(r"(?:[^\W\d_][\w’'-]*\s+){1,4}$")

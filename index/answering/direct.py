@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
-from .asked import (DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, ROLES, Asked, after_role, asked,
-                    asked_noun, norm, personal, quoted, title_words, titled, words)
+from .asked import (DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, ROLES, TITLE_MODIFIERS, Asked,
+                    after_role, asked, asked_noun, norm, personal, quoted, title_words, titled,
+                    words)
 from .constraints import OFFICES, RANKS, Constraints, fold_name, sentence_conflicts
 from ..facts import human_date, human_figure
 
@@ -249,13 +250,23 @@ def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None 
 _TITLE_OFFICES = (OFFICES - {"marshal", "colonel"}) | {"chancellor", "senator", "prince", "princess"}
 
 
-def _asked_offices(ask: Asked, cons: Constraints | None) -> list[tuple[str, bool]]:
+def _asked_offices(ask: Asked, cons: Constraints | None) -> list[tuple[str, bool, str]]:
     """The offices a who-question asks about, each with whether it asks for a rank of it
-    ('deputy minister'): the roles its constraints read, and the role of a 'which <role>'."""
-    out = [(r.office, len(r.terms) == 2) for r in (cons.roles if cons is not None else ())
-           if r.office in _TITLE_OFFICES]
-    if ask.role in _TITLE_OFFICES and not any(o == ask.role for o, _ in out):
-        out.append((ask.role, any(r in ask.words for r in RANKS)))
+    ('deputy minister') and the word that says which office of its kind ('defence' of
+    'Mongolia's defence minister', or ''): the roles its constraints read, and the role of a
+    'which <role>'."""
+    out = []
+    for r in cons.roles if cons is not None else ():
+        if r.office in _TITLE_OFFICES:
+            before = r.text.split()[:-1]
+            kind = before[-1] if before else ""
+            # 'defence', 'Foreign': not a state ('Japan's', 'the Mongolian') nor a rank
+            if kind[:1].isupper() and kind.casefold() not in TITLE_MODIFIERS or \
+                    kind.casefold() in RANKS:
+                kind = ""
+            out.append((r.office, len(r.terms) == 2, kind.casefold()))
+    if ask.role in _TITLE_OFFICES and not any(o == ask.role for o, _, _ in out):
+        out.append((ask.role, any(r in ask.words for r in RANKS), ""))
     return out
 
 
@@ -271,9 +282,13 @@ def _other_office(text: str, s: int, ask: Asked, cons: Constraints | None) -> bo
     if not held:
         return False
     ranked = any(w in RANKS for w in title)
-    for want, want_rank in asked_for:
+    # which office of its kind the title says: 'Prime' of 'Prime Minister'
+    kinds = {w for w in title if w in TITLE_MODIFIERS and w not in RANKS}
+    for want, want_rank, kind in asked_for:
         # the premier is the prime minister
         same = want in held or want == "premier" and "minister" in held and "prime" in title
+        if same and kind and kinds and kind not in kinds:
+            continue  # the prime minister is not the defence minister
         if same and ranked == want_rank:
             return False
     return True
