@@ -543,27 +543,3 @@ def test_a_passage_that_names_its_years_is_not_dated_by_its_document_s_period(tm
     # a passage without a year of its own is of its document's period
     a = history.ask("Who led the trade delegation that stayed in Pyongyang in 1990?")
     assert a.kind == "answer" and a.direct is not None and a.direct.text == "D. Tsend"
-
-
-EMBASSIES = """---
-title: Embassies
----
-Asia
-
-Mongolia opened an embassy in Japan in 1991. Japan and Mongolia signed a cultural agreement in 1995.
-
-Flights
-
-The Chinese foreign minister flew from Tokyo to Beijing after the talks of 1993.
-"""
-
-
-def test_a_capital_named_as_a_place_is_met_by_the_city_not_its_state(tmp_path_factory):
-    embassies = one_document(tmp_path_factory, "embassies", EMBASSIES)
-    a = embassies.ask("When did Mongolia open an embassy in Tokyo?")
-    assert a.kind != "answer" and a.direct is None and "Tokyo" in a.message
-    a = embassies.ask("When did Mongolia open an embassy in Japan?")
-    assert a.kind == "answer" and a.direct is not None and "1991" in a.direct.text
-    # elsewhere a capital stands for its state: 'Tokyo and Ulaanbaatar' are the two governments
-    a = embassies.ask("When did Tokyo and Mongolia sign a cultural agreement?")
-    assert a.kind == "answer" and a.direct is not None and "1995" in a.direct.text

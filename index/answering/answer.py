@@ -638,7 +638,7 @@ class Answerer:
             toks = self._fact_index.tokens(self._fact_index.by_id[fact_id])
         terms = [self._fact_terms[i] if i >= 0 else "" for i in toks.terms.tolist()]
         met = q.fact_meets[fact_id] = constraints.check(
-            q.cons, terms, (), [fact.date, fact.title], states_for_cities=True).passes
+            q.cons, terms, (), [fact.date, fact.title]).passes
         return met
 
     def _fact_term_id(self, term: str) -> int:

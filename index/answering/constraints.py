@@ -88,9 +88,6 @@ class Name:
     unsaid_ok: bool = False  # a role a passage may leave unsaid, not name at another rank
     quoted: bool = False  # the question quotes it: said where the answer stands
     owner: frozenset = frozenset()  # whose office a role is ('Japan's ambassador'): states
-    # a capital named as the place where something is ('its embassy in Beijing'): the state
-    # it stands for elsewhere (these terms of forms) does not meet it in a passage
-    city_of: frozenset = frozenset()
     office: str = ""  # a role's office word as a passage titles its holder ('chairman')
 
 
@@ -282,16 +279,8 @@ def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
                       if len(g) == 1
                       else frozenset() for t in g)
         acronym = len(g) == 1 and bool(_ACRONYM_RE.fullmatch(question[g[0].start:g[0].end]))
-        city_of = frozenset()
-        if len(g) == 1 and related.get(g[0].term) and _LOCATIVE_BEFORE.search(
-                question, 0, g[0].start):
-            city_of = frozenset(related[g[0].term])
-        out.append(Name(text, terms, forms, acronym, city_of=city_of))
+        out.append(Name(text, terms, forms, acronym))
     return tuple(out)
-
-
-# 'in Beijing', 'at Pyongyang': the city itself, not the state its name may stand for
-_LOCATIVE_BEFORE = re.compile(r"\b(?:in|at)\s+$", re.I)
 
 
 def _quoted(question: str, tokens: Sequence) -> tuple[Name, ...]:
@@ -455,17 +444,14 @@ def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
 
 def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[str]],
           texts: Iterable[str], in_document: Callable[[str], bool] | None = None,
-          breaks: Container[int] = (), context: Iterable[str] = (),
-          states_for_cities: bool = False) -> Check:
+          breaks: Container[int] = (), context: Iterable[str] = ()) -> Check:
     """How a candidate meets c: text_terms, its own terms in order (only the constraint terms
     matter, others may be anything); outside, the term sequences of its heading, endnotes and
     document title; texts, every text of it (for years); in_document: whether its document
     holds a term (an acronym the passage may spell out); breaks: the positions of text_terms
     that follow a punctuation mark (a state before it does not say whose office follows);
     context: its document's title and date, whose years count only when its own texts name
-    none (a history of 1948-2000 does not date each of its passages to any of those years);
-    states_for_cities: a capital named as a place is met by its state too (a fact's parties
-    are states: North Korea's embassy in Ulaanbaatar is its embassy in Mongolia)."""
+    none (a history of 1948-2000 does not date each of its passages to any of those years)."""
     if not c:
         return Check()
     outside = [list(s) for s in outside]
@@ -476,8 +462,7 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
     met = 0
     for name in c.names:
         if len(name.terms) == 1:
-            cities = frozenset() if states_for_cities else name.city_of
-            ok = name.terms[0] in held or any((f - cities) & held for f in name.forms) or (
+            ok = name.terms[0] in held or any(f & held for f in name.forms) or (
                 name.acronym and in_document is not None and in_document(name.terms[0]))
         else:
             ok = _has_phrase(text_terms, name) or any(_has_phrase(s, name) for s in outside)
