@@ -543,3 +543,29 @@ def test_a_passage_that_names_its_years_is_not_dated_by_its_document_s_period(tm
     # a passage without a year of its own is of its document's period
     a = history.ask("Who led the trade delegation that stayed in Pyongyang in 1990?")
     assert a.kind == "answer" and a.direct is not None and a.direct.text == "D. Tsend"
+
+
+LAWS = """---
+title: Laws
+---
+Constitution
+
+The Mongolian Basic Law was adopted in 1992 after long debates.
+
+Visits
+
+In 1888 President Grover Cleveland visited Jacksonville, a city of the US.
+"""
+
+
+def test_a_law_or_treaty_does_not_answer_who_did_something(tmp_path_factory):
+    laws = one_document(tmp_path_factory, "laws", LAWS)
+    a = laws.ask("Who drafted the constitution adopted in 1992?")
+    assert a.kind != "answer" and a.direct is None  # the text names the law, no drafter
+
+
+def test_a_name_before_an_office_is_a_name_of_its_own(tmp_path_factory):
+    laws = one_document(tmp_path_factory, "laws", LAWS)
+    # 'US President' is the US's president: the text says 'President Grover Cleveland'
+    a = laws.ask("Which US President visited Jacksonville in 1888?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "Grover Cleveland"

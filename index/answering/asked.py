@@ -77,6 +77,7 @@ TITLE_MODIFIERS = frozenset({"prime", "foreign", "vice", "deputy"})
 _TITLES = set("""president vice prime minister foreign deputy secretary general ambassador chairman
 premier chancellor king queen prince princess emperor governor mayor senator minister's
 spokesman chief head leader comrade marshal colonel captain lieutenant professor""".split())
+TITLE_WORDS = frozenset(_TITLES)
 # Words that make a capitalised run a body, a text or a place, not a person.
 _INSTITUTION = set("""council committee ministry assembly party union republic
 kingdom state treaty agreement convention times new gazette agency radio voice army navy
@@ -88,6 +89,7 @@ statute code""".split())
 # Words that make a capitalised run a place: 'Tumen River' is no one
 _PLACE_WORDS = frozenset("""river lake sea ocean mountain mountains island islands peninsula
 gulf strait valley desert canal airport station railway""".split())
+_BODY_CONNECT = frozenset({"on", "for", "with", "of"})
 # Capitalised words that alone are no name: offices and kinds of body or text.
 GENERIC = frozenset(_TITLES | _INSTITUTION | {"war", "treaty", "pact", "palace", "memorial"})
 _CONNECT = {"of", "the", "de", "du", "von", "van", "der", "bin", "ibn", "al", "la", "le", "y", "and"}
@@ -278,7 +280,7 @@ def _names(sentence: str) -> list[tuple[int, int]]:
     run: list[tuple[int, int, str]] = []
 
     def flush() -> None:
-        while run and (run[-1][2].casefold() in _CONNECT):
+        while run and (run[-1][2].casefold() in _CONNECT or run[-1][2].casefold() in _BODY_CONNECT):
             run.pop()
         while run and (run[0][2].casefold().rstrip(".") in _FUNCTION or run[0][2] in _MONTHS
                        or run[0][2].casefold() in _TITLES):
@@ -300,11 +302,16 @@ def _names(sentence: str) -> list[tuple[int, int]]:
                   and not _full_stop(run[-1][2]))
         if word[0].isupper() and word not in _MONTHS and word not in _WEEKDAYS:
             if run and (not joined or word.casefold() in _TITLES
-                        and run[-1][2].casefold() not in _TITLES):
+                        and run[-1][2].casefold() not in _TITLES
+                        and run[-1][2].casefold() not in _BODY_CONNECT):
                 flush()  # a title starts a name: "Pyongyang | Foreign Minister Ivanov"
             run.append((s, e, word))
-        elif run and joined and word.casefold() in _CONNECT and word != "and" and \
-                i + 1 < len(tokens) and tokens[i + 1][2][0].isupper():
+        elif run and joined and i + 1 < len(tokens) and tokens[i + 1][2][0].isupper() and (
+                word.casefold() in _CONNECT and word != "and"
+                # a body's or a text's name goes on: 'Treaty on Friendship', 'Committee for
+                # Economic Relations with Foreign Countries'
+                or word.casefold() in _BODY_CONNECT
+                and any(norm(t[2]) in _INSTITUTION for t in run)):
             run.append((s, e, word))
         else:
             flush()

@@ -17,8 +17,8 @@ from typing import Callable, Container, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .asked import (DECADE_RE, FUNCTION_WORDS, GENERIC, RANGE_RE, YEAR_RE, asks_for, norm,
-                    years_in)
+from .asked import (DECADE_RE, FUNCTION_WORDS, GENERIC, RANGE_RE, TITLE_WORDS, YEAR_RE, asks_for,
+                    norm, years_in)
 
 # Offices whose holder a who-question asks for: the relation an answer must speak of
 # (not "head", "leader", "member": paraphrases put those in other words)
@@ -300,13 +300,15 @@ def _split_group(question: str, group: list) -> list[list]:
     """A run of capitalised words as the names it holds: a people's adjective before a noun
     ends one ("European Protestant", "North American Huguenot", "British TV"): a text says
     "Protestant leaders in Europe", so each is met on its own, not as one phrase. (A
-    possessive does not: "Mongolia's Council of Ministers" is one body.)"""
+    possessive does not: "Mongolia's Council of Ministers" is one body.) So does a name before
+    an office ("US President": a text says "President Cleveland" of the US)."""
     parts: list[list] = [[]]
     for i, t in enumerate(group):
         parts[-1].append(t)
         word = question[t.start:t.end]
         last = i == len(group) - 1
-        if not last and _DEMONYM_RE.fullmatch(word):
+        if not last and (_DEMONYM_RE.fullmatch(word) or word.casefold() not in TITLE_WORDS
+                         and question[group[i + 1].start:group[i + 1].end].casefold() in OFFICES):
             parts.append([])
     return [p for p in parts if p]
 

@@ -187,6 +187,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
         if wants == "name" and all(norm(w) in ask.words for w in words(text[s:e])
                                    if not INITIAL_WORD.fullmatch(w)):
             continue  # 'Sh. Gungaadorj' is the question's own Gungaadorj
+        if wants == "name" and _a_document(text[s:e]):
+            continue  # 'Treaty on Friendship and Cooperation' signed nothing
         if wants == "name" and _other_office(text, s, ask, cons):
             continue  # 'Foreign Minister Sh. Altangerel' is no committee's chairman
         if wants == "name" and terms and _reporter(text, s, e, ask, terms):
@@ -240,6 +242,7 @@ def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None 
         held = cons is not None and bool(cons.roles)
         return any(not quoted(text, s, e) and not _place(text[s:e], cons)
                    and not all(norm(w) in GENERIC for w in words(text[s:e]))
+                   and not _a_document(text[s:e])
                    and (not held or personal(text, s, e) and not _other_office(text, s, ask, cons))
                    for s, e, _ in ask.each_candidate(text))
     return next(typed_candidates(question, ask, text, (), cons), None) is not None
@@ -292,6 +295,16 @@ def _other_office(text: str, s: int, ask: Asked, cons: Constraints | None) -> bo
         if same and ranked == want_rank:
             return False
     return True
+
+
+# words that make a name a text: a treaty, a law, a declaration is nobody who did anything
+_DOCUMENT_WORDS = frozenset("""treaty agreement convention law constitution charter declaration
+protocol accord statute pact communique memorandum resolution""".split())
+
+
+def _a_document(name: str) -> bool:
+    """Whether a name is a text's: 'Treaty on Friendship and Cooperation', 'Basic Law'."""
+    return any(norm(w) in _DOCUMENT_WORDS for w in words(name))
 
 
 # a source a text cites: 'Agence France Presse reported that …', 'the VOR said on 7 February'
