@@ -569,3 +569,55 @@ def test_a_name_before_an_office_is_a_name_of_its_own(tmp_path_factory):
     # 'US President' is the US's president: the text says 'President Grover Cleveland'
     a = laws.ask("Which US President visited Jacksonville in 1888?")
     assert a.kind == "answer" and a.direct is not None and a.direct.text == "Grover Cleveland"
+
+
+GAME = """---
+title: The final
+---
+Teams
+
+The Denver Broncos met the Carolina Panthers in the final. Peyton Manning led the Broncos.
+
+Passing
+
+Manning threw for 141 yards in the game.
+
+Leaders
+
+Kim Il Sung received the delegation in Pyongyang.
+
+Season
+
+In 2015 the Broncos won twelve games and lost four.
+"""
+
+
+def test_a_name_s_last_word_stands_for_it_once_its_document_has_said_it_whole(tmp_path_factory):
+    game = one_document(tmp_path_factory, "game", GAME)
+    a = game.ask("How many yards did Peyton Manning throw for in the game?")
+    assert a.kind == "answer" and a.direct is not None and "141" in a.direct.text
+    # not a last word of two letters ('Il'), nor a name the documents never say whole
+    a = game.ask("When did Kim Jong Il receive the delegation?")
+    assert a.kind != "answer" and a.direct is None
+    a = game.ask("How many yards did Eli Manning throw for?")
+    assert a.kind != "answer" and a.direct is None
+
+
+def test_a_passage_without_a_year_is_of_the_years_its_document_names(tmp_path_factory):
+    game = one_document(tmp_path_factory, "game", GAME)
+    a = game.ask("How many yards did Peyton Manning throw for in the game in 2015?")
+    assert a.kind == "answer" and a.direct is not None and "141" in a.direct.text
+    a = game.ask("How many yards did Peyton Manning throw for in the game in 2016?")
+    assert a.kind != "answer" and a.direct is None  # the document never names 2016
+
+
+def test_where_is_answered_by_a_place_in_small_letters(tmp_path_factory):
+    oxygen = one_document(tmp_path_factory, "oxygen", """---
+title: Oxygen
+---
+Occurrence
+
+Free oxygen is found mostly in the atmosphere and dissolved in the oceans of the Earth.
+""")
+    a = oxygen.ask("Where on Earth is free oxygen found?")
+    assert a.kind == "answer" and "atmosphere" in a.passages[0].hit.chunk.text

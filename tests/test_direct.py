@@ -467,3 +467,8 @@ def test_the_office_asked_is_not_answered_by_another_of_its_kind_nor_a_title_s_f
     # 'Foreign' begins a title; 'Affairs' after it is no one
     text = "He worked at the Ministry of Foreign Affairs for ten years."
     assert line("Who worked at the ministry?", text, ["worked", "ministry"]) == text
+
+
+def test_an_item_s_number_is_no_figure():
+    text = "2) The government would cooperate with countries of a different social structure."
+    assert line("How much did the government spend?", text, ["government"]) == text

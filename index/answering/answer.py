@@ -34,6 +34,7 @@ FACTS_SHOWN = 3  # at most this many facts with an answer
 FACT_DEPTH = 8  # fact candidates BM25 brings to the evidence rule
 NOTE_WEIGHT = 0.5  # an endnote's words count half as much as the passage's own
 NOTE_DEPTH = 5  # candidates the endnotes field adds to the passages' own
+PHRASE_DEPTH = 20  # passages looked at for a document that says a name of several words in full
 OUTSIDE_KEPT = 50_000  # passages whose heading and endnote terms are kept analyzed
 _ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 NOTHING_FOUND = "I found nothing about that in the documents."
@@ -148,6 +149,8 @@ class Query:
     # facts judged against the constraints so far: each is judged once per question, however
     # many passages quote it and however often a passage is checked
     fact_meets: dict = field(default_factory=dict, compare=False, repr=False)
+    # names of several words -> the documents that say them in full (Answerer._phrase_docs)
+    phrase_docs: dict = field(default_factory=dict, compare=False, repr=False)
     # (vocabulary ids, local ids) of its terms the index knows: what maps a passage's stored
     # term ids to the question's, found once per question rather than per passage
     vocab_map: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False,
@@ -428,7 +431,9 @@ class Answerer:
                 lambda term, doc=c.doc: doc in self._docs_with(term),
                 constraints.clause_breaks(c.text, toks.starts.tolist(), toks.ends.tolist())
                 if any(r.owner for r in q.cons.roles) else (),
-                context=[c.title, self._doc_dates().get(c.doc, "")])
+                context=[c.title, self._doc_dates().get(c.doc, "")],
+                said_in_document=lambda name, doc=c.doc: doc in self._phrase_docs(q, name),
+                year_in_document=lambda y, doc=c.doc: doc in self._docs_with(str(y)))
             if not check.passes and any(self._fact_meets(q, f)
                                         for f in self._facts_by_passage.get(c.id, ())):
                 # the fact table says who and when of what the passage quotes
@@ -444,8 +449,9 @@ class Answerer:
                 if missing:
                     check = Check(check.met - len(missing), check.total, missing)
         # the asked-for type: a who-question's passage names someone, and so on (not for
-        # when: 'sails at 07:40 on weekdays' answers it without a date)
-        if check.passes and q.wants is not None and q.wants.kind != "date" and not any(
+        # when: 'sails at 07:40 on weekdays' answers it without a date; nor where: 'in the
+        # atmosphere' is a place, as is 'towards the Pacific', and the line is the sentence)
+        if check.passes and q.wants is not None and q.wants.kind not in ("date", "place") and not any(
                 gives(q.text, q.wants, t, q.cons)
                 for t in [c.text[typed[0]:typed[1]], *(t for _, t in near)]
         ) and not any(self._fact_meets(q, f) and _gives(self._facts_by_id[f], q.wants)
@@ -487,6 +493,20 @@ class Answerer:
                 self._analyzed.clear()
             terms = self._analyzed[chunk.id] = tuple(self.index.analyzer.terms(chunk.text))
         return list(terms)
+
+    def _phrase_docs(self, q: Query, name: constraints.Name) -> frozenset:
+        """The documents among the best passages for a name of several words that say it in
+        full; found once per question and name."""
+        got = q.phrase_docs.get(name.terms)
+        if got is None:
+            docs: set[str] = set()
+            for h in self.index.search_terms(list(name.terms), PHRASE_DEPTH):
+                c = h.chunk
+                if c.doc not in docs and constraints.has_phrase(
+                        self.index.analyzer.terms(c.text), name):
+                    docs.add(c.doc)
+            got = q.phrase_docs[name.terms] = frozenset(docs)
+        return got
 
     def _docs_with(self, term: str) -> frozenset:
         """The documents (ids) whose passages hold a term; empty when the index cannot say."""

@@ -32,6 +32,9 @@ RANKS = ("deputy", "vice", "assistant", "acting")
 # Verbs that say an office: 'who chaired the committee' asks for its chairman
 OFFICE_VERBS = {"chaired": "chairman", "chair": "chairman", "presided": "president",
                 "governed": "governor"}
+# the shortest last word of a name that stands for the whole name once its document has said
+# it ('Manning' for Peyton Manning; not 'Il' for Kim Jong Il)
+SURNAME_MIN = 3
 # a period open at one end: "until 1971", "since 1990"
 _OPEN_RE = re.compile(r"\b(?:until|till|up to|since|from|after|before|by)\s+(?:the\s+)?"
                       r"(?:(?:early|mid|late|end of|spring|summer|autumn|winter)\s+)?"
@@ -392,7 +395,7 @@ def _forms(word: str, term: str, known: Callable[[str], bool],
     return frozenset(found)
 
 
-def _has_phrase(seq: Sequence[str], name: Name) -> bool:
+def has_phrase(seq: Sequence[str], name: Name) -> bool:
     """Whether all the name's terms stand together in seq: within a window of two terms more
     than the name has, in any order ('Energy Department' is the 'Department of Energy'),
     never scattered over the passage."""
@@ -419,7 +422,7 @@ def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
     the president of South Korea)."""
     if len(role.terms) == 2:
         if not role.owner:
-            return _has_phrase(seq, role)
+            return has_phrase(seq, role)
         rank, office = role.terms
         at = [(i, next(j for j in range(i - 1, max(-1, i - 4), -1) if seq[j] == rank))
               for i, t in enumerate(seq) if t == office and rank in seq[max(0, i - 3):i]]
@@ -446,14 +449,18 @@ def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
 
 def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[str]],
           texts: Iterable[str], in_document: Callable[[str], bool] | None = None,
-          breaks: Container[int] = (), context: Iterable[str] = ()) -> Check:
+          breaks: Container[int] = (), context: Iterable[str] = (),
+          said_in_document: Callable[[Name], bool] | None = None,
+          year_in_document: Callable[[int], bool] | None = None) -> Check:
     """How a candidate meets c: text_terms, its own terms in order (only the constraint terms
     matter, others may be anything); outside, the term sequences of its heading, endnotes and
     document title; texts, every text of it (for years); in_document: whether its document
     holds a term (an acronym the passage may spell out); breaks: the positions of text_terms
     that follow a punctuation mark (a state before it does not say whose office follows);
     context: its document's title and date, whose years count only when its own texts name
-    none (a history of 1948-2000 does not date each of its passages to any of those years)."""
+    none (a history of 1948-2000 does not date each of its passages to any of those years);
+    said_in_document: whether its document says a name of several words in full somewhere (a
+    text that has named 'Peyton Manning' goes on with 'Manning')."""
     if not c:
         return Check()
     outside = [list(s) for s in outside]
@@ -467,7 +474,16 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
             ok = name.terms[0] in held or any(f & held for f in name.forms) or (
                 name.acronym and in_document is not None and in_document(name.terms[0]))
         else:
-            ok = _has_phrase(text_terms, name) or any(_has_phrase(s, name) for s in outside)
+            ok = has_phrase(text_terms, name) or any(has_phrase(s, name) for s in outside)
+            last = name.terms[-1]
+            if (not ok and said_in_document is not None and not name.quoted
+                    and len(name.text.split()[-1]) >= SURNAME_MIN and last in text_terms
+                    and fold_name(name.text) not in c.places
+                    and norm(name.text.split()[-1]) not in GENERIC):
+                # its last word alone, once the document has said the whole name: a person's
+                # surname, a team's nickname (not 'Un' for Kim Jong Un, 'Korea' for North
+                # Korea, 'Treaty' for the DPRK Treaty: too short, a place, a kind of thing)
+                ok = said_in_document(name)
         met += ok
         if not ok:
             missing.append(name.text)
@@ -476,12 +492,15 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
         for t in texts:
             if t:
                 years |= years_in(t)
+        own = bool(years)
         if not years:
             for t in context:
                 if t:
                     years |= years_in(t)
         for lo, hi in c.years:
-            ok = any(lo <= y <= hi for y in years)
+            ok = any(lo <= y <= hi for y in years) or (
+                not own and year_in_document is not None
+                and any(year_in_document(y) for y in range(lo, hi + 1)))
             met += ok
             if not ok:
                 missing.append(str(lo) if lo == hi else f"the {lo}s")
@@ -505,7 +524,7 @@ def unquoted(c: Constraints, window: Sequence[str]) -> tuple[str, ...]:
     """The phrases the question quotes that window (the terms where the answer stands, in
     order) does not say."""
     return tuple(n.text for n in c.names if n.quoted and not (
-        _has_phrase(window, n) if len(n.terms) > 1 else n.terms[0] in window))
+        has_phrase(window, n) if len(n.terms) > 1 else n.terms[0] in window))
 
 
 def sentence_conflicts(c: Constraints, sentence: str) -> bool:

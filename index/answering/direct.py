@@ -180,6 +180,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue
         if wants == "number" and _PRONOUN_ONE_RE.match(text, s):
             continue  # 'One can adjust the block size': no figure
+        if wants == "number" and not text[:s].strip(" (") and _ENUMERATOR_RE.match(text, s):
+            continue  # '2) The MPR government would …': an item's number counts nothing
         if wants == "name" and all(norm(w) in GENERIC for w in words(text[s:e])):
             continue  # 'Ministry' of 'Foreign Ministry' is no one, whatever stands before it
         if wants == "name" and (not personal(text, s, e) or _place(text[s:e], cons)):
@@ -206,6 +208,9 @@ _WORD_AFTER_RE = re.compile(r"[\s-]*([^\s,;:()]+)")
 _GLUED_UNIT_RE = re.compile(r"(?:[kKMGTP]i?[Bb]?|[kMG]Hz|[kmcM]?[mgW]|°[CF])\b")
 _PRONOUN_ONE_RE = re.compile(r"one\s+(?:can|could|may|might|must|should|would|will|needs?|has"
                              r"|had)\b", re.I)
+
+
+_ENUMERATOR_RE = re.compile(r"\d{1,2}\)")
 
 
 def _in_units(text: str, s: int, e: int) -> bool:
