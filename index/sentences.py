@@ -15,31 +15,30 @@ _BOUNDARY_RE = re.compile(
 _INITIAL_RE = re.compile(r"(?:\b[A-ZА-ЯЁӨҮ][a-zа-яёөү]?|\b(?:[A-ZА-ЯЁӨҮ]\.)+[A-ZА-ЯЁӨҮ])$")
 
 
+_WORD_RE = re.compile(r"[\w.]*")  # \w: str.isalnum() or "_"
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence, whitespace trimmed, covering all non-space text."""
     spans: list[tuple[int, int]] = []
     start = 0
+    rev = None  # text reversed, made at the first period: the word before it is matched there
     for m in _BOUNDARY_RE.finditer(text):
-        if text[m.start()] == ".":
-            word = _word_before(text, start, m.start())
+        at = m.start()
+        if text[at] == ".":
+            if rev is None:
+                rev = text[::-1]
+            n = len(text)  # the run of word characters and periods that ends at the period
+            word = text[n - _WORD_RE.match(rev, n - at, n - start).end() : at]
             if _INITIAL_RE.search(word) or word.lower() in _ABBREVIATIONS:
                 continue
-        end = m.start() + len(m.group().rstrip())
+        end = at + len(m.group().rstrip())
         if text[start:end].strip():
             spans.append(_trim(text, start, end))
         start = m.end()
     if text[start:].strip():
         spans.append(_trim(text, start, len(text)))
     return spans
-
-
-def _word_before(text: str, start: int, end: int) -> str:
-    """The run of word characters and periods that ends at end (what [\\w.]*$ matches in
-    text[start:end]), found backwards: scanning the sentence from its start cost more."""
-    i = end
-    while i > start and (text[i - 1].isalnum() or text[i - 1] in "._"):
-        i -= 1
-    return text[i:end]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -19,6 +19,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
+import numpy as np
+
 PARTLY = 0.8  # a document that kept less than this share of its visible text is "partly read",
 PARTLY_WORDS = 30  # and lost at least this many words (a short page's footer is no loss)
 PROSE_WORDS = 6  # HTML: a shorter run of text between tags is a label, a button, a menu item
@@ -68,15 +70,24 @@ def measure(path: Path, kept_texts: list[str], raw: bytes | None = None,
     return compare(pages, kept_texts, tool)
 
 
-# ASCII bytes that are not letters, by str.isalpha
-_ASCII_NON_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
+_ASCII = bytes(range(128))
+_NOT_ASCII_LETTERS = bytes(c for c in range(256) if not (c < 128 and chr(c).isalpha()))
+
+
+def non_ascii(utf8: bytes) -> str:
+    """The non-ASCII characters of a UTF-8 text, in order (its ASCII bytes dropped, in C)."""
+    return utf8.translate(None, _ASCII).decode("utf-8", "surrogatepass")
 
 
 def letters(text: str) -> int:
     """How many letters a text holds."""
-    if text.isascii():  # counted in C, not character by character in Python
-        return len(text.encode("ascii").translate(None, _ASCII_NON_LETTERS))
-    return sum(map(str.isalpha, text))
+    # counted in C, not character by character in Python: the ASCII letters by
+    # bytes.translate, only the (few) non-ASCII characters one by one
+    utf8 = text.encode("utf-8", "surrogatepass")
+    n = len(utf8.translate(None, _NOT_ASCII_LETTERS))
+    if len(utf8) != len(text):
+        n += sum(map(str.isalpha, non_ascii(utf8)))
+    return n
 
 
 def _text_share(body: str, kept_texts: list[str]) -> Reading:
@@ -85,15 +96,26 @@ def _text_share(body: str, kept_texts: list[str]) -> Reading:
     visible = letters(body)
     if not visible:
         return Reading(None, measure="text")
-    share = min(1.0, sum(map(letters, kept_texts)) / visible)
-    words = len(body.split())
+    share = min(1.0, letters("".join(kept_texts)) / visible)  # a count adds up over texts
+    words = word_count(body)
     return Reading(share, words, round(share * words), "file")
+
+
+_ASCII_SPACE = np.array([c < 128 and chr(c).isspace() for c in range(256)])
+
+
+def word_count(text: str) -> int:
+    """len(text.split()), counted in numpy without making the words."""
+    utf8 = text.encode("utf-8", "surrogatepass")
+    if len(utf8) != len(text) and any(map(str.isspace, non_ascii(utf8))):
+        return len(text.split())  # a non-ASCII space (rare): str.split knows them all
+    space = _ASCII_SPACE[np.frombuffer(utf8, dtype=np.uint8)]
+    # a word starts at each byte that is not a space after one that is (or at the start)
+    return int(np.count_nonzero(space[:-1] & ~space[1:])) + int(len(space) > 0 and not space[0])
 
 
 def compare(pages: list[str], kept_texts: list[str], tool: str = "") -> Reading:
     """Kept share of the words of pages (one string per page) found in kept_texts."""
-    import numpy as np
-
     kept_grams: set = set()
     short_grams: set = set()
     for t in kept_texts:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..sentences import sentence_spans
-from .accounting import letters
+from .accounting import letters, non_ascii
 
 TEXT_SUFFIXES = (".txt", ".md")
 CONVERTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm")  # read by index/reading/
@@ -380,14 +380,16 @@ def _blocks(body: str) -> list[_Block]:
     return out
 
 
-# ASCII bytes that are whitespace, by str.isspace
-_ASCII_SPACES = bytes(c for c in range(128) if chr(c).isspace())
+# bytes that are not ASCII whitespace, by str.isspace
+_NOT_ASCII_SPACES = bytes(c for c in range(256) if not (c < 128 and chr(c).isspace()))
 
 
 def _visible(text: str) -> int:
-    if text.isascii():
-        return len(text.encode("ascii").translate(None, _ASCII_SPACES))
-    return len(text) - sum(map(str.isspace, text))
+    utf8 = text.encode("utf-8", "surrogatepass")
+    n = len(text) - len(utf8.translate(None, _NOT_ASCII_SPACES))
+    if len(utf8) != len(text):  # only the non-ASCII characters one by one
+        n -= sum(map(str.isspace, non_ascii(utf8)))
+    return n
 
 
 def _is_junk(text: str) -> bool:
