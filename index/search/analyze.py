@@ -546,13 +546,15 @@ class TermIds:
         if whole:
             keep &= ~np.isin(tok_text, np.fromiter(whole, dtype=np.int64, count=len(whole)))
         x = np.array(extra, dtype=np.int64).reshape(-1, 4)
-        ids = np.concatenate([ids[keep], x[:, 0]])
-        tok_text = np.concatenate([tok_text[keep], x[:, 1]])
-        t_start = np.concatenate([t_start[keep], x[:, 2]])
-        t_end = np.concatenate([t_end[keep], x[:, 3]])
-        order = np.lexsort((t_start, tok_text))
-        return (ids[order].astype(np.int32), tok_text[order], t_start[order].astype(np.int32),
-                t_end[order].astype(np.int32))
+        x = x[np.lexsort((x[:, 2], x[:, 1]))]
+        # the kept tokens are in (text, start) order already: the few new ones are merged in
+        # (after any equal key, as a stable sort of kept + new would put them)
+        at = np.searchsorted((tok_text[keep] << 32) | t_start[keep], (x[:, 1] << 32) | x[:, 2],
+                             side="right")
+        return (np.insert(ids[keep], at, x[:, 0]).astype(np.int32),
+                np.insert(tok_text[keep], at, x[:, 1]),
+                np.insert(t_start[keep], at, x[:, 2]).astype(np.int32),
+                np.insert(t_end[keep], at, x[:, 3]).astype(np.int32))
 
     def __call__(self, texts: list[str]) -> tuple["np.ndarray", "np.ndarray"]:
         """(term ids, number of the text each belongs to), stopwords left out, in text order."""
