@@ -327,6 +327,29 @@ def test_fast_analysis_equals_tokens(texts):
     assert [[names[int(t)] for t in got[rows == r]] for r in range(len(texts))] == expected
 
 
+def _bulk_tokens(texts: list[str], compiled_bytes: int) -> tuple[list, dict]:
+    ids = TermIds(ANALYZER)
+    ids.COMPILED_BYTES = compiled_bytes
+    return [a.tolist() for a in ids.tokens(texts)], ids.vocab
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TEXTS, min_size=1, max_size=6))
+def test_compiled_bulk_analysis_equals_numpy(texts):
+    assert _bulk_tokens(texts, 0) == _bulk_tokens(texts, 1 << 62)
+
+
+def test_compiled_bulk_analysis_equals_numpy_on_real_documents():
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[1] / "data" / "docs"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(docs.glob("*.txt"))]
+    paragraphs = [t for text in texts for t in text.split("\n\n") if t.strip()]
+    got, vocab = _bulk_tokens(paragraphs, 0)
+    assert len(got[0]) > 1000 and "north_korea" in vocab  # an alias: the splice path too
+    assert (got, vocab) == _bulk_tokens(paragraphs, 1 << 62)
+
+
 def test_scores_equal_but_for_float_rounding_tie_by_chunk_id():
     from index.search.bm25 import rank_order
 

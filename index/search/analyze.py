@@ -398,6 +398,9 @@ class TermIds:
     # A table value is a term id with, in bits 40-47 and 48-55, how many characters of the
     # token come before and after the word it came from ("'hello'" -> 1, 1): token offsets.
     _ID = (1 << 40) - 1
+    # texts of this many bytes and more (a build's blocks) go through the compiled loops
+    # (index/search/analyze_kernels.py); the same results, without numba's import for less
+    COMPILED_BYTES = 1 << 20
 
     def __init__(self, analyzer: "Analyzer", vocab: dict[str, int] | None = None) -> None:
         import numpy as np
@@ -430,11 +433,15 @@ class TermIds:
         h *= np.uint64(0x94D049BB133111EB)
         return (h >> np.uint64(64 - self._bits)).astype(np.int64)
 
-    def _find(self, k1, k2):
+    def _find(self, k1, k2, compiled: bool = False):
         """Stored values of the keys, _EMPTY for unknown ones."""
         np = self.np
-        out = np.full(len(k1), self._EMPTY, dtype=np.int64)
         slot = self._slots(k1, k2)
+        if compiled:
+            from .analyze_kernels import find
+
+            return find(k1, k2, slot, self._k1, self._k2, self._val, self._EMPTY)
+        out = np.full(len(k1), self._EMPTY, dtype=np.int64)
         pending = np.arange(len(k1))
         mask = len(self._val) - 1
         while len(pending):
@@ -523,7 +530,7 @@ class TermIds:
         return out
 
     def _with_special(self, texts, data, ids, tok_text, t_start, t_end, special, fast, starts,
-                      ends, tok_char):
+                      ends, tok_char, compiled: bool = False):
         """tokens() for texts holding tokens of several terms (spliced in from their cached
         spans) or that may start an alias name (the text analyzed whole)."""
         np = self.np
@@ -547,6 +554,10 @@ class TermIds:
             keep &= ~np.isin(tok_text, np.fromiter(whole, dtype=np.int64, count=len(whole)))
         x = np.array(extra, dtype=np.int64).reshape(-1, 4)
         x = x[np.lexsort((x[:, 2], x[:, 1]))]
+        if compiled:
+            from .analyze_kernels import splice
+
+            return splice(keep, ids, tok_text, t_start, t_end, x)
         # the kept tokens are in (text, start) order already: the few new ones are merged in
         # (after any equal key, as a stable sort of kept + new would put them)
         at = np.searchsorted((tok_text[keep] << 32) | t_start[keep], (x[:, 1] << 32) | x[:, 2],
@@ -569,6 +580,7 @@ class TermIds:
         data = b"\n".join(encoded)
         arr = np.frombuffer(data, dtype=np.uint8)
         n = len(arr)
+        compiled = n >= self.COMPILED_BYTES
         word = self._word[arr]
         sep = self._sep[arr]
         if n > 2 and sep.any():
@@ -596,7 +608,7 @@ class TermIds:
             windows = np.ndarray((n + 17,), dtype="<u8", buffer=low, strides=(1,))
             k1 = windows[fs] & self._masks[np.minimum(fl, 8)]
             k2 = windows[fs + 8] & self._masks[np.clip(fl - 8, 0, 8)]
-            vals = self._find(k1, k2)
+            vals = self._find(k1, k2, compiled)
             unknown = vals == self._EMPTY
             if unknown.any():
                 pairs = np.unique(np.stack([k1[unknown], k2[unknown]], axis=1), axis=0)
@@ -635,7 +647,7 @@ class TermIds:
         ids = np.where(ids >= 0, ids & self._ID, ids)
         if special.any() and offsets:
             return self._with_special(texts, data, ids, tok_text, t_start, t_end, special,
-                                      fast, starts, ends, c_starts - c_text[tok_text])
+                                      fast, starts, ends, c_starts - c_text[tok_text], compiled)
         if special.any():
             redo = np.unique(tok_text[special])
             keep = ~np.isin(tok_text, redo)
