@@ -53,12 +53,33 @@ def _sha256(path: Path) -> str:
 def _sorted_ids(ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(blob, offsets, positions in id order) for chunk ids; code point order = UTF-8 byte
     order, which numpy sorts as fixed-width bytes."""
+    blob, lens = _id_bytes(ids)
+    return _sorted_id_arrays([blob], [lens])
+
+
+def _id_bytes(ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Chunk ids as (their UTF-8 bytes one after the other, each one's length)."""
     encoded = [s.encode("utf-8") for s in ids]
     lens = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), lens
+
+
+def _sorted_id_arrays(blobs: list[np.ndarray], lens: list[np.ndarray],
+                      rows: int = 1 << 17) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """_sorted_ids of runs of ids given as _id_bytes, without a Python string per id: the
+    ids are laid out as NUL-padded fixed-width byte strings (what np.array(list of bytes)
+    makes), rows at a time, and sorted as those."""
+    lens = np.concatenate(lens) if lens else np.zeros(0, dtype=np.int64)
+    blob = np.concatenate(blobs) if blobs else np.zeros(0, dtype=np.uint8)
+    offsets = np.zeros(len(lens) + 1, dtype=np.int64)
     np.cumsum(lens, out=offsets[1:])
-    blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    order = np.argsort(np.array(encoded, dtype=bytes), kind="stable").astype(np.int32)
+    width = max(1, int(lens.max(initial=0)))
+    fixed = np.zeros((len(lens), width), dtype=np.uint8)
+    for lo in range(0, len(lens), rows):
+        hi = min(lo + rows, len(lens))
+        inside = np.arange(width) < lens[lo:hi, None]
+        fixed[lo:hi][inside] = blob[(offsets[lo:hi, None] + np.arange(width))[inside]]
+    order = np.argsort(fixed.view(f"S{width}").ravel(), kind="stable").astype(np.int32)
     return blob, offsets, order
 
 
@@ -74,7 +95,7 @@ class _Batch:
     seq: int  # this worker's seq-th task: its new_terms extend the worker's vocabulary in order
     new_terms: list[str]
     docs: list[dict]
-    ids: list[str]
+    ids: list[str] | None  # None from a worker: its ids are id_blob and id_len (see take)
     segment: str
     loc: np.ndarray  # (n, 2) byte ranges of the records in the segment
     doc_len: np.ndarray
@@ -94,6 +115,8 @@ class _Batch:
     nnz: int = 0
     tfs_dtype: str = "uint8"
     stem: str | None = None  # where a worker left terms and tfs
+    id_blob: np.ndarray | None = None  # the ids as _id_bytes, from a worker (see take)
+    id_len: np.ndarray | None = None
 
     def take(self, name: str) -> np.ndarray:
         """An array (terms, tfs, tokens), read from the worker's file if need be, and let go of."""
@@ -217,16 +240,18 @@ def peak_rss_mb() -> float:
 
 _BATCH_ARRAYS = ("loc", "doc_len", "ptr", "tok_count", "sent_count")  # read at once
 _LATER_ARRAYS = ("terms", "tfs", "tok_terms", "tok_start", "tok_end", "sent_tok", "sent_start",
-                 "sent_end")  # read when assembled
+                 "sent_end", "id_blob", "id_len")  # read when assembled
 
 
 def _save_batch(folder: Path, b: _Batch) -> None:
     """A worker's batch as files next to the chunk segments (JSON + .npy: no pickle)."""
     stem = folder / f"task-{b.task:04d}"
+    # the ids as bytes: the parent never holds a Python string per chunk of the collection
+    b.id_blob, b.id_len = _id_bytes(b.ids)
     for name in (*_BATCH_ARRAYS, *_LATER_ARRAYS):
         np.save(f"{stem}-{name}.npy", getattr(b, name), allow_pickle=False)
     meta = {"task": b.task, "worker": b.worker, "seq": b.seq, "new_terms": b.new_terms,
-            "docs": b.docs, "ids": b.ids, "segment": b.segment, "peak_rss_mb": b.peak_rss_mb,
+            "docs": b.docs, "segment": b.segment, "peak_rss_mb": b.peak_rss_mb,
             "nnz": b.nnz, "tfs_dtype": b.tfs_dtype, "max_offset": b.max_offset}
     Path(f"{stem}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
@@ -239,7 +264,8 @@ def _read_batch(folder: Path, task: int) -> _Batch:
         arrays[name] = np.load(f"{stem}-{name}.npy", allow_pickle=False)
         os.unlink(f"{stem}-{name}.npy")
     os.unlink(f"{stem}.json")
-    return _Batch(**meta, **arrays, terms=None, tfs=None, stem=str(stem))  # the rest: take()
+    return _Batch(**meta, **arrays, ids=None, terms=None, tfs=None,
+                  stem=str(stem))  # the rest: take()
 
 
 _WORKER: "_Analysis | None" = None  # a worker process's analysis, kept across its tasks
@@ -405,7 +431,7 @@ def write_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PA
         vocab, maps = _merge_vocab(batches)
         if progress:
             progress("inverting", 0, 1)
-        n = sum(len(b.ids) for b in batches)
+        n = sum(len(b.doc_len) for b in batches)
         ptr = np.zeros(n + 1, dtype=np.int64)
         if n:
             ptr[1:] = np.cumsum(np.concatenate([np.diff(b.ptr) for b in batches]))
@@ -441,10 +467,12 @@ def write_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PA
         loc = np.concatenate([
             np.column_stack([np.full(len(b.loc), i, dtype=np.int64), b.loc])
             for i, b in enumerate(batches)]) if n else np.zeros((0, 3), dtype=np.int64)
-        ids = [cid for b in batches for cid in b.ids]
         docs = [d for b in batches for d in b.docs]
-        blob, id_off, id_order = _sorted_ids(ids)
-        del ids
+        id_parts = [_id_bytes(b.ids) if b.ids is not None else (b.take("id_blob"), b.take("id_len"))
+                    for b in batches]
+        blob, id_off, id_order = _sorted_id_arrays([p[0] for p in id_parts],
+                                                   [p[1] for p in id_parts])
+        del id_parts
         if progress:
             progress("writing", 0, 1)
         for name in segments:
