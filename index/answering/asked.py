@@ -342,8 +342,11 @@ RANGE_RE = re.compile(r"(?<!\d)(1[0-9]\d\d|20\d\d)\s*(?:[–-]|to|until|till|thr
 DECADE_RE = re.compile(r"(?<!\d)(1[0-9]\d|20\d)0s\b")
 
 
-def years_in(text: str) -> set[int]:
-    """The years a text mentions, and every year of the periods it gives."""
+@lru_cache(maxsize=8192)
+def years_in(text: str) -> frozenset[int]:
+    """The years a text mentions, and every year of the periods it gives. Cached: a passage
+    is checked again with its neighbours, its title and date with every passage of its
+    document, and these regexes over whole passages are Python work that holds the GIL."""
     out = {int(m.group(1)) for m in YEAR_RE.finditer(text)}
     for m in RANGE_RE.finditer(text):
         a, b = int(m.group(1)), m.group(2)
@@ -353,7 +356,7 @@ def years_in(text: str) -> set[int]:
     for m in DECADE_RE.finditer(text):
         d = int(m.group(1)) * 10
         out.update(range(d, d + 10))
-    return out
+    return frozenset(out)
 
 
 @lru_cache(maxsize=8192)
