@@ -401,7 +401,7 @@ def has_phrase(seq: Sequence[str], name: Name) -> bool:
     never scattered over the passage."""
     want = set(name.terms)
     width = len(name.terms) + 2
-    at = [i for i, t in enumerate(seq) if t in want]
+    at = _positions(seq, want)
     for a in range(len(at)):
         seen = set()
         for b in range(a, len(at)):
@@ -411,6 +411,24 @@ def has_phrase(seq: Sequence[str], name: Name) -> bool:
             if seen == want:
                 return True
     return False
+
+
+def _positions(seq: Sequence[str], want: set[str]) -> list[int]:
+    """The positions in seq of the wanted terms, ascending: found by list.index, which scans
+    in C, rather than by a Python loop over every term of a passage."""
+    if not isinstance(seq, list):
+        return [i for i, t in enumerate(seq) if t in want]
+    at = []
+    for t in want:
+        i = -1
+        try:
+            while True:
+                i = seq.index(t, i + 1)
+                at.append(i)
+        except ValueError:
+            pass
+    at.sort()
+    return at
 
 
 def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
@@ -474,7 +492,9 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
             ok = name.terms[0] in held or any(f & held for f in name.forms) or (
                 name.acronym and in_document is not None and in_document(name.terms[0]))
         else:
-            ok = has_phrase(text_terms, name) or any(has_phrase(s, name) for s in outside)
+            # a term held nowhere: no phrase anywhere (held is every sequence's terms)
+            ok = held.issuperset(name.terms) and (
+                has_phrase(text_terms, name) or any(has_phrase(s, name) for s in outside))
             last = name.terms[-1]
             if (not ok and said_in_document is not None and not name.quoted
                     and len(name.text.split()[-1]) >= SURNAME_MIN and last in text_terms
@@ -548,4 +568,5 @@ def clause_breaks(text: str, starts: Sequence[int], ends: Sequence[int]) -> froz
 
 def local_terms(ids: np.ndarray, names: Sequence[str]) -> list[str]:
     """A candidate's token ids (question-local, -1 for others) as terms ('' for others)."""
-    return [names[i] if i >= 0 else "" for i in ids.tolist()]
+    named = [*names, ""]  # id -1 is the last: ''
+    return list(map(named.__getitem__, ids.tolist()))
