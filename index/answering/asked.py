@@ -54,6 +54,9 @@ DATE_RE = _DATE_RE = re.compile(
     rf"|{_DAY}\s+{_MON},?\s+{_YEAR}|{_MON}\s+{_DAY},?\s+{_YEAR}|{_MON},?\s+{_YEAR}"
     rf"|{_YEAR}\s*[–-]\s*(?:{_YEAR}|\d\d)\b|{_DAY}\s+{_MON}\b|{_MON}\s+{_DAY}\b"
     rf"|(?:the\s+)?{_YEAR}s\b|{_YEAR}\b)")
+# every form of a date above holds a digit: a text without one is passed over in one scan,
+# not tried by the whole pattern at each word (most sentences of prose hold no digit)
+_DIGIT_RE = re.compile(r"\d")
 _NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
                  "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty "
                  "seventy eighty ninety hundred thousand dozen dozens hundreds thousands").split()
@@ -366,6 +369,8 @@ def _spans(kind: str, noun: str | None, measure: re.Pattern | None,
     a question's stages look at the same sentences again, and so do other questions (four
     calls in five at 100k passages), and these regexes are Python work that holds the GIL."""
     if kind == "date":
+        if _DIGIT_RE.search(piece) is None:
+            return ()
         return tuple((m.start(), m.end()) for m in _DATE_RE.finditer(piece))
     if kind == "number":
         spans = _numbers(noun, piece, measure)
@@ -443,7 +448,9 @@ class Asked:
         or any date (the year a question names may be the answer's: "when was the 1986
         treaty signed?")."""
         if self.kind == "date":
-            return _DATE_RE.search(text, start, len(text) if end is None else end) is not None
+            stop = len(text) if end is None else end
+            return (_DIGIT_RE.search(text, start, stop) is not None
+                    and _DATE_RE.search(text, start, stop) is not None)
         return next(self._candidates(text, start, end, ()), None) is not None
 
 
