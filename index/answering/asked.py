@@ -155,6 +155,16 @@ def norm(word: str) -> str:
 
 
 
+# compiled once: these run for every candidate span of every passage looked at
+_APOSTROPHE_IN_WORD = re.compile(r"\w’\w")
+_WORD_OF_TWO = re.compile(r"[^\W\d_]{2,}(?!\.)\b")
+_WORD_BEFORE = re.compile(r"[\w’'-]+")
+_LETTER_WORD = re.compile(r"[^\W\d_][\w’'-]*")
+_FOLLOWING_WORD = re.compile(r"\s+([^\W\d_][\w’'-]*)")
+_NAME_WORD = re.compile(r"[^\W\d_][\w’'.-]*")
+_YEAR_ONLY = re.compile(_YEAR)
+_LEAD_DIGITS = re.compile(r"\d+")
+_LEAD_DECIMAL = re.compile(r"\d+[.,]\d")
 INITIAL_WORD = re.compile(r"[A-ZА-ЯЁ][a-zа-яё]?\.")
 _INITIAL = re.compile(r"\b[A-ZА-ЯЁ][a-zа-яё]?\.(?=\s|[A-Z])")
 
@@ -164,7 +174,7 @@ def quoted(sentence: str, s: int, e: int) -> bool:
     Tax’), neither a person nor a place."""
     text = sentence[s:e]
     return bool(sentence[:s].count("‘") > sentence[:s].count("’") or sentence[:s].count('"') % 2
-                or "’" in text.rstrip("s") and not re.search(r"\w’\w", text))
+                or "’" in text.rstrip("s") and not _APOSTROPHE_IN_WORD.search(text))
 
 
 _EXPANDED = re.compile(r"\s*\(\s*[A-Z][\w.-]*[A-Z0-9][\w.-]*\s*\)")
@@ -173,11 +183,11 @@ _EXPANDED = re.compile(r"\s*\(\s*[A-Z][\w.-]*[A-Z0-9][\w.-]*\s*\)")
 def titled(sentence: str, s: int, e: int) -> bool:
     """Whether the name at sentence[s:e] is surely a person's: it has initials ('D. Sodnom')
     or a title stands just before it ('Foreign Minister Ivanov')."""
-    if not re.search(r"[^\W\d_]{2,}(?!\.)\b", sentence[s:e]):
+    if not _WORD_OF_TWO.search(sentence[s:e]):
         return False  # initials alone ('N.') name no one
     if _INITIAL.search(sentence[s:e]):
         return True
-    before = re.findall(r"[\w’'-]+", sentence[max(0, s - 40) : s])
+    before = _WORD_BEFORE.findall(sentence[max(0, s - 40) : s])
     # a title, not the word that begins one ('Foreign Affairs' is no one)
     return bool(before) and before[-1].casefold() in _TITLES - TITLE_MODIFIERS
 
@@ -206,7 +216,7 @@ def personal(sentence: str, s: int, e: int) -> bool:
         return False
     if titled(sentence, s, e):
         return True
-    words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", text) if w.casefold() not in _CONNECT]
+    words = [w for w in _LETTER_WORD.findall(text) if w.casefold() not in _CONNECT]
     return (len(words) >= 2 and not any(len(w) > 1 and w.isupper() for w in words)
             and not any(w.casefold() in _INSTITUTION or norm(w) in _INSTITUTION
                         or norm(w) in _PLACE_WORDS for w in words))
@@ -224,7 +234,7 @@ def _numbers(noun: str | None, sentence: str, measure: re.Pattern | None = None
         s, e = m.start(), m.end()
         if sentence[s:e].strip() == "" or sentence[max(0, s - 2):s] in (" -", "--"):
             continue  # nothing, or a program's option ('xz -9')
-        following = list(re.finditer(r"\s+([^\W\d_][\w’'-]*)", sentence[e:e + 60]))
+        following = list(_FOLLOWING_WORD.finditer(sentence[e:e + 60]))
         end = e
         pos = 0
         taken = []
@@ -278,7 +288,7 @@ def _full_stop(word: str) -> bool:
 
 def _names(sentence: str) -> list[tuple[int, int]]:
     """Runs of capitalised words (with 'of', 'bin', initials …), minus leading function words."""
-    tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\W\d_][\w’'.-]*", sentence)]
+    tokens = [(m.start(), m.end(), m.group()) for m in _NAME_WORD.finditer(sentence)]
     out: list[tuple[int, int]] = []
     run: list[tuple[int, int, str]] = []
 
@@ -430,11 +440,11 @@ class Asked:
             if self.kind == "name" and any(ch.isdigit() or ch == "_" for ch in piece[s:e]):
                 continue  # 'IDNA2003', 'RFC8264', 'IDNA_SUCCESS': a standard or code, no one
             if self.kind == "number":
-                if re.fullmatch(_YEAR, piece[s:e]):
+                if _YEAR_ONLY.fullmatch(piece[s:e]):
                     continue  # a year counts nothing
-                lead = re.match(r"\d+", piece[s:e])
-                if lead and int(lead.group()) in self.own and not re.match(
-                        r"\d+[.,]\d", piece[s:e]):
+                lead = _LEAD_DIGITS.match(piece[s:e])
+                if lead and int(lead.group()) in self.own and not _LEAD_DECIMAL.match(
+                        piece[s:e]):
                     continue  # '1953 alone' when the question asks about 1950-53
                 if self.measure is not None and not self.measure.search(piece, s, e):
                     continue
@@ -468,7 +478,7 @@ def _asked_role(question: str) -> str | None:
 
 def after_role(sentence: str, s: int, role: str) -> bool:
     """Whether the name at sentence[s:] follows the role's word ('Foreign Minister Ho Dam')."""
-    before = re.findall(r"[\w’'-]+", sentence[max(0, s - 40) : s])
+    before = _WORD_BEFORE.findall(sentence[max(0, s - 40) : s])
     return bool(before) and norm(before[-1]) == norm(role)
 
 
