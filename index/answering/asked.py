@@ -48,8 +48,10 @@ _MON = r"(?:%s)" % "|".join(_MONTHS + [m[:3] + r"\." for m in _MONTHS] + ["Sept\
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[0-9]\d\d|20\d\d)"
 DATE_RE = _DATE_RE = re.compile(
-    # ranges first ("1937 to 1946", "July 1-8, 1989"), so a span holds the whole period
-    rf"\b(?:{_YEAR}\s+(?:to|until|till)\s+{_YEAR}\b|{_MON}\s+\d{{1,2}}\s*[–-]\s*\d{{1,2}},?\s+{_YEAR}"
+    # ranges first ("1937 to 1946", "July 1-8, 1989"), so a span holds the whole period; the
+    # lookahead holds the first character of every form (a digit, a month, 'the'), so a word
+    # that starts otherwise is passed over without trying each form
+    rf"\b(?=[\dJFMASONDt])(?:{_YEAR}\s+(?:to|until|till)\s+{_YEAR}\b|{_MON}\s+\d{{1,2}}\s*[–-]\s*\d{{1,2}},?\s+{_YEAR}"
     rf"|\d{{1,2}}\s*[–-]\s*{_DAY}\s+{_MON},?\s+{_YEAR}"
     rf"|{_DAY}\s+{_MON},?\s+{_YEAR}|{_MON}\s+{_DAY},?\s+{_YEAR}|{_MON},?\s+{_YEAR}"
     rf"|{_YEAR}\s*[–-]\s*(?:{_YEAR}|\d\d)\b|{_DAY}\s+{_MON}\b|{_MON}\s+{_DAY}\b"
