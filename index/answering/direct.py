@@ -149,6 +149,14 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
+_HOW_MANY_RE = re.compile(r"\bhow many\b", re.I)
+_AMOUNT_ASKED_RE = re.compile(r"\bhow much\b|\b(?:worth|share|value|amount|total|cost|price)\b",
+                              re.I)
+_QUANTITY_ASKED_RE = re.compile(
+    r"\bhow (?:much\s+(?!did|does|do|was|were|is|are|has|have|had|will|would|can|could)\w+"
+    r"|heavy|fast)\b", re.I)
+
+
 def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
                      cons: Constraints | None = None) -> Iterator[tuple[int, int, float]]:
     """The spans of text of the type the question asks for: a person for who (never a
@@ -158,20 +166,22 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
     wants = ask.kind
     noun = ask.noun
     # a count of the asked noun: when the text names the noun, only a number of it (not for
-    # 'how much memory': '3700 kbytes' measures it in a unit)
-    noun_here = (bool(noun) and re.search(r"\bhow many\b", question, re.I) is not None
-                 and any(norm(w) == norm(noun) for w in words(text)))
+    # 'how much memory': '3700 kbytes' measures it in a unit); whether the text names it is
+    # read at the first candidate that needs it
+    count_asked = bool(noun) and _HOW_MANY_RE.search(question) is not None
+    noun_here = None
     # "how much" without a noun asks for an amount: figures, not a count of things
-    amount = wants == "number" and not noun and re.search(
-        r"\bhow much\b|\b(?:worth|share|value|amount|total|cost|price)\b", question, re.I)
+    amount = wants == "number" and not noun and _AMOUNT_ASKED_RE.search(question)
     # "how much memory": a quantity in a unit ('64 MiB', '10 tons'), not a count of something
     # else ('one thread'); "how big" may ask for a count ('how big was the delegation')
-    quantity = wants == "number" and re.search(
-        r"\bhow (?:much\s+(?!did|does|do|was|were|is|are|has|have|had|will|would|can|could)\w+"
-        r"|heavy|fast)\b", question, re.I)
-    for s, e, known in ask.candidates(text, terms=terms):
+    quantity = wants == "number" and _QUANTITY_ASKED_RE.search(question)
+    # one at a time: a caller that needs only the first (gives) reads no further
+    spans = ask.candidates(text, terms=terms) if terms else ask.each_candidate(text)
+    for s, e, known in spans:
         if wants == "number" and _day_of_month(text, s, e):
             continue  # "26" of "26 March 1990" counts nothing
+        if count_asked and noun_here is None:
+            noun_here = any(norm(w) == norm(noun) for w in words(text))
         if noun_here and not _counts(text, s, e, noun):
             continue
         if amount and not _AMOUNT_RE.search(text[s:e]):
