@@ -120,6 +120,7 @@ def code_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+@lru_cache(maxsize=4096)  # read by asked() and by the constraints, for the same question
 def asks_for(question: str) -> str:
     """date | number | name | place | other: what the question's (first) question word asks for."""
     # at one position the more specific reading wins: 'which city' over 'which'
