@@ -202,6 +202,7 @@ class Answerer:
         self._outside: dict[str, tuple[tuple[str, ...], ...]] = {}
         self._titles: dict[str, tuple[str, ...]] = {}
         self._analyzed: dict[str, tuple[str, ...]] = {}  # chunk id -> its text's terms
+        self._words: dict[str, tuple[str, ...]] = {}  # a name's form -> its terms
         self._term_docs: dict[str, frozenset] = {}  # term -> the documents holding it
         self._dates: dict[str, str] | None = None  # document id -> its date
         # an index that stores each chunk's tokens at build time (the local one does)
@@ -291,7 +292,7 @@ class Answerer:
         code = code_spans(q)  # the programs, functions and files it names
         names = rescore.name_terms(q, tokens, code)
         qterms = rescore.query_terms(terms, term_id, self.weight, wants, names)
-        cons = constraints.read(q, tokens, lambda t: self._df(t) > 0, self.index.analyzer.terms,
+        cons = constraints.read(q, tokens, lambda t: self._df(t) > 0, self._word_terms,
                                 self._compounds, self._capitals, self._places, code,
                                 self._state_terms)
         topics = self._topic_names(q, tokens, cons)
@@ -353,6 +354,17 @@ class Answerer:
                     out.setdefault(t, set()).add(doc)
             self._titled = {t: frozenset(d) for t, d in out.items() if len(d) < len(titles)}
         return self._titled
+
+    def _word_terms(self, text: str) -> list[str]:
+        """analyzer.terms of the short texts a question's constraints analyze (the forms of
+        its names, the ranks of offices), each analyzed once, not once per question."""
+        cache = self._words
+        got = cache.get(text)
+        if got is None:
+            if len(cache) >= OUTSIDE_KEPT:
+                cache.clear()
+            got = cache[text] = tuple(self.index.analyzer.terms(text))
+        return list(got)
 
     def _state_terms(self) -> dict:
         if self._states is None:
