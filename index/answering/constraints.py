@@ -12,6 +12,7 @@ A candidate that breaks one of them does not answer the question.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from typing import Callable, Container, Iterable, Mapping, Sequence
 
@@ -562,8 +563,18 @@ _CLAUSE_END = re.compile(r"[.,;:!?()\[\]–—]")
 def clause_breaks(text: str, starts: Sequence[int], ends: Sequence[int]) -> frozenset:
     """The positions of the tokens of text (offsets starts, ends) that follow a punctuation
     mark."""
-    return frozenset(k for k in range(1, len(starts))
-                     if _CLAUSE_END.search(text, int(ends[k - 1]), int(starts[k])))
+    # the marks found in one pass over the text, each gap between tokens looked up in them
+    # (a pattern search per gap held the GIL for every token of every candidate)
+    marks = [m.start() for m in _CLAUSE_END.finditer(text)]
+    if not marks:
+        return frozenset()
+    out = []
+    for k in range(1, len(starts)):
+        a, b = int(ends[k - 1]), int(starts[k])
+        i = bisect_left(marks, a)
+        if i < len(marks) and marks[i] < b:
+            out.append(k)
+    return frozenset(out)
 
 
 def local_terms(ids: np.ndarray, names: Sequence[str]) -> list[str]:
