@@ -464,6 +464,12 @@ def test_the_office_asked_is_not_answered_by_another_of_its_kind_nor_a_title_s_f
     a = direct_answer("Who was Mongolia's prime minister?",
                       [passage(text, ["prime", "minister"])], cons=prime)
     assert a.text == "R. Amarjargal"
+    # the state after the office says whose it is, not which of its kind
+    of_japan = Constraints(roles=(Name("minister of Japan", ("minist",), office="minister"),))
+    text = "Foreign Minister Yohei Kono met the delegation."
+    a = direct_answer("Who was the minister of Japan who met the delegation?",
+                      [passage(text, ["minister", "met", "delegation"])], cons=of_japan)
+    assert a.text == "Yohei Kono"
     # 'Foreign' begins a title; 'Affairs' after it is no one
     text = "He worked at the Ministry of Foreign Affairs for ten years."
     assert line("Who worked at the ministry?", text, ["worked", "ministry"]) == text

@@ -276,8 +276,10 @@ def _asked_offices(ask: Asked, cons: Constraints | None) -> list[tuple[str, bool
     out = []
     for r in cons.roles if cons is not None else ():
         if r.office in _TITLE_OFFICES:
-            before = r.text.split()[:-1]
-            kind = before[-1] if before else ""
+            # the word before the office's own ('president of South Korea' ends with the state)
+            said = r.text.split()
+            at = next((i for i, w in enumerate(said) if norm(w) == r.office), 0)
+            kind = said[at - 1] if at > 0 else ""
             # 'defence', 'Foreign': not a state ('Japan's', 'the Mongolian') nor a rank
             if kind[:1].isupper() and kind.casefold() not in TITLE_MODIFIERS or \
                     kind.casefold() in RANKS:
