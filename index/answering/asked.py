@@ -83,6 +83,7 @@ _TITLES = set("""president vice prime minister foreign deputy secretary general 
 premier chancellor king queen prince princess emperor governor mayor senator minister's
 spokesman chief head leader comrade marshal colonel captain lieutenant professor""".split())
 TITLE_WORDS = frozenset(_TITLES)
+_TITLES_OF_PERSONS = TITLE_WORDS - TITLE_MODIFIERS  # a word just before a name that titles it
 # Words that make a capitalised run a body, a text or a place, not a person.
 _INSTITUTION = set("""council committee ministry assembly party union republic
 kingdom state treaty agreement convention times new gazette agency radio voice army navy
@@ -192,7 +193,7 @@ def titled(sentence: str, s: int, e: int) -> bool:
         return True
     before = _WORD_BEFORE.findall(sentence[max(0, s - 40) : s])
     # a title, not the word that begins one ('Foreign Affairs' is no one)
-    return bool(before) and before[-1].casefold() in _TITLES - TITLE_MODIFIERS
+    return bool(before) and before[-1].casefold() in _TITLES_OF_PERSONS
 
 
 _TITLE_RUN_RE = re.compile(r"(?:[^\W\d_][\w’'-]*\s+){1,4}$")
