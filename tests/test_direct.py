@@ -478,3 +478,19 @@ def test_the_office_asked_is_not_answered_by_another_of_its_kind_nor_a_title_s_f
 def test_an_item_s_number_is_no_figure():
     text = "2) The government would cooperate with countries of a different social structure."
     assert line("How much did the government spend?", text, ["government"]) == text
+
+
+def test_an_office_set_between_commas_before_a_name_is_its_title():
+    from index.answering.constraints import Constraints, Name
+    ambassador = Constraints(roles=(Name("Soviet ambassador", ("ambassador",),
+                                         office="ambassador"),))
+    text = "In 1953, the Secretary of the CC of the MPRP, Ch. Surenjav, brought the aid."
+    a = direct_answer("Who was the Soviet ambassador in 1953?",
+                      [passage(text, ["1953"])], cons=ambassador)
+    assert a.kind == "sentence"  # the party secretary is no ambassador
+    # unless what follows the name says it held the office asked
+    text = ("The visit by the Chairman of the Presidium, J. Sambuu, who had been the first "
+            "ambassador, was a success.")
+    a = direct_answer("Who was the first ambassador?", [passage(text, ["first", "ambassador"])],
+                      cons=ambassador)
+    assert a.text == "J. Sambuu"

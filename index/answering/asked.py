@@ -199,15 +199,26 @@ def titled(sentence: str, s: int, e: int) -> bool:
 _TITLE_RUN_RE = re.compile(r"(?:[^\W\d_][\w’'-]*\s+){1,4}$")
 
 
+# an office set before a name between commas: 'the Secretary of the CC of the MPRP, Ch. Surenjav'
+_APPOSED_TITLE_RE = re.compile(r"\bthe\s+((?:[A-Z][\w’'-]*\s+){0,2}[A-Z][\w’'-]*)"
+                               r"(?:\s+of\s+[^,;()]*)?,\s*$")
+
+
 def title_words(sentence: str, s: int) -> tuple[str, ...]:
     """The title written just before the name at sentence[s:], folded, first word first:
-    ('deputy', 'foreign', 'minister') of 'Deputy Foreign Minister Ivanov'; () for none."""
+    ('deputy', 'foreign', 'minister') of 'Deputy Foreign Minister Ivanov', ('secretary',) of
+    'the Secretary of the CC, Ch. Surenjav'; () for none."""
     m = _TITLE_RUN_RE.search(sentence, max(0, s - 60), s)
     out: list[str] = []
     for w in reversed(m.group().split()) if m else ():
         if not w[:1].isupper() or w.casefold() not in _TITLES:
             break
         out.append(w.casefold())
+    if not out:
+        apposed = _APPOSED_TITLE_RE.search(sentence, max(0, s - 80), s)
+        said = apposed.group(1).split() if apposed else ()
+        if said and all(w.casefold() in _TITLES for w in said):
+            return tuple(w.casefold() for w in said)
     return tuple(reversed(out))
 
 

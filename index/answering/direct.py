@@ -301,6 +301,10 @@ def _other_office(text: str, s: int, ask: Asked, cons: Constraints | None) -> bo
     held = [w for w in title if w in _TITLE_OFFICES]
     if not held:
         return False
+    after = _CLAUSE_AFTER_RE.match(text, _name_end(text, s))
+    if after is not None and any(norm(w) == want for w in words(after.group())
+                                 for want, _, _ in asked_for):
+        return False  # 'the Chairman of the Presidium, J. Sambuu, who had been the first ambassador'
     ranked = any(w in RANKS for w in title)
     # which office of its kind the title says: 'Prime' of 'Prime Minister'
     kinds = {w for w in title if w in TITLE_MODIFIERS and w not in RANKS}
@@ -312,6 +316,15 @@ def _other_office(text: str, s: int, ask: Asked, cons: Constraints | None) -> bo
         if same and ranked == want_rank:
             return False
     return True
+
+
+def _name_end(text: str, s: int) -> int:
+    """Where the name starting at text[s] ends: its run of capitalised words and initials."""
+    m = _NAME_RUN_RE.match(text, s)
+    return m.end() if m else s
+
+
+_NAME_RUN_RE = re.compile(r"(?:[A-ZА-ЯЁ][\w’'.-]*\s?)+")
 
 
 # words that make a name a text: a treaty, a law, a declaration is nobody who did anything
