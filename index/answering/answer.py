@@ -508,14 +508,14 @@ class Answerer:
 
     def _phrase_docs(self, q: Query, name: constraints.Name) -> frozenset:
         """The documents among the best passages for a name of several words that say it in
-        full; found once per question and name."""
+        full; found once per question and name, in the passages' stored tokens."""
         got = q.phrase_docs.get(name.terms)
         if got is None:
             docs: set[str] = set()
             for h in self.index.search_terms(list(name.terms), PHRASE_DEPTH):
                 c = h.chunk
                 if c.doc not in docs and constraints.has_phrase(
-                        self.index.analyzer.terms(c.text), name):
+                        constraints.local_terms(self.tokens(q, h).terms, q.local), name):
                     docs.add(c.doc)
             got = q.phrase_docs[name.terms] = frozenset(docs)
         return got

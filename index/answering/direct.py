@@ -175,6 +175,7 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
     # "how much memory": a quantity in a unit ('64 MiB', '10 tons'), not a count of something
     # else ('one thread'); "how big" may ask for a count ('how big was the delegation')
     quantity = wants == "number" and _QUANTITY_ASKED_RE.search(question)
+    offices = _asked_offices(ask, cons) if wants == "name" else []
     # one at a time: a caller that needs only the first (gives) reads no further
     spans = ask.candidates(text, terms=terms) if terms else ask.each_candidate(text)
     for s, e, known in spans:
@@ -192,16 +193,14 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue  # 'One can adjust the block size': no figure
         if wants == "number" and not text[:s].strip(" (") and _ENUMERATOR_RE.match(text, s):
             continue  # '2) The MPR government would …': an item's number counts nothing
-        if wants == "name" and all(norm(w) in GENERIC for w in words(text[s:e])):
-            continue  # 'Ministry' of 'Foreign Ministry' is no one, whatever stands before it
+        if wants == "name" and _no_one(text[s:e]):
+            continue  # 'Ministry' of 'Foreign Ministry', a treaty: no one, whatever stands before
         if wants == "name" and (not personal(text, s, e) or _place(text[s:e], cons)):
             continue  # who: a person, never a country ('North Koreans'), a body or a title
         if wants == "name" and all(norm(w) in ask.words for w in words(text[s:e])
                                    if not INITIAL_WORD.fullmatch(w)):
             continue  # 'Sh. Gungaadorj' is the question's own Gungaadorj
-        if wants == "name" and _a_document(text[s:e]):
-            continue  # 'Treaty on Friendship and Cooperation' signed nothing
-        if wants == "name" and _other_office(text, s, ask, cons):
+        if wants == "name" and _other_office(text, s, e, offices):
             continue  # 'Foreign Minister Sh. Altangerel' is no committee's chairman
         if wants == "name" and terms and _reporter(text, s, e, ask, terms):
             continue  # 'Agence France Presse reported that …' did not sign the treaty
@@ -255,17 +254,18 @@ def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None 
         # an office is held by a person: 'who succeeded Lombo as ambassador' is not answered
         # by 'the Mongolian Mission'
         held = cons is not None and bool(cons.roles)
+        offices = _asked_offices(ask, cons) if held else []
         return any(not quoted(text, s, e) and not _place(text[s:e], cons)
-                   and not all(norm(w) in GENERIC for w in words(text[s:e]))
-                   and not _a_document(text[s:e])
-                   and (not held or personal(text, s, e) and not _other_office(text, s, ask, cons))
+                   and not _no_one(text[s:e])
+                   and (not held or personal(text, s, e) and not _other_office(text, s, e, offices))
                    for s, e, _ in ask.each_candidate(text))
     return next(typed_candidates(question, ask, text, (), cons), None) is not None
 
 
 # offices a title before a name gives its holder ('Foreign Minister', 'President'); not ranks
 # of the military, nor words a title of any office may hold ('General', 'Foreign')
-_TITLE_OFFICES = (OFFICES - {"marshal", "colonel"}) | {"chancellor", "senator", "prince", "princess"}
+_TITLE_OFFICES = ((OFFICES - {"marshal", "colonel"})
+                  | {"chancellor", "senator", "prince", "princess"})
 
 
 def _asked_offices(ask: Asked, cons: Constraints | None) -> list[tuple[str, bool, str]]:
@@ -290,21 +290,22 @@ def _asked_offices(ask: Asked, cons: Constraints | None) -> list[tuple[str, bool
     return out
 
 
-def _other_office(text: str, s: int, ask: Asked, cons: Constraints | None) -> bool:
-    """Whether the name at text[s:] is titled with another office than the one asked about:
-    'Foreign Minister Sh. Altangerel' does not answer who chaired a committee, nor a deputy
-    minister who the minister was. A name without a title may hold any office."""
-    asked_for = _asked_offices(ask, cons)
+def _other_office(text: str, s: int, e: int, asked_for: list[tuple[str, bool, str]]) -> bool:
+    """Whether the name at text[s:e] is titled with another office than the ones asked about
+    (_asked_offices): 'Foreign Minister Sh. Altangerel' does not answer who chaired a
+    committee, nor a deputy minister who the minister was. A name without a title may hold
+    any office."""
     if not asked_for:
         return False
     title = title_words(text, s)
     held = [w for w in title if w in _TITLE_OFFICES]
     if not held:
         return False
-    after = _CLAUSE_AFTER_RE.match(text, _name_end(text, s))
+    after = _CLAUSE_AFTER_RE.match(text, e)
     if after is not None and any(norm(w) == want for w in words(after.group())
                                  for want, _, _ in asked_for):
-        return False  # 'the Chairman of the Presidium, J. Sambuu, who had been the first ambassador'
+        # 'the Chairman of the Presidium, J. Sambuu, who had been the first ambassador'
+        return False
     ranked = any(w in RANKS for w in title)
     # which office of its kind the title says: 'Prime' of 'Prime Minister'
     kinds = {w for w in title if w in TITLE_MODIFIERS and w not in RANKS}
@@ -318,23 +319,16 @@ def _other_office(text: str, s: int, ask: Asked, cons: Constraints | None) -> bo
     return True
 
 
-def _name_end(text: str, s: int) -> int:
-    """Where the name starting at text[s] ends: its run of capitalised words and initials."""
-    m = _NAME_RUN_RE.match(text, s)
-    return m.end() if m else s
-
-
-_NAME_RUN_RE = re.compile(r"(?:[A-ZА-ЯЁ][\w’'.-]*\s?)+")
-
-
 # words that make a name a text: a treaty, a law, a declaration is nobody who did anything
 _DOCUMENT_WORDS = frozenset("""treaty agreement convention law constitution charter declaration
 protocol accord statute pact communique memorandum resolution""".split())
 
 
-def _a_document(name: str) -> bool:
-    """Whether a name is a text's: 'Treaty on Friendship and Cooperation', 'Basic Law'."""
-    return any(norm(w) in _DOCUMENT_WORDS for w in words(name))
+def _no_one(name: str) -> bool:
+    """Whether a name names nobody who did anything: it is made only of office and body words
+    ('Ministry'), or it is a text's ('Treaty on Friendship and Cooperation', 'Basic Law')."""
+    said = [norm(w) for w in words(name)]
+    return all(w in GENERIC for w in said) or any(w in _DOCUMENT_WORDS for w in said)
 
 
 # a source a text cites: 'Agence France Presse reported that …', 'the VOR said on 7 February'
