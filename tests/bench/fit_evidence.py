@@ -155,16 +155,15 @@ def main(argv: list[str] | None = None) -> None:
     print(f"THRESHOLD = {chosen:.2f}")
     # the model in use, on the same rows: what a refit has to beat
     used = np.asarray([evidence.COEF.get(n, 0.0) for n in evidence.FEATURES])
-    cells = []
+    cells, rights = [], []
     for name, xx, yy in sources:
         p = np.where(gated[name], 0.0, 1 / (1 + np.exp(-(evidence.INTERCEPT + xx @ used))))
-        tp = (p[yy == 1] >= evidence.THRESHOLD).mean() if (yy == 1).any() else float("nan")
-        fp = (p[yy == 0] >= evidence.THRESHOLD).mean() if (yy == 0).any() else float("nan")
+        answered = p >= evidence.THRESHOLD
+        tp = answered[yy == 1].mean() if (yy == 1).any() else float("nan")
+        fp = answered[yy == 0].mean() if (yy == 0).any() else float("nan")
         cells.append(f"{tp:>13.3f} {fp:>13.3f} ")
-    right_used = np.mean([float(((np.where(gated[n], 0.0, 1 / (1 + np.exp(-(
-        evidence.INTERCEPT + xx @ used)))) >= evidence.THRESHOLD) == (yy == 1)).mean())
-        for n, xx, yy in sources])
-    print(f"{'in use':>9}" + "".join(cells) + f"{right_used:>9.3f}")
+        rights.append(float((answered == (yy == 1)).mean()))
+    print(f"{'in use':>9}" + "".join(cells) + f"{np.mean(rights):>9.3f}")
 
 
 if __name__ == "__main__":
