@@ -61,3 +61,14 @@ def test_a_person_s_name_is_not_a_law_or_a_body(name, person):
     sentence = f"It was {name} who spoke of it in 1992."
     s = sentence.index(name)
     assert personal(sentence, s, s + len(name)) is person
+
+
+def test_an_initial_of_one_letter_begins_a_name():
+    # 'I.' of 'I. Ivanov' is an initial, not the pronoun; 'A.' is no article
+    ask = asked("Who released the statement?")
+    text = "Russian Foreign Minister I. Ivanov released the statement."
+    assert [text[s:e] for s, e, _ in ask.each_candidate(text)] == ["Russian", "I. Ivanov"]
+    text = "The statement was read by A. Kim on Tuesday."
+    assert "A. Kim" in [text[s:e] for s, e, _ in ask.each_candidate(text)]
+    text = "I think the statement was read on Tuesday."
+    assert not any(text[s:e].startswith("I") for s, e, _ in ask.each_candidate(text))

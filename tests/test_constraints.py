@@ -621,3 +621,47 @@ Free oxygen is found mostly in the atmosphere and dissolved in the oceans of the
 """)
     a = oxygen.ask("Where on Earth is free oxygen found?")
     assert a.kind == "answer" and "atmosphere" in a.passages[0].hit.chunk.text
+
+
+TALKS = """# Talks in Pyongyang
+
+Joint statement
+
+In February 2000 DPRK Foreign Minister Paek Nam Sun and Russian Foreign Minister I. Ivanov released a joint statement on the treaty.
+
+Economic visit
+
+In November 1999 Mongolian Prime Minister R. Amarjargal paid an official visit to Pyongyang, where he discussed trade.
+"""
+
+
+@pytest.mark.parametrize("aliases", [ALIASES, None], ids=["aliases", "no aliases file"])
+def test_a_name_titled_as_another_state_s_office_holder_does_not_answer(tmp_path_factory,
+                                                                        aliases):
+    talks = one_document(tmp_path_factory, "talks", TALKS, aliases)
+    # both foreign ministers stand in one sentence: the state before each title says whose
+    a = talks.ask("Who was the Russian foreign minister in 2000?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "I. Ivanov"
+    if aliases:  # else 'DPRK' names no state
+        a = talks.ask("Who was North Korea's foreign minister in 2000?")
+        assert a.kind == "answer" and a.direct is not None and a.direct.text == "Paek Nam Sun"
+    # the Mongolian prime minister is not North Korea's
+    a = talks.ask("Who was the North Korean prime minister in 1999?")
+    assert a.direct is None or a.direct.text != "R. Amarjargal"
+    a = talks.ask("Who was the Mongolian prime minister in 1999?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "R. Amarjargal"
+
+
+def test_an_office_of_another_kind_does_not_hold_the_one_asked(tmp_path_factory):
+    talks = one_document(tmp_path_factory, "kinds", TALKS + """
+Summit
+
+In 2001 the prime ministers of both states met Kim Yong Nam in Pyongyang.
+""", ALIASES)
+    # the prime ministers are not the foreign minister, nor is whoever they met
+    a = talks.ask("Who was the foreign minister in 2001?")
+    assert a.kind != "answer" and a.direct is None
+    a = talks.ask("Who was Mongolia's foreign minister in 1999?")
+    assert a.kind != "answer" and a.direct is None
+    a = talks.ask("Who was Mongolia's prime minister in 1999?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "R. Amarjargal"

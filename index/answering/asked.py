@@ -291,6 +291,10 @@ _ABBREVIATIONS = frozenset("""gen col capt sgt maj adm cmdr prof rev gov sen rep
 messrs mme mlle""".split())
 
 
+# an initial of one letter: 'I.' of 'I. Ivanov' is no pronoun, 'A.' no article
+_ONE_INITIAL = re.compile(r"[A-ZА-ЯЁ]\.")
+
+
 def _full_stop(word: str) -> bool:
     """Whether a word ends its sentence: a full stop after a word of three letters or more
     ('IDNA2008.', 'Sung.'), not after an initial ('J.', 'Sh.'), an abbreviation ('Gen.') or
@@ -310,8 +314,9 @@ def _names(sentence: str) -> list[tuple[int, int]]:
     def flush() -> None:
         while run and (run[-1][2].casefold() in _CONNECT or run[-1][2].casefold() in _BODY_CONNECT):
             run.pop()
-        while run and (run[0][2].casefold().rstrip(".") in _FUNCTION or run[0][2] in _MONTHS
-                       or run[0][2].casefold() in _TITLES):
+        while run and (run[0][2].casefold().rstrip(".") in _FUNCTION
+                       and not (len(run) > 1 and _ONE_INITIAL.fullmatch(run[0][2]))
+                       or run[0][2] in _MONTHS or run[0][2].casefold() in _TITLES):
             run.pop(0)  # "The", "In", and titles: "Foreign Minister Igor Ivanov" -> the name
         if run and not all(t[2] in _MONTHS for t in run):
             s, e = run[0][0], run[-1][1]

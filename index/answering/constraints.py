@@ -30,6 +30,9 @@ governor mayor king queen emperor marshal colonel counsellor""".split())
 RANKED_ONLY = frozenset("head leader chief director commander".split())
 # Words that make an office another one: a deputy minister is not the minister
 RANKS = ("deputy", "vice", "assistant", "acting")
+# Words that say which office of its kind: the prime minister is not the foreign minister
+KINDS = ("prime", "foreign", "defence", "defense", "finance", "trade", "interior", "justice",
+         "education", "health", "culture", "agriculture", "economy", "energy", "transport")
 # Verbs that say an office: 'who chaired the committee' asks for its chairman
 OFFICE_VERBS = {"chaired": "chairman", "chair": "chairman", "presided": "president",
                 "governed": "governor"}
@@ -93,6 +96,7 @@ class Name:
     quoted: bool = False  # the question quotes it: said where the answer stands
     owner: frozenset = frozenset()  # whose office a role is ('Japan's ambassador'): states
     office: str = ""  # a role's office word as a passage titles its holder ('chairman')
+    kind: str = ""  # a role's word of KINDS just before its office ('foreign'), as analyzed
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,15 @@ class Constraints:
     ranks: frozenset = frozenset()  # the terms of RANKS
     # term -> the states it may name ('korea': North and South): whose office a passage names
     states: Mapping[str, frozenset] = field(default_factory=dict, compare=False)
+    kinds: frozenset = frozenset()  # the terms of KINDS
+    # words -> the states they may name ('DPRK', 'Russian'): whose office a title before a
+    # name says; None when no role has an owner
+    state_of: Callable[[str], frozenset] | None = field(default=None, compare=False)
+
+    @property
+    def owners(self) -> frozenset:
+        """The states whose offices the question asks about ('Japan's ambassador')."""
+        return frozenset().union(*(r.owner for r in self.roles))
 
     @property
     def terms(self) -> frozenset:
@@ -113,6 +126,8 @@ class Constraints:
         out = set(self.numbers) | {t for r in self.roles for t in r.terms}
         if self.roles:
             out |= self.ranks
+        if any(r.kind for r in self.roles):
+            out |= self.kinds
         if any(r.owner for r in self.roles):
             out.update(self.states)
         for n in self.names:
@@ -189,6 +204,7 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
             if len(n.terms) == 1 else n for n in names)
     roles: dict[str, Name] = {}
     ranks = frozenset(t for r in RANKS for t in analyze(r))
+    kinds = frozenset(t for k in KINDS for t in analyze(k))
     if asks_for(question) == "name":  # "who was Japan's ambassador": the office is the relation
         ranked_only = {t for w in RANKED_ONLY for t in analyze(w)}
         for i, t in enumerate(tokens):
@@ -205,11 +221,24 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
                 rank = next((u for u in tokens[max(0, i - 2):i] if u.term in ranks), None)
                 start = rank.start if rank is not None else t.start
                 owner, (a, b) = _owner(question, tokens, i, start, states)
+                # which office of its kind: 'foreign' of 'North Korea's foreign minister'
+                kind = tokens[i - 1].term if i > 0 and tokens[i - 1].term in kinds and \
+                    not question[tokens[i - 1].end:t.start].strip() else ""
                 roles.setdefault(t.term, Name(
                     question[a:b], (rank.term, t.term) if rank is not None else (t.term,),
-                    unsaid_ok=soft, owner=owner, office=word))
+                    unsaid_ok=soft, owner=owner, office=word, kind=kind))
+    owned = any(r.owner for r in roles.values())
     return Constraints(names, years, numbers, tuple(roles.values()), places, ranks,
-                       states() if any(r.owner for r in roles.values()) else {})
+                       states() if owned else {}, kinds,
+                       _state_reader(states(), analyze) if owned else None)
+
+
+def _state_reader(states: Mapping[str, frozenset], analyze: Callable[[str], list[str]]
+                  ) -> Callable[[str], frozenset]:
+    """words -> the states their terms may name."""
+    def state_of(text: str) -> frozenset:
+        return frozenset().union(*(states.get(t, ()) for t in analyze(text)))
+    return state_of
 
 
 # what may stand between a state and its office: "Japan's ambassador", "the Mongolian
@@ -434,11 +463,17 @@ def _positions(seq: Sequence[str], want: set[str]) -> list[int]:
 
 def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
                   states: Mapping[str, frozenset] | None = None,
-                  breaks: Container[int] = ()) -> bool:
+                  breaks: Container[int] = (), kinds: frozenset = frozenset()) -> bool:
     """Whether seq names the office at the rank asked: 'deputy minister' by 'deputy (foreign)
     minister' only, 'minister' by a minister with no rank before him; and, when the question
     says whose office it is, not only as another state's ('the Mongolian President' is not
     the president of South Korea)."""
+    if role.kind and kinds:
+        # another office of its kind is not the one asked: 'Prime Minister' for the foreign
+        # minister; an office said without its kind may be it ('the Minister of Foreign
+        # Affairs', 'the minister')
+        seq = [t if t != role.terms[-1] or i == 0 or seq[i - 1] not in kinds
+               or seq[i - 1] == role.kind else "" for i, t in enumerate(seq)]
     if len(role.terms) == 2:
         if not role.owner:
             return has_phrase(seq, role)
@@ -531,8 +566,8 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
             missing.append(num)
     for role in c.roles:
         seqs = [text_terms, *outside]
-        ok = _holds_office(text_terms, role, c.ranks, c.states, breaks) or any(
-            _holds_office(seq, role, c.ranks, c.states) for seq in outside) or (
+        ok = _holds_office(text_terms, role, c.ranks, c.states, breaks, c.kinds) or any(
+            _holds_office(seq, role, c.ranks, c.states, (), c.kinds) for seq in outside) or (
             role.unsaid_ok and not any(role.terms[-1] in seq for seq in seqs))
         met += ok
         if not ok:

@@ -202,6 +202,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue  # 'Sh. Gungaadorj' is the question's own Gungaadorj
         if wants == "name" and _other_office(text, s, e, offices):
             continue  # 'Foreign Minister Sh. Altangerel' is no committee's chairman
+        if wants == "name" and _other_state(text, s, cons):
+            continue  # 'DPRK Foreign Minister Paek Nam Sun' is not the Russian one
         if wants == "name" and terms and _reporter(text, s, e, ask, terms):
             continue  # 'Agence France Presse reported that …' did not sign the treaty
         if wants == "place" and (titled(text, s, e) or quoted(text, s, e) or not (
@@ -257,7 +259,8 @@ def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None 
         offices = _asked_offices(ask, cons) if held else []
         return any(not quoted(text, s, e) and not _place(text[s:e], cons)
                    and not _no_one(text[s:e])
-                   and (not held or personal(text, s, e) and not _other_office(text, s, e, offices))
+                   and (not held or personal(text, s, e) and not _other_office(text, s, e, offices)
+                        and not _other_state(text, s, cons))
                    for s, e, _ in ask.each_candidate(text))
     return next(typed_candidates(question, ask, text, (), cons), None) is not None
 
@@ -319,6 +322,33 @@ def _other_office(text: str, s: int, e: int, asked_for: list[tuple[str, bool, st
     return True
 
 
+def _title_states(text: str, s: int, cons: Constraints | None) -> frozenset:
+    """The states a title just before the name at text[s:] says it holds its office for
+    ('DPRK' of 'DPRK Foreign Minister Paek Nam Sun'), when the question asks whose office it
+    is; empty when it names none or the question asks no state's."""
+    if cons is None or cons.state_of is None:
+        return frozenset()
+    title = title_words(text, s)
+    before = text[max(0, s - 80):s].split()
+    n = len(title)
+    if not title or len(before) <= n or [w.casefold() for w in before[-n:]] != list(title):
+        return frozenset()  # no title, or one set off by commas ('the Secretary of …, X')
+    said: list[str] = []  # the capitalised words just before the title, in its clause
+    for w in reversed(before[:-n][-2:]):
+        if not w[:1].isupper() or w[-1] in ",;:()":
+            break
+        said.insert(0, w)
+    return cons.state_of(" ".join(said)) if said else frozenset()
+
+
+def _other_state(text: str, s: int, cons: Constraints | None) -> bool:
+    """Whether the name at text[s:] is titled as another state's office holder than the
+    question asks about ('DPRK Foreign Minister Paek Nam Sun' for the Russian foreign
+    minister). A title that names no state may be any state's."""
+    states = _title_states(text, s, cons)
+    return bool(states) and cons is not None and not states & cons.owners
+
+
 # words that make a name a text: a treaty, a law, a declaration is nobody who did anything
 _DOCUMENT_WORDS = frozenset("""treaty agreement convention law constitution charter declaration
 protocol accord statute pact communique memorandum resolution""".split())
@@ -374,6 +404,7 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
                  and not any(norm(w) == norm(noun) for w in words(sentence)))
     # "what percentage" wants a share ('2%'), not another figure of its sentence ('one million')
     percent = wants == "number" and _PERCENT_ASKED_RE.search(question) is not None
+    owned = wants == "name" and cons is not None and bool(cons.owners)
     best, best_key = None, None
     for s, e, known in typed_candidates(question, ask, sentence, terms, cons):
         if not named and not _COUNTED_RE.search(sentence, s, e):
@@ -393,7 +424,11 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         # who: the person a clause after the name says it of ('J. Sambuu, who had been the
         # first MPR ambassador to North Korea' for 'who was the first Mongolian ambassador')
         said_of = -_said_of(sentence, e, terms) if wants == "name" else 0
-        key = (counted, priced, unroled, impersonal, said_of, known, distance, -(e - s), s)
+        # whose office is asked: a name titled as that state's holder ('Russian Foreign
+        # Minister I. Ivanov') beats one whose title names no state the question knows
+        unowned = owned and not _title_states(sentence, s, cons) & cons.owners
+        key = (counted, priced, unroled, unowned, impersonal, said_of, known, distance,
+               -(e - s), s)
         if best_key is None or key < best_key:
             best, best_key = (s, e), key
     if best is None:
