@@ -494,3 +494,30 @@ def test_an_office_set_between_commas_before_a_name_is_its_title():
     a = direct_answer("Who was the first ambassador?", [passage(text, ["first", "ambassador"])],
                       cons=ambassador)
     assert a.text == "J. Sambuu"
+
+
+def test_a_clause_after_a_name_says_whose_office_it_held():
+    from index.answering.constraints import Constraints, Name
+    states = {"mpr": frozenset({"mongolia"}), "dprk": frozenset({"north korea"})}
+
+    def asked_of(owner: str) -> Constraints:
+        return Constraints(roles=(Name(f"{owner} ambassador", ("ambassador",), office="ambassador",
+                                       owner=states[owner.casefold()]),),
+                           state_of=lambda w: frozenset().union(
+                               *(states.get(t.casefold(), ()) for t in w.split())))
+    text = ("The visit by J. Sambuu, who had been the first MPR ambassador to the DPRK, and "
+            "Kim Pyong Sik was a success.")
+    words = ["first", "ambassador"]
+    a = direct_answer("Who was the first DPRK ambassador?", [passage(text, words)],
+                      cons=asked_of("DPRK"))
+    assert a.text != "J. Sambuu"  # the MPR's ambassador is not the DPRK's
+    a = direct_answer("Who was the first MPR ambassador?", [passage(text, words)],
+                      cons=asked_of("MPR"))
+    assert a.text == "J. Sambuu"
+
+
+def test_a_zone_a_region_or_a_yearbook_is_nobody():
+    for text in ("Trade grew in the Rajin-Sonbong Free Trade Zone after the talks.",
+                 "Leaders of Northeast Asia met after the talks.",
+                 "Figures of the Mongolian Statistical Yearbook were read after the talks."):
+        assert line("Who met after the talks?", text, ["met", "talks"]) == text

@@ -91,10 +91,12 @@ force bank university institute academy organization organisation commission off
 mission bureau front league federation association society company corporation news press
 daily review journal world war festival congress session conference plenum presidium
 hall square street city province region law constitution charter declaration protocol accord
-statute code""".split())
+statute code yearbook bulletin magazine herald encyclopedia dictionary almanac""".split())
 # Words that make a capitalised run a place: 'Tumen River' is no one
 _PLACE_WORDS = frozenset("""river lake sea ocean mountain mountains island islands peninsula
-gulf strait valley desert canal airport station railway""".split())
+gulf strait valley desert canal airport station railway zone district county bay coast
+plateau harbour harbor stadium arena asia europe africa america americas oceania antarctica
+arctic pacific atlantic""".split())
 _BODY_CONNECT = frozenset({"on", "for", "with", "of"})
 # Capitalised words that alone are no name: offices and kinds of body or text.
 GENERIC = frozenset(_TITLES | _INSTITUTION | {"war", "treaty", "pact", "palace", "memorial"})

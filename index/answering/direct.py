@@ -202,7 +202,7 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue  # 'Sh. Gungaadorj' is the question's own Gungaadorj
         if wants == "name" and _other_office(text, s, e, offices):
             continue  # 'Foreign Minister Sh. Altangerel' is no committee's chairman
-        if wants == "name" and _other_state(text, s, cons):
+        if wants == "name" and _other_state(text, s, e, cons):
             continue  # 'DPRK Foreign Minister Paek Nam Sun' is not the Russian one
         if wants == "name" and terms and _reporter(text, s, e, ask, terms):
             continue  # 'Agence France Presse reported that …' did not sign the treaty
@@ -260,7 +260,7 @@ def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None 
         return any(not quoted(text, s, e) and not _place(text[s:e], cons)
                    and not _no_one(text[s:e])
                    and (not held or personal(text, s, e) and not _other_office(text, s, e, offices)
-                        and not _other_state(text, s, cons))
+                        and not _other_state(text, s, e, cons))
                    for s, e, _ in ask.each_candidate(text))
     return next(typed_candidates(question, ask, text, (), cons), None) is not None
 
@@ -322,30 +322,43 @@ def _other_office(text: str, s: int, e: int, asked_for: list[tuple[str, bool, st
     return True
 
 
-def _title_states(text: str, s: int, cons: Constraints | None) -> frozenset:
-    """The states a title just before the name at text[s:] says it holds its office for
-    ('DPRK' of 'DPRK Foreign Minister Paek Nam Sun'), when the question asks whose office it
-    is; empty when it names none or the question asks no state's."""
+def _title_states(text: str, s: int, e: int, cons: Constraints | None) -> frozenset:
+    """The states the title of the name at text[s:e] says it holds its office for: 'DPRK'
+    of 'DPRK Foreign Minister Paek Nam Sun', 'MPR' of 'J. Sambuu, who had been the first MPR
+    ambassador'; empty when it names none or the question asks no state's office."""
     if cons is None or cons.state_of is None:
         return frozenset()
     title = title_words(text, s)
     before = text[max(0, s - 80):s].split()
     n = len(title)
-    if not title or len(before) <= n or [w.casefold() for w in before[-n:]] != list(title):
-        return frozenset()  # no title, or one set off by commas ('the Secretary of …, X')
-    said: list[str] = []  # the capitalised words just before the title, in its clause
-    for w in reversed(before[:-n][-2:]):
-        if not w[:1].isupper() or w[-1] in ",;:()":
-            break
-        said.insert(0, w)
+    if title and len(before) > n and [w.casefold() for w in before[-n:]] == list(title):
+        said = _state_words(before[:-n])
+    else:  # a clause after the name that says the office asked ('…, who had been the
+        #     first MPR ambassador to North Korea'), else none
+        after = _CLAUSE_AFTER_RE.match(text, e)
+        offices = {r.office for r in cons.roles if r.owner}
+        clause = after.group().split() if after is not None else []
+        at = next((i for i, w in enumerate(clause) if norm(w) in offices), -1)
+        said = _state_words(clause[:at]) if at > 0 else []
     return cons.state_of(" ".join(said)) if said else frozenset()
 
 
-def _other_state(text: str, s: int, cons: Constraints | None) -> bool:
-    """Whether the name at text[s:] is titled as another state's office holder than the
+def _state_words(before: list[str]) -> list[str]:
+    """The capitalised words (at most two) that end before, in one clause: what may name
+    the state of the title after them."""
+    said: list[str] = []
+    for w in reversed(before[-2:]):
+        if not w[:1].isupper() or w[-1] in ",;:()":
+            break
+        said.insert(0, w)
+    return said
+
+
+def _other_state(text: str, s: int, e: int, cons: Constraints | None) -> bool:
+    """Whether the name at text[s:e] is titled as another state's office holder than the
     question asks about ('DPRK Foreign Minister Paek Nam Sun' for the Russian foreign
     minister). A title that names no state may be any state's."""
-    states = _title_states(text, s, cons)
+    states = _title_states(text, s, e, cons)
     return bool(states) and cons is not None and not states & cons.owners
 
 
@@ -426,7 +439,7 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         said_of = -_said_of(sentence, e, terms) if wants == "name" else 0
         # whose office is asked: a name titled as that state's holder ('Russian Foreign
         # Minister I. Ivanov') beats one whose title names no state the question knows
-        unowned = owned and not _title_states(sentence, s, cons) & cons.owners
+        unowned = owned and not _title_states(sentence, s, e, cons) & cons.owners
         key = (counted, priced, unroled, unowned, impersonal, said_of, known, distance,
                -(e - s), s)
         if best_key is None or key < best_key:
