@@ -665,3 +665,23 @@ In 2001 the prime ministers of both states met Kim Yong Nam in Pyongyang.
     assert a.kind != "answer" and a.direct is None
     a = talks.ask("Who was Mongolia's prime minister in 1999?")
     assert a.kind == "answer" and a.direct is not None and a.direct.text == "R. Amarjargal"
+
+
+ENVOYS_LATER = """# Envoys
+
+First amplitudes
+
+From 1984 to 1989, P. Urjinlkhundev, a capable Mongolian diplomat, served as Ambassador to Pyongyang. He took part in every top-level visit. After he had headed a department of the Foreign Ministry, he was sent to South Korea as Ambassador for the years 1991 to 1996.
+
+Recall
+
+In 1991 Ambassador J. Badraa returned to Mongolia from Pyongyang.
+"""
+
+
+def test_a_passage_answers_who_held_an_office_through_the_person_its_he_stands_for(
+        tmp_path_factory):
+    envoys = one_document(tmp_path_factory, "envoys_later", ENVOYS_LATER, ALIASES)
+    a = envoys.ask("Who was the Mongolian ambassador to South Korea in 1991?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "P. Urjinlkhundev"
+    assert a.passages[0].hit.chunk.text.startswith("From 1984")

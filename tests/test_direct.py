@@ -521,3 +521,25 @@ def test_a_zone_a_region_or_a_yearbook_is_nobody():
                  "Leaders of Northeast Asia met after the talks.",
                  "Figures of the Mongolian Statistical Yearbook were read after the talks."):
         assert line("Who met after the talks?", text, ["met", "talks"]) == text
+
+
+def test_he_of_the_answering_sentence_is_the_person_named_before_when_an_office_is_asked():
+    from index.answering.constraints import Constraints, Name
+    ambassador = Constraints(roles=(Name("ambassador", ("ambassador",), office="ambassador"),))
+    sent = "After his studies at the Moscow Academy, he was sent to Seoul as Ambassador in 1991."
+    text = ("From 1984 to 1989, P. Urjinlkhundev, a capable diplomat, served in Pyongyang. "
+            "He took part in every visit. " + sent)
+    words = ["Seoul", "Ambassador", "1991"]
+    a = direct_answer("Who was the ambassador in Seoul in 1991?",
+                      [passage(text, words, sent)], cons=ambassador)
+    assert a.kind == "span" and a.text == "P. Urjinlkhundev" and a.sentence == sent
+    # no office asked: a pronoun's person is not read (often the question's own subject)
+    a = direct_answer("Who was sent to Seoul in 1991?", [passage(text, words, sent)],
+                      cons=Constraints(names=(Name("Seoul", ("seoul",)),)))
+    assert a.kind == "sentence"
+    # 'his' is no subject: the sentence is about something else
+    sent = "The high point of his term as Ambassador was the festival in 1991."
+    text = "From 1984 to 1989, P. Urjinlkhundev, a capable diplomat, served in Pyongyang. " + sent
+    a = direct_answer("Who was the ambassador at the festival in 1991?",
+                      [passage(text, ["Ambassador", "festival", "1991"], sent)], cons=ambassador)
+    assert a.kind == "sentence"

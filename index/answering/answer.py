@@ -16,7 +16,7 @@ from ..search import kernels
 from .asked import Asked, asked, code_spans, norm, words
 from .constraints import Check, Constraints
 from ..reading.corpus import Chunk
-from .direct import DirectAnswer, direct_answer, gives
+from .direct import DirectAnswer, antecedent, direct_answer, gives
 from ..search.engine import Index, SearchHit, open_index
 from .evidence import Evidence
 from ..search.analyze import canonical_term
@@ -467,7 +467,10 @@ class Answerer:
                 gives(q.text, q.wants, t, q.cons)
                 for t in [c.text[typed[0]:typed[1]], *(t for _, t in near)]
         ) and not any(self._fact_meets(q, f) and _gives(self._facts_by_id[f], q.wants)
-                      for f in self._facts_by_passage.get(c.id, ())):
+                      for f in self._facts_by_passage.get(c.id, ())) and not (
+                # 'he was sent to South Korea as Ambassador': the person named before
+                q.wants.kind == "name"
+                and antecedent(q.text, q.wants, c.text, *typed, q.cons) is not None):
             check = Check(check.met, check.total, (), _WHAT[q.wants.kind])
         return check
 

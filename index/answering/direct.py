@@ -12,6 +12,7 @@ from .asked import (DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, ROLES, TITLE_MODI
                     words)
 from .constraints import OFFICES, RANKS, Constraints, fold_name, sentence_conflicts
 from ..facts import human_date, human_figure
+from ..sentences import sentence_spans
 
 LINE = 110  # characters of a sentence answer shown as the answer line (two phone lines, bold)
 
@@ -92,12 +93,59 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
     span = (_span(question, ask, sentence, terms, cons)
             if ask is not None and ask.kind != "place" and not _names_a_thing(question)
             else None)
+    if span is None and ask is not None and ask.kind == "name":
+        # 'he was sent to South Korea as Ambassador': whom the sentence's 'he' stands for
+        at = antecedent(question, ask, chunk.text, h.start, h.end, cons)
+        if at is not None:
+            span = chunk.text[at[0]:at[1]]
     if span is not None:  # the best sentence says it, not the fact's
         return DirectAnswer(span, "span", chunk.id, None, sentence, span)
     if fact is not None:  # it meets the question's constraints and holds the asked value
         return fact
     return DirectAnswer(sentence, "sentence", chunk.id, None, sentence,
                         clip(sentence, terms, LINE))
+
+
+# a person as a clause's subject: the sentence says what someone named before did (not
+# 'his', 'him': 'the high point of his activities' is about something else)
+_PRONOUN_RE = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
+
+
+def antecedent(question: str, ask: Asked, text: str, start: int, end: int,
+               cons: Constraints | None = None) -> tuple[int, int] | None:
+    """The person a 'he' or 'she' of text[start:end] stands for, as offsets in text: the
+    first one named in the nearest sentence before it (in its passage) that names someone,
+    when that one is of the type asked (a person, not the question's own, not another
+    office's holder). Only for who held an office the question names ('he was sent to South
+    Korea as Ambassador'): on SQuAD's fitting half a pronoun's person answered other
+    who-questions right in 1 of 4. None otherwise."""
+    if cons is None or not cons.roles or not _PRONOUN_RE.search(text, start, end):
+        return None
+    for s0, e0 in reversed(sentence_spans(text[:start])):
+        piece = text[s0:e0]
+        first = next(((s, e) for s, e, _ in ask.each_candidate(piece)
+                      if _someone(piece, s, e, cons)), None)
+        if first is None:
+            continue
+        # the pronoun's person is the first one named; when that is not of the type asked
+        # (the question's own person: 'who did Luther strike out against?'), no one is
+        if any((s, e) == first for s, e, _ in typed_candidates(question, ask, piece, (), cons)):
+            return s0 + first[0], s0 + first[1]
+        return None
+    return None
+
+
+def _someone(text: str, s: int, e: int, cons: Constraints | None) -> bool:
+    """Whether the name at text[s:e] may be a person's: one read as a person's, or a single
+    word that is no acronym, body, office nor known place ('Luther'; not 'CPSU', 'Moscow
+    Academy of Social Sciences')."""
+    name = text[s:e]
+    if quoted(text, s, e) or _place(name, cons) or _no_one(name):
+        return False
+    if personal(text, s, e):
+        return True
+    said = words(name)
+    return len(said) == 1 and not name.isupper() and norm(name) not in GENERIC
 
 
 # -- facts -------------------------------------------------------------------------------------
