@@ -685,3 +685,23 @@ def test_a_passage_answers_who_held_an_office_through_the_person_its_he_stands_f
     a = envoys.ask("Who was the Mongolian ambassador to South Korea in 1991?")
     assert a.kind == "answer" and a.direct is not None and a.direct.text == "P. Urjinlkhundev"
     assert a.passages[0].hit.chunk.text.startswith("From 1984")
+
+
+POSTS = """# Posts
+
+Pyongyang
+
+In 1989 the Mongolian Ambassador to Japan, P. Urjinlkhundev, also met the envoys of China in Tokyo.
+"""
+
+
+@pytest.mark.parametrize("aliases", [ALIASES, None], ids=["aliases", "no aliases file"])
+def test_an_office_served_in_another_state_does_not_answer_where_it_is_asked(
+        tmp_path_factory, aliases):
+    posts = one_document(tmp_path_factory, "posts", POSTS, aliases)
+    a = posts.ask("Who was the Mongolian ambassador to China in 1989?")
+    assert a.kind != "answer" and a.direct is None
+    a = posts.ask("Who was the Mongolian ambassador to Japan in 1989?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "P. Urjinlkhundev"
+    a = posts.ask("Who was the Mongolian ambassador in 1989?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "P. Urjinlkhundev"

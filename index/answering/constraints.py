@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
-from typing import Callable, Container, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -97,6 +97,7 @@ class Name:
     owner: frozenset = frozenset()  # whose office a role is ('Japan's ambassador'): states
     office: str = ""  # a role's office word as a passage titles its holder ('chairman')
     kind: str = ""  # a role's word of KINDS just before its office ('foreign'), as analyzed
+    dest: frozenset = frozenset()  # where a role serves ('ambassador to Japan'): states
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ class Constraints:
             out |= self.ranks
         if any(r.kind for r in self.roles):
             out |= self.kinds
-        if any(r.owner for r in self.roles):
+        if any(r.owner or r.dest for r in self.roles):
             out.update(self.states)
         for n in self.names:
             out.update(n.terms)
@@ -226,8 +227,9 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
                     not question[tokens[i - 1].end:t.start].strip() else ""
                 roles.setdefault(t.term, Name(
                     question[a:b], (rank.term, t.term) if rank is not None else (t.term,),
-                    unsaid_ok=soft, owner=owner, office=word, kind=kind))
-    owned = any(r.owner for r in roles.values())
+                    unsaid_ok=soft, owner=owner, office=word, kind=kind,
+                    dest=_destination(question, tokens, i, states)))
+    owned = any(r.owner or r.dest for r in roles.values())
     return Constraints(names, years, numbers, tuple(roles.values()), places, ranks,
                        states() if owned else {}, kinds,
                        _state_reader(states(), analyze) if owned else None)
@@ -271,6 +273,21 @@ def _owner(question: str, tokens: Sequence, i: int, start: int,
                 owner, span = tokens[j].term, (start, tokens[j].end)
                 break
     return (frozenset(), span) if owner is None else (states()[owner], span)
+
+
+def _destination(question: str, tokens: Sequence, i: int,
+                 states: Callable[[], Mapping[str, frozenset]]) -> frozenset:
+    """The states where the office tokens[i] serves ('ambassador to Japan', 'ambassador in
+    Seoul'), empty when the question names none."""
+    if i + 1 >= len(tokens) or not re.fullmatch(r"\s+(?:to|in|at)\s+(?:the\s+)?",
+                                                 question[tokens[i].end:tokens[i + 1].start]):
+        return frozenset()
+    for j in range(i + 1, min(len(tokens), i + 3)):
+        if j > i + 1 and question[tokens[j - 1].end:tokens[j].start].strip():
+            break
+        if tokens[j].term in states():
+            return states()[tokens[j].term]
+    return frozenset()
 
 
 def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
@@ -463,7 +480,7 @@ def _positions(seq: Sequence[str], want: set[str]) -> list[int]:
 
 def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
                   states: Mapping[str, frozenset] | None = None,
-                  breaks: Container[int] = (), kinds: frozenset = frozenset()) -> bool:
+                  breaks: Mapping[int, bool] = {}, kinds: frozenset = frozenset()) -> bool:
     """Whether seq names the office at the rank asked: 'deputy minister' by 'deputy (foreign)
     minister' only, 'minister' by a minister with no rank before him; and, when the question
     says whose office it is, not only as another state's ('the Mongolian President' is not
@@ -484,6 +501,12 @@ def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
         office = role.terms[0]
         at = [(i, i) for i, t in enumerate(seq)
               if t == office and not ranks & set(seq[max(0, i - 2):i])]
+    if role.dest and states:
+        # serving elsewhere: 'Ambassador to Pyongyang' is not the ambassador to South Korea
+        # (the state said right after the office, in its clause)
+        at = [(i, first) for i, first in at
+              if not (i + 1 < len(seq) and not breaks.get(i + 1, False) and seq[i + 1] in states
+                      and not states[seq[i + 1]] & role.dest)]
     if not role.owner or not states:
         return bool(at)
     for _, first in at:
@@ -503,14 +526,15 @@ def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
 
 def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[str]],
           texts: Iterable[str], in_document: Callable[[str], bool] | None = None,
-          breaks: Container[int] = (), context: Iterable[str] = (),
+          breaks: Mapping[int, bool] = {}, context: Iterable[str] = (),
           said_in_document: Callable[[Name], bool] | None = None,
           year_in_document: Callable[[int], bool] | None = None) -> Check:
     """How a candidate meets c: text_terms, its own terms in order (only the constraint terms
     matter, others may be anything); outside, the term sequences of its heading, endnotes and
     document title; texts, every text of it (for years); in_document: whether its document
     holds a term (an acronym the passage may spell out); breaks: the positions of text_terms
-    that follow a punctuation mark (a state before it does not say whose office follows);
+    that follow a punctuation mark or a preposition (clause_breaks: a state before it does
+    not say whose office follows);
     context: its document's title and date, whose years count only when its own texts name
     none (a history of 1948-2000 does not date each of its passages to any of those years);
     said_in_document: whether its document says a name of several words in full somewhere (a
@@ -567,7 +591,7 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
     for role in c.roles:
         seqs = [text_terms, *outside]
         ok = _holds_office(text_terms, role, c.ranks, c.states, breaks, c.kinds) or any(
-            _holds_office(seq, role, c.ranks, c.states, (), c.kinds) for seq in outside) or (
+            _holds_office(seq, role, c.ranks, c.states, {}, c.kinds) for seq in outside) or (
             role.unsaid_ok and not any(role.terms[-1] in seq for seq in seqs))
         met += ok
         if not ok:
@@ -595,21 +619,28 @@ def sentence_conflicts(c: Constraints, sentence: str) -> bool:
 _CLAUSE_END = re.compile(r"[.,;:!?()\[\]–—]")
 
 
-def clause_breaks(text: str, starts: Sequence[int], ends: Sequence[int]) -> frozenset:
+_BEFORE_WORD = re.compile(r"\b(?:as|to|in|at|from|for|with|by|of)\b", re.I)
+
+
+def clause_breaks(text: str, starts: Sequence[int], ends: Sequence[int]) -> dict[int, bool]:
     """The positions of the tokens of text (offsets starts, ends) that follow a punctuation
-    mark."""
+    mark (True) or a preposition (False: 'sent to South Korea as Ambassador' does not make
+    him South Korea's ambassador; 'Ambassador to Japan' says where he serves)."""
     # the marks found in one pass over the text, each gap between tokens looked up in them
     # (a pattern search per gap held the GIL for every token of every candidate)
     marks = [m.start() for m in _CLAUSE_END.finditer(text)]
-    if not marks:
-        return frozenset()
-    out = []
+    preps = [m.start() for m in _BEFORE_WORD.finditer(text)]
+    out: dict[int, bool] = {}
     for k in range(1, len(starts)):
         a, b = int(ends[k - 1]), int(starts[k])
         i = bisect_left(marks, a)
         if i < len(marks) and marks[i] < b:
-            out.append(k)
-    return frozenset(out)
+            out[k] = True
+            continue
+        i = bisect_left(preps, a)
+        if i < len(preps) and preps[i] < b:
+            out[k] = False
+    return out
 
 
 def local_terms(ids: np.ndarray, names: Sequence[str]) -> list[str]:

@@ -374,7 +374,7 @@ def _title_states(text: str, s: int, e: int, cons: Constraints | None) -> frozen
     """The states the title of the name at text[s:e] says it holds its office for: 'DPRK'
     of 'DPRK Foreign Minister Paek Nam Sun', 'MPR' of 'J. Sambuu, who had been the first MPR
     ambassador'; empty when it names none or the question asks no state's office."""
-    if cons is None or cons.state_of is None:
+    if cons is None or cons.state_of is None or not cons.owners:
         return frozenset()
     title = title_words(text, s)
     before = text[max(0, s - 80):s].split()
