@@ -239,8 +239,11 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue
         if wants == "number" and _PRONOUN_ONE_RE.match(text, s):
             continue  # 'One can adjust the block size': no figure
-        if wants == "number" and not text[:s].strip(" (") and _ENUMERATOR_RE.match(text, s):
-            continue  # '2) The MPR government would …': an item's number counts nothing
+        if wants == "number" and (not text[:s].strip(" (") and _ENUMERATOR_RE.match(text, s)
+                                  or _ITEM_RE.match(text, s)):
+            # '2) The MPR government would …', '… and 3. to keep an eye on …': an item's
+            # number counts nothing
+            continue
         if wants == "name" and _no_one(text[s:e]):
             continue  # 'Ministry' of 'Foreign Ministry', a treaty: no one, whatever stands before
         if wants == "name" and (not personal(text, s, e) or _place(text[s:e], cons)):
@@ -270,6 +273,7 @@ _PRONOUN_ONE_RE = re.compile(r"one\s+(?:can|could|may|might|must|should|would|wi
 
 
 _ENUMERATOR_RE = re.compile(r"\d{1,2}\)")
+_ITEM_RE = re.compile(r"\d{1,2}[.)]\s+[a-z]")  # an item of a list run into a sentence
 
 
 def _in_units(text: str, s: int, e: int) -> bool:
