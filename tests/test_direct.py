@@ -546,3 +546,15 @@ def test_he_of_the_answering_sentence_is_the_person_named_before_when_an_office_
     a = direct_answer("Who was the ambassador at the festival in 1991?",
                       [passage(text, ["Ambassador", "festival", "1991"], sent)], cons=ambassador)
     assert a.kind == "sentence"
+
+
+def test_how_many_counts_its_noun_not_the_people_s_word_before_it():
+    text = ("Mongolia also accepted 197 orphans (115 boys and 82 girls) and 8 Korean teachers "
+            "for eight years.")
+    words = ["Korean", "orphans", "Mongolia"]
+    assert line("How many Korean orphans did Mongolia take in?", text, words) == "197"
+    assert line("How many Korean teachers came with them?", text, ["Korean", "teachers"]) == "8"
+    # a text may count the people's word alone
+    text = "The town had 8,525 Native American residents and 912 Pacific Islanders."
+    assert line("How many Native American people lived in the town?", text,
+                ["Native", "American", "people"]) == "8,525"

@@ -135,11 +135,31 @@ def asks_for(question: str) -> str:
 
 def asked_noun(question: str) -> str | None:
     """The noun of 'how many NOUN' / 'how much NOUN' (tons, orphans …), or None."""
-    m = re.search(r"\bhow (?:many|much)\s+([^\W\d_][\w-]*)", question, re.I)
-    if not m or m.group(1).casefold() in _FUNCTION or m.group(1).casefold() in (
-            "did", "does", "do", "was", "were", "is", "are", "has", "had", "have"):
-        return None
-    return m.group(1)
+    said = asked_nouns(question)
+    return said[0] if said else None
+
+
+def asked_nouns(question: str) -> tuple[str, ...]:
+    """The noun of 'how many NOUN' and the words before it that say whose: ('orphans',
+    'Korean') of 'how many Korean orphans', ('teams', 'NFL') of 'how many NFL teams'; a text
+    may count either ('8,525 Native American'); () for none."""
+    m = re.search(r"\bhow (?:many|much)((?:\s+[^\W\d_][\w-]*){1,3})", question, re.I)
+    said = m.group(1).split() if m else []
+    whose = []
+    while len(said) > 1 and said[0][:1].isupper() and not _aux(said[1]) and (
+            said[1][:1].isupper() or _PEOPLES_WORD.fullmatch(said[0]) or said[0].isupper()):
+        whose.append(said.pop(0))
+    if not said or _aux(said[0]):
+        return ()
+    return (said[0], *whose)
+
+
+_PEOPLES_WORD = re.compile(r"[A-Z][a-z]+(?:an|ese|ish|i|ic)")  # 'Korean', 'Japanese'
+
+
+def _aux(word: str) -> bool:
+    return word.casefold() in _FUNCTION or word.casefold() in (
+        "did", "does", "do", "was", "were", "is", "are", "has", "had", "have")
 
 
 
@@ -415,12 +435,14 @@ def _spans(kind: str, noun: str | None, measure: re.Pattern | None,
 class Asked:
     """What one question asks for: kind is date, number, name (a person) or place."""
 
-    __slots__ = ("kind", "words", "noun", "role", "measure", "own", "version")
+    __slots__ = ("kind", "words", "noun", "nouns", "role", "measure", "own", "version")
 
     def __init__(self, question: str, kind: str) -> None:
         self.kind = kind
         self.words = frozenset(norm(w) for w in words(question))
-        self.noun = asked_noun(question) if kind == "number" else None
+        # the noun counted, and the words before it that say whose (asked_nouns)
+        self.nouns = asked_nouns(question) if kind == "number" else ()
+        self.noun = self.nouns[0] if self.nouns else None
         self.role = _asked_role(question) if kind == "name" else None
         # "how long", "how tall": a duration or a length, not any figure ('two countries')
         self.measure = (_MEASURE_RE if kind == "number" and re.search(

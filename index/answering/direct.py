@@ -217,6 +217,7 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
     # 'how much memory': '3700 kbytes' measures it in a unit); whether the text names it is
     # read at the first candidate that needs it
     count_asked = bool(noun) and _HOW_MANY_RE.search(question) is not None
+    counted_words = {norm(w) for w in ask.nouns}  # 'orphans', or 'Korean' of 'Korean orphans'
     noun_here = None
     # "how much" without a noun asks for an amount: figures, not a count of things
     amount = wants == "number" and not noun and _AMOUNT_ASKED_RE.search(question)
@@ -230,8 +231,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
         if wants == "number" and _day_of_month(text, s, e):
             continue  # "26" of "26 March 1990" counts nothing
         if count_asked and noun_here is None:
-            noun_here = any(norm(w) == norm(noun) for w in words(text))
-        if noun_here and not _counts(text, s, e, noun):
+            noun_here = any(norm(w) in counted_words for w in words(text))
+        if noun_here and not _counts(text, s, e, counted_words):
             continue
         if amount and not _AMOUNT_RE.search(text[s:e]):
             continue  # 'two states' counts; it is no amount
@@ -289,12 +290,12 @@ def _in_units(text: str, s: int, e: int) -> bool:
     return after is not None and _UNIT_WORD_RE.fullmatch(after.group(1).rstrip(".")) is not None
 
 
-def _counts(text: str, s: int, e: int, noun: str) -> bool:
-    """Whether the number at text[s:e] counts the noun: it ends with it, or the noun follows
-    within three words ('10 tons of food' for 'how much food')."""
-    if norm(words(text[s:e])[-1]) == norm(noun):
+def _counts(text: str, s: int, e: int, nouns: set[str]) -> bool:
+    """Whether the number at text[s:e] counts the noun (any of nouns, normed): it ends with
+    it, or it follows within three words ('10 tons of food' for 'how much food')."""
+    if norm(words(text[s:e])[-1]) in nouns:
         return True
-    return any(norm(w) == norm(noun) for w in words(text[e:e + 40])[:3])
+    return any(norm(w) in nouns for w in words(text[e:e + 40])[:3])
 
 
 def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None = None) -> bool:
@@ -466,7 +467,7 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     # 'how many states' of a sentence that does not name them: a number counting something
     # it names ('90 countries'), not a bare one ('the two')
     named = not (noun and re.search(r"\bhow many\b", question, re.I)
-                 and not any(norm(w) == norm(noun) for w in words(sentence)))
+                 and not any(norm(w) in {norm(n) for n in ask.nouns} for w in words(sentence)))
     # "what percentage" wants a share ('2%'), not another figure of its sentence ('one million')
     percent = wants == "number" and _PERCENT_ASKED_RE.search(question) is not None
     owned = wants == "name" and cons is not None and bool(cons.owners)
