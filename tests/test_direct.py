@@ -558,3 +558,17 @@ def test_how_many_counts_its_noun_not_the_people_s_word_before_it():
     text = "The town had 8,525 Native American residents and 912 Pacific Islanders."
     assert line("How many Native American people lived in the town?", text,
                 ["Native", "American", "people"]) == "8,525"
+
+
+def test_a_table_s_note_gives_no_one_for_a_who_question():
+    from index.answering.constraints import Constraints
+    from index.answering.direct import gives
+    ask = Asked("Who signed the treaty?", "name")
+    note = ("Share of foreign trade (in USD million)\n\nSource: Statistical Yearbook 1999, "
+            "Ulaanbaatar 2000, p. 211.")
+    assert not gives("Who signed the treaty?", ask, note,
+                     Constraints(places=frozenset({"ulaanbaatar"})))
+    assert not gives("Who signed the treaty?", ask, "Trade grew in the Rajin-Sonbong Free Trade Zone.")
+    # a body may be who did it
+    assert gives("Who signed the treaty?", ask, "The treaty was signed by the Denver Broncos.")
+    assert gives("Who signed the treaty?", ask, "Source: the treaty was signed by NASA.")

@@ -93,7 +93,7 @@ daily review journal world war festival congress session conference plenum presi
 hall square street city province region law constitution charter declaration protocol accord
 statute code yearbook bulletin magazine herald encyclopedia dictionary almanac""".split())
 # Words that make a capitalised run a place: 'Tumen River' is no one
-_PLACE_WORDS = frozenset("""river lake sea ocean mountain mountains island islands peninsula
+PLACE_WORDS = _PLACE_WORDS = frozenset("""river lake sea ocean mountain mountains island islands peninsula
 gulf strait valley desert canal airport station railway zone district county bay coast
 plateau harbour harbor stadium arena asia europe africa america americas oceania antarctica
 arctic pacific atlantic""".split())

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
-from .asked import (DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, ROLES, TITLE_MODIFIERS, Asked,
+from .asked import (DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, PLACE_WORDS, ROLES,
+                    TITLE_MODIFIERS, Asked,
                     after_role, asked, asked_noun, norm, personal, quoted, title_words, titled,
                     words)
 from .constraints import OFFICES, RANKS, Constraints, fold_name, sentence_conflicts
@@ -311,7 +312,8 @@ def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None 
         held = cons is not None and bool(cons.roles)
         offices = _asked_offices(ask, cons) if held else []
         return any(not quoted(text, s, e) and not _place(text[s:e], cons)
-                   and not _no_one(text[s:e])
+                   and not _no_one(text[s:e]) and not _placed(text[s:e])
+                   and not _line_opener(text, s, e)
                    and (not held or personal(text, s, e) and not _other_office(text, s, e, offices)
                         and not _other_state(text, s, e, cons))
                    for s, e, _ in ask.each_candidate(text))
@@ -322,6 +324,18 @@ def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None 
 # of the military, nor words a title of any office may hold ('General', 'Foreign')
 _TITLE_OFFICES = ((OFFICES - {"marshal", "colonel"})
                   | {"chancellor", "senator", "prince", "princess"})
+
+
+def _placed(name: str) -> bool:
+    """Whether a name is a place's by its words ('Rajin-Sonbong Free Trade Zone') or is a
+    currency's ('USD')."""
+    return any(norm(w) in PLACE_WORDS for w in words(name)) or bool(_MONEY_RE.fullmatch(name))
+
+
+def _line_opener(text: str, s: int, e: int) -> bool:
+    """Whether text[s:e] is one capitalised word that opens the text or a line ('Source:' of
+    a table's note): the capital says where it stands, not that it names anyone."""
+    return " " not in text[s:e].strip() and (not text[:s].strip() or text[:s].rstrip(" ").endswith("\n"))
 
 
 def _asked_offices(ask: Asked, cons: Constraints | None) -> list[tuple[str, bool, str]]:
@@ -415,9 +429,11 @@ def _other_state(text: str, s: int, e: int, cons: Constraints | None) -> bool:
     return bool(states) and cons is not None and not states & cons.owners
 
 
-# words that make a name a text: a treaty, a law, a declaration is nobody who did anything
+# words that make a name a text: a treaty, a law, a declaration, a yearbook is nobody who
+# did anything
 _DOCUMENT_WORDS = frozenset("""treaty agreement convention law constitution charter declaration
-protocol accord statute pact communique memorandum resolution""".split())
+protocol accord statute pact communique memorandum resolution yearbook almanac encyclopedia
+dictionary bulletin""".split())
 
 
 def _no_one(name: str) -> bool:
