@@ -705,3 +705,27 @@ def test_an_office_served_in_another_state_does_not_answer_where_it_is_asked(
     assert a.kind == "answer" and a.direct is not None and a.direct.text == "P. Urjinlkhundev"
     a = posts.ask("Who was the Mongolian ambassador in 1989?")
     assert a.kind == "answer" and a.direct is not None and a.direct.text == "P. Urjinlkhundev"
+
+
+TRADE_TALKS = """# Envoys
+
+Mongolia
+
+In 1990 Mongolia held talks on trade in Pyongyang.
+
+Japan
+
+In 1990 Japan held talks on trade in Pyongyang, talks on trade and more talks on trade.
+
+Seoul
+
+In 1990 Mongolia opened an office in Seoul, one of many offices it opened in the region that year.
+"""
+
+
+def test_every_passage_that_meets_the_question_comes_before_those_that_do_not(tmp_path_factory):
+    talks = one_document(tmp_path_factory, "trade_talks", TRADE_TALKS, ALIASES)
+    a = talks.ask("Where did Mongolia hold talks on trade in 1990?")
+    assert a.kind == "answer"
+    # Japan's talks score second, but the question is about Mongolia's
+    assert [p.hit.chunk.section for p in a.passages] == ["Mongolia", "Seoul", "Japan"]

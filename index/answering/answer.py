@@ -579,11 +579,14 @@ class Answerer:
         meeting = [r for r in ranked if r.check.passes]
         if not meeting:
             return [], ev, (ranked if on_subject else [])
+        # those that meet them first, every one of them: a passage of the wrong country
+        # does not stand between the answer and the other passages that meet the question
+        first = meeting + [r for r in ranked if not r.check.passes]
         if meeting[0] is not ranked[0]:
-            ranked = meeting + [r for r in ranked if not r.check.passes]
+            ranked = first
             ev = self.judge(q, ranked)
         if ev is not None and ev.passes:
-            return ranked, ev, []
+            return first, ev, []
         return [], ev, (ranked if on_subject else [])
 
     def match_facts(self, q: Query, ranked: list[Ranked], shown: list[Ranked]) -> list[FactMatch]:
