@@ -146,7 +146,11 @@ class Session:
         if self.question is None or not q:
             return False
         if _CONTINUE.match(q):
-            return True
+            q = _CONTINUE.sub("", q, count=1)
+            if not _WH.match(q):
+                return True
+            # 'and who was the Russian foreign minister?': a question of its own unless it
+            # points back or is a fragment ('and who signed it?', 'and when?')
         words = _WORD.findall(q)
         parties, _ = self._split(q)
         if parties or len(words) > FOLLOW_UP_WORDS:
@@ -161,7 +165,9 @@ class Session:
     def _resolve(self, q: str) -> tuple[str, str | None]:
         """(the question to search, 'Read as: …' when it was read with the last question)."""
         if not self.follows_up(q):
-            return q, None
+            own = _CONTINUE.sub("", q, count=1)
+            # 'and who was …?' asked on its own: the question without its 'and'
+            return (_cap(own) if own != q and _WH.match(own) else q), None
         read = self._read_as(q, self.question or "")
         if read is None or read.casefold() == q.casefold():
             return q, None

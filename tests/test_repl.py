@@ -120,3 +120,20 @@ def test_interactive_terminal(tmp_path):
     child.close()
     assert child.exitstatus == 0
     assert "Who led the aid shipments in 1953?" in (tmp_path / "hist").read_text()
+
+
+def test_and_before_a_whole_question_asks_it_on_its_own(answerer):
+    replies = chat(
+        answerer,
+        "When did Mongolia and North Korea establish diplomatic relations?",
+        "and who was the Russian foreign minister in 2000?",
+        "and who signed it?",
+        "and with Russia?",
+    )
+    _, own, follow, russia = replies
+    # not read as 'When did Mongolia and Russian establish diplomatic relations?'
+    assert "Read as" not in own and own.startswith("I. Ivanov\n")
+    # a follow-up of it reads its topic without the 'and'
+    assert follow.startswith("(Read as: Who “signed” it (the Russian foreign minister in 2000)?)")
+    # 'and with Russia?' still continues the last question
+    assert russia.startswith("(Read as:")
