@@ -478,6 +478,11 @@ def test_the_office_asked_is_not_answered_by_another_of_its_kind_nor_a_title_s_f
 def test_an_item_s_number_is_no_figure():
     text = "2) The government would cooperate with countries of a different social structure."
     assert line("How much did the government spend?", text, ["government"]) == text
+    # a source's pages, a day range's first day
+    text = "Source: Statistical Yearbook 1999, Ulaanbaatar 2000, p. 211, 142, 177."
+    assert line("How much did trade amount to?", text, ["trade"]) == text
+    text = "The prime minister paid an official visit from 4-5 November 1999."
+    assert line("How many visits did the prime minister pay?", text, ["visit"]) == text
     # an item run into a sentence: '… and 3. to keep an eye on …'
     text = "Its tasks were 2. to promote trade and 3. to keep an eye on the talks."
     assert line("How much did trade amount to?", text, ["trade"]) == text

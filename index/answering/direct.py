@@ -239,6 +239,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue  # 'two states' counts; it is no amount
         if quantity and not _in_units(text, s, e):
             continue
+        if wants == "number" and _in_reference(text, s):
+            continue  # 'p. 211, 142': pages of a source count nothing
         if wants == "number" and _PRONOUN_ONE_RE.match(text, s):
             continue  # 'One can adjust the block size': no figure
         if wants == "number" and (not text[:s].strip(" (") and _ENUMERATOR_RE.match(text, s)
@@ -275,6 +277,14 @@ _PRONOUN_ONE_RE = re.compile(r"one\s+(?:can|could|may|might|must|should|would|wi
 
 
 _ENUMERATOR_RE = re.compile(r"\d{1,2}\)")
+# a source's pages, volume or issue: 'p. 211, 142, 177', 'pp. 3-9', 'vol. 2', 'No. 24'
+_REFERENCE_RE = re.compile(r"\b(?:pp?|vol|no|nr|ed)\.\s*\d+(?:\s*[,–-]\s*\d+)*", re.I)
+
+
+def _in_reference(text: str, s: int) -> bool:
+    """Whether the number at text[s:] is a page, volume or issue of a source."""
+    return any(m.start() <= s < m.end() for m in _REFERENCE_RE.finditer(text, max(0, s - 60),
+                                                                          s + 1))
 _ITEM_RE = re.compile(r"\d{1,2}[.)]\s+[a-z]")  # an item of a list run into a sentence
 
 
@@ -611,11 +621,18 @@ _MONTH_RE = re.compile(r"(?:January|February|March|April|May|June|July|August|Se
                        r"|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b")
 
 
+_DAYS_TO_RE = re.compile(r"(?:[–-]|to|and)\s*\d{1,2}\s*")  # '-5 ' of '4-5 November'
+
+
 def _day_of_month(sentence: str, s: int, e: int) -> bool:
-    """Whether the number at sentence[s:e] is a date's day ('26 March', 'March 26')."""
+    """Whether the number at sentence[s:e] is a date's day ('26 March', 'March 26', the
+    first of '4-5 November' or '4 and 5 November')."""
     if not sentence[s:e].strip().isdigit():
         return False
-    after = sentence[e:e + 12].lstrip()
+    after = sentence[e:e + 20].lstrip()
+    days = _DAYS_TO_RE.match(after)
+    if days:
+        after = after[days.end():]
     before = sentence[max(0, s - 12):s].rstrip()
     return bool(_MONTH_RE.match(after)) or bool(re.search(r"(?:" + _MONTH_RE.pattern + r")\.?$", before))
 
