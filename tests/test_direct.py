@@ -569,11 +569,14 @@ def test_a_table_s_note_gives_no_one_for_a_who_question():
     from index.answering.constraints import Constraints
     from index.answering.direct import gives
     ask = Asked("Who signed the treaty?", "name")
-    note = ("Share of foreign trade (in USD million)\n\nSource: Statistical Yearbook 1999, "
-            "Ulaanbaatar 2000, p. 211.")
+    note = ("North Korea’s share of foreign trade (in USD million)\n\nSource: Statistical "
+            "Yearbook 1999, Ulaanbaatar 2000, p. 211.")
     assert not gives("Who signed the treaty?", ask, note,
-                     Constraints(places=frozenset({"ulaanbaatar"})))
-    assert not gives("Who signed the treaty?", ask, "Trade grew in the Rajin-Sonbong Free Trade Zone.")
+                     Constraints(places=frozenset({"ulaanbaatar", "north korea"})))
+    # a word that opens a sentence may say who did it
+    assert gives("Who guided ships?", Asked("Who guided ships?", "name"),
+                 "Pilots guided ships through the skerries.")
+    assert not gives("Who signed the treaty?", ask, "In 1999 trade grew in the Rajin-Sonbong Free Trade Zone.")
     # a body may be who did it
     assert gives("Who signed the treaty?", ask, "The treaty was signed by the Denver Broncos.")
     assert gives("Who signed the treaty?", ask, "Source: the treaty was signed by NASA.")

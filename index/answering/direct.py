@@ -343,9 +343,10 @@ def _placed(name: str) -> bool:
 
 
 def _line_opener(text: str, s: int, e: int) -> bool:
-    """Whether text[s:e] is one capitalised word that opens the text or a line ('Source:' of
-    a table's note): the capital says where it stands, not that it names anyone."""
-    return " " not in text[s:e].strip() and (not text[:s].strip() or text[:s].rstrip(" ").endswith("\n"))
+    """Whether text[s:e] is a label: one word that opens the text or a line and a colon
+    follows ('Source:' of a table's note); not 'Pilots guided ships …', who did it."""
+    return (" " not in text[s:e].strip() and text[e:e + 1] == ":"
+            and (not text[:s].strip() or text[:s].rstrip(" ").endswith("\n")))
 
 
 def _asked_offices(ask: Asked, cons: Constraints | None) -> list[tuple[str, bool, str]]:
