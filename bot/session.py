@@ -9,6 +9,7 @@ from index.search.analyze import Analyzer
 from index.reading.corpus import Chunk
 
 from index.answering.answer import Answer, Answerer, clean_question
+from index.answering.asked import asks_for
 from index.filters import Where
 from index.answering.rescore import DEPTH
 
@@ -25,6 +26,7 @@ _WH_AUX = re.compile(r"^\s*(?:(?:when|who|whom|whose|what|which|why|how(?: many|
                      r"(?:\s+\w+)?\s+(?:did|does|do|was|were|is|are|has|have|had|will|would|"
                      r"can|could))\b\s*", re.I)
 _WORD = re.compile(r"[^\W_][\w’'-]*")
+_PERSONAL = frozenset({"he", "him", "his", "she", "her"})  # a person's pronouns
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
 _SMALL_WORDS = set("in on at by for from to of the a an and or since until before after during "
                    "then so did was were is are".split())
@@ -204,6 +206,9 @@ class Session:
         carried = _CARRIED.search(last_q) if self.answer is not None and self.answer.assumed else None
         # a follow-up of a follow-up keeps the topic the first one carried
         topic = carried.group(1) if carried else self._topic(last_q)
+        person = self._person()
+        if pronoun and person and pronoun.group(1).casefold() in _PERSONAL:
+            topic = person  # 'when was he recalled?' after 'who was …?': the one answered
         if pronoun and topic:
             # what the follow-up asks of the topic is quoted: the answer must say it ('who
             # signed it?' is not answered by a sentence on the relations that names no signing)
@@ -218,6 +223,14 @@ class Session:
         if rest:
             return f"{last_q}, {rest}?"
         return None
+
+    def _person(self) -> str | None:
+        """The person the last answer named, when its question asked who: what a 'he' or
+        'she' of the next question stands for."""
+        a = self.answer
+        if a is None or a.status != "answer" or a.direct is None or a.direct.kind != "span":
+            return None
+        return a.direct.text if asks_for(a.question) == "name" else None
 
     def _topic(self, last_q: str) -> str:
         """What the last question was about: its words after the question word and its

@@ -137,3 +137,12 @@ def test_and_before_a_whole_question_asks_it_on_its_own(answerer):
     assert follow.startswith("(Read as: Who “signed” it (the Russian foreign minister in 2000)?)")
     # 'and with Russia?' still continues the last question
     assert russia.startswith("(Read as:")
+
+
+def test_he_after_a_who_question_is_the_person_answered(answerer):
+    first, follow = chat(answerer, "Who was the first Mongolian ambassador to North Korea?",
+                         "when was he recalled?")
+    assert first.startswith("J. Sambuu\n")
+    # not 'the first Mongolian ambassador to North Korea', which any ambassador's recall meets
+    assert follow.startswith("(Read as: When was he (J. Sambuu) “recalled”?)")
+    assert "1951" in follow.split("\n")[1]
