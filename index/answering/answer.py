@@ -442,7 +442,7 @@ class Answerer:
                 [c.text, c.section, *(text for _, text in near)],
                 lambda term, doc=c.doc: doc in self._docs_with(term),
                 constraints.clause_breaks(c.text, toks.starts.tolist(), toks.ends.tolist())
-                if any(r.owner or r.dest for r in q.cons.roles) else {},
+                if any(r.owner or r.dest for r in q.cons.roles) else constraints.NO_BREAKS,
                 context=[c.title, self._doc_dates().get(c.doc, "")],
                 said_in_document=lambda name, doc=c.doc: doc in self._phrase_docs(q, name),
                 year_in_document=lambda y, doc=c.doc: doc in self._docs_with(str(y)))

@@ -93,10 +93,10 @@ daily review journal world war festival congress session conference plenum presi
 hall square street city province region law constitution charter declaration protocol accord
 statute code yearbook bulletin magazine herald encyclopedia dictionary almanac""".split())
 # Words that make a capitalised run a place: 'Tumen River' is no one
-PLACE_WORDS = _PLACE_WORDS = frozenset("""river lake sea ocean mountain mountains island islands peninsula
-gulf strait valley desert canal airport station railway zone district county bay coast
-plateau harbour harbor stadium arena asia europe africa america americas oceania antarctica
-arctic pacific atlantic""".split())
+PLACE_WORDS = _PLACE_WORDS = frozenset("""river lake sea ocean mountain mountains island
+islands peninsula gulf strait valley desert canal airport station railway zone district county
+bay coast plateau harbour harbor stadium arena asia europe africa america americas oceania
+antarctica arctic pacific atlantic""".split())
 _BODY_CONNECT = frozenset({"on", "for", "with", "of"})
 # Capitalised words that alone are no name: offices and kinds of body or text.
 GENERIC = frozenset(_TITLES | _INSTITUTION | {"war", "treaty", "pact", "palace", "memorial"})

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -36,6 +37,7 @@ KINDS = ("prime", "foreign", "defence", "defense", "finance", "trade", "interior
 # Verbs that say an office: 'who chaired the committee' asks for its chairman
 OFFICE_VERBS = {"chaired": "chairman", "chair": "chairman", "presided": "president",
                 "governed": "governor"}
+NO_BREAKS: Mapping[int, bool] = MappingProxyType({})  # a text read as one clause (clause_breaks)
 # the shortest last word of a name that stands for the whole name once its document has said
 # it ('Manning' for Peyton Manning; not 'Il' for Kim Jong Il)
 SURNAME_MIN = 3
@@ -480,11 +482,13 @@ def _positions(seq: Sequence[str], want: set[str]) -> list[int]:
 
 def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
                   states: Mapping[str, frozenset] | None = None,
-                  breaks: Mapping[int, bool] = {}, kinds: frozenset = frozenset()) -> bool:
+                  breaks: Mapping[int, bool] = NO_BREAKS, kinds: frozenset = frozenset()) -> bool:
     """Whether seq names the office at the rank asked: 'deputy minister' by 'deputy (foreign)
-    minister' only, 'minister' by a minister with no rank before him; and, when the question
-    says whose office it is, not only as another state's ('the Mongolian President' is not
-    the president of South Korea)."""
+    minister' only, 'minister' by a minister with no rank before him; of the kind asked ('Prime
+    Minister' is no foreign minister); where it serves, when the question says ('Ambassador
+    to Pyongyang' is not the ambassador to Japan); and, when the question says whose office it
+    is, not only as another state's ('the Mongolian President' is not the president of South
+    Korea)."""
     if role.kind and kinds:
         # another office of its kind is not the one asked: 'Prime Minister' for the foreign
         # minister; an office said without its kind may be it ('the Minister of Foreign
@@ -526,7 +530,7 @@ def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
 
 def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[str]],
           texts: Iterable[str], in_document: Callable[[str], bool] | None = None,
-          breaks: Mapping[int, bool] = {}, context: Iterable[str] = (),
+          breaks: Mapping[int, bool] = NO_BREAKS, context: Iterable[str] = (),
           said_in_document: Callable[[Name], bool] | None = None,
           year_in_document: Callable[[int], bool] | None = None) -> Check:
     """How a candidate meets c: text_terms, its own terms in order (only the constraint terms
@@ -591,7 +595,7 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
     for role in c.roles:
         seqs = [text_terms, *outside]
         ok = _holds_office(text_terms, role, c.ranks, c.states, breaks, c.kinds) or any(
-            _holds_office(seq, role, c.ranks, c.states, {}, c.kinds) for seq in outside) or (
+            _holds_office(seq, role, c.ranks, c.states, NO_BREAKS, c.kinds) for seq in outside) or (
             role.unsaid_ok and not any(role.terms[-1] in seq for seq in seqs))
         met += ok
         if not ok:
