@@ -1,6 +1,8 @@
 """Sentence boundaries: initials and endnote markers do not cut a sentence."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from index.sentences import sentence_spans
@@ -60,3 +62,53 @@ def test_cyrillic_initials_do_not_split():
     assert sentences("Ю. Цэдэнбал said so. Ж. Санжмятав agreed.") == [
         "Ю. Цэдэнбал said so.", "Ж. Санжмятав agreed.",
     ]
+
+
+# -- the compiled splitter an index build uses for large runs of passages ------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from index.search.tokens import sentence_arrays, sentences_of  # noqa: E402
+
+# what the rules look at: end punctuation, closers, endnote markers, initials (Latin and
+# Cyrillic), abbreviations, Unicode spaces, digits and letters beyond the BMP, KELVIN SIGN
+_PIECES = [".", "!", "?", " ", "  ", "\n", "\u00a0", "\u3000", "\u2009", "'", "’", "\"", ")",
+           "]", "”", "‘", "“", "(", "[", "[i]", "[xiv]", "[12]", "[٣]", "[ii", "A", "J", "Yu",
+           "M.S", "Ж", "Ю", "Ёж", "Өө", "a", "ten", "Dr", "dr", "e.g", "i.e", "approx", "Etc",
+           "\u212ao", "Co", "9", "1949", "_", "é", "ß", "İnc", "𝐀", "𝟗", "\U0001f600", "the", "It"]
+
+
+def _compiled_and_regex(texts):
+    compiled = sentence_arrays(texts, compiled=True)
+    plain = sentence_arrays(texts, compiled=False)
+    for got, want in zip(compiled, plain):
+        assert got.dtype == want.dtype
+        assert got.tolist() == want.tolist()
+    count, starts, ends = compiled
+    at = 0
+    for t, k in zip(texts, count.tolist()):  # and what sentences_of gives, text by text
+        assert list(zip(starts[at : at + k].tolist(), ends[at : at + k].tolist())) == sentences_of(t)
+        at += k
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join), max_size=8))
+def test_compiled_splitter_gives_the_regular_expressions_spans(texts):
+    _compiled_and_regex(texts)
+
+
+def test_compiled_splitter_on_the_cases_above_and_real_documents():
+    texts = ["The letter was signed by J. Sambuu in 1949. It was answered.",
+             "He met Dr. Kim in Pyongyang. Then he left.",
+             "The treaty was signed.[i] It lapsed in 1995.[ii][iii] Nothing followed.",
+             "They called it a ‘treaty’.[ii]Nevertheless it held.",
+             "Trade fell by approx. ten per cent. in 1991. Then it grew.",
+             "  First one.   Second one.  ", "A heading without a period", "   ", "",
+             "Ю. Цэдэнбал said so. Ж. Санжмятав agreed."]
+    docs = sorted((Path(__file__).resolve().parent.parent / "data" / "docs").rglob("*.txt"))
+    assert docs
+    for p in docs:  # whole, and paragraph by paragraph as passages are
+        body = p.read_text(encoding="utf-8")
+        texts += [body, *body.split("\n\n")]
+    _compiled_and_regex(texts)

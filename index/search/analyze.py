@@ -594,9 +594,11 @@ class TermIds:
         text_at = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum([len(e) + 1 for e in encoded], out=text_at[1:])
         tok_text = np.searchsorted(text_at, starts, side="right") - 1
-        high = np.concatenate(([0], np.cumsum(arr >= 0x80, dtype=np.int64)))
+        # counts of bytes before a position come from searches in the (few) positions of
+        # such bytes: a running count over every byte of a block costs more than the rest
+        high = np.flatnonzero(arr >= 0x80)
         lens = ends - starts
-        fast = (lens <= 16) & (high[ends] == high[starts])
+        fast = (lens <= 16) & (np.searchsorted(high, ends) == np.searchsorted(high, starts))
         ids = np.empty(len(starts), dtype=np.int64)
 
         fs, fl = starts[fast], lens[fast]
@@ -633,10 +635,11 @@ class TermIds:
             ids[slow] = out
         if offsets:
             # character offsets in each text: bytes minus the UTF-8 continuation bytes before
-            if high[-1]:
-                before = np.concatenate(([0], np.cumsum((arr & 0xC0) == 0x80, dtype=np.int64)))
-                c_starts, c_ends = starts - before[starts], ends - before[ends]
-                c_text = text_at[:-1] - before[text_at[:-1]]
+            if len(high):  # continuation bytes before each offset
+                cont = np.flatnonzero((arr & 0xC0) == 0x80)
+                c_starts = starts - np.searchsorted(cont, starts)
+                c_ends = ends - np.searchsorted(cont, ends)
+                c_text = text_at[:-1] - np.searchsorted(cont, text_at[:-1])
             else:
                 c_starts, c_ends, c_text = starts, ends, text_at[:-1]
             known = ids >= 0

@@ -64,6 +64,41 @@ def sentences_of(text: str) -> list[tuple[int, int]]:
     return sentence_spans(text) or [(0, len(text))]
 
 
+COMPILED_CHARS = 1 << 20  # runs of text at least this long are split by the compiled kernel
+
+
+def sentence_arrays(texts: Sequence[str], compiled: bool | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """sentences_of each text as arrays: (sentences per text int64, starts, ends int32)."""
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    if compiled is None:
+        compiled = int(lens.sum()) >= COMPILED_CHARS
+    if compiled:
+        from .. import sentence_kernels as k
+
+        codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(lens, out=bounds[1:])
+        return k.spans(codes, *k.flag_tables(codes), bounds, _abbreviations())
+    spans = [sentences_of(t) for t in texts]
+    count = np.fromiter(map(len, spans), dtype=np.int64, count=len(texts))
+    flat = np.array([x for sp in spans for se in sp for x in se], dtype=np.int32).reshape(-1, 2)
+    return count, flat[:, 0].copy(), flat[:, 1].copy()
+
+
+_abbrev: np.ndarray | None = None
+
+
+def _abbreviations() -> np.ndarray:
+    global _abbrev
+    if _abbrev is None:
+        from .. import sentence_kernels
+        from ..sentences import _ABBREVIATIONS
+
+        _abbrev = sentence_kernels.abbreviation_codes(_ABBREVIATIONS)
+    return _abbrev
+
+
 class TokenBlock(NamedTuple):
     """Tokens and sentences of a run of chunks, rows numbered from 0 within the run."""
 
@@ -112,18 +147,15 @@ def _with_sentences(bodies: Sequence[str], terms: np.ndarray, rows: np.ndarray,
                     starts: np.ndarray, ends: np.ndarray) -> TokenBlock:
     n = len(bodies)
     tok_count = np.bincount(rows, minlength=n).astype(np.int64)
-    spans = [sentences_of(b) for b in bodies]
-    sent_count = np.fromiter(map(len, spans), dtype=np.int64, count=n)
-    flat = np.array([x for sp in spans for se in sp for x in se], dtype=np.int64).reshape(-1, 2)
+    sent_count, sent_start, sent_end = sentence_arrays(bodies)
     s_rows = np.repeat(np.arange(n, dtype=np.int64), sent_count)
     tok_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(tok_count, out=tok_ptr[1:])
     # a sentence's first token: the first token starting at or after the sentence's start
     keys = (rows.astype(np.int64) << 32) | starts.astype(np.int64)
-    at = np.searchsorted(keys, (s_rows << 32) | flat[:, 0]) - tok_ptr[s_rows]
+    at = np.searchsorted(keys, (s_rows << 32) | sent_start) - tok_ptr[s_rows]
     return TokenBlock(tok_count, terms.astype(np.int32), starts.astype(np.int32),
-                      ends.astype(np.int32), sent_count, at.astype(np.int32),
-                      flat[:, 0].astype(np.int32), flat[:, 1].astype(np.int32))
+                      ends.astype(np.int32), sent_count, at.astype(np.int32), sent_start, sent_end)
 
 
 def analyzed_tokens(analyzer: Analyzer, bodies: Iterable[str],

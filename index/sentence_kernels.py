@@ -1,0 +1,163 @@
+"""Compiled sentence splitting for the large runs of passages an index build stores sentences
+of: sentences.sentence_spans's rules, run over a run of texts' code points at once with each
+character's classes from a table. It gives exactly what sentence_spans gives, text by text
+(tests/test_sentences.py compares them); small calls keep to the regular expressions, so they
+never wait for numba's import.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+SPACE, WORD, ROMAN, LOOK, UP, LOW, CLOSE = 1, 2, 4, 8, 16, 32, 64
+_MAX_SPACE = 0x3000  # the last code point str.isspace() holds true for
+
+
+def _flag(c: int) -> int:
+    ch = chr(c)
+    f = 0
+    if ch.isspace():  # the regular expressions' \s (and str.strip's)
+        f |= SPACE
+    if ch.isalnum() or ch == "_":  # \w
+        f |= WORD
+    if ch in "ivxlcdm" or ch.isdecimal():  # an endnote marker's [ivxlcdm\d]
+        f |= ROMAN
+    if ch in "\"'‘“([" or "A" <= ch <= "Z" or "0" <= ch <= "9" or 0x400 <= c <= 0x4FF:
+        f |= LOOK  # what may start the next sentence
+    if "A" <= ch <= "Z" or "А" <= ch <= "Я" or ch in "ЁӨҮ":
+        f |= UP  # an initial's letter
+    if "a" <= ch <= "z" or "а" <= ch <= "я" or ch in "ёөү":
+        f |= LOW
+    if ch in "'’\")]”":
+        f |= CLOSE
+    return f
+
+
+_bmp: np.ndarray | None = None
+
+
+def flag_tables(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(classes of each code point of the Basic Multilingual Plane, made on first use; the
+    other code points in codes, sorted; their classes) for spans."""
+    global _bmp
+    if _bmp is None:
+        _bmp = np.array([_flag(c) for c in range(0x10000)], dtype=np.uint8)
+    astral = np.unique(codes[codes > 0xFFFF])
+    return _bmp, astral, np.array([_flag(c) for c in astral.tolist()], dtype=np.uint8)
+
+
+def abbreviation_codes(words) -> np.ndarray:
+    """Lowercase ASCII words of at most 8 characters as little-endian integers."""
+    return np.array(sorted(int.from_bytes(w.encode("ascii"), "little") for w in words),
+                    dtype=np.int64)
+
+
+@njit(cache=True, nogil=True)
+def _abbreviation(codes, w, p, abbrev) -> bool:
+    """Whether codes[w:p] lowercased is one of the abbreviations."""
+    if p - w > 8 or p == w:
+        return False
+    key = 0
+    for j in range(w, p):
+        c = codes[j]
+        if 65 <= c <= 90:
+            c += 32
+        elif c == 0x212A:  # KELVIN SIGN: 'k' lowercased
+            c = 107
+        elif c >= 128:
+            return False
+        key |= np.int64(c) << (8 * (j - w))
+    for a in abbrev:
+        if a == key:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _fl(c, bmp, astral, astral_flags):
+    return bmp[c] if c <= 0xFFFF else astral_flags[np.searchsorted(astral, c)]
+
+
+@njit(cache=True, nogil=True)
+def spans(codes, bmp, astral, astral_flags, bounds, abbrev):
+    """sentences_of (at least one span each, the whole text if need be) of the texts
+    codes[bounds[i]:bounds[i + 1]]: (count per text int64, starts int32, ends int32), offsets
+    in each text."""
+    tables = (bmp, astral, astral_flags)
+    n = len(bounds) - 1
+    out_s = np.empty(len(codes) + n, dtype=np.int32)
+    out_e = np.empty(len(codes) + n, dtype=np.int32)
+    count = np.zeros(n, dtype=np.int64)
+    o = 0
+    for i in range(n):
+        lo, hi = bounds[i], bounds[i + 1]
+        first = o
+        start = lo
+        p = lo
+        while p < hi:
+            c = codes[p]
+            if c != 46 and c != 33 and c != 63:  # . ! ?
+                p += 1
+                continue
+            q = p + 1  # closing quotes and brackets, then endnote markers
+            while q < hi and _fl(codes[q], *tables) & CLOSE:
+                q += 1
+            while q < hi and codes[q] == 91:
+                r = q + 1
+                while r < hi and _fl(codes[r], *tables) & ROMAN:
+                    r += 1
+                if r > q + 1 and r < hi and codes[r] == 93:
+                    q = r + 1
+                else:
+                    break
+            e = -1  # then spaces and what may start a sentence, or ']' glued to a capital
+            if q < hi and _fl(codes[q], *tables) & SPACE:
+                t = q
+                while t < hi and _fl(codes[t], *tables) & SPACE:
+                    t += 1
+                if t < hi and _fl(codes[t], *tables) & LOOK:
+                    e = t
+            elif q < hi and codes[q - 1] == 93 and 65 <= codes[q] <= 90:
+                e = q
+            if e < 0:
+                p += 1
+                continue
+            if c == 46:  # the run of word characters and periods before it
+                w = p
+                while w > start and (_fl(codes[w - 1], *tables) & WORD or codes[w - 1] == 46):
+                    w -= 1
+                k = p - w
+                if k >= 1 and _fl(codes[p - 1], *tables) & UP and (k == 1 or codes[p - 2] == 46):
+                    p = e
+                    continue
+                if (k >= 2 and _fl(codes[p - 1], *tables) & LOW and _fl(codes[p - 2], *tables) & UP
+                        and (k == 2 or codes[p - 3] == 46)):
+                    p = e
+                    continue
+                if _abbreviation(codes, w, p, abbrev):
+                    p = e
+                    continue
+            s = start
+            while s < q and _fl(codes[s], *tables) & SPACE:
+                s += 1
+            out_s[o] = s - lo
+            out_e[o] = q - lo
+            o += 1
+            start = e
+            p = e
+        s = start
+        while s < hi and _fl(codes[s], *tables) & SPACE:
+            s += 1
+        if s < hi:
+            t = hi
+            while t > s and _fl(codes[t - 1], *tables) & SPACE:
+                t -= 1
+            out_s[o] = s - lo
+            out_e[o] = t - lo
+            o += 1
+        if o == first:
+            out_s[o] = 0
+            out_e[o] = hi - lo
+            o += 1
+        count[i] = o - first
+    return count, out_s[:o].copy(), out_e[:o].copy()
