@@ -52,7 +52,7 @@ def abbreviation_codes(words) -> np.ndarray:
                     dtype=np.int64)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _abbreviation(codes, w, p, abbrev) -> bool:
     """Whether codes[w:p] lowercased is one of the abbreviations."""
     if p - w > 8 or p == w:
@@ -73,7 +73,7 @@ def _abbreviation(codes, w, p, abbrev) -> bool:
     return False
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _fl(c, bmp, astral, astral_flags):
     return bmp[c] if c <= 0xFFFF else astral_flags[np.searchsorted(astral, c)]
 
@@ -83,7 +83,6 @@ def spans(codes, bmp, astral, astral_flags, bounds, abbrev):
     """sentences_of (at least one span each, the whole text if need be) of the texts
     codes[bounds[i]:bounds[i + 1]]: (count per text int64, starts int32, ends int32), offsets
     in each text."""
-    tables = (bmp, astral, astral_flags)
     n = len(bounds) - 1
     out_s = np.empty(len(codes) + n, dtype=np.int32)
     out_e = np.empty(len(codes) + n, dtype=np.int32)
@@ -100,22 +99,22 @@ def spans(codes, bmp, astral, astral_flags, bounds, abbrev):
                 p += 1
                 continue
             q = p + 1  # closing quotes and brackets, then endnote markers
-            while q < hi and _fl(codes[q], *tables) & CLOSE:
+            while q < hi and _fl(codes[q], bmp, astral, astral_flags) & CLOSE:
                 q += 1
             while q < hi and codes[q] == 91:
                 r = q + 1
-                while r < hi and _fl(codes[r], *tables) & ROMAN:
+                while r < hi and _fl(codes[r], bmp, astral, astral_flags) & ROMAN:
                     r += 1
                 if r > q + 1 and r < hi and codes[r] == 93:
                     q = r + 1
                 else:
                     break
             e = -1  # then spaces and what may start a sentence, or ']' glued to a capital
-            if q < hi and _fl(codes[q], *tables) & SPACE:
+            if q < hi and _fl(codes[q], bmp, astral, astral_flags) & SPACE:
                 t = q
-                while t < hi and _fl(codes[t], *tables) & SPACE:
+                while t < hi and _fl(codes[t], bmp, astral, astral_flags) & SPACE:
                     t += 1
-                if t < hi and _fl(codes[t], *tables) & LOOK:
+                if t < hi and _fl(codes[t], bmp, astral, astral_flags) & LOOK:
                     e = t
             elif q < hi and codes[q - 1] == 93 and 65 <= codes[q] <= 90:
                 e = q
@@ -124,13 +123,15 @@ def spans(codes, bmp, astral, astral_flags, bounds, abbrev):
                 continue
             if c == 46:  # the run of word characters and periods before it
                 w = p
-                while w > start and (_fl(codes[w - 1], *tables) & WORD or codes[w - 1] == 46):
+                while w > start and (_fl(codes[w - 1], bmp, astral, astral_flags) & WORD
+                                     or codes[w - 1] == 46):
                     w -= 1
-                k = p - w
-                if k >= 1 and _fl(codes[p - 1], *tables) & UP and (k == 1 or codes[p - 2] == 46):
+                k = p - w  # an initial: a capital (and a small letter) after a period or none
+                last = _fl(codes[p - 1], bmp, astral, astral_flags) if k >= 1 else 0
+                if last & UP and (k == 1 or codes[p - 2] == 46):
                     p = e
                     continue
-                if (k >= 2 and _fl(codes[p - 1], *tables) & LOW and _fl(codes[p - 2], *tables) & UP
+                if (k >= 2 and last & LOW and _fl(codes[p - 2], bmp, astral, astral_flags) & UP
                         and (k == 2 or codes[p - 3] == 46)):
                     p = e
                     continue
@@ -138,7 +139,7 @@ def spans(codes, bmp, astral, astral_flags, bounds, abbrev):
                     p = e
                     continue
             s = start
-            while s < q and _fl(codes[s], *tables) & SPACE:
+            while s < q and _fl(codes[s], bmp, astral, astral_flags) & SPACE:
                 s += 1
             out_s[o] = s - lo
             out_e[o] = q - lo
@@ -146,11 +147,11 @@ def spans(codes, bmp, astral, astral_flags, bounds, abbrev):
             start = e
             p = e
         s = start
-        while s < hi and _fl(codes[s], *tables) & SPACE:
+        while s < hi and _fl(codes[s], bmp, astral, astral_flags) & SPACE:
             s += 1
         if s < hi:
             t = hi
-            while t > s and _fl(codes[t - 1], *tables) & SPACE:
+            while t > s and _fl(codes[t - 1], bmp, astral, astral_flags) & SPACE:
                 t -= 1
             out_s[o] = s - lo
             out_e[o] = t - lo

@@ -417,6 +417,8 @@ class TermIds:
         self._word = _byte_table(lambda c: c in word or c >= 0x80)
         self._sep = _byte_table(lambda c: c in b".,")
         self._digit = _byte_table(lambda c: 48 <= c <= 57)
+        self._classes = (self._word.astype(np.uint8) | (self._sep.astype(np.uint8) << 1)
+                         | ((self._digit | (np.arange(256) >= 0x80)).astype(np.uint8) << 2))
         self._lower = np.array([c + 32 if 65 <= c <= 90 else c for c in range(256)], dtype=np.uint8)
         self._masks = np.array([(1 << (8 * i)) - 1 for i in range(9)], dtype=np.uint64)
 
@@ -567,6 +569,41 @@ class TermIds:
                 np.insert(t_start[keep], at, x[:, 2]).astype(np.int32),
                 np.insert(t_end[keep], at, x[:, 3]).astype(np.int32))
 
+    def _scan(self, arr, text_at):
+        """analyze_kernels.scan in numpy."""
+        np = self.np
+        n = len(arr)
+        word = self._word[arr]
+        sep = self._sep[arr]
+        if n > 2 and sep.any():
+            # '.' and ',' between digits belong to a number; next to a non-ASCII byte (a
+            # combining accent, a fullwidth digit) they may too, so that run is analyzed whole
+            near = self._digit[arr] | (arr >= 0x80)
+            word[1:-1] |= sep[1:-1] & near[:-2] & near[2:]
+        edges = np.diff(np.concatenate(([0], word.view(np.int8), [0])))
+        starts = np.flatnonzero(edges == 1)
+        ends = np.flatnonzero(edges == -1)
+        tok_text = np.searchsorted(text_at, starts, side="right") - 1
+        # counts of bytes before a position come from searches in the (few) positions of
+        # such bytes: a running count over every byte of a block costs more than the rest
+        high = np.flatnonzero(arr >= 0x80)
+        lens = ends - starts
+        fast = (lens <= 16) & (np.searchsorted(high, ends) == np.searchsorted(high, starts))
+        fs, fl = starts[fast], lens[fast]
+        # each token's first and second 8 bytes as little-endian integers, read through
+        # overlapping 8-byte windows of the (lowercased, zero-padded) bytes
+        low = np.zeros(n + 24, dtype=np.uint8)
+        low[:n] = self._lower[arr]
+        windows = np.ndarray((n + 17,), dtype="<u8", buffer=low, strides=(1,))
+        k1 = windows[fs] & self._masks[np.minimum(fl, 8)]
+        k2 = windows[fs + 8] & self._masks[np.clip(fl - 8, 0, 8)]
+        # character offsets in each text: bytes minus the UTF-8 continuation bytes before
+        cont = np.flatnonzero((arr & 0xC0) == 0x80) if len(high) else high
+        c_text = text_at[:-1] - np.searchsorted(cont, text_at[:-1])
+        base = c_text[tok_text]
+        return (starts, ends, tok_text, fast, k1, k2,
+                starts - np.searchsorted(cont, starts) - base, ends - np.searchsorted(cont, ends) - base)
+
     def __call__(self, texts: list[str]) -> tuple["np.ndarray", "np.ndarray"]:
         """(term ids, number of the text each belongs to), stopwords left out, in text order."""
         return self.tokens(texts, offsets=False)[:2]
@@ -581,35 +618,18 @@ class TermIds:
         arr = np.frombuffer(data, dtype=np.uint8)
         n = len(arr)
         compiled = n >= self.COMPILED_BYTES
-        word = self._word[arr]
-        sep = self._sep[arr]
-        if n > 2 and sep.any():
-            # '.' and ',' between digits belong to a number; next to a non-ASCII byte (a
-            # combining accent, a fullwidth digit) they may too, so that run is analyzed whole
-            near = self._digit[arr] | (arr >= 0x80)
-            word[1:-1] |= sep[1:-1] & near[:-2] & near[2:]
-        edges = np.diff(np.concatenate(([0], word.view(np.int8), [0])))
-        starts = np.flatnonzero(edges == 1)
-        ends = np.flatnonzero(edges == -1)
         text_at = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum([len(e) + 1 for e in encoded], out=text_at[1:])
-        tok_text = np.searchsorted(text_at, starts, side="right") - 1
-        # counts of bytes before a position come from searches in the (few) positions of
-        # such bytes: a running count over every byte of a block costs more than the rest
-        high = np.flatnonzero(arr >= 0x80)
-        lens = ends - starts
-        fast = (lens <= 16) & (np.searchsorted(high, ends) == np.searchsorted(high, starts))
-        ids = np.empty(len(starts), dtype=np.int64)
+        if compiled:
+            from .analyze_kernels import scan
 
-        fs, fl = starts[fast], lens[fast]
-        if len(fs):
-            # each token's first and second 8 bytes as little-endian integers, read through
-            # overlapping 8-byte windows of the (lowercased, zero-padded) bytes
-            low = np.zeros(n + 24, dtype=np.uint8)
-            low[:n] = self._lower[arr]
-            windows = np.ndarray((n + 17,), dtype="<u8", buffer=low, strides=(1,))
-            k1 = windows[fs] & self._masks[np.minimum(fl, 8)]
-            k2 = windows[fs + 8] & self._masks[np.clip(fl - 8, 0, 8)]
+            starts, ends, tok_text, fast, k1, k2, c_start, c_end = scan(
+                arr, self._classes, self._lower, text_at)
+            k1, k2 = k1[fast], k2[fast]
+        else:
+            starts, ends, tok_text, fast, k1, k2, c_start, c_end = self._scan(arr, text_at)
+        ids = np.empty(len(starts), dtype=np.int64)
+        if len(k1):
             vals = self._find(k1, k2, compiled)
             unknown = vals == self._EMPTY
             if unknown.any():
@@ -634,23 +654,14 @@ class TermIds:
                 out.append(v)
             ids[slow] = out
         if offsets:
-            # character offsets in each text: bytes minus the UTF-8 continuation bytes before
-            if len(high):  # continuation bytes before each offset
-                cont = np.flatnonzero((arr & 0xC0) == 0x80)
-                c_starts = starts - np.searchsorted(cont, starts)
-                c_ends = ends - np.searchsorted(cont, ends)
-                c_text = text_at[:-1] - np.searchsorted(cont, text_at[:-1])
-            else:
-                c_starts, c_ends, c_text = starts, ends, text_at[:-1]
             known = ids >= 0
-            base = c_text[tok_text]
-            t_start = c_starts - base + np.where(known, (ids >> 40) & 0xFF, 0)
-            t_end = c_ends - base - np.where(known, (ids >> 48) & 0xFF, 0)
+            t_start = c_start + np.where(known, (ids >> 40) & 0xFF, 0)
+            t_end = c_end - np.where(known, (ids >> 48) & 0xFF, 0)
         special = ids == self._SPECIAL
         ids = np.where(ids >= 0, ids & self._ID, ids)
         if special.any() and offsets:
             return self._with_special(texts, data, ids, tok_text, t_start, t_end, special,
-                                      fast, starts, ends, c_starts - c_text[tok_text], compiled)
+                                      fast, starts, ends, c_start, compiled)
         if special.any():
             redo = np.unique(tok_text[special])
             keep = ~np.isin(tok_text, redo)
