@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..sentences import sentence_spans
-from .accounting import letters, non_ascii
+from .accounting import _NOT_ASCII_LETTERS, letters, non_ascii
 
 TEXT_SUFFIXES = (".txt", ".md")
 CONVERTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm")  # read by index/reading/
@@ -394,6 +394,10 @@ def _visible(text: str) -> int:
 
 def _is_junk(text: str) -> bool:
     """No words: a table whose layout was lost, a row of dashes, page numbers."""
+    utf8 = text.encode("utf-8", "surrogatepass")
+    ascii_letters = len(utf8.translate(None, _NOT_ASCII_LETTERS))
+    if ascii_letters >= max(1, 0.2 * len(text)):  # enough whatever else it holds
+        return False
     return letters(text) < max(1, 0.2 * _visible(text))
 
 
@@ -425,7 +429,7 @@ def _classify(doc: Document, blocks: list[_Block]) -> None:
                     doc.notes[m.group(1)] = Note(m.group(1), " ".join(m.group(2).split()))
         elif _is_junk(b.text):
             b.kind = "junk"
-        elif all(_FIELD_LINE_RE.match(line) for line in b.text.split("\n")):
+        elif ": " in b.text[:32] and all(_FIELD_LINE_RE.match(line) for line in b.text.split("\n")):
             b.kind = "fields"
         elif markdown:
             m = _MD_HEADING_RE.match(b.text.split("\n", 1)[0])
@@ -438,7 +442,7 @@ def _classify(doc: Document, blocks: list[_Block]) -> None:
                     blocks.insert(blocks.index(b) + 1, tail)
                 else:
                     b.text = m.group(1)
-        elif _UNDERLINED_RE.fullmatch(b.text) and _is_txt_heading(b.text.split("\n", 1)[0]):
+        elif "\n" in b.text and _UNDERLINED_RE.fullmatch(b.text) and _is_txt_heading(b.text.split("\n", 1)[0]):
             b.kind = "heading"  # a title underlined with '====' or '----' (plain-text files, rst)
             b.text = b.text.split("\n", 1)[0].strip()
         elif _is_txt_heading(b.text):
