@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import re
+import sys
+from typing import Sequence
+
+import numpy as np
 
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st gen lt col no nos vs etc e.g i.e cf p pp vol ed jr sr prof inc co corp ltd "
@@ -47,3 +51,38 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+COMPILED_CHARS = 1 << 20  # runs of text at least this long are split by the compiled kernel
+
+
+def sentence_arrays(texts: Sequence[str], compiled: bool | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sentences of each text as arrays, at least one per text (the whole text if need
+    be): (sentences per text int64, starts, ends int32)."""
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    if compiled is None:  # (numba's import is paid once a build's first large block is split)
+        compiled = int(lens.sum()) >= COMPILED_CHARS or f"{__package__}.sentence_kernels" in sys.modules
+    if compiled:
+        from . import sentence_kernels as k
+
+        codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(lens, out=bounds[1:])
+        return k.spans(codes, *k.flag_tables(codes), bounds, _abbreviations())
+    spans = [sentence_spans(t) or [(0, len(t))] for t in texts]
+    count = np.fromiter(map(len, spans), dtype=np.int64, count=len(texts))
+    flat = np.array([x for sp in spans for se in sp for x in se], dtype=np.int32).reshape(-1, 2)
+    return count, flat[:, 0].copy(), flat[:, 1].copy()
+
+
+_abbrev: np.ndarray | None = None
+
+
+def _abbreviations() -> np.ndarray:
+    global _abbrev
+    if _abbrev is None:
+        from . import sentence_kernels
+
+        _abbrev = sentence_kernels.abbreviation_codes(_ABBREVIATIONS)
+    return _abbrev

@@ -69,7 +69,8 @@ def test_cyrillic_initials_do_not_split():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from index.search.tokens import sentence_arrays, sentences_of  # noqa: E402
+from index.search.tokens import sentences_of  # noqa: E402
+from index.sentences import sentence_arrays  # noqa: E402
 
 # what the rules look at: end punctuation, closers, endnote markers, initials (Latin and
 # Cyrillic), abbreviations, Unicode spaces, digits and letters beyond the BMP, KELVIN SIGN

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import DataError
-from ..sentences import sentence_spans
+from ..sentences import sentence_arrays, sentence_spans
 from .accounting import _NOT_ASCII_LETTERS, letters, non_ascii
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -460,12 +462,14 @@ def _classify(doc: Document, blocks: list[_Block]) -> None:
             last = n
 
 
-def _split_long(text: str, limit: int) -> list[tuple[int, int]]:
-    """Split text at sentence boundaries into balanced pieces of at most ~limit characters."""
+def _split_long(text: str, limit: int, sentences: list[tuple[int, int]] | None = None
+                ) -> list[tuple[int, int]]:
+    """Split text at sentence boundaries (its sentence_spans, found here unless given) into
+    balanced pieces of at most ~limit characters."""
     if len(text) <= limit:
         return [(0, len(text))]
     spans = []
-    for s, e in sentence_spans(text):
+    for s, e in sentence_spans(text) if sentences is None else sentences:
         while e - s > limit:  # a single overlong sentence: cut at the last space before the limit
             cut = text.rfind(" ", s, s + limit)
             cut = cut if cut > s else s + limit
@@ -552,10 +556,19 @@ def chunk_document(doc: Document) -> None:
                 and sum(len(x.text) + 2 for x in g1) + total2 <= MAX_CHARS):
             merged[-2:] = [(s1, g1 + g2)]
 
+    texts = ["\n\n".join(b.text for b in group) for _, group in merged]
+    # the sentences of all the paragraphs to split, found at once
+    long = [i for i, (t, (_, group)) in enumerate(zip(texts, merged))
+            if len(group) == 1 and len(t) > MAX_CHARS]
+    count, starts, ends = sentence_arrays([texts[i] for i in long])
+    at = np.zeros(len(long) + 1, dtype=np.int64)
+    np.cumsum(count, out=at[1:])
+    sentences = {i: list(zip(starts[at[j] : at[j + 1]].tolist(), ends[at[j] : at[j + 1]].tolist()))
+                 for j, i in enumerate(long)}
     seen_ids: dict[str, int] = {}
-    for sec, group in merged:
-        text = "\n\n".join(b.text for b in group)
-        pieces = _split_long(text, MAX_CHARS) if len(group) == 1 else [(0, len(text))]
+    for g, ((sec, group), text) in enumerate(zip(merged, texts)):
+        pieces = (_split_long(text, MAX_CHARS, sentences[g]) if g in sentences
+                  else [(0, len(text))])
         for i, (s, e) in enumerate(pieces):
             piece = text[s:e]
             start = group[0].start + s if len(group) == 1 else group[0].start

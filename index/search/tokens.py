@@ -14,7 +14,7 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 import numpy as np
 
 from .analyze import Analyzer, TermIds
-from ..sentences import sentence_spans
+from ..sentences import sentence_arrays, sentence_spans
 
 TOKEN_ARRAYS = ("tok_ptr", "tok_terms", "tok_start", "tok_end",
                 "sent_ptr", "sent_tok", "sent_start", "sent_end")
@@ -62,41 +62,6 @@ class StoredTokens:
 def sentences_of(text: str) -> list[tuple[int, int]]:
     """The sentences highlighting chooses from: at least one, the whole text if need be."""
     return sentence_spans(text) or [(0, len(text))]
-
-
-COMPILED_CHARS = 1 << 20  # runs of text at least this long are split by the compiled kernel
-
-
-def sentence_arrays(texts: Sequence[str], compiled: bool | None = None
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """sentences_of each text as arrays: (sentences per text int64, starts, ends int32)."""
-    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    if compiled is None:
-        compiled = int(lens.sum()) >= COMPILED_CHARS
-    if compiled:
-        from .. import sentence_kernels as k
-
-        codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        bounds = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum(lens, out=bounds[1:])
-        return k.spans(codes, *k.flag_tables(codes), bounds, _abbreviations())
-    spans = [sentences_of(t) for t in texts]
-    count = np.fromiter(map(len, spans), dtype=np.int64, count=len(texts))
-    flat = np.array([x for sp in spans for se in sp for x in se], dtype=np.int32).reshape(-1, 2)
-    return count, flat[:, 0].copy(), flat[:, 1].copy()
-
-
-_abbrev: np.ndarray | None = None
-
-
-def _abbreviations() -> np.ndarray:
-    global _abbrev
-    if _abbrev is None:
-        from .. import sentence_kernels
-        from ..sentences import _ABBREVIATIONS
-
-        _abbrev = sentence_kernels.abbreviation_codes(_ABBREVIATIONS)
-    return _abbrev
 
 
 class TokenBlock(NamedTuple):
