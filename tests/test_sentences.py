@@ -74,7 +74,7 @@ from index.sentences import sentence_arrays  # noqa: E402
 
 # what the rules look at: end punctuation, closers, endnote markers, initials (Latin and
 # Cyrillic), abbreviations, Unicode spaces, digits and letters beyond the BMP, KELVIN SIGN
-_PIECES = [".", "!", "?", " ", "  ", "\n", "\u00a0", "\u3000", "\u2009", "'", "’", "\"", ")",
+_PIECES = [".", "!", "?", "\ud800", "ǅ", "…", " ", "  ", "\n", "\u00a0", "\u3000", "\u2009", "'", "’", "\"", ")",
            "]", "”", "‘", "“", "(", "[", "[i]", "[xiv]", "[12]", "[٣]", "[ii", "A", "J", "Yu",
            "M.S", "Ж", "Ю", "Ёж", "Өө", "a", "ten", "Dr", "dr", "e.g", "i.e", "approx", "Etc",
            "\u212ao", "Co", "9", "1949", "_", "é", "ß", "İnc", "𝐀", "𝟗", "\U0001f600", "the", "It"]

@@ -79,11 +79,12 @@ def non_ascii(utf8: bytes) -> str:
     return utf8.translate(None, _ASCII).decode("utf-8", "surrogatepass")
 
 
-def letters(text: str) -> int:
-    """How many letters a text holds."""
+def letters(text: str, utf8: bytes | None = None) -> int:
+    """How many letters a text holds (utf8: its encoding, if made already)."""
     # counted in C, not character by character in Python: the ASCII letters by
     # bytes.translate, only the (few) non-ASCII characters one by one
-    utf8 = text.encode("utf-8", "surrogatepass")
+    if utf8 is None:
+        utf8 = text.encode("utf-8", "surrogatepass")
     n = len(utf8.translate(None, _NOT_ASCII_LETTERS))
     if len(utf8) != len(text):
         n += sum(map(str.isalpha, non_ascii(utf8)))
@@ -93,20 +94,23 @@ def letters(text: str) -> int:
 def _text_share(body: str, kept_texts: list[str]) -> Reading:
     """A text file is its own visible text; the chunker only leaves out blocks without words
     and repeats nothing, so letters counted (in C) tell the share, at any corpus size."""
-    visible = letters(body)
+    utf8 = body.encode("utf-8", "surrogatepass")
+    visible = letters(body, utf8)
     if not visible:
         return Reading(None, measure="text")
     share = min(1.0, letters("".join(kept_texts)) / visible)  # a count adds up over texts
-    words = word_count(body)
+    words = word_count(body, utf8)
     return Reading(share, words, round(share * words), "file")
 
 
 _ASCII_SPACE = np.array([c < 128 and chr(c).isspace() for c in range(256)])
 
 
-def word_count(text: str) -> int:
-    """len(text.split()), counted in numpy without making the words."""
-    utf8 = text.encode("utf-8", "surrogatepass")
+def word_count(text: str, utf8: bytes | None = None) -> int:
+    """len(text.split()), counted in numpy without making the words (utf8: its encoding,
+    if made already)."""
+    if utf8 is None:
+        utf8 = text.encode("utf-8", "surrogatepass")
     if len(utf8) != len(text) and any(map(str.isspace, non_ascii(utf8))):
         return len(text.split())  # a non-ASCII space (rare): str.split knows them all
     space = _ASCII_SPACE[np.frombuffer(utf8, dtype=np.uint8)]

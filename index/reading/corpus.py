@@ -576,7 +576,8 @@ def chunk_document(doc: Document) -> None:
             cid = hashlib.sha1(f"{doc.id}\x00{piece}".encode()).hexdigest()[:10]
             n = seen_ids.get(cid, 0)
             seen_ids[cid] = n + 1
-            marks = dict.fromkeys(m for m in _NOTE_REF_RE.findall(piece) if m in doc.notes)
+            marks = (dict.fromkeys(m for m in _NOTE_REF_RE.findall(piece) if m in doc.notes)
+                     if doc.notes else ())
             doc.chunks.append(Chunk(
                 id=f"{doc.id}:{cid}" + (f"-{n + 1}" if n else ""), doc=doc.id, title=doc.title,
                 section=sec, paragraph=group[0].number, paragraph_end=group[-1].number,
