@@ -62,7 +62,8 @@ def sentence_arrays(texts: Sequence[str], compiled: bool | None = None
     be): (sentences per text int64, starts, ends int32)."""
     lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     if compiled is None:  # (numba's import is paid once a build's first large block is split)
-        compiled = int(lens.sum()) >= COMPILED_CHARS or f"{__package__}.sentence_kernels" in sys.modules
+        compiled = (int(lens.sum()) >= COMPILED_CHARS
+                    or f"{__package__}.sentence_kernels" in sys.modules)
     if compiled:
         from . import sentence_kernels as k
 

@@ -444,7 +444,8 @@ def _classify(doc: Document, blocks: list[_Block]) -> None:
                     blocks.insert(blocks.index(b) + 1, tail)
                 else:
                     b.text = m.group(1)
-        elif "\n" in b.text and _UNDERLINED_RE.fullmatch(b.text) and _is_txt_heading(b.text.split("\n", 1)[0]):
+        elif ("\n" in b.text and _UNDERLINED_RE.fullmatch(b.text)
+              and _is_txt_heading(b.text.split("\n", 1)[0])):
             b.kind = "heading"  # a title underlined with '====' or '----' (plain-text files, rst)
             b.text = b.text.split("\n", 1)[0].strip()
         elif _is_txt_heading(b.text):

@@ -602,7 +602,8 @@ class TermIds:
         c_text = text_at[:-1] - np.searchsorted(cont, text_at[:-1])
         base = c_text[tok_text]
         return (starts, ends, tok_text, fast, k1, k2,
-                starts - np.searchsorted(cont, starts) - base, ends - np.searchsorted(cont, ends) - base)
+                starts - np.searchsorted(cont, starts) - base,
+                ends - np.searchsorted(cont, ends) - base)
 
     def __call__(self, texts: list[str]) -> tuple["np.ndarray", "np.ndarray"]:
         """(term ids, number of the text each belongs to), stopwords left out, in text order."""
