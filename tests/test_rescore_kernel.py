@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.evaluate import load_cases
@@ -50,6 +51,30 @@ def test_compiled_signals_equal_the_reference(answerer: Answerer):
             long_sums += len(rescore.held_ids(q.qterms, toks)) >= 8
     assert compared > 1000
     assert long_sums > 50  # the pairwise sums' 8-lane path was exercised
+
+
+def test_one_call_for_all_candidates_equals_one_call_each(answerer: Answerer):
+    """rank() reads its candidates' stored tokens and measures them in one compiled call
+    each (tokens_of, signals_and_held_many): the same tokens and figures as one by one."""
+    compared = 0
+    for question in _questions(answerer):
+        q = answerer.query(question)
+        if not isinstance(q, Query):
+            continue
+        hits = answerer.index.search_terms(list(q.terms), rescore.DEPTH)
+        batch = answerer.tokens_of(q, hits)
+        extras = []
+        for h, toks in zip(hits, batch):
+            one = answerer.tokens(q, h)
+            assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(toks, one))
+            outside = answerer._outside_terms(h.chunk)
+            extras.append(frozenset(q.ids[t] for s in outside[:-1] for t in s if t in q.ids))
+        many = rescore.signals_and_held_many(q.qterms, batch, [h.chunk.text for h in hits],
+                                             [h.score for h in hits], extras)
+        for h, toks, extra, got in zip(hits, batch, extras, many):
+            assert got == rescore.signals_and_held(q.qterms, toks, h.chunk.text, h.score, extra)
+            compared += 1
+    assert compared > 1000
 
 
 def test_compiled_signals_on_fact_tokens(answerer: Answerer):

@@ -391,6 +391,13 @@ class Answerer:
                                           lambda t: ids.get(t, -1))
         return self._stored.tokens_for(pos, ids)  # a backend that maps the terms itself
 
+    def tokens_of(self, q: Query, hits: list[SearchHit]) -> list[ChunkTokens]:
+        """tokens() of a question's hits: the local index's stored ones in one call."""
+        if (q.vocab_map is not None and hasattr(self._stored, "mapped_tokens")
+                and all(getattr(h, "pos", -1) >= 0 for h in hits)):
+            return self._stored.mapped_tokens([h.pos for h in hits], *q.vocab_map)
+        return [self.tokens(q, h) for h in hits]
+
     def rank(self, q: Query, depth: int = rescore.DEPTH,
              allowed: np.ndarray | None = None) -> list[Ranked]:
         """BM25's best passages (and those whose endnotes match), reordered by the second
@@ -410,12 +417,14 @@ class Answerer:
                 hits = hits + [SearchHit(self.index.chunks[int(i)], float(s), int(i))
                                for i, s in zip(pos.tolist(), body.tolist())]
         out = []
-        for h in hits:
-            c = h.chunk
-            outside = self._outside_terms(c)
-            extra_ids = frozenset(q.ids[t] for s in outside[:-1] for t in s if t in q.ids)
-            toks = self.tokens(q, h)
-            sig, held = rescore.signals_and_held(q.qterms, toks, c.text, h.score, extra_ids)
+        chunks = [h.chunk for h in hits]
+        outsides = [self._outside_terms(c) for c in chunks]
+        extras = [frozenset(q.ids[t] for s in outside[:-1] for t in s if t in q.ids)
+                  for outside in outsides]
+        all_toks = self.tokens_of(q, hits)
+        measured = rescore.signals_and_held_many(q.qterms, all_toks, [c.text for c in chunks],
+                                                 [h.score for h in hits], extras)
+        for h, c, outside, toks, (sig, held) in zip(hits, chunks, outsides, all_toks, measured):
             score = sig.score() + NOTE_WEIGHT * notes_score.get(c.id, 0.0)
             typed = _with_next(toks, sig.sentence, len(c.text))
             check = self._check(q, h, toks, outside, [], typed)

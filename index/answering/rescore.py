@@ -127,12 +127,56 @@ def signals_and_held(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
     rows, held, covered, pairs, bigrams = kernel.measure_all(
         toks.terms, toks.sentences, q.slots, q.weights, q.ids, extra, q.bigram_ids[0],
         q.bigram_ids[1], PAIR_WINDOW, SENT_K1, SENT_B, SENT_AVGDL)
+    return _finish(q, toks, text, bm25, ids, rows.tolist(), held.tolist(), covered,
+                   float(pairs), float(bigrams))
+
+
+def signals_and_held_many(q: QueryTerms, toks: Sequence[ChunkTokens], texts: Sequence[str],
+                          bm25: Sequence[float], extra_ids: Sequence[frozenset]
+                          ) -> list[tuple[Signals, set[int]]]:
+    """signals_and_held() of a question's candidates, their token loops in one compiled call
+    (a call from Python costs microseconds of boxing each): the same figures."""
+    n = len(toks)
+    if not n or not len(q.slots) or q.total <= 0 or not kernels.compiled():
+        return [signals_and_held(q, *a) for a in zip(toks, texts, bm25, extra_ids)]
+    kernel = _kernel or _load_kernel()
+    n_q = len(q.weights)
+    ids = q.ids.tolist()
+    extra = np.zeros((n, n_q), dtype=np.bool_)
+    for c, e in enumerate(extra_ids):
+        if e:
+            extra[c] = [i in e for i in ids]
+    lens = [len(t.terms) for t in toks]
+    t_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens, out=t_ptr[1:])
+    s_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum([len(t.sentences) for t in toks], out=s_ptr[1:])
+    r_ptr, rows, held, covered, pairs, bigrams = kernel.measure_many(
+        t_ptr, np.concatenate([t.terms for t in toks]).astype(np.int32, copy=False),
+        s_ptr, np.concatenate([t.sentences for t in toks]).astype(np.int32, copy=False),
+        q.slots, q.weights, q.ids, extra, q.bigram_ids[0], q.bigram_ids[1], PAIR_WINDOW,
+        SENT_K1, SENT_B, SENT_AVGDL)
+    r, rows, held = r_ptr.tolist(), rows.tolist(), held.tolist()
+    covered, pairs, bigrams = covered.tolist(), pairs.tolist(), bigrams.tolist()
+    out = []
+    for c in range(n):
+        if not lens[c]:
+            out.append(signals_and_held(q, toks[c], texts[c], bm25[c], extra_ids[c]))
+            continue
+        out.append(_finish(q, toks[c], texts[c], bm25[c], ids, rows[r[c]:r[c + 1]], held[c],
+                           covered[c], pairs[c], bigrams[c]))
+    return out
+
+
+def _finish(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float, ids: list, rows: list,
+            held: list, covered: float, pairs: float, bigrams: float
+            ) -> tuple[Signals, set[int]]:
+    """signals_and_held() from the compiled loops' figures of one candidate."""
     coverage = covered / q.total
 
     # the best sentence (_best_sentence), from the compiled per-sentence sums; a sentence's
     # held weight (its distinct terms', in slot order) is its gain, its BM25 is in its row
     n_sent = len(toks.sentences)
-    rows = rows.tolist()
     sentences = [(int(r[0]), r[1], r[2], j, int(r[5])) for j, r in enumerate(rows)]
     best, row, wants = _best_sentence(q, toks, text, sentences, None)
     lo = int(toks.sentences[best])
@@ -141,8 +185,8 @@ def signals_and_held(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
     sent_cov = sent_bm25 = 0.0
     if row is not None:
         sent_cov, sent_bm25 = rows[row][1] / q.total, rows[row][6]
-    sig = Signals(bm25, coverage, sent_cov, sent_bm25, float(pairs), float(bigrams), wants, span)
-    return sig, {i for i, h in zip(ids, held.tolist()) if h}
+    sig = Signals(bm25, coverage, sent_cov, sent_bm25, pairs, bigrams, wants, span)
+    return sig, {i for i, h in zip(ids, held) if h}
 
 
 _kernel = None  # rescore_kernel once imported: numba is imported on first use, not at import

@@ -253,3 +253,69 @@ def measure_all(terms: np.ndarray, sentences: np.ndarray, slots: np.ndarray,
             coverage += weights[j]
         held_all[j] = held[j] or (extra[j] and ids[j] >= 0)
     return rows, held_all, coverage, pairs, bigrams
+
+
+@njit(cache=True, nogil=True)
+def gather(tp: np.ndarray, terms: np.ndarray, ts: np.ndarray, te: np.ndarray, sp: np.ndarray,
+           stok: np.ndarray, rows: np.ndarray, vocab_ids: np.ndarray, local_ids: np.ndarray):
+    """The stored tokens of several chunks (rows of one StoredTokens) in one call, their terms
+    remapped as remap() does: (token bounds per row, terms, starts, ends, sentence bounds per
+    row, sentence starts), the rows' runs one after another."""
+    n = len(rows)
+    t_ptr = np.zeros(n + 1, dtype=np.int64)
+    s_ptr = np.zeros(n + 1, dtype=np.int64)
+    for r in range(n):
+        i = rows[r]
+        t_ptr[r + 1] = t_ptr[r] + (tp[i + 1] - tp[i])
+        s_ptr[r + 1] = s_ptr[r] + (sp[i + 1] - sp[i])
+    out_t = np.full(t_ptr[n], -1, dtype=np.int32)
+    out_s = np.empty(t_ptr[n], dtype=np.int32)
+    out_e = np.empty(t_ptr[n], dtype=np.int32)
+    out_st = np.empty(s_ptr[n], dtype=np.int32)
+    for r in range(n):
+        i = rows[r]
+        at = t_ptr[r]
+        for k in range(tp[i], tp[i + 1]):
+            t = terms[k]
+            for j in range(len(vocab_ids)):
+                if vocab_ids[j] == t:
+                    out_t[at] = local_ids[j]
+                    break
+            out_s[at] = ts[k]
+            out_e[at] = te[k]
+            at += 1
+        at = s_ptr[r]
+        for k in range(sp[i], sp[i + 1]):
+            out_st[at] = stok[k]
+            at += 1
+    return t_ptr, out_t, out_s, out_e, s_ptr, out_st
+
+
+@njit(cache=True, nogil=True)
+def measure_many(t_ptr: np.ndarray, terms: np.ndarray, s_ptr: np.ndarray, sentences: np.ndarray,
+                 slots: np.ndarray, weights: np.ndarray, ids: np.ndarray, extra: np.ndarray,
+                 big_a: np.ndarray, big_b: np.ndarray, window: int, k1: float, b: float,
+                 avgdl: float):
+    """measure_all of several candidates in one call (their tokens and sentence starts one
+    run after another, bounds in t_ptr and s_ptr; extra: a row per candidate). Returns (row
+    bounds per candidate, rows, held per candidate and slot, coverage, pairs, bigrams)."""
+    n = len(t_ptr) - 1
+    n_q = len(weights)
+    parts = []
+    r_ptr = np.zeros(n + 1, dtype=np.int64)
+    held = np.zeros((n, n_q), dtype=np.bool_)
+    coverage = np.zeros(n, dtype=np.float64)
+    pairs = np.zeros(n, dtype=np.float64)
+    bigrams = np.zeros(n, dtype=np.float64)
+    for c in range(n):
+        rows, h, cov, p, bg = measure_all(
+            terms[t_ptr[c]:t_ptr[c + 1]], sentences[s_ptr[c]:s_ptr[c + 1]], slots, weights, ids,
+            extra[c], big_a, big_b, window, k1, b, avgdl)
+        parts.append(rows)
+        r_ptr[c + 1] = r_ptr[c] + len(rows)
+        held[c] = h
+        coverage[c], pairs[c], bigrams[c] = cov, p, bg
+    out = np.empty((r_ptr[n], 7), dtype=np.float64)
+    for c in range(n):
+        out[r_ptr[c]:r_ptr[c + 1]] = parts[c]
+    return r_ptr, out, held, coverage, pairs, bigrams

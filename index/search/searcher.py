@@ -244,6 +244,12 @@ class Index:
         """Chunk i's text as stored at build time: term ids, offsets, sentence breaks."""
         return self._tokens.tokens(i)
 
+    def mapped_tokens(self, positions: Sequence[int], vocab_ids: np.ndarray,
+                      local_ids: np.ndarray) -> list[ChunkTokens]:
+        """tokens() of several chunks, their terms mapped as kernels.remap maps them (vocab_ids
+        must be terms the index holds): one compiled call for all the hits of a question."""
+        return self._tokens.mapped(positions, vocab_ids, local_ids)
+
     def sentence_spans(self, i: int) -> np.ndarray:
         """(start, end) offsets in chunk i's text of its sentences (at least one), (k, 2)."""
         return self._tokens.sentence_spans(i)

@@ -370,6 +370,23 @@ class SegmentedIndex(Index):
         tok = seg.tokens.tokens(local)
         return tok._replace(terms=self._live_terms(np.asarray(tok.terms)))
 
+    def mapped_tokens(self, positions: Sequence[int], vocab_ids: np.ndarray,
+                      local_ids: np.ndarray) -> list[ChunkTokens]:
+        # a dead term is not among vocab_ids (live terms only), so it maps to -1 as in tokens()
+        out: list = [None] * len(positions)
+        by_seg: dict[int, tuple[list[int], list[int]]] = {}
+        for r, i in enumerate(positions):
+            if not 0 <= i < self.n_live:
+                raise IndexError(i)
+            j = int(np.searchsorted(self._doc_start, i, side="right")) - 1
+            at, local = by_seg.setdefault(int(self._doc_seg[j]), ([], []))
+            at.append(r)
+            local.append(int(self._doc_local[j] + i - self._doc_start[j]))
+        for s, (at, local) in by_seg.items():
+            for r, t in zip(at, self.segments[s].tokens.mapped(local, vocab_ids, local_ids)):
+                out[r] = t
+        return out
+
     def sentence_spans(self, i: int) -> np.ndarray:
         seg, local = self.locate(i)
         return seg.tokens.sentence_spans(local)

@@ -53,6 +53,27 @@ class StoredTokens:
                            self._te[lo:hi].astype(np.int32),
                            self._stok[slo:shi].astype(np.int32))
 
+    def mapped(self, rows: Sequence[int], vocab_ids: np.ndarray,
+               local_ids: np.ndarray) -> list[ChunkTokens]:
+        """tokens() of several chunks, terms as kernels.remap gives them (vocab_ids[j] ->
+        local_ids[j], others -1): one compiled call for all, numpy until numba is loaded."""
+        from . import kernels
+
+        if not kernels.compiled():
+            out = []
+            for i in rows:
+                t = self.tokens(i)
+                out.append(t._replace(terms=kernels.remap_reference(t.terms, vocab_ids, local_ids)))
+            return out
+        from ..answering.rescore_kernel import gather
+
+        t_ptr, terms, starts, ends, s_ptr, sents = gather(
+            self._tp, self._terms, self._ts, self._te, self._sp, self._stok,
+            np.asarray(rows, dtype=np.int64), vocab_ids, local_ids)
+        t, s = t_ptr.tolist(), s_ptr.tolist()
+        return [ChunkTokens(terms[t[r]:t[r + 1]], starts[t[r]:t[r + 1]], ends[t[r]:t[r + 1]],
+                            sents[s[r]:s[r + 1]]) for r in range(len(rows))]
+
     def sentence_spans(self, i: int) -> np.ndarray:
         """(start, end) character offsets in chunk.text of each sentence, shape (k, 2)."""
         slo, shi = int(self._sp[i]), int(self._sp[i + 1])
