@@ -491,7 +491,9 @@ class Answerer:
         if not hasattr(self.index, "neighbours"):
             return []
         out = []
-        near = self.index.neighbours(h, 1, 1)
+        pos = getattr(hit, "pos", -1)
+        local = pos >= 0 and self._stored is not None and not hasattr(self._stored, "tokens_for")
+        near = self.index.neighbours(h, 1, 1, at=pos) if local else self.index.neighbours(h, 1, 1)
         # the local index gives consecutive chunks: their positions follow from the hit's,
         # with no look-up of their ids
         at = next((j for j, c in enumerate(near) if c.id == h.id), -1)

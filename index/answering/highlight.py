@@ -46,7 +46,9 @@ def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
     if index is not None and pos >= 0:
         matches = (_stored_matches(index, pos, wanted) if local is None
                    else _local_matches(*local, wanted))
-        spans = [tuple(s) for s in index.sentence_spans(pos).tolist()]
+        pairs = getattr(index, "sentence_pairs", None)  # a cluster's index has only spans
+        spans = (pairs(pos) if pairs is not None
+                 else [tuple(s) for s in index.sentence_spans(pos).tolist()])
     else:
         matches = [t for t in analyzer.tokens(text) if t.term in wanted]
         spans = sentence_spans(text) or [(0, len(text))]

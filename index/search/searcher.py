@@ -254,6 +254,10 @@ class Index:
         """(start, end) offsets in chunk i's text of its sentences (at least one), (k, 2)."""
         return self._tokens.sentence_spans(i)
 
+    def sentence_pairs(self, i: int) -> list[tuple[int, int]]:
+        """sentence_spans(i) as a list of (start, end) pairs."""
+        return self._tokens.sentence_pairs(i)
+
     def df(self, term: str) -> int:
         t = self.vocab.get(term)
         if t is None:
@@ -275,9 +279,11 @@ class Index:
         at = np.unique(np.searchsorted(ends, where, side="right"))
         return frozenset(docs[i]["id"] for i in at.tolist() if i < len(docs))
 
-    def neighbours(self, chunk: Chunk, before: int = 1, after: int = 1) -> list[Chunk]:
-        """The chunk with its neighbours in the same document, in reading order."""
-        i = self.by_id[chunk.id]
+    def neighbours(self, chunk: Chunk, before: int = 1, after: int = 1,
+                   at: int | None = None) -> list[Chunk]:
+        """The chunk with its neighbours in the same document, in reading order. at: the
+        chunk's position when the caller knows it (a search hit's), not looked up by id."""
+        i = self.by_id[chunk.id] if at is None else at
         lo, hi = i, i
         while lo > 0 and i - lo < before and self.chunks[lo - 1].doc == chunk.doc:
             lo -= 1

@@ -27,6 +27,7 @@ segments.
 """
 from __future__ import annotations
 
+import bisect
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -349,8 +350,9 @@ class SegmentedIndex(Index):
     def locate(self, i: int) -> tuple[Segment, int]:
         if not 0 <= i < self.n_live:
             raise IndexError(i)
-        j = int(np.searchsorted(self._doc_start, i, side="right")) - 1
-        return self.segments[int(self._doc_seg[j])], int(self._doc_local[j] + i - self._doc_start[j])
+        starts, segs, locals_ = self._runs
+        j = bisect.bisect_right(starts, i) - 1
+        return self.segments[segs[j]], int(locals_[j] + i - starts[j])
 
     def search_terms(self, terms: list[str], k: int,
                      allowed: np.ndarray | None = None) -> list[SearchHit]:
@@ -375,13 +377,14 @@ class SegmentedIndex(Index):
         # a dead term is not among vocab_ids (live terms only), so it maps to -1 as in tokens()
         out: list = [None] * len(positions)
         by_seg: dict[int, tuple[list[int], list[int]]] = {}
+        starts, segs, locals_ = self._runs
         for r, i in enumerate(positions):
             if not 0 <= i < self.n_live:
                 raise IndexError(i)
-            j = int(np.searchsorted(self._doc_start, i, side="right")) - 1
-            at, local = by_seg.setdefault(int(self._doc_seg[j]), ([], []))
+            j = bisect.bisect_right(starts, i) - 1
+            at, local = by_seg.setdefault(segs[j], ([], []))
             at.append(r)
-            local.append(int(self._doc_local[j] + i - self._doc_start[j]))
+            local.append(int(locals_[j] + i - starts[j]))
         for s, (at, local) in by_seg.items():
             for r, t in zip(at, self.segments[s].tokens.mapped(local, vocab_ids, local_ids)):
                 out[r] = t
@@ -390,6 +393,10 @@ class SegmentedIndex(Index):
     def sentence_spans(self, i: int) -> np.ndarray:
         seg, local = self.locate(i)
         return seg.tokens.sentence_spans(local)
+
+    def sentence_pairs(self, i: int) -> list[tuple[int, int]]:
+        seg, local = self.locate(i)
+        return seg.tokens.sentence_pairs(local)
 
     def df(self, term: str) -> int:
         t = self.vocab.get(term)
@@ -466,6 +473,8 @@ def open_segments(index_dir: Path, analyzer: Analyzer) -> SegmentedIndex:
     index.segments, index.n_live, index.df_live = segments, n_live, df
     index._dead_terms = bool((df <= 0).any())
     index._doc_start, index._doc_seg, index._doc_local = doc_start, doc_seg, doc_local
+    # the same as lists: locate() bisects them per chunk, cheaper than numpy per call
+    index._runs = (doc_start.tolist(), doc_seg.tolist(), doc_local.tolist())
     index.chunks = StoredChunks(_Records(index))
     index.by_id = _Ids(index)
     index.bm25 = SegmentedBM25(index, params, idf, avgdl)

@@ -79,6 +79,11 @@ class StoredTokens:
         slo, shi = int(self._sp[i]), int(self._sp[i + 1])
         return np.stack([self._ss[slo:shi], self._se[slo:shi]], axis=1).astype(np.int32)
 
+    def sentence_pairs(self, i: int) -> list[tuple[int, int]]:
+        """sentence_spans(i) as a list of (start, end): what highlighting iterates over."""
+        slo, shi = int(self._sp[i]), int(self._sp[i + 1])
+        return list(zip(self._ss[slo:shi].tolist(), self._se[slo:shi].tolist()))
+
 
 def sentences_of(text: str) -> list[tuple[int, int]]:
     """The sentences highlighting chooses from: at least one, the whole text if need be."""
