@@ -183,6 +183,7 @@ class Answerer:
                             if self.facts.facts else None)
         self._facts_by_id = {f.id: f for f in self.facts.facts}
         self._fact_terms: list[str] = []  # the fact index's term of each id
+        self._fact_words: dict[str, list[str]] = {}  # fact id -> its terms in order
         if self._fact_index is not None:
             self._fact_terms = [""] * len(self._fact_index.vocab)
             for term, i in self._fact_index.vocab.items():
@@ -382,6 +383,8 @@ class Answerer:
         ids = q.ids
         pos = getattr(hit, "pos", -1)
         if q.vocab_map is not None and pos >= 0:  # the local index's stored tokens
+            if hasattr(self._stored, "mapped_tokens"):
+                return self._stored.mapped_tokens([pos], *q.vocab_map)[0]
             stored = self._stored.tokens(pos)
             # compiled once numba is loaded, numpy until then
             return ChunkTokens(kernels.remap(stored.terms, *q.vocab_map), stored.starts,
@@ -427,31 +430,42 @@ class Answerer:
         for h, c, outside, toks, (sig, held) in zip(hits, chunks, outsides, all_toks, measured):
             score = sig.score() + NOTE_WEIGHT * notes_score.get(c.id, 0.0)
             typed = _with_next(toks, sig.sentence, len(c.text))
-            check = self._check(q, h, toks, outside, [], typed)
+            memo: dict = {}  # what both checks of this passage read of its own text
+            check = self._check(q, h, toks, outside, [], typed, memo)
             if not check.passes:  # what the passage before it (or the rest of its paragraph) says
                 near = self._neighbours(q, h)
                 if near:
-                    check = self._check(q, h, toks, outside, near, typed)
+                    check = self._check(q, h, toks, outside, near, typed, memo)
             out.append(Ranked(h, sig, score, frozenset(held), check, toks))
         out.sort(key=lambda r: (-r.score, r.hit.chunk.id))  # ties by chunk id, as BM25's
         return out
 
     def _check(self, q: Query, hit: SearchHit, toks: ChunkTokens, outside: tuple,
-               near: list[tuple[list[str], str]], typed: tuple[int, int]) -> Check:
+               near: list[tuple[list[str], str]], typed: tuple[int, int],
+               memo: dict | None = None) -> Check:
         """How a passage (with its heading, endnotes, title, date and the neighbours given)
         meets the question's constraints and gives what it asks for; typed: the span of its
-        text that must give it (the best sentence and the next), else a neighbour."""
+        text that must give it (the best sentence and the next), else a neighbour. memo:
+        where a passage checked again (with its neighbours) keeps what its text gave."""
         c = hit.chunk
         check = Check()
         if q.cons:
+            memo = {} if memo is None else memo
+            text_terms = memo.get("terms")
+            if text_terms is None:
+                text_terms = memo["terms"] = constraints.local_terms(toks.terms, q.local)
+            breaks = memo.get("breaks")
+            if breaks is None:
+                breaks = memo["breaks"] = (
+                    constraints.clause_breaks(c.text, toks.starts.tolist(), toks.ends.tolist())
+                    if any(r.owner or r.dest for r in q.cons.roles) else constraints.NO_BREAKS)
             check = constraints.check(
-                q.cons, constraints.local_terms(toks.terms, q.local),
+                q.cons, text_terms,
                 outside + tuple(terms for terms, _ in near),
                 # not the endnotes' years: they are mostly when a source was published
                 [c.text, c.section, *(text for _, text in near)],
                 lambda term, doc=c.doc: doc in self._docs_with(term),
-                constraints.clause_breaks(c.text, toks.starts.tolist(), toks.ends.tolist())
-                if any(r.owner or r.dest for r in q.cons.roles) else constraints.NO_BREAKS,
+                breaks,
                 context=[c.title, self._doc_dates().get(c.doc, "")],
                 said_in_document=lambda name, doc=c.doc: doc in self._phrase_docs(q, name),
                 year_in_document=lambda y, doc=c.doc: doc in self._docs_with(str(y)))
@@ -683,9 +697,12 @@ class Answerer:
         fact = self._facts_by_id.get(fact_id)
         if fact is None or self._fact_index is None:
             return False
-        if toks is None:
-            toks = self._fact_index.tokens(self._fact_index.by_id[fact_id])
-        terms = [self._fact_terms[i] if i >= 0 else "" for i in toks.terms.tolist()]
+        terms = self._fact_words.get(fact_id)  # the same for every question: made once
+        if terms is None:
+            if toks is None:
+                toks = self._fact_index.tokens(self._fact_index.by_id[fact_id])
+            terms = self._fact_words[fact_id] = [self._fact_terms[i] if i >= 0 else ""
+                                                 for i in toks.terms.tolist()]
         met = q.fact_meets[fact_id] = constraints.check(
             q.cons, terms, (), [fact.date, fact.title]).passes
         return met

@@ -10,7 +10,7 @@ questions and Cranfield queries and reported on the other half.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import NamedTuple, Sequence
 
 import numpy as np
@@ -51,6 +51,17 @@ class Signals:
 
     def score(self) -> float:
         return self.bm25 + sum(w * getattr(self, name) for name, w in WEIGHTS.items())
+
+
+_SIGNAL_FIELDS = tuple(f.name for f in fields(Signals))
+
+
+def _signals(*values) -> Signals:
+    """Signals(*values) with its fields set at once (a frozen dataclass's __init__ sets each
+    through object.__setattr__: as much as the rest of a candidate's figures in Python)."""
+    sig = object.__new__(Signals)
+    sig.__dict__.update(zip(_SIGNAL_FIELDS, values))
+    return sig
 
 
 class QueryTerms(NamedTuple):
@@ -185,7 +196,7 @@ def _finish(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float, ids: list,
     sent_cov = sent_bm25 = 0.0
     if row is not None:
         sent_cov, sent_bm25 = rows[row][1] / q.total, rows[row][6]
-    sig = Signals(bm25, coverage, sent_cov, sent_bm25, pairs, bigrams, wants, span)
+    sig = _signals(bm25, coverage, sent_cov, sent_bm25, pairs, bigrams, wants, span)
     return sig, {i for i, h in zip(ids, held) if h}
 
 
