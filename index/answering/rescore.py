@@ -130,16 +130,7 @@ def signals_and_held(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
     if not kernels.compiled():  # numba still loading: the same figures in numpy
         return (signals_reference(q, toks, text, bm25, extra_ids),
                 held_ids(q, toks, extra_ids))
-    kernel = _kernel or _load_kernel()
-    n_q = len(q.weights)
-    ids = q.ids.tolist()
-    extra = (np.fromiter((i in extra_ids for i in ids), dtype=np.bool_, count=n_q) if extra_ids
-             else np.zeros(n_q, dtype=np.bool_))
-    rows, held, covered, pairs, bigrams = kernel.measure_all(
-        toks.terms, toks.sentences, q.slots, q.weights, q.ids, extra, q.bigram_ids[0],
-        q.bigram_ids[1], PAIR_WINDOW, SENT_K1, SENT_B, SENT_AVGDL)
-    return _finish(q, toks, text, bm25, ids, rows.tolist(), held.tolist(), covered,
-                   float(pairs), float(bigrams))
+    return _measured(q, [toks], [text], [bm25], [extra_ids])[0]
 
 
 def signals_and_held_many(q: QueryTerms, toks: Sequence[ChunkTokens], texts: Sequence[str],
@@ -147,10 +138,17 @@ def signals_and_held_many(q: QueryTerms, toks: Sequence[ChunkTokens], texts: Seq
                           ) -> list[tuple[Signals, set[int]]]:
     """signals_and_held() of a question's candidates, their token loops in one compiled call
     (a call from Python costs microseconds of boxing each): the same figures."""
-    n = len(toks)
-    if not n or not len(q.slots) or q.total <= 0 or not kernels.compiled():
+    if not toks or not len(q.slots) or q.total <= 0 or not kernels.compiled():
         return [signals_and_held(q, *a) for a in zip(toks, texts, bm25, extra_ids)]
+    return _measured(q, toks, texts, bm25, extra_ids)
+
+
+def _measured(q: QueryTerms, toks: Sequence[ChunkTokens], texts: Sequence[str],
+              bm25: Sequence[float], extra_ids: Sequence[frozenset]
+              ) -> list[tuple[Signals, set[int]]]:
+    """signals_and_held() of candidates through the compiled loops (q has known terms)."""
     kernel = _kernel or _load_kernel()
+    n = len(toks)
     n_q = len(q.weights)
     ids = q.ids.tolist()
     extra = np.zeros((n, n_q), dtype=np.bool_)
@@ -162,42 +160,53 @@ def signals_and_held_many(q: QueryTerms, toks: Sequence[ChunkTokens], texts: Seq
     np.cumsum(lens, out=t_ptr[1:])
     s_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum([len(t.sentences) for t in toks], out=s_ptr[1:])
+    joined = [np.concatenate([getattr(t, f) for t in toks]).astype(np.int32, copy=False)
+              for f in ("terms", "starts", "ends", "sentences")]
     r_ptr, rows, held, covered, pairs, bigrams = kernel.measure_many(
-        t_ptr, np.concatenate([t.terms for t in toks]).astype(np.int32, copy=False),
-        s_ptr, np.concatenate([t.sentences for t in toks]).astype(np.int32, copy=False),
-        q.slots, q.weights, q.ids, extra, q.bigram_ids[0], q.bigram_ids[1], PAIR_WINDOW,
-        SENT_K1, SENT_B, SENT_AVGDL)
+        t_ptr, joined[0], joined[1], joined[2], s_ptr, joined[3], q.slots, q.weights, q.ids,
+        extra, q.bigram_ids[0], q.bigram_ids[1], PAIR_WINDOW, SENT_K1, SENT_B, SENT_AVGDL,
+        q.wants is not None)
     r, rows, held = r_ptr.tolist(), rows.tolist(), held.tolist()
     covered, pairs, bigrams = covered.tolist(), pairs.tolist(), bigrams.tolist()
     out = []
     for c in range(n):
-        if not lens[c]:
+        if not lens[c]:  # no tokens: the figures of a passage without any
             out.append(signals_and_held(q, toks[c], texts[c], bm25[c], extra_ids[c]))
             continue
-        out.append(_finish(q, toks[c], texts[c], bm25[c], ids, rows[r[c]:r[c + 1]], held[c],
-                           covered[c], pairs[c], bigrams[c]))
+        text = texts[c]
+        best, wants = _best_row(q, text, rows[r[c]:r[c + 1]])
+        if best is None:  # no sentence holds a question term: the first sentence
+            t = toks[c]
+            lo = int(t.sentences[0])
+            hi = int(t.sentences[1]) if len(t.sentences) > 1 else len(t.terms)
+            span = (int(t.starts[lo]), int(t.ends[hi - 1])) if hi > lo else (0, len(text))
+            sent_cov = sent_bm25 = 0.0
+        else:
+            span = (int(best[7]), int(best[8]))
+            sent_cov, sent_bm25 = best[1] / q.total, best[6]
+        sig = _signals(bm25[c], covered[c] / q.total, sent_cov, sent_bm25, pairs[c], bigrams[c],
+                       wants, span)
+        out.append((sig, {i for i, h in zip(ids, held[c]) if h}))
     return out
 
 
-def _finish(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float, ids: list, rows: list,
-            held: list, covered: float, pairs: float, bigrams: float
-            ) -> tuple[Signals, set[int]]:
-    """signals_and_held() from the compiled loops' figures of one candidate."""
-    coverage = covered / q.total
-
-    # the best sentence (_best_sentence), from the compiled per-sentence sums; a sentence's
-    # held weight (its distinct terms', in slot order) is its gain, its BM25 is in its row
-    n_sent = len(toks.sentences)
-    sentences = [(int(r[0]), r[1], r[2], j, int(r[5])) for j, r in enumerate(rows)]
-    best, row, wants = _best_sentence(q, toks, text, sentences, None)
-    lo = int(toks.sentences[best])
-    hi = int(toks.sentences[best + 1]) if best + 1 < n_sent else len(toks.terms)
-    span = (int(toks.starts[lo]), int(toks.ends[hi - 1])) if hi > lo else (0, len(text))
-    sent_cov = sent_bm25 = 0.0
-    if row is not None:
-        sent_cov, sent_bm25 = rows[row][1] / q.total, rows[row][6]
-    sig = _signals(bm25, coverage, sent_cov, sent_bm25, pairs, bigrams, wants, span)
-    return sig, {i for i, h in zip(ids, held) if h}
+def _best_row(q: QueryTerms, text: str, rows: list) -> tuple[list | None, float]:
+    """_best_sentence over the compiled rows (already in the order it tries them, each with
+    its sentence's span): (the best one's row, or None without any; wants)."""
+    asked = q.wants
+    best, best_key, wants = None, None, 0.0
+    for row in rows:
+        gain, top = row[1], row[2]
+        reach = gain + top if asked is not None else gain
+        if best_key is not None and round(reach, 9) < best_key[0]:
+            break
+        has = asked is not None and asked.found(text, int(row[7]), int(row[8]))
+        key = (round(gain + (top if has else 0.0), 9), int(row[5]), -int(row[0]))
+        if best_key is None or key > best_key:
+            best, best_key, wants = row, key, float(has)
+    if asked is not None and not wants and asked.found(text):
+        wants = 0.5  # what is asked for is in the passage, if not in its best sentence
+    return best, wants
 
 
 _kernel = None  # rescore_kernel once imported: numba is imported on first use, not at import

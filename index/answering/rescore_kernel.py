@@ -292,13 +292,17 @@ def gather(tp: np.ndarray, terms: np.ndarray, ts: np.ndarray, te: np.ndarray, sp
 
 
 @njit(cache=True, nogil=True)
-def measure_many(t_ptr: np.ndarray, terms: np.ndarray, s_ptr: np.ndarray, sentences: np.ndarray,
-                 slots: np.ndarray, weights: np.ndarray, ids: np.ndarray, extra: np.ndarray,
-                 big_a: np.ndarray, big_b: np.ndarray, window: int, k1: float, b: float,
-                 avgdl: float):
-    """measure_all of several candidates in one call (their tokens and sentence starts one
-    run after another, bounds in t_ptr and s_ptr; extra: a row per candidate). Returns (row
-    bounds per candidate, rows, held per candidate and slot, coverage, pairs, bigrams)."""
+def measure_many(t_ptr: np.ndarray, terms: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                 s_ptr: np.ndarray, sentences: np.ndarray, slots: np.ndarray,
+                 weights: np.ndarray, ids: np.ndarray, extra: np.ndarray, big_a: np.ndarray,
+                 big_b: np.ndarray, window: int, k1: float, b: float, avgdl: float,
+                 with_top: bool):
+    """measure_all of several candidates in one call (their tokens, offsets and sentence
+    starts one run after another, bounds in t_ptr and s_ptr; extra: a row per candidate).
+    Returns (row bounds per candidate, rows, held per candidate and slot, coverage, pairs,
+    bigrams). Each row is measure_all's and then its sentence's character span (start, end);
+    a candidate's rows come in the order rescore._best_sentence tries them: by gain (plus
+    top when with_top) descending, ties by sentence."""
     n = len(t_ptr) - 1
     n_q = len(weights)
     parts = []
@@ -315,7 +319,24 @@ def measure_many(t_ptr: np.ndarray, terms: np.ndarray, s_ptr: np.ndarray, senten
         r_ptr[c + 1] = r_ptr[c] + len(rows)
         held[c] = h
         coverage[c], pairs[c], bigrams[c] = cov, p, bg
-    out = np.empty((r_ptr[n], 7), dtype=np.float64)
+    out = np.empty((r_ptr[n], 9), dtype=np.float64)
     for c in range(n):
-        out[r_ptr[c]:r_ptr[c + 1]] = parts[c]
+        rows = parts[c]
+        m = len(rows)
+        key = np.empty(m, dtype=np.float64)
+        for r in range(m):
+            key[r] = -(rows[r, 1] + rows[r, 2]) if with_top else -rows[r, 1]
+        order = np.argsort(key, kind="mergesort")  # stable: ties stay by sentence
+        lo_t, hi_t = t_ptr[c], t_ptr[c + 1]
+        sents = sentences[s_ptr[c]:s_ptr[c + 1]]
+        for j in range(m):
+            r = order[j]
+            o = r_ptr[c] + j
+            for col in range(7):
+                out[o, col] = rows[r, col]
+            s = int(rows[r, 0])
+            lo = sents[s]
+            hi = sents[s + 1] if s + 1 < len(sents) else hi_t - lo_t
+            out[o, 7] = starts[lo_t + lo]
+            out[o, 8] = ends[lo_t + hi - 1]
     return r_ptr, out, held, coverage, pairs, bigrams
