@@ -114,18 +114,29 @@ class Answer:
         return d
 
 
+class _Kept(dict):
+    """Character code -> what a question keeps of it (a space for a tab or line break, nothing
+    for other control and format characters, else itself), each character's category looked
+    up once: str.translate then reads this in C, not a Python call per character."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            out = " " if ch in "\t\n\r" else ""
+        else:
+            out = ch
+        self[code] = out
+        return out
+
+
+_KEPT = _Kept()
+
+
 def clean_question(text: str) -> tuple[str, str | None]:
     """Drop control and format characters (NUL, bidi overrides), collapse spaces and cut very
     long input. Returns the question and a notice when it was cut."""
-    kept = []
     text = _ANSI_RE.sub("", text)  # terminal escape sequences are not words
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            kept.append(" " if ch in "\t\n\r" else "")
-        else:
-            kept.append(ch)
-    q = " ".join("".join(kept).split())
+    q = " ".join(text.translate(_KEPT).split())
     if len(q) > MAX_QUESTION_CHARS:
         cut = q.rfind(" ", 0, MAX_QUESTION_CHARS)
         q = q[: cut if cut > 0 else MAX_QUESTION_CHARS]
