@@ -230,18 +230,31 @@ def title_words(sentence: str, s: int) -> tuple[str, ...]:
     """The title written just before the name at sentence[s:], folded, first word first:
     ('deputy', 'foreign', 'minister') of 'Deputy Foreign Minister Ivanov', ('secretary',) of
     'the Secretary of the CC, Ch. Surenjav'; () for none."""
+    return title_run(sentence, s)[1]
+
+
+_NON_SPACE = re.compile(r"\S+")
+
+
+def title_run(sentence: str, s: int) -> tuple[int, tuple[str, ...]]:
+    """(where the title just before the name at sentence[s:] begins, its words as
+    title_words gives them); the start is -1 for a title set off by commas ('the Secretary
+    of the CC, Ch. Surenjav') or none."""
     m = _TITLE_RUN_RE.search(sentence, max(0, s - 60), s)
     out: list[str] = []
-    for w in reversed(m.group().split()) if m else ():
-        if not w[:1].isupper() or w.casefold() not in _TITLES:
+    start = -1
+    for w in reversed(list(_NON_SPACE.finditer(m.group()))) if m else ():
+        word = w.group()
+        if not word[:1].isupper() or word.casefold() not in _TITLES:
             break
-        out.append(w.casefold())
+        out.append(word.casefold())
+        start = m.start() + w.start()
     if not out:
         apposed = _APPOSED_TITLE_RE.search(sentence, max(0, s - 80), s)
         said = apposed.group(1).split() if apposed else ()
         if said and all(w.casefold() in _TITLES for w in said):
-            return tuple(w.casefold() for w in said)
-    return tuple(reversed(out))
+            return -1, tuple(w.casefold() for w in said)
+    return start, tuple(reversed(out))
 
 
 def personal(sentence: str, s: int, e: int) -> bool:

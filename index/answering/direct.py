@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
 from .asked import (DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, PLACE_WORDS, ROLES,
-                    TITLE_MODIFIERS, Asked,
-                    after_role, asked, asked_noun, norm, personal, quoted, title_words, titled,
-                    words)
+                    TITLE_MODIFIERS, Asked, after_role, asked, asked_noun, norm, personal,
+                    quoted, title_run, title_words, titled, words)
 from .constraints import OFFICES, RANKS, Constraints, fold_name, sentence_conflicts
 from ..facts import human_date, human_figure
 from ..sentences import sentence_spans
@@ -406,11 +405,10 @@ def _title_states(text: str, s: int, e: int, cons: Constraints | None) -> frozen
     ambassador'; empty when it names none or the question asks no state's office."""
     if cons is None or cons.state_of is None or not cons.owners:
         return frozenset()
-    title = title_words(text, s)
-    before = text[max(0, s - 80):s].split()
-    n = len(title)
-    if title and len(before) > n and [w.casefold() for w in before[-n:]] == list(title):
-        said = _state_words(before[:-n])
+    start, title = title_run(text, s)
+    before = text[max(0, s - 80):start].split() if start >= 0 else []
+    if title and before:
+        said = _state_words(before)
     else:  # a clause after the name that says the office asked ('…, who had been the
         #     first MPR ambassador to North Korea'), else none
         after = _CLAUSE_AFTER_RE.match(text, e)
