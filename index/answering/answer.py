@@ -23,6 +23,7 @@ from ..search.analyze import canonical_term
 from ..facts import FactMatch, FactTable, compile_facts, fact_chunks, read_compiled
 from .highlight import Highlight, highlight
 from ..search.tokens import ChunkTokens
+from ..search.translit import latin_spellings
 
 if TYPE_CHECKING:
     from ..page_image import PageImage
@@ -34,6 +35,10 @@ FACTS_SHOWN = 3  # at most this many facts with an answer
 FACT_DEPTH = 8  # fact candidates BM25 brings to the evidence rule
 NOTE_WEIGHT = 0.5  # an endnote's words count half as much as the passage's own
 NOTE_DEPTH = 5  # candidates the endnotes field adds to the passages' own
+# Words for the act of citing: a passage with endnotes holds them through its notes, which
+# never say "cited" of themselves ("whose recollections are cited as the source for …").
+CITING_WORDS = ("cite cites cited citing citation citations source sources reference "
+                "references referenced endnote endnotes footnote footnotes")
 PHRASE_DEPTH = 20  # passages looked at for a document that says a name of several words in full
 OUTSIDE_KEPT = 50_000  # passages whose heading and endnote terms are kept analyzed
 _ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
@@ -210,6 +215,10 @@ class Answerer:
         self._party_terms = frozenset(t for t, name in index.analyzer.display_names.items()
                                       if name in parties)
         self._notes = _notes_index(index) if endnotes else None
+        self._notes_latin = _notes_index(index, latin=True) if endnotes else None
+        self._citing = frozenset(index.analyzer.terms(CITING_WORDS))
+        # every passage with endnotes holds the citing words
+        self._citing_df = len(self._notes.chunks) if self._notes is not None else 0
         # chunk id -> term sequences of its heading, endnotes and document title
         self._outside: dict[str, tuple[tuple[str, ...], ...]] = {}
         self._titles: dict[str, tuple[str, ...]] = {}
@@ -282,7 +291,8 @@ class Answerer:
 
     def weight(self, term: str) -> float:
         """How much a term says about a question: rare terms most, unknown terms the most."""
-        return rescore.term_weight(self._n, self.index.df(term))
+        return rescore.term_weight(self._n, self.index.df(term) + (
+            self._citing_df if term in self._citing else 0))
 
     # -- the stages ----------------------------------------------------------------------------
     def query(self, question: str) -> Query | Answer:
@@ -298,8 +308,7 @@ class Answerer:
         # question-local ids: the second stage only compares ids, so any backend serves
         ids = {t: i for i, t in enumerate(dict.fromkeys(terms))}
         # a term only the endnotes hold is known: a passage holds it through its notes
-        notes = self._notes
-        df = {t: self.index.df(t) + (notes.df(t) if notes is not None else 0) for t in ids}
+        df = {t: self._df(t) for t in ids}
         term_id = lambda t: ids[t] if df.get(t) else -1  # noqa: E731 (-1: the corpus lacks it)
         code = code_spans(q)  # the programs, functions and files it names
         names = rescore.name_terms(q, tokens, code)
@@ -385,8 +394,9 @@ class Answerer:
         return self._states
 
     def _df(self, term: str) -> int:
-        notes = self._notes
-        return self.index.df(term) + (notes.df(term) if notes is not None else 0)
+        return self.index.df(term) + sum(n.df(term) for n in (self._notes, self._notes_latin)
+                                         if n is not None) + (
+            self._citing_df if term in self._citing else 0)
 
     def tokens(self, q: Query, hit: SearchHit) -> ChunkTokens:
         """A passage's terms as ids of the question's terms (-1: not a question term): from
@@ -423,6 +433,12 @@ class Answerer:
             known = {h.chunk.id for h in hits}
             for h in self._notes.search_terms(list(q.terms), NOTE_DEPTH):
                 notes_score[h.chunk.id] = h.score
+            if self._notes_latin is not None:
+                # found by a note's Latin spelling, with no score of its own: the
+                # transliteration finds a cited source; it does not count twice a name
+                # the passage says in its text too
+                for h in self._notes_latin.search_terms(list(q.terms), NOTE_DEPTH):
+                    notes_score.setdefault(h.chunk.id, 0.0)
             extra = [cid for cid in notes_score if cid not in known
                      and (allowed is None or allowed[self.index.by_id[cid]])]
             if extra:
@@ -433,8 +449,10 @@ class Answerer:
         out = []
         chunks = [h.chunk for h in hits]
         outsides = [self._outside_terms(c) for c in chunks]
+        citing = frozenset(q.ids[t] for t in q.terms if t in self._citing)
         extras = [frozenset(q.ids[t] for s in outside[:-1] for t in s if t in q.ids)
-                  for outside in outsides]
+                  | (citing if c.notes else frozenset())
+                  for c, outside in zip(chunks, outsides)]
         all_toks = self.tokens_of(q, hits)
         measured = rescore.signals_and_held_many(q.qterms, all_toks, [c.text for c in chunks],
                                                  [h.score for h in hits], extras)
@@ -582,8 +600,7 @@ class Answerer:
         seqs = self._outside.get(chunk.id)
         if seqs is None:  # analyzed once per passage, not once per question
             terms = self.index.analyzer.terms
-            seqs = tuple(tuple(terms(t)) for t in [chunk.section, *(n.text for n in chunk.notes)]
-                         if t)
+            seqs = tuple(tuple(terms(t)) for t in [chunk.section, *_notes_read(chunk)] if t)
             if len(self._outside) >= OUTSIDE_KEPT:
                 self._outside.clear()
             self._outside[chunk.id] = seqs
@@ -821,7 +838,7 @@ def _gives(fact, wants: Asked | None) -> bool:
     return wants.kind == "date"
 
 
-def _notes_index(index: Index) -> Index | None:
+def _notes_index(index: Index, latin: bool = False) -> Index | None:
     """A small index of the endnotes each passage cites, so a question about a cited source
     finds the passage. Only documents with endnotes are read (the manifest counts them)."""
     docs = index.documents
@@ -836,11 +853,21 @@ def _notes_index(index: Index) -> Index | None:
             if d.get("notes"):
                 chunks += [c for c in index.chunks[at : at + n] if c.notes]
             at += n
+    if latin:  # only the notes with a Latin spelling (a source cited in Cyrillic)
+        chunks = [c for c in chunks if any(latin_spellings(n.text) for n in c.notes)]
     if not chunks:
         return None
+    text = ((lambda c: "\n".join(t for n in c.notes for t in latin_spellings(n.text))) if latin
+            else (lambda c: "\n".join(n.text for n in c.notes)))
     pseudo = [Chunk(c.id, c.doc, c.title, "", c.paragraph, c.paragraph_end, c.part, c.seq,
-                    c.start, c.end, "\n".join(n.text for n in c.notes)) for c in chunks]
+                    c.start, c.end, text(c)) for c in chunks]
     return Index.from_chunks(pseudo, index.analyzer)
+
+
+def _notes_read(chunk: Chunk) -> list[str]:
+    """A passage's endnotes as a question meets them: each as written, then in Latin letters
+    when it cites a source in Cyrillic (a question asks after "Tsedenbal", not "Цэдэнбал")."""
+    return [t for n in chunk.notes for t in (n.text, *latin_spellings(n.text))]
 
 
 def data_signature(data_dir: Path) -> tuple:

@@ -1,0 +1,76 @@
+"""Questions about the sources a document cites: endnotes in Cyrillic found by their Latin
+spellings, and the act of citing held by a passage's endnotes."""
+from __future__ import annotations
+
+import pytest
+
+from index.answering.answer import Answerer
+from index.search.translit import latin_spellings
+
+DOC = """---
+title: Envoys and congresses
+---
+Congresses
+
+In 1971 the party congress heard a long report on foreign policy. Delegates from eleven countries attended the sessions in the capital.[i]
+
+The embassy was enlarged in 1972 and a new trade office opened beside it. Its staff doubled within two years.[ii]
+
+Envoys
+
+The ambassador reported every month to the foreign ministry on the mood in the neighbouring capital.[iii]
+
+Notes
+
+[i] Ю. Цэдэнбал, Илтгэл, Үгүүлэл, Хэлсэн Үг, V bot‘ 1970-1976, Улаанбаатар 1976, p. 193.
+
+[ii] Ministry yearbook, 1973, p. 40.
+
+[iii] Ж. Санжмятав, Сайхан учрал бүрдэж, Улаанбаатар 2011, p. 153-158.
+"""
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory) -> Answerer:
+    root = tmp_path_factory.mktemp("cited")
+    (root / "docs").mkdir()
+    (root / "docs" / "envoys.txt").write_text(DOC, encoding="utf-8")
+    return Answerer.open(root, root / "index")
+
+
+def test_latin_spellings_follow_both_customs():
+    assert latin_spellings("Ю. Цэдэнбал") == ["Yu. Tsedenbal"]
+    assert latin_spellings("Гадаад Харилцаа") == ["Gadaad Khariltsaa"]
+    # ж is "j" in Mongolian writing, "zh" in Russian: both are given
+    assert latin_spellings("Ж. Санжмятав") == ["J. Sanjmyatav", "Zh. Sanzhmyatav"]
+    assert latin_spellings("Сергей Иванов") == ["Sergei Ivanov", "Sergey Ivanov"]
+    assert latin_spellings("no Cyrillic here") == []
+
+
+@pytest.mark.parametrize("question, note", [
+    ("Which volume of Tsedenbal's writings is cited for the 1971 congress report?", "Цэдэнбал"),
+    ("What does the passage on the ambassador's monthly reports cite from Sanjmyatav?", "Санжмятав"),
+])
+def test_a_source_cited_in_cyrillic_is_found_by_its_latin_spelling(answerer, question, note):
+    a = answerer.ask(question)
+    assert a.status == "answer"
+    assert any(note in n.text for n in a.passages[0].hit.chunk.notes)
+
+
+def test_a_cyrillic_name_is_not_found_without_the_latin_spelling(answerer):
+    """What the spelling adds: without it the name is one the collection lacks."""
+    [name] = answerer.index.analyzer.terms("Tsedenbal")
+    q = answerer.query("Which volume of Tsedenbal's writings is cited?")
+    assert name in q.terms and answerer._df(name) == 1
+    assert answerer.index.df(name) == 0
+
+
+def test_a_passage_with_endnotes_holds_the_act_of_citing(answerer):
+    """'cited' and 'source' are said by the endnote marker, not in words: a passage that cites
+    holds them, one that cites nothing does not."""
+    q = answerer.query("What source is cited for the ambassador's monthly reports?")
+    ranked = answerer.rank(q)
+    best = ranked[0]
+    assert best.hit.chunk.notes and "ambassador reported" in best.hit.chunk.text
+    cited = {q.ids[t] for t in q.terms if t in answerer._citing}
+    assert cited and cited <= best.held
