@@ -43,7 +43,7 @@ CASE_KEYS = {"q", "expect", "abstain", "facts", "k", "first", "answer", "kind", 
              "not_expect", "rank", "facts_absent", "reply"}
 CHECKS = ("expect", "abstain", "facts", "answer", "kind", "status", "cite", "not_expect", "rank",
           "facts_absent")  # the fields a case can be checked on
-KINDS = ("fact", "span", "sentence")
+KINDS = ("fact", "span", "sentence", "note")
 STATUSES = ("answer", "closest", "none")
 CITE_KEYS = ("doc", "section", "page", "paragraph")
 NO_LINE = "none"  # `answer: none`: the reply has no answer line

@@ -24,7 +24,7 @@ Notes
 
 [i] Ю. Цэдэнбал, Илтгэл, Үгүүлэл, Хэлсэн Үг, V bot‘ 1970-1976, Улаанбаатар 1976, p. 193.
 
-[ii] Ministry yearbook, 1973, p. 40.
+[ii] Udo B. Barkmann, Dokumente zur Aussenpolitik, Köln 2016, p. 40.
 
 [iii] Ж. Санжмятав, Сайхан учрал бүрдэж, Улаанбаатар 2011, p. 153-158.
 """
@@ -74,3 +74,28 @@ def test_a_passage_with_endnotes_holds_the_act_of_citing(answerer):
     assert best.hit.chunk.notes and "ambassador reported" in best.hit.chunk.text
     cited = {q.ids[t] for t in q.terms if t in answerer._citing}
     assert cited and cited <= best.held
+
+
+def test_a_question_about_what_is_cited_is_answered_by_the_endnote(answerer):
+    a = answerer.ask("Which volume of Tsedenbal's writings is cited for the 1971 congress report?")
+    assert a.direct.kind == "note"
+    assert a.direct.text.startswith("Ю. Цэдэнбал") and "p. 193" in a.direct.text
+    assert a.direct.line.startswith("[i] ")
+    assert a.to_dict()["answer"]["kind"] == "note"
+
+
+def test_without_a_name_the_note_is_the_one_marked_after_the_answering_sentence(answerer):
+    a = answerer.ask("What source is cited for the enlarged embassy and its new trade office?")
+    assert a.direct.kind == "note" and a.direct.text.startswith("Udo B. Barkmann")
+
+
+def test_a_name_only_an_endnote_holds_is_answered_by_it(answerer):
+    """No word for citing, but the person asked about is named only in the note."""
+    a = answerer.ask("What does Barkmann say about the embassy enlarged in 1972?")
+    assert a.direct is not None and a.direct.kind == "note"
+    assert a.direct.text.startswith("Udo B. Barkmann")
+
+
+def test_a_question_the_text_answers_gets_no_note(answerer):
+    a = answerer.ask("How many countries sent delegates to the 1971 party congress?")
+    assert a.direct is not None and a.direct.kind != "note"

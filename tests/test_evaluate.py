@@ -180,7 +180,7 @@ def test_an_old_case_file_keeps_working_and_a_passing_run_exits_0(data, tmp_path
 
 
 @pytest.mark.parametrize("text, message", [
-    ("- q: x\n  answer: 12\n  kind: date\n", ":1: 'kind' must be one of fact, span, sentence; got 'date'"),
+    ("- q: x\n  answer: 12\n  kind: date\n", ":1: 'kind' must be one of fact, span, sentence, note; got 'date'"),
     ("- q: x\n  status: maybe\n", ":1: 'status' must be one of answer, closest, none"),
     ("- q: ok\n  abstain: true\n- q: x\n  cite: {doc: a, chapter: 2}\n",
      ":3: unknown cite key(s) ['chapter']; allowed ['doc', 'section', 'page', 'paragraph']"),

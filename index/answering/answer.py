@@ -13,7 +13,7 @@ import numpy as np
 from . import constraints, evidence, rescore
 
 from ..search import kernels
-from .asked import Asked, asked, code_spans, norm, words
+from .asked import CITING_WORDS, Asked, asked, code_spans, norm, words
 from .constraints import Check, Constraints
 from ..reading.corpus import Chunk
 from .direct import DirectAnswer, antecedent, direct_answer, gives
@@ -35,10 +35,6 @@ FACTS_SHOWN = 3  # at most this many facts with an answer
 FACT_DEPTH = 8  # fact candidates BM25 brings to the evidence rule
 NOTE_WEIGHT = 0.5  # an endnote's words count half as much as the passage's own
 NOTE_DEPTH = 5  # candidates the endnotes field adds to the passages' own
-# Words for the act of citing: a passage with endnotes holds them through its notes, which
-# never say "cited" of themselves ("whose recollections are cited as the source for …").
-CITING_WORDS = ("cite cites cited citing citation citations source sources reference "
-                "references referenced endnote endnotes footnote footnotes")
 PHRASE_DEPTH = 20  # passages looked at for a document that says a name of several words in full
 OUTSIDE_KEPT = 50_000  # passages whose heading and endnote terms are kept analyzed
 _ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
@@ -216,6 +212,8 @@ class Answerer:
                                       if name in parties)
         self._notes = _notes_index(index) if endnotes else None
         self._notes_latin = _notes_index(index, latin=True) if endnotes else None
+        # a passage with endnotes holds the words for citing through its notes, which never
+        # say "cited" of themselves ("whose recollections are cited as the source for …")
         self._citing = frozenset(index.analyzer.terms(CITING_WORDS))
         # every passage with endnotes holds the citing words
         self._citing_df = len(self._notes.chunks) if self._notes is not None else 0

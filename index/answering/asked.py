@@ -99,6 +99,10 @@ bay coast plateau harbour harbor stadium arena asia europe africa america americ
 antarctica arctic pacific atlantic""".split())
 _BODY_CONNECT = frozenset({"on", "for", "with", "of"})
 # Capitalised words that alone are no name: offices and kinds of body or text.
+# Words for the act of citing: what a passage's endnote marker says ("which source is cited
+# for …", "the footnote on …").
+CITING_WORDS = ("cite cites cited citing citation citations source sources reference "
+                "references referenced endnote endnotes footnote footnotes")
 GENERIC = frozenset(_TITLES | _INSTITUTION | {"war", "treaty", "pact", "palace", "memorial"})
 _CONNECT = {"of", "the", "de", "du", "von", "van", "der", "bin", "ibn", "al", "la", "le", "y", "and"}
 _UNITS_FREE = {"of", "the", "a", "an", "and", "in", "to", "from", "for", "on", "at", "by", "with"}

@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
-from .asked import (DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, PLACE_WORDS, ROLES,
+from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, PLACE_WORDS, ROLES,
                     TITLE_MODIFIERS, Asked, after_role, asked, asked_noun, norm, personal,
                     quoted, title_run, title_words, titled, words)
 from .constraints import OFFICES, RANKS, Constraints, fold_name, sentence_conflicts
 from ..facts import human_date, human_figure
+from ..search.translit import latin_spellings
 from ..sentences import sentence_spans
 
 LINE = 110  # characters of a sentence answer shown as the answer line (two phone lines, bold)
@@ -41,7 +42,8 @@ _UNREAD: Any = object()  # direct_answer's default: read the question here
 
 @dataclass(frozen=True)
 class DirectAnswer:
-    """text: what to say first; kind: fact | span | sentence; chunk_id: the passage it was cut
+    """text: what to say first; kind: fact | span | sentence | note (an endnote of the
+    passage, with the note it repeats for an "Ibid."); chunk_id: the passage it was cut
     from (or the fact's passage); fact: the fact's id for kind fact; sentence: the sentence
     (or the fact's quote) it stands in; line: text as an answer line of at most LINE
     characters (a long sentence is cut to its clauses about the question, marked with …)."""
@@ -84,6 +86,10 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
         return fact  # the fact and the best sentence agree
     if cons is not None and sentence_conflicts(cons, sentence):
         return fact  # the best sentence is about another year: nothing to cut from it
+    note = cited_note(question, chunk, h.start, h.end)
+    if note is not None:  # the source it asks for, or what only an endnote names
+        text = note.text + (f" (= {note.see})" if note.see else "")
+        return DirectAnswer(text, "note", chunk.id, None, text, f"[{note.mark}] {text}")
     terms = [(s - h.start, e - h.start) for s, e in h.terms if s >= h.start and e <= h.end]
     # where: the sentence, not a place cut from it (on SQuAD a place cut out was right less
     # often than the sentence around it: .43 against .59)
@@ -104,6 +110,39 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
         return fact
     return DirectAnswer(sentence, "sentence", chunk.id, None, sentence,
                         clip(sentence, terms, LINE))
+
+
+_CITING = frozenset(norm(w) for w in CITING_WORDS.split())
+
+
+def cited_note(question: str, chunk: Any, start: int, end: int) -> Any | None:
+    """The endnote of a passage that answers a question, when one does: for a question
+    about what is cited ("which periodical is cited for …"), the note holding most of the
+    names it asks about, else the one whose marker ends the answering sentence
+    (text[start:end]) or follows it; for any question, the note that alone holds a name the
+    passage's text does not ("where was Barkmann's collection published?"). Names are met
+    in a note as written or in its Latin spelling."""
+    notes = getattr(chunk, "notes", ())
+    if not notes:
+        return None
+    said = words(question)
+    names = {norm(w) for w in said[1:] if w[:1].isupper()}
+    citing = any(norm(w) in _CITING for w in said)
+    text = {norm(w) for w in words(chunk.text)}
+    held = []
+    for n in notes:
+        note_words = {norm(w) for t in (n.text, *latin_spellings(n.text)) for w in words(t)}
+        held.append(names & note_words)
+    alone = [len(h - text) for h in held]
+    if not citing:
+        best = max(range(len(notes)), key=lambda i: (alone[i], -i))
+        return notes[best] if alone[best] else None
+    if any(held):
+        return notes[max(range(len(notes)), key=lambda i: (len(held[i]), -i))]
+    # the first marker from the answering sentence on (it may follow its full stop)
+    marked = sorted((at, i) for i, at in enumerate(
+        chunk.text.find(f"[{n.mark}]", start) for n in notes) if at >= 0)
+    return notes[marked[0][1]] if marked else None
 
 
 # a person as a clause's subject: the sentence says what someone named before did (not

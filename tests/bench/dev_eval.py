@@ -92,6 +92,7 @@ class Tally:
         self.right: dict[str, list[bool]] = defaultdict(list)
         self.lines: list[bool] = []
         self.shown: list[bool] = []
+        self.notes: list[bool] = []  # endnote questions: does the answer line hold the source
 
     def add(self, case: dict, answer: Answer) -> bool:
         """Count one case; whether it is right."""
@@ -101,6 +102,9 @@ class Tally:
             self.lines.append(line_right(case, answer))
         if reply_kind(answer) == "answer" and value_line(answer) is not None:
             self.shown.append(line_right(case, answer))
+        if case["kind"] == "endnote":
+            d = answer.direct if reply_kind(answer) == "answer" else None
+            self.notes.append(d is not None and any(fold(a) in fold(d.text) for a in case["answer"]))
         return ok
 
     @property
@@ -150,6 +154,8 @@ def main(argv: list[str] | None = None) -> None:
           f" of {len(lines)}")
     print(f"value answer lines shown right (precision): {sum(shown) / max(1, len(shown)):.1%}"
           f" of {len(shown)}")
+    notes = tally.notes
+    print(f"endnote questions whose answer line holds the source: {sum(notes)} of {len(notes)}")
 
 
 if __name__ == "__main__":
