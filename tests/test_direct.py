@@ -553,6 +553,28 @@ def test_he_of_the_answering_sentence_is_the_person_named_before_when_an_office_
     assert a.kind == "sentence"
 
 
+def test_who_held_an_office_is_someone_whose_sentence_says_it():
+    from index.answering.constraints import Constraints, Name
+    ambassador = Constraints(roles=(Name("Soviet ambassador", ("ambassador",),
+                                         office="ambassador"),))
+    text = ("In 1953, the Secretary of the CC, Ch. Surenjav, and Lieutenant General J. Jamyanjav "
+            "brought aid shipments to Korea.")
+    q = "Who was the Soviet ambassador in Pyongyang in 1953?"
+    a = direct_answer(q, [passage(text, ["1953"])], cons=ambassador)
+    assert a.kind == "sentence"  # a general bringing aid is nobody's ambassador
+    # the office said in the name's sentence, whatever stands between them
+    text = ("In 1953 Lieutenant General J. Jamyanjav, a veteran of the war, was sent as "
+            "ambassador to Pyongyang.")
+    a = direct_answer(q, [passage(text, ["1953", "ambassador", "Pyongyang"])], cons=ambassador)
+    assert (a.kind, a.text) == ("span", "J. Jamyanjav")
+    # an office a verb may say instead ('who headed') is not required
+    head = Constraints(roles=(Name("headed", ("head",), unsaid_ok=True, office="head"),))
+    text = "In 1975 L. Rinchen led the delegation to Pyongyang."
+    a = direct_answer("Who headed the delegation to Pyongyang in 1975?",
+                      [passage(text, ["delegation", "Pyongyang", "1975"])], cons=head)
+    assert (a.kind, a.text) == ("span", "L. Rinchen")
+
+
 def test_how_many_counts_its_noun_not_the_people_s_word_before_it():
     text = ("Mongolia also accepted 197 orphans (115 boys and 82 girls) and 8 Korean teachers "
             "for eight years.")

@@ -168,7 +168,9 @@ def antecedent(question: str, ask: Asked, text: str, start: int, end: int,
             continue
         # the pronoun's person is the first one named; when that is not of the type asked
         # (the question's own person: 'who did Luther strike out against?'), no one is
-        if any((s, e) == first for s, e, _ in typed_candidates(question, ask, piece, (), cons)):
+        # (the office is said where the pronoun stands, not where its person is named)
+        if any((s, e) == first for s, e, _ in typed_candidates(question, ask, piece, (), cons,
+                                                               office_said=False)):
             return s0 + first[0], s0 + first[1]
         return None
     return None
@@ -245,9 +247,11 @@ _QUANTITY_ASKED_RE = re.compile(
 
 
 def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
-                     cons: Constraints | None = None) -> Iterator[tuple[int, int, float]]:
+                     cons: Constraints | None = None, office_said: bool = True
+                     ) -> Iterator[tuple[int, int, float]]:
     """The spans of text of the type the question asks for: a person for who (never a
-    country, a body, a title in quotes, nor the question's own person), a date for when, for
+    country, a body, a title in quotes, nor the question's own person; for who held an
+    office, one whose sentence says it, unless office_said is False), a date for when, for
     how many a number (never a date's day; of the asked noun when the text names it; an
     amount, not a count, for a how-much without a noun)."""
     wants = ask.kind
@@ -264,6 +268,9 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
     # else ('one thread'); "how big" may ask for a count ('how big was the delegation')
     quantity = wants == "number" and _QUANTITY_ASKED_RE.search(question)
     offices = _asked_offices(ask, cons) if wants == "name" else []
+    # who held an office: the words that say it, which the name's sentence must hold
+    said_offices = _office_words(cons) if wants == "name" and office_said else frozenset()
+    sentences: list[tuple[int, int]] | None = None
     # one at a time: a caller that needs only the first (gives) reads no further
     spans = ask.candidates(text, terms=terms) if terms else ask.each_candidate(text)
     for s, e, known in spans:
@@ -297,6 +304,13 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue  # 'Foreign Minister Sh. Altangerel' is no committee's chairman
         if wants == "name" and _other_state(text, s, e, cons):
             continue  # 'DPRK Foreign Minister Paek Nam Sun' is not the Russian one
+        if said_offices:
+            if sentences is None:
+                sentences = sentence_spans(text)
+            if not _office_said(text, s, sentences, said_offices):
+                # 'Lieutenant General J. Jamyanjav brought aid shipments' names no
+                # ambassador, whatever the passage says around it
+                continue
         if wants == "name" and terms and _reporter(text, s, e, ask, terms):
             continue  # 'Agence France Presse reported that …' did not sign the treaty
         if wants == "place" and (titled(text, s, e) or quoted(text, s, e) or not (
@@ -385,6 +399,26 @@ def _line_opener(text: str, s: int, e: int) -> bool:
     follows ('Source:' of a table's note); not 'Pilots guided ships …', who did it."""
     return (" " not in text[s:e].strip() and text[e:e + 1] == ":"
             and (not text[:s].strip() or text[:s].rstrip(" ").endswith("\n")))
+
+
+def _office_said(text: str, s: int, sentences: list[tuple[int, int]], offices: frozenset) -> bool:
+    """Whether the sentence (of sentences, spans of text) holding text[s] says one of the
+    offices (_office_words)."""
+    lo, hi = next(((a, b) for a, b in sentences if a <= s < b), (0, len(text)))
+    return any(norm(w) in offices for w in words(text[lo:hi]))
+
+
+def _office_words(cons: Constraints | None) -> frozenset:
+    """The words that say an office a who-question asks about by name ('ambassador'; the
+    premier may be the prime minister), not one a paraphrase may leave unsaid ('who headed',
+    'who chaired')."""
+    out: set[str] = set()
+    for r in cons.roles if cons is not None else ():
+        if r.office in OFFICES and not r.unsaid_ok:
+            out.add(r.office)
+            if r.office == "premier":
+                out.add("prime")
+    return frozenset(out)
 
 
 def _asked_offices(ask: Asked, cons: Constraints | None) -> list[tuple[str, bool, str]]:
