@@ -575,6 +575,31 @@ def test_who_held_an_office_is_someone_whose_sentence_says_it():
     assert (a.kind, a.text) == ("span", "L. Rinchen")
 
 
+def test_an_office_the_passage_says_served_elsewhere_does_not_answer_where_it_is_asked():
+    from index.answering.constraints import Constraints, Name
+    states = {"mongolia": frozenset({"mongolia"}), "ulaanbaatar": frozenset({"mongolia"}),
+              "pyongyang": frozenset({"north korea"}), "korea": frozenset({"north korea",
+                                                                           "south korea"})}
+
+    def to(place: str) -> Constraints:
+        return Constraints(roles=(Name("ambassador", ("ambassador",), office="ambassador",
+                                       dest=states[place]),),
+                           state_of=lambda w: frozenset().union(
+                               *(states.get(t.casefold(), ()) for t in w.split())))
+    sent = "Ambassador Dorj’s efforts were flanked by a state visit in May 1961."
+    text = "It sent General B. Dorj as ambassador to Pyongyang. " + sent
+    words = ["Ambassador"]
+    q = "Who was the ambassador to Mongolia in 1961?"
+    a = direct_answer(q, [passage(text, words, sent)], cons=to("mongolia"))
+    assert a.kind == "sentence"  # the passage sent Dorj to Pyongyang
+    a = direct_answer("Who was the ambassador to Pyongyang in 1961?",
+                      [passage(text, words, sent)], cons=to("pyongyang"))
+    assert (a.kind, a.text) == ("span", "Dorj")
+    # where the office served, said nowhere: it may be anywhere
+    a = direct_answer(q, [passage(sent, words)], cons=to("mongolia"))
+    assert (a.kind, a.text) == ("span", "Dorj")
+
+
 def test_how_many_counts_its_noun_not_the_people_s_word_before_it():
     text = ("Mongolia also accepted 197 orphans (115 boys and 82 girls) and 8 Korean teachers "
             "for eight years.")

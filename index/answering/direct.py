@@ -104,6 +104,9 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
         at = antecedent(question, ask, chunk.text, h.start, h.end, cons)
         if at is not None:
             span = chunk.text[at[0]:at[1]]
+    if span is not None and ask.kind == "name" and _serves_elsewhere(chunk.text, sentence,
+                                                                      span, cons):
+        span = None  # 'Ambassador Dorj', whom the passage sent to Pyongyang, not to Ulaanbaatar
     if span is not None:  # the best sentence says it, not the fact's
         return DirectAnswer(span, "span", chunk.id, None, sentence, span)
     if fact is not None:  # it meets the question's constraints and holds the asked value
@@ -399,6 +402,35 @@ def _line_opener(text: str, s: int, e: int) -> bool:
     follows ('Source:' of a table's note); not 'Pilots guided ships …', who did it."""
     return (" " not in text[s:e].strip() and text[e:e + 1] == ":"
             and (not text[:s].strip() or text[:s].rstrip(" ").endswith("\n")))
+
+
+def _served_at(sentence: str, office: str) -> list[str]:
+    """The places a sentence says an office serves: 'ambassador to Pyongyang', 'ambassador in
+    Seoul', 'sent to South Korea as Ambassador'."""
+    after = re.finditer(rf"\b(?i:{office})s?\s+(?:to|in|at)\s+(?:the\s+)?"
+                        rf"([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){{0,2}})", sentence)
+    before = re.finditer(rf"\bto\s+(?:the\s+)?([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){{0,2}})\s+as\s+"
+                         rf"(?:(?:an?|the|its|their|his|her)\s+)?(?:\w+\s+)?(?i:{office})\b",
+                         sentence)
+    return [m.group(1).strip() for m in (*after, *before)]
+
+
+def _serves_elsewhere(text: str, sentence: str, name: str, cons: Constraints | None) -> bool:
+    """Whether a name answering a question about an office somewhere ('the ambassador to
+    Mongolia') held it only elsewhere, as far as the passage says: the answering sentence and
+    the passage's other sentences naming it (by its last word) say where the office served,
+    and none says the place asked. Unsaid, it may be anywhere."""
+    roles = [r for r in cons.roles if r.dest] if cons is not None and cons.state_of else []
+    key = next((w for w in reversed(words(name)) if not INITIAL_WORD.fullmatch(w)), "")
+    if not roles or not key:
+        return False
+    sentences = [sentence] + [text[a:b] for a, b in sentence_spans(text)
+                              if text[a:b] != sentence
+                              and re.search(rf"\b{re.escape(key)}\b", text[a:b])]
+    said = [bool(cons.state_of(place) & r.dest)
+            for r in roles for piece in sentences for place in _served_at(piece, r.office)
+            if cons.state_of(place)]
+    return bool(said) and not any(said)
 
 
 def _office_said(text: str, s: int, sentences: list[tuple[int, int]], offices: frozenset) -> bool:
