@@ -600,6 +600,16 @@ def test_an_office_the_passage_says_served_elsewhere_does_not_answer_where_it_is
     assert (a.kind, a.text) == ("span", "Dorj")
 
 
+def test_a_place_that_ends_a_title_is_not_part_of_the_name_after_it():
+    from index.answering.constraints import Constraints
+    cons = Constraints(places=frozenset({"moscow"}))
+    text = ("DPRK Ambassador to Moscow Park Y Chung voiced the first official reaction to the "
+            "appointment of Vladimir Putin as acting President.")
+    a = direct_answer("Who was the North Korean ambassador to Moscow?",
+                      [passage(text, ["Ambassador", "Moscow"])], cons=cons)
+    assert (a.kind, a.text) == ("span", "Park Y Chung")
+
+
 def test_how_many_counts_its_noun_not_the_people_s_word_before_it():
     text = ("Mongolia also accepted 197 orphans (115 boys and 82 girls) and 8 Korean teachers "
             "for eight years.")

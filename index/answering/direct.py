@@ -277,6 +277,13 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
     # one at a time: a caller that needs only the first (gives) reads no further
     spans = ask.candidates(text, terms=terms) if terms else ask.each_candidate(text)
     for s, e, known in spans:
+        if wants == "name" and cons is not None and _PLACE_BEFORE_RE.search(text, max(0, s - 6), s):
+            # 'Ambassador to Moscow Park Y Chung': the place ends the title, the name follows
+            first = _FIRST_WORD_RE.match(text, s, e)
+            if first is not None and first.end() < e and _place(first.group(1), cons):
+                s = first.end()
+                rest = [w for w in words(text[s:e]) if not INITIAL_WORD.fullmatch(w)]
+                known = sum(norm(w) in ask.words for w in rest) / max(1, len(rest))
         if wants == "number" and _day_of_month(text, s, e):
             continue  # "26" of "26 March 1990" counts nothing
         if count_asked and noun_here is None:
@@ -579,6 +586,10 @@ def _reporter(text: str, s: int, e: int, ask: Asked, terms: Sequence[tuple[int, 
     if any(s - 30 <= te <= s for _, te in terms):
         return False
     return any(ts >= m.end() for ts, _ in terms)
+
+
+_PLACE_BEFORE_RE = re.compile(r"\b(?:to|in|at|from)\s+$")
+_FIRST_WORD_RE = re.compile(r"(\S+)\s+")
 
 
 def _place(name: str, cons: Constraints | None) -> bool:
