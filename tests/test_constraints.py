@@ -3,6 +3,7 @@ passage with most of the question's words and another country, year or person do
 answer it; the reply is then the closest passages, not an answer line."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -729,3 +730,36 @@ def test_every_passage_that_meets_the_question_comes_before_those_that_do_not(tm
     assert a.kind == "answer"
     # Japan's talks score second, but the question is about Mongolia's
     assert [p.hit.chunk.section for p in a.passages] == ["Mongolia", "Seoul", "Japan"]
+
+
+def test_a_fact_about_one_office_holder_says_whose_office_and_where_once_for_all_mentions():
+    from index.answering.constraints import Constraints, Name, check, clause_breaks
+    states = {"mongolia": frozenset({"mongolia"}), "mongolian": frozenset({"mongolia"}),
+              "korea": frozenset({"north korea", "south korea"}),
+              "pyongyang": frozenset({"north korea"})}
+
+    def asked(owner: str, dest: str) -> Constraints:
+        return Constraints(roles=(Name("ambassador", ("ambassador",), office="ambassador",
+                                       owner=states[owner], dest=states[dest]),),
+                           states=states)
+    def analyzed(text: str) -> tuple[list[str], dict]:
+        """Its terms (small words dropped, as the analyzer does) and clause breaks."""
+        spans = [(m.start(), m.end()) for m in re.finditer(r"[A-Za-z]+", text)
+                 if m.group() not in ("the", "as", "to", "for")]
+        terms = [text[a:b].casefold() for a, b in spans]
+        return terms, clause_breaks(text, [a for a, _ in spans], [b for _, b in spans])
+    text = ("Ambassador D. Sharav\nThe Mongolian Foreign Ministry sent D. Sharav as "
+            "ambassador to Pyongyang.")
+    terms, breaks = analyzed(text)
+    fact = lambda c: check(c, terms, (), [text], breaks=breaks, one_holder=True).passes  # noqa
+    passage = lambda c: check(c, terms, (), [text], breaks=breaks).passes  # noqa
+    assert fact(asked("mongolian", "pyongyang"))
+    # the title's 'Ambassador' says no state; the summary says Mongolia's, to Pyongyang
+    assert not fact(asked("korea", "mongolia"))
+    # a passage may speak of several ambassadors: an unsaid one may be anyone's
+    assert passage(asked("korea", "mongolia"))
+    text = "P. Urjinlkhundev was sent to Pyongyang as ambassador for the years 1984 to 1989."
+    terms, breaks = analyzed(text)
+    assert not check(asked("korea", "mongolia"), terms, (), [text], breaks=breaks,
+                     one_holder=True).passes  # it served in Pyongyang, not in Mongolia
+    assert check(asked("korea", "mongolia"), terms, (), [text], breaks=breaks).passes

@@ -196,6 +196,7 @@ class Answerer:
         self._facts_by_id = {f.id: f for f in self.facts.facts}
         self._fact_terms: list[str] = []  # the fact index's term of each id
         self._fact_words: dict[str, list[str]] = {}  # fact id -> its terms in order
+        self._fact_breaks: dict[str, dict[int, bool]] = {}  # fact id -> its clause breaks
         if self._fact_index is not None:
             self._fact_terms = [""] * len(self._fact_index.vocab)
             for term, i in self._fact_index.vocab.items():
@@ -725,12 +726,18 @@ class Answerer:
             return False
         terms = self._fact_words.get(fact_id)  # the same for every question: made once
         if terms is None:
+            pos = self._fact_index.by_id[fact_id]
             if toks is None:
-                toks = self._fact_index.tokens(self._fact_index.by_id[fact_id])
+                toks = self._fact_index.tokens(pos)
             terms = self._fact_words[fact_id] = [self._fact_terms[i] if i >= 0 else ""
                                                  for i in toks.terms.tolist()]
+            # where its clauses break: 'sent to South Korea as ambassador' is no South
+            # Korean ambassador, as in a passage
+            self._fact_breaks[fact_id] = constraints.clause_breaks(
+                self._fact_index.chunks[pos].text, toks.starts.tolist(), toks.ends.tolist())
         met = q.fact_meets[fact_id] = constraints.check(
-            q.cons, terms, (), [fact.date, fact.title]).passes
+            q.cons, terms, (), [fact.date, fact.title], breaks=self._fact_breaks[fact_id],
+            one_holder=True).passes
         return met
 
     def _fact_term_id(self, term: str) -> int:

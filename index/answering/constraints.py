@@ -482,13 +482,15 @@ def _positions(seq: Sequence[str], want: set[str]) -> list[int]:
 
 def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
                   states: Mapping[str, frozenset] | None = None,
-                  breaks: Mapping[int, bool] = NO_BREAKS, kinds: frozenset = frozenset()) -> bool:
+                  breaks: Mapping[int, bool] = NO_BREAKS, kinds: frozenset = frozenset(),
+                  one_holder: bool = False) -> bool:
     """Whether seq names the office at the rank asked: 'deputy minister' by 'deputy (foreign)
     minister' only, 'minister' by a minister with no rank before him; of the kind asked ('Prime
     Minister' is no foreign minister); where it serves, when the question says ('Ambassador
     to Pyongyang' is not the ambassador to Japan); and, when the question says whose office it
     is, not only as another state's ('the Mongolian President' is not the president of South
-    Korea)."""
+    Korea). one_holder: seq is about one holder of the office (a fact), so a mention that
+    names no state does not make up for one that names another."""
     if role.kind and kinds:
         # another office of its kind is not the one asked: 'Prime Minister' for the foreign
         # minister; an office said without its kind may be it ('the Minister of Foreign
@@ -508,11 +510,27 @@ def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
     if role.dest and states:
         # serving elsewhere: 'Ambassador to Pyongyang' is not the ambassador to South Korea
         # (the state said right after the office, in its clause)
-        at = [(i, first) for i, first in at
-              if not (i + 1 < len(seq) and not breaks.get(i + 1, False) and seq[i + 1] in states
-                      and not states[seq[i + 1]] & role.dest)]
+        def after(i: int) -> frozenset | None:
+            if i + 1 < len(seq) and not breaks.get(i + 1, False) and seq[i + 1] in states:
+                return states[seq[i + 1]]
+            return None
+
+        def before(first: int) -> frozenset | None:  # 'sent to South Korea as ambassador'
+            if (first > 0 and seq[first - 1] in states and breaks.get(first) is False
+                    and breaks.get(first - 1) is False):
+                return states[seq[first - 1]]
+            return None
+        if one_holder:
+            places = [after(i) or before(first) for i, first in at]
+            if any(places) and not any(p and p & role.dest for p in places):
+                return False  # a fact says where its office served, and it is elsewhere
+            at = [m for m, p in zip(at, places) if p is None or p & role.dest]
+        else:
+            at = [(i, first) for i, first in at
+                  if not (after(i) is not None and not after(i) & role.dest)]
     if not role.owner or not states:
         return bool(at)
+    unsaid = False
     for _, first in at:
         # the state said just before the office, in the same clause (one word may stand
         # between: 'the Mongolian Foreign Minister'; not '... in Moscow. Ambassador X')
@@ -523,7 +541,22 @@ def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
             if seq[j] in states:
                 state = seq[j]
                 break
-        if state is None or states[state] & role.owner:
+        if state is not None and states[state] & role.owner:
+            return True
+        unsaid = unsaid or state is None
+    # an office whose state is unsaid may be anyone's; in a fact, about one holder, the
+    # state said at another mention is its state
+    return unsaid and not (one_holder and len(at) > 1 and any(
+        _state_before(seq, first, breaks, states) for _, first in at))
+
+
+def _state_before(seq: Sequence[str], first: int, breaks: Mapping[int, bool],
+                  states: Mapping[str, frozenset]) -> bool:
+    """Whether a state is said just before position first, in its clause."""
+    for j in range(first - 1, max(-1, first - 3), -1):
+        if j + 1 in breaks:
+            return False
+        if seq[j] in states:
             return True
     return False
 
@@ -532,7 +565,8 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
           texts: Iterable[str], in_document: Callable[[str], bool] | None = None,
           breaks: Mapping[int, bool] = NO_BREAKS, context: Iterable[str] = (),
           said_in_document: Callable[[Name], bool] | None = None,
-          year_in_document: Callable[[int], bool] | None = None) -> Check:
+          year_in_document: Callable[[int], bool] | None = None,
+          one_holder: bool = False) -> Check:
     """How a candidate meets c: text_terms, its own terms in order (only the constraint terms
     matter, others may be anything); outside, the term sequences of its heading, endnotes and
     document title; texts, every text of it (for years); in_document: whether its document
@@ -542,7 +576,8 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
     context: its document's title and date, whose years count only when its own texts name
     none (a history of 1948-2000 does not date each of its passages to any of those years);
     said_in_document: whether its document says a name of several words in full somewhere (a
-    text that has named 'Peyton Manning' goes on with 'Manning')."""
+    text that has named 'Peyton Manning' goes on with 'Manning'); one_holder: the candidate
+    is about one holder of an office (a fact), whose state any mention may say."""
     if not c:
         return Check()
     outside = [list(s) for s in outside]
@@ -594,7 +629,8 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
             missing.append(num)
     for role in c.roles:
         seqs = [text_terms, *outside]
-        ok = _holds_office(text_terms, role, c.ranks, c.states, breaks, c.kinds) or any(
+        ok = _holds_office(text_terms, role, c.ranks, c.states, breaks, c.kinds,
+                           one_holder) or any(
             _holds_office(seq, role, c.ranks, c.states, NO_BREAKS, c.kinds) for seq in outside) or (
             role.unsaid_ok and not any(role.terms[-1] in seq for seq in seqs))
         met += ok
@@ -620,7 +656,7 @@ def sentence_conflicts(c: Constraints, sentence: str) -> bool:
     return bool(said) and not any(lo <= y <= hi for y in said for lo, hi in c.years)
 
 
-_CLAUSE_END = re.compile(r"[.,;:!?()\[\]–—]")
+_CLAUSE_END = re.compile(r"[.,;:!?()\[\]–—\n]")
 
 
 _BEFORE_WORD = re.compile(r"\b(?:as|to|in|at|from|for|with|by|of)\b", re.I)
