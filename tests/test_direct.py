@@ -610,6 +610,16 @@ def test_a_place_that_ends_a_title_is_not_part_of_the_name_after_it():
     assert (a.kind, a.text) == ("span", "Park Y Chung")
 
 
+def test_a_date_in_brackets_after_the_question_s_words_is_theirs():
+    text = ("When in 1995 Mongolia terminated the treaty concluded in 1986 because of the "
+            "new Mongolian Basic Law (1992) and the new security concept (1994), nothing happened.")
+    words = ["Mongolia", "Mongolian", "Basic", "Law"]
+    assert line("What year was Mongolia's new Basic Law adopted?", text, words) == "1992"
+    # brackets after other words date those
+    assert line("What year was Mongolia's security concept adopted?", text,
+                ["Mongolia", "security", "concept"]) == "1994"
+
+
 def test_how_many_counts_its_noun_not_the_people_s_word_before_it():
     text = ("Mongolia also accepted 197 orphans (115 boys and 82 girls) and 8 Korean teachers "
             "for eight years.")

@@ -634,8 +634,11 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         # whose office is asked: a name titled as that state's holder ('Russian Foreign
         # Minister I. Ivanov') beats one whose title names no state the question knows
         unowned = owned and not _title_states(sentence, s, e, cons) & cons.owners
-        key = (counted, priced, unroled, unowned, impersonal, said_of, known, distance,
-               -(e - s), s)
+        # when: a date in brackets right after the question's words is theirs ('the new
+        # Basic Law (1992)'), whatever other date stands nearer the rest of them
+        unattached = wants == "date" and not _dated_in_brackets(sentence, s, terms)
+        key = (counted, priced, unroled, unowned, impersonal, said_of, unattached, known,
+               distance, -(e - s), s)
         if best_key is None or key < best_key:
             best, best_key = (s, e), key
     if best is None:
@@ -654,6 +657,16 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         if len(years) == 1 and not re.search(r"\d0s\b", span):
             return years[0]
     return span
+
+
+_BRACKET_BEFORE_RE = re.compile(r"\s*\(\s*$")
+
+
+def _dated_in_brackets(sentence: str, s: int, terms: list[tuple[int, int]]) -> bool:
+    """Whether the date at sentence[s:] opens brackets right after one of the question's
+    words (terms: their offsets): 'Basic Law (1992)'."""
+    m = _BRACKET_BEFORE_RE.search(sentence, max(0, s - 4), s)
+    return m is not None and any(te == m.start() for _, te in terms)
 
 
 # a relative clause or an apposition right after a name: what it says is said of the name
