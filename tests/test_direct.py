@@ -600,6 +600,28 @@ def test_an_office_the_passage_says_served_elsewhere_does_not_answer_where_it_is
     assert (a.kind, a.text) == ("span", "Dorj")
 
 
+def test_whom_a_state_sent_as_its_office_holder_is_no_other_state_s():
+    from index.answering.constraints import Constraints, Name
+    states = {"mongolian": frozenset({"mongolia"}), "china": frozenset({"china"}),
+              "chinese": frozenset({"china"}), "pyongyang": frozenset({"north korea"})}
+
+    def of(owner: str) -> Constraints:
+        return Constraints(roles=(Name("ambassador", ("ambassador",), office="ambassador",
+                                       owner=states[owner]),),
+                           state_of=lambda w: frozenset().union(
+                               *(states.get(t.casefold(), ()) for t in w.split())))
+    before = ("The Mongolian government, wavering between Moscow and Beijing, tried to "
+              "stabilise relations. It sent General B. Dorj as ambassador to Pyongyang.")
+    sent = "Ambassador Dorj’s efforts were flanked by a state visit in 1961."
+    q = "Who was China's ambassador in Pyongyang in 1961?"
+    p = [passage(sent, ["Ambassador", "1961"])]
+    # the part before says who sent him: the government the 'It' stands for
+    assert direct_answer(q, p, cons=of("china"), around=before + " " + sent).kind == "sentence"
+    assert direct_answer(q, p, cons=of("mongolian"), around=before + " " + sent).text == "Dorj"
+    # unsaid, he may be anyone's
+    assert direct_answer(q, p, cons=of("china"), around=sent).text == "Dorj"
+
+
 def test_a_place_that_ends_a_title_is_not_part_of_the_name_after_it():
     from index.answering.constraints import Constraints
     cons = Constraints(places=frozenset({"moscow"}))

@@ -547,6 +547,22 @@ class Answerer:
                             c.text))
         return out
 
+    def _around(self, q: Query, passages: tuple[Passage, ...] | list[Passage]) -> str:
+        """The text around the first passage, when the question asks whose office or where
+        ('China's ambassador'): the passage before it in its section and the rest of its
+        paragraph, in order, itself included (what it says of a person it names may stand
+        in the part before); else ''."""
+        if (not passages or not hasattr(self.index, "neighbours") or q.wants is None
+                or q.wants.kind != "name" or not any(r.owner or r.dest for r in q.cons.roles)):
+            return ""
+        hit = passages[0].hit
+        h = hit.chunk
+        pos = getattr(hit, "pos", -1)
+        near = self.index.neighbours(h, 1, 1, at=pos) if pos >= 0 else self.index.neighbours(h, 1, 1)
+        return "\n".join(c.text for c in near if c.id == h.id or (
+            c.part and h.part and c.paragraph == h.paragraph) or (
+            c.seq < h.seq and c.section == h.section))
+
     def _text_terms(self, q: Query, chunk: Chunk, pos: int | None = None) -> list[str]:
         """A passage's terms in order, the question's as themselves and others as '': from
         the tokens the local index stored; a backend that keeps only its hits' tokens (the
@@ -783,7 +799,7 @@ class Answerer:
                       evidence=ev, more=len(ranked) > offset + k, total=len(ranked),
                       # a fact shown only for its passage's sake does not lead the answer
                       direct=direct_answer(q.text, passages, [f for f in facts if f.passes],
-                                           q.wants, q.cons),
+                                           q.wants, q.cons, self._around(q, passages)),
                       where=where, status=ANSWER)
 
     def _passages(self, q: Query, page: list[Ranked], offset: int) -> tuple[Passage, ...]:

@@ -61,11 +61,13 @@ class DirectAnswer:
 
 
 def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
-                  ask: Any = _UNREAD, cons: Constraints | None = None) -> DirectAnswer | None:
+                  ask: Any = _UNREAD, cons: Constraints | None = None,
+                  around: str = "") -> DirectAnswer | None:
     """The direct answer to question from its ranked passages (index.answering.answer.Passage) and
     matching facts (FactMatch or Fact), or None when there is neither. ask: what the question
     asks for (an Asked, or None for nothing of a shape) as the answer service already read
-    it; by default it is read here. cons: the question's constraints (the passages and facts
+    it; by default it is read here. around: the text around passage 1, itself included (what
+    it says of a person it names). cons: the question's constraints (the passages and facts
     given meet them); a sentence that speaks of other years than the question's gives no
     answer line. Precision first: a span must be of the asked type (a person for who, a
     number counting the asked noun, never a date's day); without one, a fact holding the
@@ -104,9 +106,12 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
         at = antecedent(question, ask, chunk.text, h.start, h.end, cons)
         if at is not None:
             span = chunk.text[at[0]:at[1]]
-    if span is not None and ask.kind == "name" and _serves_elsewhere(chunk.text, sentence,
-                                                                      span, cons):
-        span = None  # 'Ambassador Dorj', whom the passage sent to Pyongyang, not to Ulaanbaatar
+    if span is not None and ask.kind == "name" and (
+            _serves_elsewhere(around or chunk.text, sentence, span, cons)
+            or _owned_elsewhere(around or chunk.text, span, cons)):
+        # 'Ambassador Dorj', whom the passage sent to Pyongyang, not to Ulaanbaatar; whom
+        # the Mongolian government sent, not China's
+        span = None
     if span is not None:  # the best sentence says it, not the fact's
         return DirectAnswer(span, "span", chunk.id, None, sentence, span)
     if fact is not None:  # it meets the question's constraints and holds the asked value
@@ -438,6 +443,44 @@ def _serves_elsewhere(text: str, sentence: str, name: str, cons: Constraints | N
             for r in roles for piece in sentences for place in _served_at(piece, r.office)
             if cons.state_of(place)]
     return bool(said) and not any(said)
+
+
+_SENT_RE = re.compile(r"\bsent\b")
+_SUBJECT_PRONOUN_RE = re.compile(r"^\s*(?:It|They)\b")
+
+
+def _owned_elsewhere(text: str, name: str, cons: Constraints | None) -> bool:
+    """Whether a name answering whose office a question asks about ('China's ambassador')
+    held it, as far as the passage says, only for other states: the titles before its
+    mentions ('MPR Ambassador J. Sambuu') and who sent it ('the Mongolian government sent
+    General B. Dorj as ambassador'; 'It sent …' after a sentence about the Mongolian
+    government). Unsaid, it may be anyone's."""
+    if cons is None or cons.state_of is None or not cons.owners:
+        return False
+    key = next((w for w in reversed(words(name)) if not INITIAL_WORD.fullmatch(w)), "")
+    if not key:
+        return False
+    said: list[frozenset] = []
+    spans = sentence_spans(text)
+    for k, (a, b) in enumerate(spans):
+        piece = text[a:b]
+        for m in re.finditer(rf"\b{re.escape(key)}\b", piece):
+            # the name's first word, for its title
+            start = piece.rfind(name, 0, m.end())
+            states = _title_states(piece, start if start >= 0 else m.start(), m.end(), cons)
+            if states:
+                said.append(states)
+            sent = _SENT_RE.search(piece, 0, m.start())
+            if sent is not None:
+                who = piece[:sent.start()]
+                if _SUBJECT_PRONOUN_RE.match(who) and k > 0:
+                    who = text[spans[k - 1][0]:spans[k - 1][1]]
+                # the sender: the first state its words name
+                states = next((st for st in (cons.state_of(w) for w in words(who)
+                                             if w[:1].isupper()) if st), frozenset())
+                if states:
+                    said.append(states)
+    return bool(said) and not any(st & cons.owners for st in said)
 
 
 def _office_said(text: str, s: int, sentences: list[tuple[int, int]], offices: frozenset) -> bool:
