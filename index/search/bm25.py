@@ -236,13 +236,16 @@ class BM25:
             acc = self._local.acc = np.zeros(self.n_docs, dtype=np.float64)
         return acc
 
-    def _search_scratch(self) -> tuple[np.ndarray, np.ndarray]:
-        """This thread's (float32 sums, zeros between searches; chunk numbers) for the
-        compiled search."""
+    def _search_scratch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """This thread's scratch for the compiled search: two lists of chunk numbers and two
+        of their sums (float32), each as long as the chunks, which it merges back and forth.
+        Only the pages a search writes are ever mapped."""
         out = getattr(self._local, "search", None)
         if out is None:
-            out = self._local.search = (np.zeros(self.n_docs, dtype=np.float32),
-                                        np.empty(self.n_docs, dtype=np.int32))
+            n = self.n_docs
+            out = self._local.search = (np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32),
+                                        np.empty(n, dtype=np.float32),
+                                        np.empty(n, dtype=np.float32))
         return out
 
     def _length_codes(self) -> tuple[np.ndarray, np.ndarray]:
@@ -312,7 +315,7 @@ class BM25:
 
         use_allowed, use_tiebreak = allowed is not None, tiebreak is not None
         code, k1norm_tab = self._length_codes()
-        sums, touched = self._search_scratch()
+        da, db, sa, sb = self._search_scratch()
         top, scores, ok = search_top(
             ind, self.postings.docs, self.postings.tfs, self._k1norm, code, k1norm_tab,
             float(self.p.k1 + 1), self.idf, self.term_max, np.asarray(held, dtype=np.int64),
@@ -320,7 +323,7 @@ class BM25:
             float(self.p.delta) if self.p.variant == "plus" else 0.0, int(k),
             allowed if use_allowed else _NO_FILTER, use_allowed,
             tiebreak if use_tiebreak else _NO_TIES, use_tiebreak, MARGIN, TIE_RTOL,
-            sums, touched)
+            da, db, sa, sb)
         if not ok:  # a term of idf <= 0: no bound to prune with
             return self.search_all(term_ids, k, tiebreak, allowed)
         return [Hit(d, s) for d, s in zip(top.tolist(), scores.tolist())]

@@ -5,9 +5,10 @@ thousands of entries at a million passages. Scoring every posting (what rank-bm2
 do) costs what those lists hold; MaxScore adds up only the rarer terms' postings, and once
 the k-th best sum so far exceeds all the common terms together could add, no chunk they
 alone hold can reach the top k: the common terms are then only looked up, by seeking, for
-the chunks already found that can still get there. Term at a time, the rare lists are read
-straight through into a dense array of sums (memory order, no per-chunk bookkeeping), which
-at a million passages is several times faster than walking the lists chunk by chunk.
+the chunks already found that can still get there. Term at a time, each rare list is merged
+into a list of (chunk, sum so far) kept in chunk order: both are read and written straight
+through, where adding into a dense array of a million sums cost a cache miss per posting
+(the time of a search at a million passages went mostly to those misses).
 Released from the GIL, it lets several askers search at once.
 
 taat_candidates only chooses candidates: every chunk whose score can come within `margin`
@@ -164,16 +165,15 @@ def _offer_pair(hv: np.ndarray, hd: np.ndarray, size: int, v: float, d: int) -> 
 
 
 @njit(cache=True, nogil=True)
-def _kth_of_completed(hd: np.ndarray, size: int, k: int, acc: np.ndarray, indptr: np.ndarray,
+def _kth_of_completed(hd: np.ndarray, hv: np.ndarray, size: int, k: int, indptr: np.ndarray,
                       docs: np.ndarray, tfs: np.ndarray, k1norm: np.ndarray, code: np.ndarray,
                       k1norm_tab: np.ndarray, k1p1: float,
                       terms: np.ndarray, idf: np.ndarray, mult: np.ndarray, first: int) -> float:
-    """The k-th best full score of chunks hd[:size] (their sums so far in acc, terms[first:]
+    """The k-th best full score of chunks hd[:size] (hv: their sums so far, terms[first:]
     looked up by seeking): real scores of distinct chunks, so at most the final k-th best."""
-    ds = np.sort(hd[:size])
-    full = np.empty(size, dtype=np.float64)
-    for j in range(size):
-        full[j] = acc[ds[j]]
+    order = np.argsort(hd[:size])
+    ds = hd[:size][order]
+    full = hv[:size][order].copy()
     for i in range(first, len(terms)):
         lo, hi = indptr[terms[i]], indptr[terms[i] + 1]
         p = lo
@@ -188,62 +188,25 @@ def _kth_of_completed(hd: np.ndarray, size: int, k: int, acc: np.ndarray, indptr
 
 
 @njit(cache=True, nogil=True)
-def _merge_runs(a: np.ndarray, runs: np.ndarray, n_runs: int, tmp: np.ndarray) -> None:
-    """Sort a[:runs[n_runs]] in place, given that a[runs[j]:runs[j+1]] is ascending for each j
-    and no value repeats: pairwise merges, so a few runs cost a few passes."""
-    while n_runs > 1:
-        m = 0
-        for j in range(0, n_runs, 2):
-            lo = runs[j]
-            if j + 1 == n_runs:
-                runs[m] = lo
-                m += 1
-                break
-            mid, hi = runs[j + 1], runs[j + 2]
-            x, y, o = lo, mid, lo
-            while x < mid and y < hi:
-                if a[x] < a[y]:
-                    tmp[o] = a[x]
-                    x += 1
-                else:
-                    tmp[o] = a[y]
-                    y += 1
-                o += 1
-            while x < mid:
-                tmp[o] = a[x]
-                x += 1
-                o += 1
-            while y < hi:
-                tmp[o] = a[y]
-                y += 1
-                o += 1
-            for q in range(lo, hi):
-                a[q] = tmp[q]
-            runs[m] = lo
-            m += 1
-        runs[m] = runs[n_runs]
-        n_runs = m
-
-
-@njit(cache=True, nogil=True)
 def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
                     k1norm: np.ndarray, code: np.ndarray, k1norm_tab: np.ndarray, k1p1: float,
                     terms: np.ndarray, idf: np.ndarray, mult: np.ndarray, bound: np.ndarray,
                     k: int, allowed: np.ndarray, use_allowed: bool, margin: float,
-                    acc: np.ndarray, touched: np.ndarray):
+                    da: np.ndarray, db: np.ndarray, sa: np.ndarray, sb: np.ndarray):
     """(chunks ascending, their scores) that can reach the top k, for query terms sorted by
     bound descending (bound: the most a term adds to any chunk, mult times); MaxScore term at
-    a time. The rarest terms' postings are added up whole in acc (a dense scratch of zeros,
-    left zeroed) until the k-th best sum so far exceeds all that the terms left could add to
-    a chunk none of them holds: from then on no new chunk can reach the top k, and the
-    chunks found are looked up in the common terms' postings (seeking, never reading them
-    whole), each dropped as soon as the terms left could not lift it to the k-th best.
+    a time. The rarest terms' postings are merged whole into a list of (chunk, sum) in chunk
+    order until the k-th best sum so far exceeds all that the terms left could add to a
+    chunk none of them holds: from then on no new chunk can reach the top k, and the chunks
+    found are looked up in the common terms' postings (seeking, or reading a list through
+    when the chunks are many for it), each dropped as soon as the terms left could not lift
+    it to the k-th best.
 
     The k-th best is always that of distinct chunks' partial sums, each at most its chunk's
     score, so it never exceeds the final k-th best: what is dropped could not have reached
-    the top k. acc may be float32 (half the cache): its rounding, a few 1e-7 relative, stays
-    far inside margin. touched: scratch of at least len(acc) chunk numbers. code,
-    k1norm_tab: see _k1n."""
+    the top k. Sums may be float32 (sa, sb): their rounding, a few 1e-7 relative, stays far
+    inside margin. da, db (chunk numbers), sa, sb (sums): scratch of at least the number of
+    chunks each, swapped as the list is merged. code, k1norm_tab: see _k1n."""
     n = len(terms)
     rest = np.empty(n + 1, dtype=np.float64)  # what terms i.. can add together, with margin
     rest[n] = 0.0
@@ -251,11 +214,10 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
         rest[i] = rest[i + 1] + bound[i] * (1.0 + margin)
     heap = np.empty(k, dtype=np.float64)
     cut = -np.inf  # the k-th best so far, less the margin
-    runs = np.zeros(n + 2, dtype=np.int64)  # touched[runs[j]:runs[j+1]]: chunks term j found first
     n_best = max(k, PROBE)
     best_v = np.empty(n_best, dtype=np.float64)  # the best sums of the term just added up
     best_d = np.empty(n_best, dtype=np.int64)
-    n_t = 0
+    m = 0  # da[:m], sa[:m]: the chunks found so far, ascending, and their sums
     e = 0  # terms[:e] are added up whole
     while e < n:
         if e > 0 and rest[e] < cut:
@@ -263,88 +225,71 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
         lo, hi = indptr[terms[e]], indptr[terms[e] + 1]
         w_idf, w_mult = idf[e], mult[e]
         size = 0
-        for p in range(lo, hi):
+        i = 0
+        o = 0
+        for p in range(lo, hi):  # merge the list into da/sa, into db/sb
             d = docs[p]
             if use_allowed and not allowed[d]:
                 continue
-            s = acc[d]
-            if s == 0.0:  # weights are > 0 (the caller sends no term of idf <= 0)
-                touched[n_t] = d
-                n_t += 1
-            s += _weight(float(tfs[p]), k1p1, _k1n(d, code, k1norm_tab, k1norm), w_idf, w_mult)
-            acc[d] = s
+            while i < m and da[i] < d:
+                db[o] = da[i]
+                sb[o] = sa[i]
+                o += 1
+                i += 1
+            s = _weight(float(tfs[p]), k1p1, _k1n(d, code, k1norm_tab, k1norm), w_idf, w_mult)
+            if i < m and da[i] == d:
+                s += sa[i]
+                i += 1
+            db[o] = d
+            sb[o] = s
+            o += 1
             if size < n_best or s > best_v[0]:  # the test inline: most sums fail it
                 size = _offer_pair(best_v, best_d, size, s, d)
+        while i < m:
+            db[o] = da[i]
+            sb[o] = sa[i]
+            o += 1
+            i += 1
+        da, db = db, da
+        sa, sb = sb, sa
+        m = o
         e += 1
-        runs[e] = n_t
         if size >= k:
             # the chunks with the best sums so far, scored whole: their k-th best is a far
             # higher threshold than the sums' (the chunks that hold the rare terms usually
             # hold the rest), so the common terms stop being added up sooner
-            kth = _kth_of_completed(best_d, size, k, acc, indptr, docs, tfs, k1norm, code,
-                                    k1norm_tab, k1p1,
-                                    terms, idf, mult, e) if e < n else np.sort(best_v[:size])[size - k]
+            kth = _kth_of_completed(best_d, best_v, size, k, indptr, docs, tfs, k1norm, code,
+                                    k1norm_tab, k1p1, terms, idf, mult,
+                                    e) if e < n else np.sort(best_v[:size])[size - k]
             cut = max(cut, kth - margin * abs(kth))
-    # keep the chunks that can still reach the top k (acc zeroed for the others), each run
-    # still ascending, then merged into one ascending list
-    m = 0
-    q = 0
-    for j in range(e):
-        run_end = runs[j + 1]
-        while q < run_end:
-            d = touched[q]
-            q += 1
-            if acc[d] + rest[e] >= cut:
-                touched[m] = d
-                m += 1
-            else:
-                acc[d] = 0.0
-        runs[j + 1] = m
-    cand = touched[:m].copy()
-    if e > 1:
-        _merge_runs(cand, runs, e, np.empty(m, dtype=cand.dtype))
-    # the common terms, rarest first: each kept chunk looked up by seeking in their postings,
-    # or, when the kept chunks are many for a list, the list read through (the kept chunks'
-    # sums are in acc, every other chunk's acc is 0)
+    # the common terms, rarest first: each chunk that can still reach the top k looked up
+    # by seeking in their postings, or, when the chunks are many for a list, by reading the
+    # list through beside them; the list of chunks shrinks in place
     for i in range(e, n):
         lo, hi = indptr[terms[i]], indptr[terms[i] + 1]
         w_idf, w_mult = idf[i], mult[i]
+        linear = hi - lo < READ_THROUGH * m
         size = 0
         m2 = 0
-        if hi - lo < READ_THROUGH * m:
-            for p in range(lo, hi):
-                d = docs[p]
-                s = acc[d]
-                if s != 0.0:
-                    acc[d] = s + _weight(float(tfs[p]), k1p1, _k1n(d, code, k1norm_tab, k1norm),
-                                         w_idf, w_mult)
-            for j in range(m):
-                d = cand[j]
-                s = acc[d]
-                if s + rest[i + 1] < cut:
-                    acc[d] = 0.0
-                    continue
-                cand[m2] = d
-                m2 += 1
-                if size < k or s > heap[0]:
-                    size = _offer(heap, size, k, s)
-        else:
-            p = lo
-            for j in range(m):
-                d = cand[j]
-                s = acc[d]
-                if s + rest[i] < cut:
-                    acc[d] = 0.0
-                    continue
+        p = lo
+        for j in range(m):
+            d = da[j]
+            s = float(sa[j])
+            if s + rest[i] < cut:
+                continue
+            if linear:
+                while p < hi and docs[p] < d:
+                    p += 1
+            else:
                 p = _seek(docs, p, hi, d)
-                if p < hi and docs[p] == d:
-                    s += _weight(float(tfs[p]), k1p1, _k1n(d, code, k1norm_tab, k1norm), w_idf,
-                                 w_mult)
-                    acc[d] = s
-                cand[m2] = d
-                m2 += 1
-                if size < k or s > heap[0]:
-                    size = _offer(heap, size, k, s)
+            if p < hi and docs[p] == d:
+                s += _weight(float(tfs[p]), k1p1, _k1n(d, code, k1norm_tab, k1norm), w_idf,
+                             w_mult)
+            da[m2] = d
+            sa[m2] = s
+            m2 += 1
+            if size < k or s > heap[0]:
+                size = _offer(heap, size, k, s)
         m = m2
         if size == k:
             cut = max(cut, heap[0] - margin * abs(heap[0]))
@@ -352,11 +297,9 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
     out_s = np.empty(m, dtype=np.float64)
     n_out = 0
     for j in range(m):
-        d = cand[j]
-        s = acc[d]
-        acc[d] = 0.0
+        s = sa[j]
         if s >= cut:
-            out_d[n_out] = d
+            out_d[n_out] = da[j]
             out_s[n_out] = s
             n_out += 1
     return out_d[:n_out], out_s[:n_out]
@@ -384,7 +327,7 @@ def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
                code: np.ndarray, k1norm_tab: np.ndarray, k1p1: float, idf_all: np.ndarray, term_max: np.ndarray, query: np.ndarray,
                mult: np.ndarray, delta: float, k: int, allowed: np.ndarray, use_allowed: bool,
                tiebreak: np.ndarray, use_tiebreak: bool, margin: float, tie_rtol: float,
-               acc: np.ndarray, touched: np.ndarray):
+               da: np.ndarray, db: np.ndarray, sa: np.ndarray, sb: np.ndarray):
     """BM25.search in one compiled call: (chunks, scores) of the top k, best first, and
     whether it could answer (False: a term of idf <= 0, which has no bound to prune with).
     query: the distinct terms holding postings, in query order, mult: how often each was
@@ -410,8 +353,9 @@ def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
             order[j - 1], order[j] = order[j], order[j - 1]
             j -= 1
     terms = query[order]
-    cand, _ = taat_candidates(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms, idf[order], mult[order],
-                              bound[order], k, allowed, use_allowed, margin, acc, touched)
+    cand, _ = taat_candidates(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms,
+                              idf[order], mult[order], bound[order], k, allowed, use_allowed,
+                              margin, da, db, sa, sb)
     if len(cand) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), True
     base = 0.0
