@@ -76,3 +76,23 @@ def test_hits_read_their_chunk_when_asked_and_behave_as_tuples():
     assert chunk.id == "c1" and hits[0].chunk is chunk and CountingChunks.reads == 1
     assert hits[0] == (chunk, score, 1) and hits[0] == SearchHit(chunk, score, 1)
     assert hits[0]._replace(score=0.5) == (chunk, 0.5, 1)
+
+
+def test_searches_from_several_threads_at_once_equal_the_same_searches_one_at_a_time(real_text):
+    """Each thread merges into its own scratch: askers sharing one index never see each
+    other's sums."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    docs, _ = real_text
+    bm25, vocab = engine(docs, variant="plus", k1=0.9, b=0.75)
+    df = np.diff(bm25.postings.indptr)
+    by_df = sorted(vocab, key=lambda t: -df[vocab[t]])
+    rng = np.random.default_rng(29)
+    queries = [ids(vocab, list(rng.choice(by_df[:60], size=int(rng.integers(1, 6))))
+                   + list(rng.choice(by_df[60:], size=int(rng.integers(0, 3)))))
+               for _ in range(120)]
+    alone = [bm25.search(q, 10) for q in queries]
+    assert sum(len(h) for h in alone) > 120 * 5
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda q: bm25.search(q, 10), queries * 4))
+    assert together == alone * 4
