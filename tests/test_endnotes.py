@@ -26,7 +26,7 @@ Notes
 
 [ii] Udo B. Barkmann, Dokumente zur Aussenpolitik, Köln 2016, p. 40.
 
-[iii] Ж. Санжмятав, Сайхан учрал бүрдэж, Улаанбаатар 2011, p. 153-158.
+[iii] Ж. Санжмятав, Сайхан учрал бүрдэж, in Бодь II, Улаанбаатар 2011, p. 153-158.
 """
 
 
@@ -99,3 +99,13 @@ def test_a_name_only_an_endnote_holds_is_answered_by_it(answerer):
 def test_a_question_the_text_answers_gets_no_note(answerer):
     a = answerer.ask("How many countries sent delegates to the 1971 party congress?")
     assert a.direct is not None and a.direct.kind != "note"
+
+
+def test_a_word_is_known_by_a_note_s_latin_spelling_only_when_spelled_so(answerer):
+    """'Бодь' is 'Bodi', which the analyzer makes what it makes of 'body': a question about a
+    body does not hold a word of the collection through it; 'ulaanbaatar' does."""
+    q = answerer.query("What body is cited from ulaanbaatar?")
+    body, city = answerer.index.analyzer.terms("body ulaanbaatar")
+    assert body in answerer.index.analyzer.terms("Bodi")
+    known = {t for t, i in q.ids.items() if i in set(q.qterms.ids.tolist())}
+    assert city in known and body not in known

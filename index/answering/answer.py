@@ -213,6 +213,10 @@ class Answerer:
                                       if name in parties)
         self._notes = _notes_index(index) if endnotes else None
         self._notes_latin = _notes_index(index, latin=True) if endnotes else None
+        # the words of those spellings as written (casefolded): what a question must spell
+        self._latin_words = frozenset(
+            _surface(w) for c in (self._notes_latin.chunks if self._notes_latin else ())
+            for w in c.text.split())
         # a passage with endnotes holds the words for citing through its notes, which never
         # say "cited" of themselves ("whose recollections are cited as the source for …")
         self._citing = frozenset(index.analyzer.terms(CITING_WORDS))
@@ -306,11 +310,14 @@ class Answerer:
         wants = asked(q)
         # question-local ids: the second stage only compares ids, so any backend serves
         ids = {t: i for i, t in enumerate(dict.fromkeys(terms))}
-        # a term only the endnotes hold is known: a passage holds it through its notes
-        df = {t: self._df(t) for t in ids}
-        term_id = lambda t: ids[t] if df.get(t) else -1  # noqa: E731 (-1: the corpus lacks it)
         code = code_spans(q)  # the programs, functions and files it names
         names = rescore.name_terms(q, tokens, code)
+        # a term only the endnotes hold is known: a passage holds it through its notes; by a
+        # note's Latin spelling only when the word is spelled so ('Tsedenbal', 'ulaanbaatar';
+        # 'body' is no 'Bodi', which 'Бодь' is, though both are analyzed alike)
+        spelled = {t.term for t in tokens if _surface(q[t.start:t.end]) in self._latin_words}
+        df = {t: self._df(t, latin=t in spelled) for t in ids}
+        term_id = lambda t: ids[t] if df.get(t) else -1  # noqa: E731 (-1: the corpus lacks it)
         qterms = rescore.query_terms(terms, term_id, self.weight, wants, names)
         cons = constraints.read(q, tokens, lambda t: self._df(t) > 0, self._word_terms,
                                 self._compounds, self._capitals, self._places, code,
@@ -392,9 +399,11 @@ class Answerer:
                                                    self.index.analyzer.terms)
         return self._states
 
-    def _df(self, term: str) -> int:
-        return self.index.df(term) + sum(n.df(term) for n in (self._notes, self._notes_latin)
-                                         if n is not None) + (
+    def _df(self, term: str, latin: bool = True) -> int:
+        """Passages holding a term, in their text or endnotes (latin: or in a note's Latin
+        spelling); every passage with endnotes holds the words for citing."""
+        notes = (self._notes, self._notes_latin) if latin else (self._notes,)
+        return self.index.df(term) + sum(n.df(term) for n in notes if n is not None) + (
             self._citing_df if term in self._citing else 0)
 
     def tokens(self, q: Query, hit: SearchHit) -> ChunkTokens:
@@ -883,6 +892,13 @@ def _notes_index(index: Index, latin: bool = False) -> Index | None:
     pseudo = [Chunk(c.id, c.doc, c.title, "", c.paragraph, c.paragraph_end, c.part, c.seq,
                     c.start, c.end, text(c)) for c in chunks]
     return Index.from_chunks(pseudo, index.analyzer)
+
+
+def _surface(word: str) -> str:
+    """A word as written, to compare spellings: casefolded, without its possessive or the
+    punctuation around it."""
+    w = word.casefold().strip(".,;:()[]'’\"‘“”")
+    return w[:-2] if w.endswith(("'s", "’s")) else w
 
 
 def _notes_read(chunk: Chunk) -> list[str]:
