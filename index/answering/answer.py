@@ -757,9 +757,10 @@ class Answerer:
             terms = self._fact_words[fact_id] = [self._fact_terms[i] if i >= 0 else ""
                                                  for i in toks.terms.tolist()]
             # where its clauses break: 'sent to South Korea as ambassador' is no South
-            # Korean ambassador, as in a passage
+            # Korean ambassador, as in a passage; and where one of its fields ends (a line)
             self._fact_breaks[fact_id] = constraints.clause_breaks(
-                self._fact_index.chunks[pos].text, toks.starts.tolist(), toks.ends.tolist())
+                self._fact_index.chunks[pos].text.replace("\n", ";"), toks.starts.tolist(),
+                toks.ends.tolist())
         met = q.fact_meets[fact_id] = constraints.check(
             q.cons, terms, (), [fact.date, fact.title], breaks=self._fact_breaks[fact_id],
             one_holder=True).passes

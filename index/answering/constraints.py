@@ -656,7 +656,7 @@ def sentence_conflicts(c: Constraints, sentence: str) -> bool:
     return bool(said) and not any(lo <= y <= hi for y in said for lo, hi in c.years)
 
 
-_CLAUSE_END = re.compile(r"[.,;:!?()\[\]–—\n]")
+_CLAUSE_END = re.compile(r"[.,;:!?()\[\]–—]")
 
 
 _BEFORE_WORD = re.compile(r"\b(?:as|to|in|at|from|for|with|by|of)\b", re.I)

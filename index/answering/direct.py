@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
 from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, PLACE_WORDS, ROLES,
-                    TITLE_MODIFIERS, Asked, after_role, asked, asked_noun, norm, personal,
-                    quoted, title_run, title_words, titled, words)
+                    TITLE_MODIFIERS, TITLE_WORDS, Asked, after_role, asked, asked_noun, norm,
+                    personal, quoted, title_run, title_words, titled, words)
 from .constraints import OFFICES, RANKS, Constraints, fold_name, sentence_conflicts
 from ..facts import human_date, human_figure
 from ..search.translit import latin_spellings
@@ -134,7 +134,9 @@ def cited_note(question: str, chunk: Any, start: int, end: int) -> Any | None:
     if not notes:
         return None
     said = words(question)
-    names = {norm(w) for w in said[1:] if w[:1].isupper()}
+    # names of someone or something ('Barkmann'), not words any title or body has
+    names = {norm(w) for w in said[1:] if w[:1].isupper() and norm(w) not in GENERIC
+             and w.casefold() not in TITLE_WORDS}
     citing = any(norm(w) in _CITING for w in said)
     text = {norm(w) for w in words(chunk.text)}
     held = []
