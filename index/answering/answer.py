@@ -567,7 +567,8 @@ class Answerer:
         hit = passages[0].hit
         h = hit.chunk
         pos = getattr(hit, "pos", -1)
-        near = self.index.neighbours(h, 1, 1, at=pos) if pos >= 0 else self.index.neighbours(h, 1, 1)
+        near = (self.index.neighbours(h, 1, 1, at=pos) if pos >= 0
+                else self.index.neighbours(h, 1, 1))
         return "\n".join(c.text for c in near if c.id == h.id or (
             c.part and h.part and c.paragraph == h.paragraph) or (
             c.seq < h.seq and c.section == h.section))
@@ -904,7 +905,8 @@ def _surface(word: str) -> str:
 
 def _notes_read(chunk: Chunk) -> list[str]:
     """A passage's endnotes as a question meets them: each as written, then in Latin letters
-    when it cites a source in Cyrillic (a question asks after "Tsedenbal", not "Цэдэнбал")."""
+    when it cites a source in Cyrillic (a question asks after "Tsedenbal", not
+    "Цэдэнбал")."""
     return [t for n in chunk.notes for t in (n.text, *latin_spellings(n.text))]
 
 
