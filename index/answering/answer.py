@@ -567,7 +567,9 @@ class Answerer:
         hit = passages[0].hit
         h = hit.chunk
         pos = getattr(hit, "pos", -1)
-        near = (self.index.neighbours(h, 1, 1, at=pos) if pos >= 0
+        # a position only the local index reads (the cluster finds the neighbours by id)
+        local = pos >= 0 and self._stored is not None and not hasattr(self._stored, "tokens_for")
+        near = (self.index.neighbours(h, 1, 1, at=pos) if local
                 else self.index.neighbours(h, 1, 1))
         return "\n".join(c.text for c in near if c.id == h.id or (
             c.part and h.part and c.paragraph == h.paragraph) or (
