@@ -291,3 +291,53 @@ def test_paragraph_numbers_skip_headings_notes_and_tables(load):
 def test_chunk_offsets_point_into_the_body(load):
     doc = load("a.md", f"---\ntitle: T\n---\n# Head\n\n{P_RELATIONS}\n\n\n{P_TREATY}\n")
     assert [doc.body[c.start : c.end] for c in doc.chunks] == [P_RELATIONS, P_TREATY]
+
+
+# -- the compiled counts an index build uses for large documents ---------------------------------
+
+from pathlib import Path  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from index.reading import accounting, corpus  # noqa: E402
+from index.reading.count_kernels import ascii_letters_before  # noqa: E402
+
+# letters, digits and spaces on both sides of ASCII, a lone surrogate, a character beyond the BMP
+_PIECES = ["a", "Z", "the", "9", " ", "  ", "\n", "\n\n", "\t", "\u00a0", "\u3000", "\u2009",
+           "é", "ß", "Ж", "𝐀", "\U0001f600", "\ud800", "-", ".", "|", "[i]", "١", "\x0b", "\x1c"]
+_TEXT = st.lists(st.sampled_from(_PIECES), max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT, st.lists(st.integers(0, 60), max_size=6))
+def test_compiled_counts_are_the_python_counts(text, offsets):
+    utf8 = text.encode("utf-8", "surrogatepass")
+    assert accounting._compiled_counts(text, utf8) == (accounting.letters(text),
+                                                       accounting.word_count(text))
+    at = sorted(min(o, len(text)) for o in offsets)
+    want = [sum(c.isascii() and c.isalpha() for c in text[:o]) for o in at]
+    assert ascii_letters_before(utf8, at).tolist() == want
+
+
+def _chunked(path: Path, docs_dir: Path):
+    doc = load_document(path, docs_dir, keep_utf8=True)
+    corpus.account(doc)
+    return doc.chunks, doc.reading, doc.skipped_blocks, doc.title
+
+
+def test_large_documents_are_chunked_and_measured_as_small_ones(write_data, monkeypatch):
+    """The compiled path (a body of COMPILED_CHARS and more) gives the same passages, blocks
+    skipped and share of text kept, on real documents and on blocks without words."""
+    tables = "Results\n\n" + "12 | 13 | 14 |\n-- | -- | --\n" * 3 + "\n\nSource: the census, 1989.\n\n"
+    data = write_data({"mixed.txt": "Годовой отчёт\n\n" + P_RELATIONS + "\n\n" + tables
+                       + "— 17 —\n\n" + P_TREATY + "\n\n\u00a0\u00a0٣ ٤ ٥\n\n" + P_COOLING})
+    docs_dir = data / "docs"
+    bundled = Path(__file__).resolve().parent.parent / "data" / "docs"
+    paths = [docs_dir / "mixed.txt", *sorted(bundled.rglob("*.txt"))]
+    small = [_chunked(p, p.parent) for p in paths]
+    monkeypatch.setattr(corpus, "COMPILED_CHARS", 0)
+    monkeypatch.setattr(accounting, "COMPILED_BYTES", 0)
+    large = [_chunked(p, p.parent) for p in paths]
+    assert large == small
+    assert small[0][2] >= 2  # the tables and the page number were skipped

@@ -51,9 +51,10 @@ class Reading:
 
 
 def measure(path: Path, kept_texts: list[str], raw: bytes | None = None,
-            body: str | None = None) -> Reading:
+            body: str | None = None, body_utf8: bytes | None = None) -> Reading:
     """The share of the visible text of the file at path found in kept_texts (its passages,
-    their sections and notes, its title). body: a text file's text without its front matter."""
+    their sections and notes, its title). body: a text file's text without its front matter
+    (body_utf8: its UTF-8 bytes, if made already)."""
     kind = path.suffix.lower()
     try:
         if kind == ".pdf":
@@ -63,8 +64,9 @@ def measure(path: Path, kept_texts: list[str], raw: bytes | None = None,
         elif kind == ".docx":
             pages, tool = [docx_text(raw if raw is not None else path.read_bytes())], "docx-xml"
         else:
-            return _text_share(body if body is not None else path.read_text("utf-8", "replace"),
-                               kept_texts)
+            if body is None:
+                body, body_utf8 = path.read_text("utf-8", "replace"), None
+            return _text_share(body, kept_texts, body_utf8)
     except Exception:  # a file the measure cannot open either: nothing to compare with
         return Reading(None, measure="")
     return compare(pages, kept_texts, tool)
@@ -91,16 +93,40 @@ def letters(text: str, utf8: bytes | None = None) -> int:
     return n
 
 
-def _text_share(body: str, kept_texts: list[str]) -> Reading:
+COMPILED_BYTES = 1 << 20  # texts this large are counted by count_kernels (numba)
+
+
+def _text_share(body: str, kept_texts: list[str], utf8: bytes | None = None) -> Reading:
     """A text file is its own visible text; the chunker only leaves out blocks without words
-    and repeats nothing, so letters counted (in C) tell the share, at any corpus size."""
-    utf8 = body.encode("utf-8", "surrogatepass")
-    visible = letters(body, utf8)
+    and repeats nothing, so letters counted (in C) tell the share, at any corpus size.
+    utf8: the body's encoding, if made already."""
+    if utf8 is None:
+        utf8 = body.encode("utf-8", "surrogatepass")
+    if len(utf8) >= COMPILED_BYTES:
+        visible, words = _compiled_counts(body, utf8)
+        kept = "".join(kept_texts)
+        kept_letters = _compiled_counts(kept, kept.encode("utf-8", "surrogatepass"))[0]
+    else:
+        visible = letters(body, utf8)
+        kept_letters = letters("".join(kept_texts)) if visible else 0
+        words = word_count(body, utf8) if visible else 0
     if not visible:
         return Reading(None, measure="text")
-    share = min(1.0, letters("".join(kept_texts)) / visible)  # a count adds up over texts
-    words = word_count(body, utf8)
+    share = min(1.0, kept_letters / visible)  # a count adds up over texts
     return Reading(share, words, round(share * words), "file")
+
+
+def _compiled_counts(text: str, utf8: bytes) -> tuple[int, int]:
+    """(letters(text), word_count(text)) in one compiled pass over the bytes."""
+    from .count_kernels import ascii_letters_and_words
+
+    n, words = ascii_letters_and_words(utf8)
+    if len(utf8) != len(text):  # only the non-ASCII characters one by one
+        other = non_ascii(utf8)
+        n += sum(map(str.isalpha, other))
+        if any(map(str.isspace, other)):
+            words = len(text.split())  # a non-ASCII space (rare): str.split knows them all
+    return n, words
 
 
 _ASCII_SPACE = np.array([c < 128 and chr(c).isspace() for c in range(256)])

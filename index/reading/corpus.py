@@ -136,6 +136,9 @@ class Document:
     reading: dict = field(default_factory=dict)  # share of the visible text kept (account())
     # PDF: (start, end, page, left, bottom, right, top) of each body line, by start
     line_boxes: list[tuple[int, int, int, int, int, int, int]] = field(default_factory=list)
+    # a large body's UTF-8 bytes, made by the chunker for its counts, kept for account() when
+    # asked (load_document's keep_utf8)
+    body_utf8: bytes | None = field(default=None, repr=False)
 
     def meta(self) -> dict:
         meta = {"id": self.id, "path": self.path.name, "title": self.title, "source": self.source,
@@ -259,9 +262,10 @@ def parse_front_matter(path: Path, text: str) -> tuple[dict, str, int]:
     return {k: "" if v is None else str(v) for k, v in meta.items()}, text[body_start:], body_line
 
 
-def load_document(path: Path, docs_dir: Path) -> Document:
+def load_document(path: Path, docs_dir: Path, keep_utf8: bool = False) -> Document:
     """Read and chunk one document. A PDF, DOCX or HTML file that cannot be read (scanned,
-    encrypted, damaged) gives a Document without chunks whose `problem` says why."""
+    encrypted, damaged) gives a Document without chunks whose `problem` says why. keep_utf8:
+    leave a large body's UTF-8 bytes in body_utf8 for account() (which lets go of them)."""
     if path.suffix.lower() in CONVERTED_SUFFIXES:
         return _load_converted(path, docs_dir)
     text, raw = read_text(path)
@@ -273,6 +277,8 @@ def load_document(path: Path, docs_dir: Path) -> Document:
         body=body, body_line=body_line, sha256=hashlib.sha256(raw).hexdigest(),
     )
     chunk_document(doc)
+    if not keep_utf8:
+        doc.body_utf8 = None
     return doc
 
 
@@ -301,6 +307,7 @@ def _load_converted(path: Path, docs_dir: Path) -> Document:
     doc.body, doc.page_starts, doc.problem = ex.body, ex.page_starts, ex.problem
     doc.line_boxes = ex.line_boxes
     chunk_document(doc)
+    doc.body_utf8 = None  # account() measures a converted document from its file
     if not doc.chunks and not doc.problem:
         doc.problem = "no text found — skipped"
     return doc
@@ -314,7 +321,9 @@ def account(doc: Document) -> None:
     for c in doc.chunks:
         kept += [c.section, c.text, *(n.text for n in c.notes)]
     body = doc.body if doc.path.suffix.lower() in TEXT_SUFFIXES else None
-    doc.reading = measure(doc.path, kept, body=body).to_meta()
+    doc.reading = measure(doc.path, kept, body=body,
+                          body_utf8=doc.body_utf8 if body is not None else None).to_meta()
+    doc.body_utf8 = None
 
 
 def problem_notices(docs: list[dict]) -> list[str]:
@@ -374,9 +383,15 @@ class _Block:
     text: str
     kind: str = "para"  # para | heading | note | junk
     number: int = 0  # paragraph number for paras
+    ascii_letters: int = -1  # ASCII letters in text, if counted already
 
 
-def _blocks(body: str) -> list[_Block]:
+COMPILED_CHARS = 1 << 20  # bodies this long are counted by count_kernels (numba)
+
+
+def _blocks(body: str, utf8: bytes | None = None) -> list[_Block]:
+    """The body's blocks (text between blank lines); utf8: the body's UTF-8 bytes, to count
+    the ASCII letters of every block in one compiled pass."""
     out: list[_Block] = []
     pos = 0
     for m in list(_BLANK_LINES_RE.finditer(body)) + [None]:
@@ -387,6 +402,13 @@ def _blocks(body: str) -> list[_Block]:
         if text:
             out.append(_Block(pos + lead, pos + lead + len(text), text))
         pos = m.end() if m else len(body)
+    if utf8 is not None and out:
+        from .count_kernels import ascii_letters_before
+
+        at = np.array([x for b in out for x in (b.start, b.end)], dtype=np.int64)
+        before = ascii_letters_before(utf8, at)
+        for b, n in zip(out, (before[1::2] - before[::2]).tolist()):
+            b.ascii_letters = n
     return out
 
 
@@ -402,10 +424,12 @@ def _visible(text: str) -> int:
     return n
 
 
-def _is_junk(text: str) -> bool:
-    """No words: a table whose layout was lost, a row of dashes, page numbers."""
-    utf8 = text.encode("utf-8", "surrogatepass")
-    ascii_letters = len(utf8.translate(None, _NOT_ASCII_LETTERS))
+def _is_junk(text: str, ascii_letters: int = -1) -> bool:
+    """No words: a table whose layout was lost, a row of dashes, page numbers (ascii_letters:
+    the text's ASCII letters, if counted already)."""
+    if ascii_letters < 0:
+        utf8 = text.encode("utf-8", "surrogatepass")
+        ascii_letters = len(utf8.translate(None, _NOT_ASCII_LETTERS))
     if ascii_letters >= max(1, 0.2 * len(text)):  # enough whatever else it holds
         return False
     return letters(text) < max(1, 0.2 * _visible(text))
@@ -437,7 +461,7 @@ def _classify(doc: Document, blocks: list[_Block]) -> None:
                 m = _NOTE_DEF_RE.match(part)
                 if m:
                     doc.notes[m.group(1)] = Note(m.group(1), " ".join(m.group(2).split()))
-        elif _is_junk(b.text):
+        elif _is_junk(b.text, b.ascii_letters):
             b.kind = "junk"
         elif ": " in b.text[:32] and all(_FIELD_LINE_RE.match(line) for line in b.text.split("\n")):
             b.kind = "fields"
@@ -501,7 +525,9 @@ def _split_long(text: str, limit: int, sentences: list[tuple[int, int]] | None =
 
 def chunk_document(doc: Document) -> None:
     """Fill doc.chunks from doc.body."""
-    blocks = _blocks(doc.body)
+    if len(doc.body) >= COMPILED_CHARS:
+        doc.body_utf8 = doc.body.encode("utf-8", "surrogatepass")
+    blocks = _blocks(doc.body, doc.body_utf8)
     _classify(doc, blocks)
     if not doc.title:
         first = blocks[0] if blocks else None

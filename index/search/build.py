@@ -152,7 +152,7 @@ class _Analysis:
         n = pos = 0
         with seg_path.open("wb") as seg:
             for path in paths:
-                doc = load_document(path, docs_dir)
+                doc = load_document(path, docs_dir, keep_utf8=True)
                 account(doc)
                 docs.append(_doc_meta(doc, docs_dir))
                 lines = []
