@@ -341,3 +341,21 @@ def test_large_documents_are_chunked_and_measured_as_small_ones(write_data, monk
     large = [_chunked(p, p.parent) for p in paths]
     assert large == small
     assert small[0][2] >= 2  # the tables and the page number were skipped
+
+
+def test_index_records_are_the_json_of_the_passages(write_data, tmp_path):
+    """Each passage's record in a built index holds the passage as the chunker made it, notes,
+    sections and non-ASCII text included, whichever path wrote it."""
+    import json
+
+    from index.search.build import write_index
+
+    data = write_data({"a.txt": "Годовой отчёт\n\n" + P_RELATIONS + "\n\n" + P_TREATY,
+                       "notes.md": "# Notes\n\nThe treaty was signed.[i] It lapsed later.[ii]\n\n"
+                                   "[i]: Pravda, 2000.\n[ii]: Ibid.\n\n## Другой\n\n" + P_COOLING})
+    write_index(data, tmp_path / "index")
+    gen = tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip()
+    lines = (gen / "chunks.jsonl").read_bytes().decode("utf-8").splitlines()
+    want = [c for d in load_documents(data) for c in d.chunks]
+    assert any(c.notes for c in want) and any(not c.notes for c in want)
+    assert [json.loads(line) for line in lines] == [c.to_dict() for c in want]

@@ -591,7 +591,8 @@ def chunk_document(doc: Document) -> None:
                 and sum(len(x.text) + 2 for x in g1) + total2 <= MAX_CHARS):
             merged[-2:] = [(s1, g1 + g2)]
 
-    texts = ["\n\n".join(b.text for b in group) for _, group in merged]
+    texts = [group[0].text if len(group) == 1 else "\n\n".join(b.text for b in group)
+             for _, group in merged]
     # the sentences of all the paragraphs to split, found at once
     long = [i for i, (t, (_, group)) in enumerate(zip(texts, merged))
             if len(group) == 1 and len(t) > MAX_CHARS]
@@ -601,26 +602,36 @@ def chunk_document(doc: Document) -> None:
     sentences = {i: list(zip(starts[at[j] : at[j + 1]].tolist(), ends[at[j] : at[j + 1]].tolist()))
                  for j, i in enumerate(long)}
     seen_ids: dict[str, int] = {}
+    doc_id, title, notes, chunks = doc.id, doc.title, doc.notes, doc.chunks
+    sha1 = hashlib.sha1
+    paged, boxed = bool(doc.page_starts), bool(doc.line_boxes)
+    new = object.__new__
     for g, ((sec, group), text) in enumerate(zip(merged, texts)):
         pieces = (_split_long(text, MAX_CHARS, sentences[g]) if g in sentences
                   else [(0, len(text))])
+        first = group[0]
         for i, (s, e) in enumerate(pieces):
-            piece = text[s:e]
-            start = group[0].start + s if len(group) == 1 else group[0].start
-            end = group[0].start + e if len(group) == 1 else group[-1].end
-            cid = hashlib.sha1(f"{doc.id}\x00{piece}".encode()).hexdigest()[:10]
+            piece = text[s:e] if s or e != len(text) else text
+            start = first.start + s if len(group) == 1 else first.start
+            end = first.start + e if len(group) == 1 else group[-1].end
+            cid = sha1(f"{doc_id}\x00{piece}".encode()).hexdigest()[:10]
             n = seen_ids.get(cid, 0)
             seen_ids[cid] = n + 1
-            marks = (dict.fromkeys(m for m in _NOTE_REF_RE.findall(piece) if m in doc.notes)
-                     if doc.notes else ())
-            doc.chunks.append(Chunk(
-                id=f"{doc.id}:{cid}" + (f"-{n + 1}" if n else ""), doc=doc.id, title=doc.title,
-                section=sec, paragraph=group[0].number, paragraph_end=group[-1].number,
-                part=(i + 1) if len(pieces) > 1 else 0, seq=len(doc.chunks), start=start,
-                end=end, text=piece, notes=tuple(doc.notes[m] for m in marks),
-                page=doc.page_at(start), page_end=doc.page_at(max(start, end - 1)),
-                boxes=doc.boxes_of(start, end),
-            ))
+            marks = (dict.fromkeys(m for m in _NOTE_REF_RE.findall(piece) if m in notes)
+                     if notes else ())
+            # Chunk's fields set at once: a frozen dataclass's __init__ sets each through
+            # object.__setattr__, a good part of the chunker's time per passage
+            c = new(Chunk)
+            c.__dict__.update(
+                id=f"{doc_id}:{cid}-{n + 1}" if n else f"{doc_id}:{cid}", doc=doc_id,
+                title=title, section=sec, paragraph=first.number,
+                paragraph_end=group[-1].number, part=(i + 1) if len(pieces) > 1 else 0,
+                seq=len(chunks), start=start, end=end, text=piece,
+                notes=tuple(notes[m] for m in marks),
+                page=doc.page_at(start) if paged else 0,
+                page_end=doc.page_at(max(start, end - 1)) if paged else 0,
+                boxes=doc.boxes_of(start, end) if boxed else ())
+            chunks.append(c)
 
 
 def load_documents(data_dir: Path) -> list[Document]:

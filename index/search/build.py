@@ -155,16 +155,14 @@ class _Analysis:
                 doc = load_document(path, docs_dir, keep_utf8=True)
                 account(doc)
                 docs.append(_doc_meta(doc, docs_dir))
-                lines = []
-                for c in doc.chunks:
-                    line = _record_line(c).encode("utf-8")
-                    lines.append(line)
+                lines = _record_lines(doc.chunks)
+                for line in lines:  # byte offsets (an ASCII line's bytes are its characters)
                     bounds.append(pos)
-                    pos += len(line)
-                    ids.append(c.id)
-                    sections.append(c.section)
-                    bodies.append(c.text)
-                seg.write(b"".join(lines))
+                    pos += len(line) if line.isascii() else len(line.encode("utf-8"))
+                ids += [c.id for c in doc.chunks]
+                sections += [c.section for c in doc.chunks]
+                bodies += [c.text for c in doc.chunks]
+                seg.write("".join(lines).encode("utf-8"))
                 if len(bodies) >= self.BLOCK:
                     terms, rows, block = text_tokens(self.term_ids, sections, bodies)
                     term_parts.append(terms)
@@ -214,6 +212,29 @@ def _record_line(c: Chunk) -> str:
             f'"page":{int(c.page)},"page_end":{int(c.page_end)}'
             + (f',"boxes":{json.dumps([list(b) for b in c.boxes], separators=(",", ":"))}}}\n'
                if c.boxes else "}\n"))
+
+
+def _record_lines(chunks: list[Chunk]) -> list[str]:
+    """_record_line of each chunk of a document, what the lines share (document, title,
+    section) quoted once."""
+    out = []
+    shared: dict[str, str] = {}  # section -> the record's part from "doc" to "paragraph"
+    doc = title = None
+    for c in chunks:
+        if c.doc is not doc or c.title is not title:
+            doc, title = c.doc, c.title
+            shared.clear()
+        mid = shared.get(c.section)
+        if mid is None:
+            mid = shared[c.section] = (f',"doc":{_str(c.doc)},"title":{_str(c.title)},'
+                                       f'"section":{_str(c.section)},"paragraph":')
+        if c.notes or c.boxes:
+            out.append(_record_line(c))
+            continue
+        out.append(f'{{"id":{_str(c.id)}{mid}{c.paragraph},"paragraph_end":{c.paragraph_end},'
+                   f'"part":{c.part},"seq":{c.seq},"start":{c.start},"end":{c.end},'
+                   f'"text":{_str(c.text)},"notes":[],"page":{c.page},"page_end":{c.page_end}}}\n')
+    return out
 
 
 def _doc_meta(doc, docs_dir: Path) -> dict:

@@ -30,7 +30,7 @@ from index.search import build, tokens  # noqa: E402
 from index.search.analyze import load_analyzer  # noqa: E402
 
 STAGES = [(build, "load_document", "read + chunk"), (corpus, "chunk_document", "  chunk"),
-          (build, "account", "text accounting"), (build, "_record_line", "chunk record JSON"),
+          (build, "account", "text accounting"), (build, "_record_lines", "chunk record JSON"),
           (build, "text_tokens", "analysis"), (tokens, "_with_sentences", "  sentences + arrays"),
           (tokens, "sentences_of", "    sentence splitting")]
 
