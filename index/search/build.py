@@ -17,13 +17,14 @@ import numpy as np
 
 from . import store
 from .analyze import Analyzer, TermIds, load_analyzer
-from .bm25 import (DEFAULT_PARAMS, BM25, BM25Params, Postings, chunk_ptr, postings_from_forward,
-                   tf_dtype)
+from .bm25 import (BLOCK, DEFAULT_PARAMS, BM25, BM25Params, Postings, chunk_ptr,
+                   postings_from_forward, term_bounds, tf_dtype)
 from ..facts import FACTS_FILE, compile_facts, facts_sha
 from ..reading.corpus import CHUNKER_VERSION, Chunk, account, doc_paths, load_document
 from ..errors import DataError
 from .tokens import TOKEN_ARRAYS, concat_blocks, map_terms, offset_dtype, text_tokens
 
+COMPILED_POSTINGS = 1 << 22  # term bounds of this many postings are found by build_kernels
 PARALLEL_BYTES = 16 << 20  # collections larger than this are analyzed by worker processes
 TASK_BYTES = 16 << 20  # documents per task, by size (progress moves once per task)
 MAX_WORKERS = 2
@@ -402,9 +403,29 @@ def _write_arrays(w: store.Writer, postings: Postings, loc: np.ndarray, blob: np
         w.add_array(name, array)
     # each term's largest score contribution, overall and per block of postings, for
     # skipping at search time
-    bm25 = BM25(postings, params)
-    w.add_array("term_max", bm25.term_max)
-    w.add_array("block_max", bm25.block_max)
+    term_max, block_max = _term_bounds(postings, params)
+    w.add_array("term_max", term_max)
+    w.add_array("block_max", block_max)
+
+
+def _load_bounds_kernel() -> None:
+    from .build_kernels import okapi_bounds
+
+    okapi_bounds(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint8),
+                 np.zeros(0), np.zeros(0), 1.0, BLOCK)
+
+
+def _term_bounds(postings: Postings, params: BM25Params) -> tuple[np.ndarray, np.ndarray]:
+    """bm25.term_bounds of the postings; for many postings in one compiled pass (the numpy
+    path makes several float64 arrays the size of the postings)."""
+    none = np.zeros(0)
+    bm25 = BM25(postings, params, term_max=none, block_max=none)  # idf and k1 * norm only
+    if params.variant in ("okapi", "plus") and len(postings.docs) >= COMPILED_POSTINGS:
+        from .build_kernels import okapi_bounds
+
+        return okapi_bounds(postings.indptr, postings.docs, postings.tfs, bm25.idf,
+                            bm25._k1norm, float(params.k1), BLOCK)
+    return term_bounds(bm25)
 
 
 def _write_tokens(w: store.Writer, parts: list[tuple[Callable[[str], np.ndarray], np.ndarray | None]],
@@ -448,7 +469,15 @@ def write_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PA
     config = _config(analyzer, params)
     facts = compile_facts(data_dir, analyzer.aliases.keys())  # a bad fact fails before the work
     with store.Writer(index_dir) as w:
+        warm = None
+        if workers > 1:  # numba's import and the cached kernel loaded while the workers work
+            import threading
+
+            warm = threading.Thread(target=_load_bounds_kernel, daemon=True)
+            warm.start()
         batches = _analyze(paths, docs_dir, analyzer.aliases, w.path, workers, progress)
+        if warm is not None:
+            warm.join()
         vocab, maps = _merge_vocab(batches)
         if progress:
             progress("inverting", 0, 1)

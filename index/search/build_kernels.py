@@ -1,0 +1,49 @@
+"""Compiled loops of a large index build (index/search/build.py): each term's and each block's
+largest BM25 weight, in one pass over the postings without the float64 arrays the numpy path
+(bm25.term_bounds) makes for every posting. The same floats: the weight is computed by the
+same operations in the same order (tests/test_bm25.py compares the two).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def okapi_bounds(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, idf: np.ndarray,
+                 k1norm: np.ndarray, k1: float, block: int):
+    """(per term its largest weight idf * (tf * (k1 + 1) / (k1norm + tf)), 0 without
+    postings; per block of `block` postings of a term, its largest weight as float32 rounded
+    up), blocks laid out as bm25.block_ptr lays them out."""
+    n_terms = len(indptr) - 1
+    out = np.zeros(n_terms, dtype=np.float64)
+    n_blocks = 0
+    for t in range(n_terms):
+        n_blocks += (indptr[t + 1] - indptr[t] + block - 1) // block
+    blocks = np.zeros(n_blocks, dtype=np.float32)
+    kp1 = k1 + 1
+    b = 0
+    for t in range(n_terms):
+        lo, hi = indptr[t], indptr[t + 1]
+        if hi == lo:
+            continue
+        w_idf = idf[t]
+        best_t = -np.inf
+        for start in range(lo, hi, block):
+            best = -np.inf
+            for j in range(start, min(start + block, hi)):
+                tf = np.float64(tfs[j])
+                w = tf * kp1
+                w /= k1norm[docs[j]] + tf
+                w *= w_idf
+                if w > best:
+                    best = w
+            up = np.float32(best)
+            if np.float64(up) < best:  # rounding to float32 went down: one step up
+                up = np.nextafter(up, np.float32(np.inf))
+            blocks[b] = up
+            b += 1
+            if best > best_t:
+                best_t = best
+        out[t] = best_t
+    return out, blocks

@@ -1,0 +1,33 @@
+"""The compiled term bounds a large build stores are the numpy path's, float for float."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.search.bm25 import BLOCK, BM25, BM25Params, postings_from_forward, term_bounds
+from index.search.build_kernels import okapi_bounds
+
+
+@pytest.mark.parametrize("params", [BM25Params(), BM25Params(variant="plus", k1=0.9),
+                                    BM25Params(k1=2.0, b=0.3)])
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_bounds_are_term_bounds(params, seed):
+    rng = np.random.default_rng(seed)
+    n, n_terms = int(rng.integers(1, 3000)), int(rng.integers(1, 400))
+    counts = rng.integers(0, 30, size=n)
+    # common terms (long postings, several blocks) and rare ones; some terms held by no chunk
+    rows = [np.unique(np.minimum(rng.zipf(1.3, size=c), n_terms) - 1) for c in counts]
+    terms = np.concatenate(rows).astype(np.int32)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(r) for r in rows])
+    tfs = rng.integers(1, 9, size=len(terms)).astype(np.uint8)
+    doc_len = rng.integers(1, 300, size=n).astype(np.int32)
+    postings = postings_from_forward(ptr, terms, tfs, doc_len, n_terms + 3)  # 3 unheld
+    bm25 = BM25(postings, params, term_max=np.zeros(0), block_max=np.zeros(0))
+    want_max, want_blocks = term_bounds(bm25)
+    got_max, got_blocks = okapi_bounds(postings.indptr, postings.docs, postings.tfs, bm25.idf,
+                                       bm25._k1norm, float(params.k1), BLOCK)
+    assert (np.diff(postings.indptr) > BLOCK).any() and (np.diff(postings.indptr) == 0).any()
+    assert got_max.dtype == want_max.dtype and got_blocks.dtype == want_blocks.dtype
+    assert np.array_equal(got_max, want_max)
+    assert np.array_equal(got_blocks, want_blocks)
