@@ -397,9 +397,9 @@ def _blocks(body: str, utf8: bytes | None = None) -> list[_Block]:
     for m in list(_BLANK_LINES_RE.finditer(body)) + [None]:
         end = m.start() if m else len(body)
         chunk = body[pos:end]
-        lead = len(chunk) - len(chunk.lstrip())
         text = chunk.strip()
-        if text:
+        if text:  # what strip() left starts at the first character that is not a space
+            lead = chunk.index(text[0])
             out.append(_Block(pos + lead, pos + lead + len(text), text))
         pos = m.end() if m else len(body)
     if utf8 is not None and out:
@@ -571,17 +571,21 @@ def chunk_document(doc: Document) -> None:
 
     # Merge short paragraphs (and ones ending in ':') with the next in the same section.
     merged: list[tuple[str, list[_Block]]] = []
+    sizes: list[int] = []  # each merged group's sum(len(x.text) + 2 for x in group)
     for sec, group in units:
+        size = len(group[0].text) if len(group) == 1 else sum(len(x.text) for x in group)
         if merged:
             psec, pgroup = merged[-1]
-            ptext_len = sum(len(x.text) + 2 for x in pgroup)
+            ptext_len = sizes[-1]
             is_table = pgroup[0].kind in ("caption", "fields") or group[0].kind in ("caption", "fields")
             wants_more = ptext_len < MIN_CHARS or pgroup[-1].text.endswith(":")
-            fits = ptext_len + sum(len(x.text) for x in group) <= MAX_CHARS
+            fits = ptext_len + size <= MAX_CHARS
             if psec == sec and not is_table and wants_more and fits:
                 merged[-1] = (sec, pgroup + group)
+                sizes[-1] = ptext_len + size + 2 * len(group)
                 continue
         merged.append((sec, group))
+        sizes.append(size + 2 * len(group))
     # A short last paragraph joins its predecessor instead.
     if len(merged) >= 2:
         (s1, g1), (s2, g2) = merged[-2], merged[-1]

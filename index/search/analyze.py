@@ -614,13 +614,14 @@ class TermIds:
         text order; start and end are character offsets in that text (int32)."""
         np = self.np
         # surrogatepass: a lone surrogate (never in a decoded file, possible in a str) survives
-        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
-        data = b"\n".join(encoded)
+        data = "\n".join(texts).encode("utf-8", "surrogatepass")
         arr = np.frombuffer(data, dtype=np.uint8)
         n = len(arr)
         compiled = n >= self.COMPILED_BYTES
         text_at = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum([len(e) + 1 for e in encoded], out=text_at[1:])
+        # each text's bytes and its newline (an ASCII text's bytes are its characters)
+        np.cumsum([len(t) + 1 if t.isascii() else len(t.encode("utf-8", "surrogatepass")) + 1
+                   for t in texts], out=text_at[1:])
         if compiled:
             from .analyze_kernels import scan
 

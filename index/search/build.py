@@ -146,7 +146,7 @@ class _Analysis:
     def run(self, task: int, paths: list[Path], docs_dir: Path, seg_path: Path) -> _Batch:
         docs: list[dict] = []
         ids: list[str] = []
-        bounds: list[int] = []
+        ends: list[np.ndarray] = []  # byte offset of each record's newline in the segment
         sections: list[str] = []
         bodies: list[str] = []
         term_parts, row_parts, blocks = [], [], []
@@ -156,14 +156,14 @@ class _Analysis:
                 doc = load_document(path, docs_dir, keep_utf8=True)
                 account(doc)
                 docs.append(_doc_meta(doc, docs_dir))
-                lines = _record_lines(doc.chunks)
-                for line in lines:  # byte offsets (an ASCII line's bytes are its characters)
-                    bounds.append(pos)
-                    pos += len(line) if line.isascii() else len(line.encode("utf-8"))
+                records = "".join(_record_lines(doc.chunks)).encode("utf-8")
+                # where each record ends: JSON escapes a newline inside a string
+                ends.append(np.flatnonzero(np.frombuffer(records, dtype=np.uint8) == 10) + pos)
+                pos += len(records)
                 ids += [c.id for c in doc.chunks]
                 sections += [c.section for c in doc.chunks]
                 bodies += [c.text for c in doc.chunks]
-                seg.write("".join(lines).encode("utf-8"))
+                seg.write(records)
                 if len(bodies) >= self.BLOCK:
                     terms, rows, block = text_tokens(self.term_ids, sections, bodies)
                     term_parts.append(terms)
@@ -179,9 +179,9 @@ class _Analysis:
                 n += len(bodies)
             seg.flush()
             os.fsync(seg.fileno())  # here, in parallel, rather than when the index is published
-        bounds.append(pos)
-        b = np.asarray(bounds, dtype=np.int64)
-        loc = np.stack([b[:-1], b[1:] - 1], axis=1)  # the newline is not part of the record
+        end = np.concatenate(ends).astype(np.int64) if ends else np.zeros(0, np.int64)
+        start = np.concatenate(([0], end[:-1] + 1)) if len(end) else end
+        loc = np.stack([start, end], axis=1)  # the newline is not part of the record
         raw = np.concatenate(term_parts).astype(np.int64) if term_parts else np.zeros(0, np.int64)
         rows = np.concatenate(row_parts) if row_parts else np.zeros(0, np.int64)
         doc_len = np.bincount(rows, minlength=n).astype(np.int32)
