@@ -305,7 +305,8 @@ from index.reading.count_kernels import ascii_letters_before  # noqa: E402
 
 # letters, digits and spaces on both sides of ASCII, a lone surrogate, a character beyond the BMP
 _PIECES = ["a", "Z", "the", "9", " ", "  ", "\n", "\n\n", "\t", "\u00a0", "\u3000", "\u2009",
-           "é", "ß", "Ж", "𝐀", "\U0001f600", "\ud800", "-", ".", "|", "[i]", "١", "\x0b", "\x1c"]
+           "é", "ß", "Ж", "𝐀", "\U0001f600", "\ud800", "-", ".", "|", "[i]", "١", "\x0b",
+           "\x1c"]
 _TEXT = st.lists(st.sampled_from(_PIECES), max_size=60).map("".join)
 
 
@@ -329,7 +330,8 @@ def _chunked(path: Path, docs_dir: Path):
 def test_large_documents_are_chunked_and_measured_as_small_ones(write_data, monkeypatch):
     """The compiled path (a body of COMPILED_CHARS and more) gives the same passages, blocks
     skipped and share of text kept, on real documents and on blocks without words."""
-    tables = "Results\n\n" + "12 | 13 | 14 |\n-- | -- | --\n" * 3 + "\n\nSource: the census, 1989.\n\n"
+    tables = ("Results\n\n" + "12 | 13 | 14 |\n-- | -- | --\n" * 3
+              + "\n\nSource: the census, 1989.\n\n")
     data = write_data({"mixed.txt": "Годовой отчёт\n\n" + P_RELATIONS + "\n\n" + tables
                        + "— 17 —\n\n" + P_TREATY + "\n\n\u00a0\u00a0٣ ٤ ٥\n\n" + P_COOLING})
     docs_dir = data / "docs"
@@ -350,9 +352,10 @@ def test_index_records_are_the_json_of_the_passages(write_data, tmp_path):
 
     from index.search.build import write_index
 
+    notes = ("# Notes\n\nThe treaty was signed.[i] It lapsed later.[ii]\n\n"
+             "[i]: Pravda, 2000.\n[ii]: Ibid.\n\n## Другой\n\n" + P_COOLING)
     data = write_data({"a.txt": "Годовой отчёт\n\n" + P_RELATIONS + "\n\n" + P_TREATY,
-                       "notes.md": "# Notes\n\nThe treaty was signed.[i] It lapsed later.[ii]\n\n"
-                                   "[i]: Pravda, 2000.\n[ii]: Ibid.\n\n## Другой\n\n" + P_COOLING})
+                       "notes.md": notes})
     write_index(data, tmp_path / "index")
     gen = tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip()
     lines = (gen / "chunks.jsonl").read_bytes().decode("utf-8").splitlines()

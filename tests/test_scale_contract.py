@@ -224,7 +224,8 @@ def test_update_reanalyzes_only_changed_documents_and_equals_a_rebuild(corpus, t
 
     loaded = []
     real = build.load_document
-    monkeypatch.setattr(build, "load_document", lambda p, d: loaded.append(p.name) or real(p, d))
+    monkeypatch.setattr(build, "load_document",
+                        lambda p, d, **kw: loaded.append(p.name) or real(p, d, **kw))
     notices: list[str] = []
     updated = open_index(corpus, index_dir, notice=notices.append)
     assert notices == [CHANGED]

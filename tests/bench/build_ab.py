@@ -98,11 +98,11 @@ def main() -> None:
                 for name in ("other", "this"):
                     load = os.getloadavg()[0]
                     f = build(trees[name], data, args.workdir / f"index-{name}")
+                    workers = ", ".join(f"{x:.0f}" for x in f["worker_peak_rss_mb"]) or "-"
                     print(f"{n:,} passages ({f['chunks']:,} chunks), round {r + 1}, {name:5s}: "
                           f"{f['wall_s']:6.1f} s, CPU parent {f['parent_cpu_s']:5.1f} s + workers "
                           f"{f['workers_cpu_s']:6.1f} s, peak RSS {f['peak_rss_mb']:,.0f} MB "
-                          f"(workers {', '.join(f'{x:.0f}' for x in f['worker_peak_rss_mb']) or '-'}),"
-                          f" load {load:.1f} before", flush=True)
+                          f"(workers {workers}), load {load:.1f} before", flush=True)
             diff = differences(args.workdir / "index-other", args.workdir / "index-this")
             print(f"{n:,} passages: the two indexes' files "
                   + ("are byte for byte the same (the manifest's build entry aside)" if not diff
