@@ -284,7 +284,7 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
     # one at a time: a caller that needs only the first (gives) reads no further
     spans = ask.candidates(text, terms=terms) if terms else ask.each_candidate(text)
     for s, e, known in spans:
-        if wants == "name" and cons is not None and _PLACE_BEFORE_RE.search(text, max(0, s - 6), s):
+        if wants == "name" and cons is not None and _LOCATIVE_RE.search(text, max(0, s - 16), s):
             # 'Ambassador to Moscow Park Y Chung': the place ends the title, the name follows
             first = _FIRST_WORD_RE.match(text, s, e)
             if first is not None and first.end() < e and _place(first.group(1), cons):
@@ -633,7 +633,6 @@ def _reporter(text: str, s: int, e: int, ask: Asked, terms: Sequence[tuple[int, 
     return any(ts >= m.end() for ts, _ in terms)
 
 
-_PLACE_BEFORE_RE = re.compile(r"\b(?:to|in|at|from)\s+$")
 _FIRST_WORD_RE = re.compile(r"(\S+)\s+")
 
 
