@@ -538,42 +538,37 @@ class Answerer:
         """The passage before a hit in its section, and the rest of its paragraph when it was
         split, as (terms, text): a passage continues what came before it ('He visited …'
         after 'Ivanov arrived …'); what follows in another paragraph is about something else."""
+        return [(self._text_terms(q, c, p), c.text) for c, p in self._continued(hit)
+                if c.id != hit.chunk.id]
+
+    def _continued(self, hit: SearchHit) -> list[tuple[Chunk, int | None]]:
+        """The hit's chunk and those it continues or that continue it (the passage before it
+        in its section, the rest of its paragraph), in order, each with its position when
+        known; [] when the index cannot say."""
         h = hit.chunk
         if not hasattr(self.index, "neighbours"):
             return []
-        out = []
         pos = getattr(hit, "pos", -1)
+        # a position only the local index reads (the cluster finds the neighbours by id)
         local = pos >= 0 and self._stored is not None and not hasattr(self._stored, "tokens_for")
         near = self.index.neighbours(h, 1, 1, at=pos) if local else self.index.neighbours(h, 1, 1)
         # the local index gives consecutive chunks: their positions follow from the hit's,
         # with no look-up of their ids
         at = next((j for j, c in enumerate(near) if c.id == h.id), -1)
-        first = hit.pos - at if at >= 0 and getattr(hit, "pos", -1) >= 0 else None
-        for j, c in enumerate(near):
-            same_paragraph = c.part and h.part and c.paragraph == h.paragraph
-            if c.id != h.id and (same_paragraph or c.seq < h.seq and c.section == h.section):
-                out.append((self._text_terms(q, c, None if first is None else first + j),
-                            c.text))
-        return out
+        first = pos - at if at >= 0 and pos >= 0 else None
+        return [(c, None if first is None else first + j) for j, c in enumerate(near)
+                if c.id == h.id or (c.part and h.part and c.paragraph == h.paragraph)
+                or (c.seq < h.seq and c.section == h.section)]
 
     def _around(self, q: Query, passages: tuple[Passage, ...] | list[Passage]) -> str:
         """The text around the first passage, when the question asks whose office or where
         ('China's ambassador'): the passage before it in its section and the rest of its
         paragraph, in order, itself included (what it says of a person it names may stand
         in the part before); else ''."""
-        if (not passages or not hasattr(self.index, "neighbours") or q.wants is None
-                or q.wants.kind != "name" or not any(r.owner or r.dest for r in q.cons.roles)):
+        if (not passages or q.wants is None or q.wants.kind != "name"
+                or not any(r.owner or r.dest for r in q.cons.roles)):
             return ""
-        hit = passages[0].hit
-        h = hit.chunk
-        pos = getattr(hit, "pos", -1)
-        # a position only the local index reads (the cluster finds the neighbours by id)
-        local = pos >= 0 and self._stored is not None and not hasattr(self._stored, "tokens_for")
-        near = (self.index.neighbours(h, 1, 1, at=pos) if local
-                else self.index.neighbours(h, 1, 1))
-        return "\n".join(c.text for c in near if c.id == h.id or (
-            c.part and h.part and c.paragraph == h.paragraph) or (
-            c.seq < h.seq and c.section == h.section))
+        return "\n".join(c.text for c, _ in self._continued(passages[0].hit))
 
     def _text_terms(self, q: Query, chunk: Chunk, pos: int | None = None) -> list[str]:
         """A passage's terms in order, the question's as themselves and others as '': from

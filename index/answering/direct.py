@@ -418,6 +418,12 @@ def _line_opener(text: str, s: int, e: int) -> bool:
             and (not text[:s].strip() or text[:s].rstrip(" ").endswith("\n")))
 
 
+def _surname(name: str) -> str:
+    """The word a text goes on naming someone by: the last that is no initial ('Dorj' of
+    'General B. Dorj'), or ''."""
+    return next((w for w in reversed(words(name)) if not INITIAL_WORD.fullmatch(w)), "")
+
+
 def _served_at(sentence: str, office: str) -> list[str]:
     """The places a sentence says an office serves: 'ambassador to Pyongyang', 'ambassador in
     Seoul', 'sent to South Korea as Ambassador'."""
@@ -435,7 +441,7 @@ def _serves_elsewhere(text: str, sentence: str, name: str, cons: Constraints | N
     the passage's other sentences naming it (by its last word) say where the office served,
     and none says the place asked. Unsaid, it may be anywhere."""
     roles = [r for r in cons.roles if r.dest] if cons is not None and cons.state_of else []
-    key = next((w for w in reversed(words(name)) if not INITIAL_WORD.fullmatch(w)), "")
+    key = _surname(name)
     if not roles or not key:
         return False
     sentences = [sentence] + [text[a:b] for a, b in sentence_spans(text)
@@ -459,7 +465,7 @@ def _owned_elsewhere(text: str, name: str, cons: Constraints | None) -> bool:
     government). Unsaid, it may be anyone's."""
     if cons is None or cons.state_of is None or not cons.owners:
         return False
-    key = next((w for w in reversed(words(name)) if not INITIAL_WORD.fullmatch(w)), "")
+    key = _surname(name)
     if not key:
         return False
     said: list[frozenset] = []
