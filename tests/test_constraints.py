@@ -763,3 +763,42 @@ def test_a_fact_about_one_office_holder_says_whose_office_and_where_once_for_all
     assert not check(asked("korea", "mongolia"), terms, (), [text], breaks=breaks,
                      one_holder=True).passes  # it served in Pyongyang, not in Mongolia
     assert check(asked("korea", "mongolia"), terms, (), [text], breaks=breaks).passes
+
+
+TRAVELS = """---
+title: Travels
+---
+Visits
+
+Relations with Mongolia stayed close in those years. When Kim Il Sung paid an official friendship visit to Moscow in July 1961, the two sides signed a treaty.
+
+Delegations
+
+The United States had sent an invitation. The delegation went on to America in May 1975, after a stop in Tokyo.
+"""
+
+
+@pytest.fixture(scope="module")
+def travels(tmp_path_factory) -> Answerer:
+    return one_document(tmp_path_factory, "travels", TRAVELS, ALIASES)
+
+
+def test_a_sentence_about_another_state_gives_no_answer_line(travels):
+    # the passage names Mongolia, its best sentence only the visit to Moscow
+    a = travels.ask("When did Kim Il Sung visit Mongolia?")
+    assert a.direct is None or "1961" not in a.direct.text
+    a = travels.ask("When did Kim Il Sung visit Moscow?")
+    assert a.direct is not None and a.direct.text == "July 1961"
+
+
+def test_another_name_of_a_state_says_it_in_the_answer_line(travels):
+    # 'America' is the United States (no aliases file says so), Tokyo another state's
+    a = travels.ask("When did the delegation go on to the United States after its stop?")
+    assert a.direct is not None and a.direct.text == "May 1975"
+
+
+def test_a_capital_says_its_state_in_the_answer_line(tmp_path_factory):
+    a = one_document(tmp_path_factory, "capitals", TRAVELS.replace(
+        "Moscow in July 1961", "Ulaanbaatar in July 1961"), ALIASES)
+    got = a.ask("When did Kim Il Sung visit Mongolia?")
+    assert got.direct is not None and got.direct.text == "July 1961"

@@ -81,6 +81,32 @@ CAPITALS = {
     "United States": "Washington", "Uzbekistan": "Tashkent", "Venezuela": "Caracas",
     "Vietnam": "Hanoi", "Soviet Union": "Moscow",
 }
+# Names and peoples of states that the regular endings below do not make ('Dutch', 'Swiss',
+# 'American'): what says which state a title or a sentence speaks of (not 'US', which is also
+# 'us', nor 'Poles', also 'poles')
+OTHER_NAMES = {
+    "United States": "USA America American Americans", "United Kingdom": "UK Britain British "
+    "England Scotland Scottish Wales", "Netherlands": "Holland Dutch",
+    "France": "French", "Germany": "German Germans", "Spain": "Spanish Spaniards",
+    "Switzerland": "Swiss", "Sweden": "Swedish Swedes", "Poland": "Polish",
+    "Denmark": "Danish Danes", "Finland": "Finnish Finns", "Turkey": "Turkish Turks",
+    "Greece": "Greek Greeks", "Ireland": "Irish", "Philippines": "Filipino Filipinos",
+    "Thailand": "Thai", "Portugal": "Portuguese", "Afghanistan": "Afghan Afghans",
+    "Peru": "Peruvian", "Iraq": "Iraqi", "Kyrgyzstan": "Kyrgyz", "Uzbekistan": "Uzbek",
+    "Tajikistan": "Tajik", "Turkmenistan": "Turkmen", "Kazakhstan": "Kazakh",
+    "Soviet Union": "USSR Soviet Soviets", "Czech Republic": "Czech Czechs",
+    "New Zealand": "Zealander", "Saudi Arabia": "Saudi Saudis", "Cuba": "Cuban",
+    "Lebanon": "Lebanese", "Norway": "Norwegian", "Belgium": "Belgian",
+}
+# states one of which a question may name for the other: a state and its predecessor
+SAME_STATE = {"russia": "soviet union", "soviet union": "russia"}
+# words that put what follows in a place ('in Moscow', 'to Pyongyang')
+LOCATIVE_WORDS = ("in", "at", "near", "inside", "outside", "to", "from")
+# what puts an event in a place: those, and 'into', 'visit Mongolia'
+_PLACING = r"\b(?i:%s)\s+(?:the\s+)?" % "|".join(
+    LOCATIVE_WORDS + ("into", "visit", "visits", "visited", "visiting"))
+_PLACING_BEFORE_RE = re.compile(_PLACING + r"$")
+_PLACED_RE = re.compile(_PLACING + r"([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)")
 # demonyms and country names: forms a name may take in a text ("Japan" ~ "Japanese")
 _SUFFIXES = ("ese", "ian", "an", "n", "i", "ish", "ic", "s")
 
@@ -117,6 +143,10 @@ class Constraints:
     # words -> the states they may name ('DPRK', 'Russian'): whose office a title before a
     # name says; None when no role has an owner
     state_of: Callable[[str], frozenset] | None = field(default=None, compare=False)
+    # the states where the question puts what it asks about ('visit Mongolia', 'in
+    # Pyongyang'): an answer line's sentence that puts it in another state only ('a visit to
+    # Moscow') speaks of something else
+    located: frozenset = frozenset()
 
     @property
     def owners(self) -> frozenset:
@@ -232,9 +262,27 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
                     unsaid_ok=soft, owner=owner, office=word, kind=kind,
                     dest=_destination(question, tokens, i, states)))
     owned = any(r.owner or r.dest for r in roles.values())
+    known_states = states()
+    located = frozenset().union(*(
+        known_states.get(t, ()) for n in names for t in n.terms
+        if any(_PLACING_BEFORE_RE.search(question, 0, m.start())
+               and not _noun_after(question, m.end())
+               for m in re.finditer(re.escape(n.text), question))))
+    located |= {SAME_STATE[st] for st in located if st in SAME_STATE}
     return Constraints(names, years, numbers, tuple(roles.values()), places, ranks,
-                       states() if owned else {}, kinds,
-                       _state_reader(states(), analyze) if owned else None)
+                       known_states if owned else {}, kinds,
+                       _state_reader(known_states, analyze) if owned or located else None,
+                       located)
+
+
+_WORD_AFTER_RE = re.compile(r"\s+([^\W\d_][\w'’-]*)")
+
+
+def _noun_after(question: str, end: int) -> bool:
+    """Whether a word in lower case that is no function word follows question[:end]: the name
+    before it is a people's adjective ('to British plans'), no place."""
+    m = _WORD_AFTER_RE.match(question, end)
+    return m is not None and m.group(1).islower() and m.group(1) not in FUNCTION_WORDS
 
 
 def _state_reader(states: Mapping[str, frozenset], analyze: Callable[[str], list[str]]
@@ -406,8 +454,12 @@ def state_terms(aliases: Mapping[str, Sequence[str]],
         add(capital, state)
         last = country.split()[-1]
         for base in (last, last[:-1]):
-            for suffix in ("n", "an", "ian", "ese", "ish", "i"):
+            for suffix in ("n", "an", "ian", "ese", "ish"):
                 add(base + suffix, state)
+        add(last + "i", state)  # 'Israeli', 'Iraqi'; not 'Georgii' (a name), 'Chini'
+    for country, others in OTHER_NAMES.items():
+        for name in others.split():
+            add(name, fold_name(country))
     return {t: frozenset(v) for t, v in out.items()}
 
 
@@ -647,9 +699,17 @@ def unquoted(c: Constraints, window: Sequence[str]) -> tuple[str, ...]:
         has_phrase(window, n) if len(n.terms) > 1 else n.terms[0] in window))
 
 
-def sentence_conflicts(c: Constraints, sentence: str) -> bool:
-    """Whether a sentence speaks of other years than every one the question gives (an answer
-    line cut from it would answer for another year)."""
+def sentence_conflicts(c: Constraints, sentence: str, states: bool = True) -> bool:
+    """Whether a sentence speaks of other years than every one the question gives, or (with
+    states) puts what it says in other states than the question and names none of its own
+    (an answer line cut from it would answer for another year, or of a visit to Moscow when
+    the question asks of one to Mongolia; not when a state is what is asked: 'which country
+    was the first …')."""
+    if states and c.located and c.state_of is not None:
+        placed = frozenset().union(*(c.state_of(m.group(1))
+                                     for m in _PLACED_RE.finditer(sentence)))
+        if placed and not c.state_of(sentence) & c.located:
+            return True
     if not c.years or _OPEN_RE.search(sentence):
         return False  # 'until 1971' may hold the late 1960s
     said = years_in(sentence)

@@ -10,7 +10,8 @@ from typing import Any, Iterable, Iterator, Sequence
 from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, PLACE_WORDS, ROLES,
                     TITLE_MODIFIERS, TITLE_WORDS, Asked, after_role, asked, asked_noun, norm,
                     personal, quoted, title_run, title_words, titled, words)
-from .constraints import OFFICES, RANKS, Constraints, fold_name, sentence_conflicts
+from .constraints import (LOCATIVE_WORDS, OFFICES, RANKS, Constraints, fold_name,
+                          sentence_conflicts)
 from ..facts import human_date, human_figure
 from ..search.translit import latin_spellings
 from ..sentences import sentence_spans
@@ -21,7 +22,7 @@ _MONEY_RE = re.compile(r"US\$|USD|[$€£¥]|\b(?:dollars?|euros?|pounds|yen|yua
 _PRICE_RE = re.compile(r"\b(?:cost|costs|price|paid|pay|spend|spent|worth|budget|money|revenue|income)\b"
                        r"|\bhow much\b.*\b(?:sold|bought)\b", re.I)
 _AMOUNT_RE = re.compile(r"\d|%|[$€£¥]|\b(?:hundred|thousand|million|billion|percent|per cent)\b", re.I)
-_LOCATIVE_RE = re.compile(r"\b(?:in|at|near|inside|outside|to|from)\s+(?:the\s+)?$", re.I)
+_LOCATIVE_RE = re.compile(r"\b(?:%s)\s+(?:the\s+)?$" % "|".join(LOCATIVE_WORDS), re.I)
 _COUNTED_RE = re.compile(r"[\w,.]+\s+[^\W\d_]")  # a number and the noun it counts
 _CLAUSE_RE = re.compile(r"[,;:()]|\s[—–-]\s")
 # words a figure keeps after it in the answer line: units of measure, money, multipliers;
@@ -86,8 +87,8 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
     sentence = h.sentence
     if fact is not None and _squash(fact.sentence) in _squash(sentence):
         return fact  # the fact and the best sentence agree
-    if cons is not None and sentence_conflicts(cons, sentence):
-        return fact  # the best sentence is about another year: nothing to cut from it
+    if cons is not None and sentence_conflicts(cons, sentence, states=wants != "place"):
+        return fact  # the best sentence is about another year or state: nothing to cut from it
     note = cited_note(question, chunk, h.start, h.end)
     if note is not None:  # the source it asks for, or what only an endnote names
         text = note.text + (f" (= {note.see})" if note.see else "")
