@@ -802,3 +802,28 @@ def test_a_capital_says_its_state_in_the_answer_line(tmp_path_factory):
         "Moscow in July 1961", "Ulaanbaatar in July 1961"), ALIASES)
     got = a.ask("When did Kim Il Sung visit Mongolia?")
     assert got.direct is not None and got.direct.text == "July 1961"
+
+
+
+SECTIONS = """---
+title: Relations from 1948 to 2000
+---
+Early years
+
+In 1956 the two states signed a trade agreement. Trade grew quickly after that.
+
+Later years
+
+The embassy in Pyongyang closed in 1999 for lack of funds. Its staff went home, its archives were sent by rail, and the ambassador left the building to a caretaker who kept the keys for the years that followed, while the embassy in Beijing took over the consular work of the region and the few visas still asked for.
+
+In February, a party delegation led by U. Enkhtuvshin travelled to Pyongyang at the invitation of the party. It met the leaders of the ruling party, visited two factories and a school, laid a wreath at the monument in the centre of the city and spoke of closer ties between the two parties in the years to come.
+"""
+
+
+def test_a_passage_without_a_year_is_of_its_section_s_time_in_a_history(tmp_path_factory):
+    # the title's period and the first section's 1956 do not date the later delegation
+    sections = one_document(tmp_path_factory, "sections", SECTIONS)
+    a = sections.ask("Who led the party delegation to Pyongyang in 1956?")
+    assert a.direct is None or "Enkhtuvshin" not in a.direct.text
+    a = sections.ask("Who led the party delegation to Pyongyang in 1999?")
+    assert a.direct is not None and a.direct.text == "U. Enkhtuvshin"

@@ -13,7 +13,7 @@ import numpy as np
 from . import constraints, evidence, rescore
 
 from ..search import kernels
-from .asked import CITING_WORDS, Asked, asked, code_spans, norm, words
+from .asked import CITING_WORDS, Asked, asked, code_spans, norm, words, years_in
 from .constraints import Check, Constraints
 from ..reading.corpus import Chunk
 from .direct import DirectAnswer, antecedent, direct_answer, gives
@@ -36,6 +36,8 @@ FACT_DEPTH = 8  # fact candidates BM25 brings to the evidence rule
 NOTE_WEIGHT = 0.5  # an endnote's words count half as much as the passage's own
 NOTE_DEPTH = 5  # candidates the endnotes field adds to the passages' own
 PHRASE_DEPTH = 20  # passages looked at for a document that says a name of several words in full
+YEAR_DEPTH = 200  # passages looked at for the sections that say a year
+SECTION_REACH = 40  # passages either side looked at for whether a section names a year
 OUTSIDE_KEPT = 50_000  # passages whose heading and endnote terms are kept analyzed
 _ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 NOTHING_FOUND = "I found nothing about that in the documents."
@@ -163,6 +165,8 @@ class Query:
     fact_meets: dict = field(default_factory=dict, compare=False, repr=False)
     # names of several words -> the documents that say them in full (Answerer._phrase_docs)
     phrase_docs: dict = field(default_factory=dict, compare=False, repr=False)
+    # year -> the (document, section) pairs whose passages say it (Answerer._year_sections)
+    year_sections: dict = field(default_factory=dict, compare=False, repr=False)
     # (vocabulary ids, local ids) of its terms the index knows: what maps a passage's stored
     # term ids to the question's, found once per question rather than per passage
     vocab_map: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False,
@@ -225,6 +229,7 @@ class Answerer:
         # chunk id -> term sequences of its heading, endnotes and document title
         self._outside: dict[str, tuple[tuple[str, ...], ...]] = {}
         self._titles: dict[str, tuple[str, ...]] = {}
+        self._dated_sections: dict[tuple[str, str], bool] = {}  # (doc, section) -> names a year
         self._analyzed: dict[str, tuple[str, ...]] = {}  # chunk id -> its text's terms
         self._words: dict[str, tuple[str, ...]] = {}  # a name's form -> its terms
         self._term_docs: dict[str, frozenset] = {}  # term -> the documents holding it
@@ -505,7 +510,7 @@ class Answerer:
                 breaks,
                 context=[c.title, self._doc_dates().get(c.doc, "")],
                 said_in_document=lambda name, doc=c.doc: doc in self._phrase_docs(q, name),
-                year_in_document=lambda y, doc=c.doc: doc in self._docs_with(str(y)))
+                year_near=lambda y, c=c: self._year_near(q, c, y))
             if not check.passes and any(self._fact_meets(q, f)
                                         for f in self._facts_by_passage.get(c.id, ())):
                 # the fact table says who and when of what the passage quotes
@@ -597,6 +602,41 @@ class Answerer:
                         constraints.local_terms(self.tokens(q, h).terms, q.local), name):
                     docs.add(c.doc)
             got = q.phrase_docs[name.terms] = frozenset(docs)
+        return got
+
+    def _year_near(self, q: Query, chunk: Chunk, year: int) -> bool:
+        """Whether a year is said near a passage that names none: when its document's title
+        gives a period, in its section (a history of 1948-2000 is of another time in each
+        section), or, in a section that names no year, in that period; else anywhere in its
+        document (a news digest of one month)."""
+        title = chunk.title or ""
+        if not constraints.gives_period(title):
+            return chunk.doc in self._docs_with(str(year))
+        if (chunk.doc, chunk.section) in self._year_sections(q, year):
+            return True
+        return not self._section_dated(chunk) and year in years_in(title)
+
+    def _section_dated(self, chunk: Chunk) -> bool:
+        """Whether a passage of a chunk's section (within SECTION_REACH passages either side)
+        names a year; read once per section."""
+        key = (chunk.doc, chunk.section)
+        got = self._dated_sections.get(key)
+        if got is None:
+            around = self.index.neighbours(chunk, SECTION_REACH, SECTION_REACH)
+            got = any(years_in(c.text) for c in around if c.section == chunk.section)
+            if len(self._dated_sections) >= OUTSIDE_KEPT:
+                self._dated_sections.clear()
+            self._dated_sections[key] = got
+        return got
+
+    def _year_sections(self, q: Query, year: int) -> frozenset:
+        """The (document, section) pairs whose passages say a year, found once per question
+        and year (of its first YEAR_DEPTH passages)."""
+        got = q.year_sections.get(year)
+        if got is None:
+            got = q.year_sections[year] = frozenset(
+                (h.chunk.doc, h.chunk.section)
+                for h in self.index.search_terms([str(year)], YEAR_DEPTH))
         return got
 
     def _docs_with(self, term: str) -> frozenset:

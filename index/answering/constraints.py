@@ -617,7 +617,7 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
           texts: Iterable[str], in_document: Callable[[str], bool] | None = None,
           breaks: Mapping[int, bool] = NO_BREAKS, context: Iterable[str] = (),
           said_in_document: Callable[[Name], bool] | None = None,
-          year_in_document: Callable[[int], bool] | None = None,
+          year_near: Callable[[int], bool] | None = None,
           one_holder: bool = False) -> Check:
     """How a candidate meets c: text_terms, its own terms in order (only the constraint terms
     matter, others may be anything); outside, the term sequences of its heading, endnotes and
@@ -626,7 +626,9 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
     that follow a punctuation mark or a preposition (clause_breaks: a state before it does
     not say whose office follows);
     context: its document's title and date, whose years count only when its own texts name
-    none (a history of 1948-2000 does not date each of its passages to any of those years);
+    none, and not when they are a period (a history of 1948-2000 does not date each of its
+    passages to any of those years); year_near: whether a year is said in its section (a
+    passage that names none is of its section's time, if of any);
     said_in_document: whether its document says a name of several words in full somewhere (a
     text that has named 'Peyton Manning' goes on with 'Manning'); one_holder: the candidate
     is about one holder of an office (a fact), whose state any mention may say."""
@@ -666,12 +668,13 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
         own = bool(years)
         if not years:
             for t in context:
-                if t:
+                # a title's period ('relations 1948-2000') dates none of its passages
+                if t and (_ISO_DATE_RE.fullmatch(t) or not gives_period(t)):
                     years |= years_in(t)
         for lo, hi in c.years:
             ok = any(lo <= y <= hi for y in years) or (
-                not own and year_in_document is not None
-                and any(year_in_document(y) for y in range(lo, hi + 1)))
+                not own and year_near is not None
+                and any(year_near(y) for y in range(lo, hi + 1)))
             met += ok
             if not ok:
                 missing.append(str(lo) if lo == hi else f"the {lo}s")
@@ -690,6 +693,14 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
             missing.append(role.text)
     return Check(met, len(c.names) + len(c.years) + len(c.numbers) + len(c.roles),
                  tuple(missing))
+
+
+_ISO_DATE_RE = re.compile(r"\d{4}(?:-\d\d){0,2}")  # a document's date: '2000-02' is no period
+
+
+def gives_period(text: str) -> bool:
+    """Whether a text gives a period of years ('1948-2000', 'the 1990s')."""
+    return RANGE_RE.search(text) is not None or DECADE_RE.search(text) is not None
 
 
 def unquoted(c: Constraints, window: Sequence[str]) -> tuple[str, ...]:
