@@ -827,3 +827,22 @@ def test_a_passage_without_a_year_is_of_its_section_s_time_in_a_history(tmp_path
     assert a.direct is None or "Enkhtuvshin" not in a.direct.text
     a = sections.ask("Who led the party delegation to Pyongyang in 1999?")
     assert a.direct is not None and a.direct.text == "U. Enkhtuvshin"
+
+
+MEETINGS = """---
+title: Meetings
+---
+Talks
+
+Ivanov arrived in Pyongyang on 9 February 2000 for two days of talks. Paek Nam Sun met the trade minister on 12 February 2000 at the palace.
+"""
+
+
+def test_no_value_is_cut_from_a_sentence_about_someone_the_question_does_not_name(
+        tmp_path_factory):
+    meetings = one_document(tmp_path_factory, "meetings", MEETINGS)
+    # the best sentence names Paek, not Ivanov, and refers back to no one
+    a = meetings.ask("When did Paek Nam Sun meet Ivanov?")
+    assert a.direct is None or a.direct.kind != "span"
+    a = meetings.ask("When did Paek Nam Sun meet the trade minister?")
+    assert a.direct is not None and a.direct.text == "12 February 2000"

@@ -575,6 +575,27 @@ class Answerer:
             return ""
         return "\n".join(c.text for c, _ in self._continued(passages[0].hit))
 
+    def _unnamed(self, q: Query, passages: tuple[Passage, ...] | list[Passage]) -> bool:
+        """Whether passage 1's best sentence lacks a name the question gives (not a state's,
+        which the answer line checks apart): what is cut from it would be about someone or
+        something else. A sentence that opens with a pronoun is read with what comes before
+        it in the passage ('He was assisted by J. Sanjmyatav')."""
+        if not passages or not q.cons.names:
+            return False
+        h, text = passages[0].highlight, passages[0].hit.chunk.text
+        said = text[:h.end] if _REFERS_BACK_RE.search(h.sentence) else h.sentence
+        terms = set(self.index.analyzer.terms(said))
+        states = self._state_terms()
+        for n in q.cons.names:
+            if n.quoted or any(t in states for t in n.terms):
+                continue
+            last = n.terms[-1]
+            if n.terms[0] in terms or any(f & terms for f in n.forms) or (
+                    len(n.terms) > 1 and len(last) >= constraints.SURNAME_MIN and last in terms):
+                continue
+            return True
+        return False
+
     def _text_terms(self, q: Query, chunk: Chunk, pos: int | None = None) -> list[str]:
         """A passage's terms in order, the question's as themselves and others as '': from
         the tokens the local index stored; a backend that keeps only its hits' tokens (the
@@ -847,7 +868,8 @@ class Answerer:
                       evidence=ev, more=len(ranked) > offset + k, total=len(ranked),
                       # a fact shown only for its passage's sake does not lead the answer
                       direct=direct_answer(q.text, passages, [f for f in facts if f.passes],
-                                           q.wants, q.cons, self._around(q, passages)),
+                                           q.wants, q.cons, self._around(q, passages),
+                                           self._unnamed(q, passages)),
                       where=where, status=ANSWER)
 
     def _passages(self, q: Query, page: list[Ranked], offset: int) -> tuple[Passage, ...]:
@@ -863,6 +885,12 @@ class Answerer:
                               (r.toks, names) if reuse and r.toks is not None else None),
                     tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
             for i, r in enumerate(page))
+
+
+# what refers back to someone or something named before: a pronoun, 'the Prime Minister'
+_REFERS_BACK_RE = re.compile(r"\b(?i:he|she|him|his|her|hers|they|them|their|it|its)\b"
+                             r"|\b(?:[Tt]he|[Tt]his|[Tt]hese) (?:[A-Z][a-z]+ )*[A-Z][a-z]+\b"
+                             r"|^\W*(?:This|These|There)\b")
 
 
 def _one_per_paragraph(ranked: list[Ranked]) -> list[Ranked]:

@@ -63,14 +63,15 @@ class DirectAnswer:
 
 def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
                   ask: Any = _UNREAD, cons: Constraints | None = None,
-                  around: str = "") -> DirectAnswer | None:
+                  around: str = "", unnamed: bool = False) -> DirectAnswer | None:
     """The direct answer to question from its ranked passages (index.answering.answer.Passage) and
     matching facts (FactMatch or Fact), or None when there is neither. ask: what the question
     asks for (an Asked, or None for nothing of a shape) as the answer service already read
     it; by default it is read here. around: the text around passage 1, itself included (what
     it says of a person it names). cons: the question's constraints (the passages and facts
     given meet them); a sentence that speaks of other years than the question's gives no
-    answer line. Precision first: a span must be of the asked type (a person for who, a
+    answer line. unnamed: the best sentence lacks a name the question gives (and refers back
+    to none): no span is cut from it. Precision first: a span must be of the asked type (a person for who, a
     number counting the asked noun, never a date's day); without one, a fact holding the
     asked value comes before the best sentence."""
     if ask is _UNREAD:
@@ -113,6 +114,8 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
         # 'Ambassador Dorj', whom the passage sent to Pyongyang, not to Ulaanbaatar; whom
         # the Mongolian government sent, not China's
         span = None
+    if unnamed:
+        span = None  # the sentence is about someone or something the question does not name
     if span is not None:  # the best sentence says it, not the fact's
         return DirectAnswer(span, "span", chunk.id, None, sentence, span)
     if fact is not None:  # it meets the question's constraints and holds the asked value
