@@ -846,3 +846,26 @@ def test_no_value_is_cut_from_a_sentence_about_someone_the_question_does_not_nam
     assert a.direct is None or a.direct.kind != "span"
     a = meetings.ask("When did Paek Nam Sun meet the trade minister?")
     assert a.direct is not None and a.direct.text == "12 February 2000"
+
+
+PRESETS = """---
+title: Presets
+---
+Threads
+
+At least two other threading methods are possible in xz, and both were tried in 2009.
+
+Memory
+
+With preset 7 the dictionary of xz is 8 MiB, and decompression needs a little more than that.
+"""
+
+
+def test_no_value_is_cut_from_a_sentence_about_something_else_than_what_is_asked(
+        tmp_path_factory):
+    presets = one_document(tmp_path_factory, "presets", PRESETS)
+    # 'two' counts threading methods, not the dictionary
+    a = presets.ask("How big is the dictionary of the threading methods in xz?")
+    assert a.direct is None or a.direct.kind != "span"
+    a = presets.ask("How big is the dictionary of xz with preset 7?")
+    assert a.direct is not None and a.direct.text == "8 MiB"

@@ -13,7 +13,8 @@ import numpy as np
 from . import constraints, evidence, rescore
 
 from ..search import kernels
-from .asked import CITING_WORDS, Asked, asked, code_spans, norm, words, years_in
+from .asked import (CITING_WORDS, Asked, asked, asked_subject, code_spans, norm, words,
+                    years_in)
 from .constraints import Check, Constraints
 from ..reading.corpus import Chunk
 from .direct import DirectAnswer, antecedent, direct_answer, gives
@@ -165,6 +166,8 @@ class Query:
     fact_meets: dict = field(default_factory=dict, compare=False, repr=False)
     # names of several words -> the documents that say them in full (Answerer._phrase_docs)
     phrase_docs: dict = field(default_factory=dict, compare=False, repr=False)
+    # the terms of the words a when- or how-much-question asks a value of ('embassy')
+    subject: tuple[str, ...] = ()
     # year -> the (document, section) pairs whose passages say it (Answerer._year_sections)
     year_sections: dict = field(default_factory=dict, compare=False, repr=False)
     # (vocabulary ids, local ids) of its terms the index knows: what maps a passage's stored
@@ -338,8 +341,9 @@ class Answerer:
                      if v is not None]
             vocab_map = (np.asarray([v for v, _ in known], dtype=np.int64),
                          np.asarray([i for _, i in known], dtype=np.int32))
+        subject = tuple(t for w in asked_subject(q) for t in self._word_terms(w))
         return Query(q, notice, terms, wants, qterms, ids, names, cons, tuple(ids),
-                     vocab_map=vocab_map)
+                     vocab_map=vocab_map, subject=subject)
 
     def _topic_names(self, question: str, tokens: list, cons: Constraints) -> tuple:
         """The words of the question that name what a document is about: in its title, and
@@ -577,14 +581,17 @@ class Answerer:
 
     def _unnamed(self, q: Query, passages: tuple[Passage, ...] | list[Passage]) -> bool:
         """Whether passage 1's best sentence lacks a name the question gives (not a state's,
-        which the answer line checks apart): what is cut from it would be about someone or
+        which the answer line checks apart), or every word of what a when- or how-much-question
+        asks a value of ('the dictionary'): what is cut from it would be about someone or
         something else. A sentence that opens with a pronoun is read with what comes before
         it in the passage ('He was assisted by J. Sanjmyatav')."""
-        if not passages or not q.cons.names:
+        if not passages or not (q.cons.names or q.subject):
             return False
         h, text = passages[0].highlight, passages[0].hit.chunk.text
         said = text[:h.end] if _REFERS_BACK_RE.search(h.sentence) else h.sentence
         terms = set(self.index.analyzer.terms(said))
+        if q.subject and not terms & set(q.subject):
+            return True  # about something else than what the value is asked of
         states = self._state_terms()
         for n in q.cons.names:
             if n.quoted or any(t in states for t in n.terms):

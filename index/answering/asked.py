@@ -161,6 +161,28 @@ def asked_nouns(question: str) -> tuple[str, ...]:
 _PEOPLES_WORD = re.compile(r"[A-Z][a-z]+(?:an|ese|ish|i|ic)")  # 'Korean', 'Japanese'
 
 
+# 'when was the embassy …', 'how big is the dictionary …': the thing a value is asked of
+_SUBJECT_RE = re.compile(
+    r"^\W*(?:when|how (?:much|big|large|long|old|far|often|tall|high)|(?:what|which) "
+    r"(?:year|date|day|month))\s+%s\s+(?:(?:the|a|an|its|their|his|her)\s+)?"
+    r"((?-i:[a-z][\w-]*)(?:\s+(?-i:[a-z][\w-]*)){0,2})\b" % _AUX, re.I)
+
+
+def asked_subject(question: str) -> tuple[str, ...]:
+    """The words in lower case that say what a when- or how-much-question asks a value of, up
+    to three ('embassy' of 'when was the embassy … reopened', 'first direct flight'), or ()
+    (a name, which the constraints check; or none said)."""
+    m = _SUBJECT_RE.match(question)
+    if m is None:
+        return ()
+    out = []
+    for w in m.group(1).split():
+        if w in _FUNCTION:
+            break
+        out.append(w)
+    return tuple(out)
+
+
 def _aux(word: str) -> bool:
     return word.casefold() in _FUNCTION or word.casefold() in (
         "did", "does", "do", "was", "were", "is", "are", "has", "had", "have")
