@@ -869,3 +869,34 @@ def test_no_value_is_cut_from_a_sentence_about_something_else_than_what_is_asked
     assert a.direct is None or a.direct.kind != "span"
     a = presets.ask("How big is the dictionary of xz with preset 7?")
     assert a.direct is not None and a.direct.text == "8 MiB"
+
+
+TOPIC_FAQ = """---
+title: XZ Utils FAQ
+---
+Formats
+
+The xz format is the successor of the LZMA Utils format, and xz reads both of them.
+
+Memory
+
+Decompression with the default settings needs 65 MiB of memory, and compression needs more.
+"""
+
+TOPIC_MANUAL = """---
+title: bzip2 manual
+---
+Method
+
+bzip2 compresses files with the Burrows-Wheeler block-sorting text compression algorithm.
+"""
+
+
+def test_a_name_the_title_says_need_not_stand_in_the_answering_sentence(tmp_path_factory):
+    # 'xz' names what the FAQ is about: its sentences need not say it again
+    root = tmp_path_factory.mktemp("topics")
+    (root / "docs").mkdir()
+    (root / "docs" / "faq.txt").write_text(TOPIC_FAQ, encoding="utf-8")
+    (root / "docs" / "manual.txt").write_text(TOPIC_MANUAL, encoding="utf-8")
+    a = Answerer.open(root, root / "index").ask("How much memory does xz need to decompress?")
+    assert a.direct is not None and a.direct.text == "65 MiB"

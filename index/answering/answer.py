@@ -581,7 +581,7 @@ class Answerer:
 
     def _unnamed(self, q: Query, passages: tuple[Passage, ...] | list[Passage]) -> bool:
         """Whether passage 1's best sentence lacks a name the question gives (not a state's,
-        which the answer line checks apart), or every word of what a when- or how-much-question
+        which the answer line checks apart, nor one its heading or title says), or every word of what a when- or how-much-question
         asks a value of ('the dictionary'): what is cut from it would be about someone or
         something else. A sentence that opens with a pronoun is read with what comes before
         it in the passage ('He was assisted by J. Sanjmyatav')."""
@@ -593,8 +593,10 @@ class Answerer:
         if q.subject and not terms & set(q.subject):
             return True  # about something else than what the value is asked of
         states = self._state_terms()
+        # what its heading, endnotes or document title say, the whole passage is about
+        throughout = {t for seq in self._outside_terms(passages[0].hit.chunk) for t in seq}
         for n in q.cons.names:
-            if n.quoted or any(t in states for t in n.terms):
+            if n.quoted or any(t in states for t in n.terms) or set(n.terms) <= throughout:
                 continue
             last = n.terms[-1]
             if n.terms[0] in terms or any(f & terms for f in n.forms) or (
