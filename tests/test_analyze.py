@@ -184,3 +184,17 @@ def test_fingerprint_changes_when_aliases_change():
     assert Analyzer(aliases=dict(ALIASES)).fingerprint() == base
     assert Analyzer(aliases={"North Korea": ["DPRK"]}).fingerprint() != base
     assert Analyzer().fingerprint() != base
+
+
+def test_distinct_key_pairs_are_np_uniques():
+    """The new tokens of a block, deduplicated as np.unique(axis=0) orders them."""
+    import numpy as np
+
+    from index.search.analyze import _distinct_pairs
+
+    rng = np.random.default_rng(0)
+    k1 = rng.integers(0, 40, size=5000).astype(np.uint64) << np.uint64(56)
+    k2 = rng.integers(0, 3, size=5000).astype(np.uint64)
+    want = np.unique(np.stack([k1, k2], axis=1), axis=0)
+    a, b = _distinct_pairs(k1, k2)
+    assert np.array_equal(a, want[:, 0]) and np.array_equal(b, want[:, 1])

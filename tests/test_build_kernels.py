@@ -31,3 +31,35 @@ def test_compiled_bounds_are_term_bounds(params, seed):
     assert got_max.dtype == want_max.dtype and got_blocks.dtype == want_blocks.dtype
     assert np.array_equal(got_max, want_max)
     assert np.array_equal(got_blocks, want_blocks)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_chunk_counts_are_numpys(seed, monkeypatch):
+    """A worker's per-chunk term counts: the compiled pass (a sort per chunk, an insertion
+    sort for short ones) gives the arrays of the np.unique over every token."""
+    from index.search import build
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    per = rng.integers(0, 150, size=n)  # empty chunks, short ones and ones past 64 tokens
+    per[rng.integers(0, n)] = 0
+    rows = np.repeat(np.arange(n, dtype=np.int64), per)
+    raw = np.minimum(rng.zipf(1.4, size=len(rows)), 5000).astype(np.int64) - 1
+    monkeypatch.setattr(build, "COMPILED_COUNTS", 0)
+    got = build.chunk_counts(rows, raw, n)
+    monkeypatch.setattr(build, "COMPILED_COUNTS", 1 << 62)
+    want = build.chunk_counts(rows, raw, n)
+    assert (per > 64).any() and (per == 0).any()
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and np.array_equal(g, w)
+
+
+def test_chunk_counts_of_unordered_rows_are_numpys(monkeypatch):
+    from index.search import build
+
+    rows = np.array([0, 2, 1, 1, 0], dtype=np.int64)
+    raw = np.array([5, 3, 4, 4, 5], dtype=np.int64)
+    monkeypatch.setattr(build, "COMPILED_COUNTS", 0)
+    doc_len, ptr, terms, tfs = build.chunk_counts(rows, raw, 3)
+    assert doc_len.tolist() == [2, 2, 1] and ptr.tolist() == [0, 1, 2, 3]
+    assert terms.tolist() == [5, 4, 3] and tfs.tolist() == [2, 2, 1]

@@ -382,6 +382,18 @@ def _byte_table(pred) -> "np.ndarray":
     return np.array([bool(pred(c)) for c in range(256)])
 
 
+def _distinct_pairs(k1: "np.ndarray", k2: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """The distinct (k1, k2) in ascending order, as np.unique(axis=0) gives them: its sort of
+    16-byte rows is several times slower than a lexsort of the two columns."""
+    import numpy as np
+
+    order = np.lexsort((k2, k1))
+    a, b = k1[order], k2[order]
+    first = np.ones(len(a), dtype=bool)
+    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    return a[first], b[first]
+
+
 class TermIds:
     """Vocabulary ids of the terms of many texts at once, for building an index: what
     [vocab[t] for t in analyzer.terms(text)] gives, with vocab (term -> id, in order of first
@@ -635,10 +647,10 @@ class TermIds:
             vals = self._find(k1, k2, compiled)
             unknown = vals == self._EMPTY
             if unknown.any():
-                pairs = np.unique(np.stack([k1[unknown], k2[unknown]], axis=1), axis=0)
-                nk1, nk2 = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
-                new = np.array([self._value(pair.astype("<u8").tobytes().rstrip(b"\0"))
-                                for pair in pairs], dtype=np.int64)
+                nk1, nk2 = _distinct_pairs(k1[unknown], k2[unknown])
+                keys = np.stack([nk1, nk2], axis=1).astype("<u8").tobytes()
+                new = np.array([self._value(keys[i : i + 16].rstrip(b"\0"))
+                                for i in range(0, len(keys), 16)], dtype=np.int64)
                 self._insert(nk1, nk2, new)
                 vals[unknown] = self._find(k1[unknown], k2[unknown])
             ids[fast] = vals

@@ -9,6 +9,7 @@ import gc
 import hashlib
 import json
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -184,20 +185,41 @@ class _Analysis:
         loc = np.stack([start, end], axis=1)  # the newline is not part of the record
         raw = np.concatenate(term_parts).astype(np.int64) if term_parts else np.zeros(0, np.int64)
         rows = np.concatenate(row_parts) if row_parts else np.zeros(0, np.int64)
-        doc_len = np.bincount(rows, minlength=n).astype(np.int32)
-        keys, tfs = np.unique((rows << 32) | raw, return_counts=True)
-        ptr = chunk_ptr(keys >> 32, n)
-        terms = (keys & 0xFFFFFFFF).astype(np.int32)
+        doc_len, ptr, terms, tfs = chunk_counts(rows, raw, n)
+        del raw, rows
         tfs = tfs.astype(tf_dtype(int(tfs.max()) if len(tfs) else 0))
         new_terms = list(self.vocab)[self._reported:]
         self._reported = len(self.vocab)
         self.seq += 1
         tok = concat_blocks(blocks)
         max_offset = int(max(tok.sent_end.max(initial=0), tok.tok_end.max(initial=0)))
+        if offset_dtype(max_offset) == np.uint16:  # what the index stores: half the bytes
+            # to hand over (a token index in a chunk is below its length in characters)
+            tok = tok._replace(**{f: getattr(tok, f).astype(np.uint16) for f in
+                                  ("tok_start", "tok_end", "sent_tok", "sent_start", "sent_end")})
         return _Batch(task, os.getpid(), self.seq, new_terms, docs, ids, seg_path.name, loc,
                       doc_len, ptr, terms, tfs, tok.tok_count, tok.tok_terms, tok.tok_start, tok.tok_end,
                       tok.sent_count, tok.sent_tok, tok.sent_start, tok.sent_end, max_offset,
                       peak_rss_mb(), len(terms), tfs.dtype.name)
+
+
+COMPILED_COUNTS = 1 << 20  # tokens of a task counted by build_kernels.chunk_counts
+
+
+def chunk_counts(rows: np.ndarray, raw: np.ndarray, n: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(tokens per chunk int32, CSR row pointer, term ids int32 ascending within each chunk,
+    their counts int64) of the (row, term id) of a run's tokens, rows ascending. A large run
+    is counted in one compiled pass (numba's import would outweigh a small one's sort)."""
+    if len(rows) >= COMPILED_COUNTS:
+        from .build_kernels import chunk_counts as compiled
+
+        ok, doc_len, ptr, terms, tfs = compiled(rows, raw, n)
+        if ok:
+            return doc_len, ptr, terms, tfs
+    doc_len = np.bincount(rows, minlength=n).astype(np.int32)
+    keys, tfs = np.unique((rows << 32) | raw, return_counts=True)
+    return doc_len, chunk_ptr(keys >> 32, n), (keys & 0xFFFFFFFF).astype(np.int32), tfs
 
 
 _str = json.encoder.encode_basestring  # a JSON string literal (in C), non-ASCII kept
@@ -329,10 +351,12 @@ def _tasks(paths: list[Path], n: int) -> list[list[Path]]:
 
 
 def _analyze(paths: list[Path], docs_dir: Path, aliases: dict, folder: Path, workers: int,
-             progress: Progress | None) -> list[_Batch]:
+             progress: Progress | None, stack: ExitStack) -> list[_Batch]:
     """Analyze documents into chunk segments written in folder; batches in document order.
     With workers > 1, a process pool takes runs of documents as its processes become free;
-    tasks and results are file paths (the batches are files), nothing else is pickled."""
+    tasks and results are file paths (the batches are files), nothing else is pickled. The
+    pool's processes are waited for when stack closes: a worker's exit (freeing its heap)
+    then overlaps the parent's work on the batches."""
     if workers <= 1:
         enabled = gc.isenabled()
         gc.disable()
@@ -353,6 +377,7 @@ def _analyze(paths: list[Path], docs_dir: Path, aliases: dict, folder: Path, wor
     # spawn: fresh interpreters, as safe in a process with threads (the bot) as anywhere
     pool = ProcessPoolExecutor(min(workers, len(runs)), multiprocessing.get_context("spawn"),
                                initializer=_worker_init, initargs=(str(aliases_file),))
+    ok = False
     try:
         futures = {pool.submit(_worker_task, str(folder), i, [str(p) for p in run],
                                str(docs_dir)): i for i, run in enumerate(runs)}
@@ -371,8 +396,13 @@ def _analyze(paths: list[Path], docs_dir: Path, aliases: dict, folder: Path, wor
                 done_docs += len(runs[task])
                 if progress:
                     progress("analyzing documents", done_docs, len(paths))
+        ok = True
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if ok:
+            pool.shutdown(wait=False)
+            stack.callback(pool.shutdown, wait=True)
+        else:
+            pool.shutdown(wait=True, cancel_futures=True)
         aliases_file.unlink(missing_ok=True)
     return sorted(batches, key=lambda b: b.task)
 
@@ -468,14 +498,14 @@ def write_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PA
         workers = 1 if total < PARALLEL_BYTES else min(MAX_WORKERS, os.cpu_count() or 1)
     config = _config(analyzer, params)
     facts = compile_facts(data_dir, analyzer.aliases.keys())  # a bad fact fails before the work
-    with store.Writer(index_dir) as w:
+    with store.Writer(index_dir) as w, ExitStack() as stack:
         warm = None
         if workers > 1:  # numba's import and the cached kernel loaded while the workers work
             import threading
 
             warm = threading.Thread(target=_load_bounds_kernel, daemon=True)
             warm.start()
-        batches = _analyze(paths, docs_dir, analyzer.aliases, w.path, workers, progress)
+        batches = _analyze(paths, docs_dir, analyzer.aliases, w.path, workers, progress, stack)
         if warm is not None:
             warm.join()
         vocab, maps = _merge_vocab(batches)

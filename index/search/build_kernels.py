@@ -47,3 +47,50 @@ def okapi_bounds(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, idf: np.
                 best_t = best
         out[t] = best_t
     return out, blocks
+
+
+@njit(cache=True, nogil=True)
+def chunk_counts(rows: np.ndarray, terms: np.ndarray, n: int):
+    """A worker's chunk-major counts of (row, term) pairs given with rows ascending, as the
+    np.unique of row << 32 | term in build.py gives them, a small sort per chunk instead of
+    one of every token: (sorted, doc_len int32, ptr int64 (n + 1), terms int32, tfs int64);
+    sorted False (and the rest empty) when rows were not ascending."""
+    doc_len = np.zeros(n, dtype=np.int32)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for i in range(len(rows)):
+        if i and rows[i] < rows[i - 1]:
+            return False, doc_len, ptr, np.zeros(0, np.int32), np.zeros(0, np.int64)
+        doc_len[rows[i]] += 1
+    out_terms = np.empty(len(terms), dtype=np.int32)
+    out_tfs = np.empty(len(terms), dtype=np.int64)
+    seg = np.empty(64, dtype=terms.dtype)
+    m = 0
+    lo = 0
+    for r in range(n):
+        hi = lo + doc_len[r]
+        k = hi - lo
+        if k > 64:
+            seg = np.sort(terms[lo:hi])
+        else:  # insertion sort in place: most chunks hold a few dozen tokens
+            for i in range(k):
+                v = terms[lo + i]
+                j = i
+                while j > 0 and seg[j - 1] > v:
+                    seg[j] = seg[j - 1]
+                    j -= 1
+                seg[j] = v
+        j = 0
+        while j < k:
+            t = seg[j]
+            e = j + 1
+            while e < k and seg[e] == t:
+                e += 1
+            out_terms[m] = t
+            out_tfs[m] = e - j
+            m += 1
+            j = e
+        if len(seg) != 64:
+            seg = np.empty(64, dtype=terms.dtype)
+        ptr[r + 1] = m
+        lo = hi
+    return True, doc_len, ptr, out_terms[:m].copy(), out_tfs[:m].copy()

@@ -60,6 +60,14 @@ def _fsync_write(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _write_error(index_dir: Path, e: OSError) -> DataError:
     return DataError(
         f"{index_dir}: cannot write the index ({e.strerror or e}); "
@@ -81,17 +89,48 @@ class Writer:
         except OSError as e:
             raise _write_error(index_dir, e) from None
         self.files: dict[str, dict] = {}
+        self._syncs: list = []  # fsyncs of written arrays, running while the next is made
+        self._syncer = None
+
+    def _sync_later(self, path: Path) -> None:
+        """fsync a closed file in a background thread (the disk writes it while the caller
+        computes and writes the next one); publish() waits for every one of them."""
+        if self._syncer is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._syncer = ThreadPoolExecutor(1, thread_name_prefix="docbot-fsync")
+        self._syncs.append(self._syncer.submit(_fsync_path, path))
+
+    def _synced(self) -> None:
+        """Wait for the background fsyncs; the first one that failed raises its OSError."""
+        syncs, self._syncs = self._syncs, []
+        try:
+            for f in syncs:
+                f.result()
+        finally:
+            if self._syncer is not None:
+                self._syncer.shutdown(wait=True, cancel_futures=True)
+                self._syncer = None
 
     def __enter__(self) -> "Writer":
         return self
 
     def __exit__(self, kind, exc, tb) -> None:
+        if self._syncer is not None:  # left by an exception: wait before removing the folder
+            try:
+                self._synced()
+            except OSError:
+                pass
         if exc is not None:
             shutil.rmtree(self.path, ignore_errors=True)
             if isinstance(exc, OSError):
                 raise _write_error(self.index_dir, exc) from None
 
     def abort(self) -> None:
+        try:
+            self._synced()
+        except OSError:
+            pass
         shutil.rmtree(self.path, ignore_errors=True)
 
     def _record(self, name: str, sha256: str | None = None) -> None:
@@ -103,8 +142,7 @@ class Writer:
     def add_array(self, name: str, array: np.ndarray) -> None:
         with (self.path / f"{name}.npy").open("wb") as f:
             np.save(f, np.ascontiguousarray(array), allow_pickle=False)
-            f.flush()
-            os.fsync(f.fileno())
+        self._sync_later(self.path / f"{name}.npy")
         self._record(f"{name}.npy")
 
     def add_array_parts(self, name: str, dtype, length: int, parts) -> None:
@@ -122,8 +160,7 @@ class Writer:
                 written += len(part)
             if written != length:
                 raise ValueError(f"{name}: {written} items written, {length} announced")
-            f.flush()
-            os.fsync(f.fileno())
+        self._sync_later(self.path / f"{name}.npy")
         self._record(f"{name}.npy")
 
     def add_bytes(self, name: str, data: bytes) -> None:
@@ -132,11 +169,7 @@ class Writer:
 
     def add_written(self, name: str) -> None:
         """A file someone wrote into self.path (a worker's chunk segment): sync and record it."""
-        fd = os.open(self.path / name, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync_path(self.path / name)
         self._record(name)
 
     def link(self, old_gen: Path, name: str, info: dict) -> None:
@@ -151,6 +184,7 @@ class Writer:
         self.files[name] = dict(info)
 
     def publish(self, manifest: dict) -> Path:
+        self._synced()
         full = dict(manifest, format=FORMAT, version=FORMAT_VERSION, files=self.files)
         # The manifest checks every other file; its own checksum covers the rest of it.
         full["checksum"] = _manifest_checksum(full)
