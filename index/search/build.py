@@ -9,6 +9,7 @@ import gc
 import hashlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +120,7 @@ class _Batch:
     stem: str | None = None  # where a worker left terms and tfs
     id_blob: np.ndarray | None = None  # the ids as _id_bytes, from a worker (see take)
     id_len: np.ndarray | None = None
+    discard: Callable[[str], None] | None = None  # removes a file read (default os.unlink)
 
     def take(self, name: str) -> np.ndarray:
         """An array (terms, tfs, tokens), read from the worker's file if need be, and let go of."""
@@ -126,7 +128,7 @@ class _Batch:
         if array is None:
             path = f"{self.stem}-{name}.npy"
             array = np.load(path, allow_pickle=False)
-            os.unlink(path)
+            (self.discard or os.unlink)(path)
         setattr(self, name, None)
         return array
 
@@ -398,9 +400,12 @@ def _analyze(paths: list[Path], docs_dir: Path, aliases: dict, folder: Path, wor
                     progress("analyzing documents", done_docs, len(paths))
         ok = True
     finally:
-        if ok:
-            pool.shutdown(wait=False)
-            stack.callback(pool.shutdown, wait=True)
+        if ok:  # waited for in a thread, joined when stack closes
+            import threading
+
+            closing = threading.Thread(target=pool.shutdown, name="docbot-pool-exit")
+            closing.start()
+            stack.callback(closing.join)
         else:
             pool.shutdown(wait=True, cancel_futures=True)
         aliases_file.unlink(missing_ok=True)
@@ -459,7 +464,7 @@ def _term_bounds(postings: Postings, params: BM25Params) -> tuple[np.ndarray, np
 
 
 def _write_tokens(w: store.Writer, parts: list[tuple[Callable[[str], np.ndarray], np.ndarray | None]],
-                  max_offset: int) -> None:
+                  max_offset: int, record: bool = True) -> None:
     """The chunk tokens of consecutive runs of chunks, an array at a time and a run at a time
     (the token arrays are the index's largest: they are never all in memory). A part is
     (get, map): get(name) gives the run's array (_Batch field names), map turns its term ids
@@ -470,19 +475,19 @@ def _write_tokens(w: store.Writer, parts: list[tuple[Callable[[str], np.ndarray]
         ptr = np.zeros(1 + sum(map(len, counts)), dtype=np.int64)
         if len(ptr) > 1:
             np.cumsum(np.concatenate(counts), out=ptr[1:])
-        w.add_array(name, ptr)
+        w.add_array(name, ptr, record)
         total = int(ptr[-1])
         if name == "tok_ptr":
             w.add_array_parts("tok_terms", np.int32, total, (
                 get("tok_terms") if m is None else map_terms(m, get("tok_terms"))
-                for get, m in parts))
+                for get, m in parts), record)
             for a in ("tok_start", "tok_end"):
-                w.add_array_parts(a, pos, total, (get(a) for get, _ in parts))
+                w.add_array_parts(a, pos, total, (get(a) for get, _ in parts), record)
         else:
             w.add_array_parts("sent_tok", np.uint16 if pos == np.uint16 else np.int32, total,
-                              (get("sent_tok") for get, _ in parts))
+                              (get("sent_tok") for get, _ in parts), record)
             for a in ("sent_start", "sent_end"):
-                w.add_array_parts(a, pos, total, (get(a) for get, _ in parts))
+                w.add_array_parts(a, pos, total, (get(a) for get, _ in parts), record)
 
 
 def write_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PARAMS,
@@ -508,6 +513,12 @@ def write_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PA
         batches = _analyze(paths, docs_dir, analyzer.aliases, w.path, workers, progress, stack)
         if warm is not None:
             warm.join()
+        # the workers' files, once read, are removed in the background (~2 s at 1M)
+        remover = ThreadPoolExecutor(1, thread_name_prefix="docbot-unlink")
+        stack.callback(remover.shutdown, wait=True)
+        removals: list = []
+        for b in batches:
+            b.discard = lambda path: removals.append(remover.submit(os.unlink, path))
         vocab, maps = _merge_vocab(batches)
         if progress:
             progress("inverting", 0, 1)
@@ -541,6 +552,12 @@ def write_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PA
             # a chunk's text alone may hold a term its index text does not (-1)
             remap[~held] = -1
             maps = {wk: map_terms(remap, m) for wk, m in maps.items()}
+        # the token arrays are written by a second thread while this one inverts: the
+        # workers are done, so that core is free (numpy, scipy and file writes let go of the GIL)
+        side = ThreadPoolExecutor(1, thread_name_prefix="docbot-build")
+        stack.callback(side.shutdown, wait=True, cancel_futures=True)
+        token_job = side.submit(_write_tokens, w, [(b.take, maps[b.worker]) for b in batches],
+                                max((b.max_offset for b in batches), default=0), False)
         postings = postings_from_forward(ptr, terms, tfs, doc_len, len(vocab))
         del terms, tfs, ptr
         segments = [b.segment for b in batches]
@@ -558,8 +575,11 @@ def write_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PA
         for name in segments:
             w.add_written(name)
         _write_arrays(w, postings, loc, blob, id_off, id_order, params)
-        _write_tokens(w, [(b.take, maps[b.worker]) for b in batches],
-                      max((b.max_offset for b in batches), default=0))
+        token_job.result()
+        for name in TOKEN_ARRAYS:  # in the manifest after the others, as they always were
+            w.record(f"{name}.npy")
+        for f in removals:  # the workers' files must be gone before the folder is published
+            f.result()
         w.add_bytes("vocab.json", json.dumps(vocab, ensure_ascii=False).encode("utf-8"))
         w.add_bytes(FACTS_FILE, facts)
         manifest = {

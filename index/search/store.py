@@ -60,6 +60,12 @@ def _fsync_write(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
+def _fsync_thread():
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(1, thread_name_prefix="docbot-fsync")  # its thread starts on use
+
+
 def _fsync_path(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -90,15 +96,13 @@ class Writer:
             raise _write_error(index_dir, e) from None
         self.files: dict[str, dict] = {}
         self._syncs: list = []  # fsyncs of written arrays, running while the next is made
-        self._syncer = None
+        self._syncer = _fsync_thread()
 
     def _sync_later(self, path: Path) -> None:
         """fsync a closed file in a background thread (the disk writes it while the caller
         computes and writes the next one); publish() waits for every one of them."""
         if self._syncer is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._syncer = ThreadPoolExecutor(1, thread_name_prefix="docbot-fsync")
+            self._syncer = _fsync_thread()
         self._syncs.append(self._syncer.submit(_fsync_path, path))
 
     def _synced(self) -> None:
@@ -139,15 +143,22 @@ class Writer:
             sha256 = _sha256_file(self.path / name)
         self.files[name] = {"bytes": size, "sha256": sha256 if size <= _SMALL else None}
 
-    def add_array(self, name: str, array: np.ndarray) -> None:
+    def add_array(self, name: str, array: np.ndarray, record: bool = True) -> None:
         with (self.path / f"{name}.npy").open("wb") as f:
             np.save(f, np.ascontiguousarray(array), allow_pickle=False)
         self._sync_later(self.path / f"{name}.npy")
-        self._record(f"{name}.npy")
+        if record:  # else: see record()
+            self._record(f"{name}.npy")
 
-    def add_array_parts(self, name: str, dtype, length: int, parts) -> None:
+    def record(self, name: str) -> None:
+        """Enter a file written with record=False in the manifest (whose order of files is
+        the order of these calls)."""
+        self._record(name)
+
+    def add_array_parts(self, name: str, dtype, length: int, parts, record: bool = True) -> None:
         """An array of length items written from consecutive parts (an iterable of arrays),
-        so the whole never needs to be in memory."""
+        so the whole never needs to be in memory. record=False: from another thread, entered
+        in the manifest by a later record(name)."""
         dtype = np.dtype(dtype)
         with (self.path / f"{name}.npy").open("wb") as f:
             np.lib.format.write_array_header_1_0(f, {
@@ -161,7 +172,8 @@ class Writer:
             if written != length:
                 raise ValueError(f"{name}: {written} items written, {length} announced")
         self._sync_later(self.path / f"{name}.npy")
-        self._record(f"{name}.npy")
+        if record:
+            self._record(f"{name}.npy")
 
     def add_bytes(self, name: str, data: bytes) -> None:
         _fsync_write(self.path / name, data)
