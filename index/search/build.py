@@ -1,7 +1,10 @@
-"""Building an index: documents -> chunk records + chunk-major term counts (in worker
-processes for a large collection) -> one sparse transpose into postings -> a new generation.
+"""Building an index: documents -> chunk records + term counts, term-major per run of
+documents (in worker processes for a large collection) -> each run's postings of a term put
+after the previous runs' ones -> a new generation.
 
 Each distinct token is analyzed once per worker process; workers exchange files, not pickles.
+Once the workers are done, the parent's steps share the two cores: the token arrays are
+written and the chunk ids sorted by other threads while it merges the postings.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from ..reading.corpus import CHUNKER_VERSION, Chunk, account, doc_paths, load_do
 from ..errors import DataError
 from .tokens import TOKEN_ARRAYS, concat_blocks, map_terms, offset_dtype, text_tokens
 
-COMPILED_POSTINGS = 1 << 22  # term bounds of this many postings are found by build_kernels
+COMPILED_POSTINGS = 1 << 22  # this many postings are merged and bounded by build_kernels
 PARALLEL_BYTES = 16 << 20  # collections larger than this are analyzed by worker processes
 TASK_BYTES = 16 << 20  # documents per task, by size (progress moves once per task)
 MAX_WORKERS = 2
@@ -102,8 +105,11 @@ class _Batch:
     segment: str
     loc: np.ndarray  # (n, 2) byte ranges of the records in the segment
     doc_len: np.ndarray
-    ptr: np.ndarray  # chunk-major counts: chunk i holds terms[ptr[i]:ptr[i+1]] (worker ids)
-    terms: np.ndarray | None  # None while still in the worker's files (see take)
+    # term-major counts: the worker's term tterms[i] is in rows[tptr[i]:tptr[i + 1]] (rows
+    # of this batch, ascending), with the counts tfs
+    tterms: np.ndarray
+    tptr: np.ndarray
+    rows: np.ndarray | None  # None while still in the worker's files (see take)
     tfs: np.ndarray | None
     tok_count: np.ndarray | None = None  # the chunk tokens (TokenBlock fields; see take)
     tok_terms: np.ndarray | None = None
@@ -190,6 +196,10 @@ class _Analysis:
         doc_len, ptr, terms, tfs = chunk_counts(rows, raw, n)
         del raw, rows
         tfs = tfs.astype(tf_dtype(int(tfs.max()) if len(tfs) else 0))
+        # term-major here, in parallel: the parent only puts each term's run of postings in
+        # its place (_merged_postings)
+        tterms, tptr, rows, tfs = term_runs(ptr, terms, tfs, doc_len, len(self.vocab))
+        del ptr, terms
         new_terms = list(self.vocab)[self._reported:]
         self._reported = len(self.vocab)
         self.seq += 1
@@ -200,9 +210,41 @@ class _Analysis:
             tok = tok._replace(**{f: getattr(tok, f).astype(np.uint16) for f in
                                   ("tok_start", "tok_end", "sent_tok", "sent_start", "sent_end")})
         return _Batch(task, os.getpid(), self.seq, new_terms, docs, ids, seg_path.name, loc,
-                      doc_len, ptr, terms, tfs, tok.tok_count, tok.tok_terms, tok.tok_start, tok.tok_end,
-                      tok.sent_count, tok.sent_tok, tok.sent_start, tok.sent_end, max_offset,
-                      peak_rss_mb(), len(terms), tfs.dtype.name)
+                      doc_len, tterms, tptr, rows, tfs, tok.tok_count, tok.tok_terms,
+                      tok.tok_start, tok.tok_end, tok.sent_count, tok.sent_tok, tok.sent_start,
+                      tok.sent_end, max_offset, peak_rss_mb(), len(rows), tfs.dtype.name)
+
+
+def term_runs(ptr: np.ndarray, terms: np.ndarray, tfs: np.ndarray, doc_len: np.ndarray,
+              n_terms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Chunk-major counts (chunk i holds terms[ptr[i]:ptr[i+1]]) term-major: (the terms held,
+    ascending, int32; where each one's run starts, n + 1; the runs' chunks, ascending within
+    each run, int32; their counts)."""
+    local = postings_from_forward(ptr, terms, tfs, doc_len, n_terms)
+    lens = np.diff(local.indptr)
+    held = np.flatnonzero(lens).astype(np.int32)
+    tptr = np.zeros(len(held) + 1, dtype=np.int64)
+    np.cumsum(lens[held], out=tptr[1:])
+    return held, tptr, local.docs, local.tfs
+
+
+def postings_of_runs(terms: np.ndarray, tptr: np.ndarray, rows: np.ndarray, tfs: np.ndarray,
+                     doc_len: np.ndarray, n_terms: int) -> Postings:
+    """Postings of n_terms terms from runs of them (term_runs's, the runs' terms given as
+    distinct ids below n_terms, in any order)."""
+    lens = np.diff(tptr)
+    order = np.argsort(terms, kind="stable")
+    counts = np.zeros(n_terms, dtype=np.int64)
+    counts[terms] = lens
+    indptr = np.zeros(n_terms + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    sizes = lens[order]
+    at = np.zeros(len(order) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=at[1:])
+    idx = np.repeat(tptr[:-1][order] - at[:-1], sizes) + np.arange(int(at[-1]))
+    dtype = tf_dtype(int(tfs.max()) if len(tfs) else 0)
+    return Postings(indptr, rows[idx].astype(np.int32, copy=False),
+                    tfs[idx].astype(dtype, copy=False), np.asarray(doc_len, dtype=np.int32))
 
 
 COMPILED_COUNTS = 1 << 20  # tokens of a task counted by build_kernels.chunk_counts
@@ -284,8 +326,8 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-_BATCH_ARRAYS = ("loc", "doc_len", "ptr", "tok_count", "sent_count")  # read at once
-_LATER_ARRAYS = ("terms", "tfs", "tok_terms", "tok_start", "tok_end", "sent_tok", "sent_start",
+_BATCH_ARRAYS = ("loc", "doc_len", "tterms", "tptr", "tok_count", "sent_count")  # read at once
+_LATER_ARRAYS = ("rows", "tfs", "tok_terms", "tok_start", "tok_end", "sent_tok", "sent_start",
                  "sent_end", "id_blob", "id_len")  # read when assembled
 
 
@@ -310,7 +352,7 @@ def _read_batch(folder: Path, task: int) -> _Batch:
         arrays[name] = np.load(f"{stem}-{name}.npy", allow_pickle=False)
         os.unlink(f"{stem}-{name}.npy")
     os.unlink(f"{stem}.json")
-    return _Batch(**meta, **arrays, ids=None, terms=None, tfs=None,
+    return _Batch(**meta, **arrays, ids=None, rows=None, tfs=None,
                   stem=str(stem))  # the rest: take()
 
 
@@ -440,6 +482,64 @@ def _merge_vocab(batches: list[_Batch]) -> tuple[list[str], dict[int, np.ndarray
     return vocab, maps
 
 
+def _held_terms(batches: list[_Batch], vocab: list[str], maps: dict[int, np.ndarray]
+                ) -> tuple[np.ndarray, list[str], dict[int, np.ndarray], np.ndarray | None]:
+    """(postings per vocabulary term, the vocabulary of the terms some chunk holds, the
+    workers' term ids -> its ids (-1: none) for the stored tokens, the old vocabulary ids ->
+    its ids, None if all are held). A token analyzed on its own may name a term that only
+    ever occurs inside an alias name ("korea" of "North Korea")."""
+    df = np.zeros(len(vocab), dtype=np.int64)
+    for b in batches:
+        df[maps[b.worker][b.tterms]] += np.diff(b.tptr)  # a batch's terms are distinct
+    if df.all():
+        return df, vocab, maps, None
+    held = df > 0
+    remap = (np.cumsum(held) - 1).astype(np.int32)
+    vocab = [t for t, h in zip(vocab, held.tolist()) if h]
+    # a chunk's text alone may hold a term its index text does not (-1)
+    remap[~held] = -1
+    return df, vocab, {wk: map_terms(remap, m) for wk, m in maps.items()}, remap
+
+
+def _merged_postings(batches: list[_Batch], maps: dict[int, np.ndarray],
+                     remap: np.ndarray | None, df: np.ndarray, doc_len: np.ndarray) -> Postings:
+    """The batches' term-major counts as the collection's postings (what the sparse
+    transpose of all chunk-major counts gives): each batch's run of postings of a term is
+    put after the previous batches' ones, a batch at a time; in one compiled pass per batch
+    for many postings."""
+    kept = df[df > 0] if remap is not None else df
+    indptr = np.zeros(len(kept) + 1, dtype=np.int64)
+    np.cumsum(kept, out=indptr[1:])
+    nnz = int(indptr[-1])
+    tf_type = max((np.dtype(b.tfs_dtype) for b in batches), key=lambda d: d.itemsize,
+                  default=np.dtype(np.uint8))
+    rows = np.empty(nnz, dtype=np.int32)
+    tfs = np.empty(nnz, dtype=tf_type)
+    cursor = indptr[:-1].copy()
+    compiled = nnz >= COMPILED_POSTINGS
+    if compiled:
+        from .build_kernels import scatter_postings
+    base = 0
+    for b in batches:
+        g = np.take(maps[b.worker], b.tterms)
+        if remap is not None:
+            g = remap[g]
+        b_rows, b_tfs = b.take("rows"), b.take("tfs")
+        if compiled:
+            scatter_postings(cursor, rows, tfs, g, b.tptr, b_rows, b_tfs.astype(tf_type, copy=False), base)
+        else:
+            lens = np.diff(b.tptr)
+            dest = np.repeat(cursor[g] - b.tptr[:-1], lens) + np.arange(len(b_rows))
+            rows[dest] = b_rows + base
+            tfs[dest] = b_tfs
+            cursor[g] += lens
+        base += len(b.doc_len)
+        b.tterms = b.tptr = None
+    dtype = tf_dtype(int(tfs.max()) if nnz else 0)
+    return Postings(indptr, rows, tfs.astype(dtype, copy=False),
+                    np.asarray(doc_len, dtype=np.int32))
+
+
 def _batch_ids(batches: list[_Batch]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """_sorted_id_arrays of the chunk ids of every batch."""
     parts = [_id_bytes(b.ids) if b.ids is not None else (b.take("id_blob"), b.take("id_len"))
@@ -470,6 +570,11 @@ def _load_bounds_kernel() -> None:
 
     okapi_bounds(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint8),
                  np.zeros(0), np.zeros(0), 1.0, BLOCK)
+    from .build_kernels import scatter_postings
+
+    none = np.zeros(0, np.int32)
+    scatter_postings(np.zeros(0, np.int64), none, np.zeros(0, np.uint8), none,
+                     np.zeros(1, np.int64), none, np.zeros(0, np.uint8), 0)
 
 
 def _term_bounds(postings: Postings, params: BM25Params) -> tuple[np.ndarray, np.ndarray]:
@@ -551,39 +656,11 @@ def write_index(data_dir: Path, index_dir: Path, params: BM25Params = DEFAULT_PA
         if progress:
             progress("inverting", 0, 1)
         n = sum(len(b.doc_len) for b in batches)
-        ptr = np.zeros(n + 1, dtype=np.int64)
-        if n:
-            ptr[1:] = np.cumsum(np.concatenate([np.diff(b.ptr) for b in batches]))
-        # one batch at a time into arrays of the final size, term ids made the vocabulary's
-        nnz = sum(b.nnz for b in batches)
-        terms = np.empty(nnz, dtype=np.int32)
-        tfs = np.empty(nnz, dtype=max((np.dtype(b.tfs_dtype) for b in batches),
-                                      key=lambda d: d.itemsize))
-        at = 0
-        for b in batches:
-            np.take(maps[b.worker], b.take("terms"), out=terms[at : at + b.nnz])
-            tfs[at : at + b.nnz] = b.take("tfs")
-            at += b.nnz
-            b.ptr = None
         doc_len = np.concatenate([b.doc_len for b in batches])
-        # a token analyzed on its own may name a term that only ever occurs inside an
-        # alias name ("korea" of "North Korea"): terms no chunk holds leave the vocabulary
-        df = np.zeros(len(vocab), dtype=np.int64)
-        for i in range(0, nnz, 1 << 24):  # bincount copies to int64: a slice at a time
-            df += np.bincount(terms[i : i + (1 << 24)], minlength=len(vocab))
-        if not df.all():
-            held = df > 0
-            remap = (np.cumsum(held) - 1).astype(np.int32)
-            for i in range(0, nnz, 1 << 24):
-                terms[i : i + (1 << 24)] = remap[terms[i : i + (1 << 24)]]
-            vocab = [t for t, h in zip(vocab, held.tolist()) if h]
-            # a chunk's text alone may hold a term its index text does not (-1)
-            remap[~held] = -1
-            maps = {wk: map_terms(remap, m) for wk, m in maps.items()}
-        token_job = side.submit(_write_tokens, w, [(b.take, maps[b.worker]) for b in batches],
+        df, vocab, token_maps, remap = _held_terms(batches, vocab, maps)
+        token_job = side.submit(_write_tokens, w, [(b.take, token_maps[b.worker]) for b in batches],
                                 max((b.max_offset for b in batches), default=0), False)
-        postings = postings_from_forward(ptr, terms, tfs, doc_len, len(vocab))
-        del terms, tfs, ptr
+        postings = _merged_postings(batches, maps, remap, df, doc_len)
         segments = [b.segment for b in batches]
         loc = np.concatenate([
             np.column_stack([np.full(len(b.loc), i, dtype=np.int64), b.loc])

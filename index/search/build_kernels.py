@@ -94,3 +94,25 @@ def chunk_counts(rows: np.ndarray, terms: np.ndarray, n: int):
         ptr[r + 1] = m
         lo = hi
     return True, doc_len, ptr, out_terms[:m].copy(), out_tfs[:m].copy()
+
+
+
+@njit(cache=True, nogil=True)
+def scatter_postings(cursor: np.ndarray, out_rows: np.ndarray, out_tfs: np.ndarray,
+                     terms: np.ndarray, tptr: np.ndarray, rows: np.ndarray, tfs: np.ndarray,
+                     base: int) -> None:
+    """One batch's postings into their terms' places: the batch holds term terms[i] (a
+    vocabulary id, -1 for none) in rows[tptr[i]:tptr[i + 1]] (its own rows, from base);
+    cursor[t] is where term t's next postings go (advanced). Batches taken in order leave
+    each term's rows ascending."""
+    for i in range(len(terms)):
+        t = terms[i]
+        lo, hi = tptr[i], tptr[i + 1]
+        if t < 0:
+            continue
+        o = cursor[t]
+        for j in range(lo, hi):
+            out_rows[o] = rows[j] + base
+            out_tfs[o] = tfs[j]
+            o += 1
+        cursor[t] = o

@@ -16,6 +16,7 @@ from .bm25 import BM25Params, chunk_ptr, tf_dtype
 from ..errors import DataError, IndexFormatError
 from ..facts import FACTS_FILE
 from .segments import open_segments, segment_table
+from .build import term_runs
 from .tokens import concat_blocks, text_tokens
 from .update import _segment_arrays, _write_segment
 
@@ -34,11 +35,13 @@ def _analyzed_records(lines: list[bytes], analyzer: Analyzer) -> SimpleNamespace
     bounds = np.zeros(n + 1, dtype=np.int64)
     np.cumsum([len(x) + 1 for x in lines], out=bounds[1:])
     tok = concat_blocks([block])
+    doc_len = np.bincount(rows, minlength=n).astype(np.int32)
+    tterms, tptr, t_rows, t_tfs = term_runs(
+        chunk_ptr(keys >> 32, n), (keys & 0xFFFFFFFF).astype(np.int32),
+        tfs.astype(tf_dtype(int(tfs.max()) if len(tfs) else 0)), doc_len, len(term_ids.vocab))
     return SimpleNamespace(
         new_terms=list(term_ids.vocab), ids=[r["id"] for r in recs],
-        terms=(keys & 0xFFFFFFFF).astype(np.int32), ptr=chunk_ptr(keys >> 32, n),
-        tfs=tfs.astype(tf_dtype(int(tfs.max()) if len(tfs) else 0)),
-        doc_len=np.bincount(rows, minlength=n).astype(np.int32),
+        tterms=tterms, tptr=tptr, rows=t_rows, tfs=t_tfs, doc_len=doc_len,
         loc=np.stack([bounds[:-1], bounds[1:] - 1], axis=1),  # without the newline
         max_offset=int(max(tok.sent_end.max(initial=0), tok.tok_end.max(initial=0))),
         **{f: getattr(tok, f) for f in tok._fields})

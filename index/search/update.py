@@ -13,8 +13,8 @@ import numpy as np
 
 from . import store
 from .analyze import Analyzer, TermIds
-from .bm25 import BM25, BM25Params, postings_from_forward
-from .build import Progress, _Analysis, _fingerprint, _sha256, _sorted_ids
+from .bm25 import BM25, BM25Params
+from .build import Progress, _Analysis, _fingerprint, _sha256, _sorted_ids, postings_of_runs
 from ..reading.corpus import doc_paths
 from ..errors import DataError, IndexFormatError
 from ..facts import FACTS_FILE, compile_facts, facts_sha
@@ -78,7 +78,7 @@ def _segment_arrays(batch, vocab_ids: dict[str, int], new_terms: list[str], para
     arrays; terms the collection lacks join the global vocabulary (vocab_ids, new_terms)."""
     bterms = batch.new_terms
     held = np.zeros(len(bterms), dtype=bool)
-    held[np.unique(batch.terms)] = True
+    held[batch.tterms] = True
     for t in sorted(t for t, h in zip(bterms, held.tolist()) if h and t not in vocab_ids):
         vocab_ids[t] = len(vocab_ids)
         new_terms.append(t)
@@ -86,8 +86,8 @@ def _segment_arrays(batch, vocab_ids: dict[str, int], new_terms: list[str], para
     gterms = np.unique(gid[held])
     local = np.searchsorted(gterms, gid).astype(np.int32)
     n = len(batch.ids)
-    postings = postings_from_forward(batch.ptr, local[batch.terms], batch.tfs, batch.doc_len,
-                                     len(gterms))
+    postings = postings_of_runs(local[batch.tterms], batch.tptr, batch.rows, batch.tfs,
+                                batch.doc_len, len(gterms))
     own = BM25(postings, params)  # bounds under the segment's own statistics (module doc)
     blob, id_off, id_order = _sorted_ids(batch.ids)
 
