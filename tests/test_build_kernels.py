@@ -36,35 +36,36 @@ def test_compiled_bounds_are_term_bounds(params, seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_compiled_chunk_counts_are_numpys(seed, monkeypatch):
-    """A worker's per-chunk term counts: the compiled pass (a sort per chunk, an insertion
-    sort for short ones) gives the arrays of the np.unique over every token."""
+def test_compiled_token_runs_are_numpys(seed, monkeypatch):
+    """A worker's term-major counts of its tokens: the compiled counting sort gives the
+    arrays of the np.unique over every token and the sparse transpose."""
     from index.search import build
 
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(1, 400))
-    per = rng.integers(0, 150, size=n)  # empty chunks, short ones and ones past 64 tokens
+    n, n_terms = int(rng.integers(1, 400)), 5000
+    per = rng.integers(0, 150, size=n)  # empty chunks, short ones and long ones
     per[rng.integers(0, n)] = 0
     rows = np.repeat(np.arange(n, dtype=np.int64), per)
-    raw = np.minimum(rng.zipf(1.4, size=len(rows)), 5000).astype(np.int64) - 1
+    raw = np.minimum(rng.zipf(1.4, size=len(rows)), n_terms).astype(np.int64) - 1
     monkeypatch.setattr(build, "COMPILED_COUNTS", 0)
-    got = build.chunk_counts(rows, raw, n)
+    got = build.token_runs(rows, raw, n, n_terms + 7)  # terms no token holds
     monkeypatch.setattr(build, "COMPILED_COUNTS", 1 << 62)
-    want = build.chunk_counts(rows, raw, n)
-    assert (per > 64).any() and (per == 0).any()
+    want = build.token_runs(rows, raw, n, n_terms + 7)
+    assert (per == 0).any() and (got[-1] > 1).any()
     for g, w in zip(got, want):
         assert g.dtype == w.dtype and np.array_equal(g, w)
 
 
-def test_chunk_counts_of_unordered_rows_are_numpys(monkeypatch):
+def test_token_runs_of_unordered_rows_are_numpys(monkeypatch):
     from index.search import build
 
     rows = np.array([0, 2, 1, 1, 0], dtype=np.int64)
     raw = np.array([5, 3, 4, 4, 5], dtype=np.int64)
     monkeypatch.setattr(build, "COMPILED_COUNTS", 0)
-    doc_len, ptr, terms, tfs = build.chunk_counts(rows, raw, 3)
-    assert doc_len.tolist() == [2, 2, 1] and ptr.tolist() == [0, 1, 2, 3]
-    assert terms.tolist() == [5, 4, 3] and tfs.tolist() == [2, 2, 1]
+    doc_len, tterms, tptr, t_rows, tfs = build.token_runs(rows, raw, 3, 6)
+    assert doc_len.tolist() == [2, 2, 1] and tterms.tolist() == [3, 4, 5]
+    assert tptr.tolist() == [0, 1, 2, 3] and t_rows.tolist() == [2, 1, 0]
+    assert tfs.tolist() == [1, 2, 2]
 
 
 @pytest.mark.parametrize("compiled", [True, False])

@@ -193,13 +193,10 @@ class _Analysis:
         loc = np.stack([start, end], axis=1)  # the newline is not part of the record
         raw = np.concatenate(term_parts).astype(np.int64) if term_parts else np.zeros(0, np.int64)
         rows = np.concatenate(row_parts) if row_parts else np.zeros(0, np.int64)
-        doc_len, ptr, terms, tfs = chunk_counts(rows, raw, n)
-        del raw, rows
-        tfs = tfs.astype(tf_dtype(int(tfs.max()) if len(tfs) else 0))
         # term-major here, in parallel: the parent only puts each term's run of postings in
         # its place (_merged_postings)
-        tterms, tptr, rows, tfs = term_runs(ptr, terms, tfs, doc_len, len(self.vocab))
-        del ptr, terms
+        doc_len, tterms, tptr, rows, tfs = token_runs(rows, raw, n, len(self.vocab))
+        del raw
         new_terms = list(self.vocab)[self._reported:]
         self._reported = len(self.vocab)
         self.seq += 1
@@ -247,23 +244,26 @@ def postings_of_runs(terms: np.ndarray, tptr: np.ndarray, rows: np.ndarray, tfs:
                     tfs[idx].astype(dtype, copy=False), np.asarray(doc_len, dtype=np.int32))
 
 
-COMPILED_COUNTS = 1 << 20  # tokens of a task counted by build_kernels.chunk_counts
+COMPILED_COUNTS = 1 << 20  # tokens of a task counted by build_kernels.token_runs
 
 
-def chunk_counts(rows: np.ndarray, raw: np.ndarray, n: int
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(tokens per chunk int32, CSR row pointer, term ids int32 ascending within each chunk,
-    their counts int64) of the (row, term id) of a run's tokens, rows ascending. A large run
-    is counted in one compiled pass (numba's import would outweigh a small one's sort)."""
+def token_runs(rows: np.ndarray, raw: np.ndarray, n: int, n_terms: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(tokens per chunk int32, then term_runs's arrays) of the (row, term id) of a run's
+    tokens, rows ascending, term ids below n_terms. A large run is counted in one compiled
+    pass (numba's import would outweigh a small one's sort)."""
+    tfs = None
     if len(rows) >= COMPILED_COUNTS:
-        from .build_kernels import chunk_counts as compiled
+        from .build_kernels import token_runs as compiled
 
-        ok, doc_len, ptr, terms, tfs = compiled(rows, raw, n)
-        if ok:
-            return doc_len, ptr, terms, tfs
-    doc_len = np.bincount(rows, minlength=n).astype(np.int32)
-    keys, tfs = np.unique((rows << 32) | raw, return_counts=True)
-    return doc_len, chunk_ptr(keys >> 32, n), (keys & 0xFFFFFFFF).astype(np.int32), tfs
+        ok, doc_len, tterms, tptr, t_rows, tfs = compiled(rows, raw, n, n_terms)
+    if tfs is None or not ok:
+        doc_len = np.bincount(rows, minlength=n).astype(np.int32)
+        keys, tfs = np.unique((rows << 32) | raw, return_counts=True)
+        tfs = tfs.astype(tf_dtype(int(tfs.max()) if len(tfs) else 0))
+        return (doc_len, *term_runs(chunk_ptr(keys >> 32, n), (keys & 0xFFFFFFFF).astype(np.int32),
+                                    tfs, doc_len, n_terms))
+    return doc_len, tterms, tptr, t_rows, tfs.astype(tf_dtype(int(tfs.max()) if len(tfs) else 0))
 
 
 _str = json.encoder.encode_basestring  # a JSON string literal (in C), non-ASCII kept

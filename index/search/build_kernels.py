@@ -49,52 +49,61 @@ def okapi_bounds(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, idf: np.
     return out, blocks
 
 
+
 @njit(cache=True, nogil=True)
-def chunk_counts(rows: np.ndarray, terms: np.ndarray, n: int):
-    """A worker's chunk-major counts of (row, term) pairs given with rows ascending, as the
-    np.unique of row << 32 | term in build.py gives them, a small sort per chunk instead of
-    one of every token: (sorted, doc_len int32, ptr int64 (n + 1), terms int32, tfs int64);
-    sorted False (and the rest empty) when rows were not ascending."""
+def token_runs(rows: np.ndarray, terms: np.ndarray, n: int, n_terms: int):
+    """A worker's term-major counts of the (row, term) of its tokens, rows ascending: what
+    build.term_runs of the chunk-major np.unique counts gives, without a sort (a counting
+    sort by term over the pairs, met in row order). (sorted, doc_len int32, the terms held
+    ascending int32, where each one's run starts (n + 1) int64, the runs' rows int32, their
+    counts int64); sorted False (and the rest empty) when rows were not ascending."""
     doc_len = np.zeros(n, dtype=np.int32)
-    ptr = np.zeros(n + 1, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int32)
     for i in range(len(rows)):
         if i and rows[i] < rows[i - 1]:
-            return False, doc_len, ptr, np.zeros(0, np.int32), np.zeros(0, np.int64)
+            return False, doc_len, empty, np.zeros(1, np.int64), empty, np.zeros(0, np.int64)
         doc_len[rows[i]] += 1
-    out_terms = np.empty(len(terms), dtype=np.int32)
-    out_tfs = np.empty(len(terms), dtype=np.int64)
-    seg = np.empty(64, dtype=terms.dtype)
+    seen = np.full(n_terms, -1, dtype=np.int64)  # the last row holding each term
+    slot = np.zeros(n_terms, dtype=np.int64)  # and where its pair of that row is
+    df = np.zeros(n_terms, dtype=np.int64)
+    p_row = np.empty(len(rows), dtype=np.int32)
+    p_term = np.empty(len(rows), dtype=np.int32)
+    p_tf = np.zeros(len(rows), dtype=np.int64)
     m = 0
-    lo = 0
-    for r in range(n):
-        hi = lo + doc_len[r]
-        k = hi - lo
-        if k > 64:
-            seg = np.sort(terms[lo:hi])
-        else:  # insertion sort in place: most chunks hold a few dozen tokens
-            for i in range(k):
-                v = terms[lo + i]
-                j = i
-                while j > 0 and seg[j - 1] > v:
-                    seg[j] = seg[j - 1]
-                    j -= 1
-                seg[j] = v
-        j = 0
-        while j < k:
-            t = seg[j]
-            e = j + 1
-            while e < k and seg[e] == t:
-                e += 1
-            out_terms[m] = t
-            out_tfs[m] = e - j
+    for i in range(len(rows)):
+        t = terms[i]
+        if seen[t] != rows[i]:
+            seen[t] = rows[i]
+            slot[t] = m
+            p_row[m] = rows[i]
+            p_term[m] = t
+            p_tf[m] = 1
+            df[t] += 1
             m += 1
-            j = e
-        if len(seg) != 64:
-            seg = np.empty(64, dtype=terms.dtype)
-        ptr[r + 1] = m
-        lo = hi
-    return True, doc_len, ptr, out_terms[:m].copy(), out_tfs[:m].copy()
-
+        else:
+            p_tf[slot[t]] += 1
+    held = 0
+    for t in range(n_terms):
+        if df[t]:
+            held += 1
+    tterms = np.empty(held, dtype=np.int32)
+    tptr = np.zeros(held + 1, dtype=np.int64)
+    h = 0
+    for t in range(n_terms):
+        if df[t]:
+            slot[t] = tptr[h]  # now: where term t's next row goes
+            tterms[h] = t
+            tptr[h + 1] = tptr[h] + df[t]
+            h += 1
+    out_rows = np.empty(m, dtype=np.int32)
+    out_tfs = np.empty(m, dtype=np.int64)
+    for k in range(m):  # pairs in row order: each term's rows come out ascending
+        t = p_term[k]
+        o = slot[t]
+        out_rows[o] = p_row[k]
+        out_tfs[o] = p_tf[k]
+        slot[t] = o + 1
+    return True, doc_len, tterms, tptr, out_rows, out_tfs
 
 
 @njit(cache=True, nogil=True)
