@@ -104,3 +104,10 @@ def test_compiled_sum_adds_as_numpy_does():
     for n in [*range(0, 300), 1000, 4099, 70001]:
         a = rng.random(n) * 10.0 ** rng.uniform(-6, 6, n)
         assert np_sum(a) == float(a.sum()), n
+
+
+def test_a_question_of_unknown_words_holds_nothing_on_the_reference_path():
+    # asked while the compiled loops still load, such a question (its passages found through
+    # endnotes or the citing words) stopped `ask --jsonl` with an IndexError
+    q = rescore.query_terms(["zzyzx", "qwv"], lambda t: -1, lambda t: 1.0, None)
+    assert q.slot_of(np.array([0, 3, -1])).tolist() == [-1, -1, -1]

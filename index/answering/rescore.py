@@ -80,6 +80,8 @@ class QueryTerms(NamedTuple):
         """Each term id's position in ids (-1: not a question term), by table lookup: the
         candidates' token arrays are short and many, where np.isin's sort costs most."""
         n = len(self.slots)
+        if n == 0:  # no term of the question is known: none of a candidate's is one of them
+            return np.full(len(terms), -1, dtype=np.int64)
         inside = (terms >= 0) & (terms < n)
         return np.where(inside, self.slots[np.where(inside, terms, 0)], -1)
 
