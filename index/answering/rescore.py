@@ -157,15 +157,21 @@ def _measured(q: QueryTerms, toks: Sequence[ChunkTokens], texts: Sequence[str],
     for c, e in enumerate(extra_ids):
         if e:
             extra[c] = [i in e for i in ids]
-    lens = [len(t.terms) for t in toks]
-    t_ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(lens, out=t_ptr[1:])
-    s_ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum([len(t.sentences) for t in toks], out=s_ptr[1:])
-    joined = [np.concatenate([getattr(t, f) for t in toks]).astype(np.int32, copy=False)
-              for f in ("terms", "starts", "ends", "sentences")]
+    runs = getattr(toks, "runs", ())
+    if runs:  # the stored tokens as gathered (StoredTokens.mapped): already one run each
+        t_ptr, terms, starts, ends, s_ptr, sents = runs
+        lens = np.diff(t_ptr).tolist()
+    else:
+        lens = [len(t.terms) for t in toks]
+        t_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lens, out=t_ptr[1:])
+        s_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum([len(t.sentences) for t in toks], out=s_ptr[1:])
+        terms, starts, ends, sents = (
+            np.concatenate([getattr(t, f) for t in toks]).astype(np.int32, copy=False)
+            for f in ("terms", "starts", "ends", "sentences"))
     r_ptr, rows, held, covered, pairs, bigrams = kernel.measure_many(
-        t_ptr, joined[0], joined[1], joined[2], s_ptr, joined[3], q.slots, q.weights, q.ids,
+        t_ptr, terms, starts, ends, s_ptr, sents, q.slots, q.weights, q.ids,
         extra, q.bigram_ids[0], q.bigram_ids[1], PAIR_WINDOW, SENT_K1, SENT_B, SENT_AVGDL,
         q.wants is not None)
     r, rows, held = r_ptr.tolist(), rows.tolist(), held.tolist()

@@ -45,7 +45,7 @@ def load_in_background(load: Callable[[], None], name: str = "docbot-kernels") -
         try:
             # numba's import, whatever load asks
             from . import maxscore  # noqa: F401
-            from ..answering import rescore_kernel  # noqa: F401
+            from ..answering import rank_kernels, rescore_kernel  # noqa: F401
 
             load()
         except Exception:  # noqa: BLE001  (see above)

@@ -74,6 +74,19 @@ class SearchHit:
         return SearchHit(self._chunk, changes.get("score", self.score), self.pos, self._chunks)
 
 
+def hit_chunks(hits: Sequence[SearchHit]) -> list[Chunk]:
+    """[h.chunk for h in hits], the records not yet read read together (StoredChunks.many):
+    a question's candidates all need theirs."""
+    lazy = [h for h in hits if getattr(h, "_chunk", True) is None and h._chunks is not None]
+    if lazy:
+        source = lazy[0]._chunks
+        many = getattr(source, "many", None)
+        if many is not None and all(h._chunks is source for h in lazy):
+            for h, c in zip(lazy, many([h.pos for h in lazy])):
+                h._chunk = c
+    return [h.chunk for h in hits]
+
+
 def index_text(chunk: Chunk) -> str:
     """What is indexed for a chunk: its section heading too, so 'the Prime Minister's visit to
     Pyongyang' finds the paragraphs under that heading."""
@@ -113,6 +126,30 @@ class StoredChunks(Sequence):
                 self._cache.clear()
             self._cache[i] = c
         return c
+
+    def many(self, rows: Sequence[int]) -> list[Chunk]:
+        """self[i] of each row (positions 0 <= i < len), the records not kept read in one
+        call: the candidates of a question, each otherwise read through several layers."""
+        cache = self._cache
+        out = [cache.get(i) for i in rows]
+        missing = [i for i, c in zip(rows, out) if c is None]
+        if not missing:
+            return out
+        many = getattr(self._records, "many", None)
+        if many is None:
+            return [self[i] for i in rows]
+        for i in missing:
+            if not 0 <= i < len(self):
+                raise IndexError(i)
+        try:
+            read = {i: Chunk.from_dict(r) for i, r in zip(missing, many(missing))}
+        except (KeyError, TypeError) as e:
+            raise IndexFormatError(f"chunk records {missing}: damaged ({e})") from None
+        for i, c in read.items():
+            if len(cache) >= self._KEEP:
+                cache.clear()
+            cache[i] = c
+        return [c if c is not None else read[i] for i, c in zip(rows, out)]
 
 
 class ChunkIds(Mapping):

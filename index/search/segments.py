@@ -200,6 +200,24 @@ class _Records(Sequence):
         seg, local = self._index.locate(i)
         return seg.records[local]
 
+    def many(self, rows: Sequence[int]) -> list:
+        """self[i] of each row, each segment's read in one call."""
+        out: list = [None] * len(rows)
+        by_seg: dict[int, tuple[list[int], list[int]]] = {}
+        starts, segs, locals_ = self._index._runs
+        n = self._index.n_live
+        for r, i in enumerate(rows):
+            if not 0 <= i < n:
+                raise IndexError(i)
+            j = bisect.bisect_right(starts, i) - 1
+            at, local = by_seg.setdefault(segs[j], ([], []))
+            at.append(r)
+            local.append(int(locals_[j] + i - starts[j]))
+        for s, (at, local) in by_seg.items():
+            for r, rec in zip(at, self._index.segments[s].records.many(local)):
+                out[r] = rec
+        return out
+
 
 class _Ids(Mapping):
     """chunk id -> chunk number: the newest segment holding the id live."""
@@ -385,6 +403,9 @@ class SegmentedIndex(Index):
             at, local = by_seg.setdefault(segs[j], ([], []))
             at.append(r)
             local.append(int(locals_[j] + i - starts[j]))
+        if len(by_seg) == 1:  # one segment's rows, in order: its list (and flat runs) as is
+            (s, (_, local)), = by_seg.items()
+            return self.segments[s].tokens.mapped(local, vocab_ids, local_ids)
         for s, (at, local) in by_seg.items():
             for r, t in zip(at, self.segments[s].tokens.mapped(local, vocab_ids, local_ids)):
                 out[r] = t

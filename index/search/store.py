@@ -329,6 +329,21 @@ class ChunkRecords(Sequence):
         except (OSError, ValueError) as e:
             raise IndexFormatError(f"{self._gen}: damaged chunk record {i} ({e})") from None
 
+    def many(self, rows: Sequence[int]) -> list:
+        """self[i] of each row (0 <= i < len): their locations read in one numpy call."""
+        out = []
+        maps = self._maps
+        for i, (seg, start, end) in zip(rows, self._loc[np.asarray(rows, dtype=np.int64)].tolist()):
+            try:
+                m = maps[seg]
+                if m is None:
+                    self.raw(i)  # maps the segment's file
+                    m = maps[seg]
+                out.append(parse_record(m[start:end]))
+            except (OSError, ValueError) as e:
+                raise IndexFormatError(f"{self._gen}: damaged chunk record {i} ({e})") from None
+        return out
+
     def __eq__(self, other) -> bool:
         return isinstance(other, Sequence) and len(self) == len(other) and all(
             a == b for a, b in zip(self, other))

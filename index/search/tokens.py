@@ -33,6 +33,14 @@ def offset_dtype(max_offset: int) -> np.dtype:
     return np.dtype(np.uint16 if max_offset < 1 << 16 else np.int32)
 
 
+class TokenRuns(list):
+    """ChunkTokens of several chunks (a list), with the flat arrays they are slices of:
+    runs = (token bounds per chunk, terms, starts, ends, sentence bounds per chunk, sentence
+    starts), so the second stage's compiled loops read them as they are, not joined again."""
+
+    runs: tuple = ()
+
+
 class StoredTokens:
     """Chunk tokens and sentence spans over the flat arrays (memory-mapped or in memory)."""
 
@@ -71,8 +79,11 @@ class StoredTokens:
             self._tp, self._terms, self._ts, self._te, self._sp, self._stok,
             np.asarray(rows, dtype=np.int64), vocab_ids, local_ids)
         t, s = t_ptr.tolist(), s_ptr.tolist()
-        return [ChunkTokens(terms[t[r]:t[r + 1]], starts[t[r]:t[r + 1]], ends[t[r]:t[r + 1]],
-                            sents[s[r]:s[r + 1]]) for r in range(len(rows))]
+        out = TokenRuns(ChunkTokens(terms[t[r]:t[r + 1]], starts[t[r]:t[r + 1]],
+                                    ends[t[r]:t[r + 1]], sents[s[r]:s[r + 1]])
+                        for r in range(len(rows)))
+        out.runs = (t_ptr, terms, starts, ends, s_ptr, sents)
+        return out
 
     def sentence_spans(self, i: int) -> np.ndarray:
         """(start, end) character offsets in chunk.text of each sentence, shape (k, 2)."""

@@ -112,7 +112,8 @@ def _time_compiled() -> list[float]:
     spent = [0.0]
     for module, names in (("index.search.maxscore", ("candidates", "exact_scores", "search_top")),
                           ("index.answering.rescore_kernel", ("measure", "measure_all", "measure_many", "gather",
-                                                    "sentence_bm25", "remap", "held_slots"))):
+                                                    "sentence_bm25", "remap", "held_slots")),
+                          ("index.answering.rank_kernels", ("typed_ends",))):
         try:
             m = importlib.import_module(module)
         except ImportError:

@@ -1,0 +1,36 @@
+"""Per-candidate loops of ranking and highlighting that read the stored tokens, compiled
+(numba, free of the GIL) over the flat runs StoredTokens.mapped gathers for a question's
+candidates: one call for all of them instead of a few list conversions each under the GIL.
+Each gives what its Python reference in answer.py or highlight.py gives, to the offset."""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def typed_ends(t_ptr: np.ndarray, starts: np.ndarray, s_ptr: np.ndarray, sents: np.ndarray,
+               spans: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Per candidate c (its tokens starts[t_ptr[c]:t_ptr[c + 1]], its sentences' first tokens
+    sents[s_ptr[c]:s_ptr[c + 1]]), answer._with_next of its best sentence spans[c] (start,
+    end): (start, where the second sentence starting at or after end starts, else its text's
+    length); (0, length) when the span is empty. Returns (n, 2) int64."""
+    n = len(t_ptr) - 1
+    out = np.empty((n, 2), dtype=np.int64)
+    for c in range(n):
+        s, e = spans[c, 0], spans[c, 1]
+        if e <= s:
+            out[c, 0], out[c, 1] = 0, lengths[c]
+            continue
+        lo, n_tok = t_ptr[c], t_ptr[c + 1] - t_ptr[c]
+        found = 0
+        end = lengths[c]
+        for k in range(s_ptr[c], s_ptr[c + 1]):
+            i = sents[k]
+            if i < n_tok and starts[lo + i] >= e:
+                found += 1
+                if found == 2:
+                    end = starts[lo + i]
+                    break
+        out[c, 0], out[c, 1] = s, end
+    return out
