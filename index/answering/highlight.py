@@ -95,6 +95,12 @@ def _local_matches(toks: ChunkTokens, names: Sequence[str], wanted: set[str]) ->
     """The tokens whose terms are wanted, in text order, from tokens as question-local ids
     (names[i]: the term of id i; -1, or an id past names: not a term to highlight)."""
     ids = toks.terms
+    if kernels.compiled():  # one compiled pass and one list, not a numpy call per step
+        from .rank_kernels import local_matches
+
+        return [Token(names[t], s, e) for t, s, e in
+                local_matches(ids, toks.starts, toks.ends, len(names)).tolist()
+                if names[t] in wanted]
     at = np.flatnonzero((ids >= 0) & (ids < len(names)))
     return [Token(names[t], s, e) for t, s, e in
             zip(ids[at].tolist(), toks.starts[at].tolist(), toks.ends[at].tolist())

@@ -34,3 +34,21 @@ def typed_ends(t_ptr: np.ndarray, starts: np.ndarray, s_ptr: np.ndarray, sents: 
                     break
         out[c, 0], out[c, 1] = s, end
     return out
+
+
+@njit(cache=True, nogil=True)
+def local_matches(ids: np.ndarray, starts: np.ndarray, ends: np.ndarray, n: int) -> np.ndarray:
+    """(id, start, end) of each token whose question-local id is 0 <= id < n, in text order,
+    as one (m, 3) int64 array: highlight._local_matches' rows in one list conversion."""
+    m = 0
+    for i in range(len(ids)):
+        if 0 <= ids[i] < n:
+            m += 1
+    out = np.empty((m, 3), dtype=np.int64)
+    m = 0
+    for i in range(len(ids)):
+        t = ids[i]
+        if 0 <= t < n:
+            out[m, 0], out[m, 1], out[m, 2] = t, starts[i], ends[i]
+            m += 1
+    return out

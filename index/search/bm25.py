@@ -129,6 +129,15 @@ def rank_order(scores: np.ndarray, ties: np.ndarray) -> np.ndarray:
     return by_score[np.lexsort((ties[by_score], group))]
 
 
+_NO_DOCS = np.zeros(0, dtype=np.int64)
+_NO_SCORES = np.zeros(0, dtype=np.float64)
+
+
+def _arrays(hits: list[Hit]) -> tuple[np.ndarray, np.ndarray]:
+    return (np.asarray([h.doc for h in hits], dtype=np.int64),
+            np.asarray([h.score for h in hits], dtype=np.float64))
+
+
 _NO_FILTER = np.ones(1, dtype=bool)  # what the kernel is given when nothing is filtered
 _NO_TIES = np.zeros(1, dtype=np.int64)  # ... and when ties go by chunk number
 
@@ -303,14 +312,21 @@ class BM25:
         terms could add together; those are then only looked up for the chunks found that
         can still reach the top k. The winners' scores are then summed again in query
         order, so scores and ranking equal scoring every posting (search_all)."""
+        top, scores = self.search_arrays(term_ids, k, tiebreak, allowed)
+        return [Hit(d, s) for d, s in zip(top.tolist(), scores.tolist())]
+
+    def search_arrays(self, term_ids: Sequence[int], k: int, tiebreak: np.ndarray | None = None,
+                      allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """search() as (chunk positions int64, scores float64), best first: what a caller
+        that goes on in numpy (the segments' merge) reads without a Hit per chunk."""
         counts = Counter(t for t in term_ids if 0 <= t < len(self.idf))
         ind = self.postings.indptr
         held = [t for t in counts if ind[t + 1] > ind[t]]
         if not held or k <= 0:
-            return []
+            return _NO_DOCS, _NO_SCORES
         if self.p.variant not in ("okapi", "plus") or not kernels.compiled():
             # another formula (no bounds) / numba still loading: the same figures in numpy
-            return self.search_all(term_ids, k, tiebreak, allowed)
+            return _arrays(self.search_all(term_ids, k, tiebreak, allowed))
         from .maxscore import MARGIN, search_top  # compiled on first use, not at open
 
         use_allowed, use_tiebreak = allowed is not None, tiebreak is not None
@@ -325,8 +341,8 @@ class BM25:
             tiebreak if use_tiebreak else _NO_TIES, use_tiebreak, MARGIN, TIE_RTOL,
             da, db, sa, sb)
         if not ok:  # a term of idf <= 0: no bound to prune with
-            return self.search_all(term_ids, k, tiebreak, allowed)
-        return [Hit(d, s) for d, s in zip(top.tolist(), scores.tolist())]
+            return _arrays(self.search_all(term_ids, k, tiebreak, allowed))
+        return top.astype(np.int64, copy=False), scores.astype(np.float64, copy=False)
 
     def search_all(self, term_ids: Sequence[int], k: int, tiebreak: np.ndarray | None = None,
                    allowed: np.ndarray | None = None) -> list[Hit]:

@@ -249,7 +249,27 @@ def _kth(scores: list[np.ndarray], k: int) -> float:
     return float(np.partition(every, len(every) - k)[len(every) - k]) if len(every) >= k else -np.inf
 
 
-def _id_ranks(scores: np.ndarray, where: list[tuple[Segment, int]]) -> np.ndarray:
+class _Where:
+    """(segment, local chunk number) of each candidate the segments gave, in order, kept as
+    one array per segment: only tied candidates are ever looked up."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._runs: list[tuple[Segment, np.ndarray]] = []
+        self._n = 0
+
+    def add(self, seg: Segment, local: np.ndarray) -> None:
+        self._starts.append(self._n)
+        self._runs.append((seg, local))
+        self._n += len(local)
+
+    def __getitem__(self, i: int) -> tuple[Segment, int]:
+        j = bisect.bisect_right(self._starts, i) - 1
+        seg, local = self._runs[j]
+        return seg, int(local[i - self._starts[j]])
+
+
+def _id_ranks(scores: np.ndarray, where: "_Where | list[tuple[Segment, int]]") -> np.ndarray:
     """Ranks by chunk id of the candidates whose scores tie with another's (rank_order's
     groups); 0 for the rest. Only ties need their ids read."""
     by_score = np.argsort(-scores, kind="stable")
@@ -310,8 +330,10 @@ class SegmentedBM25:
         base = 0.0
         for t, c in counts.items():
             base += c * self.baseline(t)
-        found_g, found_s, found_id = [], [], []  # chunk numbers, scores, (segment, local)
+        found_g, found_s = [], []  # chunk numbers, scores
+        found_id = _Where()  # (segment, local) of each, read only for ties
         kth = -np.inf  # the k-th best score found so far
+        stale = False  # found_s grew since kth was found (found again only when read)
         for seg in sorted(self._index.segments, key=lambda x: -x.n):  # the largest first
             local = {t: seg.local_term(t) for t in counts}
             query = [local[t] for t in term_ids if local[t] >= 0]
@@ -319,23 +341,25 @@ class SegmentedBM25:
                 continue
             most = base + sum(c * float(seg.bm25.term_max[local[t]]) for t, c in counts.items()
                               if local[t] >= 0)
+            if stale:
+                kth, stale = _kth(found_s, k), False
             if most * (1 + 1e-6) < kth - 2 * TIE_RTOL * abs(kth):
                 continue  # none of its chunks can reach the top k (nor tie with it)
-            hits = seg.bm25.search(query, k, tiebreak=seg.rank, allowed=seg.allowed_local(allowed))
-            if not hits:
+            top, top_scores = seg.bm25.search_arrays(query, k, tiebreak=seg.rank,
+                                                     allowed=seg.allowed_local(allowed))
+            if not len(top):
                 continue
             mine = 0.0  # the baseline the segment added: its own terms' (BM25.search's sum)
             for t, c in counts.items():
                 if local[t] >= 0:
                     mine += c * self.baseline(t)
             if mine == base:  # the same additions in the same order: the same scores
-                cand = np.asarray([h.doc for h in hits], dtype=np.int64)
-                found_g.append(seg.to_global(cand))
-                found_s.append(np.asarray([h.score for h in hits]))
-                found_id += [(seg, int(x)) for x in cand]
-                kth = _kth(found_s, k)
+                found_g.append(seg.to_global(top))
+                found_s.append(top_scores)
+                found_id.add(seg, top)
+                stale = True
                 continue
-            cand = np.sort(np.asarray([h.doc for h in hits], dtype=np.int64))
+            cand = np.sort(top)
             scores = np.zeros(len(cand))
             ind, pd, pt = seg.postings.indptr, seg.postings.docs, seg.postings.tfs
             for t, c in counts.items():  # query order, as one index sums them
@@ -351,8 +375,8 @@ class SegmentedBM25:
                 scores += base
             found_g.append(seg.to_global(cand))
             found_s.append(scores)
-            found_id += [(seg, int(x)) for x in cand]
-            kth = _kth(found_s, k)
+            found_id.add(seg, cand)
+            stale = True
         if not found_g:
             return []
         g, s = np.concatenate(found_g), np.concatenate(found_s)

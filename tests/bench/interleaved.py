@@ -113,7 +113,7 @@ def _time_compiled() -> list[float]:
     for module, names in (("index.search.maxscore", ("candidates", "exact_scores", "search_top")),
                           ("index.answering.rescore_kernel", ("measure", "measure_all", "measure_many", "gather",
                                                     "sentence_bm25", "remap", "held_slots")),
-                          ("index.answering.rank_kernels", ("typed_ends",))):
+                          ("index.answering.rank_kernels", ("typed_ends", "local_matches"))):
         try:
             m = importlib.import_module(module)
         except ImportError:
