@@ -50,7 +50,8 @@ class Signals:
     sentence: tuple[int, int]  # character span of the best sentence in the chunk text
 
     def score(self) -> float:
-        return self.bm25 + sum(w * getattr(self, name) for name, w in WEIGHTS.items())
+        d = self.__dict__  # the fields read directly: one score per candidate per question
+        return self.bm25 + sum([w * d[name] for name, w in WEIGHTS.items()])
 
 
 _SIGNAL_FIELDS = tuple(f.name for f in fields(Signals))
@@ -89,14 +90,16 @@ class QueryTerms(NamedTuple):
 def query_terms(terms: Sequence[str], term_id, weight, wants: Asked | None,
                 names: frozenset = frozenset()) -> QueryTerms:
     distinct = list(dict.fromkeys(terms))
-    ids = np.asarray([term_id(t) for t in distinct], dtype=np.int64)
+    id_list = [term_id(t) for t in distinct]
+    ids = np.asarray(id_list, dtype=np.int64)
     weights = np.asarray([weight(t) for t in distinct], dtype=np.float64)
     seq = [term_id(t) for t in terms]
     bigrams = frozenset((a, b) for a, b in zip(seq, seq[1:]) if a >= 0 and b >= 0 and a != b)
-    slots = np.full(int(ids.max(initial=-1)) + 1, -1, dtype=np.int64)
-    for i, v in enumerate(ids.tolist()):
-        if v >= 0 and slots[v] < 0:
-            slots[v] = i
+    slot_list = [-1] * (max(id_list, default=-1) + 1)  # a list: no numpy scalar per term
+    for i, v in enumerate(id_list):
+        if v >= 0 and slot_list[v] < 0:
+            slot_list[v] = i
+    slots = np.asarray(slot_list, dtype=np.int64)
     pairs = np.asarray(sorted(bigrams), dtype=np.int64).reshape(-1, 2).T.copy()
     return QueryTerms(ids, weights, float(weights.sum()), bigrams, wants,
                       np.asarray([t in names for t in distinct], dtype=bool), slots, pairs)

@@ -263,6 +263,10 @@ class _Where:
         self._runs.append((seg, local))
         self._n += len(local)
 
+    def single(self) -> tuple[Segment, np.ndarray] | None:
+        """(the segment, the local numbers) when one segment gave them all."""
+        return self._runs[0] if len(self._runs) == 1 else None
+
     def __getitem__(self, i: int) -> tuple[Segment, int]:
         j = bisect.bisect_right(self._starts, i) - 1
         seg, local = self._runs[j]
@@ -281,7 +285,13 @@ def _id_ranks(scores: np.ndarray, where: "_Where | list[tuple[Segment, int]]") -
         near[1:] |= close
     ties = np.zeros(len(s), dtype=np.int64)
     tied = by_score[near]
-    if len(tied):
+    one = where.single() if isinstance(where, _Where) else None
+    if len(tied) and one is not None:
+        # all from one segment: its rank of each chunk by id orders them as their ids do
+        seg, local = one
+        order = np.argsort(seg.rank[local[tied]], kind="stable")
+        ties[tied[order]] = np.arange(1, len(tied) + 1)
+    elif len(tied):
         ids = [where[i][0].ids.id_at(where[i][1]) for i in tied.tolist()]
         ties[tied[sorted(range(len(ids)), key=ids.__getitem__)]] = np.arange(1, len(ids) + 1)
     return ties
