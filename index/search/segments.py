@@ -461,7 +461,21 @@ class SegmentedIndex(Index):
         t = self.vocab.get(term)
         if t is None:
             return frozenset()
-        where, _ = self.bm25.term_weights(t)
+        # the live chunks holding it, as term_weights finds them, without their weights or
+        # an order (a common term's postings at a million chunks: milliseconds of both)
+        parts = []
+        for seg in self.segments:
+            lt = seg.local_term(t)
+            if lt < 0:
+                continue
+            ind = seg.postings.indptr
+            d = seg.postings.docs[int(ind[lt]) : int(ind[lt + 1])]
+            if seg.live is not None:
+                d = d[seg.live[d]]
+            parts.append(seg.to_global(d.astype(np.int64)))
+        if not parts:
+            return frozenset()
+        where = np.concatenate(parts)
         at = np.unique(np.searchsorted(self._doc_start, where, side="right") - 1)
         docs = self.manifest["docs"]
         return frozenset(docs[i]["id"] for i in at.tolist())
