@@ -17,7 +17,7 @@ import numpy as np
 
 from ..search import kernels
 from .asked import Asked
-from ..search.tokens import ChunkTokens, StoredTokens, analyzed_tokens
+from ..search.tokens import ChunkTokens, StoredTokens, TokenRuns, analyzed_tokens
 
 # How deep the second stage looks into BM25's ranking.
 DEPTH = 20
@@ -173,6 +173,8 @@ def _measured(q: QueryTerms, toks: Sequence[ChunkTokens], texts: Sequence[str],
         terms, starts, ends, sents = (
             np.concatenate([getattr(t, f) for t in toks]).astype(np.int32, copy=False)
             for f in ("terms", "starts", "ends", "sentences"))
+        if isinstance(toks, TokenRuns):  # joined once: kept for the rank's other loops
+            toks.runs = (t_ptr, terms, starts, ends, s_ptr, sents)
     r_ptr, rows, held, covered, pairs, bigrams = kernel.measure_many(
         t_ptr, terms, starts, ends, s_ptr, sents, q.slots, q.weights, q.ids,
         extra, q.bigram_ids[0], q.bigram_ids[1], PAIR_WINDOW, SENT_K1, SENT_B, SENT_AVGDL,

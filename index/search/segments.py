@@ -41,7 +41,7 @@ from .bm25 import BM25, BM25Params, Hit, Postings, block_ptr, collection_idf, TI
 from ..errors import IndexFormatError
 from ..facts import FACTS_FILE
 from .searcher import ChunkIds, Index, SearchHit, StoredChunks, _prefault
-from .tokens import TOKEN_ARRAYS, ChunkTokens, StoredTokens
+from .tokens import TokenRuns, TOKEN_ARRAYS, ChunkTokens, StoredTokens
 
 SEG_ARRAYS = ("indptr", "docs", "tfs", "doc_len", "chunk_loc", "ids", "id_off", "id_order",
               "term_max", "block_max", *TOKEN_ARRAYS)
@@ -263,9 +263,16 @@ class _Where:
         self._runs.append((seg, local))
         self._n += len(local)
 
-    def single(self) -> tuple[Segment, np.ndarray] | None:
-        """(the segment, the local numbers) when one segment gave them all."""
-        return self._runs[0] if len(self._runs) == 1 else None
+    def one_segment(self, at: np.ndarray) -> Segment | None:
+        """The segment that gave all the candidates at these positions, if one did."""
+        if len(self._runs) == 1:
+            return self._runs[0][0]
+        j = np.searchsorted(self._starts, at, side="right") - 1
+        return self._runs[int(j[0])][0] if (j == j[0]).all() else None
+
+    def locals(self, at: np.ndarray) -> np.ndarray:
+        """The local chunk numbers of the candidates at these positions."""
+        return np.concatenate([local for _, local in self._runs])[at]
 
     def __getitem__(self, i: int) -> tuple[Segment, int]:
         j = bisect.bisect_right(self._starts, i) - 1
@@ -285,11 +292,10 @@ def _id_ranks(scores: np.ndarray, where: "_Where | list[tuple[Segment, int]]") -
         near[1:] |= close
     ties = np.zeros(len(s), dtype=np.int64)
     tied = by_score[near]
-    one = where.single() if isinstance(where, _Where) else None
-    if len(tied) and one is not None:
+    one = where.one_segment(tied) if len(tied) and isinstance(where, _Where) else None
+    if one is not None:
         # all from one segment: its rank of each chunk by id orders them as their ids do
-        seg, local = one
-        order = np.argsort(seg.rank[local[tied]], kind="stable")
+        order = np.argsort(one.rank[where.locals(tied)], kind="stable")
         ties[tied[order]] = np.arange(1, len(tied) + 1)
     elif len(tied):
         ids = [where[i][0].ids.id_at(where[i][1]) for i in tied.tolist()]
@@ -443,7 +449,7 @@ class SegmentedIndex(Index):
         for s, (at, local) in by_seg.items():
             for r, t in zip(at, self.segments[s].tokens.mapped(local, vocab_ids, local_ids)):
                 out[r] = t
-        return out
+        return TokenRuns(out)  # no flat runs: the second stage joins them (and keeps them)
 
     def sentence_spans(self, i: int) -> np.ndarray:
         seg, local = self.locate(i)

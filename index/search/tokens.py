@@ -36,7 +36,8 @@ def offset_dtype(max_offset: int) -> np.dtype:
 class TokenRuns(list):
     """ChunkTokens of several chunks (a list), with the flat arrays they are slices of:
     runs = (token bounds per chunk, terms, starts, ends, sentence bounds per chunk, sentence
-    starts), so the second stage's compiled loops read them as they are, not joined again."""
+    starts), so the second stage's compiled loops read them as they are, not joined again;
+    empty until a caller joins them (the second stage keeps what it joined here)."""
 
     runs: tuple = ()
 
