@@ -150,3 +150,18 @@ def test_a_changed_value_in_the_manifest_is_detected(tmp_path):
     (gen / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexFormatError, match="checksum mismatch"):
         store.load(tmp_path)
+
+
+@pytest.mark.parametrize("raw", [
+    '{"id": "a:1", "text": "Mongolia \\u00e9 \\u4e2d", "page": 12}',
+    '{"id": "a:1", "text": "half a pair: \\ud800"}',  # a lone surrogate json writes
+    '{"id": "a:1", "score": NaN}',  # what json.dumps writes for a float nan
+    ' {"id": "a:1"} ',
+])
+def test_a_chunk_record_reads_as_json_reads_it(raw):
+    assert repr(store.parse_record(raw.encode())) == repr(json.loads(raw))  # repr: nan == nan
+
+
+def test_a_damaged_chunk_record_is_refused():
+    with pytest.raises(ValueError):
+        store.parse_record(b'{"id": "a:1", "text": "cut')
