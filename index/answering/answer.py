@@ -53,6 +53,7 @@ CLOSEST_WEAK = "The documents don't seem to answer that. Closest passages:"
 ANSWER, CLOSEST_STATUS, NONE = "answer", "closest", "none"
 NO_WORDS = "Your question has no words I can search for; ask about a person, place, date or event."
 EMPTY = "Please type a question."
+_MET = Check()  # no constraint to meet
 
 
 @dataclass(frozen=True)
@@ -498,7 +499,7 @@ class Answerer:
         text that must give it (the best sentence and the next), else a neighbour. memo:
         where a passage checked again (with its neighbours) keeps what its text gave."""
         c = hit.chunk
-        check = Check()
+        check = _MET  # frozen: one shared, not one made per passage
         if q.cons:
             memo = {} if memo is None else memo
             text_terms = memo.get("terms")

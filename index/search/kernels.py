@@ -24,8 +24,13 @@ _loading = 0  # background loads under way
 _local = threading.local()  # .loader: this thread is a loader; .reference: forced off
 
 
+_forced = 0  # threads inside reference_only(): while none is, no thread-local need be read
+
+
 def compiled() -> bool:
     """May this thread call the compiled kernels now (without waiting for numba)?"""
+    if _loading == 0 and _forced == 0:  # the usual case, asked dozens of times an answer
+        return True
     if getattr(_local, "reference", False):
         return False
     return _loading == 0 or getattr(_local, "loader", False)
@@ -62,12 +67,17 @@ def load_in_background(load: Callable[[], None], name: str = "docbot-kernels") -
 @contextlib.contextmanager
 def reference_only() -> Iterator[None]:
     """This thread takes the reference path inside the block (to compare the two paths)."""
+    global _forced
     before = getattr(_local, "reference", False)
     _local.reference = True
+    with _lock:
+        _forced += 1
     try:
         yield
     finally:
         _local.reference = before
+        with _lock:
+            _forced -= 1
 
 
 def remap(terms: np.ndarray, vocab_ids: np.ndarray, local_ids: np.ndarray) -> np.ndarray:
