@@ -584,17 +584,24 @@ class Answerer:
             return ""
         return "\n".join(c.text for c, _ in self._continued(passages[0].hit))
 
-    def _unnamed(self, q: Query, passages: tuple[Passage, ...] | list[Passage]) -> bool:
+    def _unnamed(self, q: Query, passages: tuple[Passage, ...] | list[Passage],
+                 first: Ranked | None = None) -> bool:
         """Whether passage 1's best sentence lacks a name the question gives (not a state's,
-        which the answer line checks apart, nor one its heading or title says), or every word of what a when- or how-much-question
-        asks a value of ('the dictionary'): what is cut from it would be about someone or
-        something else. A sentence that opens with a pronoun is read with what comes before
-        it in the passage ('He was assisted by J. Sanjmyatav')."""
+        which the answer line checks apart, nor one its heading or title says), or every word
+        of what a when- or how-much-question asks a value of ('the dictionary'): what is cut
+        from it would be about someone or something else. A sentence that refers back ('he',
+        'the Prime Minister') is read with what comes before it in the passage. first: the
+        ranked passage behind passage 1, whose tokens the second stage read (else analyzed)."""
         if not passages or not (q.cons.names or q.subject):
             return False
         h, text = passages[0].highlight, passages[0].hit.chunk.text
-        said = text[:h.end] if _REFERS_BACK_RE.search(h.sentence) else h.sentence
-        terms = set(self.index.analyzer.terms(said))
+        start = 0 if _REFERS_BACK_RE.search(h.sentence) else h.start
+        if first is not None and first.toks is not None:
+            toks = first.toks  # the question's (and its constraints') terms, by local id
+            at = (toks.starts >= start) & (toks.starts < h.end)
+            terms = set(constraints.local_terms(toks.terms[at], q.local))
+        else:
+            terms = set(self.index.analyzer.terms(text[start:h.end]))
         if q.subject and not terms & set(q.subject):
             return True  # about something else than what the value is asked of
         states = self._state_terms()
@@ -883,7 +890,8 @@ class Answerer:
                       # a fact shown only for its passage's sake does not lead the answer
                       direct=direct_answer(q.text, passages, [f for f in facts if f.passes],
                                            q.wants, q.cons, self._around(q, passages),
-                                           self._unnamed(q, passages)),
+                                           self._unnamed(q, passages, ranked[offset]
+                                                         if offset < len(ranked) else None)),
                       where=where, status=ANSWER)
 
     def _passages(self, q: Query, page: list[Ranked], offset: int) -> tuple[Passage, ...]:
