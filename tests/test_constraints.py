@@ -175,7 +175,7 @@ def test_closest_passages_are_rendered_after_saying_the_documents_don_t_say(answ
     from bot.render_html import answer_page
     a = answerer.ask("Who was Japan's ambassador to North Korea in 1995?")
     text = answer_text(a)
-    assert text.startswith("The documents don't say: no passage mentions “Japan”")
+    assert text.startswith("The documents don't say: no passage on it mentions “Japan”")
     assert "[1]" in text and "Gungaadorj" in text and "Facts:" not in text
     html = answer_page(a)
     assert html.startswith("The documents don") and "<blockquote" in html and "Gungaadorj" in html

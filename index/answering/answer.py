@@ -43,7 +43,7 @@ SECTION_REACH = 40  # passages either side looked at for whether a section names
 OUTSIDE_KEPT = 50_000  # passages whose heading and endnote terms are kept analyzed
 _ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 NOTHING_FOUND = "I found nothing about that in the documents."
-CLOSEST = "The documents don't say: no passage mentions {missing}. Closest passages:"
+CLOSEST = "The documents don't say: no passage on it mentions {missing}. Closest passages:"
 CLOSEST_TYPED = "The documents don't say: no passage on it gives {what}. Closest passages:"
 _WHAT = {"name": "the person asked for", "date": "a date", "number": "the figure asked for",
          "place": "the place asked for"}
