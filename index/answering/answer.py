@@ -343,7 +343,8 @@ class Answerer:
                      if v is not None]
             vocab_map = (np.asarray([v for v, _ in known], dtype=np.int64),
                          np.asarray([i for _, i in known], dtype=np.int32))
-        subject = tuple(t for w in asked_subject(q) for t in self._word_terms(w))
+        # (terms of the question's own: the passages' tokens are read as its ids)
+        subject = tuple(t for w in asked_subject(q) for t in self._word_terms(w) if t in ids)
         return Query(q, notice, terms, wants, qterms, ids, names, cons, tuple(ids),
                      vocab_map=vocab_map, subject=subject)
 
