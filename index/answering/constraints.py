@@ -141,7 +141,8 @@ class Constraints:
     states: Mapping[str, frozenset] = field(default_factory=dict, compare=False)
     kinds: frozenset = frozenset()  # the terms of KINDS
     # words -> the states they may name ('DPRK', 'Russian'): whose office a title before a
-    # name says; None when no role has an owner
+    # name says, where a sentence places what it says; None when no role has an owner and
+    # the question places nothing in a state
     state_of: Callable[[str], frozenset] | None = field(default=None, compare=False)
     # the states where the question puts what it asks about ('visit Mongolia', 'in
     # Pyongyang'): an answer line's sentence that puts it in another state only ('a visit to

@@ -69,11 +69,12 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
     asks for (an Asked, or None for nothing of a shape) as the answer service already read
     it; by default it is read here. around: the text around passage 1, itself included (what
     it says of a person it names). cons: the question's constraints (the passages and facts
-    given meet them); a sentence that speaks of other years than the question's gives no
-    answer line. unnamed: the best sentence lacks a name the question gives (and refers back
-    to none): no span is cut from it. Precision first: a span must be of the asked type (a person for who, a
-    number counting the asked noun, never a date's day); without one, a fact holding the
-    asked value comes before the best sentence."""
+    given meet them); a sentence that speaks of other years than the question's, or places
+    what it says in other states, gives no answer line. unnamed: the best sentence lacks a
+    name the question gives, or what it asks a value of (Answerer._unnamed): no span is cut
+    from it. Precision first: a span must be of the asked type (a person for who, a number
+    counting the asked noun, never a date's day); without one, a fact holding the asked value
+    comes before the best sentence."""
     if ask is _UNREAD:
         ask = asked(question)
     wants = ask.kind if ask is not None else "other"
