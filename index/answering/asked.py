@@ -212,7 +212,8 @@ _APOSTROPHE_IN_WORD = re.compile(r"\w’\w")
 _WORD_OF_TWO = re.compile(r"[^\W\d_]{2,}(?!\.)\b")
 _WORD_BEFORE = re.compile(r"[\w’'-]+")
 _LETTER_WORD = re.compile(r"[^\W\d_][\w’'-]*")
-_FOLLOWING_WORD = re.compile(r"\s+([^\W\d_][\w’'-]*)")
+# the word right after a place in a text (its first group)
+FOLLOWING_WORD_RE = re.compile(r"\s+([^\W\d_][\w’'-]*)")
 _NAME_WORD = re.compile(r"[^\W\d_][\w’'.-]*")
 _YEAR_ONLY = re.compile(_YEAR)
 _LEAD_DIGITS = re.compile(r"\d+")
@@ -310,7 +311,7 @@ def _numbers(noun: str | None, sentence: str, measure: re.Pattern | None = None
         s, e = m.start(), m.end()
         if sentence[s:e].strip() == "" or sentence[max(0, s - 2):s] in (" -", "--"):
             continue  # nothing, or a program's option ('xz -9')
-        following = list(_FOLLOWING_WORD.finditer(sentence[e:e + 60]))
+        following = list(FOLLOWING_WORD_RE.finditer(sentence[e:e + 60]))
         end = e
         pos = 0
         taken = []

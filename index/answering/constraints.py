@@ -19,8 +19,8 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .asked import (DECADE_RE, FUNCTION_WORDS, GENERIC, RANGE_RE, TITLE_WORDS, YEAR_RE, asks_for,
-                    norm, years_in)
+from .asked import (DECADE_RE, FOLLOWING_WORD_RE, FUNCTION_WORDS, GENERIC, RANGE_RE,
+                    TITLE_WORDS, YEAR_RE, asks_for, norm, years_in)
 
 # Offices whose holder a who-question asks for: the relation an answer must speak of
 # (not "head", "leader", "member": paraphrases put those in other words)
@@ -276,13 +276,10 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
                        located)
 
 
-_WORD_AFTER_RE = re.compile(r"\s+([^\W\d_][\w'’-]*)")
-
-
 def _noun_after(question: str, end: int) -> bool:
     """Whether a word in lower case that is no function word follows question[:end]: the name
     before it is a people's adjective ('to British plans'), no place."""
-    m = _WORD_AFTER_RE.match(question, end)
+    m = FOLLOWING_WORD_RE.match(question, end)
     return m is not None and m.group(1).islower() and m.group(1) not in FUNCTION_WORDS
 
 
