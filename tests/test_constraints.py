@@ -900,3 +900,44 @@ def test_a_name_the_title_says_need_not_stand_in_the_answering_sentence(tmp_path
     (root / "docs" / "manual.txt").write_text(TOPIC_MANUAL, encoding="utf-8")
     a = Answerer.open(root, root / "index").ask("How much memory does xz need to decompress?")
     assert a.direct is not None and a.direct.text == "65 MiB"
+
+
+ENVOYS_ABROAD = """---
+title: "Mongolia's envoys in Pyongyang"
+---
+First highlights
+
+Relations began to stagnate in 1958. Like Mao Zedong in China, Kim Il Sung purged the North Korean leadership. The Mongolian government, wavering back and forth between Moscow and Beijing during this period, tried to stabilize its relations and sent General B. Dorj to Pyongyang.
+
+On 29 January 1960 an agreement on scientific cooperation was signed. Ambassador B. Dorj met the chairman of the North Korean assembly that spring, and the two parliaments began to communicate with each other in this way, as there could hardly be any real cooperation.
+
+Aid in the war
+
+General S. Ravdan took over the office of ambassador in 1952 and was a guarantor of Moscow's line. During the years of terror he had served in the army as a political officer and had led the political administration of the army.
+
+In 1953 two party secretaries brought aid shipments to Korea and visited the troops at the front. As in the Second World War, the resistant horses were used in large numbers as transport animals in the rough terrain of the peninsula.
+"""
+
+
+@pytest.fixture(scope="module")
+def envoys_abroad(tmp_path_factory) -> Answerer:
+    return one_document(tmp_path_factory, "envoys_abroad", ENVOYS_ABROAD, ALIASES)
+
+
+def test_an_ambassador_whose_state_is_unsaid_is_not_one_of_a_state_only_the_passage_before_names(
+        envoys_abroad):
+    # 'Ambassador B. Dorj' in a history of Mongolia's envoys: China is named only in the
+    # passage before, as a comparison
+    a = envoys_abroad.ask("Who was China's ambassador to North Korea in 1960?")
+    assert a.kind != "answer" and a.direct is None
+    a = envoys_abroad.ask("Who was Mongolia's ambassador to North Korea in 1960?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "B. Dorj"
+
+
+def test_the_passage_before_does_not_give_the_office_a_year_of_this_one_asks_of(envoys_abroad):
+    # Ravdan took the office in 1952 (the passage before); the 1953 passage names no envoy
+    for question in ("Who was Mongolia's ambassador in 1953?", "Who was the ambassador in 1953?"):
+        a = envoys_abroad.ask(question)
+        assert a.kind != "answer" and a.direct is None, question
+    a = envoys_abroad.ask("Who was the Mongolian ambassador in 1952?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "S. Ravdan"

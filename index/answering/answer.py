@@ -512,15 +512,15 @@ class Answerer:
                     constraints.clause_breaks(c.text, toks.starts.tolist(), toks.ends.tolist())
                     if any(r.owner or r.dest for r in q.cons.roles) else constraints.NO_BREAKS)
             check = constraints.check(
-                q.cons, text_terms,
-                outside + tuple(terms for terms, _ in near),
+                q.cons, text_terms, outside,
                 # not the endnotes' years: they are mostly when a source was published
                 [c.text, c.section, *(text for _, text in near)],
                 lambda term, doc=c.doc: doc in self._docs_with(term),
                 breaks,
                 context=[c.title, self._doc_dates().get(c.doc, "")],
                 said_in_document=lambda name, doc=c.doc: doc in self._phrase_docs(q, name),
-                year_near=lambda y, c=c: self._year_near(q, c, y))
+                year_near=lambda y, c=c: self._year_near(q, c, y),
+                near=[terms for terms, _ in near], owner_in_text=True)
             if not check.passes and any(self._fact_meets(q, f)
                                         for f in self._facts_by_passage.get(c.id, ())):
                 # the fact table says who and when of what the passage quotes

@@ -533,14 +533,16 @@ def _positions(seq: Sequence[str], want: set[str]) -> list[int]:
 def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
                   states: Mapping[str, frozenset] | None = None,
                   breaks: Mapping[int, bool] = NO_BREAKS, kinds: frozenset = frozenset(),
-                  one_holder: bool = False) -> bool:
+                  one_holder: bool = False, unsaid_is_owner: bool = True) -> bool:
     """Whether seq names the office at the rank asked: 'deputy minister' by 'deputy (foreign)
     minister' only, 'minister' by a minister with no rank before him; of the kind asked ('Prime
     Minister' is no foreign minister); where it serves, when the question says ('Ambassador
     to Pyongyang' is not the ambassador to Japan); and, when the question says whose office it
     is, not only as another state's ('the Mongolian President' is not the president of South
     Korea). one_holder: seq is about one holder of the office (a fact), so a mention that
-    names no state does not make up for one that names another."""
+    names no state does not make up for one that names another. unsaid_is_owner: whether an
+    office whose state its clause leaves unsaid may be the owner's (not when the candidate
+    names the owner nowhere)."""
     if role.kind and kinds:
         # another office of its kind is not the one asked: 'Prime Minister' for the foreign
         # minister; an office said without its kind may be it ('the Minister of Foreign
@@ -596,7 +598,7 @@ def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
         unsaid = unsaid or state is None
     # an office whose state is unsaid may be anyone's; in a fact, about one holder, the
     # state said at another mention is its state
-    return unsaid and not (one_holder and len(at) > 1 and any(
+    return unsaid and unsaid_is_owner and not (one_holder and len(at) > 1 and any(
         _state_before(seq, first, breaks, states) for _, first in at))
 
 
@@ -616,7 +618,8 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
           breaks: Mapping[int, bool] = NO_BREAKS, context: Iterable[str] = (),
           said_in_document: Callable[[Name], bool] | None = None,
           year_near: Callable[[int], bool] | None = None,
-          one_holder: bool = False) -> Check:
+          one_holder: bool = False, near: Iterable[Sequence[str]] = (),
+          owner_in_text: bool = False) -> Check:
     """How a candidate meets c: text_terms, its own terms in order (only the constraint terms
     matter, others may be anything); outside, the term sequences of its heading, endnotes and
     document title; texts, every text of it (for years); in_document: whether its document
@@ -629,10 +632,17 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
     passage that names none is of its section's time, if of any);
     said_in_document: whether its document says a name of several words in full somewhere (a
     text that has named 'Peyton Manning' goes on with 'Manning'); one_holder: the candidate
-    is about one holder of an office (a fact), whose state any mention may say."""
+    is about one holder of an office (a fact), whose state any mention may say; near: the
+    term sequences of the passages it continues, which may hold its names and years but not
+    the office asked of (the passage before, naming an ambassador, does not make the year
+    this one names his); owner_in_text: an office whose state is unsaid is the state's asked
+    only when the candidate itself (its text, heading, endnotes, title) names that state
+    ('Ambassador Dorj' in a passage that names no China is not China's ambassador).
+    """
     if not c:
         return Check()
-    outside = [list(s) for s in outside]
+    own_outside = [list(s) for s in outside]
+    outside = own_outside + [list(s) for s in near]
     held = set(text_terms)
     for s in outside:
         held.update(s)
@@ -682,9 +692,13 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
             missing.append(num)
     for role in c.roles:
         seqs = [text_terms, *outside]
-        ok = _holds_office(text_terms, role, c.ranks, c.states, breaks, c.kinds,
-                           one_holder) or any(
-            _holds_office(seq, role, c.ranks, c.states, NO_BREAKS, c.kinds) for seq in outside) or (
+        unsaid_is_owner = not (owner_in_text and role.owner) or any(
+            t in c.states and c.states[t] & role.owner for s in [text_terms, *own_outside]
+            for t in s)
+        ok = _holds_office(text_terms, role, c.ranks, c.states, breaks, c.kinds, one_holder,
+                           unsaid_is_owner) or any(
+            _holds_office(seq, role, c.ranks, c.states, NO_BREAKS, c.kinds,
+                          unsaid_is_owner=unsaid_is_owner) for seq in own_outside) or (
             role.unsaid_ok and not any(role.terms[-1] in seq for seq in seqs))
         met += ok
         if not ok:
