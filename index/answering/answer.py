@@ -780,6 +780,11 @@ class Answerer:
         named = set(forms) | {f for fs in forms.values() for f in fs} | self._party_terms
         named.update(t for n in q.cons.names for t in n.terms)
         said = {t for t in q.terms if t not in named and not t.isdigit()}
+        # what the question asks of its parties (a state, or its capital): a fact that holds
+        # none of it is about something else of theirs, however many parties it names
+        topic = {t for t in q.terms if not t.isdigit() and t not in self._party_terms
+                 and not forms.get(t, frozenset()) & self._party_terms}
+        topic_ids = {i for i in map(self._fact_term_id, topic) if i >= 0}
         shown_ids = {r.hit.chunk.id for r in shown}
         out = []
         for h in hits:
@@ -808,6 +813,11 @@ class Answerer:
                 lead = rarest in heads or any(lo <= fact.year <= hi for lo, hi in q.cons.years)
             if not shown and not (ev.passes and lead and _gives(fact, q.wants)):
                 continue  # alone, a fact must lead and hold what the question asks for
+            if (shown and not (ev.passes and lead) and fact.passage != shown[0].hit.chunk.id
+                    and topic_ids and not topic_ids & words_held):
+                # what another passage shown quotes, of the question's parties only: about
+                # something else of theirs
+                continue
             if ev.passes or fact.passage in shown_ids:
                 # ordered as passages are, by the second stage's score; the rule only admits
                 out.append(FactMatch(fact, (round(sig.score(), 6), round(ev.probability, 6)),
