@@ -669,3 +669,21 @@ def test_a_table_s_note_gives_no_one_for_a_who_question():
     # a body may be who did it
     assert gives("Who signed the treaty?", ask, "The treaty was signed by the Denver Broncos.")
     assert gives("Who signed the treaty?", ask, "Source: the treaty was signed by NASA.")
+
+
+def test_a_year_paired_with_the_one_the_question_names_is_not_its_answer():
+    # '(1985/1986)' is the time of the question's own 1986, not when the pact ended
+    text = ("With the end of the Brezhnev Doctrine (1985/1986) new conditions arose. In 1995 "
+            "Mongolia terminated the friendship pact of 1986.")
+    a = direct_answer("When did Mongolia end the 1986 friendship pact?",
+                      [passage(text, ["Mongolia", "1986", "friendship", "pact"],
+                               "With the end of the Brezhnev Doctrine (1985/1986) new conditions arose.")])
+    assert a.kind == "sentence"
+    a = direct_answer("When did Mongolia end the 1986 friendship pact?",
+                      [passage(text, ["Mongolia", "1986", "friendship", "pact"],
+                               "In 1995 Mongolia terminated the friendship pact of 1986.")])
+    assert (a.kind, a.text) == ("span", "1995")
+    for pair in ("1985-86", "1985–1986", "1986/1987"):
+        a = direct_answer("When did the talks of 1986 stall?",
+                          [passage(f"In {pair} the talks stalled.", ["1986", "talks"])])
+        assert a.kind == "sentence", (pair, a.text)

@@ -9,7 +9,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, PLACE_WORDS, ROLES,
                     TITLE_MODIFIERS, TITLE_WORDS, Asked, after_role, asked, asked_noun, norm,
-                    personal, quoted, title_run, title_words, titled, words)
+                    personal, quoted, title_run, title_words, titled, words, years_in)
 from .constraints import (LOCATIVE_WORDS, OFFICES, RANKS, Constraints, fold_name,
                           sentence_conflicts)
 from ..facts import human_date, human_figure
@@ -653,6 +653,33 @@ def _place(name: str, cons: Constraints | None) -> bool:
     return cons is not None and (folded in cons.places or folded[:-1] in cons.places)
 
 
+_JOINED_AFTER_RE = re.compile(r"\s*[/–-]\s*(\d{2,4})\b")
+_JOINED_BEFORE_RE = re.compile(r"\b(\d{4})\s*[/–-]\s*$")
+
+
+_PAIR_RE = re.compile(r"(\d{4})\s*[/–-]\s*(\d{2,4})\b")
+
+
+def _joined_to_year(sentence: str, s: int, e: int, years: frozenset) -> bool:
+    """Whether the span s:e is one end of a range or pair whose other end is one of years
+    ('1985/1986', '1985-86', '1986–1990'), or such a pair itself."""
+    for m in _PAIR_RE.finditer(sentence, s, e):
+        first, other = m.group(1), m.group(2)
+        if len(other) == 2:
+            other = first[:2] + other
+        if int(first) in years or int(other) in years:
+            return True
+    m = _JOINED_AFTER_RE.match(sentence, e)
+    if m is not None:
+        other = m.group(1)
+        if len(other) == 2 and sentence[s:e][-4:].isdigit():
+            other = sentence[e - 4:e - 2] + other  # '1985-86' is 1985 to 1986
+        if other.isdigit() and int(other) in years:
+            return True
+    m = _JOINED_BEFORE_RE.search(sentence, max(0, s - 8), s)
+    return m is not None and int(m.group(1)) in years
+
+
 def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]],
           cons: Constraints | None = None) -> str | None:
     """The candidate of the wanted shape nearest the question's terms in the sentence that is
@@ -667,10 +694,13 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     # "what percentage" wants a share ('2%'), not another figure of its sentence ('one million')
     percent = wants == "number" and _PERCENT_ASKED_RE.search(question) is not None
     owned = wants == "name" and cons is not None and bool(cons.owners)
+    named_years = years_in(question) if wants in ("date", "number") else frozenset()
     best, best_key = None, None
     for s, e, known in typed_candidates(question, ask, sentence, terms, cons):
         if not named and not _COUNTED_RE.search(sentence, s, e):
             continue
+        if named_years and _joined_to_year(sentence, s, e, named_years):
+            continue  # '(1985/1986)' for a question about 1986: its own year's span of time
         if percent and not _PERCENT_RE.search(sentence, s, min(len(sentence), e + 9)):
             continue
         distance = min((min(abs(s - te), abs(ts - e)) for ts, te in terms), default=0)
