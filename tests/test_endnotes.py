@@ -109,3 +109,10 @@ def test_a_word_is_known_by_a_note_s_latin_spelling_only_when_spelled_so(answere
     assert body in answerer.index.analyzer.terms("Bodi")
     known = {t for t, i in q.ids.items() if i in set(q.qterms.ids.tolist())}
     assert city in known and body not in known
+
+
+def test_the_city_a_source_was_published_in_does_not_answer_a_question_about_it(answerer):
+    """'Улаанбаатар 1976' in note [i] is where the cited volume appeared: a question about
+    Ulaanbaatar is not answered by that note."""
+    a = answerer.ask("Who led the delegation to Ulaanbaatar for the 1971 party congress?")
+    assert a.direct is None or a.direct.kind != "note"

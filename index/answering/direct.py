@@ -91,7 +91,8 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
         return fact  # the fact and the best sentence agree
     if cons is not None and sentence_conflicts(cons, sentence, states=wants != "place"):
         return fact  # the best sentence is about another year or state: nothing to cut from it
-    note = cited_note(question, chunk, h.start, h.end)
+    note = cited_note(question, chunk, h.start, h.end,
+                      cons.places if cons is not None else frozenset())
     if note is not None:  # the source it asks for, or what only an endnote names
         text = note.text + (f" (= {note.see})" if note.see else "")
         return DirectAnswer(text, "note", chunk.id, None, text, f"[{note.mark}] {text}")
@@ -128,13 +129,16 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
 _CITING = frozenset(norm(w) for w in CITING_WORDS.split())
 
 
-def cited_note(question: str, chunk: Any, start: int, end: int) -> Any | None:
+def cited_note(question: str, chunk: Any, start: int, end: int,
+               places: frozenset = frozenset()) -> Any | None:
     """The endnote of a passage that answers a question, when one does: for a question
     about what is cited ("which periodical is cited for …"), the note holding most of the
     names it asks about, else the one whose marker ends the answering sentence
     (text[start:end]) or follows it; for any question, the note that alone holds a name the
-    passage's text does not ("where was Barkmann's collection published?"). Names are met
-    in a note as written or in its Latin spelling."""
+    passage's text does not ("where was Barkmann's collection published?"), other than a
+    place (folded names, places): a note names the city its source was published in, which
+    says nothing of who led a delegation there. Names are met in a note as written or in
+    its Latin spelling."""
     notes = getattr(chunk, "notes", ())
     if not notes:
         return None
@@ -148,7 +152,7 @@ def cited_note(question: str, chunk: Any, start: int, end: int) -> Any | None:
     for n in notes:
         note_words = {norm(w) for t in (n.text, *latin_spellings(n.text)) for w in words(t)}
         held.append(names & note_words)
-    alone = [len(h - text) for h in held]
+    alone = [len(h - text - places) for h in held]
     if not citing:
         best = max(range(len(notes)), key=lambda i: (alone[i], -i))
         return notes[best] if alone[best] else None
