@@ -941,3 +941,13 @@ def test_the_passage_before_does_not_give_the_office_a_year_of_this_one_asks_of(
         assert a.kind != "answer" and a.direct is None, question
     a = envoys_abroad.ask("Who was the Mongolian ambassador in 1952?")
     assert a.kind == "answer" and a.direct is not None and a.direct.text == "S. Ravdan"
+
+
+def test_a_people_s_adjective_does_not_place_a_visit_in_its_state(tmp_path_factory):
+    # the Mongolian minister's visit was to Moscow: no line for a visit to Mongolia
+    a = one_document(tmp_path_factory, "adjectives", TRAVELS.replace(
+        "When Kim Il Sung paid", "When the Mongolian foreign minister paid"), ALIASES)
+    got = a.ask("When did the foreign minister visit Mongolia?")
+    assert got.direct is None or "1961" not in got.direct.text
+    got = a.ask("When did the Mongolian foreign minister visit Moscow?")
+    assert got.direct is not None and got.direct.text == "July 1961"

@@ -731,7 +731,10 @@ def sentence_conflicts(c: Constraints, sentence: str, states: bool = True) -> bo
     if states and c.located and c.state_of is not None:
         placed = frozenset().union(*(c.state_of(m.group(1))
                                      for m in _PLACED_RE.finditer(sentence)))
-        if placed and not c.state_of(sentence) & c.located:
+        # its own states as it names them, not as a people's adjective ('the Mongolian
+        # foreign minister travelled to Pyongyang' is of a visit to North Korea)
+        if placed and not placed & c.located and not c.state_of(
+                _ADJECTIVES_RE.sub(_blank_adjective, sentence)) & c.located:
             return True
     if not c.years or _OPEN_RE.search(sentence):
         return False  # 'until 1971' may hold the late 1960s
@@ -740,6 +743,25 @@ def sentence_conflicts(c: Constraints, sentence: str, states: bool = True) -> bo
 
 
 _CLAUSE_END = re.compile(r"[.,;:!?()\[\]–—]")
+_ADJECTIVES_RE = re.compile(r"\b[A-Z][\w’'-]*(?=\s+[a-z])")
+
+
+def _blank_adjective(m: re.Match) -> str:
+    """A capitalised word before a word in lower case that is no function word, blanked when
+    it is a people's adjective ('Mongolian' of 'the Mongolian side'); kept otherwise."""
+    word = m.group(0)
+    if ((_DEMONYM_RE.fullmatch(word) or word in _IRREGULAR_DEMONYMS) and word not in _COUNTRIES
+            and _noun_after(m.string, m.end())):
+        return " " * len(word)
+    return word
+
+
+# peoples' adjectives that no ending shows, and the states and capitals an ending would
+# take for one ('Japan', 'Jordan')
+_IRREGULAR_DEMONYMS = frozenset("""Dutch Swiss French Greek Czech Soviet Kazakh Uzbek Tajik
+Turkmen Kyrgyz Filipino""".split())
+_COUNTRIES = frozenset(w for name in [*CAPITALS, *CAPITALS.values(), *OTHER_NAMES]
+                       for w in name.split())
 
 
 _BEFORE_WORD = re.compile(r"\b(?:as|to|in|at|from|for|with|by|of)\b", re.I)
