@@ -951,3 +951,21 @@ def test_a_people_s_adjective_does_not_place_a_visit_in_its_state(tmp_path_facto
     assert got.direct is None or "1961" not in got.direct.text
     got = a.ask("When did the Mongolian foreign minister visit Moscow?")
     assert got.direct is not None and got.direct.text == "July 1961"
+
+
+CLOSURES = """---
+title: Embassies of Mongolia and North Korea
+---
+Closures
+
+Among the 18 embassies that North Korea closed in 1999 for lack of money was its embassy in Mongolia. The Mongolian embassy in Pyongyang stayed open throughout those years.
+"""
+
+
+def test_a_thing_placed_in_another_state_is_not_the_one_asked_of(tmp_path_factory):
+    # North Korea's embassy in Mongolia closed in 1999, not Mongolia's in Pyongyang
+    closures = one_document(tmp_path_factory, "closures", CLOSURES, ALIASES)
+    a = closures.ask("When was the Mongolian embassy in Pyongyang closed?")
+    assert a.direct is None or "1999" not in a.direct.text
+    a = closures.ask("When did North Korea close its embassy in Mongolia?")
+    assert a.direct is not None and a.direct.text == "1999"

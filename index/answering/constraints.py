@@ -148,6 +148,10 @@ class Constraints:
     # Pyongyang'): an answer line's sentence that puts it in another state only ('a visit to
     # Moscow') speaks of something else
     located: frozenset = frozenset()
+    # a thing the question places in a state, by its noun ('embassy' of 'the Mongolian
+    # embassy in Pyongyang'): (the noun folded, the states), which a text that places the
+    # same thing elsewhere only ('its embassy in Mongolia') does not speak of
+    placed_things: tuple[tuple[str, frozenset], ...] = ()
 
     @property
     def owners(self) -> frozenset:
@@ -270,10 +274,36 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
                and not _noun_after(question, m.end())
                for m in re.finditer(re.escape(n.text), question))))
     located |= {SAME_STATE[st] for st in located if st in SAME_STATE}
+    state_of = _state_reader(known_states, analyze)
+    things = []
+    for m in _THING_IN_RE.finditer(question):
+        where = state_of(m.group(2))
+        if where and norm(m.group(1)) not in FUNCTION_WORDS:
+            things.append((norm(m.group(1)), where | {SAME_STATE[st] for st in where
+                                                      if st in SAME_STATE}))
     return Constraints(names, years, numbers, tuple(roles.values()), places, ranks,
                        known_states if owned else {}, kinds,
-                       _state_reader(known_states, analyze) if owned or located else None,
-                       located)
+                       state_of if owned or located or things else None,
+                       located, tuple(things))
+
+
+# a thing and the place it is in: 'embassy in Pyongyang', 'consulate at Nakhodka'
+_THING_IN_RE = re.compile(r"\b([a-z][a-z-]+)\s+(?:in|at)\s+(?:the\s+)?"
+                          r"([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)")
+
+
+def thing_elsewhere(c: Constraints, text: str) -> bool:
+    """Whether a text places a thing the question places in a state ('the embassy in
+    Pyongyang') only in other states ('its embassy in Mongolia')."""
+    if not c.placed_things or c.state_of is None:
+        return False
+    for noun, where in c.placed_things:
+        there = [c.state_of(m.group(2)) for m in _THING_IN_RE.finditer(text)
+                 if norm(m.group(1)) == noun]
+        there = [t for t in there if t]
+        if there and not any(t & where for t in there):
+            return True
+    return False
 
 
 def _noun_after(question: str, end: int) -> bool:
@@ -728,6 +758,8 @@ def sentence_conflicts(c: Constraints, sentence: str, states: bool = True) -> bo
     (an answer line cut from it would answer for another year, or of a visit to Moscow when
     the question asks of one to Mongolia; not when a state is what is asked: 'which country
     was the first …')."""
+    if thing_elsewhere(c, sentence):
+        return True
     if states and c.located and c.state_of is not None:
         placed = frozenset().union(*(c.state_of(m.group(1))
                                      for m in _PLACED_RE.finditer(sentence)))

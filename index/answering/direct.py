@@ -11,7 +11,7 @@ from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, PLA
                     TITLE_MODIFIERS, TITLE_WORDS, Asked, after_role, asked, asked_noun, norm,
                     personal, quoted, title_run, title_words, titled, words, years_in)
 from .constraints import (LOCATIVE_WORDS, OFFICES, RANKS, Constraints, fold_name,
-                          sentence_conflicts)
+                          sentence_conflicts, thing_elsewhere)
 from ..facts import human_date, human_figure
 from ..search.translit import latin_spellings
 from ..sentences import sentence_spans
@@ -79,6 +79,8 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
         ask = asked(question)
     wants = ask.kind if ask is not None else "other"
     fact = _fact_answer(question, wants, facts)
+    if fact is not None and cons is not None and thing_elsewhere(cons, f"{fact.text} {fact.sentence}"):
+        fact = None  # 'closes its embassy in Mongolia' for the embassy in Pyongyang
     if not passages:
         if fact is None and facts:  # facts alone answer it: the best one's quote
             f = getattr(facts[0], "fact", facts[0])
