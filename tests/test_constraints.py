@@ -969,3 +969,21 @@ def test_a_thing_placed_in_another_state_is_not_the_one_asked_of(tmp_path_factor
     assert a.direct is None or "1999" not in a.direct.text
     a = closures.ask("When did North Korea close its embassy in Mongolia?")
     assert a.direct is not None and a.direct.text == "1999"
+
+
+KOREAS = """---
+title: Mongolia between the two Koreas
+---
+Visits
+
+Relations with South Korea had grown quickly since 1990. During the official visit of North Korean Foreign Minister Paek Nam Sun in August 2002, the new treaty was signed in Ulaanbaatar.
+"""
+
+
+def test_a_sentence_about_the_other_korea_gives_no_line(tmp_path_factory):
+    # North and South Korea share a word: the sentence names the one not asked of
+    koreas = one_document(tmp_path_factory, "koreas", KOREAS, ALIASES)
+    a = koreas.ask("When did the South Korean foreign minister visit Ulaanbaatar?")
+    assert a.direct is None or "2002" not in a.direct.text
+    a = koreas.ask("When did the North Korean foreign minister visit Ulaanbaatar?")
+    assert a.direct is not None and a.direct.text == "August 2002"

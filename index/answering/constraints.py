@@ -152,6 +152,9 @@ class Constraints:
     # embassy in Pyongyang'): (the noun folded, the states), which a text that places the
     # same thing elsewhere only ('its embassy in Mongolia') does not speak of
     placed_things: tuple[tuple[str, frozenset], ...] = ()
+    # the states its names name, each by one state only ('South Korea', 'the DPRK'; not
+    # 'Korea' when no aliases file tells the two apart)
+    named_states: frozenset = frozenset()
 
     @property
     def owners(self) -> frozenset:
@@ -281,10 +284,12 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
         if where and norm(m.group(1)) not in FUNCTION_WORDS:
             things.append((norm(m.group(1)), where | {SAME_STATE[st] for st in where
                                                       if st in SAME_STATE}))
+    named = frozenset(st for n in names for st in [state_of(n.text)] if len(st) == 1
+                      for st in st)
     return Constraints(names, years, numbers, tuple(roles.values()), places, ranks,
                        known_states if owned else {}, kinds,
-                       state_of if owned or located or things else None,
-                       located, tuple(things))
+                       state_of if owned or located or things or named else None,
+                       located, tuple(things), named)
 
 
 # a thing and the place it is in: 'embassy in Pyongyang', 'consulate at Nakhodka'
@@ -760,6 +765,16 @@ def sentence_conflicts(c: Constraints, sentence: str, states: bool = True) -> bo
     was the first …')."""
     if thing_elsewhere(c, sentence):
         return True
+    if states and c.named_states and c.state_of is not None:
+        # 'North Korean Foreign Minister Paek Nam Sun' for a question about South Korea: a
+        # state its name could be mistaken for (the same last word: North and South Korea,
+        # East and West Germany) that the question does not name too
+        said = c.state_of(sentence)
+        for asked_state in c.named_states - said:
+            last = asked_state.split()[-1]
+            if any(other not in c.named_states and other.split()[-1] == last
+                   for other in said):
+                return True
     if states and c.located and c.state_of is not None:
         placed = frozenset().union(*(c.state_of(m.group(1))
                                      for m in _PLACED_RE.finditer(sentence)))
