@@ -687,3 +687,13 @@ def test_a_year_paired_with_the_one_the_question_names_is_not_its_answer():
         a = direct_answer("When did the talks of 1986 stall?",
                           [passage(f"In {pair} the talks stalled.", ["1986", "talks"])])
         assert a.kind == "sentence", (pair, a.text)
+
+
+def test_the_decade_of_the_year_the_question_names_is_not_its_answer():
+    text = "Kim Il Sung paid several visits to Moscow in the 1960s."
+    a = direct_answer("When did Kim Il Sung visit Moscow in 1966?",
+                      [passage(text, ["Kim", "Il", "Sung", "visits", "Moscow"])])
+    assert a.kind == "sentence"
+    a = direct_answer("When did Kim Il Sung visit Moscow?",
+                      [passage(text, ["Kim", "Il", "Sung", "visits", "Moscow"])])
+    assert (a.kind, a.text) == ("span", "the 1960s")

@@ -666,9 +666,16 @@ _JOINED_BEFORE_RE = re.compile(r"\b(\d{4})\s*[/–-]\s*$")
 _PAIR_RE = re.compile(r"(\d{4})\s*[/–-]\s*(\d{2,4})\b")
 
 
+_DECADE_SPAN_RE = re.compile(r"\b(\d{3})0s\b")
+
+
 def _joined_to_year(sentence: str, s: int, e: int, years: frozenset) -> bool:
     """Whether the span s:e is one end of a range or pair whose other end is one of years
-    ('1985/1986', '1985-86', '1986–1990'), or such a pair itself."""
+    ('1985/1986', '1985-86', '1986–1990'), such a pair itself, or the decade of one ('the
+    1960s' for a question about 1966): the time the question already names."""
+    if any(int(m.group(1)) in {y // 10 for y in years}
+           for m in _DECADE_SPAN_RE.finditer(sentence, s, e)):
+        return True
     for m in _PAIR_RE.finditer(sentence, s, e):
         first, other = m.group(1), m.group(2)
         if len(other) == 2:
