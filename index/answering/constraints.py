@@ -284,8 +284,8 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
         if where and norm(m.group(1)) not in FUNCTION_WORDS:
             things.append((norm(m.group(1)), where | {SAME_STATE[st] for st in where
                                                       if st in SAME_STATE}))
-    named = frozenset(st for n in names for st in [state_of(n.text)] if len(st) == 1
-                      for st in st)
+    named = frozenset().union(*(st for st in map(state_of, (n.text for n in names))
+                                if len(st) == 1))
     return Constraints(names, years, numbers, tuple(roles.values()), places, ranks,
                        known_states if owned else {}, kinds,
                        state_of if owned or located or things or named else None,
