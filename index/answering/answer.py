@@ -19,7 +19,7 @@ from .constraints import Check, Constraints
 from ..reading.corpus import Chunk
 from .direct import DirectAnswer, antecedent, direct_answer, gives
 from ..search.engine import Index, SearchHit, open_index
-from ..search.searcher import hit_chunks
+from ..search.searcher import drop_oldest, hit_chunks
 from .evidence import Evidence
 from ..search.analyze import canonical_term
 from ..facts import FactMatch, FactTable, compile_facts, fact_chunks, read_compiled
@@ -172,6 +172,9 @@ class Query:
     subject: tuple[str, ...] = ()
     # year -> the (document, section) pairs whose passages say it (Answerer._year_sections)
     year_sections: dict = field(default_factory=dict, compare=False, repr=False)
+    # a text -> whether it holds what the question asks for (direct.gives): a passage is
+    # checked again with its neighbours, and a neighbour is often another candidate
+    gives: dict = field(default_factory=dict, compare=False, repr=False)
     # (vocabulary ids, local ids) of its terms the index knows: what maps a passage's stored
     # term ids to the question's, found once per question rather than per passage
     vocab_map: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False,
@@ -401,7 +404,7 @@ class Answerer:
         got = cache.get(text)
         if got is None:
             if len(cache) >= OUTSIDE_KEPT:
-                cache.clear()
+                drop_oldest(cache)
             got = cache[text] = tuple(self.index.analyzer.terms(text))
         return list(got)
 
@@ -539,8 +542,7 @@ class Answerer:
         # when: 'sails at 07:40 on weekdays' answers it without a date; nor where: 'in the
         # atmosphere' is a place, as is 'towards the Pacific', and the line is the sentence)
         if check.passes and q.wants is not None and q.wants.kind not in ("date", "place") and not any(
-                gives(q.text, q.wants, t, q.cons)
-                for t in [c.text[typed[0]:typed[1]], *(t for _, t in near)]
+                self._gives(q, t) for t in [c.text[typed[0]:typed[1]], *(t for _, t in near)]
         ) and not any(self._fact_meets(q, f) and _gives(self._facts_by_id[f], q.wants)
                       for f in self._facts_by_passage.get(c.id, ())) and not (
                 # 'he was sent to South Korea as Ambassador': the person named before
@@ -548,6 +550,14 @@ class Answerer:
                 and antecedent(q.text, q.wants, c.text, *typed, q.cons) is not None):
             check = Check(check.met, check.total, (), _WHAT[q.wants.kind])
         return check
+
+    @staticmethod
+    def _gives(q: Query, text: str) -> bool:
+        """direct.gives of a text for the question, each text judged once per question."""
+        got = q.gives.get(text)
+        if got is None:
+            got = q.gives[text] = gives(q.text, q.wants, text, q.cons)
+        return got
 
     def _neighbours(self, q: Query, hit: SearchHit) -> list[tuple[list[str], str]]:
         """The passage before a hit in its section, and the rest of its paragraph when it was
@@ -629,7 +639,7 @@ class Answerer:
         terms = self._analyzed.get(chunk.id)
         if terms is None:
             if len(self._analyzed) >= OUTSIDE_KEPT:
-                self._analyzed.clear()
+                drop_oldest(self._analyzed)
             terms = self._analyzed[chunk.id] = tuple(self.index.analyzer.terms(chunk.text))
         return list(terms)
 
@@ -668,7 +678,7 @@ class Answerer:
             around = self.index.neighbours(chunk, SECTION_REACH, SECTION_REACH)
             got = any(years_in(c.text) for c in around if c.section == chunk.section)
             if len(self._dated_sections) >= OUTSIDE_KEPT:
-                self._dated_sections.clear()
+                drop_oldest(self._dated_sections)
             self._dated_sections[key] = got
         return got
 
@@ -689,7 +699,7 @@ class Answerer:
         if got is None:
             got = self.index.docs_with(term) if hasattr(self.index, "docs_with") else frozenset()
             if len(cache) > 4096:
-                cache.clear()
+                drop_oldest(cache)
             cache[term] = got
         return got
 
@@ -707,7 +717,7 @@ class Answerer:
             terms = self.index.analyzer.terms
             seqs = tuple(tuple(terms(t)) for t in [chunk.section, *_notes_read(chunk)] if t)
             if len(self._outside) >= OUTSIDE_KEPT:
-                self._outside.clear()
+                drop_oldest(self._outside)
             self._outside[chunk.id] = seqs
         return seqs + (self._title_of(chunk.title),)
 

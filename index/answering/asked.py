@@ -475,7 +475,7 @@ def _spans(kind: str, noun: str | None, measure: re.Pattern | None,
 class Asked:
     """What one question asks for: kind is date, number, name (a person) or place."""
 
-    __slots__ = ("kind", "words", "noun", "nouns", "role", "measure", "own", "version")
+    __slots__ = ("kind", "words", "noun", "nouns", "role", "measure", "own", "version", "_found")
 
     def __init__(self, question: str, kind: str) -> None:
         self.kind = kind
@@ -494,6 +494,9 @@ class Asked:
         self.own = (frozenset(years_in(question)) | {
             int(n) for n in re.findall(r"(?<![\w.,])\d+(?![\w.,]\d)", question)}
             if kind == "number" else frozenset())
+        # (text, start, end) -> found(): the second stage, the checks and the highlighting
+        # each ask it of the same sentences, and a neighbour is often another candidate
+        self._found: dict[tuple[str, int, int | None], bool] = {}
 
     def __repr__(self) -> str:
         return f"Asked({self.kind!r})"
@@ -541,11 +544,17 @@ class Asked:
         """Whether text[start:end] gives what is asked: a number or name the question lacks,
         or any date (the year a question names may be the answer's: "when was the 1986
         treaty signed?")."""
-        if self.kind == "date":
-            stop = len(text) if end is None else end
-            return (_DIGIT_RE.search(text, start, stop) is not None
-                    and _DATE_RE.search(text, start, stop) is not None)
-        return next(self._candidates(text, start, end, ()), None) is not None
+        key = (text, start, end)
+        got = self._found.get(key)
+        if got is None:
+            if self.kind == "date":
+                stop = len(text) if end is None else end
+                got = (_DIGIT_RE.search(text, start, stop) is not None
+                       and _DATE_RE.search(text, start, stop) is not None)
+            else:
+                got = next(self._candidates(text, start, end, ()), None) is not None
+            self._found[key] = got
+        return got
 
 
 _ROLE_RE = re.compile(_ROLE_RX, re.I)

@@ -96,6 +96,15 @@ def index_text(chunk: Chunk) -> str:
 # -- chunks and ids read from the index files, on demand -----------------------------------------
 
 
+def drop_oldest(cache: dict) -> None:
+    """Remove a full cache's oldest entry. Not clear(): freeing thousands of entries at once
+    is a pause of milliseconds in the answer that happens to fill it."""
+    try:
+        del cache[next(iter(cache))]
+    except (KeyError, RuntimeError, StopIteration):
+        pass  # another thread removed it, or changed the cache, meanwhile
+
+
 class StoredChunks(Sequence):
     """Index.chunks of a loaded index: Chunk records parsed when asked for (a few recent
     ones are kept), so opening a million-chunk index reads none of them."""
@@ -123,7 +132,7 @@ class StoredChunks(Sequence):
             except (KeyError, TypeError) as e:
                 raise IndexFormatError(f"chunk record {i}: damaged ({e})") from None
             if len(self._cache) >= self._KEEP:
-                self._cache.clear()
+                drop_oldest(self._cache)
             self._cache[i] = c
         return c
 
@@ -147,7 +156,7 @@ class StoredChunks(Sequence):
             raise IndexFormatError(f"chunk records {missing}: damaged ({e})") from None
         for i, c in read.items():
             if len(cache) >= self._KEEP:
-                cache.clear()
+                drop_oldest(cache)
             cache[i] = c
         return [c if c is not None else read[i] for i, c in zip(rows, out)]
 

@@ -1,6 +1,7 @@
 """CPU time of whole answers (Answerer.ask, k 10) from two checkouts of docbot in one process,
 question by question, on an index a `scale.py --keep` run left (opened read-only by both;
-prints figures, asserts only that both give the same answers).
+prints figures, asserts only that both give the same answers): the mean per answer, and
+the p50 / p95 / p99 of every answer's CPU time.
 
     git worktree add /tmp/docbot-main main
     python tests/bench/scale.py --sizes 100000 --corpus real --workdir /tmp/s --keep --no-peers
@@ -85,6 +86,7 @@ def run() -> None:
     # each question's least CPU over the rounds so far: others' load on a shared machine
     # only ever adds to a question's time, so the least moves less than a round's mean
     least = {"a": [float("inf")] * len(questions), "b": [float("inf")] * len(questions)}
+    every: dict[str, list[float]] = {"a": [], "b": []}  # each answer's CPU ms, for the tail
     for r in range(args.rounds):
         spent = {"a": 0.0, "b": 0.0}
         order = ["a", "b"] if r % 2 == 0 else ["b", "a"]
@@ -95,11 +97,16 @@ def run() -> None:
                 dt = time.process_time() - t0
                 spent[name] += dt
                 least[name][j] = min(least[name][j], dt)
+                every[name].append(dt * 1000)
         a_ms, b_ms = (spent[k] * 1000 / len(questions) for k in "ab")
         a_min, b_min = (sum(least[k]) * 1000 / len(questions) for k in "ab")
         print(f"round {r + 1}: CPU ms per answer a {a_ms:.2f}, b {b_ms:.2f}, b / a {b_ms / a_ms:.3f}"
               f" | each question's least so far a {a_min:.2f}, b {b_min:.2f}, b / a "
               f"{b_min / a_min:.3f}", flush=True)
+    a_p, b_p = (np.percentile(every[k], [50, 95, 99]) for k in "ab")
+    print("every answer of every round, CPU ms p50 / p95 / p99: a "
+          + " / ".join(f"{x:.2f}" for x in a_p) + ", b " + " / ".join(f"{x:.2f}" for x in b_p)
+          + ", b / a " + " / ".join(f"{y / x:.3f}" for x, y in zip(a_p, b_p)))
 
 
 if __name__ == "__main__":
