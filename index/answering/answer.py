@@ -251,6 +251,7 @@ class Answerer:
         self._states: dict | None = None  # their terms, read when a question needs them
         self._titled: dict[str, frozenset] | None = None  # title term -> its documents
         self._doc_sizes: dict[str, int | None] | None = None  # document -> its passages
+        self.warming: threading.Thread | None = None  # the start-up open() left running
 
     @classmethod
     def open(cls, data_dir: Path, index_dir: Path | None = None,
@@ -260,7 +261,7 @@ class Answerer:
         index = open_index(data_dir, index_dir, notice=notice)
         answerer = cls(index, load_facts(data_dir, index))
         answerer.source = (data_dir, index_dir, before)
-        answerer.warm_up()
+        answerer.warming = answerer.warm_up()
         return answerer
 
     def warm_up(self) -> threading.Thread:
