@@ -165,3 +165,26 @@ def test_a_chunk_record_reads_as_json_reads_it(raw):
 def test_a_damaged_chunk_record_is_refused():
     with pytest.raises(ValueError):
         store.parse_record(b'{"id": "a:1", "text": "cut')
+
+
+def test_chunk_records_read_past_the_kept_ones_are_each_their_own():
+    """A loaded index keeps a few recent chunk records; reading many more, one at a time and
+    a question's candidates at once, still gives each its own record and keeps only a few."""
+    from index.search.searcher import StoredChunks
+
+    records = [{"id": f"d:{i}", "doc": "d", "title": "D", "section": "", "paragraph": i,
+                "paragraph_end": i, "part": 0, "seq": i, "start": 0, "end": 9,
+                "text": f"passage {i}"} for i in range(3000)]
+
+    class Records(list):
+        def many(self, rows):
+            return [self[i] for i in rows]
+
+    chunks = StoredChunks(Records(records))
+    chunks._KEEP = 100
+    for i in list(range(3000)) + list(range(2999, -1, -7)):
+        assert chunks[i].text == f"passage {i}"
+    for start in range(0, 3000, 250):
+        rows = list(range(start, start + 20)) + [0, 2999]
+        assert [c.id for c in chunks.many(rows)] == [f"d:{i}" for i in rows]
+    assert len(chunks._cache) <= 100
