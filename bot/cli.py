@@ -218,20 +218,25 @@ def _open_answerer(args: argparse.Namespace):
     return Answerer.open(args.data, args.index, notice=_notice)
 
 
-def _freeze_after_start(answerer) -> None:
-    """For a process that answers question after question (ask --jsonl, chat): once its
-    start-up is done (the compiled kernels loaded in the background), what is alive then lives
-    as long as the process, and gc.freeze takes it out of the cyclic collector's walks. A full
-    collection walked it all (numba's ~90k objects: 20-90 ms at 1M passages) inside whichever
-    answer it fell in. Not for a bot that reopens its index: an old index would stay frozen."""
+def _open_for_many(args: argparse.Namespace):
+    """The answer service for a process that answers question after question (ask --jsonl,
+    chat). What is alive once its start-up is done (the compiled kernels loaded in the
+    background) lives as long as the process: gc.freeze then takes it out of the cyclic
+    collector's walks, and no collection runs between the open and then. A full collection
+    walked numba's ~90k objects (20-130 ms at 1M passages) inside whichever answer it fell
+    in. Not for a bot that reopens its index: an old index would stay frozen."""
+    answerer = _open_answerer(args)  # (a build it needs collects as usual)
+    gc.disable()
     warming = getattr(answerer, "warming", None)
 
-    def freeze() -> None:
+    def settle() -> None:
         if warming is not None:
             warming.join()
         gc.freeze()
+        gc.enable()
 
-    threading.Thread(target=freeze, name="docbot-gc-freeze", daemon=True).start()
+    threading.Thread(target=settle, name="docbot-gc-freeze", daemon=True).start()
+    return answerer
 
 
 def _shard_changes(done) -> str:
@@ -287,13 +292,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from index.filters import Where
 
     where = Where(tuple(args.doc), args.date_from, args.date_to) or None
-    answerer = _open_answerer(args)
+    answerer = _open_for_many(args) if args.jsonl else _open_answerer(args)
     if where:
         where.doc_ids(answerer.index.documents)  # an unknown name: one line, before any answer
     if args.jsonl:
         if args.question:
             raise DocbotError("--jsonl reads questions from stdin; do not also pass a question")
-        _freeze_after_start(answerer)
         for line in sys.stdin:
             line = line.rstrip("\n")
             print(answer_json(answerer.ask(line, k=args.k, where=where)), flush=True)
@@ -312,9 +316,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.repl import run
 
-    answerer = _open_answerer(args)
-    _freeze_after_start(answerer)
-    return run(answerer)
+    return run(_open_for_many(args))
 
 
 def _fact_list(args: argparse.Namespace, parties: list[str], relation: str | None = None,
