@@ -16,11 +16,16 @@ max over every run's counted questions, and the same over the answers of each ru
 --early seconds (the process's start-up: numba loading in the background while questions take
 the reference path) and over the counted answers after them. Before the runs, each checkout answers one question in a process that
 waits for its compiled kernels, so that none compiles (tens of seconds) in a timed run.
+--gc: also how many cyclic collections each process ran (start-up included), how long they
+took, and how many were full ones (tests/bench/gc_probe/ is put on their PYTHONPATH).
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -41,10 +46,15 @@ a.ask("What is the first question?", k=10)
 """
 
 
-def ask_process(root: Path, data: Path, index: Path) -> subprocess.Popen:
+def ask_process(root: Path, data: Path, index: Path, gc_log: Path | None) -> subprocess.Popen:
+    env = dict(os.environ)
+    if gc_log is not None:  # gc_probe/sitecustomize.py records the process's collections
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE / "gc_probe"),
+                                                          env.get("PYTHONPATH")]))
+        env["DOCBOT_GC_LOG"] = str(gc_log)
     return subprocess.Popen([sys.executable, "-m", "bot.cli", "ask", "--data", str(data),
                              "--index", str(index), "--jsonl", "-k", "10"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True, cwd=root)
+                            stdout=subprocess.PIPE, text=True, cwd=root, env=env)
 
 
 def ask(proc: subprocess.Popen, question: str) -> tuple[float, str]:
@@ -70,6 +80,8 @@ def main() -> None:
     ap.add_argument("--warm", type=int, default=20, help="questions not counted (scale.py: 20)")
     ap.add_argument("--early", type=float, default=3.0, help="seconds counted as start-up")
     ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--gc", action="store_true",
+                    help="also count each process's cyclic collections (gc_probe/)")
     ap.add_argument("--squad", type=Path, default=scale.SQUAD)
     args = ap.parse_args()
     roots = {"a": args.a.resolve(), "b": args.b.resolve()}
@@ -85,8 +97,10 @@ def main() -> None:
     early: dict[str, list[float]] = {"a": [], "b": []}
     later: dict[str, list[float]] = {"a": [], "b": []}  # counted, after the first --early s
     differ = 0
+    logs = tempfile.TemporaryDirectory(prefix="docbot-gc-")
+    gc_logs = {k: Path(logs.name) / f"{k}.jsonl" if args.gc else None for k in roots}
     for run in range(args.runs):
-        procs = {k: ask_process(root, data, index) for k, root in roots.items()}
+        procs = {k: ask_process(root, data, index, gc_logs[k]) for k, root in roots.items()}
         start = time.perf_counter()
         try:
             for i, q in enumerate(questions[:args.warm] + questions):
@@ -117,6 +131,15 @@ def main() -> None:
                   f"max {x.max():.1f} ms")
     pa, pb = (np.percentile(counted[k], [50, 95, 99]) for k in "ab")
     print("counted, b / a: p50 {:.3f} p95 {:.3f} p99 {:.3f}".format(*(pb / pa)))
+    for k, log in gc_logs.items():
+        if log is None:
+            continue
+        seen = [c for line in log.read_text().splitlines() for c in json.loads(line)]
+        full = [ms for gen, ms in seen if gen == 2]
+        print(f"{k} cyclic collections per process: {len(seen) / args.runs:.0f}, taking "
+              f"{sum(ms for _, ms in seen) / args.runs:.0f} ms; full ones {len(full) / args.runs:.1f}"
+              f" taking {sum(full) / args.runs:.0f} ms (longest {max(full, default=0):.0f} ms)")
+    logs.cleanup()
 
 
 if __name__ == "__main__":
