@@ -441,6 +441,8 @@ class Answerer:
 
     def tokens_of(self, q: Query, hits: list[SearchHit]) -> list[ChunkTokens]:
         """tokens() of a question's hits: the local index's stored ones in one call."""
+        if not hits:
+            return []
         if (q.vocab_map is not None and hasattr(self._stored, "mapped_tokens")
                 and all(getattr(h, "pos", -1) >= 0 for h in hits)):
             return self._stored.mapped_tokens([h.pos for h in hits], *q.vocab_map)
@@ -564,8 +566,14 @@ class Answerer:
         """The passage before a hit in its section, and the rest of its paragraph when it was
         split, as (terms, text): a passage continues what came before it ('He visited …'
         after 'Ivanov arrived …'); what follows in another paragraph is about something else."""
-        return [(self._text_terms(q, c, p), c.text) for c, p in self._continued(hit)
-                if c.id != hit.chunk.id]
+        near = [(c, p) for c, p in self._continued(hit) if c.id != hit.chunk.id]
+        if near and self._stored is not None and not hasattr(self._stored, "tokens_for"):
+            # the local index's stored tokens, all of them in one call (as _text_terms reads)
+            hits = [SearchHit(c, 0.0, self.index.by_id[c.id] if p is None else p)
+                    for c, p in near]
+            return [(constraints.local_terms(t.terms, q.local), c.text)
+                    for (c, _), t in zip(near, self.tokens_of(q, hits))]
+        return [(self._text_terms(q, c, p), c.text) for c, p in near]
 
     def _continued(self, hit: SearchHit) -> list[tuple[Chunk, int | None]]:
         """The hit's chunk and those it continues or that continue it (the passage before it
@@ -650,10 +658,11 @@ class Answerer:
         got = q.phrase_docs.get(name.terms)
         if got is None:
             docs: set[str] = set()
-            for h in self.index.search_terms(list(name.terms), PHRASE_DEPTH):
+            hits = self.index.search_terms(list(name.terms), PHRASE_DEPTH)
+            for h, toks in zip(hits, self.tokens_of(q, hits)):  # their tokens in one call
                 c = h.chunk
                 if c.doc not in docs and constraints.has_phrase(
-                        constraints.local_terms(self.tokens(q, h).terms, q.local), name):
+                        constraints.local_terms(toks.terms, q.local), name):
                     docs.add(c.doc)
             got = q.phrase_docs[name.terms] = frozenset(docs)
         return got
