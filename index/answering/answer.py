@@ -485,15 +485,19 @@ class Answerer:
         # the best sentence and the next of each (_with_next), in one compiled call
         typed_all = batched.typed_spans(all_toks, [m[0].sentence for m in measured],
                                         [len(c.text) for c in chunks], _with_next)
-        for h, c, outside, toks, (sig, held), typed in zip(hits, chunks, outsides, all_toks,
-                                                           measured, typed_all):
+        rows = list(zip(hits, all_toks, outsides, typed_all))
+        memos: list[dict] = [{} for _ in rows]  # what both checks of a passage read of its text
+        checks = [self._check(q, h, toks, outside, [], typed, memo)
+                  for (h, toks, outside, typed), memo in zip(rows, memos)]
+        # those that fail: what the passage before each (or the rest of its paragraph) says,
+        # all their neighbours read together
+        failing = [j for j, check in enumerate(checks) if not check.passes]
+        for j, near in zip(failing, self._neighbours(q, [hits[j] for j in failing])):
+            if near:
+                h, toks, outside, typed = rows[j]
+                checks[j] = self._check(q, h, toks, outside, near, typed, memos[j])
+        for h, c, (sig, held), check, toks in zip(hits, chunks, measured, checks, all_toks):
             score = sig.score() + NOTE_WEIGHT * notes_score.get(c.id, 0.0)
-            memo: dict = {}  # what both checks of this passage read of its own text
-            check = self._check(q, h, toks, outside, [], typed, memo)
-            if not check.passes:  # what the passage before it (or the rest of its paragraph) says
-                near = self._neighbours(q, h)
-                if near:
-                    check = self._check(q, h, toks, outside, near, typed, memo)
             out.append(Ranked(h, sig, score, frozenset(held), check, toks))
         out.sort(key=lambda r: (-r.score, r.hit.chunk.id))  # ties by chunk id, as BM25's
         return out
@@ -562,18 +566,26 @@ class Answerer:
             got = q.gives[text] = gives(q.text, q.wants, text, q.cons)
         return got
 
-    def _neighbours(self, q: Query, hit: SearchHit) -> list[tuple[list[str], str]]:
-        """The passage before a hit in its section, and the rest of its paragraph when it was
-        split, as (terms, text): a passage continues what came before it ('He visited …'
-        after 'Ivanov arrived …'); what follows in another paragraph is about something else."""
-        near = [(c, p) for c, p in self._continued(hit) if c.id != hit.chunk.id]
-        if near and self._stored is not None and not hasattr(self._stored, "tokens_for"):
-            # the local index's stored tokens, all of them in one call (as _text_terms reads)
-            hits = [SearchHit(c, 0.0, self.index.by_id[c.id] if p is None else p)
-                    for c, p in near]
-            return [(constraints.local_terms(t.terms, q.local), c.text)
-                    for (c, _), t in zip(near, self.tokens_of(q, hits))]
-        return [(self._text_terms(q, c, p), c.text) for c, p in near]
+    def _neighbours(self, q: Query, hits: list[SearchHit]) -> list[list[tuple[list[str], str]]]:
+        """Of each hit, the passage before it in its section and the rest of its paragraph
+        when it was split, as (terms, text): a passage continues what came before it ('He
+        visited …' after 'Ivanov arrived …'); what follows in another paragraph is about
+        something else. The local index's stored tokens of them all are read in one call."""
+        many = getattr(self.index.chunks, "many", None)
+        if many is not None:  # the records around them read together (kept for neighbours())
+            n = len(self.index.chunks)
+            rows = {p + d for h in hits for p in [getattr(h, "pos", -1)] if p >= 0
+                    for d in (-1, 1) if 0 <= p + d < n}
+            if rows:
+                many(sorted(rows))
+        near = [[(c, p) for c, p in self._continued(h) if c.id != h.chunk.id] for h in hits]
+        if self._stored is None or hasattr(self._stored, "tokens_for"):
+            return [[(self._text_terms(q, c, p), c.text) for c, p in cs] for cs in near]
+        flat = [SearchHit(c, 0.0, self.index.by_id[c.id] if p is None else p)
+                for cs in near for c, p in cs]
+        toks = iter(self.tokens_of(q, flat))  # (as _text_terms reads them, one by one)
+        return [[(constraints.local_terms(next(toks).terms, q.local), c.text) for c, _ in cs]
+                for cs in near]
 
     def _continued(self, hit: SearchHit) -> list[tuple[Chunk, int | None]]:
         """The hit's chunk and those it continues or that continue it (the passage before it
