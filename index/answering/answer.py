@@ -549,7 +549,8 @@ class Answerer:
         # when: 'sails at 07:40 on weekdays' answers it without a date; nor where: 'in the
         # atmosphere' is a place, as is 'towards the Pacific', and the line is the sentence)
         if check.passes and q.wants is not None and q.wants.kind not in ("date", "place") and not any(
-                self._gives_text(q, t) for t in [c.text[typed[0]:typed[1]], *(t for _, t in near)]
+                self._gives_text(q, t)
+                for t in [c.text[typed[0]:typed[1]], *(t for _, t in near)]
         ) and not any(self._fact_meets(q, f) and _gives(self._facts_by_id[f], q.wants)
                       for f in self._facts_by_passage.get(c.id, ())) and not (
                 # 'he was sent to South Korea as Ambassador': the person named before

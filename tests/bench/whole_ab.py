@@ -14,8 +14,9 @@ the time is from writing a question to reading its JSON line, and the first --wa
 are not counted; --runs starts fresh processes again. Printed per checkout: p50 / p95 / p99 /
 max over every run's counted questions, and the same over the answers of each run's first
 --early seconds (the process's start-up: numba loading in the background while questions take
-the reference path) and over the counted answers after them. Before the runs, each checkout answers one question in a process that
-waits for its compiled kernels, so that none compiles (tens of seconds) in a timed run.
+the reference path) and over the counted answers after them. Before the runs, each checkout
+answers one question in a process that waits for its compiled kernels, so that none compiles
+(tens of seconds) in a timed run.
 --gc: also how many cyclic collections each process ran (start-up included), how long they
 took, and how many were full ones (tests/bench/gc_probe/ is put on their PYTHONPATH).
 """
@@ -136,9 +137,10 @@ def main() -> None:
             continue
         seen = [c for line in log.read_text().splitlines() for c in json.loads(line)]
         full = [ms for gen, ms in seen if gen == 2]
-        print(f"{k} cyclic collections per process: {len(seen) / args.runs:.0f}, taking "
-              f"{sum(ms for _, ms in seen) / args.runs:.0f} ms; full ones {len(full) / args.runs:.1f}"
-              f" taking {sum(full) / args.runs:.0f} ms (longest {max(full, default=0):.0f} ms)")
+        runs = args.runs
+        print(f"{k} cyclic collections per process: {len(seen) / runs:.0f}, taking "
+              f"{sum(ms for _, ms in seen) / runs:.0f} ms; full ones {len(full) / runs:.1f}"
+              f" taking {sum(full) / runs:.0f} ms (longest {max(full, default=0):.0f} ms)")
     logs.cleanup()
 
 
