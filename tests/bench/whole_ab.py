@@ -1,6 +1,6 @@
 """Whole answers through `docbot ask --jsonl -k 10` (scale.py's figure) from two checkouts
 side by side, question by question, on an index a `scale.py --keep` run left (prints figures,
-asserts only that both print the same answers).
+counts the answers that differ).
 
     git worktree add --detach /tmp/docbot-main main
     python tests/bench/scale.py --sizes 1000000 --corpus real --workdir /tmp/s --keep --no-peers
