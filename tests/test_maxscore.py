@@ -39,6 +39,41 @@ def test_compiled_search_equals_scoring_every_posting_on_random_questions(real_t
     assert checked > 150 * 100  # the questions found passages: the comparisons were not empty
 
 
+@pytest.mark.parametrize("variant", ["plus", "okapi"])
+def test_dense_pass_gives_the_pruned_search_s_top_k_ties_and_all(real_text, variant):
+    """The dense pass (every term left added into one sum per chunk once the merged list grows
+    long) from the first term, from a middle one, and never: the same chunks, scores and order
+    as scoring every posting, ties by chunk id or by a tiebreak included (real_text repeats
+    its passages, so many chunks score alike), and its sums are zeros again after each."""
+    docs, _ = real_text
+    bm25, vocab = engine(docs, variant=variant, k1=0.9 if variant == "plus" else 1.2, b=0.75)
+    df = np.diff(bm25.postings.indptr)
+    by_df = sorted(vocab, key=lambda t: -df[vocab[t]])
+    rng = np.random.default_rng(31)
+    tiebreak = rng.permutation(len(docs))
+    allowed = rng.random(len(docs)) < 0.7
+    tied = checked = dense_used = 0
+    for _ in range(80):
+        q = list(rng.choice(by_df[:40], size=int(rng.integers(2, 8))))
+        q += list(rng.choice(by_df[40:400], size=int(rng.integers(0, 3))))
+        q_ids = ids(vocab, q)
+        for k in (1, 10, 60):
+            want = bm25.search_all(q_ids, k)
+            want_tb = bm25.search_all(q_ids, k, tiebreak=tiebreak)
+            want_al = bm25.search_all(q_ids, k, allowed=allowed)
+            for dense_at in (0, 300, 1500, 10**9):
+                bm25.dense_at = dense_at
+                assert bm25.search(q_ids, k) == want, (q, k, dense_at)
+                assert bm25.search(q_ids, k, tiebreak=tiebreak) == want_tb, (q, k, dense_at)
+                assert bm25.search(q_ids, k, allowed=allowed) == want_al, (q, k, dense_at)
+                assert not bm25._search_scratch()[4].any()
+            dense_used += sum(df[t] for t in set(q_ids)) > 1500
+            checked += len(want)
+            scores = [h.score for h in want]
+            tied += len(scores) - len(set(scores))
+    assert checked > 80 * 50 and tied > 500 and dense_used > 100  # ties and dense passes met
+
+
 def test_length_table_gives_every_chunk_its_own_k1norm_and_long_chunks_are_scored_alike():
     rng = np.random.default_rng(4)
     words = [f"w{i}" for i in range(60)]
@@ -78,13 +113,17 @@ def test_hits_read_their_chunk_when_asked_and_behave_as_tuples():
     assert hits[0]._replace(score=0.5) == (chunk, 0.5, 1)
 
 
-def test_searches_from_several_threads_at_once_equal_the_same_searches_one_at_a_time(real_text):
-    """Each thread merges into its own scratch: askers sharing one index never see each
-    other's sums."""
+@pytest.mark.parametrize("dense_at", [None, 0])
+def test_searches_from_several_threads_at_once_equal_the_same_searches_one_at_a_time(real_text,
+                                                                                     dense_at):
+    """Each thread merges into its own scratch (its own sums per chunk for the dense pass):
+    askers sharing one index never see each other's sums."""
     from concurrent.futures import ThreadPoolExecutor
 
     docs, _ = real_text
     bm25, vocab = engine(docs, variant="plus", k1=0.9, b=0.75)
+    if dense_at is not None:
+        bm25.dense_at = dense_at
     df = np.diff(bm25.postings.indptr)
     by_df = sorted(vocab, key=lambda t: -df[vocab[t]])
     rng = np.random.default_rng(29)

@@ -142,6 +142,11 @@ _NO_FILTER = np.ones(1, dtype=bool)  # what the kernel is given when nothing is 
 _NO_TIES = np.zeros(1, dtype=np.int64)  # ... and when ties go by chunk number
 
 
+# the dense pass costs a pass over one sum per chunk: worth it once the merged list holds
+# about this share of the chunks (tests/bench/search_tail.py measured it at 1M)
+DENSE_SHARE = 16
+DENSE_MIN = 4096
+
 BLOCK = 64  # postings per block whose largest weight is kept for skipping
 
 
@@ -237,6 +242,9 @@ class BM25:
         self.block_ptr = block_ptr(postings.indptr)
         self._local = threading.local()  # scratch per thread: searches may run concurrently
         self._codes: tuple[np.ndarray, np.ndarray] | None = None  # _length_codes
+        # chunks found past which the rarer terms are added into one sum per chunk instead
+        # of merged into a list (maxscore.taat_candidates); tests set 0 (always) or more
+        self.dense_at = max(DENSE_MIN, n // DENSE_SHARE)
 
     def _scratch(self) -> np.ndarray:
         """This thread's score accumulator (zeros between searches)."""
@@ -245,22 +253,24 @@ class BM25:
             acc = self._local.acc = np.zeros(self.n_docs, dtype=np.float64)
         return acc
 
-    def _search_scratch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _search_scratch(self) -> tuple[np.ndarray, ...]:
         """This thread's scratch for the compiled search: two lists of chunk numbers and two
-        of their sums (float32), each as long as the chunks, which it merges back and forth.
-        Only the pages a search writes are ever mapped."""
+        of their sums (float32), each as long as the chunks, which it merges back and forth,
+        and one sum per chunk (float32, zeros between searches) for the dense pass. Only the
+        pages a search writes are ever mapped."""
         out = getattr(self._local, "search", None)
         if out is None:
             n = self.n_docs
             out = self._local.search = (np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32),
                                         np.empty(n, dtype=np.float32),
-                                        np.empty(n, dtype=np.float32))
+                                        np.empty(n, dtype=np.float32),
+                                        np.zeros(n, dtype=np.float32))
         return out
 
     def _length_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """(each chunk's length as a byte, 255 for 255 and more; k1norm of lengths 0..254),
         made on the first search: what lets the compiled search read k1norm from a byte per
-        chunk (maxscore._k1n). The table is computed by the very expression of _k1norm, so
+        chunk (k1n in maxscore.py). The table is computed by the very expression of _k1norm, so
         its floats are the same."""
         codes = self._codes
         if codes is None:
@@ -331,7 +341,7 @@ class BM25:
 
         use_allowed, use_tiebreak = allowed is not None, tiebreak is not None
         code, k1norm_tab = self._length_codes()
-        da, db, sa, sb = self._search_scratch()
+        da, db, sa, sb, acc = self._search_scratch()
         top, scores, ok = search_top(
             ind, self.postings.docs, self.postings.tfs, self._k1norm, code, k1norm_tab,
             float(self.p.k1 + 1), self.idf, self.term_max, np.asarray(held, dtype=np.int64),
@@ -339,7 +349,7 @@ class BM25:
             float(self.p.delta) if self.p.variant == "plus" else 0.0, int(k),
             allowed if use_allowed else _NO_FILTER, use_allowed,
             tiebreak if use_tiebreak else _NO_TIES, use_tiebreak, MARGIN, TIE_RTOL,
-            da, db, sa, sb)
+            da, db, sa, sb, acc, self.dense_at)
         if not ok:  # a term of idf <= 0: no bound to prune with
             return _arrays(self.search_all(term_ids, k, tiebreak, allowed))
         return top.astype(np.int64, copy=False), scores.astype(np.float64, copy=False)

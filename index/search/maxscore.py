@@ -7,8 +7,12 @@ the k-th best sum so far exceeds all the common terms together could add, no chu
 alone hold can reach the top k: the common terms are then only looked up, by seeking, for
 the chunks already found that can still get there. Term at a time, each rare list is merged
 into a list of (chunk, sum so far) kept in chunk order: both are read and written straight
-through, where adding into a dense array of a million sums cost a cache miss per posting
-(the time of a search at a million passages went mostly to those misses).
+through. But when several mid-frequency terms must all be added up, each merge copies the
+whole list, and the chunks found are many to look up in the common terms: then
+(_dense_rest) every term left is added into one float32 sum per chunk, a random write per
+posting with no branch to mispredict (a tenth of the chunks' sums fit the cache), and only
+the chunks of the terms a top-k chunk must hold are read back. At a million passages that
+took the slowest questions from 4-5 ms to about 2.
 Released from the GIL, it lets several askers search at once.
 
 taat_candidates only chooses candidates: every chunk whose score can come within `margin`
@@ -37,13 +41,11 @@ def _weight(tf: float, k1p1: float, k1norm_d: float, idf: float, mult: float) ->
     return w
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _k1n(d: int, code: np.ndarray, k1norm_tab: np.ndarray, k1norm: np.ndarray) -> float:
-    """k1norm[d], read from a table by chunk length where the length fits a byte: the same
-    float (the table is computed by the same expression), from a byte per chunk instead of
-    eight, so the random reads of a long list stay in the cache."""
-    c = code[d]
-    return k1norm_tab[c] if c < 255 else k1norm[d]
+# k1norm[d] is read from a table by chunk length where the length fits a byte (code[d] <
+# 255: k1norm_tab[code[d]], the same float, the table being computed by the same
+# expression), from a byte per chunk instead of eight, so the random reads of a long list
+# stay in the cache. It is written out in each loop ("k1n" below): as a function taking the
+# arrays, even inlined, it made a posting's weight cost four times as much.
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -181,10 +183,87 @@ def _kth_of_completed(hd: np.ndarray, hv: np.ndarray, size: int, k: int, indptr:
             d = ds[j]
             p = _seek(docs, p, hi, d)
             if p < hi and docs[p] == d:
-                full[j] += _weight(float(tfs[p]), k1p1, _k1n(d, code, k1norm_tab, k1norm),
+                c = code[d]  # k1n
+                kn = k1norm_tab[c] if c < 255 else k1norm[d]
+                full[j] += _weight(float(tfs[p]), k1p1, kn,
                                    idf[i], mult[i])
     full.sort()
     return full[size - k]
+
+
+@njit(cache=True, nogil=True)
+def _dense_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np.ndarray,
+                code: np.ndarray, k1norm_tab: np.ndarray, k1p1: float, terms: np.ndarray,
+                idf: np.ndarray, mult: np.ndarray, rest: np.ndarray, k: int,
+                allowed: np.ndarray, use_allowed: bool, margin: float, da: np.ndarray,
+                sa: np.ndarray, out_d: np.ndarray, out_s: np.ndarray, acc: np.ndarray,
+                first: int, cut: float):
+    """taat_candidates' result when terms[:first] are merged into da/sa (ascending chunks,
+    their sums) and the list grew long: every term left is added whole into acc, one sum
+    per chunk. Each merge copies the whole list, so a question of several mid-frequency
+    terms, all of which MaxScore must add up, cost the list's length times their number,
+    and looking the survivors up in the common terms as much again; adding into acc costs
+    each posting once (a random write), with no branch to mispredict. The sums are then
+    whole: the chunks are read from acc (and zeroed) term by term, rarest first, into a
+    top k, until the terms left could not lift a chunk none of the terms read holds to its
+    k-th best. out_d, out_s: scratch of at least the number of chunks (not da, sa)."""
+    n = len(terms)
+    for j in range(len(da)):
+        acc[da[j]] = sa[j]
+    for e in range(first, n):
+        w_idf, w_mult = idf[e], mult[e]
+        for p in range(indptr[terms[e]], indptr[terms[e] + 1]):
+            d = docs[p]
+            if use_allowed and not allowed[d]:
+                continue
+            c = code[d]  # k1n
+            kn = k1norm_tab[c] if c < 255 else k1norm[d]
+            # weights are > 0 (idf > 0), so a chunk found never sums to 0 in acc
+            acc[d] += _weight(float(tfs[p]), k1p1, kn, w_idf, w_mult)
+    heap = np.empty(k, dtype=np.float64)
+    size = 0
+    m = 0
+    t = first - 1  # the merged list first (terms[:first]), then term by term
+    while t < n:
+        if t >= first and rest[t] < cut:
+            break  # a chunk none of terms[:t] holds cannot reach the top k
+        lo, hi = (0, len(da)) if t < first else (indptr[terms[t]], indptr[terms[t] + 1])
+        for p in range(lo, hi):
+            d = da[p] if t < first else docs[p]
+            v = acc[d]
+            if v == 0.0:  # not found, or read already
+                continue
+            acc[d] = 0.0
+            if v < cut:
+                continue
+            out_d[m] = d
+            out_s[m] = v
+            m += 1
+            if size < k or v > heap[0]:
+                size = _offer(heap, size, k, v)
+                if size == k:
+                    cut = max(cut, heap[0] - margin * abs(heap[0]))
+        t += 1
+    # what the terms not read left in acc: zeroed by their postings, or all of acc
+    left = 0
+    for e in range(max(t, first), n):
+        left += indptr[terms[e] + 1] - indptr[terms[e]]
+    if left * 8 < len(acc):
+        for e in range(max(t, first), n):
+            for p in range(indptr[terms[e]], indptr[terms[e] + 1]):
+                acc[docs[p]] = 0.0
+    else:
+        acc[:] = 0.0
+    keep = np.empty(m, dtype=np.int64)
+    n_keep = 0
+    for j in range(m):
+        if out_s[j] >= cut:
+            keep[n_keep] = j
+            n_keep += 1
+    keep = keep[:n_keep]
+    got_d = out_d[keep].astype(np.int64)
+    order = np.argsort(got_d)
+    return got_d[order], out_s[keep][order].astype(np.float64)
 
 
 @njit(cache=True, nogil=True)
@@ -192,7 +271,8 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
                     k1norm: np.ndarray, code: np.ndarray, k1norm_tab: np.ndarray, k1p1: float,
                     terms: np.ndarray, idf: np.ndarray, mult: np.ndarray, bound: np.ndarray,
                     k: int, allowed: np.ndarray, use_allowed: bool, margin: float,
-                    da: np.ndarray, db: np.ndarray, sa: np.ndarray, sb: np.ndarray):
+                    da: np.ndarray, db: np.ndarray, sa: np.ndarray, sb: np.ndarray,
+                    acc: np.ndarray, dense_at: int):
     """(chunks ascending, their scores) that can reach the top k, for query terms sorted by
     bound descending (bound: the most a term adds to any chunk, mult times); MaxScore term at
     a time. The rarest terms' postings are merged whole into a list of (chunk, sum) in chunk
@@ -206,7 +286,10 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
     score, so it never exceeds the final k-th best: what is dropped could not have reached
     the top k. Sums may be float32 (sa, sb): their rounding, a few 1e-7 relative, stays far
     inside margin. da, db (chunk numbers), sa, sb (sums): scratch of at least the number of
-    chunks each, swapped as the list is merged. code, k1norm_tab: see _k1n."""
+    chunks each, swapped as the list is merged. code, k1norm_tab: see k1n.
+
+    Once the list of chunks found would pass dense_at entries, _dense_rest finishes the
+    search instead (acc: float32, one sum per chunk, zeros on entry and on return)."""
     n = len(terms)
     rest = np.empty(n + 1, dtype=np.float64)  # what terms i.. can add together, with margin
     rest[n] = 0.0
@@ -225,6 +308,10 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
         lo, hi = indptr[terms[e]], indptr[terms[e] + 1]
         w_idf, w_mult = idf[e], mult[e]
         size = 0
+        if m + (hi - lo) > dense_at:
+            return _dense_rest(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms, idf,
+                               mult, rest, k, allowed, use_allowed, margin, da[:m], sa[:m],
+                               db, sb, acc, e, cut)
         i = 0
         o = 0
         for p in range(lo, hi):  # merge the list into da/sa, into db/sb
@@ -236,7 +323,9 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
                 sb[o] = sa[i]
                 o += 1
                 i += 1
-            s = _weight(float(tfs[p]), k1p1, _k1n(d, code, k1norm_tab, k1norm), w_idf, w_mult)
+            c = code[d]  # k1n
+            kn = k1norm_tab[c] if c < 255 else k1norm[d]
+            s = _weight(float(tfs[p]), k1p1, kn, w_idf, w_mult)
             if i < m and da[i] == d:
                 s += sa[i]
                 i += 1
@@ -283,7 +372,9 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
             else:
                 p = _seek(docs, p, hi, d)
             if p < hi and docs[p] == d:
-                s += _weight(float(tfs[p]), k1p1, _k1n(d, code, k1norm_tab, k1norm), w_idf,
+                c = code[d]  # k1n
+                kn = k1norm_tab[c] if c < 255 else k1norm[d]
+                s += _weight(float(tfs[p]), k1p1, kn, w_idf,
                              w_mult)
             da[m2] = d
             sa[m2] = s
@@ -327,7 +418,8 @@ def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
                code: np.ndarray, k1norm_tab: np.ndarray, k1p1: float, idf_all: np.ndarray, term_max: np.ndarray, query: np.ndarray,
                mult: np.ndarray, delta: float, k: int, allowed: np.ndarray, use_allowed: bool,
                tiebreak: np.ndarray, use_tiebreak: bool, margin: float, tie_rtol: float,
-               da: np.ndarray, db: np.ndarray, sa: np.ndarray, sb: np.ndarray):
+               da: np.ndarray, db: np.ndarray, sa: np.ndarray, sb: np.ndarray,
+               acc: np.ndarray, dense_at: int):
     """BM25.search in one compiled call: (chunks, scores) of the top k, best first, and
     whether it could answer (False: a term of idf <= 0, which has no bound to prune with).
     query: the distinct terms holding postings, in query order, mult: how often each was
@@ -355,7 +447,7 @@ def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
     terms = query[order]
     cand, _ = taat_candidates(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms,
                               idf[order], mult[order], bound[order], k, allowed, use_allowed,
-                              margin, da, db, sa, sb)
+                              margin, da, db, sa, sb, acc, dense_at)
     if len(cand) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), True
     base = 0.0
