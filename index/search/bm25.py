@@ -144,7 +144,7 @@ _NO_TIES = np.zeros(1, dtype=np.int64)  # ... and when ties go by chunk number
 
 # the dense pass costs a pass over one sum per chunk: worth it once the merged list holds
 # about this share of the chunks (tests/bench/search_tail.py measured it at 1M)
-DENSE_SHARE = 16
+DENSE_SHARE = 32
 DENSE_MIN = 4096
 
 BLOCK = 64  # postings per block whose largest weight is kept for skipping
