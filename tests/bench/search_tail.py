@@ -1,0 +1,99 @@
+"""The engine's slowest questions on a kept index, for several settings of the dense pass
+(BM25.dense_at, index/search/maxscore.py), interleaved question by question in one process
+so that only the setting differs (prints figures, asserts nothing).
+
+    python tests/bench/scale.py --corpus real --sizes 1000000 --workdir /tmp/s1m --keep --no-peers
+    python tests/bench/search_tail.py --data /tmp/s1m/real-data-1000000 \
+        --index /tmp/s1m/real-index-1000000 --dense-at 0 32 16 never --rounds 5
+
+--dense-at takes shares of the chunks (32: a thirty-second of them, the default), 0 (the dense
+pass from the first term) or never (MaxScore's merged list only). Per setting: p50 / p95 / p99
+over every timed search, and over each question's fastest of --rounds (what a busy machine
+disturbs least); then the slowest questions with their terms' postings and each setting's
+time. Every setting must give the same top 10 (chunks and scores): a difference is printed.
+The index is opened read-only (load_index), never built or updated.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import scale  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--index", type=Path, required=True)
+    ap.add_argument("--size", type=int, default=1_000_000, help="scale.py's size (picks questions)")
+    ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--dense-at", nargs="+", default=["32", "never"])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--slowest", type=int, default=12)
+    ap.add_argument("--squad", type=Path, default=scale.SQUAD)
+    args = ap.parse_args()
+
+    from index.search.analyze import load_analyzer
+    from index.search.bm25 import DENSE_MIN
+    from index.search.load import load_index
+
+    _, questions = scale.squad(args.squad)
+    rng = np.random.default_rng([scale.SEED, args.size])
+    picked = [questions[int(i)] for i in rng.choice(len(questions), size=args.queries + 20,
+                                                    replace=False)]
+    idx = load_index(args.index, load_analyzer(args.data))
+    bm25 = idx.bm25
+    n = bm25.n_docs
+    settings = {s: (10**12 if s == "never" else 0 if s == "0" else max(DENSE_MIN, n // int(s)))
+                for s in args.dense_at}
+    terms = [idx.analyzer.terms(q) for q in picked]
+    warm, terms = terms[args.queries:], terms[:args.queries]
+
+    def ask(setting: str, t: list[str]):
+        bm25.dense_at = settings[setting]
+        return idx.search_terms(t, 10)
+
+    for t in warm:
+        for s in settings:
+            ask(s, t)
+    differ = 0
+    for t in terms:
+        got = [[(h.pos, h.score) for h in ask(s, t)] for s in settings]
+        differ += any(g != got[0] for g in got[1:])
+    every = {s: [] for s in settings}
+    best = {s: np.full(len(terms), np.inf) for s in settings}
+    order = list(settings)
+    for r in range(args.rounds):
+        for i, t in enumerate(terms):
+            for s in (order if (i + r) % 2 == 0 else order[::-1]):
+                t0 = time.perf_counter()
+                ask(s, t)
+                ms = (time.perf_counter() - t0) * 1000
+                every[s].append(ms)
+                best[s][i] = min(best[s][i], ms)
+    print(f"{n:,} chunks, {len(terms)} questions x {args.rounds} rounds; settings giving another "
+          f"top 10 than the first: {differ} questions")
+    for s in settings:
+        a, b = np.percentile(every[s], [50, 95, 99]), np.percentile(best[s], [50, 95, 99])
+        print(f"  dense at {s:>5} ({settings[s]:,} chunks): every search p50 {a[0]:.2f} p95 "
+              f"{a[1]:.2f} p99 {a[2]:.2f} ms | fastest of {args.rounds} p50 {b[0]:.2f} p95 "
+              f"{b[1]:.2f} p99 {b[2]:.2f} ms")
+    ind = bm25.postings.indptr
+    first = order[0]
+    print(f"slowest under {first} (ms: " + " / ".join(order) + "; term:postings)")
+    for i in np.argsort(-best[first])[:args.slowest]:
+        held = [(w, idx.vocab.get(w)) for w in terms[i]]
+        dfs = " ".join(f"{w}:{int(ind[t + 1] - ind[t]) if t is not None else 0}" for w, t in held)
+        print("  " + " / ".join(f"{best[s][i]:.2f}" for s in order) + f"  {dfs}")
+
+
+if __name__ == "__main__":
+    main()
