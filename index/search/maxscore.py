@@ -12,7 +12,7 @@ whole list, and the chunks found are many to look up in the common terms: then
 (_dense_rest) every term left is added into one float32 sum per chunk, a random write per
 posting with no branch to mispredict (4 MB at a million chunks: the cache holds it), and only
 the chunks of the terms a top-k chunk must hold are read back. At a million passages that
-took the slowest questions from 4-5 ms to about 2.
+took the slowest questions from 4-6 ms to 2-3.
 Released from the GIL, it lets several askers search at once.
 
 taat_candidates only chooses candidates: every chunk whose score can come within `margin`

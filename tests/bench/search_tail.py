@@ -7,9 +7,9 @@ so that only the setting differs (prints figures, asserts nothing).
         --index /tmp/s1m/real-index-1000000 --dense-at 0 32 16 never --rounds 5
 
 --dense-at takes shares of the chunks (32: a thirty-second of them, the default), 0 (the dense
-pass from the first term) or never (MaxScore's merged list only). Per setting: p50 / p95 / p99
-over every timed search, and over each question's fastest of --rounds (what a busy machine
-disturbs least); then the slowest questions with their terms' postings and each setting's
+pass from the first term) or never (MaxScore's merged list only). Times are the thread's CPU
+time (a busy machine's other work disturbs it least). Per setting: p50 / p95 / p99 over every
+timed search, and over each question's fastest of --rounds; then the slowest questions with their terms' postings and each setting's
 time. Every setting must give the same top 10 (chunks and scores): a difference is printed.
 The index is opened read-only (load_index), never built or updated.
 """
@@ -74,9 +74,9 @@ def main() -> None:
     for r in range(args.rounds):
         for i, t in enumerate(terms):
             for s in (order if (i + r) % 2 == 0 else order[::-1]):
-                t0 = time.perf_counter()
+                t0 = time.thread_time()
                 ask(s, t)
-                ms = (time.perf_counter() - t0) * 1000
+                ms = (time.thread_time() - t0) * 1000
                 every[s].append(ms)
                 best[s][i] = min(best[s][i], ms)
     print(f"{n:,} chunks, {len(terms)} questions x {args.rounds} rounds; settings giving another "
