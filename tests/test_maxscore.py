@@ -83,10 +83,13 @@ def test_length_table_gives_every_chunk_its_own_k1norm_and_long_chunks_are_score
     code, table = bm25._length_codes()
     short = code < 255
     assert short.sum() == 401 and (table[code[short]] == bm25._k1norm[short]).all()
-    for q in (["w1", "w2"], ["w3", "w3", "w7", "w50"], ["w0"]):
-        q_ids = ids(vocab, q)
-        got = bm25.search(q_ids, 404)  # every chunk, the long ones too
-        assert got == bm25.search_all(q_ids, 404) and {h.doc for h in got} >= {401, 402, 403}
+    assert bm25.postings.tfs.max() >= 4  # past the weight table too
+    for dense_at in (bm25.dense_at, 0):  # the merged list, and the dense pass's weight table
+        bm25.dense_at = dense_at
+        for q in (["w1", "w2"], ["w3", "w3", "w7", "w50"], ["w0"]):
+            q_ids = ids(vocab, q)
+            got = bm25.search(q_ids, 404)  # every chunk, the long ones too
+            assert got == bm25.search_all(q_ids, 404) and {h.doc for h in got} >= {401, 402, 403}
 
 
 class CountingChunks(list):

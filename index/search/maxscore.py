@@ -27,6 +27,7 @@ from numba import njit
 
 PROBE = 64  # chunks scored whole after each rare term, for a threshold
 MARGIN = 1e-5  # relative slack on bounds and thresholds: float32 sums, sums in another order
+WT_TF = 4  # the dense pass reads the weights of tf 1..3 from a table per term
 READ_THROUGH = 3  # a common list shorter than this times the chunks to look up is read through
 
 
@@ -210,16 +211,26 @@ def _dense_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: n
     n = len(terms)
     for j in range(len(da)):
         acc[da[j]] = sa[j]
+    # a term's weights by chunk length code and tf (most tfs are 1-3), computed as _weight
+    # computes them (the same floats): a table read instead of a division per posting
+    wt = np.empty((255, WT_TF), dtype=np.float64)
     for e in range(first, n):
         w_idf, w_mult = idf[e], mult[e]
+        for c in range(255):
+            for tf in range(1, WT_TF):
+                wt[c, tf] = _weight(float(tf), k1p1, k1norm_tab[c], w_idf, w_mult)
         for p in range(indptr[terms[e]], indptr[terms[e] + 1]):
             d = docs[p]
             if use_allowed and not allowed[d]:
                 continue
             c = code[d]  # k1n
-            kn = k1norm_tab[c] if c < 255 else k1norm[d]
+            tf = tfs[p]
             # weights are > 0 (idf > 0), so a chunk found never sums to 0 in acc
-            acc[d] += _weight(float(tfs[p]), k1p1, kn, w_idf, w_mult)
+            if c < 255 and tf < WT_TF:
+                acc[d] += wt[c, tf]
+            else:
+                kn = k1norm_tab[c] if c < 255 else k1norm[d]
+                acc[d] += _weight(float(tf), k1p1, kn, w_idf, w_mult)
     heap = np.empty(k, dtype=np.float64)
     size = 0
     m = 0
