@@ -142,10 +142,14 @@ _NO_FILTER = np.ones(1, dtype=bool)  # what the kernel is given when nothing is 
 _NO_TIES = np.zeros(1, dtype=np.int64)  # ... and when ties go by chunk number
 
 
-# the dense pass costs a pass over one sum per chunk: worth it once the merged list holds
-# about this share of the chunks (tests/bench/search_tail.py measured it at 1M)
-DENSE_SHARE = 32
+# The dense pass (maxscore._dense_rest) from a merged list of n_docs // DENSE_SHARE chunks
+# (at least DENSE_MIN); 0: never. Off: at 1M, with warm caches, it took the engine's p99 from
+# 3.5-4 ms to 2.4-2.9 (a thirty-second was the best share), but on the shared machine, whose
+# cache other work kept taking, it lost at p95 (3.3-4.7 ms against 2.6-2.9 without it).
+# tests/bench/search_tail.py measures it on a kept index.
+DENSE_SHARE = 0
 DENSE_MIN = 4096
+NEVER_DENSE = 1 << 62
 
 BLOCK = 64  # postings per block whose largest weight is kept for skipping
 
@@ -244,7 +248,7 @@ class BM25:
         self._codes: tuple[np.ndarray, np.ndarray] | None = None  # _length_codes
         # chunks found past which the rarer terms are added into one sum per chunk instead
         # of merged into a list (maxscore.taat_candidates); tests set 0 (always) or more
-        self.dense_at = max(DENSE_MIN, n // DENSE_SHARE)
+        self.dense_at = max(DENSE_MIN, n // DENSE_SHARE) if DENSE_SHARE else NEVER_DENSE
 
     def _scratch(self) -> np.ndarray:
         """This thread's score accumulator (zeros between searches)."""

@@ -11,8 +11,9 @@ through. But when several mid-frequency terms must all be added up, each merge c
 whole list, and the chunks found are many to look up in the common terms: then
 (_dense_rest) every term left is added into one float32 sum per chunk, a random write per
 posting with no branch to mispredict (4 MB at a million chunks: the cache holds it), and only
-the chunks of the terms a top-k chunk must hold are read back. At a million passages that
-took the slowest questions from 4-6 ms to 2-3.
+the chunks of the terms a top-k chunk must hold are read back. At a million passages, with
+warm caches, that took the slowest questions from 4-6 ms to 2-3, but it loses when other work
+takes the cache: off unless BM25.dense_at says (bm25.DENSE_SHARE).
 Released from the GIL, it lets several askers search at once.
 
 taat_candidates only chooses candidates: every chunk whose score can come within `margin`

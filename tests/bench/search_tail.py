@@ -6,8 +6,8 @@ so that only the setting differs (prints figures, asserts nothing).
     python tests/bench/search_tail.py --data /tmp/s1m/real-data-1000000 \
         --index /tmp/s1m/real-index-1000000 --dense-at 0 32 16 never --rounds 5
 
---dense-at takes shares of the chunks (32: a thirty-second of them, the default), 0 (the dense
-pass from the first term) or never (MaxScore's merged list only). Times are the thread's CPU
+--dense-at takes shares of the chunks (32: a thirty-second of them), 0 (the dense pass from the
+first term) or never (MaxScore's merged list only, the default: bm25.DENSE_SHARE). Times are the thread's CPU
 time (a busy machine's other work disturbs it least). Per setting: p50 / p95 / p99 over every
 timed search, and over each question's fastest of --rounds; then the slowest questions with their terms' postings and each setting's
 time. Every setting must give the same top 10 (chunks and scores): a difference is printed.
