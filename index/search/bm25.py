@@ -145,7 +145,7 @@ _NO_TIES = np.zeros(1, dtype=np.int64)  # ... and when ties go by chunk number
 # The dense pass (maxscore._dense_rest) from a merged list of n_docs // DENSE_SHARE chunks
 # (at least DENSE_MIN); 0: never. Off: at 1M, with warm caches, it took the engine's p99 from
 # 3.5-4 ms to 2.4-2.9 (a thirty-second was the best share), but on the shared machine, whose
-# cache other work kept taking, it lost at p95 (3.3-4.7 ms against 2.6-2.9 without it).
+# cache other work kept taking, it lost at p95 (3.2-5.8 ms against 2.6-3.7 without it).
 # tests/bench/search_tail.py measures it on a kept index.
 DENSE_SHARE = 0
 DENSE_MIN = 4096
