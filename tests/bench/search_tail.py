@@ -86,12 +86,11 @@ def main() -> None:
         print(f"  dense at {s:>5} ({settings[s]:,} chunks): every search p50 {a[0]:.2f} p95 "
               f"{a[1]:.2f} p99 {a[2]:.2f} ms | fastest of {args.rounds} p50 {b[0]:.2f} p95 "
               f"{b[1]:.2f} p99 {b[2]:.2f} ms")
-    ind = bm25.postings.indptr
     first = order[0]
     print(f"slowest under {first} (ms: " + " / ".join(order) + "; term:postings)")
     for i in np.argsort(-best[first])[:args.slowest]:
-        held = [(w, idx.vocab.get(w)) for w in terms[i]]
-        dfs = " ".join(f"{w}:{int(ind[t + 1] - ind[t]) if t is not None else 0}" for w, t in held)
+        # the live postings of each term (an updated index has several segments)
+        dfs = " ".join(f"{w}:{idx.df(w)}" for w in terms[i])
         print("  " + " / ".join(f"{best[s][i]:.2f}" for s in order) + f"  {dfs}")
 
 
