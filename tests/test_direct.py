@@ -697,3 +697,10 @@ def test_the_decade_of_the_year_the_question_names_is_not_its_answer():
     a = direct_answer("When did Kim Il Sung visit Moscow?",
                       [passage(text, ["Kim", "Il", "Sung", "visits", "Moscow"])])
     assert (a.kind, a.text) == ("span", "the 1960s")
+
+
+def test_the_other_end_of_a_longer_range_may_answer():
+    text = "The friendship treaty (1986–1996) lapsed without a successor."
+    a = direct_answer("When did the 1986 friendship treaty end?",
+                      [passage(text, ["1986", "friendship", "treaty"])])
+    assert a.kind == "span" and "1996" in a.text

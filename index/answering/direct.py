@@ -659,38 +659,44 @@ def _place(name: str, cons: Constraints | None) -> bool:
     return cons is not None and (folded in cons.places or folded[:-1] in cons.places)
 
 
-_JOINED_AFTER_RE = re.compile(r"\s*[/–-]\s*(\d{2,4})\b")
-_JOINED_BEFORE_RE = re.compile(r"\b(\d{4})\s*[/–-]\s*$")
+_JOINED_AFTER_RE = re.compile(r"\s*([/–-])\s*(\d{2,4})\b")
+_JOINED_BEFORE_RE = re.compile(r"\b(\d{4})\s*([/–-])\s*$")
 
 
-_PAIR_RE = re.compile(r"(\d{4})\s*[/–-]\s*(\d{2,4})\b")
+_PAIR_RE = re.compile(r"(\d{4})\s*([/–-])\s*(\d{2,4})\b")
 
 
 _DECADE_SPAN_RE = re.compile(r"\b(\d{3})0s\b")
 
 
 def _joined_to_year(sentence: str, s: int, e: int, years: frozenset) -> bool:
-    """Whether the span s:e is one end of a range or pair whose other end is one of years
-    ('1985/1986', '1985-86', '1986–1990'), such a pair itself, or the decade of one ('the
-    1960s' for a question about 1966): the time the question already names."""
+    """Whether the span s:e is the other of two years given as one time, one of which is
+    one of years ('1985/1986', '1985-86': a slash, or years in a row), such a pair itself, or
+    the decade of one ('the 1960s' for a question about 1966): the time the question already
+    names. The other end of a longer range may be the answer ('1986–1996' for when the 1986
+    treaty ended)."""
     if any(int(m.group(1)) in {y // 10 for y in years}
            for m in _DECADE_SPAN_RE.finditer(sentence, s, e)):
         return True
     for m in _PAIR_RE.finditer(sentence, s, e):
-        first, other = m.group(1), m.group(2)
+        first, other = m.group(1), m.group(3)
         if len(other) == 2:
             other = first[:2] + other
-        if int(first) in years or int(other) in years:
+        if (int(first) in years or int(other) in years) and (
+                m.group(2) == "/" or abs(int(other) - int(first)) == 1):
             return True
+    own = sentence[s:e][-4:]
     m = _JOINED_AFTER_RE.match(sentence, e)
-    if m is not None:
-        other = m.group(1)
-        if len(other) == 2 and sentence[s:e][-4:].isdigit():
-            other = sentence[e - 4:e - 2] + other  # '1985-86' is 1985 to 1986
-        if other.isdigit() and int(other) in years:
+    if m is not None and own.isdigit():
+        other = m.group(2)
+        if len(other) == 2:
+            other = own[:2] + other  # '1985-86' is 1985 to 1986
+        if int(other) in years and (m.group(1) == "/" or abs(int(other) - int(own)) == 1):
             return True
     m = _JOINED_BEFORE_RE.search(sentence, max(0, s - 8), s)
-    return m is not None and int(m.group(1)) in years
+    first = sentence[s:e][:4]
+    return (m is not None and int(m.group(1)) in years and first.isdigit()
+            and (m.group(2) == "/" or abs(int(first) - int(m.group(1))) == 1))
 
 
 def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]],
