@@ -273,6 +273,18 @@ def percentiles(ms: list[float]) -> tuple[float, float, float]:
 WARM_ANSWERS, WARM_SECONDS = 20, 3.0
 
 
+def ask_jsonl(proc: subprocess.Popen, question: str) -> tuple[float, str]:
+    """One question through a running `docbot ask --jsonl` process: (ms until its JSON line,
+    the line)."""
+    t0 = time.perf_counter()
+    proc.stdin.write(" ".join(question.split()) + "\n")
+    proc.stdin.flush()
+    line = proc.stdout.readline()
+    if not line:
+        raise SystemExit("docbot ask --jsonl stopped answering")
+    return (time.perf_counter() - t0) * 1000, line
+
+
 def whole_answers(data: Path, index_dir: Path, questions: list[str]
                   ) -> tuple[list[float], list[float]]:
     """ms per answer through one `docbot ask --jsonl -k 10` process, a question at a time:
@@ -286,12 +298,7 @@ def whole_answers(data: Path, index_dir: Path, questions: list[str]
                             stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
 
     def ask(q: str) -> float:
-        t0 = time.perf_counter()
-        proc.stdin.write(" ".join(q.split()) + "\n")
-        proc.stdin.flush()
-        if not proc.stdout.readline():
-            raise SystemExit("docbot ask --jsonl stopped answering")
-        return (time.perf_counter() - t0) * 1000
+        return ask_jsonl(proc, q)[0]
 
     warm: list[float] = []
     try:

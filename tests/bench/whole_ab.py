@@ -58,16 +58,6 @@ def ask_process(root: Path, data: Path, index: Path, gc_log: Path | None) -> sub
                             stdout=subprocess.PIPE, text=True, cwd=root, env=env)
 
 
-def ask(proc: subprocess.Popen, question: str) -> tuple[float, str]:
-    t0 = time.perf_counter()
-    proc.stdin.write(question + "\n")
-    proc.stdin.flush()
-    line = proc.stdout.readline()
-    if not line:
-        raise SystemExit("docbot ask --jsonl stopped answering")
-    return (time.perf_counter() - t0) * 1000, line
-
-
 def main() -> None:
     sys.path.insert(0, str(HERE))
     import scale
@@ -108,7 +98,7 @@ def main() -> None:
                 order = "ab" if (i + run) % 2 == 0 else "ba"
                 lines = {}
                 for k in order:
-                    ms, lines[k] = ask(procs[k], q)
+                    ms, lines[k] = scale.ask_jsonl(procs[k], q)
                     if i >= args.warm:
                         counted[k].append(ms)
                     if time.perf_counter() - start < args.early:
