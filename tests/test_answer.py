@@ -99,3 +99,52 @@ def test_a_split_paragraph_takes_one_place_among_the_passages(tmp_path):
     shown = [p.hit.chunk for p in reply.passages]
     assert len(shown) == 3
     assert len({(c.doc, c.paragraph) for c in shown}) == 3
+
+
+CHOIR = """---
+title: Town records
+---
+The plan
+
+The plan was approved by the Northern Choir in 1990. The budget was approved by Anna Berg in 1991.
+
+Music
+
+The choir sang twice a year. A choir of forty voices joined the choir of the next town.
+"""
+
+
+def _who_answers(a: Answerer) -> tuple[str, str]:
+    plan, budget = a.ask("Who approved the plan?"), a.ask("Who approved the budget?")
+    return plan.direct, budget.direct
+
+
+def test_who_is_never_a_capitalised_common_noun(tmp_path):
+    # 'Northern Choir' reads as two capitalised words, but the documents write 'choir' in
+    # lower case: a body, no one's name; 'Anna Berg' is a person
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "town.txt").write_text(CHOIR, encoding="utf-8")
+    plan, budget = _who_answers(Answerer.open(tmp_path, tmp_path / "index"))
+    assert plan.kind == "sentence" and "Northern Choir" in plan.text
+    assert (budget.kind, budget.text) == ("span", "Anna Berg")
+
+
+def test_the_case_of_a_word_is_read_across_segments(tmp_path):
+    # the lower-case 'choir' comes in a document added after the first build (a new
+    # segment); before it, the documents write 'Choir' only capitalised
+    (tmp_path / "docs").mkdir()
+    first, music = CHOIR.split("Music\n")
+    (tmp_path / "docs" / "town.txt").write_text(first, encoding="utf-8")
+    for i in range(6):  # an addition small beside the collection updates it in place
+        (tmp_path / "docs" / f"harbour-{i}.txt").write_text(
+            f"---\ntitle: Harbour {i}\n---\nShips of kind {i} came to the harbour in spring."
+            f"\n\nThe harbour master counted {i + 3} ships.\n", encoding="utf-8")
+    plan, _ = _who_answers(Answerer.open(tmp_path, tmp_path / "index"))
+    assert (plan.kind, plan.text) == ("span", "Northern Choir")
+    (tmp_path / "docs" / "music.txt").write_text("---\ntitle: Music\n---\n" + music,
+                                                  encoding="utf-8")
+    a = Answerer.open(tmp_path, tmp_path / "index")
+    assert len(getattr(a.index, "segments", ())) >= 2  # read from the segments, not a rebuild
+    plan, budget = _who_answers(a)
+    assert plan.kind == "sentence"
+    assert (budget.kind, budget.text) == ("span", "Anna Berg")

@@ -41,6 +41,8 @@ PHRASE_DEPTH = 20  # passages looked at for a document that says a name of sever
 YEAR_DEPTH = 200  # passages looked at for the sections that say a year
 SECTION_REACH = 40  # passages either side looked at for whether a section names a year
 OUTSIDE_KEPT = 50_000  # passages whose heading and endnote terms are kept analyzed
+CASE_SAMPLE = 16  # passages read for how the documents write a word (the first that hold it)
+CASE_KEPT = 10_000  # words whose case in the documents is kept
 _ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 NOTHING_FOUND = "I found nothing about that in the documents."
 CLOSEST = "The documents don't say: no passage on it mentions {missing}. Closest passages:"
@@ -250,6 +252,7 @@ class Answerer:
         self._places = constraints.place_names(index.analyzer.aliases)
         self._states: dict | None = None  # their terms, read when a question needs them
         self._titled: dict[str, frozenset] | None = None  # title term -> its documents
+        self._lower: dict[str, bool] = {}  # casefolded word -> written in lower case mostly
         self._doc_sizes: dict[str, int | None] | None = None  # document -> its passages
         self.warming: threading.Thread | None = None  # the start-up open() left running
 
@@ -650,6 +653,43 @@ class Answerer:
             return True
         return False
 
+    def _can_read_case(self) -> bool:
+        return self._stored is not None and hasattr(self.index, "chunks_with")
+
+    def _lower_case(self, word: str) -> bool:
+        """Whether the documents write word in lower case more often than capitalised
+        within a sentence, in the first passages that hold it: a common noun ('Group',
+        'Image'), which no person's name ends in. A sentence's first word says nothing."""
+        key = word.casefold()
+        known = self._lower.get(key)
+        if known is not None:
+            return known
+        terms = self.index.analyzer.terms(word)
+        t = self.index.term_id(terms[0]) if len(terms) == 1 else None
+        lower = upper = 0
+        if t is not None:
+            rows = self.index.chunks_with(terms[0], CASE_SAMPLE)
+            chunks = self.index.chunks
+            many = getattr(chunks, "many", None)
+            for pos, chunk in zip(rows, many(rows) if many else [chunks[i] for i in rows]):
+                toks = self.index.tokens(pos)
+                text = chunk.text
+                for j in np.flatnonzero(toks.terms == t).tolist():
+                    s, e = int(toks.starts[j]), int(toks.ends[j])
+                    if text[s:e].casefold() != key:
+                        continue  # another form of the term ('groups')
+                    before = text[max(0, s - 8):s].rstrip(" \t\"'“‘(")
+                    if not before or before[-1] in ".!?:\n":
+                        continue  # a sentence's first word is capitalised whatever it is
+                    if text[s].islower():
+                        lower += 1
+                    elif text[s].isupper():
+                        upper += 1
+        if len(self._lower) >= CASE_KEPT:
+            drop_oldest(self._lower)
+        self._lower[key] = known = lower > upper
+        return known
+
     def _text_terms(self, q: Query, chunk: Chunk, pos: int | None = None) -> list[str]:
         """A passage's terms in order, the question's as themselves and others as '': from
         the tokens the local index stored; a backend that keeps only its hits' tokens (the
@@ -935,7 +975,8 @@ class Answerer:
                       direct=direct_answer(q.text, passages, [f for f in facts if f.passes],
                                            q.wants, q.cons, self._around(q, passages),
                                            self._unnamed(q, passages, ranked[offset]
-                                                         if offset < len(ranked) else None)),
+                                                         if offset < len(ranked) else None),
+                                           self._lower_case if self._can_read_case() else None),
                       where=where, status=ANSWER)
 
     def _passages(self, q: Query, page: list[Ranked], offset: int) -> tuple[Passage, ...]:

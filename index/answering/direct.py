@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, PLACE_WORDS, ROLES,
                     TITLE_MODIFIERS, TITLE_WORDS, Asked, after_role, asked, asked_noun, norm,
@@ -63,7 +63,8 @@ class DirectAnswer:
 
 def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
                   ask: Any = _UNREAD, cons: Constraints | None = None,
-                  around: str = "", unnamed: bool = False) -> DirectAnswer | None:
+                  around: str = "", unnamed: bool = False,
+                  common: Callable[[str], bool] | None = None) -> DirectAnswer | None:
     """The direct answer to question from its ranked passages (index.answering.answer.Passage) and
     matching facts (FactMatch or Fact), or None when there is neither. ask: what the question
     asks for (an Asked, or None for nothing of a shape) as the answer service already read
@@ -72,7 +73,8 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
     given meet them); a sentence that speaks of other years than the question's, or places
     what it says in other states, gives no answer line. unnamed: the best sentence lacks a
     name the question gives, or what it asks a value of (Answerer._unnamed): no span is cut
-    from it. Precision first: a span must be of the asked type (a person for who, a number
+    from it. common: whether the documents write a word in lower case (a common noun's,
+    never a person's name: 'Working Group'). Precision first: a span must be of the asked type (a person for who, a number
     counting the asked noun, never a date's day); without one, a fact holding the asked value
     comes before the best sentence."""
     if ask is _UNREAD:
@@ -104,7 +106,7 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
     # "what is the name of the stadium": a thing's name, which the person a span would be
     # is not (on SQuAD's fitting half such spans held the answer in 17 of 54; their
     # sentences in 44)
-    span = (_span(question, ask, sentence, terms, cons)
+    span = (_span(question, ask, sentence, terms, cons, common)
             if ask is not None and ask.kind != "place" and not _names_a_thing(question)
             else None)
     if span is None and ask is not None and ask.kind == "name":
@@ -267,14 +269,26 @@ _QUANTITY_ASKED_RE = re.compile(
     r"|heavy|fast)\b", re.I)
 
 
+_LONG_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+
+
+def _ends_common(name: str, common: Callable[[str], bool]) -> bool:
+    """Whether the last word of a capitalised run (initials aside) is one the documents write
+    in lower case more often than capitalised: a common noun ('Group'), not a surname."""
+    last = _LONG_WORD_RE.findall(name)
+    return bool(last) and common(last[-1])
+
+
 def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
-                     cons: Constraints | None = None, office_said: bool = True
+                     cons: Constraints | None = None, office_said: bool = True,
+                     common: Callable[[str], bool] | None = None
                      ) -> Iterator[tuple[int, int, float]]:
     """The spans of text of the type the question asks for: a person for who (never a
     country, a body, a title in quotes, nor the question's own person; for who held an
     office, one whose sentence says it, unless office_said is False), a date for when, for
     how many a number (never a date's day; of the asked noun when the text names it; an
-    amount, not a count, for a how-much without a noun)."""
+    amount, not a count, for a how-much without a noun). common: whether the documents write
+    a word in lower case; a person's name does not end in such a word."""
     wants = ask.kind
     noun = ask.noun
     # a count of the asked noun: when the text names the noun, only a number of it (not for
@@ -325,6 +339,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue  # 'Ministry' of 'Foreign Ministry', a treaty: no one, whatever stands before
         if wants == "name" and (not personal(text, s, e) or _place(text[s:e], cons)):
             continue  # who: a person, never a country ('North Koreans'), a body or a title
+        if wants == "name" and common is not None and _ends_common(text[s:e], common):
+            continue  # 'Dynastic Name', 'Moving Image': capitalised common nouns, no one's name
         if wants == "name" and all(norm(w) in ask.words for w in words(text[s:e])
                                    if not INITIAL_WORD.fullmatch(w)):
             continue  # 'Sh. Gungaadorj' is the question's own Gungaadorj
@@ -700,7 +716,8 @@ def _joined_to_year(sentence: str, s: int, e: int, years: frozenset) -> bool:
 
 
 def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]],
-          cons: Constraints | None = None) -> str | None:
+          cons: Constraints | None = None, common: Callable[[str], bool] | None = None
+          ) -> str | None:
     """The candidate of the wanted shape nearest the question's terms in the sentence that is
     not made only of the question's own words."""
     wants = ask.kind
@@ -715,7 +732,7 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     owned = wants == "name" and cons is not None and bool(cons.owners)
     named_years = years_in(question) if wants in ("date", "number") else frozenset()
     best, best_key = None, None
-    for s, e, known in typed_candidates(question, ask, sentence, terms, cons):
+    for s, e, known in typed_candidates(question, ask, sentence, terms, cons, common=common):
         if not named and not _COUNTED_RE.search(sentence, s, e):
             continue
         if named_years and _joined_to_year(sentence, s, e, named_years):

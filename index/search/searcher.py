@@ -315,6 +315,15 @@ class Index:
         ptr = self.bm25.postings.indptr
         return int(ptr[t + 1] - ptr[t])
 
+    def chunks_with(self, term: str, limit: int) -> list[int]:
+        """The positions of the first limit chunks (in collection order) that hold a term."""
+        t = self.vocab.get(term)
+        if t is None or limit <= 0:
+            return []
+        ptr = self.bm25.postings.indptr
+        lo = int(ptr[t])
+        return self.bm25.postings.docs[lo : min(int(ptr[t + 1]), lo + limit)].tolist()
+
     def docs_with(self, term: str) -> frozenset:
         """Ids of the documents whose passages hold a term."""
         t = self.vocab.get(term)

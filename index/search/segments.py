@@ -463,6 +463,24 @@ class SegmentedIndex(Index):
         t = self.vocab.get(term)
         return 0 if t is None else int(self.df_live[t])
 
+    def chunks_with(self, term: str, limit: int) -> list[int]:
+        t = self.vocab.get(term)
+        if t is None or limit <= 0:
+            return []
+        out: list[int] = []
+        for seg in self.segments:  # in segment order, as Index.chunks_with reads one
+            lt = seg.local_term(t)
+            if lt < 0:
+                continue
+            ind = seg.postings.indptr
+            d = seg.postings.docs[int(ind[lt]) : int(ind[lt + 1])]
+            if seg.live is not None:
+                d = d[seg.live[d]]
+            out.extend(seg.to_global(d[: limit - len(out)].astype(np.int64)).tolist())
+            if len(out) >= limit:
+                break
+        return out
+
     def docs_with(self, term: str) -> frozenset:
         t = self.vocab.get(term)
         if t is None:
