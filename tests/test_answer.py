@@ -148,3 +148,33 @@ def test_the_case_of_a_word_is_read_across_segments(tmp_path):
     plan, budget = _who_answers(a)
     assert plan.kind == "sentence"
     assert (budget.kind, budget.text) == ("span", "Anna Berg")
+
+
+NEIGHBOURS = """---
+title: Neighbours
+---
+Founding
+
+When Mongolia and Korea agreed to establish diplomatic relations on 15 October 1948, both were young states. Trade followed in 1950.
+
+Wool
+
+Mongolia exported wool and meat to Korea every year. The trains ran through Manchuria.
+
+Weather
+
+The winters in the steppe were long and cold. Herders moved their animals twice a year.
+"""
+
+
+def test_a_question_naming_what_a_passage_names_gets_the_closest_passages(tmp_path):
+    # in other words than the documents', too weak to answer: still on their subject when
+    # the best passage holds two of its names, so the closest passages, never "nothing found"
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "neighbours.txt").write_text(NEIGHBOURS, encoding="utf-8")
+    a = Answerer.open(tmp_path, tmp_path / "index")
+    named = a.ask("On what date did Mongolia and Korea decide to open formal ties?")
+    assert named.status == "closest" and not named.answered and named.direct is None
+    assert "15 October 1948" in named.passages[0].hit.chunk.text
+    unnamed = a.ask("On what date did the newly created states decide to open formal ties?")
+    assert (unnamed.status, unnamed.passages) == ("none", ())
