@@ -269,13 +269,6 @@ _QUANTITY_ASKED_RE = re.compile(
     r"|heavy|fast)\b", re.I)
 
 
-# a sentence with this many candidates of the asked type that only their nearness to the
-# question's words tells apart gives no span, unless one alone stands beside those words
-# ('Valery Denisov, Russian ambassador'): on SQuAD's fitting half such spans held the answer
-# in about a third of cases, their sentences in most
-CROWDED = 3
-BESIDE = 5  # characters: a candidate this near the question's words is said of them
-_SHAPE = 7  # the part of a candidate's key (_span) that says what it is, not where it stands
 _LONG_WORD_RE = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -739,7 +732,6 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     owned = wants == "name" and cons is not None and bool(cons.owners)
     named_years = years_in(question) if wants in ("date", "number") else frozenset()
     best, best_key = None, None
-    shapes = []  # each candidate's shape, and whether it stands beside the question's words
     for s, e, known in typed_candidates(question, ask, sentence, terms, cons, common=common):
         if not named and not _COUNTED_RE.search(sentence, s, e):
             continue
@@ -768,14 +760,10 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         unattached = wants == "date" and not _dated_in_brackets(sentence, s, terms)
         key = (counted, priced, unroled, unowned, impersonal, said_of, unattached, known,
                distance, -(e - s), s)
-        shapes.append((key[:_SHAPE], distance <= BESIDE))
         if best_key is None or key < best_key:
             best, best_key = (s, e), key
     if best is None:
         return None
-    beside = [near for shape, near in shapes if shape == best_key[:_SHAPE]]
-    if len(beside) >= CROWDED and not (best_key[8] <= BESIDE and sum(beside) == 1):
-        return None  # several alike: which one is meant, nearness alone cannot say
     s, e = _whole_period(question, wants, sentence, *best)
     if wants == "number" and named:  # else the noun says what it counts ('90 countries')
         e = _figure_end(sentence, s, e)
