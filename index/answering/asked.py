@@ -44,6 +44,7 @@ _ASK_RES = [(kind, re.compile(rx, re.I)) for kind, rx in _ASKS]
 _MONTHS = ("January February March April May June July August September October November "
            "December").split()
 _WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+_MONTH_SET, _WEEKDAY_SET = frozenset(_MONTHS), frozenset(_WEEKDAYS)
 _MON = r"(?:%s)" % "|".join(_MONTHS + [m[:3] + r"\." for m in _MONTHS] + ["Sept\\."])
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[0-9]\d\d|20\d\d)"
@@ -62,10 +63,13 @@ _DIGIT_RE = re.compile(r"\d")
 _NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
                  "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty "
                  "seventy eighty ninety hundred thousand dozen dozens hundreds thousands").split()
+# the lookahead holds the first character of every form (a digit, a currency, the first letter of
+# a number word), so the other positions of a text are passed over without trying each form
 NUMBER_RE = _NUM_RE = re.compile(
+    r"(?=[\du$€£¥otfsenhd])(?:"
     r"(?:(?:US\$|USD|\$|€|£|¥)\s?)?(?<![\w.,])\d+(?:[.,]\d+)*(?:\s?%)?"
     r"(?:\s+(?:hundred|thousand|million|billion|trillion))?"
-    r"|\b(?:" + "|".join(_NUMBER_WORDS) + r")(?:[\s-](?:" + "|".join(_NUMBER_WORDS) + r"))*\b",
+    r"|\b(?:" + "|".join(_NUMBER_WORDS) + r")(?:[\s-](?:" + "|".join(_NUMBER_WORDS) + r"))*\b)",
     re.I)
 _WORD_RE = re.compile(r"[^\W\d_][\w’'.-]*|\d[\w.,%]*", re.U)
 # Words that are no name however they are capitalised (a sentence's first word, a month …).
@@ -392,10 +396,13 @@ def _names(sentence: str) -> list[tuple[int, int]]:
         run.clear()
 
     for i, (s, e, word) in enumerate(tokens):
-        gap = sentence[run[-1][1] : s] if run else " "
-        joined = (run and gap.strip() == "" and len(gap) <= 2 and "\n" not in gap
-                  and not _full_stop(run[-1][2]))
-        if word[0].isupper() and word not in _MONTHS and word not in _WEEKDAYS:
+        if run:
+            gap = sentence[run[-1][1] : s]
+            joined = (gap.strip() == "" and len(gap) <= 2 and "\n" not in gap
+                      and not _full_stop(run[-1][2]))
+        else:  # most words of prose: no run to join or to end
+            joined = False
+        if word[0].isupper() and word not in _MONTH_SET and word not in _WEEKDAY_SET:
             if run and (not joined or word.casefold() in _TITLES
                         and run[-1][2].casefold() not in _TITLES
                         and run[-1][2].casefold() not in _BODY_CONNECT):
@@ -408,7 +415,7 @@ def _names(sentence: str) -> list[tuple[int, int]]:
                 or word.casefold() in _BODY_CONNECT
                 and any(norm(t[2]) in _INSTITUTION for t in run)):
             run.append((s, e, word))
-        else:
+        elif run:
             flush()
     flush()
     return out
