@@ -336,7 +336,15 @@ class Answerer:
         df = {t: self._df(t, latin=t in spelled) for t in ids}
         term_id = lambda t: ids[t] if df.get(t) else -1  # noqa: E731 (-1: the corpus lacks it)
         qterms = rescore.query_terms(terms, term_id, self.weight, wants, names)
-        cons = constraints.read(q, tokens, lambda t: self._df(t) > 0, self._word_terms,
+        known: dict[str, bool] = {}  # the constraints ask of the same forms again and again
+
+        def holds(t: str) -> bool:
+            got = known.get(t)
+            if got is None:
+                got = known[t] = self._df(t) > 0
+            return got
+
+        cons = constraints.read(q, tokens, holds, self._word_terms,
                                 self._compounds, self._capitals, self._places, code,
                                 self._state_terms)
         topics = self._topic_names(q, tokens, cons)

@@ -43,6 +43,9 @@ def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
     are not highlighted), when the second stage already read them, so they are not read and
     mapped again."""
     wanted = set(query_terms)
+    if (sentence is not None and local is not None and index is not None and pos >= 0
+            and kernels.compiled()):
+        return _chosen(text, index, pos, sentence, *local, wanted)
     if index is not None and pos >= 0:
         matches = (_stored_matches(index, pos, wanted) if local is None
                    else _local_matches(*local, wanted))
@@ -63,15 +66,28 @@ def highlight(text: str, query_terms: list[str], analyzer: Analyzer,
         key = (round(gain, 9), -spread, -s)
         if best_key is None or key > best_key:
             best, best_key = (s, e), key
-    words: list[str] = []
-    for t in matches:
-        w = text[t.start : t.end]
-        if w not in words:
-            words.append(w)
+    words = list(dict.fromkeys([text[t.start : t.end] for t in matches]))  # unique, in order
     if sentence is not None:  # the whole sentence around the second stage's span of terms
         best = next(((s, e) for s, e in spans if s <= sentence[0] < e), sentence)
     return Highlight(best[0], best[1], text[best[0] : best[1]],
                      [(t.start, t.end) for t in matches], words)
+
+
+def _chosen(text: str, index: "Index", pos: int, sentence: tuple[int, int], toks: ChunkTokens,
+            names: Sequence[str], wanted: set[str]) -> Highlight:
+    """highlight() of a passage whose sentence and tokens the second stage already read (every
+    shown passage of an answer): the same, its matches kept as offsets only, not a Token each."""
+    from .rank_kernels import local_matches
+
+    terms = [(s, e) for t, s, e in
+             local_matches(toks.terms, toks.starts, toks.ends, len(names)).tolist()
+             if names[t] in wanted]
+    pairs = getattr(index, "sentence_pairs", None)  # a cluster's index has only spans
+    spans = (pairs(pos) if pairs is not None
+             else [tuple(s) for s in index.sentence_spans(pos).tolist()])
+    best = next(((s, e) for s, e in spans if s <= sentence[0] < e), sentence)
+    return Highlight(best[0], best[1], text[best[0] : best[1]], terms,
+                     list(dict.fromkeys([text[s:e] for s, e in terms])))
 
 
 def _stored_matches(index: "Index", pos: int, wanted: set[str]) -> list[Token]:
