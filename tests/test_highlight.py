@@ -50,5 +50,11 @@ def test_stored_tokens_give_the_same_highlight_as_analysis(tmp_path):
                 # the ids past those named (a constraint's terms) are not highlighted
                 assert stored == highlight(c.text, terms, analyzer, weight, wants, index, i,
                                            local=(toks, names[:-1])), (q, c.id)
+                # the sentence the second stage chose: the same sentence and matches as
+                # analysis around it, read from the tokens it read
+                span = (stored.start, stored.end)
+                assert highlight(c.text, terms, analyzer, weight, wants, index, i, span,
+                                 local=(toks, names)) == highlight(
+                    c.text, terms, analyzer, weight, wants, sentence=span), (q, c.id)
                 compared += bool(stored.terms)
     assert compared > 100  # many passages matched a question term
