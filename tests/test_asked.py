@@ -72,3 +72,18 @@ def test_an_initial_of_one_letter_begins_a_name():
     assert "A. Kim" in [text[s:e] for s, e, _ in ask.each_candidate(text)]
     text = "I think the statement was read on Tuesday."
     assert not any(text[s:e].startswith("I") for s, e, _ in ask.each_candidate(text))
+
+
+def test_every_form_of_a_number_is_found_however_it_starts():
+    """A figure written with any number word (in any case), a currency before it or digits
+    alone is one span: what a how-many question's answer is looked for in."""
+    from index.answering.asked import NUMBER_RE, _NUMBER_WORDS
+
+    for word in _NUMBER_WORDS:
+        for form in (word, word.capitalize(), word.upper(), f"{word}-{word}"):
+            text = f"By then {form} ships sailed."
+            assert [m.group() for m in NUMBER_RE.finditer(text)] == [form], text
+    for figure in ("US$10.7 million", "USD 10.7 million", "$10", "€3,000", "£2.5", "¥100",
+                   "45 %", "1,200 thousand"):
+        text = f"It cost {figure} then."
+        assert [m.group() for m in NUMBER_RE.finditer(text)] == [figure], text
