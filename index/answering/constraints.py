@@ -273,9 +273,9 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
     known_states = states()
     located = frozenset().union(*(
         known_states.get(t, ()) for n in names for t in n.terms
-        if any(_PLACING_BEFORE_RE.search(question, 0, m.start())
-               and not _noun_after(question, m.end())
-               for m in re.finditer(re.escape(n.text), question))))
+        if any(_PLACING_BEFORE_RE.search(question, 0, at)
+               and not _noun_after(question, at + len(n.text))
+               for at in _found_at(n.text, question))))
     located |= {SAME_STATE[st] for st in located if st in SAME_STATE}
     state_of = _state_reader(known_states, analyze)
     things = []
@@ -371,6 +371,18 @@ def _destination(question: str, tokens: Sequence, i: int,
         if tokens[j].term in states():
             return states()[tokens[j].term]
     return frozenset()
+
+
+def _found_at(text: str, where: str) -> list[int]:
+    """Where text stands in where, left to right and not overlapping, as re.finditer of the
+    escaped text finds it, with no pattern compiled for each question's names."""
+    if not text:
+        return list(range(len(where) + 1))
+    out, at = [], where.find(text)
+    while at >= 0:
+        out.append(at)
+        at = where.find(text, at + len(text))
+    return out
 
 
 def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
