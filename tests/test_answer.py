@@ -106,7 +106,7 @@ title: Town records
 ---
 The plan
 
-The plan was approved by the Northern Choir in 1990. The budget was approved by Anna Berg in 1991.
+The plan was approved by the Linden Choir in 1990. The budget was approved by Anna Berg in 1991.
 
 Music
 
@@ -120,12 +120,12 @@ def _who_answers(a: Answerer) -> tuple[str, str]:
 
 
 def test_who_is_never_a_capitalised_common_noun(tmp_path):
-    # 'Northern Choir' reads as two capitalised words, but the documents write 'choir' in
+    # 'Linden Choir' reads as two capitalised words, but the documents write 'choir' in
     # lower case: a body, no one's name; 'Anna Berg' is a person
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "town.txt").write_text(CHOIR, encoding="utf-8")
     plan, budget = _who_answers(Answerer.open(tmp_path, tmp_path / "index"))
-    assert plan.kind == "sentence" and "Northern Choir" in plan.text
+    assert plan.kind == "sentence" and "Linden Choir" in plan.text
     assert (budget.kind, budget.text) == ("span", "Anna Berg")
 
 
@@ -140,7 +140,7 @@ def test_the_case_of_a_word_is_read_across_segments(tmp_path):
             f"---\ntitle: Harbour {i}\n---\nShips of kind {i} came to the harbour in spring."
             f"\n\nThe harbour master counted {i + 3} ships.\n", encoding="utf-8")
     plan, _ = _who_answers(Answerer.open(tmp_path, tmp_path / "index"))
-    assert (plan.kind, plan.text) == ("span", "Northern Choir")
+    assert (plan.kind, plan.text) == ("span", "Linden Choir")
     (tmp_path / "docs" / "music.txt").write_text("---\ntitle: Music\n---\n" + music,
                                                   encoding="utf-8")
     a = Answerer.open(tmp_path, tmp_path / "index")

@@ -704,3 +704,10 @@ def test_the_other_end_of_a_longer_range_may_answer():
     a = direct_answer("When did the 1986 friendship treaty end?",
                       [passage(text, ["1986", "friendship", "treaty"])])
     assert a.kind == "span" and "1996" in a.text
+
+
+def test_a_name_opening_with_a_point_of_the_compass_is_a_place_not_a_person():
+    text = "The first broadcast was carried by North Carolina and presented by Mick Mixon."
+    a = direct_answer("Who presented the first broadcast?",
+                      [passage(text, ["first", "broadcast"])])
+    assert (a.kind, a.text) == ("span", "Mick Mixon")

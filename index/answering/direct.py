@@ -269,6 +269,9 @@ _QUANTITY_ASKED_RE = re.compile(
     r"|heavy|fast)\b", re.I)
 
 
+_COMPASS_RE = re.compile(r"(?:North|South|East|West|Northern|Southern|Eastern|Western|Central"
+                         r"|North-?[Ee]ast(?:ern)?|North-?[Ww]est(?:ern)?|South-?[Ee]ast(?:ern)?"
+                         r"|South-?[Ww]est(?:ern)?)\b")
 _LONG_WORD_RE = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -339,6 +342,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue  # 'Ministry' of 'Foreign Ministry', a treaty: no one, whatever stands before
         if wants == "name" and (not personal(text, s, e) or _place(text[s:e], cons)):
             continue  # who: a person, never a country ('North Koreans'), a body or a title
+        if wants == "name" and _COMPASS_RE.match(text, s):
+            continue  # 'North Carolina', 'Southern Song', 'Central Asian': a place or a people
         if wants == "name" and common is not None and _ends_common(text[s:e], common):
             continue  # 'Dynastic Name', 'Moving Image': capitalised common nouns, no one's name
         if wants == "name" and all(norm(w) in ask.words for w in words(text[s:e])
