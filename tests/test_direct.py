@@ -711,3 +711,9 @@ def test_a_name_opening_with_a_point_of_the_compass_is_a_place_not_a_person():
     a = direct_answer("Who presented the first broadcast?",
                       [passage(text, ["first", "broadcast"])])
     assert (a.kind, a.text) == ("span", "Mick Mixon")
+
+
+def test_a_name_ending_in_a_body_s_or_a_prize_s_word_is_no_one():
+    text = "The motion was tabled by the Scottish Parliament after a speech by Tricia Marwick."
+    a = direct_answer("Who tabled the motion?", [passage(text, ["motion", "tabled"])])
+    assert (a.kind, a.text) == ("span", "Tricia Marwick")

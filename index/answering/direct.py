@@ -640,11 +640,20 @@ protocol accord statute pact communique memorandum resolution yearbook almanac e
 dictionary bulletin""".split())
 
 
+# what a name ends in when it names a body, an event or a prize: 'Scottish Parliament', 'Vince
+# Lombardi Trophy', 'Soyuz Test Project'
+_BODY_HEADS = frozenset(norm(w) for w in """parliament senate cabinet government court church
+museum school college network group team club foundation board department authority
+administration project programme program trophy award awards prize cup dynasty empire games
+series channel""".split())
+
+
 def _no_one(name: str) -> bool:
     """Whether a name names nobody who did anything: it is made only of office and body words
     ('Ministry'), or it is a text's ('Treaty on Friendship and Cooperation', 'Basic Law')."""
     said = [norm(w) for w in words(name)]
-    return all(w in GENERIC for w in said) or any(w in _DOCUMENT_WORDS for w in said)
+    return (all(w in GENERIC for w in said) or any(w in _DOCUMENT_WORDS for w in said)
+            or bool(said) and said[-1] in _BODY_HEADS)
 
 
 # a source a text cites: 'Agence France Presse reported that …', 'the VOR said on 7 February'
