@@ -10,6 +10,7 @@ import pytest
 from index.reading.corpus import Chunk
 from index.search.analyze import Analyzer
 from index.search.bm25 import BM25, BM25Params, build_postings
+from index.search.maxscore import WINDOW
 from index.search.searcher import Index, SearchHit
 from test_bm25 import engine, ids, real_text  # noqa: F401  (real_text: a fixture)
 
@@ -73,6 +74,63 @@ def test_dense_pass_gives_the_pruned_search_s_top_k_ties_and_all(real_text, vari
             tied += len(scores) - len(set(scores))
     assert checked > 80 * 50 and tied > 500 and dense_used > 100  # ties and dense passes met
 
+
+
+@pytest.mark.parametrize("variant", ["plus", "okapi"])
+def test_window_pass_gives_the_pruned_search_s_top_k_ties_and_all(real_text, variant):
+    """The window pass (MaxScore a window of chunks at a time, once the merged list grows
+    long) from the first term, from a middle one, and never: the same chunks, scores and order
+    as scoring every posting, ties by chunk id or by a tiebreak included (real_text repeats
+    its passages, so many chunks score alike), filters too."""
+    docs, _ = real_text
+    bm25, vocab = engine(docs, variant=variant, k1=0.9 if variant == "plus" else 1.2, b=0.75)
+    assert WINDOW < bm25.n_docs < 2 * WINDOW  # two windows, the last one cut short
+    df = np.diff(bm25.postings.indptr)
+    by_df = sorted(vocab, key=lambda t: -df[vocab[t]])
+    rng = np.random.default_rng(37)
+    tiebreak = rng.permutation(len(docs))
+    allowed = rng.random(len(docs)) < 0.7
+    tied = checked = windowed = 0
+    for _ in range(80):
+        q = list(rng.choice(by_df[:40], size=int(rng.integers(2, 9))))
+        q += list(rng.choice(by_df[40:400], size=int(rng.integers(0, 3))))
+        if rng.random() < 0.3:
+            q.append(q[-1])  # a repeated word counts twice
+        q_ids = ids(vocab, q)
+        for k in (1, 10, 60):
+            want = bm25.search_all(q_ids, k)
+            want_tb = bm25.search_all(q_ids, k, tiebreak=tiebreak)
+            want_al = bm25.search_all(q_ids, k, allowed=allowed)
+            for window_at in (0, 300, 1500, 10**9):
+                bm25.window_at = window_at
+                assert bm25.search(q_ids, k) == want, (q, k, window_at)
+                assert bm25.search(q_ids, k, tiebreak=tiebreak) == want_tb, (q, k, window_at)
+                assert bm25.search(q_ids, k, allowed=allowed) == want_al, (q, k, window_at)
+            windowed += sum(df[t] for t in set(q_ids)) > 1500
+            checked += len(want)
+            scores = [h.score for h in want]
+            tied += len(scores) - len(set(scores))
+    assert checked > 80 * 50 and tied > 500 and windowed > 100  # ties and window passes met
+
+
+def test_window_pass_finds_chunks_at_every_place_in_a_window():
+    """Chunks at a window's first and last place, past 64 (the bit words), and in a last window
+    cut short are found and scored as scoring every posting scores them."""
+    n = 2 * WINDOW + 100
+    docs = [["filler"] for _ in range(n)]
+    places = [0, 1, 63, 64, 65, 127, WINDOW - 1, WINDOW, WINDOW + 64, 2 * WINDOW - 1,
+              2 * WINDOW, n - 1]
+    for j, d in enumerate(places):
+        docs[d] = ["rare", "mid"] + ["pad"] * j  # lengths differ: no ties
+    for d in range(0, n, 7):
+        docs[d] = docs[d] + ["mid"]
+    bm25, vocab = engine(docs, variant="plus", k1=0.9, b=0.75)
+    q = ids(vocab, ["rare", "mid", "filler"])
+    for window_at in (0, 10**9):
+        bm25.window_at = window_at
+        got = bm25.search(q, len(places))
+        assert got == bm25.search_all(q, len(places))
+        assert sorted(h.doc for h in got) == places
 
 def test_length_table_gives_every_chunk_its_own_k1norm_and_long_chunks_are_scored_alike():
     rng = np.random.default_rng(4)

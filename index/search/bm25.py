@@ -249,6 +249,7 @@ class BM25:
         # chunks found past which the rarer terms are added into one sum per chunk instead
         # of merged into a list (maxscore.taat_candidates); tests set 0 (always) or more
         self.dense_at = max(DENSE_MIN, n // DENSE_SHARE) if DENSE_SHARE else NEVER_DENSE
+        self.window_at = NEVER_DENSE
 
     def _scratch(self) -> np.ndarray:
         """This thread's score accumulator (zeros between searches)."""
@@ -353,7 +354,7 @@ class BM25:
             float(self.p.delta) if self.p.variant == "plus" else 0.0, int(k),
             allowed if use_allowed else _NO_FILTER, use_allowed,
             tiebreak if use_tiebreak else _NO_TIES, use_tiebreak, MARGIN, TIE_RTOL,
-            da, db, sa, sb, acc, self.dense_at)
+            da, db, sa, sb, acc, self.dense_at, self.window_at)
         if not ok:  # a term of idf <= 0: no bound to prune with
             return _arrays(self.search_all(term_ids, k, tiebreak, allowed))
         return top.astype(np.int64, copy=False), scores.astype(np.float64, copy=False)

@@ -278,13 +278,127 @@ def _dense_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: n
     return got_d[order], out_s[keep][order].astype(np.float64)
 
 
+WINDOW = 4096  # chunks per window of the window pass: their sums (float64, 32 KB) stay cached
+# the lowest set bit of a 64-bit word by de Bruijn multiplication (numba has no ctz)
+_DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)
+_DB_POS = np.zeros(64, dtype=np.int64)
+for _i in range(64):
+    _DB_POS[(((1 << _i) * 0x03F79D71B4CB0A89) & ((1 << 64) - 1)) >> 58] = _i
+
+
+@njit(cache=True, nogil=True)
+def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np.ndarray,
+                 code: np.ndarray, k1norm_tab: np.ndarray, k1p1: float, terms: np.ndarray,
+                 idf: np.ndarray, mult: np.ndarray, rest: np.ndarray, k: int,
+                 allowed: np.ndarray, use_allowed: bool, margin: float, da: np.ndarray,
+                 sa: np.ndarray, out_d: np.ndarray, out_s: np.ndarray, n_docs: int,
+                 first: int, cut: float):
+    """taat_candidates' result when terms[:first] are merged into da/sa (ascending chunks,
+    their sums) and the list grew long: MaxScore a window of WINDOW chunks at a time. The
+    essential terms (those a top-k chunk must hold one of: terms[:ess] while the terms
+    after could not lift a chunk to the k-th best) are added into the window's sums, a
+    write into the cache per posting; each chunk found is then completed at once by
+    seeking in the other terms, rarest first, dropped as soon as they could not lift it
+    to the k-th best. Completed chunks raise the k-th best as the walk goes, so terms
+    leave the essential ones window by window. out_d, out_s: scratch of at least the
+    number of chunks (not da, sa)."""
+    n = len(terms)
+    pos = np.empty(n, dtype=np.int64)
+    end = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        pos[i], end[i] = indptr[terms[i]], indptr[terms[i] + 1]
+    ess = first
+    while ess < n and rest[ess] >= cut:
+        ess += 1
+    buf = np.zeros(WINDOW, dtype=np.float64)
+    n_words = WINDOW >> 6
+    bits = np.zeros(n_words, dtype=np.uint64)
+    one, zero, top = np.uint64(1), np.uint64(0), np.uint64(58)
+    heap = np.empty(k, dtype=np.float64)
+    size = 0
+    m = 0
+    q = 0
+    n_da = len(da)
+    for w0 in range(0, n_docs, WINDOW):
+        w1 = w0 + WINDOW
+        found = False
+        while q < n_da and da[q] < w1:
+            j = da[q] - w0
+            buf[j] = sa[q]
+            bits[j >> 6] |= one << np.uint64(j & 63)
+            q += 1
+            found = True
+        for i in range(first, ess):
+            w_idf, w_mult = idf[i], mult[i]
+            p, hi = pos[i], end[i]
+            while p < hi and docs[p] < w1:
+                d = docs[p]
+                p += 1
+                if use_allowed and not allowed[d]:
+                    continue
+                c = code[d]  # k1n
+                kn = k1norm_tab[c] if c < 255 else k1norm[d]
+                j = d - w0
+                buf[j] += _weight(float(tfs[p - 1]), k1p1, kn, w_idf, w_mult)
+                bits[j >> 6] |= one << np.uint64(j & 63)
+                found = True
+            pos[i] = p
+        if not found:
+            continue
+        for b in range(n_words):
+            word = bits[b]
+            if word == zero:
+                continue
+            bits[b] = zero
+            while word != zero:
+                low = word & (zero - word)
+                word ^= low
+                j = (b << 6) + _DB_POS[(low * _DEBRUIJN) >> top]
+                s = buf[j]
+                buf[j] = 0.0
+                if s + rest[ess] < cut:
+                    continue
+                d = w0 + j
+                i = ess
+                while i < n:
+                    if s + rest[i] < cut:
+                        break
+                    p = _seek(docs, pos[i], end[i], d)
+                    pos[i] = p
+                    if p < end[i] and docs[p] == d:
+                        c = code[d]  # k1n
+                        kn = k1norm_tab[c] if c < 255 else k1norm[d]
+                        s += _weight(float(tfs[p]), k1p1, kn, idf[i], mult[i])
+                    i += 1
+                if i < n or s < cut:
+                    continue
+                out_d[m] = d
+                out_s[m] = s
+                m += 1
+                if size < k or s > heap[0]:
+                    size = _offer(heap, size, k, s)
+                    if size == k:
+                        cut = max(cut, heap[0] - margin * abs(heap[0]))
+        while ess > first and rest[ess - 1] < cut:
+            ess -= 1  # no chunk that only this term and the ones after hold can get there
+    keep_d = np.empty(m, dtype=np.int64)
+    keep_s = np.empty(m, dtype=np.float64)
+    n_keep = 0
+    for j in range(m):
+        if out_s[j] >= cut:
+            keep_d[n_keep] = out_d[j]
+            keep_s[n_keep] = out_s[j]
+            n_keep += 1
+    return keep_d[:n_keep], keep_s[:n_keep]
+
+
 @njit(cache=True, nogil=True)
 def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
                     k1norm: np.ndarray, code: np.ndarray, k1norm_tab: np.ndarray, k1p1: float,
                     terms: np.ndarray, idf: np.ndarray, mult: np.ndarray, bound: np.ndarray,
                     k: int, allowed: np.ndarray, use_allowed: bool, margin: float,
                     da: np.ndarray, db: np.ndarray, sa: np.ndarray, sb: np.ndarray,
-                    acc: np.ndarray, dense_at: int):
+                    acc: np.ndarray, dense_at: int, window_at: int):
     """(chunks ascending, their scores) that can reach the top k, for query terms sorted by
     bound descending (bound: the most a term adds to any chunk, mult times); MaxScore term at
     a time. The rarest terms' postings are merged whole into a list of (chunk, sum) in chunk
@@ -320,6 +434,10 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
         lo, hi = indptr[terms[e]], indptr[terms[e] + 1]
         w_idf, w_mult = idf[e], mult[e]
         size = 0
+        if m + (hi - lo) > window_at:
+            return _window_rest(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms, idf,
+                                mult, rest, k, allowed, use_allowed, margin, da[:m], sa[:m],
+                                db, sb, len(code), e, cut)
         if m + (hi - lo) > dense_at:
             return _dense_rest(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms, idf,
                                mult, rest, k, allowed, use_allowed, margin, da[:m], sa[:m],
@@ -431,7 +549,7 @@ def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
                mult: np.ndarray, delta: float, k: int, allowed: np.ndarray, use_allowed: bool,
                tiebreak: np.ndarray, use_tiebreak: bool, margin: float, tie_rtol: float,
                da: np.ndarray, db: np.ndarray, sa: np.ndarray, sb: np.ndarray,
-               acc: np.ndarray, dense_at: int):
+               acc: np.ndarray, dense_at: int, window_at: int):
     """BM25.search in one compiled call: (chunks, scores) of the top k, best first, and
     whether it could answer (False: a term of idf <= 0, which has no bound to prune with).
     query: the distinct terms holding postings, in query order, mult: how often each was
@@ -459,7 +577,7 @@ def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
     terms = query[order]
     cand, _ = taat_candidates(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms,
                               idf[order], mult[order], bound[order], k, allowed, use_allowed,
-                              margin, da, db, sa, sb, acc, dense_at)
+                              margin, da, db, sa, sb, acc, dense_at, window_at)
     if len(cand) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), True
     base = 0.0
