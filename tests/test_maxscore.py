@@ -9,8 +9,7 @@ import pytest
 
 from index.reading.corpus import Chunk
 from index.search.analyze import Analyzer
-from index.search.bm25 import BM25, BM25Params, build_postings
-from index.search.maxscore import WINDOW
+from index.search.bm25 import BM25, BM25Params, WINDOW, build_postings
 from index.search.searcher import Index, SearchHit
 from test_bm25 import engine, ids, real_text  # noqa: F401  (real_text: a fixture)
 
@@ -41,47 +40,12 @@ def test_compiled_search_equals_scoring_every_posting_on_random_questions(real_t
 
 
 @pytest.mark.parametrize("variant", ["plus", "okapi"])
-def test_dense_pass_gives_the_pruned_search_s_top_k_ties_and_all(real_text, variant):
-    """The dense pass (every term left added into one sum per chunk once the merged list grows
-    long) from the first term, from a middle one, and never: the same chunks, scores and order
-    as scoring every posting, ties by chunk id or by a tiebreak included (real_text repeats
-    its passages, so many chunks score alike), and its sums are zeros again after each."""
-    docs, _ = real_text
-    bm25, vocab = engine(docs, variant=variant, k1=0.9 if variant == "plus" else 1.2, b=0.75)
-    df = np.diff(bm25.postings.indptr)
-    by_df = sorted(vocab, key=lambda t: -df[vocab[t]])
-    rng = np.random.default_rng(31)
-    tiebreak = rng.permutation(len(docs))
-    allowed = rng.random(len(docs)) < 0.7
-    tied = checked = dense_used = 0
-    for _ in range(80):
-        q = list(rng.choice(by_df[:40], size=int(rng.integers(2, 8))))
-        q += list(rng.choice(by_df[40:400], size=int(rng.integers(0, 3))))
-        q_ids = ids(vocab, q)
-        for k in (1, 10, 60):
-            want = bm25.search_all(q_ids, k)
-            want_tb = bm25.search_all(q_ids, k, tiebreak=tiebreak)
-            want_al = bm25.search_all(q_ids, k, allowed=allowed)
-            for dense_at in (0, 300, 1500, 10**9):
-                bm25.dense_at = dense_at
-                assert bm25.search(q_ids, k) == want, (q, k, dense_at)
-                assert bm25.search(q_ids, k, tiebreak=tiebreak) == want_tb, (q, k, dense_at)
-                assert bm25.search(q_ids, k, allowed=allowed) == want_al, (q, k, dense_at)
-                assert not bm25._search_scratch()[4].any()
-            dense_used += sum(df[t] for t in set(q_ids)) > 1500
-            checked += len(want)
-            scores = [h.score for h in want]
-            tied += len(scores) - len(set(scores))
-    assert checked > 80 * 50 and tied > 500 and dense_used > 100  # ties and dense passes met
-
-
-
-@pytest.mark.parametrize("variant", ["plus", "okapi"])
 def test_window_pass_gives_the_pruned_search_s_top_k_ties_and_all(real_text, variant):
     """The window pass (MaxScore a window of chunks at a time, once the merged list grows
-    long) from the first term, from a middle one, and never: the same chunks, scores and order
-    as scoring every posting, ties by chunk id or by a tiebreak included (real_text repeats
-    its passages, so many chunks score alike), filters too."""
+    long) from the first term, from a middle one, and never, in windows of the default size
+    and in small ones (many windows): the same chunks, scores and order as scoring every
+    posting, ties by chunk id or by a tiebreak included (real_text repeats its passages, so
+    many chunks score alike), filters too."""
     docs, _ = real_text
     bm25, vocab = engine(docs, variant=variant, k1=0.9 if variant == "plus" else 1.2, b=0.75)
     assert WINDOW < bm25.n_docs < 2 * WINDOW  # two windows, the last one cut short
@@ -101,11 +65,13 @@ def test_window_pass_gives_the_pruned_search_s_top_k_ties_and_all(real_text, var
             want = bm25.search_all(q_ids, k)
             want_tb = bm25.search_all(q_ids, k, tiebreak=tiebreak)
             want_al = bm25.search_all(q_ids, k, allowed=allowed)
-            for window_at in (0, 300, 1500, 10**9):
-                bm25.window_at = window_at
-                assert bm25.search(q_ids, k) == want, (q, k, window_at)
-                assert bm25.search(q_ids, k, tiebreak=tiebreak) == want_tb, (q, k, window_at)
-                assert bm25.search(q_ids, k, allowed=allowed) == want_al, (q, k, window_at)
+            for window_at, window in ((0, WINDOW), (300, WINDOW), (1500, WINDOW),
+                                      (10**9, WINDOW), (0, 64), (300, 256)):
+                bm25.window_at, bm25.window = window_at, window
+                how = (q, k, window_at, window)
+                assert bm25.search(q_ids, k) == want, how
+                assert bm25.search(q_ids, k, tiebreak=tiebreak) == want_tb, how
+                assert bm25.search(q_ids, k, allowed=allowed) == want_al, how
             windowed += sum(df[t] for t in set(q_ids)) > 1500
             checked += len(want)
             scores = [h.score for h in want]
@@ -142,8 +108,8 @@ def test_length_table_gives_every_chunk_its_own_k1norm_and_long_chunks_are_score
     short = code < 255
     assert short.sum() == 401 and (table[code[short]] == bm25._k1norm[short]).all()
     assert bm25.postings.tfs.max() >= 4  # past the weight table too
-    for dense_at in (bm25.dense_at, 0):  # the merged list, and the dense pass's weight table
-        bm25.dense_at = dense_at
+    for window_at in (10**9, 0):  # the merged list, and the window pass
+        bm25.window_at = window_at
         for q in (["w1", "w2"], ["w3", "w3", "w7", "w50"], ["w0"]):
             q_ids = ids(vocab, q)
             got = bm25.search(q_ids, 404)  # every chunk, the long ones too
@@ -174,17 +140,17 @@ def test_hits_read_their_chunk_when_asked_and_behave_as_tuples():
     assert hits[0]._replace(score=0.5) == (chunk, 0.5, 1)
 
 
-@pytest.mark.parametrize("dense_at", [None, 0])
+@pytest.mark.parametrize("window_at", [None, 0])
 def test_searches_from_several_threads_at_once_equal_the_same_searches_one_at_a_time(real_text,
-                                                                                     dense_at):
-    """Each thread merges into its own scratch (its own sums per chunk for the dense pass):
-    askers sharing one index never see each other's sums."""
+                                                                                     window_at):
+    """Each thread merges into its own scratch (and sums a window in its own): askers sharing
+    one index never see each other's sums."""
     from concurrent.futures import ThreadPoolExecutor
 
     docs, _ = real_text
     bm25, vocab = engine(docs, variant="plus", k1=0.9, b=0.75)
-    if dense_at is not None:
-        bm25.dense_at = dense_at
+    if window_at is not None:
+        bm25.window_at = window_at
     df = np.diff(bm25.postings.indptr)
     by_df = sorted(vocab, key=lambda t: -df[vocab[t]])
     rng = np.random.default_rng(29)

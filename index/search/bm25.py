@@ -142,14 +142,14 @@ _NO_FILTER = np.ones(1, dtype=bool)  # what the kernel is given when nothing is 
 _NO_TIES = np.zeros(1, dtype=np.int64)  # ... and when ties go by chunk number
 
 
-# The dense pass (maxscore._dense_rest) from a merged list of n_docs // DENSE_SHARE chunks
-# (at least DENSE_MIN); 0: never. Off: at 1M, with warm caches, it took the engine's p99 from
-# 3.5-4 ms to 2.4-2.9 (a thirty-second was the best share), but on the shared machine, whose
-# cache other work kept taking, it lost at p95 (3.2-5.8 ms against 2.6-3.7 without it).
-# tests/bench/search_tail.py measures it on a kept index.
-DENSE_SHARE = 0
-DENSE_MIN = 4096
-NEVER_DENSE = 1 << 62
+# The window pass (maxscore._window_rest) from a merged list of n_docs // WINDOW_SHARE chunks
+# (at least WINDOW_MIN). At 1M (tests/bench/search_tail.py, one process, CPU time) a
+# thirty-second gave p95 / p99 1.46 / 2.01 ms against 1.98 / 2.90 without the pass, the
+# same p50; a sixty-fourth, a sixteenth or from the first term did no better.
+WINDOW_SHARE = 32
+WINDOW_MIN = 4096
+WINDOW = 4096  # chunks a window: their sums (float64, 32 KB) stay in the cache; 1,024 and
+# 16,384 did no better at 1M
 
 BLOCK = 64  # postings per block whose largest weight is kept for skipping
 
@@ -246,10 +246,11 @@ class BM25:
         self.block_ptr = block_ptr(postings.indptr)
         self._local = threading.local()  # scratch per thread: searches may run concurrently
         self._codes: tuple[np.ndarray, np.ndarray] | None = None  # _length_codes
-        # chunks found past which the rarer terms are added into one sum per chunk instead
-        # of merged into a list (maxscore.taat_candidates); tests set 0 (always) or more
-        self.dense_at = max(DENSE_MIN, n // DENSE_SHARE) if DENSE_SHARE else NEVER_DENSE
-        self.window_at = NEVER_DENSE
+        # chunks found past which the search goes on a window of chunks at a time instead
+        # of merging the rarer terms into a list (maxscore.taat_candidates); tests set 0
+        # (from the first term), more, or a smaller window
+        self.window_at = max(WINDOW_MIN, n // WINDOW_SHARE)
+        self.window = WINDOW
 
     def _scratch(self) -> np.ndarray:
         """This thread's score accumulator (zeros between searches)."""
@@ -260,16 +261,14 @@ class BM25:
 
     def _search_scratch(self) -> tuple[np.ndarray, ...]:
         """This thread's scratch for the compiled search: two lists of chunk numbers and two
-        of their sums (float32), each as long as the chunks, which it merges back and forth,
-        and one sum per chunk (float32, zeros between searches) for the dense pass. Only the
-        pages a search writes are ever mapped."""
+        of their sums (float32), each as long as the chunks, which it merges back and forth.
+        Only the pages a search writes are ever mapped."""
         out = getattr(self._local, "search", None)
         if out is None:
             n = self.n_docs
             out = self._local.search = (np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32),
                                         np.empty(n, dtype=np.float32),
-                                        np.empty(n, dtype=np.float32),
-                                        np.zeros(n, dtype=np.float32))
+                                        np.empty(n, dtype=np.float32))
         return out
 
     def _length_codes(self) -> tuple[np.ndarray, np.ndarray]:
@@ -346,7 +345,7 @@ class BM25:
 
         use_allowed, use_tiebreak = allowed is not None, tiebreak is not None
         code, k1norm_tab = self._length_codes()
-        da, db, sa, sb, acc = self._search_scratch()
+        da, db, sa, sb = self._search_scratch()
         top, scores, ok = search_top(
             ind, self.postings.docs, self.postings.tfs, self._k1norm, code, k1norm_tab,
             float(self.p.k1 + 1), self.idf, self.term_max, np.asarray(held, dtype=np.int64),
@@ -354,7 +353,7 @@ class BM25:
             float(self.p.delta) if self.p.variant == "plus" else 0.0, int(k),
             allowed if use_allowed else _NO_FILTER, use_allowed,
             tiebreak if use_tiebreak else _NO_TIES, use_tiebreak, MARGIN, TIE_RTOL,
-            da, db, sa, sb, acc, self.dense_at, self.window_at)
+            da, db, sa, sb, self.window_at, self.window)
         if not ok:  # a term of idf <= 0: no bound to prune with
             return _arrays(self.search_all(term_ids, k, tiebreak, allowed))
         return top.astype(np.int64, copy=False), scores.astype(np.float64, copy=False)

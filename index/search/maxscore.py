@@ -9,11 +9,12 @@ the chunks already found that can still get there. Term at a time, each rare lis
 into a list of (chunk, sum so far) kept in chunk order: both are read and written straight
 through. But when several mid-frequency terms must all be added up, each merge copies the
 whole list, and the chunks found are many to look up in the common terms: then
-(_dense_rest) every term left is added into one float32 sum per chunk, a random write per
-posting with no branch to mispredict (4 MB at a million chunks: the cache holds it), and only
-the chunks of the terms a top-k chunk must hold are read back. At a million passages, with
-warm caches, that took the slowest questions from 4-6 ms to 2-3, but it loses when other work
-takes the cache: off unless BM25.dense_at says (bm25.DENSE_SHARE).
+(_window_rest) the search goes on a window of chunks at a time (bm25.WINDOW), the
+essential terms added into the window's sums (in the cache), the chunks found completed
+there, the k-th best rising as it goes, so that terms stop being essential window by
+window. At a million passages it took the slowest questions from 2.5-3.4 ms to 1.5-2.1
+(tests/bench/search_tail.py); a dense pass (one sum per chunk for the whole collection, 4
+MB) measured before it did no better with warm caches and lost when other work took them.
 Released from the GIL, it lets several askers search at once.
 
 taat_candidates only chooses candidates: every chunk whose score can come within `margin`
@@ -28,7 +29,6 @@ from numba import njit
 
 PROBE = 64  # chunks scored whole after each rare term, for a threshold
 MARGIN = 1e-5  # relative slack on bounds and thresholds: float32 sums, sums in another order
-WT_TF = 4  # the dense pass reads the weights of tf 1..3 from a table per term
 READ_THROUGH = 3  # a common list shorter than this times the chunks to look up is read through
 
 
@@ -193,92 +193,6 @@ def _kth_of_completed(hd: np.ndarray, hv: np.ndarray, size: int, k: int, indptr:
     return full[size - k]
 
 
-@njit(cache=True, nogil=True)
-def _dense_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np.ndarray,
-                code: np.ndarray, k1norm_tab: np.ndarray, k1p1: float, terms: np.ndarray,
-                idf: np.ndarray, mult: np.ndarray, rest: np.ndarray, k: int,
-                allowed: np.ndarray, use_allowed: bool, margin: float, da: np.ndarray,
-                sa: np.ndarray, out_d: np.ndarray, out_s: np.ndarray, acc: np.ndarray,
-                first: int, cut: float):
-    """taat_candidates' result when terms[:first] are merged into da/sa (ascending chunks,
-    their sums) and the list grew long: every term left is added whole into acc, one sum
-    per chunk. Each merge copies the whole list, so a question of several mid-frequency
-    terms, all of which MaxScore must add up, cost the list's length times their number,
-    and looking the survivors up in the common terms as much again; adding into acc costs
-    each posting once (a random write), with no branch to mispredict. The sums are then
-    whole: the chunks are read from acc (and zeroed) term by term, rarest first, into a
-    top k, until the terms left could not lift a chunk none of the terms read holds to its
-    k-th best. out_d, out_s: scratch of at least the number of chunks (not da, sa)."""
-    n = len(terms)
-    for j in range(len(da)):
-        acc[da[j]] = sa[j]
-    # a term's weights by chunk length code and tf (most tfs are 1-3), computed as _weight
-    # computes them (the same floats): a table read instead of a division per posting
-    wt = np.empty((255, WT_TF), dtype=np.float64)
-    for e in range(first, n):
-        w_idf, w_mult = idf[e], mult[e]
-        for c in range(255):
-            for tf in range(1, WT_TF):
-                wt[c, tf] = _weight(float(tf), k1p1, k1norm_tab[c], w_idf, w_mult)
-        for p in range(indptr[terms[e]], indptr[terms[e] + 1]):
-            d = docs[p]
-            if use_allowed and not allowed[d]:
-                continue
-            c = code[d]  # k1n
-            tf = tfs[p]
-            # weights are > 0 (idf > 0), so a chunk found never sums to 0 in acc
-            if c < 255 and tf < WT_TF:
-                acc[d] += wt[c, tf]
-            else:
-                kn = k1norm_tab[c] if c < 255 else k1norm[d]
-                acc[d] += _weight(float(tf), k1p1, kn, w_idf, w_mult)
-    heap = np.empty(k, dtype=np.float64)
-    size = 0
-    m = 0
-    t = first - 1  # the merged list first (terms[:first]), then term by term
-    while t < n:
-        if t >= first and rest[t] < cut:
-            break  # a chunk none of terms[:t] holds cannot reach the top k
-        lo, hi = (0, len(da)) if t < first else (indptr[terms[t]], indptr[terms[t] + 1])
-        for p in range(lo, hi):
-            d = da[p] if t < first else docs[p]
-            v = acc[d]
-            if v == 0.0:  # not found, or read already
-                continue
-            acc[d] = 0.0
-            if v < cut:
-                continue
-            out_d[m] = d
-            out_s[m] = v
-            m += 1
-            if size < k or v > heap[0]:
-                size = _offer(heap, size, k, v)
-                if size == k:
-                    cut = max(cut, heap[0] - margin * abs(heap[0]))
-        t += 1
-    # what the terms not read left in acc: zeroed by their postings, or all of acc
-    left = 0
-    for e in range(max(t, first), n):
-        left += indptr[terms[e] + 1] - indptr[terms[e]]
-    if left * 8 < len(acc):
-        for e in range(max(t, first), n):
-            for p in range(indptr[terms[e]], indptr[terms[e] + 1]):
-                acc[docs[p]] = 0.0
-    else:
-        acc[:] = 0.0
-    keep = np.empty(m, dtype=np.int64)
-    n_keep = 0
-    for j in range(m):
-        if out_s[j] >= cut:
-            keep[n_keep] = j
-            n_keep += 1
-    keep = keep[:n_keep]
-    got_d = out_d[keep].astype(np.int64)
-    order = np.argsort(got_d)
-    return got_d[order], out_s[keep][order].astype(np.float64)
-
-
-WINDOW = 4096  # chunks per window of the window pass: their sums (float64, 32 KB) stay cached
 # the lowest set bit of a 64-bit word by de Bruijn multiplication (numba has no ctz)
 _DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)
 _DB_POS = np.zeros(64, dtype=np.int64)
@@ -292,16 +206,18 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
                  idf: np.ndarray, mult: np.ndarray, rest: np.ndarray, k: int,
                  allowed: np.ndarray, use_allowed: bool, margin: float, da: np.ndarray,
                  sa: np.ndarray, out_d: np.ndarray, out_s: np.ndarray, n_docs: int,
-                 first: int, cut: float):
+                 first: int, cut: float, window: int):
     """taat_candidates' result when terms[:first] are merged into da/sa (ascending chunks,
-    their sums) and the list grew long: MaxScore a window of WINDOW chunks at a time. The
-    essential terms (those a top-k chunk must hold one of: terms[:ess] while the terms
-    after could not lift a chunk to the k-th best) are added into the window's sums, a
-    write into the cache per posting; each chunk found is then completed at once by
-    seeking in the other terms, rarest first, dropped as soon as they could not lift it
-    to the k-th best. Completed chunks raise the k-th best as the walk goes, so terms
-    leave the essential ones window by window. out_d, out_s: scratch of at least the
-    number of chunks (not da, sa)."""
+    their sums) and the list grew long: MaxScore a window of `window` chunks (a multiple of
+    64) at a time. The essential terms (terms[:ess]: the terms after could not lift a chunk
+    none of these holds to the k-th best) are added into the window's sums, a write into
+    the cache per posting, each chunk found marked in a bit set; the chunks found that can
+    still get there are then completed in chunk order, term by term, by seeking in each
+    other term's postings or, when its postings in the window are few for them, by
+    placing those by chunk first; each chunk dropped as soon as the terms left could not
+    lift it to the k-th best. Completed chunks raise the k-th best as the walk goes, so
+    terms leave the essential ones window by window. out_d, out_s: scratch of at least
+    the number of chunks (not da, sa)."""
     n = len(terms)
     pos = np.empty(n, dtype=np.int64)
     end = np.empty(n, dtype=np.int64)
@@ -310,17 +226,20 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
     ess = first
     while ess < n and rest[ess] >= cut:
         ess += 1
-    buf = np.zeros(WINDOW, dtype=np.float64)
-    n_words = WINDOW >> 6
+    buf = np.zeros(window, dtype=np.float64)
+    n_words = window >> 6
+    slot = np.zeros(window, dtype=np.int64)
+    cd = np.empty(window, dtype=np.int64)
+    cs = np.empty(window, dtype=np.float64)
     bits = np.zeros(n_words, dtype=np.uint64)
     one, zero, top = np.uint64(1), np.uint64(0), np.uint64(58)
     heap = np.empty(k, dtype=np.float64)
     size = 0
     m = 0
-    q = 0
+    q = 0  # da[q:]: the merged list's chunks not yet in a window
     n_da = len(da)
-    for w0 in range(0, n_docs, WINDOW):
-        w1 = w0 + WINDOW
+    for w0 in range(0, n_docs, window):
+        w1 = w0 + window
         found = False
         while q < n_da and da[q] < w1:
             j = da[q] - w0
@@ -345,6 +264,12 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
             pos[i] = p
         if not found:
             continue
+        # the chunks found that can still get there, in order; then the other terms
+        # looked up term by term for all of them (a list read through beside them when
+        # its postings in the window are few for them), each chunk dropped as soon as
+        # the terms left could not lift it to the k-th best
+        nc = 0
+        lim = cut - rest[ess]
         for b in range(n_words):
             word = bits[b]
             if word == zero:
@@ -356,29 +281,57 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
                 j = (b << 6) + _DB_POS[(low * _DEBRUIJN) >> top]
                 s = buf[j]
                 buf[j] = 0.0
-                if s + rest[ess] < cut:
+                if s >= lim:
+                    cd[nc] = w0 + j
+                    cs[nc] = s
+                    nc += 1
+        for i in range(ess, n):
+            if nc == 0:
+                break
+            w_idf, w_mult = idf[i], mult[i]
+            hi = end[i]
+            p = _seek(docs, pos[i], hi, w0)  # a term the chunks before left behind
+            stop = _seek(docs, p, hi, w1)
+            p0 = p
+            scatter = stop - p < READ_THROUGH * nc
+            if scatter:  # each posting's place, by chunk in the window
+                for r in range(p, stop):
+                    slot[docs[r] - w0] = r + 1
+            lim = cut - rest[i]
+            n2 = 0
+            for jj in range(nc):
+                s = cs[jj]
+                if s < lim:
                     continue
-                d = w0 + j
-                i = ess
-                while i < n:
-                    if s + rest[i] < cut:
-                        break
-                    p = _seek(docs, pos[i], end[i], d)
-                    pos[i] = p
-                    if p < end[i] and docs[p] == d:
-                        c = code[d]  # k1n
-                        kn = k1norm_tab[c] if c < 255 else k1norm[d]
-                        s += _weight(float(tfs[p]), k1p1, kn, idf[i], mult[i])
-                    i += 1
-                if i < n or s < cut:
-                    continue
-                out_d[m] = d
-                out_s[m] = s
-                m += 1
-                if size < k or s > heap[0]:
-                    size = _offer(heap, size, k, s)
-                    if size == k:
-                        cut = max(cut, heap[0] - margin * abs(heap[0]))
+                d = cd[jj]
+                if scatter:
+                    r = slot[d - w0] - 1
+                else:
+                    p = _seek(docs, p, stop, d)
+                    r = p if p < stop and docs[p] == d else -1
+                if r >= 0:
+                    c = code[d]  # k1n
+                    kn = k1norm_tab[c] if c < 255 else k1norm[d]
+                    s += _weight(float(tfs[r]), k1p1, kn, w_idf, w_mult)
+                cd[n2] = d
+                cs[n2] = s
+                n2 += 1
+            nc = n2
+            if scatter:
+                for r in range(p0, stop):
+                    slot[docs[r] - w0] = 0
+            pos[i] = stop
+        for jj in range(nc):
+            s = cs[jj]
+            if s < cut:
+                continue
+            out_d[m] = cd[jj]
+            out_s[m] = s
+            m += 1
+            if size < k or s > heap[0]:
+                size = _offer(heap, size, k, s)
+                if size == k:
+                    cut = max(cut, heap[0] - margin * abs(heap[0]))
         while ess > first and rest[ess - 1] < cut:
             ess -= 1  # no chunk that only this term and the ones after hold can get there
     keep_d = np.empty(m, dtype=np.int64)
@@ -398,7 +351,7 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
                     terms: np.ndarray, idf: np.ndarray, mult: np.ndarray, bound: np.ndarray,
                     k: int, allowed: np.ndarray, use_allowed: bool, margin: float,
                     da: np.ndarray, db: np.ndarray, sa: np.ndarray, sb: np.ndarray,
-                    acc: np.ndarray, dense_at: int, window_at: int):
+                    window_at: int, window: int):
     """(chunks ascending, their scores) that can reach the top k, for query terms sorted by
     bound descending (bound: the most a term adds to any chunk, mult times); MaxScore term at
     a time. The rarest terms' postings are merged whole into a list of (chunk, sum) in chunk
@@ -414,8 +367,8 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
     inside margin. da, db (chunk numbers), sa, sb (sums): scratch of at least the number of
     chunks each, swapped as the list is merged. code, k1norm_tab: see k1n.
 
-    Once the list of chunks found would pass dense_at entries, _dense_rest finishes the
-    search instead (acc: float32, one sum per chunk, zeros on entry and on return)."""
+    Once the list of chunks found would pass window_at entries, _window_rest finishes the
+    search instead, `window` chunks at a time."""
     n = len(terms)
     rest = np.empty(n + 1, dtype=np.float64)  # what terms i.. can add together, with margin
     rest[n] = 0.0
@@ -437,11 +390,7 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
         if m + (hi - lo) > window_at:
             return _window_rest(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms, idf,
                                 mult, rest, k, allowed, use_allowed, margin, da[:m], sa[:m],
-                                db, sb, len(code), e, cut)
-        if m + (hi - lo) > dense_at:
-            return _dense_rest(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms, idf,
-                               mult, rest, k, allowed, use_allowed, margin, da[:m], sa[:m],
-                               db, sb, acc, e, cut)
+                                db, sb, len(code), e, cut, window)
         i = 0
         o = 0
         for p in range(lo, hi):  # merge the list into da/sa, into db/sb
@@ -549,7 +498,7 @@ def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
                mult: np.ndarray, delta: float, k: int, allowed: np.ndarray, use_allowed: bool,
                tiebreak: np.ndarray, use_tiebreak: bool, margin: float, tie_rtol: float,
                da: np.ndarray, db: np.ndarray, sa: np.ndarray, sb: np.ndarray,
-               acc: np.ndarray, dense_at: int, window_at: int):
+               window_at: int, window: int):
     """BM25.search in one compiled call: (chunks, scores) of the top k, best first, and
     whether it could answer (False: a term of idf <= 0, which has no bound to prune with).
     query: the distinct terms holding postings, in query order, mult: how often each was
@@ -577,7 +526,7 @@ def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
     terms = query[order]
     cand, _ = taat_candidates(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms,
                               idf[order], mult[order], bound[order], k, allowed, use_allowed,
-                              margin, da, db, sa, sb, acc, dense_at, window_at)
+                              margin, da, db, sa, sb, window_at, window)
     if len(cand) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), True
     base = 0.0

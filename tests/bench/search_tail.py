@@ -1,17 +1,19 @@
-"""The engine's slowest questions on a kept index, for several settings of the dense pass
-(BM25.dense_at, index/search/maxscore.py), interleaved question by question in one process
-so that only the setting differs (prints figures, asserts nothing).
+"""The engine's slowest questions on a kept index, for several settings of the window pass
+(BM25.window_at and BM25.window, index/search/maxscore.py), interleaved question by question
+in one process so that only the setting differs (prints figures, asserts nothing).
 
     python tests/bench/scale.py --corpus real --sizes 1000000 --workdir /tmp/s1m --keep --no-peers
     python tests/bench/search_tail.py --data /tmp/s1m/real-data-1000000 \
-        --index /tmp/s1m/real-index-1000000 --dense-at 0 32 16 never --rounds 5
+        --index /tmp/s1m/real-index-1000000 --window-at never 32 32/1024 0 --rounds 5
 
---dense-at takes shares of the chunks (32: a thirty-second of them), 0 (the dense pass from the
-first term) or never (MaxScore's merged list only, the default: bm25.DENSE_SHARE). Times are the thread's CPU
-time (a busy machine's other work disturbs it least). Per setting: p50 / p95 / p99 over every
-timed search, and over each question's fastest of --rounds; then the slowest questions with their terms' postings and each setting's
-time. Every setting must give the same top 10 (chunks and scores): a difference is printed.
-The index is opened read-only (load_index), never built or updated.
+--window-at takes shares of the chunks (32: from a merged list of a thirty-second of them, the
+default: bm25.WINDOW_SHARE), 0 (from the first term) or never (MaxScore's merged list only),
+each optionally with a window size (32/1024: windows of 1,024 chunks). Times are the thread's
+CPU time (a busy machine's other work disturbs it least). Per setting: p50 / p95 / p99 over
+every timed search, and over each question's fastest of --rounds; then the slowest questions
+with their terms' postings and each setting's time. Every setting must give the same top 10
+(chunks and scores): a difference is printed. The index is opened read-only (load_index),
+never built or updated.
 """
 from __future__ import annotations
 
@@ -35,14 +37,14 @@ def main() -> None:
     ap.add_argument("--index", type=Path, required=True)
     ap.add_argument("--size", type=int, default=1_000_000, help="scale.py's size (picks questions)")
     ap.add_argument("--queries", type=int, default=300)
-    ap.add_argument("--dense-at", nargs="+", default=["32", "never"])
+    ap.add_argument("--window-at", nargs="+", default=["32", "never"])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--slowest", type=int, default=12)
     ap.add_argument("--squad", type=Path, default=scale.SQUAD)
     args = ap.parse_args()
 
     from index.search.analyze import load_analyzer
-    from index.search.bm25 import DENSE_MIN
+    from index.search.bm25 import WINDOW, WINDOW_MIN
     from index.search.load import load_index
 
     _, questions = scale.squad(args.squad)
@@ -52,17 +54,17 @@ def main() -> None:
     idx = load_index(args.index, load_analyzer(args.data))
     bm25 = idx.bm25
     n = bm25.n_docs
-    def chunks(share: str) -> int:
-        return 10**12 if share == "never" else 0 if share == "0" else max(DENSE_MIN, n // int(share))
+    def setting(s: str) -> tuple[int, int]:
+        share, _, window = s.partition("/")
+        at = 10**12 if share == "never" else 0 if share == "0" else max(WINDOW_MIN, n // int(share))
+        return at, int(window or WINDOW)
 
-    # "w32": the window pass from a thirty-second of the chunks (the dense pass never)
-    settings = {s: (10**12, chunks(s[1:])) if s.startswith("w") else (chunks(s), 10**12)
-                for s in args.dense_at}
+    settings = {s: setting(s) for s in args.window_at}
     terms = [idx.analyzer.terms(q) for q in picked]
     warm, terms = terms[args.queries:], terms[:args.queries]
 
     def ask(setting: str, t: list[str]):
-        bm25.dense_at, bm25.window_at = settings[setting]
+        bm25.window_at, bm25.window = settings[setting]
         return idx.search_terms(t, 10)
 
     for t in warm:
@@ -87,7 +89,7 @@ def main() -> None:
           f"top 10 than the first: {differ} questions")
     for s in settings:
         a, b = np.percentile(every[s], [50, 95, 99]), np.percentile(best[s], [50, 95, 99])
-        print(f"  {s:>5} ({min(settings[s]):,} chunks): every search p50 {a[0]:.2f} p95 "
+        print(f"  {s:>10} (from {settings[s][0]:,} chunks): every search p50 {a[0]:.2f} p95 "
               f"{a[1]:.2f} p99 {a[2]:.2f} ms | fastest of {args.rounds} p50 {b[0]:.2f} p95 "
               f"{b[1]:.2f} p99 {b[2]:.2f} ms")
     first = order[0]
