@@ -143,10 +143,11 @@ _NO_TIES = np.zeros(1, dtype=np.int64)  # ... and when ties go by chunk number
 
 
 # The window pass (maxscore._window_rest) from a merged list of n_docs // WINDOW_SHARE chunks
-# (at least WINDOW_MIN). At 1M (tests/bench/search_tail.py, one process, CPU time) a
-# thirty-second gave p95 / p99 1.46 / 2.01 ms against 1.98 / 2.90 without the pass, the
-# same p50; a sixty-fourth, a sixteenth or from the first term did no better.
-WINDOW_SHARE = 32
+# (at least WINDOW_MIN). At 1M (tests/bench/search_tail.py, one process, 300 questions x 5,
+# CPU time) every search's p50 / p95 / p99 were 0.38 / 1.09 / 1.51 ms from a 128th, 0.40 /
+# 1.13 / 1.58 from a 64th, 0.41 / 1.27 / 1.66 from a 32nd and 0.42 / 1.13 / 1.54 from the
+# first term; without the pass 0.37 / 1.79 / 2.79 (another run).
+WINDOW_SHARE = 128
 WINDOW_MIN = 4096
 WINDOW = 4096  # chunks a window: their sums (float64, 32 KB) stay in the cache; 1,024 and
 # 16,384 did no better at 1M

@@ -6,8 +6,8 @@ in one process so that only the setting differs (prints figures, asserts nothing
     python tests/bench/search_tail.py --data /tmp/s1m/real-data-1000000 \
         --index /tmp/s1m/real-index-1000000 --window-at never 32 32/1024 0 --rounds 5
 
---window-at takes shares of the chunks (32: from a merged list of a thirty-second of them, the
-default: bm25.WINDOW_SHARE), 0 (from the first term) or never (MaxScore's merged list only),
+--window-at takes shares of the chunks (32: from a merged list of a thirty-second of them;
+bm25.WINDOW_SHARE is the default), 0 (from the first term) or never (MaxScore's merged list only),
 each optionally with a window size (32/1024: windows of 1,024 chunks). Times are the thread's
 CPU time (a busy machine's other work disturbs it least). Per setting: p50 / p95 / p99 over
 every timed search, and over each question's fastest of --rounds; then the slowest questions
@@ -37,7 +37,7 @@ def main() -> None:
     ap.add_argument("--index", type=Path, required=True)
     ap.add_argument("--size", type=int, default=1_000_000, help="scale.py's size (picks questions)")
     ap.add_argument("--queries", type=int, default=300)
-    ap.add_argument("--window-at", nargs="+", default=["32", "never"])
+    ap.add_argument("--window-at", nargs="+", default=["128", "never"])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--slowest", type=int, default=12)
     ap.add_argument("--squad", type=Path, default=scale.SQUAD)
