@@ -387,7 +387,7 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
         lo, hi = indptr[terms[e]], indptr[terms[e] + 1]
         w_idf, w_mult = idf[e], mult[e]
         size = 0
-        if m + (hi - lo) > window_at:
+        if m + (hi - lo) > window_at and e + 1 < n:  # the last term: merged at once
             return _window_rest(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms, idf,
                                 mult, rest, k, allowed, use_allowed, margin, da[:m], sa[:m],
                                 db, sb, len(code), e, cut, window)
