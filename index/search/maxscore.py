@@ -209,7 +209,7 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
                  first: int, cut: float, window: int):
     """taat_candidates' result when terms[:first] are merged into da/sa (ascending chunks,
     their sums) and the list grew long: MaxScore a window of `window` chunks (a multiple of
-    64) at a time. The essential terms (terms[:ess]: the terms after could not lift a chunk
+    64, at most 4,096: one 64-bit word tells which of its 64 bit words hold chunks) at a time. The essential terms (terms[:ess]: the terms after could not lift a chunk
     none of these holds to the k-th best) are added into the window's sums, a write into
     the cache per posting, each chunk found marked in a bit set; the chunks found that can
     still get there are then completed in chunk order, term by term, by seeking in each
@@ -240,13 +240,13 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
     n_da = len(da)
     for w0 in range(0, n_docs, window):
         w1 = w0 + window
-        found = False
+        words = zero  # bit b: bits[b] holds a chunk found
         while q < n_da and da[q] < w1:
             j = da[q] - w0
             buf[j] = sa[q]
             bits[j >> 6] |= one << np.uint64(j & 63)
+            words |= one << np.uint64(j >> 6)
             q += 1
-            found = True
         for i in range(first, ess):
             w_idf, w_mult = idf[i], mult[i]
             p, hi = pos[i], end[i]
@@ -260,9 +260,9 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
                 j = d - w0
                 buf[j] += _weight(float(tfs[p - 1]), k1p1, kn, w_idf, w_mult)
                 bits[j >> 6] |= one << np.uint64(j & 63)
-                found = True
+                words |= one << np.uint64(j >> 6)
             pos[i] = p
-        if not found:
+        if words == zero:
             continue
         # the chunks found that can still get there, in order; then the other terms
         # looked up term by term for all of them (a list read through beside them when
@@ -270,10 +270,11 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
         # the terms left could not lift it to the k-th best
         nc = 0
         lim = cut - rest[ess]
-        for b in range(n_words):
+        while words != zero:
+            low = words & (zero - words)
+            words ^= low
+            b = _DB_POS[(low * _DEBRUIJN) >> top]
             word = bits[b]
-            if word == zero:
-                continue
             bits[b] = zero
             while word != zero:
                 low = word & (zero - word)
