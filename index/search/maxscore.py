@@ -208,8 +208,9 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
                  sa: np.ndarray, out_d: np.ndarray, out_s: np.ndarray, n_docs: int,
                  first: int, cut: float, window: int):
     """taat_candidates' result when terms[:first] are merged into da/sa (ascending chunks,
-    their sums) and the list grew long: MaxScore a window of `window` chunks (a multiple of
-    64, at most 4,096: one 64-bit word tells which of its 64 bit words hold chunks) at a time. The essential terms (terms[:ess]: the terms after could not lift a chunk
+    their sums) and the list grew long: MaxScore a window of `window` chunks at a time (a
+    multiple of 64, at most 4,096: one 64-bit word tells which of its bit words hold
+    chunks). The essential terms (terms[:ess]: the terms after could not lift a chunk
     none of these holds to the k-th best) are added into the window's sums, a write into
     the cache per posting, each chunk found marked in a bit set; the chunks found that can
     still get there are then completed in chunk order, term by term, by seeking in each
@@ -265,9 +266,9 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
         if words == zero:
             continue
         # the chunks found that can still get there, in order; then the other terms
-        # looked up term by term for all of them (a list read through beside them when
-        # its postings in the window are few for them), each chunk dropped as soon as
-        # the terms left could not lift it to the k-th best
+        # looked up term by term for all of them (sought, or a term's postings in the
+        # window placed by chunk when they are few for them), each chunk dropped as soon
+        # as the terms left could not lift it to the k-th best
         nc = 0
         lim = cut - rest[ess]
         while words != zero:
