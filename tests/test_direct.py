@@ -717,3 +717,14 @@ def test_a_name_ending_in_a_body_s_or_a_prize_s_word_is_no_one():
     text = "The motion was tabled by the Scottish Parliament after a speech by Tricia Marwick."
     a = direct_answer("Who tabled the motion?", [passage(text, ["motion", "tabled"])])
     assert (a.kind, a.text) == ("span", "Tricia Marwick")
+
+
+def test_what_month_or_what_decade_is_answered_by_one_not_by_a_year():
+    text = "Since 1999 the elections have been held every four years, the last in May 2003."
+    a = direct_answer("What month are the elections held in?",
+                      [passage(text, ["elections", "held"])])
+    assert (a.kind, a.text) == ("span", "May 2003")
+    text = "The elections were first held in 1999 and again in 2003."
+    a = direct_answer("In what decade were the elections first held?",
+                      [passage(text, ["elections", "first", "held"])])
+    assert a.kind == "sentence"

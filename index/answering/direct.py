@@ -269,6 +269,16 @@ _QUANTITY_ASKED_RE = re.compile(
     r"|heavy|fast)\b", re.I)
 
 
+# a when-question that asks for a month, a weekday, a decade or a century, and what gives one
+_TIME_ASKED = tuple((re.compile(asked, re.I), re.compile(gives)) for asked, gives in (
+    (r"\b(?:what|which) month\b", r"\b(?:January|February|March|April|May|June|July|August"
+     r"|September|October|November|December)\b"),
+    (r"\b(?:what|which) day of the week\b",
+     r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b"),
+    (r"\b(?:what|which) decade\b", r"\d0s\b|\b(?:twenties|thirties|forties|fifties|sixties"
+     r"|seventies|eighties|nineties)\b"),
+    (r"\b(?:what|which) century\b", r"\b\d{1,2}(?:st|nd|rd|th)\b|\bcentur(?:y|ies)\b"),
+))
 _COMPASS_RE = re.compile(r"(?:North|South|East|West|Northern|Southern|Eastern|Western|Central"
                          r"|North-?[Ee]ast(?:ern)?|North-?[Ww]est(?:ern)?|South-?[Ee]ast(?:ern)?"
                          r"|South-?[Ww]est(?:ern)?)\b")
@@ -305,6 +315,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
     # "how much memory": a quantity in a unit ('64 MiB', '10 tons'), not a count of something
     # else ('one thread'); "how big" may ask for a count ('how big was the delegation')
     quantity = wants == "number" and _QUANTITY_ASKED_RE.search(question)
+    unit_of_time = next((rx for asked_rx, rx in _TIME_ASKED if asked_rx.search(question)),
+                        None) if wants == "date" else None
     offices = _asked_offices(ask, cons) if wants == "name" else []
     # who held an office: the words that say it, which the name's sentence must hold
     said_offices = _office_words(cons) if wants == "name" and office_said else frozenset()
@@ -321,6 +333,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
                 known = sum(norm(w) in ask.words for w in rest) / max(1, len(rest))
         if wants == "number" and _day_of_month(text, s, e):
             continue  # "26" of "26 March 1990" counts nothing
+        if unit_of_time is not None and not unit_of_time.search(text, s, e):
+            continue  # 'what month' is no year ('May', not '1999'); 'what decade' a decade
         if count_asked and noun_here is None:
             noun_here = any(norm(w) in counted_words for w in words(text))
         if noun_here and not _counts(text, s, e, counted_words):
