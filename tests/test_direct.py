@@ -728,3 +728,9 @@ def test_what_month_or_what_decade_is_answered_by_one_not_by_a_year():
     a = direct_answer("In what decade were the elections first held?",
                       [passage(text, ["elections", "first", "held"])])
     assert a.kind == "sentence"
+
+
+def test_a_fort_or_a_lake_is_no_one():
+    text = "The attack on Fort Caroline in 1565 was led by Pedro Menendez."
+    a = direct_answer("Who led the attack in 1565?", [passage(text, ["attack", "1565"])])
+    assert (a.kind, a.text) == ("span", "Pedro Menendez")

@@ -279,9 +279,11 @@ _TIME_ASKED = tuple((re.compile(asked, re.I), re.compile(gives)) for asked, give
      r"|seventies|eighties|nineties)\b"),
     (r"\b(?:what|which) century\b", r"\b\d{1,2}(?:st|nd|rd|th)\b|\bcentur(?:y|ies)\b"),
 ))
+# the first word of a place's name: a point of the compass ('North Carolina', 'Central Asian'
+# is a people), a fort, a mountain, a lake …
 _COMPASS_RE = re.compile(r"(?:North|South|East|West|Northern|Southern|Eastern|Western|Central"
                          r"|North-?[Ee]ast(?:ern)?|North-?[Ww]est(?:ern)?|South-?[Ee]ast(?:ern)?"
-                         r"|South-?[Ww]est(?:ern)?)\b")
+                         r"|South-?[Ww]est(?:ern)?|Fort|Mount|Mt\.|Lake|Cape|Port|Camp)(?![\w-])")
 _LONG_WORD_RE = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -357,7 +359,7 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
         if wants == "name" and (not personal(text, s, e) or _place(text[s:e], cons)):
             continue  # who: a person, never a country ('North Koreans'), a body or a title
         if wants == "name" and _COMPASS_RE.match(text, s):
-            continue  # 'North Carolina', 'Southern Song', 'Central Asian': a place or a people
+            continue  # 'North Carolina', 'Fort Edward', 'Central Asian': a place or a people
         if wants == "name" and common is not None and _ends_common(text[s:e], common):
             continue  # 'Dynastic Name', 'Moving Image': capitalised common nouns, no one's name
         if wants == "name" and all(norm(w) in ask.words for w in words(text[s:e])
