@@ -74,9 +74,9 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
     what it says in other states, gives no answer line. unnamed: the best sentence lacks a
     name the question gives, or what it asks a value of (Answerer._unnamed): no span is cut
     from it. common: whether the documents write a word in lower case (a common noun's,
-    never a person's name: 'Working Group'). Precision first: a span must be of the asked type (a person for who, a number
-    counting the asked noun, never a date's day); without one, a fact holding the asked value
-    comes before the best sentence."""
+    never a person's name: 'Working Group'). Precision first: a span must be of the asked
+    type (a person for who, a number counting the asked noun, never a date's day); without
+    one, a fact holding the asked value comes before the best sentence."""
     if ask is _UNREAD:
         ask = asked(question)
     wants = ask.kind if ask is not None else "other"
