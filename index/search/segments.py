@@ -30,7 +30,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -463,12 +463,10 @@ class SegmentedIndex(Index):
         t = self.vocab.get(term)
         return 0 if t is None else int(self.df_live[t])
 
-    def chunks_with(self, term: str, limit: int) -> list[int]:
-        t = self.vocab.get(term)
-        if t is None or limit <= 0:
-            return []
-        out: list[int] = []
-        for seg in self.segments:  # in segment order, as Index.chunks_with reads one
+    def _live_postings(self, t: int) -> Iterator[tuple[Segment, np.ndarray]]:
+        """Of each segment holding term t, in segment order: the segment and its live chunks
+        holding t (local numbers, ascending)."""
+        for seg in self.segments:
             lt = seg.local_term(t)
             if lt < 0:
                 continue
@@ -476,6 +474,15 @@ class SegmentedIndex(Index):
             d = seg.postings.docs[int(ind[lt]) : int(ind[lt + 1])]
             if seg.live is not None:
                 d = d[seg.live[d]]
+            yield seg, d
+
+    def chunks_with(self, term: str, limit: int) -> list[int]:
+        t = self.vocab.get(term)
+        if t is None or limit <= 0:
+            return []
+        out: list[int] = []
+        # in segment order, as Index.chunks_with reads one
+        for seg, d in self._live_postings(t):
             out.extend(seg.to_global(d[: limit - len(out)].astype(np.int64)).tolist())
             if len(out) >= limit:
                 break
@@ -487,16 +494,7 @@ class SegmentedIndex(Index):
             return frozenset()
         # the live chunks holding it, as term_weights finds them, without their weights or
         # an order (a common term's postings at a million chunks: milliseconds of both)
-        parts = []
-        for seg in self.segments:
-            lt = seg.local_term(t)
-            if lt < 0:
-                continue
-            ind = seg.postings.indptr
-            d = seg.postings.docs[int(ind[lt]) : int(ind[lt + 1])]
-            if seg.live is not None:
-                d = d[seg.live[d]]
-            parts.append(seg.to_global(d.astype(np.int64)))
+        parts = [seg.to_global(d.astype(np.int64)) for seg, d in self._live_postings(t)]
         if not parts:
             return frozenset()
         where = np.concatenate(parts)
