@@ -45,6 +45,7 @@ _MONTHS = ("January February March April May June July August September October 
            "December").split()
 _WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 _MONTH_SET, _WEEKDAY_SET = frozenset(_MONTHS), frozenset(_WEEKDAYS)
+MONTHS, WEEKDAYS = tuple(_MONTHS), tuple(_WEEKDAYS)
 _MON = r"(?:%s)" % "|".join(_MONTHS + [m[:3] + r"\." for m in _MONTHS] + ["Sept\\."])
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[0-9]\d\d|20\d\d)"

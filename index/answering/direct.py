@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, NUMBER_RE, PLACE_WORDS, ROLES,
-                    TITLE_MODIFIERS, TITLE_WORDS, Asked, after_role, asked, asked_noun, norm,
-                    personal, quoted, title_run, title_words, titled, words, years_in)
+from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, MONTHS, NUMBER_RE, PLACE_WORDS,
+                    ROLES, TITLE_MODIFIERS, TITLE_WORDS, WEEKDAYS, Asked, after_role, asked,
+                    asked_noun, norm, personal, quoted, title_run, title_words, titled, words,
+                    years_in)
 from .constraints import (LOCATIVE_WORDS, OFFICES, RANKS, Constraints, fold_name,
                           sentence_conflicts, thing_elsewhere)
 from ..facts import human_date, human_figure
@@ -271,19 +272,18 @@ _QUANTITY_ASKED_RE = re.compile(
 
 # a when-question that asks for a month, a weekday, a decade or a century, and what gives one
 _TIME_ASKED = tuple((re.compile(asked, re.I), re.compile(gives)) for asked, gives in (
-    (r"\b(?:what|which) month\b", r"\b(?:January|February|March|April|May|June|July|August"
-     r"|September|October|November|December)\b"),
-    (r"\b(?:what|which) day of the week\b",
-     r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b"),
+    (r"\b(?:what|which) month\b", r"\b(?:%s)\b" % "|".join(MONTHS)),
+    (r"\b(?:what|which) day of the week\b", r"\b(?:%s)s?\b" % "|".join(WEEKDAYS)),
     (r"\b(?:what|which) decade\b", r"\d0s\b|\b(?:twenties|thirties|forties|fifties|sixties"
      r"|seventies|eighties|nineties)\b"),
     (r"\b(?:what|which) century\b", r"\b\d{1,2}(?:st|nd|rd|th)\b|\bcentur(?:y|ies)\b"),
 ))
 # the first word of a place's name: a point of the compass ('North Carolina', 'Central Asian'
 # is a people), a fort, a mountain, a lake …
-_COMPASS_RE = re.compile(r"(?:North|South|East|West|Northern|Southern|Eastern|Western|Central"
-                         r"|North-?[Ee]ast(?:ern)?|North-?[Ww]est(?:ern)?|South-?[Ee]ast(?:ern)?"
-                         r"|South-?[Ww]est(?:ern)?|Fort|Mount|Mt\.|Lake|Cape|Port|Camp)(?![\w-])")
+_PLACE_OPENER_RE = re.compile(
+    r"(?:North|South|East|West|Northern|Southern|Eastern|Western|Central"
+    r"|North-?[Ee]ast(?:ern)?|North-?[Ww]est(?:ern)?|South-?[Ee]ast(?:ern)?"
+    r"|South-?[Ww]est(?:ern)?|Fort|Mount|Mt\.|Lake|Cape|Port|Camp)(?![\w-])")
 _LONG_WORD_RE = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -358,7 +358,7 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue  # 'Ministry' of 'Foreign Ministry', a treaty: no one, whatever stands before
         if wants == "name" and (not personal(text, s, e) or _place(text[s:e], cons)):
             continue  # who: a person, never a country ('North Koreans'), a body or a title
-        if wants == "name" and _COMPASS_RE.match(text, s):
+        if wants == "name" and _PLACE_OPENER_RE.match(text, s):
             continue  # 'North Carolina', 'Fort Edward', 'Central Asian': a place or a people
         if wants == "name" and common is not None and _ends_common(text[s:e], common):
             continue  # 'Dynastic Name', 'Moving Image': capitalised common nouns, no one's name
