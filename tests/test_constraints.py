@@ -987,3 +987,52 @@ def test_a_sentence_about_the_other_korea_gives_no_line(tmp_path_factory):
     assert a.direct is None or "2002" not in a.direct.text
     a = koreas.ask("When did the North Korean foreign minister visit Ulaanbaatar?")
     assert a.direct is not None and a.direct.text == "August 2002"
+
+
+POSTS_OF_ENVOYS = """---
+title: "Mongolia and North Korea: envoys and delegations"
+---
+Ties in the sixties
+
+J. Sambuu had been the first MPR ambassador to North Korea. In 1960 Ambassador B. Dorj signed an agreement on scientific cooperation in Pyongyang.
+
+Parties
+
+The delegation that travelled to Ulaanbaatar in February 1999 was led by party leader Ts. Elbegdorj, who was received in the capital by the North Korean ambassador, who announced high-level negotiations between the two parties.
+"""
+
+
+@pytest.fixture(scope="module")
+def posts_of_envoys(tmp_path_factory) -> Answerer:
+    return one_document(tmp_path_factory, "posts_of_envoys", POSTS_OF_ENVOYS, ALIASES)
+
+
+def test_an_unsaid_ambassador_is_not_of_the_state_the_passage_names_as_the_post(posts_of_envoys):
+    # 'the first MPR ambassador to North Korea': North Korea is where the passage's envoys
+    # serve, so its 'Ambassador B. Dorj' is no North Korean ambassador (though the title
+    # names North Korea): the documents don't say who that was
+    a = posts_of_envoys.ask("Who was the North Korean ambassador to Mongolia in 1960?")
+    assert a.kind == "closest" and a.direct is None
+    assert "North Korean ambassador" in a.message
+    # the passage still answers for the state its envoys serve
+    a = posts_of_envoys.ask("Who was the Mongolian ambassador to North Korea in 1960?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.kind == "span"
+
+
+def test_a_name_received_by_an_ambassador_is_not_the_ambassador(posts_of_envoys):
+    # the one named is who the ambassador received, not the ambassador: no name is the answer
+    a = posts_of_envoys.ask("Who was the North Korean ambassador in Ulaanbaatar in 1999?")
+    assert not (a.direct is not None and a.direct.kind == "span"
+                and "Elbegdorj" in a.direct.text)
+
+
+def test_an_office_of_a_people_is_theirs_not_a_post(tmp_path_factory):
+    # 'a leader of the Swiss Reformation' says whose leader he was, not where he served
+    a = one_document(tmp_path_factory, "reformers", """---
+title: Reformers
+---
+Paris
+
+Lefevre, a professor at the University of Paris, published his French translation of the New Testament in 1523. William Farel was a student of Lefevre who went on to become a leader of the Swiss Reformation.
+""").ask("What leader of the Swiss reformation was a student of Lefevre?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "William Farel"

@@ -649,6 +649,26 @@ def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
         _state_before(seq, first, breaks, states) for _, first in at))
 
 
+def _names_owner(seq: Sequence[str], role: Name, states: Mapping[str, frozenset],
+                 breaks: Mapping[int, bool]) -> tuple[bool, bool]:
+    """(whether seq names the state whose office role asks of other than as where such an
+    office serves; whether it names it as that post: 'the first MPR ambassador to North
+    Korea')."""
+    office = role.terms[-1]
+    posts = getattr(breaks, "posts", frozenset())
+    said = posted = False
+    for j, t in enumerate(seq):
+        if t not in states or not states[t] & role.owner:
+            continue
+        # right after the office ('ambassador to North Korea'), or before it across a
+        # preposition ('sent to North Korea as ambassador')
+        served = j in posts and (j > 0 and seq[j - 1] == office or (
+            j + 1 < len(seq) and seq[j + 1] == office and breaks.get(j + 1) is False))
+        posted = posted or served
+        said = said or not served
+    return said, posted
+
+
 def _state_before(seq: Sequence[str], first: int, breaks: Mapping[int, bool],
                   states: Mapping[str, frozenset]) -> bool:
     """Whether a state is said just before position first, in its clause."""
@@ -739,9 +759,13 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
             missing.append(num)
     for role in c.roles:
         seqs = [text_terms, *outside]
-        unsaid_is_owner = not (owner_in_text and role.owner) or any(
-            t in c.states and c.states[t] & role.owner for s in [text_terms, *own_outside]
-            for t in s)
+        # whose an office is when its clause does not say: the asked state's when the
+        # candidate names that state, but not when its text says the office serves there
+        # ('Ambassador Dorj' beside 'the first MPR ambassador to North Korea' is not North
+        # Korea's, whatever else names North Korea)
+        said, posted = _names_owner(text_terms, role, c.states, breaks)
+        unsaid_is_owner = not (owner_in_text and role.owner) or not posted and (said or any(
+            _names_owner(s, role, c.states, NO_BREAKS)[0] for s in own_outside))
         ok = _holds_office(text_terms, role, c.ranks, c.states, breaks, c.kinds, one_holder,
                            unsaid_is_owner) or any(
             _holds_office(seq, role, c.ranks, c.states, NO_BREAKS, c.kinds,
@@ -824,9 +848,17 @@ _COUNTRIES = frozenset(w for name in [*CAPITALS, *CAPITALS.values(), *OTHER_NAME
 
 
 _BEFORE_WORD = re.compile(r"\b(?:as|to|in|at|from|for|with|by|of)\b", re.I)
+_POST_WORD = re.compile(r"\b(?:to|in|at)\b", re.I)  # where an office serves: 'ambassador to'
 
 
-def clause_breaks(text: str, starts: Sequence[int], ends: Sequence[int]) -> dict[int, bool]:
+class Breaks(dict):
+    """clause_breaks' positions, and posts: those that follow 'to', 'in' or 'at', where an
+    office serves ('ambassador to North Korea'; not 'a leader of the Swiss Reformation')."""
+
+    posts: frozenset = frozenset()
+
+
+def clause_breaks(text: str, starts: Sequence[int], ends: Sequence[int]) -> Breaks:
     """The positions of the tokens of text (offsets starts, ends) that follow a punctuation
     mark (True) or a preposition (False: 'sent to South Korea as Ambassador' does not make
     him South Korea's ambassador; 'Ambassador to Japan' says where he serves)."""
@@ -834,7 +866,9 @@ def clause_breaks(text: str, starts: Sequence[int], ends: Sequence[int]) -> dict
     # (a pattern search per gap held the GIL for every token of every candidate)
     marks = [m.start() for m in _CLAUSE_END.finditer(text)]
     preps = [m.start() for m in _BEFORE_WORD.finditer(text)]
-    out: dict[int, bool] = {}
+    posting = [m.start() for m in _POST_WORD.finditer(text)]
+    out = Breaks()
+    posts = []
     for k in range(1, len(starts)):
         a, b = int(ends[k - 1]), int(starts[k])
         i = bisect_left(marks, a)
@@ -844,6 +878,10 @@ def clause_breaks(text: str, starts: Sequence[int], ends: Sequence[int]) -> dict
         i = bisect_left(preps, a)
         if i < len(preps) and preps[i] < b:
             out[k] = False
+            i = bisect_left(posting, a)
+            if i < len(posting) and posting[i] < b:
+                posts.append(k)
+    out.posts = frozenset(posts)
     return out
 
 

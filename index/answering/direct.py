@@ -539,11 +539,27 @@ def _owned_elsewhere(text: str, name: str, cons: Constraints | None) -> bool:
     return bool(said) and not any(st & cons.owners for st in said)
 
 
+# an office someone else holds towards the name: 'received … by the North Korean ambassador',
+# 'met with the ambassador' (its holder, when named, follows it)
+_OFFICE_OBJECT_RE = re.compile(
+    r"\b(?:by|with|to|from|for)\s+(?:the|a|an|its|their|his|her)\s+"
+    r"(?:[\w.'’-]+\s+){0,3}$", re.I)
+_OFFICE_WORD_RE = re.compile(r"[^\W\d_][\w’'-]*")
+
+
 def _office_said(text: str, s: int, sentences: list[tuple[int, int]], offices: frozenset) -> bool:
     """Whether the sentence (of sentences, spans of text) holding text[s] says one of the
-    offices (_office_words)."""
+    offices (_office_words) of the name at s: not one held by whoever acts on it ('Ts.
+    Elbegdorj, who was received … by the North Korean ambassador'), unless the name follows
+    that office."""
     lo, hi = next(((a, b) for a, b in sentences if a <= s < b), (0, len(text)))
-    return any(norm(w) in offices for w in words(text[lo:hi]))
+    for m in _OFFICE_WORD_RE.finditer(text, lo, hi):
+        if norm(m.group()) not in offices:
+            continue
+        if not _OFFICE_OBJECT_RE.search(text, max(lo, m.start() - 60), m.start()) or (
+                0 <= s - m.end() <= 3):
+            return True
+    return False
 
 
 def _office_words(cons: Constraints | None) -> frozenset:
