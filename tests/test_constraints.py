@@ -1036,3 +1036,9 @@ Paris
 Lefevre, a professor at the University of Paris, published his French translation of the New Testament in 1523. William Farel was a student of Lefevre who went on to become a leader of the Swiss Reformation.
 """).ask("What leader of the Swiss reformation was a student of Lefevre?")
     assert a.kind == "answer" and a.direct is not None and a.direct.text == "William Farel"
+
+
+def test_a_name_said_twice_is_listed_once_in_what_the_documents_lack(answerer):
+    a = answerer.ask("Did South Korea send South Korea's first trade mission to Ulaanbaatar in 1996?")
+    assert a.kind == "closest" and "“South Korea”" in a.message
+    assert a.message.count("South Korea") == 1

@@ -237,6 +237,7 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
     if said:  # a name inside a quotation is met by the quotation as a whole
         inside_quote = lambda n: any(n.text in q.text for q in said)  # noqa: E731
         names = tuple(n for n in names if not inside_quote(n)) + said
+    names = tuple(dict.fromkeys(names))  # a name said twice is one constraint, said once
     parts = [(c, set(c.split("_"))) for c in compounds if "_" in c]
     if parts:
         names = tuple(
