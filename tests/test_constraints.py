@@ -1042,3 +1042,17 @@ def test_a_name_said_twice_is_listed_once_in_what_the_documents_lack(answerer):
     a = answerer.ask("Did South Korea send South Korea's first trade mission to Ulaanbaatar in 1996?")
     assert a.kind == "closest" and "“South Korea”" in a.message
     assert a.message.count("South Korea") == 1
+
+
+def test_a_short_question_about_someone_the_documents_never_name_is_not_answered(
+        tmp_path_factory):
+    # 'Who is Kim Jong Un?' reads its name though most of its words are capitalised (title
+    # case would write 'Is'): the son named in the documents is someone else
+    a = one_document(tmp_path_factory, "successors", """---
+title: Successors
+---
+Mourning
+
+Kim Il Sung died in 1994. His son Kim Jong Il took over the government only after a three-year mourning period, and the UN noted the delay.
+""", ALIASES).ask("Who is Kim Jong Un?")
+    assert a.kind != "answer" and a.direct is None

@@ -386,6 +386,10 @@ def _found_at(text: str, where: str) -> list[int]:
     return out
 
 
+_AUXILIARIES = frozenset("is are was were be been am do does did has have had can could will "
+                        "would shall should may might must".split())
+
+
 def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
            analyze: Callable[[str], list[str]], related: dict,
            code: Sequence[tuple[int, int]]) -> tuple[Name, ...]:
@@ -394,9 +398,11 @@ def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
                and not t.term[:1].isdigit() and not in_code(t)]
     words = re.findall(r"[^\W\d_][\w’'-]*", question)
     if len(words) > 3 and len(capital) >= 0.6 * (len(words) - 1) and not any(
-            w[:1].islower() and w.casefold() not in FUNCTION_WORDS for w in words[1:]):
+            w[:1].islower() and (w.casefold() not in FUNCTION_WORDS or w in _AUXILIARIES)
+            for w in words[1:]):
         # a question in title case gives no names by its capitals (one with a verb in small
-        # letters is not: 'When did Kim Jong Un visit Ulaanbaatar?')
+        # letters is not: 'When did Kim Jong Un visit Ulaanbaatar?', 'Who is Kim Jong Un?':
+        # title case writes 'Is', 'Did')
         return ()
     groups: list[list] = []
     for t in capital:
