@@ -47,6 +47,28 @@ def test_underlined_txt_headings_are_the_title_and_sections(load):
     ]
 
 
+def test_an_faq_question_over_several_lines_is_the_section_of_its_answer(load):
+    # the question is what its answer is under, not a paragraph of the answer before it
+    doc = load("faq.txt", "XZ Utils FAQ\n============\n\n"
+                          "Q:  I cannot find BCJ and BCJ2 filters. Don't they exist in liblzma?\n\n"
+                          "A:  BCJ filter is called \"x86\" in liblzma. BCJ2 is not included.\n\n"
+                          "Q:  I need to use a script that runs \"xz -9\". On a system with 256 MiB\n"
+                          "    of RAM, xz says that it cannot allocate memory. Can I make the\n"
+                          "    script work without modifying it?\n\n"
+                          "A:  Set a default memory usage limit for compression.\n")
+    assert [(c.section, c.text) for c in doc.chunks] == [
+        ("Q:  I cannot find BCJ and BCJ2 filters. Don't they exist in liblzma?",
+         "A:  BCJ filter is called \"x86\" in liblzma. BCJ2 is not included."),
+        ("Q:  I need to use a script that runs \"xz -9\". On a system with 256 MiB of RAM, xz "
+         "says that it cannot allocate memory. Can I make the script work without modifying it?",
+         "A:  Set a default memory usage limit for compression."),
+    ]
+    # a paragraph that only opens like a question, with no answer after it, stays text
+    doc = load("notes.txt", "Notes\n\nQ: what we asked the vendor, and what they said, is "
+                            "in the minutes of the meeting.\n\nThe minutes are kept.\n")
+    assert [c.section for c in doc.chunks] == [""]
+
+
 def test_markdown_hash_headings_become_sections(load):
     doc = load("a.md", f"# The title\n\nIntro.\n\n## Part A\n{P_RELATIONS}\n\n"
                        f"## Part B ##\n\n{P_TREATY}\n")

@@ -451,9 +451,22 @@ def _is_txt_heading(text: str) -> bool:
     )
 
 
+_FAQ_QUESTION_RE = re.compile(r"(?:Q|Question)\s*[:.)]\s")
+_FAQ_ANSWER_RE = re.compile(r"(?:A|Answer)\s*[:.)]\s")
+MAX_QUESTION_CHARS = 400
+
+
+def _is_faq_question(text: str, blocks: list[_Block], i: int) -> bool:
+    """Whether a plain-text block is an FAQ's question ('Q: I need to use a script that runs
+    "xz -9". On a system with 256 MiB …'): it opens with Q: and the next block with A:. Its
+    answer is read under it, as under a heading; a question is no answer."""
+    return (_FAQ_QUESTION_RE.match(text) is not None and len(text) <= MAX_QUESTION_CHARS
+            and i + 1 < len(blocks) and _FAQ_ANSWER_RE.match(blocks[i + 1].text) is not None)
+
+
 def _classify(doc: Document, blocks: list[_Block]) -> None:
     markdown = doc.path.suffix.lower() != ".txt"  # converted documents are written as Markdown
-    for b in blocks:
+    for i, b in enumerate(blocks):
         note = _NOTE_DEF_RE.match(b.text)
         if note and (markdown or not b.text.startswith("[^")):
             b.kind = "note"
@@ -482,6 +495,9 @@ def _classify(doc: Document, blocks: list[_Block]) -> None:
             b.text = b.text.split("\n", 1)[0].strip()
         elif _is_txt_heading(b.text):
             b.kind = "heading"
+        elif _is_faq_question(b.text, blocks, i):
+            b.kind = "heading"  # the question an FAQ's answer is under, over several lines
+            b.text = re.sub(r"\s*\n\s*", " ", b.text)
     # A heading right before a table with no words is that table's caption, not a section.
     for prev, cur in zip(blocks, blocks[1:]):
         if prev.kind == "heading" and cur.kind == "junk":
