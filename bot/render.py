@@ -22,10 +22,25 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+_JOINER = frozenset("-_'’")  # inside one word: 'Jong-il', 'XZ_DEFAULTS'
+
+
+def _joined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """spans with those that touch (or stand one hyphen apart) made one: 'bzip2' is one bold
+    word, not '**bzip****2**'."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and 0 <= s - out[-1][1] <= 1 and (s == out[-1][1] or text[s - 1] in _JOINER):
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
 def _mark_terms(text: str, start: int, end: int, spans: list[tuple[int, int]], color: bool) -> str:
     """text[start:end] with the matched terms in bold (ANSI) or **stars** (plain)."""
     out, pos = [], start
-    for s, e in spans:
+    for s, e in _joined(text, spans):
         if s < pos or e > end:
             continue
         out.append(text[pos:s])
