@@ -178,3 +178,44 @@ def test_a_question_naming_what_a_passage_names_gets_the_closest_passages(tmp_pa
     assert "15 October 1948" in named.passages[0].hit.chunk.text
     unnamed = a.ask("On what date did the newly created states decide to open formal ties?")
     assert (unnamed.status, unnamed.passages) == ("none", ())
+
+
+SHELLS = """---
+title: Stresses in shells
+---
+General solutions are given for the stresses in pressurized shells of revolution of arbitrary
+meridian. The membrane solution is corrected near the edges by the bending solution.
+"""
+
+LAYERS = """---
+title: Inner and outer solutions
+---
+The method of matching inner and outer solutions is applied to a viscous flow whose main stream
+is a shear flow. The matching holds to second order in the Reynolds number.
+"""
+
+PANELS = """---
+title: Panel flutter
+---
+Flutter of flat panels in supersonic flow is studied with a piston theory. The critical dynamic
+pressure rises with the panel's tension.
+"""
+
+
+@pytest.mark.parametrize("question, doc", [
+    # "general" qualifies the solutions here: no general is asked for
+    ("What general solutions for the stresses in pressurized shells of revolution are"
+     " available?", "shells"),
+    # a yes-or-no question's "when" opens a clause: no date is asked for
+    ("Can the procedure of matching inner and outer solutions for a viscous flow problem be"
+     " applied when the main stream is a shear flow?", "layers"),
+])
+def test_a_question_asking_for_no_person_or_date_is_answered_from_its_passage(tmp_path, question,
+                                                                               doc):
+    (tmp_path / "docs").mkdir()
+    for name, text in (("shells.txt", SHELLS), ("layers.txt", LAYERS), ("panels.txt", PANELS)):
+        (tmp_path / "docs" / name).write_text(text, encoding="utf-8")
+    a = Answerer.open(tmp_path, tmp_path / "index")
+    reply = a.ask(question)
+    assert reply.status == "answer" and reply.answered
+    assert reply.passages[0].hit.chunk.doc == doc

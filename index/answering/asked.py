@@ -22,8 +22,12 @@ ROLES = _ROLES = {"president", "minister", "ambassador", "envoy", "diplomat", "c
 # "what did South Korean diplomats see": a verb before the role makes it the subject,
 # and what is asked is something else
 _AUX = r"(?:did|does|do|was|were|is|are|has|have|had|will|would|can|could|should|may|might)"
-_ROLE_RX = (r"\b(?:which|what)\s+(?:(?!%s\b)[\w'’-]+\s+){0,4}?(%s)s?\b(?!\s+(?-i:[A-Z]))"
-            % (_AUX, "|".join(sorted(_ROLES))))
+# "what general solutions", "which member state": a role word before a noun in lower case
+# qualifies that noun, and no person is asked for
+_QUALIFIED = (r"(?!\s+(?-i:[a-z]+(?:ions?|ity|ities|isms?|ry|ries|ures?|ous|al|ic|ive|ments?|ences?"
+              r"|ances?|ships?|ness)|states?|nations?|countries)\b)")
+_ROLE_RX = (r"\b(?:which|what)\s+(?:(?!%s\b)[\w'’-]+\s+){0,4}?(%s)s?\b(?!\s+(?-i:[A-Z]))%s"
+            % (_AUX, "|".join(sorted(_ROLES)), _QUALIFIED))
 # What the question word asks for; the earliest question word decides.
 _ASKS = (
     ("date", r"\b(?:when|(?:what|which) (?:(?:were|was|are|is) )?(?:the )?"
@@ -40,6 +44,23 @@ _ASKS = (
     ("other", r"\b(?:what|which|why|how)\b"),
 )
 _ASK_RES = [(kind, re.compile(rx, re.I)) for kind, rx in _ASKS]
+# "where can I find pressure data …" asks for the documents that hold it, not a place; "how
+# much is known about …", "how far can one trust …" ask to what extent, not a figure
+_ASKS_DOCUMENTS = re.compile(
+    r"^\W*(?:where (?:can|could|do|should|might|would|may) (?:i|we|one|you) (?:find|look for|read"
+    r"|get|obtain)(?: \S+){0,3}? (?:information|data|papers|references|literature|reports|details"
+    r"|documents|results|measurements|articles|studies|material)"
+    r"|how much (?:is|was|has been) (?:known|understood|published|written)"
+    r"|how far (?:can|could|should|may|might|does|do) (?:(?:one|we|you|i) )?(?:trust|rely|believe"
+    r"|depend|apply|extend))\b", re.I)
+# a question that opens with a verb asks yes or no: a "when" or "where" later in it opens a
+# clause ("can … be applied when the main stream is a shear flow"), unless a verb of knowing
+# or saying asks it ("do you know when …", "is it possible to predict when …")
+_YES_NO = re.compile(r"^\W*(?:%s|must|shall)\b" % _AUX, re.I)
+_CLAUSE_WORD = re.compile(r"\b(?:when|where)\b", re.I)
+_ASKS_CLAUSE = re.compile(r"\b(?:know|known|tell|told|say|said|remember|recall|find out|ask"
+                          r"|predict|determine|show|explain|learn|note)(?: (?:me|us|him|her|them))?"
+                          r"(?: exactly)?\W*$", re.I)
 
 _MONTHS = ("January February March April May June July August September October November "
            "December").split()
@@ -135,10 +156,21 @@ def code_spans(text: str) -> list[tuple[int, int]]:
 @lru_cache(maxsize=4096)  # read by asked() and by the constraints, for the same question
 def asks_for(question: str) -> str:
     """date | number | name | place | other: what the question's (first) question word asks for."""
+    if _ASKS_DOCUMENTS.match(question):
+        return "other"
+    yes_no = _YES_NO.match(question) is not None
     # at one position the more specific reading wins: 'which city' over 'which'
     found = [(m.start(), rank, kind) for rank, (kind, rx) in enumerate(_ASK_RES)
-             for m in [rx.search(question)] if m]
+             for m in [next((m for m in rx.finditer(question)
+                             if not (yes_no and _opens_clause(question, m))), None)] if m]
     return min(found)[2] if found else "other"
+
+
+def _opens_clause(question: str, m: re.Match) -> bool:
+    """Whether the question word found is a yes-or-no question's "when" or "where" that opens
+    a clause rather than asks."""
+    return (_CLAUSE_WORD.fullmatch(m.group(0)) is not None
+            and not _ASKS_CLAUSE.search(question, 0, m.start()))
 
 
 
