@@ -219,3 +219,34 @@ def test_a_question_asking_for_no_person_or_date_is_answered_from_its_passage(tm
     reply = a.ask(question)
     assert reply.status == "answer" and reply.answered
     assert reply.passages[0].hit.chunk.doc == doc
+
+
+BEAMS = """---
+title: Vibration of continuous beams
+---
+The natural frequencies of beams continuous over several supports are found by a transfer
+matrix method. The lowest frequency falls as the number of supports grows.
+"""
+
+BRIDGES = """---
+title: Long bridges
+---
+The spans of long bridges were surveyed in 1950. Such structures show many basic
+characteristics of the steel of their time.
+"""
+
+
+def test_a_question_naming_nothing_in_the_documents_words_gets_the_closest_passages(tmp_path):
+    # too weak to answer, but every word of it is the documents' and the best passage holds
+    # two of them: on their subject, so the closest passages, never "nothing found"
+    (tmp_path / "docs").mkdir()
+    for name, text in (("shells.txt", SHELLS), ("layers.txt", LAYERS), ("panels.txt", PANELS),
+                       ("beams.txt", BEAMS), ("bridges.txt", BRIDGES)):
+        (tmp_path / "docs" / name).write_text(text, encoding="utf-8")
+    a = Answerer.open(tmp_path, tmp_path / "index")
+    reply = a.ask("dynamic characteristics of continuous beams over many spans in supersonic flow")
+    assert reply.status == "closest" and not reply.answered
+    assert "beams" in [p.hit.chunk.doc for p in reply.passages]
+    # a word the documents never use keeps it off their subject
+    off = a.ask("dynamic characteristics of continuous bicycles over many spans in supersonic flow")
+    assert (off.status, off.passages) == ("none", ())

@@ -812,9 +812,7 @@ class Answerer:
         answers). A passage that breaks a constraint does not answer: those that meet them
         come first, and the rule judges the best of them."""
         ev = self.judge(q, ranked)
-        on_subject = ev is not None and (ev.passes or ev.probability >= evidence.SUBJECT_MIN
-                                         and evidence.names_held(q.qterms, ranked[0].held)
-                                         >= evidence.SUBJECT_NAMES)
+        on_subject = ev is not None and evidence.on_subject(q.qterms, ev, ranked[0].held)
         if not ranked:
             return [], ev, []
         meeting = [r for r in ranked if r.check.passes]
