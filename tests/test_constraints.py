@@ -1056,3 +1056,40 @@ Mourning
 Kim Il Sung died in 1994. His son Kim Jong Il took over the government only after a three-year mourning period, and the UN noted the delay.
 """, ALIASES).ask("Who is Kim Jong Un?")
     assert a.kind != "answer" and a.direct is None
+
+
+TALKS_IN_PYONGYANG = """---
+title: Russian visit to North Korea
+date: 2000-02
+---
+Talks, as South Korea saw them
+
+Pyongyang, February 9 (KCNA) -- Talks between DPRK Foreign Minister Paek Nam Sun and his Russian counterpart Igor Ivanov took place this afternoon. Present at the talks were officials concerned from the DPRK side, and Valery Denisov, Russian ambassador to Korea, from the Russian side.
+
+Seoul
+
+South Korea welcomed the treaty in a statement by its foreign ministry the next day.
+
+Government
+
+In 1990 the Mongolian delegation was received in Ulaanbaatar by D. Byambasuren, chairman of the Council of Ministers.
+"""
+
+
+@pytest.fixture(scope="module")
+def talks(tmp_path_factory) -> Answerer:
+    return one_document(tmp_path_factory, "talks", TALKS_IN_PYONGYANG, ALIASES)
+
+
+def test_korea_alone_is_the_korea_its_passage_names(talks):
+    # 'Russian ambassador to Korea' in a KCNA report on the DPRK serves in North Korea
+    a = talks.ask("Who was the Russian ambassador to South Korea in 2000?")
+    assert a.kind == "closest" and "Russian ambassador" in a.message
+    a = talks.ask("Who was the Russian ambassador to North Korea in 2000?")
+    assert a.kind == "answer" and a.direct is not None and a.direct.text == "Valery Denisov"
+
+
+def test_a_body_named_after_its_members_holds_no_office(talks):
+    # the chairman of the Council of Ministers is no minister
+    a = talks.ask("Who was the Mongolian minister who received the delegation in 1990?")
+    assert a.kind == "closest" and a.direct is None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections import ChainMap
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Callable, Iterable, Mapping, Sequence
@@ -34,6 +35,8 @@ RANKS = ("deputy", "vice", "assistant", "acting")
 # Words that say which office of its kind: the prime minister is not the foreign minister
 KINDS = ("prime", "foreign", "defence", "defense", "finance", "trade", "interior", "justice",
          "education", "health", "culture", "agriculture", "economy", "energy", "transport")
+# Bodies named after their members: 'the Council of Ministers' holds no minister's office
+BODIES = ("council", "committee", "commission", "cabinet", "conference", "board")
 # Verbs that say an office: 'who chaired the committee' asks for its chairman
 OFFICE_VERBS = {"chaired": "chairman", "chair": "chairman", "presided": "president",
                 "governed": "governor"}
@@ -155,6 +158,7 @@ class Constraints:
     # the states its names name, each by one state only ('South Korea', 'the DPRK'; not
     # 'Korea' when no aliases file tells the two apart)
     named_states: frozenset = frozenset()
+    bodies: frozenset = frozenset()  # the terms of BODIES, when an office is asked
 
     @property
     def owners(self) -> frozenset:
@@ -166,7 +170,7 @@ class Constraints:
         """Every term a check looks for (names, their forms, numbers)."""
         out = set(self.numbers) | {t for r in self.roles for t in r.terms}
         if self.roles:
-            out |= self.ranks
+            out |= self.ranks | self.bodies
         if any(r.kind for r in self.roles):
             out |= self.kinds
         if any(r.owner or r.dest for r in self.roles):
@@ -287,10 +291,11 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
                                                       if st in SAME_STATE}))
     named = frozenset().union(*(st for st in map(state_of, (n.text for n in names))
                                 if len(st) == 1))
+    bodies = frozenset(t for b in BODIES for t in analyze(b)) if roles else frozenset()
     return Constraints(names, years, numbers, tuple(roles.values()), places, ranks,
                        known_states if owned else {}, kinds,
                        state_of if owned or located or things or named else None,
-                       located, tuple(things), named)
+                       located, tuple(things), named, bodies)
 
 
 # a thing and the place it is in: 'embassy in Pyongyang', 'consulate at Nakhodka'
@@ -512,6 +517,15 @@ def state_terms(aliases: Mapping[str, Sequence[str]],
     for country, others in OTHER_NAMES.items():
         for name in others.split():
             add(name, fold_name(country))
+    # the last word that several states' names share names each ('Korea': North and South),
+    # also where an aliases file makes each name one term ('north_korea')
+    by_last: dict[str, list[str]] = {}
+    for country in CAPITALS:
+        if " " in country:
+            by_last.setdefault(country.split()[-1], []).append(fold_name(country))
+    for last, states in by_last.items():
+        for state in states if len(states) > 1 else ():
+            add(last, state)
     return {t: frozenset(v) for t, v in out.items()}
 
 
@@ -587,7 +601,8 @@ def _positions(seq: Sequence[str], want: set[str]) -> list[int]:
 def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
                   states: Mapping[str, frozenset] | None = None,
                   breaks: Mapping[int, bool] = NO_BREAKS, kinds: frozenset = frozenset(),
-                  one_holder: bool = False, unsaid_is_owner: bool = True) -> bool:
+                  one_holder: bool = False, unsaid_is_owner: bool = True,
+                  bodies: frozenset = frozenset()) -> bool:
     """Whether seq names the office at the rank asked: 'deputy minister' by 'deputy (foreign)
     minister' only, 'minister' by a minister with no rank before him; of the kind asked ('Prime
     Minister' is no foreign minister); where it serves, when the question says ('Ambassador
@@ -613,6 +628,9 @@ def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
         office = role.terms[0]
         at = [(i, i) for i, t in enumerate(seq)
               if t == office and not ranks & set(seq[max(0, i - 2):i])]
+    if bodies:  # 'the Council of Ministers' is a body, no minister's office
+        at = [(i, first) for i, first in at
+              if not (first > 0 and seq[first - 1] in bodies and breaks.get(first) is False)]
     if role.dest and states:
         # serving elsewhere: 'Ambassador to Pyongyang' is not the ambassador to South Korea
         # (the state said right after the office, in its clause)
@@ -654,6 +672,19 @@ def _holds_office(seq: Sequence[str], role: Name, ranks: frozenset,
     # state said at another mention is its state
     return unsaid and unsaid_is_owner and not (one_holder and len(at) > 1 and any(
         _state_before(seq, first, breaks, states) for _, first in at))
+
+
+def _as_said(seq: Sequence[str], states: Mapping[str, frozenset]) -> Mapping[str, frozenset]:
+    """states, with a word of several states ('Korea': North and South) read as the one of
+    them that seq names by a name of its own ('DPRK'), when it names one only: 'Valery
+    Denisov, Russian ambassador to Korea' in a text about the DPRK serves in North Korea."""
+    own = {st for t in seq if t in states and len(states[t]) == 1 for st in states[t]}
+    narrowed = {}
+    for t in set(seq):
+        of = states.get(t)
+        if of is not None and len(of) > 1 and len(of & own) == 1:
+            narrowed[t] = of & own
+    return ChainMap(narrowed, states) if narrowed else states
 
 
 def _names_owner(seq: Sequence[str], role: Name, states: Mapping[str, frozenset],
@@ -770,11 +801,12 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
         # candidate names that state, but not when its text says the office serves there
         # ('Ambassador Dorj' beside 'the first MPR ambassador to North Korea' is not North
         # Korea's, whatever else names North Korea)
-        said, posted = _names_owner(text_terms, role, c.states, breaks)
+        states = _as_said(text_terms, c.states)
+        said, posted = _names_owner(text_terms, role, states, breaks)
         unsaid_is_owner = not (owner_in_text and role.owner) or not posted and (said or any(
             _names_owner(s, role, c.states, NO_BREAKS)[0] for s in own_outside))
-        ok = _holds_office(text_terms, role, c.ranks, c.states, breaks, c.kinds, one_holder,
-                           unsaid_is_owner) or any(
+        ok = _holds_office(text_terms, role, c.ranks, states, breaks, c.kinds, one_holder,
+                           unsaid_is_owner, c.bodies) or any(
             _holds_office(seq, role, c.ranks, c.states, NO_BREAKS, c.kinds,
                           unsaid_is_owner=unsaid_is_owner) for seq in own_outside) or (
             role.unsaid_ok and not any(role.terms[-1] in seq for seq in seqs))
