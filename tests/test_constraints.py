@@ -1093,3 +1093,16 @@ def test_a_body_named_after_its_members_holds_no_office(talks):
     # the chairman of the Council of Ministers is no minister
     a = talks.ask("Who was the Mongolian minister who received the delegation in 1990?")
     assert a.kind == "closest" and a.direct is None
+
+
+def test_bundled_a_fact_about_the_asked_event_beats_a_date_of_something_else(bundled):
+    # passage 1's best sentence dates a party congress (June 7, 1971), not a visit; the fact
+    # table has his visit
+    a = bundled.ask("When did Tsedenbal visit Pyongyang?")
+    assert a.direct is not None and a.direct.kind == "fact"
+    assert "1956" in a.direct.text and "visit" in a.direct.text
+
+
+def test_bundled_a_percentage_is_not_answered_by_an_amount(bundled):
+    a = bundled.ask("What percentage of Mongolia's trade was with North Korea in 1990?")
+    assert not (a.direct is not None and a.direct.kind == "fact" and "USD" in a.direct.text)

@@ -13,8 +13,8 @@ import numpy as np
 from . import batched, constraints, evidence, rescore
 
 from ..search import kernels
-from .asked import (CITING_WORDS, Asked, asked, asked_subject, code_spans, norm, words,
-                    years_in)
+from .asked import (CITING_WORDS, Asked, asked, asked_subject, asked_words, code_spans, norm,
+                    words, years_in)
 from .constraints import Check, Constraints
 from ..reading.corpus import Chunk
 from .direct import DirectAnswer, antecedent, direct_answer, gives
@@ -984,8 +984,25 @@ class Answerer:
                                            q.wants, q.cons, self._around(q, passages),
                                            self._unnamed(q, passages, ranked[offset]
                                                          if offset < len(ranked) else None),
-                                           self._lower_case if self._can_read_case() else None),
+                                           self._lower_case if self._can_read_case() else None,
+                                           self._fact_first(q, passages, facts)),
                       where=where, status=ANSWER)
+
+    def _fact_first(self, q: Query, passages: list[Passage], facts: list[FactMatch]) -> bool:
+        """Whether the best fact (of those that pass) says what a when- or how-much-question
+        asks about ('Tsedenbal's official visit to North Korea') and passage 1's best
+        sentence says none of it ('Tsedenbal congratulated … (June 7, 1971)')."""
+        lead = next((f for f in facts if f.passes), None)
+        if lead is None or not passages or q.wants is None or q.wants.kind not in ("date",
+                                                                                   "number"):
+            return False
+        asked = {t for w in asked_words(q.text) for t in self._word_terms(w)}
+        if not asked:
+            return False
+        analyze = self.index.analyzer.terms
+        f = lead.fact
+        return (bool(asked & set(analyze(f"{f.title} {f.quote}")))
+                and not asked & set(analyze(passages[0].highlight.sentence)))
 
     def _passages(self, q: Query, page: list[Ranked], offset: int) -> tuple[Passage, ...]:
         # the tokens the second stage read, when they are the stored ones (not analyzed now);

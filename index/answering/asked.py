@@ -220,6 +220,23 @@ def asked_subject(question: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+# words that say what kind of value is asked ('what year', 'how many'), not what it is of
+_VALUE_WORDS = frozenset("when what which who whom whose where why how year years date dates day "
+                         "days month time many much number long old far often big large tall "
+                         "high percentage percent amount name called first last".split())
+_LOWER_WORD_RE = re.compile(r"(?<![\w’'-])(?-i:[a-z][\w’'-]*)")
+
+
+def asked_words(question: str) -> tuple[str, ...]:
+    """The question's words in lower case that say what it asks about, other than what kind
+    of value it asks for and the words any question has ('visit' of 'When did Tsedenbal
+    visit Pyongyang?')."""
+    return tuple(dict.fromkeys(
+        w for w in _LOWER_WORD_RE.findall(question)
+        if w not in _FUNCTION and w not in _VALUE_WORDS and not _aux(w)
+        and w.casefold() not in FUNCTION_WORDS))
+
+
 def _aux(word: str) -> bool:
     return word.casefold() in _FUNCTION or word.casefold() in (
         "did", "does", "do", "was", "were", "is", "are", "has", "had", "have")

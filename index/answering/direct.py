@@ -65,7 +65,8 @@ class DirectAnswer:
 def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
                   ask: Any = _UNREAD, cons: Constraints | None = None,
                   around: str = "", unnamed: bool = False,
-                  common: Callable[[str], bool] | None = None) -> DirectAnswer | None:
+                  common: Callable[[str], bool] | None = None,
+                  fact_first: bool = False) -> DirectAnswer | None:
     """The direct answer to question from its ranked passages (index.answering.answer.Passage) and
     matching facts (FactMatch or Fact), or None when there is neither. ask: what the question
     asks for (an Asked, or None for nothing of a shape) as the answer service already read
@@ -77,7 +78,9 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
     from it. common: whether the documents write a word in lower case (a common noun's,
     never a person's name: 'Working Group'). Precision first: a span must be of the asked
     type (a person for who, a number counting the asked noun, never a date's day); without
-    one, a fact holding the asked value comes before the best sentence."""
+    one, a fact holding the asked value comes before the best sentence. fact_first: the best
+    fact says what the question asks about and the best sentence does not
+    (Answerer._fact_first): the fact's value is the answer."""
     if ask is _UNREAD:
         ask = asked(question)
     wants = ask.kind if ask is not None else "other"
@@ -87,13 +90,15 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
     if not passages:
         if fact is None and facts:  # facts alone answer it: the best one's quote
             f = getattr(facts[0], "fact", facts[0])
-            return DirectAnswer(f.quote, "sentence", f.passage, f.id, f.quote, clip(f.quote, []))
+            # a table row whose layout was lost ('198519861987 10,718,7') reads as the fact
+            said = f.quote if _LETTER_RE.findall(f.quote) else f.text
+            return DirectAnswer(said, "sentence", f.passage, f.id, f.quote, clip(said, []))
         return fact
     p = passages[0]
     h, chunk = p.highlight, p.hit.chunk
     sentence = h.sentence
-    if fact is not None and _squash(fact.sentence) in _squash(sentence):
-        return fact  # the fact and the best sentence agree
+    if fact is not None and (fact_first or _squash(fact.sentence) in _squash(sentence)):
+        return fact  # the fact and the best sentence agree, or the sentence is about else
     if cons is not None and sentence_conflicts(cons, sentence, states=wants != "place"):
         return fact  # the best sentence is about another year or state: nothing to cut from it
     note = cited_note(question, chunk, h.start, h.end,
@@ -228,6 +233,8 @@ def _fact_answer(question: str, wants: str, facts: Sequence) -> DirectAnswer | N
     else:
         if f.value is None:
             return None
+        if _PERCENT_ASKED_RE.search(question) and not _PERCENT_RE.search(f.unit or ""):
+            return None  # 'what percentage' is no amount in USD million
         noun = asked_noun(question)
         unit = {norm(w) for w in words(f.unit or "")}
         if noun and not ({norm(noun)} & unit):
@@ -285,6 +292,7 @@ _PLACE_OPENER_RE = re.compile(
     r"|North-?[Ee]ast(?:ern)?|North-?[Ww]est(?:ern)?|South-?[Ee]ast(?:ern)?"
     r"|South-?[Ww]est(?:ern)?|Fort|Mount|Mt\.|Lake|Cape|Port|Camp)(?![\w-])")
 _LONG_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+_LETTER_RE = re.compile(r"[^\W\d_]{3,}")  # a word of three letters or more
 
 
 def _ends_common(name: str, common: Callable[[str], bool]) -> bool:
