@@ -1106,3 +1106,18 @@ def test_bundled_a_fact_about_the_asked_event_beats_a_date_of_something_else(bun
 def test_bundled_a_percentage_is_not_answered_by_an_amount(bundled):
     a = bundled.ask("What percentage of Mongolia's trade was with North Korea in 1990?")
     assert not (a.direct is not None and a.direct.kind == "fact" and "USD" in a.direct.text)
+
+
+def test_no_value_is_cut_for_what_the_documents_never_say(tmp_path_factory):
+    # no passage says 'born': July 1961 is the date of a visit, not of a birth
+    a = one_document(tmp_path_factory, "visits_only", """---
+title: Visits
+---
+Moscow
+
+When Kim Il Sung paid an official friendship visit to Moscow in July 1961, both sides concluded a binding treaty on friendship and mutual assistance.
+""", ALIASES)
+    got = a.ask("When was Kim Il Sung born?")
+    assert not (got.direct is not None and got.direct.kind == "span")
+    got = a.ask("When did Kim Il Sung visit Moscow?")
+    assert got.direct is not None and got.direct.kind == "span" and got.direct.text == "July 1961"

@@ -172,6 +172,9 @@ class Query:
     phrase_docs: dict = field(default_factory=dict, compare=False, repr=False)
     # the terms of the words a when- or how-much-question asks a value of ('embassy')
     subject: tuple[str, ...] = ()
+    # what it asks a value of is said by words the documents never use ('born' of 'When
+    # was Kim Il Sung born?'): no sentence says it, so no value is cut from one
+    unsaid: bool = False
     # year -> the (document, section) pairs whose passages say it (Answerer._year_sections)
     year_sections: dict = field(default_factory=dict, compare=False, repr=False)
     # a text -> whether it holds what the question asks for (direct.gives): a passage is
@@ -360,8 +363,11 @@ class Answerer:
                          np.asarray([i for _, i in known], dtype=np.int32))
         # (terms of the question's own: the passages' tokens are read as its ids)
         subject = tuple(t for w in asked_subject(q) for t in self._word_terms(w) if t in ids)
+        event = ({t for w in asked_words(q) for t in self._word_terms(w) if t in df}
+                 if wants is not None and wants.kind in ("date", "number", "name") else set())
+        unsaid = bool(event) and not any(df[t] for t in event)
         return Query(q, notice, terms, wants, qterms, ids, names, cons, tuple(ids),
-                     vocab_map=vocab_map, subject=subject)
+                     vocab_map=vocab_map, subject=subject, unsaid=unsaid)
 
     def _topic_names(self, question: str, tokens: list, cons: Constraints) -> tuple:
         """The words of the question that name what a document is about: in its title, and
@@ -636,6 +642,8 @@ class Answerer:
         from it would be about someone or something else. A sentence that refers back ('he',
         'the Prime Minister') is read with what comes before it in the passage. first: the
         ranked passage behind passage 1, whose tokens the second stage read (else analyzed)."""
+        if q.unsaid and passages:
+            return True
         if not passages or not (q.cons.names or q.subject):
             return False
         h, text = passages[0].highlight, passages[0].hit.chunk.text
