@@ -795,13 +795,13 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
         met += num in held
         if num not in held:
             missing.append(num)
+    states = _as_said(text_terms, c.states) if c.roles else c.states
     for role in c.roles:
         seqs = [text_terms, *outside]
         # whose an office is when its clause does not say: the asked state's when the
         # candidate names that state, but not when its text says the office serves there
         # ('Ambassador Dorj' beside 'the first MPR ambassador to North Korea' is not North
         # Korea's, whatever else names North Korea)
-        states = _as_said(text_terms, c.states)
         said, posted = _names_owner(text_terms, role, states, breaks)
         unsaid_is_owner = not (owner_in_text and role.owner) or not posted and (said or any(
             _names_owner(s, role, c.states, NO_BREAKS)[0] for s in own_outside))
