@@ -1121,3 +1121,29 @@ When Kim Il Sung paid an official friendship visit to Moscow in July 1961, both 
     assert not (got.direct is not None and got.direct.kind == "span")
     got = a.ask("When did Kim Il Sung visit Moscow?")
     assert got.direct is not None and got.direct.kind == "span" and got.direct.text == "July 1961"
+
+
+OPTIONS = """---
+title: Compressor manual
+---
+Description
+
+bunzip2 (or bzip2 -d) decompresses all specified files. Files which were not created by bzip2 will be detected and ignored, and a warning issued.
+
+Options
+
+-f --force Force overwrite of output files. Normally, bzip2 will not overwrite existing output files, and the -f option changes that for every file given.
+
+Memory
+
+The -s option reduces memory usage for compression, decompression and testing of bzip2 files.
+"""
+
+
+def test_a_one_letter_option_is_met_only_where_it_is_said(tmp_path_factory):
+    # the analyzer keeps no one-letter word, so '-d' must be read in the passage as written
+    a = one_document(tmp_path_factory, "options", OPTIONS)
+    got = a.ask("What does the -s option do?")
+    assert got.kind == "answer" and got.direct.text.startswith("The -s option reduces memory")
+    got = a.ask("What does the -k option of bzip2 do?")
+    assert got.kind == "closest" and "“-k”" in got.message

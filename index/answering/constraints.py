@@ -159,6 +159,8 @@ class Constraints:
     # 'Korea' when no aliases file tells the two apart)
     named_states: frozenset = frozenset()
     bodies: frozenset = frozenset()  # the terms of BODIES, when an office is asked
+    # one-letter options it names ('-k'), which no index term holds: said as written
+    options: tuple[str, ...] = ()
 
     @property
     def owners(self) -> frozenset:
@@ -182,7 +184,7 @@ class Constraints:
         return frozenset(out)
 
     def __bool__(self) -> bool:
-        return bool(self.names or self.years or self.numbers or self.roles)
+        return bool(self.names or self.years or self.numbers or self.roles or self.options)
 
 
 @dataclass(frozen=True)
@@ -292,10 +294,20 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
     named = frozenset().union(*(st for st in map(state_of, (n.text for n in names))
                                 if len(st) == 1))
     bodies = frozenset(t for b in BODIES for t in analyze(b)) if roles else frozenset()
+    options = tuple(dict.fromkeys(_OPTION_RE.findall(question)))
     return Constraints(names, years, numbers, tuple(roles.values()), places, ranks,
                        known_states if owned else {}, kinds,
                        state_of if owned or located or things or named else None,
-                       located, tuple(things), named, bodies)
+                       located, tuple(things), named, bodies, options)
+
+
+# a command's option of one letter ('-k'): the analyzer keeps no one-letter word
+_OPTION_RE = re.compile(r"(?<![\w-])-[A-Za-z](?![\w-])")
+
+
+def _says_option(text: str, option: str) -> bool:
+    """Whether text says the option as written ('-k', not '-kb' nor 'x-k')."""
+    return re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(option), text) is not None
 
 
 # a thing and the place it is in: 'embassy in Pyongyang', 'consulate at Nakhodka'
@@ -746,6 +758,7 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
     """
     if not c:
         return Check()
+    texts = list(texts)  # read for years and for options
     own_outside = [list(s) for s in outside]
     outside = own_outside + [list(s) for s in near]
     held = set(text_terms)
@@ -795,6 +808,11 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
         met += num in held
         if num not in held:
             missing.append(num)
+    for option in c.options:
+        ok = any(_says_option(t, option) for t in texts if t)
+        met += ok
+        if not ok:
+            missing.append(option)
     states = _as_said(text_terms, c.states) if c.roles else c.states
     for role in c.roles:
         seqs = [text_terms, *outside]
@@ -813,8 +831,8 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
         met += ok
         if not ok:
             missing.append(role.text)
-    return Check(met, len(c.names) + len(c.years) + len(c.numbers) + len(c.roles),
-                 tuple(missing))
+    return Check(met, len(c.names) + len(c.years) + len(c.numbers) + len(c.roles)
+                 + len(c.options), tuple(missing))
 
 
 _ISO_DATE_RE = re.compile(r"\d{4}(?:-\d\d){0,2}")  # a document's date: '2000-02' is no period
