@@ -116,3 +116,28 @@ def test_the_city_a_source_was_published_in_does_not_answer_a_question_about_it(
     Ulaanbaatar is not answered by that note."""
     a = answerer.ask("Who led the delegation to Ulaanbaatar for the 1971 party congress?")
     assert a.direct is None or a.direct.kind != "note"
+
+
+LONG_PARAGRAPH = """---
+title: Relations with Seoul
+---
+Recognition
+
+On 26 March 1990 the two governments agreed to establish diplomatic relations. The following day, the daily newspaper ‘Unen’ published the relevant press release on the first page and a commentary on the last page. Its author made clear that the country had to establish relations with Seoul for good reasons. It wanted to strengthen its own position in the region in order to support its own initiative to create a consultation mechanism. Its foreign trade required economic cooperation with a partner that was at that time one of the newly industrialized countries, and its planners said so in every report of the year. But the author of the commentary also made one thing clear: the new relations must not in any way hinder the further deepening of friendly relations with the old partner in the north, whose leaders had been told of the step weeks before. Our State will continue to develop its traditional relations established on the basis of the 1986 treaty without interruption, the commentary said, and the embassy in the northern capital repeated the same words to every visitor in the spring of that year and in the summer that followed, when the delegations came and went.[iv] It sounded like a proposal to both sides when the author finally stated in the last sentence that the country supports the peaceful reunification of the peninsula by the two states alone.
+
+Notes
+
+[iv] Уламжлалт харилцааг улам хөгжүүлнэ, Үнэн, 27.03.1990.
+"""
+
+
+def test_a_split_paragraph_cites_its_notes_in_any_of_its_parts(tmp_path_factory):
+    # the marker stands in the paragraph's second part; the part that answers is the first
+    root = tmp_path_factory.mktemp("split_cited")
+    (root / "docs").mkdir()
+    (root / "docs" / "seoul.txt").write_text(LONG_PARAGRAPH, encoding="utf-8")
+    a = Answerer.open(root, root / "index")
+    assert [c.part for c in a.index.chunks if c.paragraph == 1][:2] == [1, 2]
+    got = a.ask("What is the title of the Unen commentary cited on the relations with Seoul?")
+    assert got.direct is not None and got.direct.kind == "note"
+    assert "Уламжлалт харилцааг" in got.direct.text

@@ -6,6 +6,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 import numpy as np
@@ -17,7 +18,7 @@ from .asked import (CITING_WORDS, Asked, asked, asked_subject, asked_words, code
                     words, years_in)
 from .constraints import Check, Constraints
 from ..reading.corpus import Chunk
-from .direct import DirectAnswer, antecedent, direct_answer, gives
+from .direct import DirectAnswer, antecedent, cites, direct_answer, gives
 from ..search.engine import Index, SearchHit, open_index
 from ..search.searcher import drop_oldest, hit_chunks
 from .evidence import Evidence
@@ -993,8 +994,26 @@ class Answerer:
                                            self._unnamed(q, passages, ranked[offset]
                                                          if offset < len(ranked) else None),
                                            self._lower_case if self._can_read_case() else None,
-                                           self._fact_first(q, passages, facts)),
+                                           self._fact_first(q, passages, facts),
+                                           self._paragraph(passages) if cites(q.text)
+                                           else None),
                       where=where, status=ANSWER)
+
+    def _paragraph(self, passages: list[Passage]) -> tuple[SimpleNamespace, int] | None:
+        """Passage 1's whole paragraph when it is a part of a split one: its parts' text
+        (joined by line breaks) and endnotes, and where passage 1's text starts in it; a
+        note the paragraph cites after the part shown ('… without interruption.’[xviii]')."""
+        if not passages or not passages[0].hit.chunk.part:
+            return None
+        h = passages[0].hit.chunk
+        parts = [c for c, _ in self._continued(passages[0].hit)
+                 if c.id == h.id or c.part and c.paragraph == h.paragraph]
+        if len(parts) < 2:
+            return None
+        at = sum(len(c.text) + 1 for c in parts[:next(i for i, c in enumerate(parts)
+                                                       if c.id == h.id)])
+        notes = tuple(dict.fromkeys(n for c in parts for n in c.notes))
+        return SimpleNamespace(text="\n".join(c.text for c in parts), notes=notes), at
 
     def _fact_first(self, q: Query, passages: list[Passage], facts: list[FactMatch]) -> bool:
         """Whether the best fact (of those that pass) says what a when- or how-much-question

@@ -66,7 +66,8 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
                   ask: Any = _UNREAD, cons: Constraints | None = None,
                   around: str = "", unnamed: bool = False,
                   common: Callable[[str], bool] | None = None,
-                  fact_first: bool = False) -> DirectAnswer | None:
+                  fact_first: bool = False,
+                  paragraph: tuple[Any, int] | None = None) -> DirectAnswer | None:
     """The direct answer to question from its ranked passages (index.answering.answer.Passage) and
     matching facts (FactMatch or Fact), or None when there is neither. ask: what the question
     asks for (an Asked, or None for nothing of a shape) as the answer service already read
@@ -80,7 +81,9 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
     type (a person for who, a number counting the asked noun, never a date's day); without
     one, a fact holding the asked value comes before the best sentence. fact_first: the best
     fact says what the question asks about and the best sentence does not
-    (Answerer._fact_first): the fact's value is the answer."""
+    (Answerer._fact_first): the fact's value is the answer. paragraph: when passage 1 is a
+    part of a split paragraph, the whole paragraph (its text and endnotes) and where the
+    part's text starts in it: a question about what is cited is answered by any of its notes."""
     if ask is _UNREAD:
         ask = asked(question)
     wants = ask.kind if ask is not None else "other"
@@ -101,7 +104,8 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
         return fact  # the fact and the best sentence agree, or the sentence is about else
     if cons is not None and sentence_conflicts(cons, sentence, states=wants != "place"):
         return fact  # the best sentence is about another year or state: nothing to cut from it
-    note = cited_note(question, chunk, h.start, h.end,
+    whole, at = paragraph if paragraph is not None and cites(question) else (chunk, 0)
+    note = cited_note(question, whole, at + h.start, at + h.end,
                       cons.places if cons is not None else frozenset())
     if note is not None:  # the source it asks for, or what only an endnote names
         text = note.text + (f" (= {note.see})" if note.see else "")
@@ -139,6 +143,11 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
 _CITING = frozenset(norm(w) for w in CITING_WORDS.split())
 
 
+def cites(question: str) -> bool:
+    """Whether the question asks what is cited ('which source is cited for …')."""
+    return any(norm(w) in _CITING for w in words(question))
+
+
 def cited_note(question: str, chunk: Any, start: int, end: int,
                places: frozenset = frozenset()) -> Any | None:
     """The endnote of a passage that answers a question, when one does: for a question
@@ -156,7 +165,7 @@ def cited_note(question: str, chunk: Any, start: int, end: int,
     # names of someone or something ('Barkmann'), not words any title or body has
     names = {norm(w) for w in said[1:] if w[:1].isupper() and norm(w) not in GENERIC
              and w.casefold() not in TITLE_WORDS}
-    citing = any(norm(w) in _CITING for w in said)
+    citing = cites(question)
     text = {norm(w) for w in words(chunk.text)}
     held = []
     for n in notes:
