@@ -1147,3 +1147,12 @@ def test_a_one_letter_option_is_met_only_where_it_is_said(tmp_path_factory):
     assert got.kind == "answer" and got.direct.text.startswith("The -s option reduces memory")
     got = a.ask("What does the -k option of bzip2 do?")
     assert got.kind == "closest" and "“-k”" in got.message
+
+
+def test_bundled_the_closest_passages_start_with_the_one_whose_note_names_what_is_asked(bundled):
+    # the passage whose endnote names Barkmann meets the question's names, though others
+    # share more of its words: it leads the closest passages ('nothing found' before)
+    got = bundled.ask("Where and when was Barkmann's collection of Mongolian foreign policy "
+                      "documents published?")
+    assert got.kind in ("answer", "closest") and got.passages
+    assert any("Barkmann" in n.text for n in got.passages[0].hit.chunk.notes)

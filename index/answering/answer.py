@@ -833,6 +833,10 @@ class Answerer:
         if meeting[0] is not ranked[0]:
             ranked = first
             ev = self.judge(q, ranked)
+            # the best that meets them may be on the subject where the best of all is not
+            # (the passage whose endnote names Barkmann)
+            on_subject = on_subject or ev is not None and evidence.on_subject(
+                q.qterms, ev, ranked[0].held)
         if ev is not None and ev.passes:
             return first, ev, []
         return [], ev, (ranked if on_subject else [])
