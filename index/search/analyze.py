@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 import Stemmer
+from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
 from .. import yamlfile
 from ..errors import DataError
 
-ANALYZER_VERSION = 5
+ANALYZER_VERSION = 6
 
 # A broad English list (NLTK-like, ~180 words: broader than Lucene's 33, which measurably helps
 # on SQuAD) plus question words and fillers that carry no topic.
@@ -34,6 +35,11 @@ STOPWORDS = frozenset(
     tell please let know many much else besides
     """.split()
 )
+
+# British spellings as American ones ('defence' is 'defense', 'organisation' 'organization',
+# 'travelled' 'traveled'): a question and a document spelled either way meet. The list is
+# breame's (1,730 words, Apache-2.0).
+_AMERICAN: dict[str, str] = dict(BRITISH_ENGLISH_SPELLINGS)
 
 # Pronouns that may not be aliases, though "US" stays searchable ("told us" is no country).
 _PRONOUNS = frozenset({"us", "it", "me", "we", "i"})
@@ -216,7 +222,8 @@ class Analyzer:
             # o'clock, d'Estaing -> parts. Stopwords are judged before stemming: "why" is one,
             # "owns" is not.
             parts = tuple(
-                (self._stemmer.stemWord(part), part in STOPWORDS or (len(part) == 1 and part.isalpha()))
+                (self._stemmer.stemWord(_AMERICAN.get(part, part)),
+                 part in STOPWORDS or (len(part) == 1 and part.isalpha()))
                 for part in re.split(r"['’]", bare) if part
             )
         if len(self._parts) >= _CACHE_WORDS:
