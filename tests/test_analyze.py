@@ -198,3 +198,24 @@ def test_distinct_key_pairs_are_np_uniques():
     want = np.unique(np.stack([k1, k2], axis=1), axis=0)
     a, b = _distinct_pairs(k1, k2)
     assert np.array_equal(a, want[:, 0]) and np.array_equal(b, want[:, 1])
+
+
+def test_british_and_american_spellings_are_one_term():
+    a = Analyzer()
+    assert a.terms("defence organisation travelled Labour") == a.terms(
+        "defense organization traveled labor")
+    assert a.terms("practise") == a.terms("practice") and a.terms("tyres") == a.terms("tires")
+    assert a.terms("rise wise promise") != a.terms("rize wize promize")  # not every -ise
+
+
+def test_a_question_spelled_the_other_way_finds_the_passage(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.txt").write_text(
+        "Trade\n\nThe ministry of trade announced a new export scheme in 1999.\n\n"
+        "Notes\n\nThe ministry of defence announced a new theatre scheme in 1999.\n",
+        encoding="utf-8")
+    from index.answering.answer import Answerer
+
+    got = Answerer.open(tmp_path, tmp_path / "index").ask(
+        "What did the defense ministry announce?")
+    assert got.passages and "ministry of defence" in got.passages[0].hit.chunk.text

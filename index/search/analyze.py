@@ -40,6 +40,8 @@ STOPWORDS = frozenset(
 # 'travelled' 'traveled'): a question and a document spelled either way meet. The list is
 # breame's (1,730 words, Apache-2.0).
 _AMERICAN: dict[str, str] = dict(BRITISH_ENGLISH_SPELLINGS)
+_SPELLINGS_DIGEST = hashlib.sha256(
+    "\x00".join(f"{b}={a}" for b, a in sorted(_AMERICAN.items())).encode()).digest()
 
 # Pronouns that may not be aliases, though "US" stays searchable ("told us" is no country).
 _PRONOUNS = frozenset({"us", "it", "me", "we", "i"})
@@ -341,6 +343,7 @@ class Analyzer:
         h = hashlib.sha256()
         h.update(f"v{ANALYZER_VERSION}|{self.language}|".encode())
         h.update("\x00".join(sorted(STOPWORDS)).encode())
+        h.update(_SPELLINGS_DIGEST)  # another version of the spelling list reads words anew
         for key in sorted(self._phrases):
             h.update(("\x01" + " ".join(key) + "=" + self._phrases[key]).encode())
         return h.hexdigest()[:16]
