@@ -6,7 +6,7 @@ from pathlib import Path
 
 from index.search.engine import build_index, load_analyzer
 from index.answering.asked import asked
-from index.answering.highlight import highlight
+from index.answering.highlight import chosen_many, highlight
 from index.search.kernels import remap_reference
 
 import numpy as np
@@ -57,4 +57,15 @@ def test_stored_tokens_give_the_same_highlight_as_analysis(tmp_path):
                                  local=(toks, names)) == highlight(
                     c.text, terms, analyzer, weight, wants, sentence=span), (q, c.id)
                 compared += bool(stored.terms)
+            # a page of passages highlighted together: each as highlighted alone
+            page = list(range(0, n, 3))
+            toks = [index.tokens(i) for i in page]
+            toks = [t._replace(terms=remap_reference(t.terms, vocab, local_ids)) for t in toks]
+            alone = [highlight(index.chunks[i].text, terms, analyzer, weight, wants, index, i)
+                     for i in page]
+            spans = [(h.start, h.end) for h in alone]
+            assert chosen_many([index.chunks[i].text for i in page], index, page, spans, toks,
+                               names, set(terms)) == [
+                highlight(index.chunks[i].text, terms, analyzer, weight, wants, sentence=s)
+                for i, s in zip(page, spans)], q
     assert compared > 100  # many passages matched a question term

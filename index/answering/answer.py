@@ -24,7 +24,7 @@ from ..search.searcher import drop_oldest, hit_chunks
 from .evidence import Evidence
 from ..search.analyze import canonical_term
 from ..facts import FactMatch, FactTable, compile_facts, fact_chunks, read_compiled
-from .highlight import Highlight, highlight
+from .highlight import Highlight, chosen_many, highlight
 from ..search.tokens import ChunkTokens
 from ..search.translit import latin_spellings
 
@@ -1040,14 +1040,28 @@ class Answerer:
         # the question's own terms have the first ids, the constraints' come after
         reuse = q.vocab_map is not None
         names = q.local[: len(set(q.terms))]
+        terms = list(q.terms)
+        shown: list[Highlight | None] = [None] * len(page)
+        if reuse and self._stored is not None and kernels.compiled():
+            # those whose sentence and tokens the second stage read: highlighted together
+            ready = [i for i, r in enumerate(page) if r.signals.sent_cov > 0
+                     and r.toks is not None and getattr(r.hit, "pos", -1) >= 0]
+            if ready:
+                got = chosen_many([page[i].hit.chunk.text for i in ready], self._stored,
+                                  [page[i].hit.pos for i in ready],
+                                  [page[i].signals.sentence for i in ready],
+                                  [page[i].toks for i in ready], names, set(terms))
+                for i, h in zip(ready, got):
+                    shown[i] = h
         return tuple(
             Passage(offset + i + 1, r.score, r.hit,
-                    highlight(r.hit.chunk.text, list(q.terms), self.index.analyzer, self.weight,
+                    h if h is not None else
+                    highlight(r.hit.chunk.text, terms, self.index.analyzer, self.weight,
                               q.wants, self._stored, getattr(r.hit, "pos", -1),
                               r.signals.sentence if r.signals.sent_cov > 0 else None,
                               (r.toks, names) if reuse and r.toks is not None else None),
                     tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
-            for i, r in enumerate(page))
+            for i, (r, h) in enumerate(zip(page, shown)))
 
 
 # what refers back to someone or something named before: a pronoun, 'the Prime Minister'

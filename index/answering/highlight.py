@@ -90,6 +90,38 @@ def _chosen(text: str, index: "Index", pos: int, sentence: tuple[int, int], toks
                      list(dict.fromkeys([text[s:e] for s, e in terms])))
 
 
+def chosen_many(texts: Sequence[str], index: "Index", positions: Sequence[int],
+                sentences: Sequence[tuple[int, int]], toks: Sequence[ChunkTokens],
+                names: Sequence[str], wanted: set[str]) -> list[Highlight]:
+    """_chosen() of several passages (a page of an answer; numba loaded): their matches found
+    in one compiled call over their tokens joined, not a call and a list per passage."""
+    from .rank_kernels import local_matches_many
+
+    n = len(toks)
+    t_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum([len(t.terms) for t in toks], out=t_ptr[1:])
+    if n == 1:
+        terms, starts, ends = toks[0].terms, toks[0].starts, toks[0].ends
+    else:
+        terms, starts, ends = (np.concatenate([t.terms for t in toks]),
+                               np.concatenate([t.starts for t in toks]),
+                               np.concatenate([t.ends for t in toks]))
+    keep = [t in wanted for t in names]
+    found: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for c, t, s, e in local_matches_many(t_ptr, terms, starts, ends, len(names)).tolist():
+        if keep[t]:
+            found[c].append((s, e))
+    pairs = getattr(index, "sentence_pairs", None)  # a cluster's index has only spans
+    out = []
+    for text, pos, sentence, terms in zip(texts, positions, sentences, found):
+        spans = (pairs(pos) if pairs is not None
+                 else [tuple(s) for s in index.sentence_spans(pos).tolist()])
+        best = next(((s, e) for s, e in spans if s <= sentence[0] < e), sentence)
+        out.append(Highlight(best[0], best[1], text[best[0] : best[1]], terms,
+                             list(dict.fromkeys([text[s:e] for s, e in terms]))))
+    return out
+
+
 def _stored_matches(index: "Index", pos: int, wanted: set[str]) -> list[Token]:
     """The tokens of chunk pos whose terms are wanted, in text order, from the stored arrays."""
     by_id = {}

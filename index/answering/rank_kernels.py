@@ -52,3 +52,24 @@ def local_matches(ids: np.ndarray, starts: np.ndarray, ends: np.ndarray, n: int)
             out[m, 0], out[m, 1], out[m, 2] = t, starts[i], ends[i]
             m += 1
     return out
+
+
+@njit(cache=True, nogil=True)
+def local_matches_many(t_ptr: np.ndarray, ids: np.ndarray, starts: np.ndarray,
+                       ends: np.ndarray, n: int) -> np.ndarray:
+    """local_matches of several passages (their tokens one run after another, bounds in
+    t_ptr), as one (m, 4) int64 array of (passage, id, start, end): a page's highlights in
+    one call and one list conversion."""
+    m = 0
+    for i in range(len(ids)):
+        if 0 <= ids[i] < n:
+            m += 1
+    out = np.empty((m, 4), dtype=np.int64)
+    m = 0
+    for c in range(len(t_ptr) - 1):
+        for i in range(t_ptr[c], t_ptr[c + 1]):
+            t = ids[i]
+            if 0 <= t < n:
+                out[m, 0], out[m, 1], out[m, 2], out[m, 3] = c, t, starts[i], ends[i]
+                m += 1
+    return out
