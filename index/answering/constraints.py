@@ -205,6 +205,13 @@ class Check:
         return self.met / self.total if self.total else 1.0
 
 
+# what read() and _names() look for in a question, compiled once
+_FIGURE_RE = re.compile(r"\d{2,}(?:[.,]\d+)*|\d+(?:\.\d+)+")  # '1986', '3.5', '1.0.6'
+_PLURAL_RE = re.compile(r"['’]?s\b")  # '70s', "70's"
+_WORD_RE = re.compile(r"[^\W\d_][\w’'-]*")
+_POSSESSIVE_RE = re.compile(r"[’']s$")
+
+
 def read(question: str, tokens: Sequence, known: Callable[[str], bool],
          analyze: Callable[[str], list[str]], compounds: Iterable[str] = (),
          related: dict | None = None, places: frozenset = frozenset(),
@@ -235,9 +242,9 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
     # '4th', '3D' are no figures), versions ('1.0.6') and options ('xz -7')
     numbers = tuple(dict.fromkeys(
         t.term for t in tokens if t.term not in year_terms and not inside(t.start)
-        and (re.fullmatch(r"\d{2,}(?:[.,]\d+)*|\d+(?:\.\d+)+", question[t.start:t.end])
+        and (_FIGURE_RE.fullmatch(question[t.start:t.end])
              or question[max(0, t.start - 2):t.start] in (" -", "--"))
-        and not re.match(r"['’]?s\b", question[t.end:t.end + 2])))
+        and not _PLURAL_RE.match(question[t.end:t.end + 2])))
     names = _names(question, tokens, known, analyze, related or {}, code)
     said = _quoted(question, tokens)
     if said:  # a name inside a quotation is met by the quotation as a whole
@@ -413,7 +420,7 @@ def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
     in_code = lambda t: any(a <= t.start < b for a, b in code)  # noqa: E731
     capital = [t for t in tokens if t.start > 0 and question[t.start:t.start + 1].isupper()
                and not t.term[:1].isdigit() and not in_code(t)]
-    words = re.findall(r"[^\W\d_][\w’'-]*", question)
+    words = _WORD_RE.findall(question)
     if len(words) > 3 and len(capital) >= 0.6 * (len(words) - 1) and not any(
             w[:1].islower() and (w.casefold() not in FUNCTION_WORDS or w in _AUXILIARIES)
             for w in words[1:]):
@@ -443,7 +450,7 @@ def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
         if not all(known(t.term) for t in g):
             continue  # no passage could meet it: the names gate judges names never mentioned
         terms = tuple(dict.fromkeys(t.term for t in g))
-        text = re.sub(r"[’']s$", "", question[g[0].start:g[-1].end])
+        text = _POSSESSIVE_RE.sub("", question[g[0].start:g[-1].end])
         forms = tuple(_forms(question[t.start:t.end], t.term, known, analyze, related)
                       if len(g) == 1
                       else frozenset() for t in g)
@@ -564,13 +571,13 @@ def _forms(word: str, term: str, known: Callable[[str], bool],
                 stem = word[: -len(suffix)]
                 bases.update({stem, stem + "a", stem + "y"})
     found = {t for t in related.get(term, ()) if known(t)}
-    if not re.fullmatch(r"[^\W\d_][\w’'-]*", w):
+    if not _WORD_RE.fullmatch(w):
         return frozenset(found)  # an alias of several words ('North Korea') has no endings
-    for base in bases:
-        for cand in [base] + [base + s for s in _SUFFIXES]:
-            for t in analyze(cand):
-                if t != term and known(t):
-                    found.add(t)
+    # each spelling once: the bases' endings overlap ('Japan' + 'ese' is the word itself)
+    for cand in dict.fromkeys([c for base in bases for c in (base, *[base + s for s in _SUFFIXES])]):
+        for t in analyze(cand):
+            if t != term and known(t):
+                found.add(t)
     return frozenset(found)
 
 

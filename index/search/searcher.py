@@ -151,18 +151,24 @@ class StoredChunks(Sequence):
         many = getattr(self._records, "many", None)
         if many is None:
             return [self[i] for i in rows]
+        n = len(self)
         for i in missing:
-            if not 0 <= i < len(self):
+            if not 0 <= i < n:
                 raise IndexError(i)
+        read = Chunk.from_dict
         try:
-            read = {i: Chunk.from_dict(r) for i, r in zip(missing, many(missing))}
+            got = [read(r) for r in many(missing)]
         except (KeyError, TypeError) as e:
             raise IndexFormatError(f"chunk records {missing}: damaged ({e})") from None
-        for i, c in read.items():
-            if len(cache) >= self._KEEP:
-                drop_oldest(cache)
-            cache[i] = c
-        return [c if c is not None else read[i] for i, c in zip(rows, out)]
+        for _ in range(len(missing) + 1):  # room for them all (drop_oldest drops one or more)
+            if len(cache) + len(missing) <= self._KEEP:
+                break
+            drop_oldest(cache)
+        cache.update(zip(missing, got))
+        if len(missing) == len(rows):
+            return got
+        new = dict(zip(missing, got))
+        return [c if c is not None else new[i] for i, c in zip(rows, out)]
 
 
 class ChunkIds(Mapping):
