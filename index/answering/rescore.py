@@ -207,6 +207,22 @@ def _best_row(q: QueryTerms, text: str, rows: list) -> tuple[list | None, float]
     """_best_sentence over the compiled rows (already in the order it tries them, each with
     its sentence's span): (the best one's row, or None without any; wants)."""
     asked = q.wants
+    if asked is None and rows:
+        # nothing asked for: the rows come by gain, so those of the first one's rounded gain
+        # are tried, the tightest then the earliest of them best, each gain rounded only
+        # when it differs from the first's
+        best = rows[0]
+        g0, top = best[1], None
+        for row in rows[1:]:
+            g = row[1]
+            if g != g0:
+                if top is None:
+                    top = round(g0, 9)
+                if round(g, 9) < top:
+                    break
+            if row[5] > best[5] or row[5] == best[5] and row[0] < best[0]:
+                best = row
+        return best, 0.0
     best, best_key, wants = None, None, 0.0
     for row in rows:
         gain, top = row[1], row[2]
