@@ -106,17 +106,23 @@ def chosen_many(texts: Sequence[str], index: "Index", positions: Sequence[int],
         terms, starts, ends = (np.concatenate([t.terms for t in toks]),
                                np.concatenate([t.starts for t in toks]),
                                np.concatenate([t.ends for t in toks]))
-    keep = [t in wanted for t in names]
-    found: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-    for c, t, s, e in local_matches_many(t_ptr, terms, starts, ends, len(names)).tolist():
-        if keep[t]:
-            found[c].append((s, e))
-    pairs = getattr(index, "sentence_pairs", None)  # a cluster's index has only spans
+    m_ptr, ids, at = local_matches_many(t_ptr, terms, starts, ends, len(names))
+    bounds, every = m_ptr.tolist(), list(map(tuple, at.tolist()))
+    if all(t in wanted for t in names):  # the usual page: every named term is highlighted
+        found = [every[bounds[c]:bounds[c + 1]] for c in range(n)]
+    else:
+        keep = [t in wanted for t in names]
+        ids = ids.tolist()
+        found = [[every[j] for j in range(bounds[c], bounds[c + 1]) if keep[ids[j]]]
+                 for c in range(n)]
+    around = getattr(index, "sentence_around", None)  # a cluster's index has only spans
     out = []
     for text, pos, sentence, terms in zip(texts, positions, sentences, found):
-        spans = (pairs(pos) if pairs is not None
-                 else [tuple(s) for s in index.sentence_spans(pos).tolist()])
-        best = next(((s, e) for s, e in spans if s <= sentence[0] < e), sentence)
+        if around is not None:
+            best = around(pos, sentence[0]) or sentence
+        else:
+            spans = [tuple(s) for s in index.sentence_spans(pos).tolist()]
+            best = next(((s, e) for s, e in spans if s <= sentence[0] < e), sentence)
         out.append(Highlight(best[0], best[1], text[best[0] : best[1]], terms,
                              list(dict.fromkeys([text[s:e] for s, e in terms]))))
     return out

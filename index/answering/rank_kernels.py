@@ -56,20 +56,23 @@ def local_matches(ids: np.ndarray, starts: np.ndarray, ends: np.ndarray, n: int)
 
 @njit(cache=True, nogil=True)
 def local_matches_many(t_ptr: np.ndarray, ids: np.ndarray, starts: np.ndarray,
-                       ends: np.ndarray, n: int) -> np.ndarray:
+                       ends: np.ndarray, n: int):
     """local_matches of several passages (their tokens one run after another, bounds in
-    t_ptr), as one (m, 4) int64 array of (passage, id, start, end): a page's highlights in
-    one call and one list conversion."""
+    t_ptr), in one call: (bounds per passage, the ids, their (start, end) spans as one (m, 2)
+    int64 array), a page's highlights in one call and one list conversion."""
     m = 0
     for i in range(len(ids)):
         if 0 <= ids[i] < n:
             m += 1
-    out = np.empty((m, 4), dtype=np.int64)
+    m_ptr = np.zeros(len(t_ptr), dtype=np.int64)
+    found = np.empty(m, dtype=np.int64)
+    spans = np.empty((m, 2), dtype=np.int64)
     m = 0
     for c in range(len(t_ptr) - 1):
         for i in range(t_ptr[c], t_ptr[c + 1]):
             t = ids[i]
             if 0 <= t < n:
-                out[m, 0], out[m, 1], out[m, 2], out[m, 3] = c, t, starts[i], ends[i]
+                found[m], spans[m, 0], spans[m, 1] = t, starts[i], ends[i]
                 m += 1
-    return out
+        m_ptr[c + 1] = m
+    return m_ptr, found, spans

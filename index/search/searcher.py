@@ -314,6 +314,10 @@ class Index:
         """sentence_spans(i) as a list of (start, end) pairs."""
         return self._tokens.sentence_pairs(i)
 
+    def sentence_around(self, i: int, offset: int) -> tuple[int, int] | None:
+        """The first of chunk i's sentences that holds offset (None: none does)."""
+        return self._tokens.sentence_around(i, offset)
+
     def df(self, term: str) -> int:
         t = self.vocab.get(term)
         if t is None:

@@ -459,6 +459,10 @@ class SegmentedIndex(Index):
         seg, local = self.locate(i)
         return seg.tokens.sentence_pairs(local)
 
+    def sentence_around(self, i: int, offset: int) -> tuple[int, int] | None:
+        seg, local = self.locate(i)
+        return seg.tokens.sentence_around(local, offset)
+
     def df(self, term: str) -> int:
         t = self.vocab.get(term)
         return 0 if t is None else int(self.df_live[t])

@@ -96,6 +96,14 @@ class StoredTokens:
         slo, shi = int(self._sp[i]), int(self._sp[i + 1])
         return list(zip(self._ss[slo:shi].tolist(), self._se[slo:shi].tolist()))
 
+    def sentence_around(self, i: int, offset: int) -> tuple[int, int] | None:
+        """The first of sentence_pairs(i) that holds offset, else None; no list of them made."""
+        slo, shi = int(self._sp[i]), int(self._sp[i + 1])
+        for s, e in zip(self._ss[slo:shi].tolist(), self._se[slo:shi].tolist()):
+            if s <= offset < e:
+                return s, e
+        return None
+
 
 def sentences_of(text: str) -> list[tuple[int, int]]:
     """The sentences highlighting chooses from: at least one, the whole text if need be."""
