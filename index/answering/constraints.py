@@ -301,7 +301,7 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
     named = frozenset().union(*(st for st in map(state_of, (n.text for n in names))
                                 if len(st) == 1))
     bodies = frozenset(t for b in BODIES for t in analyze(b)) if roles else frozenset()
-    options = tuple(dict.fromkeys(_OPTION_RE.findall(question)))
+    options = tuple(dict.fromkeys(OPTION_RE.findall(question)))
     return Constraints(names, years, numbers, tuple(roles.values()), places, ranks,
                        known_states if owned else {}, kinds,
                        state_of if owned or located or things or named else None,
@@ -309,7 +309,7 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
 
 
 # a command's option of one letter ('-k'): the analyzer keeps no one-letter word
-_OPTION_RE = re.compile(r"(?<![\w-])-[A-Za-z](?![\w-])")
+OPTION_RE = re.compile(r"(?<![\w-])-[A-Za-z](?![\w-])")
 
 
 def _says_option(text: str, option: str) -> bool:
