@@ -1016,10 +1016,10 @@ class Answerer:
         h = passages[0].hit.chunk
         parts = [c for c, _ in self._continued(passages[0].hit)
                  if c.id == h.id or c.part and c.paragraph == h.paragraph]
-        if len(parts) < 2:
+        here = next((i for i, c in enumerate(parts) if c.id == h.id), None)
+        if len(parts) < 2 or here is None:
             return None
-        at = sum(len(c.text) + 1 for c in parts[:next(i for i, c in enumerate(parts)
-                                                       if c.id == h.id)])
+        at = sum(len(c.text) + 1 for c in parts[:here])
         notes = tuple(dict.fromkeys(n for c in parts for n in c.notes))
         return SimpleNamespace(text="\n".join(c.text for c in parts), notes=notes), at
 
