@@ -219,3 +219,12 @@ def test_a_question_spelled_the_other_way_finds_the_passage(tmp_path):
     got = Answerer.open(tmp_path, tmp_path / "index").ask(
         "What did the defense ministry announce?")
     assert got.passages and "ministry of defence" in got.passages[0].hit.chunk.text
+
+
+def test_a_one_letter_option_is_a_term_with_its_dash(plain):
+    # a letter alone says nothing; '-k' names an option, and the paths that analyze a build's
+    # text agree on it (tests/test_scale_contract.py)
+    assert plain.terms("bzip2 -k file.bz2") == ["bzip", "2", "-k", "file", "bz", "2"]
+    assert plain.terms("(-d), -kb --keep x-ray") == ["-d", "kb", "keep", "ray"]
+    assert [(t.term, t.start, t.end) for t in plain.tokens("use -s.")] == [("use", 0, 3),
+                                                                           ("-s", 4, 6)]

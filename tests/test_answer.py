@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.answering.answer import (EMPTY, NO_WORDS, NO_WORDS_BUT_OPTION, NOTHING_FOUND, Answerer,
-                                    clean_question)
+from index.answering.answer import EMPTY, NO_WORDS, NOTHING_FOUND, Answerer, clean_question
 
 DOC = """---
 title: Tiny history
@@ -53,8 +52,6 @@ def test_section_heading_is_searchable_and_cited(answerer):
 @pytest.mark.parametrize("question,message", [
     ("", EMPTY), ("  \n\t ", EMPTY), ("what is it?", NO_WORDS), ("?!", NO_WORDS),
     ("Who won the football world cup in Brazil?", NOTHING_FOUND),
-    # a one-letter option is no term: say how to ask about it
-    ("What does -d do?", NO_WORDS_BUT_OPTION.format(option="-d")),
 ])
 def test_unanswerable_questions_say_so(answerer, question, message):
     a = answerer.ask(question)

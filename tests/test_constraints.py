@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.render import passage_text
 from index.answering.answer import Answerer
 from index.answering.constraints import _forms, years_in
 
@@ -1156,3 +1157,11 @@ def test_bundled_the_closest_passages_start_with_the_one_whose_note_names_what_i
                       "documents published?")
     assert got.kind in ("answer", "closest") and got.passages
     assert any("Barkmann" in n.text for n in got.passages[0].hit.chunk.notes)
+
+
+def test_a_one_letter_option_is_searched_for(tmp_path_factory):
+    # '-d' is a term of its own: a question naming only the option finds where it is said
+    a = one_document(tmp_path_factory, "options_searched", OPTIONS)
+    got = a.ask("What does -d do?")
+    assert got.kind == "answer" and "bzip2 -d" in got.passages[0].hit.chunk.text
+    assert "**-d**" in passage_text(got.passages[0])

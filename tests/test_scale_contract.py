@@ -312,7 +312,8 @@ PIECES = st.one_of(
     st.sampled_from(list("’‘“”'-–—.,:;?!()[]_\u00a0\u2002\u200b\u0301\x1c\n\t ")),
     st.sampled_from(["DPRK", "Korea's", "1948", "226,236", "10.7", "1.2.3", "3,", ",4", "a1b2",
                      "Kim Il-Sung", "North  Korea", "o'clock", "rock'n'roll", "Čen", "ÉCOLE",
-                     "ﬁne", "１９４８", "internationalization", "the", "of", "US", "x"]),
+                     "ﬁne", "１９４８", "internationalization", "the", "of", "US", "x",
+                     "-k", " -d", "(-x)", "-kb", "--keep", "x-ray", "－k", "-é", "'-k"]),
 )
 TEXTS = st.lists(PIECES, max_size=60).map("".join)
 

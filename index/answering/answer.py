@@ -55,8 +55,6 @@ CLOSEST_WEAK = "The documents don't seem to answer that. Closest passages:"
 # that nothing answers; nothing
 ANSWER, CLOSEST_STATUS, NONE = "answer", "closest", "none"
 NO_WORDS = "Your question has no words I can search for; ask about a person, place, date or event."
-NO_WORDS_BUT_OPTION = ("A one-letter option such as “{option}” is found only with other words: "
-                       "name the program too (“What does <program> {option} do?”).")
 EMPTY = "Please type a question."
 _MET = Check()  # no constraint to meet
 
@@ -329,9 +327,7 @@ class Answerer:
         tokens = self.index.analyzer.tokens(q)  # analyzed once: terms and where they stand
         terms = tuple(t.term for t in tokens)
         if not terms:
-            option = constraints.OPTION_RE.search(q)
-            return Answer(question, False, NO_WORDS if option is None
-                          else NO_WORDS_BUT_OPTION.format(option=option.group()))
+            return Answer(question, False, NO_WORDS)
         wants = asked(q)
         # question-local ids: the second stage only compares ids, so any backend serves
         ids = {t: i for i, t in enumerate(dict.fromkeys(terms))}

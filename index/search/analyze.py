@@ -18,7 +18,7 @@ from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 from .. import yamlfile
 from ..errors import DataError
 
-ANALYZER_VERSION = 6
+ANALYZER_VERSION = 7
 
 # A broad English list (NLTK-like, ~180 words: broader than Lucene's 33, which measurably helps
 # on SQuAD) plus question words and fillers that carry no topic.
@@ -45,8 +45,14 @@ _SPELLINGS_DIGEST = hashlib.sha256(
 
 # Pronouns that may not be aliases, though "US" stays searchable ("told us" is no country).
 _PRONOUNS = frozenset({"us", "it", "me", "we", "i"})
-# A number keeps its inner separators: 226,236 and 1948 and 10,7 stay one token each.
-_WORD_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*|[^\W_]+")
+# A number keeps its inner separators: 226,236 and 1948 and 10,7 stay one token each. A
+# command's option of one letter ('-k') is one word with its dash: a letter alone says nothing.
+# Its neighbours are judged as the tokenizers join bytes (split_tokens, TermIds): an ASCII
+# letter, digit or apostrophe, a dash before it, or any other character is no boundary.
+_OPTION = r"(?<![A-Za-z0-9'\-\x80-\U0010ffff])-[a-z](?![A-Za-z0-9'\x80-\U0010ffff])"
+_WORD_RE = re.compile(_OPTION + r"|\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*|[^\W_]+")
+# a dash that starts an option in ASCII bytes (split_tokens keeps it; the word decides)
+_OPTION_DASH = re.compile(rb"(?<![A-Za-z0-9'\-])-(?=[A-Za-z])")
 _THOUSANDS_RE = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 
 
@@ -64,6 +70,8 @@ def _ascii_table(keep: bytes) -> bytes:
 _WORD_BYTES = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'"
 _WORDS_ONLY = _ascii_table(_WORD_BYTES)
 _WITH_NUMBERS = _ascii_table(_WORD_BYTES + b".,")
+_WORDS_ONLY_DASH = _ascii_table(_WORD_BYTES + b"\x01")
+_WITH_NUMBERS_DASH = _ascii_table(_WORD_BYTES + b".,\x01")
 _NUMBER_SHAPE = bytes(48 if 48 <= c <= 57 else c if c in b".," else 120 for c in range(256))
 
 
@@ -77,6 +85,11 @@ def split_tokens(text: str) -> list:
         raw = text.encode("ascii")
         shape = raw.translate(_NUMBER_SHAPE)  # digits -> 0, '.' and ',' kept, the rest -> x
         numbers = b"0.0" in shape or b"0,0" in shape  # 10.7, 226,236: keep their separators
+        if b"-" in raw:  # an option's dash ('-k') stays, as \x01 through the table
+            raw = _OPTION_DASH.sub(b"\x01", raw)
+            if b"\x01" in raw:
+                table = _WITH_NUMBERS_DASH if numbers else _WORDS_ONLY_DASH
+                return [t.replace(b"\x01", b"-") for t in raw.translate(table).split()]
         return raw.translate(_WITH_NUMBERS if numbers else _WORDS_ONLY).split()
     return text.split()
 
@@ -219,6 +232,8 @@ class Analyzer:
         since a word is analyzed the same way wherever it occurs."""
         if word[0].isdigit():
             parts: tuple[tuple[str, bool], ...] = ((_normalize_number(word), False),)
+        elif word[0] == "-":  # an option: '-k'
+            parts = ((word, False),)
         else:
             bare = re.sub(r"['’]s$", "", word)  # Korea's -> korea
             # o'clock, d'Estaing -> parts. Stopwords are judged before stemming: "why" is one,
@@ -439,8 +454,15 @@ class TermIds:
         self._word = _byte_table(lambda c: c in word or c >= 0x80)
         self._sep = _byte_table(lambda c: c in b".,")
         self._digit = _byte_table(lambda c: 48 <= c <= 57)
+        # an option's dash ('-k') joins the token when no ASCII word byte or dash is before it
+        # and a letter (or a byte of a non-ASCII character) follows (_OPTION)
+        self._dash = _byte_table(lambda c: c == 0x2D)
+        self._opens = _byte_table(lambda c: 65 <= c <= 90 or 97 <= c <= 122 or c >= 0x80)
+        self._blocks = _byte_table(lambda c: c in _WORD_BYTES or c == 0x2D)
         self._classes = (self._word.astype(np.uint8) | (self._sep.astype(np.uint8) << 1)
-                         | ((self._digit | (np.arange(256) >= 0x80)).astype(np.uint8) << 2))
+                         | ((self._digit | (np.arange(256) >= 0x80)).astype(np.uint8) << 2)
+                         | (self._dash.astype(np.uint8) << 3) | (self._opens.astype(np.uint8) << 4)
+                         | (self._blocks.astype(np.uint8) << 5))
         self._lower = np.array([c + 32 if 65 <= c <= 90 else c for c in range(256)], dtype=np.uint8)
         self._masks = np.array([(1 << (8 * i)) - 1 for i in range(9)], dtype=np.uint64)
 
@@ -597,6 +619,12 @@ class TermIds:
         n = len(arr)
         word = self._word[arr]
         sep = self._sep[arr]
+        dash = self._dash[arr]
+        if n > 1 and dash.any():
+            # an option's dash: what the compiled _in_word does byte by byte
+            at = np.flatnonzero(dash[:-1] & self._opens[arr[1:]])
+            at = at[(at == 0) | ~self._blocks[arr[np.maximum(at - 1, 0)]]]
+            word[at] = True
         if n > 2 and sep.any():
             # '.' and ',' between digits belong to a number; next to a non-ASCII byte (a
             # combining accent, a fullwidth digit) they may too, so that run is analyzed whole

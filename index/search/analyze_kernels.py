@@ -67,10 +67,14 @@ def splice(keep: np.ndarray, ids: np.ndarray, text: np.ndarray, start: np.ndarra
 
 @njit(cache=True, nogil=True, inline="always")
 def _in_word(arr, i, cls) -> bool:
-    """cls: per byte, 1 a word byte, 2 '.' or ',', 4 a digit or a non-ASCII byte."""
+    """cls: per byte, 1 a word byte, 2 '.' or ',', 4 a digit or a non-ASCII byte, 8 '-', 16 a
+    letter or a non-ASCII byte, 32 an ASCII word byte or '-'."""
     c = cls[arr[i]]
     if c & 1:
         return True
+    if c & 8:  # an option's dash ('-k'): no word byte nor dash before, a letter after
+        return (i + 1 < len(arr) and (cls[arr[i + 1]] & 16) != 0
+                and (i == 0 or (cls[arr[i - 1]] & 32) == 0))
     # '.' and ',' between digits (or non-ASCII bytes) belong to the run
     return (c & 2) != 0 and 0 < i < len(arr) - 1 and (cls[arr[i - 1]] & cls[arr[i + 1]] & 4) != 0
 
