@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--json", action="store_true", help="print JSON lines, one per document")
 
-    p = sub.add_parser("ask", help="answer one question, or one per line of stdin with --jsonl")
+    p = sub.add_parser("ask", help="answer one question (or each line of stdin that ends with "
+                                   "'?'), or one per line of stdin with --jsonl")
     _common(p)
     p.add_argument("question", nargs="*", help="the question (quote it)")
     p.add_argument("-k", type=_positive, default=3, help="passages to return (default 3)")
@@ -305,12 +306,31 @@ def cmd_ask(args: argparse.Namespace) -> int:
     question = " ".join(args.question)
     if not question.strip() and not sys.stdin.isatty() and not args.question:
         question = sys.stdin.read()
+    asked = _questions(question)
+    if len(asked) > 1:  # a file of questions: each is asked, each answer under its question
+        if args.json:
+            raise DocbotError(f"{len(asked)} questions on stdin; --json prints one answer: "
+                              "use --jsonl for one JSON object per line")
+        color = use_color(sys.stdout)
+        print("\n\n".join(f"» {q}\n" + answer_text(answerer.ask(q, k=args.k, where=where),
+                                                      color=color) for q in asked))
+        return 0
     answer = answerer.ask(question, k=args.k, where=where)
     if args.json:
         print(answer_json(answer))
     else:
         print(answer_text(answer, color=use_color(sys.stdout)))
     return 0
+
+
+def _questions(text: str) -> list[str]:
+    """The questions a text holds: each of its lines when there are several and every one
+    ends with a question mark (a file of questions), else the text as one question (one
+    question may be wrapped over lines)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and all(line.endswith("?") for line in lines):
+        return lines
+    return [text]
 
 
 def cmd_chat(args: argparse.Namespace) -> int:

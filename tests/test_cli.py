@@ -211,3 +211,17 @@ def test_index_takes_a_new_document_as_a_segment_and_compacts_when_asked(write_d
     assert r.returncode == 0, r.stderr
     assert "segs" not in json.loads(next(index.glob("gen-*/manifest.json")).read_text())
     assert first_doc() == "kalodo"
+
+
+def test_a_file_of_questions_on_stdin_gets_each_answered(index):
+    r = docbot("ask", "-k", "1", index=index,
+               stdin="When did Mongolia and South Korea establish diplomatic relations?\n"
+                     "Who is Kim Jong Un?\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("» ") == 2 and "26 March 1990" in r.stdout
+    assert "“Kim Jong Un”" in r.stdout  # the second is judged on its own, not merged
+    # one question wrapped over lines is still one question
+    r = docbot("ask", "-k", "1", index=index,
+               stdin="When did Mongolia and South Korea\nestablish diplomatic relations?\n")
+    assert r.returncode == 0 and "» " not in r.stdout and "26 March 1990" in r.stdout
+    assert_clean_error(docbot("ask", "--json", index=index, stdin="A?\nB?\n"), "--jsonl")
