@@ -17,7 +17,6 @@ break that checkout's own runs), so both compile their kernels in the warm-up.
 """
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import os
 import sys
@@ -49,14 +48,9 @@ def run() -> None:
     sys.path.insert(0, str(HERE))
     import scale
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("a", type=Path, help="a checkout of docbot (say, main)")
-    ap.add_argument("b", type=Path, help="another checkout (say, this one)")
-    ap.add_argument("workdir", type=Path, help="a scale.py --keep workdir")
-    ap.add_argument("--size", type=int, default=100_000)
+    ap = scale.ab_arguments(__doc__.split("\n")[0], size=100_000)
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--squad", type=Path, default=scale.SQUAD)
     args = ap.parse_args()
     _load("index_a", args.a.resolve())
     sys.path.insert(0, str(args.b.resolve()))
@@ -72,7 +66,7 @@ def run() -> None:
     picked = [questions[int(i)] for i in rng.choice(len(questions), size=args.queries + 20,
                                                     replace=False)]
     questions, warm = picked[:args.queries], picked[args.queries:]
-    data, index = args.workdir / f"real-data-{args.size}", args.workdir / f"real-index-{args.size}"
+    data, index = scale.kept_paths(args.workdir, args.size)
     answerers = {
         "a": a_answer.Answerer(a_load.load_index(index, a_engine.load_analyzer(data))),
         "b": b_answer.Answerer(b_load.load_index(index, b_engine.load_analyzer(data)))}

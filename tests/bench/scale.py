@@ -331,14 +331,30 @@ def answers_per_second(answerer, questions: list[str], threads: int, seconds: fl
     return sum(done) / (time.perf_counter() - t0)
 
 
+def kept_paths(workdir: Path, n_passages: int) -> tuple[Path, Path]:
+    """(data folder, index) of the real corpus a run writes in workdir (and keeps with --keep)."""
+    return workdir / f"real-data-{n_passages}", workdir / f"real-index-{n_passages}"
+
+
+def ab_arguments(description: str, size: int) -> argparse.ArgumentParser:
+    """The arguments every comparison of two checkouts on a kept workdir takes (a, b, workdir,
+    --size, --squad); each script adds its own."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("a", type=Path, help="a checkout of docbot (say, main)")
+    ap.add_argument("b", type=Path, help="another checkout (say, this one)")
+    ap.add_argument("workdir", type=Path, help="a scale.py --keep workdir")
+    ap.add_argument("--size", type=int, default=size)
+    ap.add_argument("--squad", type=Path, default=SQUAD)
+    return ap
+
+
 def bench_size(n_passages: int, workdir: Path, n_queries: int, bm25_budget_s: float,
                max_bm25_queries: int, kind: str = "zipf", real=None, with_peers: bool = True) -> dict:
     from index.search.engine import open_index
 
     if kind == "real":
         sentences, all_questions = real
-        data = workdir / f"real-data-{n_passages}"
-        index_dir = workdir / f"real-index-{n_passages}"
+        data, index_dir = kept_paths(workdir, n_passages)
         print(f"real (SQuAD) {n_passages:,} passages", flush=True)
         write_real_corpus(data, n_passages, sentences)
     else:

@@ -15,7 +15,6 @@ checkout the mean answers/s with 1 and 2 threads and their ratio, and b / a.
 """
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -51,17 +50,11 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     import scale
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("a", type=Path, help="a checkout of docbot (say, main)")
-    ap.add_argument("b", type=Path, help="another checkout (say, this one)")
-    ap.add_argument("workdir", type=Path, help="a scale.py --keep workdir")
-    ap.add_argument("--size", type=int, default=1_000_000)
+    ap = scale.ab_arguments(__doc__.split("\n")[0], size=1_000_000)
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--seconds", type=float, default=3.0, help="per measure (scale.py: 3)")
-    ap.add_argument("--squad", type=Path, default=scale.SQUAD)
     args = ap.parse_args()
-    data = args.workdir / f"real-data-{args.size}"
-    index = args.workdir / f"real-index-{args.size}"
+    data, index = scale.kept_paths(args.workdir, args.size)
     procs = {}
     for k, root in (("a", args.a.resolve()), ("b", args.b.resolve())):
         procs[k] = subprocess.Popen(

@@ -22,7 +22,6 @@ took, and how many were full ones (tests/bench/gc_probe/ is put on their PYTHONP
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -62,22 +61,16 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     import scale
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("a", type=Path, help="a checkout of docbot (say, main)")
-    ap.add_argument("b", type=Path, help="another checkout (say, this one)")
-    ap.add_argument("workdir", type=Path, help="a scale.py --keep workdir")
-    ap.add_argument("--size", type=int, default=1_000_000)
+    ap = scale.ab_arguments(__doc__.split("\n")[0], size=1_000_000)
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--warm", type=int, default=20, help="questions not counted (scale.py: 20)")
     ap.add_argument("--early", type=float, default=3.0, help="seconds counted as start-up")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--gc", action="store_true",
                     help="also count each process's cyclic collections (gc_probe/)")
-    ap.add_argument("--squad", type=Path, default=scale.SQUAD)
     args = ap.parse_args()
     roots = {"a": args.a.resolve(), "b": args.b.resolve()}
-    data = args.workdir / f"real-data-{args.size}"
-    index = args.workdir / f"real-index-{args.size}"
+    data, index = scale.kept_paths(args.workdir, args.size)
     _, questions = scale.squad(args.squad)
     rng = np.random.default_rng([scale.SEED, args.size])  # scale.py's questions
     questions = [" ".join(questions[int(i)].split())
