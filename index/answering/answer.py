@@ -23,7 +23,7 @@ from ..search.engine import Index, SearchHit, open_index
 from ..search.searcher import drop_oldest, hit_chunks
 from .evidence import Evidence
 from ..search.analyze import canonical_term
-from ..facts import FactMatch, FactTable, compile_facts, fact_chunks, read_compiled
+from ..facts import Fact, FactMatch, FactTable, compile_facts, fact_chunks, read_compiled
 from .highlight import Highlight, chosen_many, highlight
 from ..search.tokens import ChunkTokens
 from ..search.translit import latin_spellings
@@ -173,8 +173,11 @@ class Query:
     phrase_docs: dict = field(default_factory=dict, compare=False, repr=False)
     # the terms of the words a when- or how-much-question asks a value of ('embassy')
     subject: tuple[str, ...] = ()
-    # what it asks a value of is said by words the documents never use ('born' of 'When
-    # was Kim Il Sung born?'): no sentence says it, so no value is cut from one
+    # for a date, number or name: the terms of its other words in lower case, what it asks
+    # about ('visit' of 'When did Tsedenbal visit Pyongyang?')
+    event: tuple[str, ...] = ()
+    # and those are words the documents never use ('born' of 'When was Kim Il Sung born?'):
+    # no sentence says it, so no value is cut from one
     unsaid: bool = False
     # year -> the (document, section) pairs whose passages say it (Answerer._year_sections)
     year_sections: dict = field(default_factory=dict, compare=False, repr=False)
@@ -221,6 +224,7 @@ class Answerer:
                 self._fact_terms[int(i)] = term
         # per fact, the terms of what it states (title, relation, parties, unit), not of
         # the summary and quote around it: a fact leads only on those
+        self._fact_said: dict[str, frozenset] = {}  # fact id -> its title's and quote's terms
         self._fact_heads = {f.id: frozenset(index.analyzer.terms(
             f"{f.title} {f.relation.replace('_', ' ')} {' '.join(f.parties)} {f.unit or ''}"))
             for f in self.facts.facts}
@@ -364,11 +368,12 @@ class Answerer:
                          np.asarray([i for _, i in known], dtype=np.int32))
         # (terms of the question's own: the passages' tokens are read as its ids)
         subject = tuple(t for w in asked_subject(q) for t in self._word_terms(w) if t in ids)
-        event = ({t for w in asked_words(q) for t in self._word_terms(w) if t in df}
-                 if wants is not None and wants.kind in ("date", "number", "name") else set())
+        event = (tuple(dict.fromkeys(t for w in asked_words(q) for t in self._word_terms(w)
+                                     if t in df))
+                 if wants is not None and wants.kind in ("date", "number", "name") else ())
         unsaid = bool(event) and not any(df[t] for t in event)
         return Query(q, notice, terms, wants, qterms, ids, names, cons, tuple(ids),
-                     vocab_map=vocab_map, subject=subject, unsaid=unsaid)
+                     vocab_map=vocab_map, subject=subject, event=event, unsaid=unsaid)
 
     def _topic_names(self, question: str, tokens: list, cons: Constraints) -> tuple:
         """The words of the question that name what a document is about: in its title, and
@@ -635,6 +640,17 @@ class Answerer:
             return ""
         return "\n".join(c.text for c, _ in self._continued(passages[0].hit))
 
+    def _said_in(self, q: Query, passage: Passage, first: Ranked | None, start: int) -> set[str]:
+        """The question's terms that passage 1's text says from start to the end of its best
+        sentence: read from the tokens the second stage read (first: the ranked passage
+        behind it), else analyzed."""
+        h = passage.highlight
+        if first is not None and first.toks is not None:
+            toks = first.toks  # the question's (and its constraints') terms, by local id
+            at = (toks.starts >= start) & (toks.starts < h.end)
+            return set(constraints.local_terms(toks.terms[at], q.local))
+        return set(self.index.analyzer.terms(passage.hit.chunk.text[start:h.end]))
+
     def _unnamed(self, q: Query, passages: tuple[Passage, ...] | list[Passage],
                  first: Ranked | None = None) -> bool:
         """Whether passage 1's best sentence lacks a name the question gives (not a state's,
@@ -647,14 +663,9 @@ class Answerer:
             return True
         if not passages or not (q.cons.names or q.subject):
             return False
-        h, text = passages[0].highlight, passages[0].hit.chunk.text
-        start = 0 if _REFERS_BACK_RE.search(h.sentence) else h.start
-        if first is not None and first.toks is not None:
-            toks = first.toks  # the question's (and its constraints') terms, by local id
-            at = (toks.starts >= start) & (toks.starts < h.end)
-            terms = set(constraints.local_terms(toks.terms[at], q.local))
-        else:
-            terms = set(self.index.analyzer.terms(text[start:h.end]))
+        h = passages[0].highlight
+        terms = self._said_in(q, passages[0], first,
+                              0 if _REFERS_BACK_RE.search(h.sentence) else h.start)
         if q.subject and not terms & set(q.subject):
             return True  # about something else than what the value is asked of
         states = self._state_terms()
@@ -989,16 +1000,16 @@ class Answerer:
             return Answer(question, False, message, terms=q.terms, coverage=cov, evidence=ev,
                           where=where, status=NONE)
         passages = self._passages(q, ranked[offset : offset + k], offset)
+        first = ranked[offset] if offset < len(ranked) else None
         return Answer(question, True, q.notice or (where.label(docs) if where else None),
                       facts=tuple(facts), passages=tuple(passages), terms=q.terms, coverage=cov,
                       evidence=ev, more=len(ranked) > offset + k, total=len(ranked),
                       # a fact shown only for its passage's sake does not lead the answer
                       direct=direct_answer(q.text, passages, [f for f in facts if f.passes],
                                            q.wants, q.cons, self._around(q, passages),
-                                           self._unnamed(q, passages, ranked[offset]
-                                                         if offset < len(ranked) else None),
+                                           self._unnamed(q, passages, first),
                                            self._lower_case if self._can_read_case() else None,
-                                           self._fact_first(q, passages, facts),
+                                           self._fact_first(q, passages, facts, first),
                                            self._paragraph(passages) if cites(q.text)
                                            else None),
                       where=where, status=ANSWER)
@@ -1019,21 +1030,28 @@ class Answerer:
         notes = tuple(dict.fromkeys(n for c in parts for n in c.notes))
         return SimpleNamespace(text="\n".join(c.text for c in parts), notes=notes), at
 
-    def _fact_first(self, q: Query, passages: list[Passage], facts: list[FactMatch]) -> bool:
+    def _fact_first(self, q: Query, passages: list[Passage], facts: list[FactMatch],
+                    first: Ranked | None = None) -> bool:
         """Whether the best fact (of those that pass) says what a when- or how-much-question
         asks about ('Tsedenbal's official visit to North Korea') and passage 1's best
         sentence says none of it ('Tsedenbal congratulated … (June 7, 1971)')."""
         lead = next((f for f in facts if f.passes), None)
-        if lead is None or not passages or q.wants is None or q.wants.kind not in ("date",
-                                                                                   "number"):
+        if (lead is None or not passages or not q.event
+                or q.wants is None or q.wants.kind not in ("date", "number")):
             return False
-        asked = {t for w in asked_words(q.text) for t in self._word_terms(w)}
-        if not asked:
-            return False
-        analyze = self.index.analyzer.terms
-        f = lead.fact
-        return (bool(asked & set(analyze(f"{f.title} {f.quote}")))
-                and not asked & set(analyze(passages[0].highlight.sentence)))
+        asked = set(q.event)
+        return (bool(asked & self._title_and_quote(lead.fact))
+                and not asked & self._said_in(q, passages[0], first,
+                                              passages[0].highlight.start))
+
+    def _title_and_quote(self, fact: Fact) -> frozenset:
+        """The terms of a fact's title and quote, analyzed once per fact (when first needed;
+        _fact_words holds its indexed fields' terms, summary and parties too)."""
+        words = self._fact_said.get(fact.id)
+        if words is None:
+            words = self._fact_said[fact.id] = frozenset(
+                self.index.analyzer.terms(f"{fact.title} {fact.quote}"))
+        return words
 
     def _passages(self, q: Query, page: list[Ranked], offset: int) -> tuple[Passage, ...]:
         # the tokens the second stage read, when they are the stored ones (not analyzed now);
