@@ -265,7 +265,7 @@ def norm(word: str) -> str:
 _APOSTROPHE_IN_WORD = re.compile(r"\w’\w")
 _WORD_OF_TWO = re.compile(r"[^\W\d_]{2,}(?!\.)\b")
 _WORD_BEFORE = re.compile(r"[\w’'-]+")
-_LETTER_WORD = re.compile(r"[^\W\d_][\w’'-]*")
+LETTER_WORD_RE = re.compile(r"[^\W\d_][\w’'-]*")  # a word that starts with a letter
 # the word right after a place in a text (its first group)
 FOLLOWING_WORD_RE = re.compile(r"\s+([^\W\d_][\w’'-]*)")
 _NAME_WORD = re.compile(r"[^\W\d_][\w’'.-]*")
@@ -347,7 +347,7 @@ def personal(sentence: str, s: int, e: int) -> bool:
         return False
     if titled(sentence, s, e):
         return True
-    words = [w for w in _LETTER_WORD.findall(text) if w.casefold() not in _CONNECT]
+    words = [w for w in LETTER_WORD_RE.findall(text) if w.casefold() not in _CONNECT]
     return (len(words) >= 2 and not any(len(w) > 1 and w.isupper() for w in words)
             and not any(w.casefold() in _INSTITUTION or norm(w) in _INSTITUTION
                         or norm(w) in _PLACE_WORDS for w in words))

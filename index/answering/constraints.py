@@ -20,8 +20,8 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .asked import (DECADE_RE, FOLLOWING_WORD_RE, FUNCTION_WORDS, GENERIC, RANGE_RE,
-                    TITLE_WORDS, YEAR_RE, asks_for, norm, years_in)
+from .asked import (DECADE_RE, FOLLOWING_WORD_RE, FUNCTION_WORDS, GENERIC, LETTER_WORD_RE,
+                    RANGE_RE, TITLE_WORDS, YEAR_RE, asks_for, norm, years_in)
 
 # Offices whose holder a who-question asks for: the relation an answer must speak of
 # (not "head", "leader", "member": paraphrases put those in other words)
@@ -208,7 +208,6 @@ class Check:
 # what read() and _names() look for in a question, compiled once
 _FIGURE_RE = re.compile(r"\d{2,}(?:[.,]\d+)*|\d+(?:\.\d+)+")  # '1986', '3.5', '1.0.6'
 _PLURAL_RE = re.compile(r"['’]?s\b")  # '70s', "70's"
-_WORD_RE = re.compile(r"[^\W\d_][\w’'-]*")
 _POSSESSIVE_RE = re.compile(r"[’']s$")
 
 
@@ -420,7 +419,7 @@ def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
     in_code = lambda t: any(a <= t.start < b for a, b in code)  # noqa: E731
     capital = [t for t in tokens if t.start > 0 and question[t.start:t.start + 1].isupper()
                and not t.term[:1].isdigit() and not in_code(t)]
-    words = _WORD_RE.findall(question)
+    words = LETTER_WORD_RE.findall(question)
     if len(words) > 3 and len(capital) >= 0.6 * (len(words) - 1) and not any(
             w[:1].islower() and (w.casefold() not in FUNCTION_WORDS or w in _AUXILIARIES)
             for w in words[1:]):
@@ -571,7 +570,7 @@ def _forms(word: str, term: str, known: Callable[[str], bool],
                 stem = word[: -len(suffix)]
                 bases.update({stem, stem + "a", stem + "y"})
     found = {t for t in related.get(term, ()) if known(t)}
-    if not _WORD_RE.fullmatch(w):
+    if not LETTER_WORD_RE.fullmatch(w):
         return frozenset(found)  # an alias of several words ('North Korea') has no endings
     # each spelling once: the bases' endings overlap ('Japan' + 'ese' is the word itself)
     for cand in dict.fromkeys([c for base in bases for c in (base, *[base + s for s in _SUFFIXES])]):

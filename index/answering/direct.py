@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, MONTHS, NUMBER_RE, PLACE_WORDS,
-                    ROLES, TITLE_MODIFIERS, TITLE_WORDS, WEEKDAYS, Asked, after_role, asked,
-                    asked_noun, norm, personal, quoted, title_run, title_words, titled, words,
-                    years_in)
+from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, LETTER_WORD_RE, MONTHS,
+                    NUMBER_RE, PLACE_WORDS, ROLES, TITLE_MODIFIERS, TITLE_WORDS, WEEKDAYS, Asked,
+                    after_role, asked, asked_noun, norm, personal, quoted, title_run,
+                    title_words, titled, words, years_in)
 from .constraints import (LOCATIVE_WORDS, OFFICES, RANKS, Constraints, fold_name,
                           sentence_conflicts, thing_elsewhere)
 from ..facts import human_date, human_figure
@@ -561,7 +561,6 @@ def _owned_elsewhere(text: str, name: str, cons: Constraints | None) -> bool:
 _OFFICE_OBJECT_RE = re.compile(
     r"\b(?:by|with|to|from|for)\s+(?:the|a|an|its|their|his|her)\s+"
     r"(?:[\w.'’-]+\s+){0,3}$", re.I)
-_OFFICE_WORD_RE = re.compile(r"[^\W\d_][\w’'-]*")
 
 
 def _office_said(text: str, s: int, sentences: list[tuple[int, int]], offices: frozenset) -> bool:
@@ -570,7 +569,7 @@ def _office_said(text: str, s: int, sentences: list[tuple[int, int]], offices: f
     Elbegdorj, who was received … by the North Korean ambassador'), unless the name follows
     that office."""
     lo, hi = next(((a, b) for a, b in sentences if a <= s < b), (0, len(text)))
-    for m in _OFFICE_WORD_RE.finditer(text, lo, hi):
+    for m in LETTER_WORD_RE.finditer(text, lo, hi):
         if norm(m.group()) not in offices:
             continue
         if not _OFFICE_OBJECT_RE.search(text, max(lo, m.start() - 60), m.start()) or (
