@@ -10,7 +10,7 @@ import pytest
 
 from bot.render import passage_text
 from index.answering.answer import Answerer
-from index.answering.constraints import _forms, years_in
+from index.answering.constraints import _forms, states_named, years_in
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -790,6 +790,38 @@ def test_a_sentence_about_another_state_gives_no_answer_line(travels):
     assert a.direct is None or "1961" not in a.direct.text
     a = travels.ask("When did Kim Il Sung visit Moscow?")
     assert a.direct is not None and a.direct.text == "July 1961"
+
+
+def test_a_value_asked_of_another_place_than_the_passages_gets_the_closest_passages(
+        tmp_path_factory, travels):
+    # the heading names Mongolia, the passage only the visit to Moscow: the documents say when
+    # he visited Moscow, not Mongolia; no answer, the passage shown as the closest, and why
+    headed = one_document(tmp_path_factory, "headed", """---
+title: Travels
+---
+Mongolia
+
+When Kim Il Sung paid an official friendship visit to Moscow in July 1961, the two sides signed a treaty.
+""", ALIASES)
+    a = headed.ask("When did Kim Il Sung visit Mongolia?")
+    assert a.status == "closest" and not a.answered and a.direct is None and not a.facts
+    assert "another place or year" in a.message
+    assert a.passages and "Moscow" in a.passages[0].hit.chunk.text
+    assert headed.ask("When did Kim Il Sung visit Moscow?").status == "answer"
+    # a question asking for no value keeps the passage as its answer
+    assert headed.ask("What happened when Kim Il Sung visited Mongolia?").message != a.message
+    # a passage whose own text names the place asked may hold the answer in another sentence
+    # than its best: it still answers, without an answer line cut from the wrong sentence
+    a = travels.ask("When did Kim Il Sung visit Mongolia?")
+    assert a.status == "answer" and (a.direct is None or "1961" not in a.direct.text)
+
+
+def test_states_named_reads_a_word_of_several_states_as_the_one_the_text_names():
+    states = {"korea": frozenset({"north korea", "south korea"}),
+              "dprk": frozenset({"north korea"}), "japan": frozenset({"japan"})}
+    assert states_named(["korea", "dprk"], states) == {"north korea"}
+    assert states_named(["korea", "japan"], states) == {"north korea", "south korea", "japan"}
+    assert states_named(["talks"], states) == frozenset()
 
 
 def test_another_name_of_a_state_says_it_in_the_answer_line(travels):

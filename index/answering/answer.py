@@ -51,6 +51,11 @@ CLOSEST_TYPED = "The documents don't say: no passage on it gives {what}. Closest
 _WHAT = {"name": "the person asked for", "date": "a date", "number": "the figure asked for",
          "place": "the place asked for"}
 CLOSEST_WEAK = "The documents don't seem to answer that. Closest passages:"
+CLOSEST_ELSEWHERE = ("The documents don't say: the passages on it are about another place or "
+                     "year. Closest passages:")
+# what an answer line gives as a value: a question asking for one is not answered by
+# passages whose best sentence is about another place or year
+_VALUE_KINDS = frozenset({"date", "number", "name"})
 # what a reply is: an answer; the closest passages of a question on the documents' subject
 # that nothing answers; nothing
 ANSWER, CLOSEST_STATUS, NONE = "answer", "closest", "none"
@@ -259,6 +264,7 @@ class Answerer:
         self._capitals = constraints.capital_terms(index.analyzer.terms)
         self._places = constraints.place_names(index.analyzer.aliases)
         self._states: dict | None = None  # their terms, read when a question needs them
+        self._state_id_terms: dict[int, str] | None = None  # their vocabulary ids -> terms
         self._titled: dict[str, frozenset] | None = None  # title term -> its documents
         self._lower: dict[str, bool] = {}  # casefolded word -> written in lower case mostly
         self._doc_sizes: dict[str, int | None] | None = None  # document -> its passages
@@ -1001,18 +1007,61 @@ class Answerer:
                           where=where, status=NONE)
         passages = self._passages(q, ranked[offset : offset + k], offset)
         first = ranked[offset] if offset < len(ranked) else None
+        # a fact shown only for its passage's sake does not lead the answer
+        leading = [f for f in facts if f.passes]
+        direct = self._direct(q, passages, facts, leading, first)
+        if q.wants is not None and q.wants.kind in _VALUE_KINDS:
+            # the answer line as passage 1 gives it, whichever page is shown
+            page_1, lead = passages, direct
+            if offset > 0:
+                page_1 = self._passages(q, ranked[:1], 0)
+                lead = self._direct(q, page_1, facts, leading, ranked[0])
+            if lead is None and page_1 and not self._placed_as_asked(q, page_1[0]):
+                # a date, figure or person the line withholds: passage 1's best sentence is
+                # about another year or state, no fact gives it, and the passage says nothing
+                # of the place asked about ('When did Ivanov visit Seoul?' and his talks in
+                # Pyongyang)
+                return Answer(question, False, CLOSEST_ELSEWHERE, terms=q.terms, coverage=cov,
+                              evidence=ev, passages=tuple(passages),
+                              more=len(ranked) > offset + k, total=len(ranked), where=where,
+                              status=CLOSEST_STATUS)
         return Answer(question, True, q.notice or (where.label(docs) if where else None),
                       facts=tuple(facts), passages=tuple(passages), terms=q.terms, coverage=cov,
                       evidence=ev, more=len(ranked) > offset + k, total=len(ranked),
-                      # a fact shown only for its passage's sake does not lead the answer
-                      direct=direct_answer(q.text, passages, [f for f in facts if f.passes],
-                                           q.wants, q.cons, self._around(q, passages),
-                                           self._unnamed(q, passages, first),
-                                           self._lower_case if self._can_read_case() else None,
-                                           self._fact_first(q, passages, facts, first),
-                                           self._paragraph(passages) if cites(q.text)
-                                           else None),
-                      where=where, status=ANSWER)
+                      direct=direct, where=where, status=ANSWER)
+
+    def _direct(self, q: Query, passages: tuple[Passage, ...], facts: list[FactMatch],
+                leading: list[FactMatch], first: Ranked | None) -> DirectAnswer | None:
+        """The answer line from a page of passages and the facts (leading: those that may
+        lead it); first: the ranked passage behind the page's first."""
+        return direct_answer(q.text, passages, leading, q.wants, q.cons,
+                             self._around(q, passages), self._unnamed(q, passages, first),
+                             self._lower_case if self._can_read_case() else None,
+                             self._fact_first(q, passages, facts, first),
+                             self._paragraph(passages) if cites(q.text) else None)
+
+    def _placed_as_asked(self, q: Query, passage: Passage) -> bool:
+        """Whether a passage's own text names a state the question places what it asks in
+        ('visit Seoul': South Korea), a word of several states ('Korea') read as the one the
+        text names by a name of its own: the best sentence may be the wrong one of a passage
+        about the place asked ('Like Mao Zedong in China, Kim Il Sung had purges …' before
+        the ambassador sent to Pyongyang)."""
+        if not q.cons.located:
+            return False
+        pos = getattr(passage.hit, "pos", -1)
+        if pos >= 0 and self._can_read_case():  # its stored tokens, as the engine read them
+            ids = self._state_ids()
+            seq = [ids[i] for i in np.unique(self.index.tokens(pos).terms).tolist() if i in ids]
+        else:
+            seq = self.index.analyzer.terms(passage.hit.chunk.text)
+        return bool(constraints.states_named(seq, self._state_terms()) & q.cons.located)
+
+    def _state_ids(self) -> dict[int, str]:
+        """The index's vocabulary id of each term that names a state -> the term."""
+        if self._state_id_terms is None:
+            ids = ((self.index.term_id(t), t) for t in self._state_terms())
+            self._state_id_terms = {int(i): t for i, t in ids if i is not None}
+        return self._state_id_terms
 
     def _paragraph(self, passages: list[Passage]) -> tuple[SimpleNamespace, int] | None:
         """Passage 1's whole paragraph when it is a part of a split one: its parts' text

@@ -705,6 +705,14 @@ def _as_said(seq: Sequence[str], states: Mapping[str, frozenset]) -> Mapping[str
     return ChainMap(narrowed, states) if narrowed else states
 
 
+def states_named(seq: Iterable[str], states: Mapping[str, frozenset]) -> frozenset:
+    """The states a text's terms name, a word of several states ('Korea') read as the one the
+    text names by a name of its own ('DPRK'), when it names one only."""
+    seq = set(seq)
+    said = _as_said(seq, states)
+    return frozenset().union(*(said[t] for t in seq if t in said))
+
+
 def _names_owner(seq: Sequence[str], role: Name, states: Mapping[str, frozenset],
                  breaks: Mapping[int, bool]) -> tuple[bool, bool]:
     """(whether seq names the state whose office role asks of other than as where such an
