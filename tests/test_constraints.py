@@ -613,6 +613,41 @@ def test_a_passage_without_a_year_is_of_the_years_its_document_names(tmp_path_fa
     assert a.kind != "answer" and a.direct is None  # the document never names 2016
 
 
+def test_a_passage_without_a_year_is_not_of_a_year_said_far_from_it(tmp_path_factory):
+    # an article of many times: the year said five passages before dates nothing here
+    history = one_document(tmp_path_factory, "history", """---
+title: The club
+---
+Founding
+
+The club was founded in 1905 by railway workers.
+
+Ground
+
+The club moved to a ground by the river.
+
+Colours
+
+The players wore red shirts and white shorts.
+
+Rivals
+
+The rivalry with the city's other club grew.
+
+Season
+
+In 2015 the club won twelve games and lost four.
+
+Record
+
+Its striker scored 31 goals in the league.
+""")
+    a = history.ask("How many goals did the striker score in the league in 2015?")
+    assert a.kind == "answer" and a.direct is not None and "31" in a.direct.text
+    a = history.ask("How many goals did the striker score in the league in 1905?")
+    assert a.kind != "answer" and (a.direct is None or "31" not in a.direct.text)
+
+
 def test_where_is_answered_by_a_place_in_small_letters(tmp_path_factory):
     oxygen = one_document(tmp_path_factory, "oxygen", """---
 title: Oxygen
