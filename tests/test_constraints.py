@@ -10,7 +10,7 @@ import pytest
 
 from bot.render import passage_text
 from index.answering.answer import Answerer
-from index.answering.constraints import _forms, states_named, years_in
+from index.answering.constraints import Name, _forms, last_word_alone, states_named, years_in
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -603,6 +603,35 @@ def test_a_name_s_last_word_stands_for_it_once_its_document_has_said_it_whole(tm
     assert a.kind != "answer" and a.direct is None
     a = game.ask("How many yards did Eli Manning throw for?")
     assert a.kind != "answer" and a.direct is None
+
+
+def test_a_name_s_last_word_in_another_name_does_not_stand_for_it(tmp_path_factory):
+    # the document says Eli Manning whole; 'Peyton Manning' is someone else
+    brothers = one_document(tmp_path_factory, "brothers", """---
+title: Brothers
+---
+Giants
+
+Eli Manning led the Giants in the final.
+
+Colts
+
+Peyton Manning threw for 141 yards in the game.
+""")
+    a = brothers.ask("How many yards did Eli Manning throw for in the game?")
+    assert a.kind != "answer" and (a.direct is None or "141" not in a.direct.text)
+    a = brothers.ask("How many yards did Peyton Manning throw for in the game?")
+    assert a.kind == "answer" and a.direct is not None and "141" in a.direct.text
+
+
+def test_last_word_alone_reads_the_word_before_it():
+    eli = Name("Eli Manning", ("eli", "manning"))
+    assert last_word_alone("Then Manning threw.", eli)
+    assert last_word_alone("Manning threw.", eli)
+    assert last_word_alone("The Eli Manning era.", eli)
+    assert not last_word_alone("Peyton Manning threw.", eli)
+    assert not last_word_alone("They played the Pro Bowl.", Name("Super Bowl", ("super", "bowl")))
+    assert last_word_alone("The Broncos won.", Name("Denver Broncos", ("denver", "broncos")))
 
 
 def test_a_passage_without_a_year_is_of_the_years_its_document_names(tmp_path_factory):

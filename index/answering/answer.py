@@ -562,7 +562,11 @@ class Answerer:
                 lambda term, doc=c.doc: doc in self._docs_with(term),
                 breaks,
                 context=[c.title, self._doc_dates().get(c.doc, "")],
-                said_in_document=lambda name, doc=c.doc: doc in self._phrase_docs(q, name),
+                # its last word alone stands for a name the document has said whole, not
+                # as a part of another name ('Eli Manning', 'Super Bowl')
+                said_in_document=lambda name, doc=c.doc, text=c.text: (
+                    constraints.last_word_alone(text, name)
+                    and doc in self._phrase_docs(q, name)),
                 year_near=lambda y, c=c: self._year_near(q, c, y),
                 near=[terms for terms, _ in near], owner_in_text=True)
             if not check.passes and any(self._fact_meets(q, f)

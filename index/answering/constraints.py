@@ -705,6 +705,28 @@ def _as_said(seq: Sequence[str], states: Mapping[str, frozenset]) -> Mapping[str
     return ChainMap(narrowed, states) if narrowed else states
 
 
+def last_word_alone(text: str, name: Name) -> bool:
+    """Whether a text says a name's last word other than as a part of another name: alone
+    ('Manning threw'), after a function word ('the Broncos') or after the name's own words;
+    not after another capitalised word ('Eli Manning' is not Peyton Manning, 'Super Bowl' no
+    Pro Bowl)."""
+    words = name.text.split()
+    last = re.sub(r"[’']s$", "", words[-1])
+    own = {w.casefold() for w in words[:-1]}
+    for m in re.finditer(rf"(?<![\w-]){re.escape(last)}(?![\w-])", text):
+        before = _WORD_BEFORE_RE.search(text, 0, m.start())
+        if before is None:
+            return True
+        word = before.group(1)
+        if not word[0].isupper() or word.casefold() in own or word.casefold() in FUNCTION_WORDS:
+            return True
+    return False
+
+
+# the word right before a position, when only spaces stand between
+_WORD_BEFORE_RE = re.compile(r"([\w’'.-]+)[ \t]+$")
+
+
 def states_named(seq: Iterable[str], states: Mapping[str, frozenset]) -> frozenset:
     """The states a text's terms name, a word of several states ('Korea') read as the one the
     text names by a name of its own ('DPRK'), when it names one only."""
