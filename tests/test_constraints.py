@@ -10,7 +10,8 @@ import pytest
 
 from bot.render import passage_text
 from index.answering.answer import Answerer
-from index.answering.constraints import Name, _forms, last_word_alone, states_named, years_in
+from index.answering.constraints import (Name, _forms, last_word_alone, spells_out,
+                                          states_named, years_in)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -622,6 +623,33 @@ Peyton Manning threw for 141 yards in the game.
     assert a.kind != "answer" and (a.direct is None or "141" not in a.direct.text)
     a = brothers.ask("How many yards did Peyton Manning throw for in the game?")
     assert a.kind == "answer" and a.direct is not None and "141" in a.direct.text
+
+
+def test_an_acronym_is_met_where_a_passage_spells_it_out_not_anywhere_in_its_document(
+        tmp_path_factory):
+    bloc = one_document(tmp_path_factory, "bloc", """---
+title: Trade
+---
+Membership
+
+Mongolia joined the Council for Mutual Economic Assistance in 1962, and the CMEA's plans bound its trade.
+
+Railways
+
+The railway to the border was finished in 1956 with Soviet help.
+""")
+    a = bloc.ask("When did Mongolia join the CMEA?")
+    assert a.kind == "answer" and a.direct is not None and "1962" in a.direct.text
+    # the CMEA's railway? The passage on the railway neither says nor spells out the CMEA
+    a = bloc.ask("When was the CMEA railway to the border finished?")
+    assert a.kind != "answer" and (a.direct is None or "1956" not in a.direct.text)
+
+
+def test_spells_out_reads_the_capitals_of_a_run_of_words():
+    assert spells_out("the Council for Mutual Economic Assistance met", "CMEA")
+    assert spells_out("the Central Intelligence Agency", "CIA")
+    assert not spells_out("the railway was finished", "CMEA")
+    assert not spells_out("Central Asia", "CIA")
 
 
 def test_last_word_alone_reads_the_word_before_it():

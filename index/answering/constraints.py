@@ -122,7 +122,8 @@ class Name:
     text: str
     terms: tuple[str, ...]
     forms: tuple[frozenset, ...] = ()
-    acronym: bool = False  # 'TV', 'UMC': a passage may spell it out, its document has it
+    acronym: bool = False  # 'TV', 'UMC': its document has it and a passage spells it out (two
+    # letters: 'TV', 'US' stand for words in lower case too; the document's having it does)
     unsaid_ok: bool = False  # a role a passage may leave unsaid, not name at another rank
     quoted: bool = False  # the question quotes it: said where the answer stands
     owner: frozenset = frozenset()  # whose office a role is ('Japan's ambassador'): states
@@ -705,6 +706,26 @@ def _as_said(seq: Sequence[str], states: Mapping[str, frozenset]) -> Mapping[str
     return ChainMap(narrowed, states) if narrowed else states
 
 
+def spells_out(text: str, acronym: str) -> bool:
+    """Whether a text says the words an acronym stands for, their capitals its letters
+    ('Central Intelligence Agency' for CIA, 'Council for Mutual Economic Assistance' for
+    CMEA); a plural's s and an ampersand aside."""
+    letters = re.sub(r"s$", "", acronym.replace("&", ""))
+    if len(letters) < 2:
+        return False
+    words = _CAPITALISED_RUN_RE.findall(text)
+    for run in words:
+        initials = "".join(w[0] for w in run.split() if w[0].isupper())
+        if letters in initials:
+            return True
+    return False
+
+
+# capitalised words in a row, with small words between ('Council for Mutual Economic Assistance')
+_CAPITALISED_RUN_RE = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|for|and|the|de|du|des|von|und)\s+)*"
+                                 r"[A-Z][\w’'-]*)+")
+
+
 def last_word_alone(text: str, name: Name) -> bool:
     """Whether a text says a name's last word other than as a part of another name: alone
     ('Manning threw'), after a function word ('the Broncos') or after the name's own words;
@@ -776,7 +797,8 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
     """How a candidate meets c: text_terms, its own terms in order (only the constraint terms
     matter, others may be anything); outside, the term sequences of its heading, endnotes and
     document title; texts, every text of it (for years); in_document: whether its document
-    holds a term (an acronym the passage may spell out); breaks: the positions of text_terms
+    holds a term (an acronym of three letters or more is met where its document has it and
+    the candidate's text, the first of texts, spells it out); breaks: the positions of text_terms
     that follow a punctuation mark or a preposition (clause_breaks: a state before it does
     not say whose office follows);
     context: its document's title and date, whose years count only when its own texts name
@@ -805,7 +827,8 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
     for name in c.names:
         if len(name.terms) == 1:
             ok = name.terms[0] in held or any(f & held for f in name.forms) or (
-                name.acronym and in_document is not None and in_document(name.terms[0]))
+                name.acronym and in_document is not None and in_document(name.terms[0])
+                and (len(name.text) < 3 or any(spells_out(t, name.text) for t in texts[:1])))
         else:
             # a term held nowhere: no phrase anywhere (held is every sequence's terms)
             ok = held.issuperset(name.terms) and (
