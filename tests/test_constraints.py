@@ -908,6 +908,22 @@ When Kim Il Sung paid an official friendship visit to Moscow in July 1961, the t
     assert a.status == "answer" and (a.direct is None or "1961" not in a.direct.text)
 
 
+def test_a_question_of_another_year_than_the_passage_s_gets_the_closest_passages(
+        tmp_path_factory):
+    # the heading says 1965, the passage only the treaty of 1961
+    talks = one_document(tmp_path_factory, "talks", """---
+title: Treaties
+---
+The talks of 1965
+
+In 1961 the two sides signed a treaty of friendship and mutual assistance.
+""")
+    a = talks.ask("What did the two sides sign in 1965?")
+    assert a.status == "closest" and "another place or year" in a.message
+    assert a.passages and "1961" in a.passages[0].hit.chunk.text
+    assert talks.ask("What did the two sides sign in 1961?").status == "answer"
+
+
 def test_states_named_reads_a_word_of_several_states_as_the_one_the_text_names():
     states = {"korea": frozenset({"north korea", "south korea"}),
               "dprk": frozenset({"north korea"}), "japan": frozenset({"japan"})}

@@ -58,8 +58,8 @@ _WHAT = {"name": "the person asked for", "date": "a date", "number": "the figure
 CLOSEST_WEAK = "The documents don't seem to answer that. Closest passages:"
 CLOSEST_ELSEWHERE = ("The documents don't say: the passages on it are about another place or "
                      "year. Closest passages:")
-# what an answer line gives as a value: a question asking for one is not answered by
-# passages whose best sentence is about another place or year
+# what an answer line gives as a value: a question asking for one (or naming a year) is not
+# answered by passages whose best sentence is about another place or year
 _VALUE_KINDS = frozenset({"date", "number", "name"})
 # what a reply is: an answer; the closest passages of a question on the documents' subject
 # that nothing answers; nothing
@@ -1024,17 +1024,18 @@ class Answerer:
         # a fact shown only for its passage's sake does not lead the answer
         leading = [f for f in facts if f.passes]
         direct = self._direct(q, passages, facts, leading, first)
-        if q.wants is not None and q.wants.kind in _VALUE_KINDS:
+        if q.wants is not None and q.wants.kind in _VALUE_KINDS or q.cons.years:
             # the answer line as passage 1 gives it, whichever page is shown
             page_1, lead = passages, direct
             if offset > 0:
                 page_1 = self._passages(q, ranked[:1], 0)
                 lead = self._direct(q, page_1, facts, leading, ranked[0])
             if lead is None and page_1 and not self._placed_as_asked(q, page_1[0]):
-                # a date, figure or person the line withholds: passage 1's best sentence is
-                # about another year or state, no fact gives it, and the passage says nothing
-                # of the place asked about ('When did Ivanov visit Seoul?' and his talks in
-                # Pyongyang)
+                # a date, figure or person, or anything of a year, that the line withholds:
+                # passage 1's best sentence is about another year or state, no fact gives it,
+                # and the passage says nothing of the place asked about ('When did Ivanov
+                # visit Seoul?' and his talks in Pyongyang; 'What did they sign in 1965?' and
+                # the treaty of 1961)
                 return Answer(question, False, CLOSEST_ELSEWHERE, terms=q.terms, coverage=cov,
                               evidence=ev, passages=tuple(passages),
                               more=len(ranked) > offset + k, total=len(ranked), where=where,
