@@ -208,6 +208,28 @@ def test_british_and_american_spellings_are_one_term():
     assert a.terms("rise wise promise") != a.terms("rize wize promize")  # not every -ise
 
 
+def test_irregular_past_forms_are_their_verb_and_names_stay_names():
+    a = Analyzer()
+    assert a.terms("wrote") == a.terms("written") == a.terms("writes") == a.terms("writing")
+    assert a.terms("began begun took taken held") == a.terms("begin begin take take hold")
+    # forms as often another word or a name keep their own term
+    assert a.terms("Kim Il Sung") == ["kim", "il", "sung"] and a.terms("sing") != ["sung"]
+    assert a.terms("found") != a.terms("find") and a.terms("won") != a.terms("win")
+    assert a.terms("Drew Brees") != a.terms("draw Brees")
+
+
+def test_a_question_in_another_tense_finds_the_passage(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "manual.txt").write_text(
+        "Authors\n\nThe compressor was written by Julian Seward in 1996.\n\n"
+        "Errors\n\nAn assertion failure yields an internal error message.\n", encoding="utf-8")
+    from index.answering.answer import Answerer
+
+    a = Answerer.open(tmp_path, tmp_path / "index")
+    got = a.ask("Who wrote the compressor?")
+    assert got.status == "answer" and got.direct is not None and got.direct.text == "Julian Seward"
+
+
 def test_a_question_spelled_the_other_way_finds_the_passage(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "notes.txt").write_text(
