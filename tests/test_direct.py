@@ -675,10 +675,14 @@ def test_a_year_paired_with_the_one_the_question_names_is_not_its_answer():
     # '(1985/1986)' is the time of the question's own 1986, not when the pact ended
     text = ("With the end of the Brezhnev Doctrine (1985/1986) new conditions arose. In 1995 "
             "Mongolia terminated the friendship pact of 1986.")
+    first = "With the end of the Brezhnev Doctrine (1985/1986) new conditions arose."
     a = direct_answer("When did Mongolia end the 1986 friendship pact?",
-                      [passage(text, ["Mongolia", "1986", "friendship", "pact"],
-                               "With the end of the Brezhnev Doctrine (1985/1986) new conditions arose.")])
+                      [passage(first, ["Mongolia", "1986", "friendship", "pact"])])
     assert a.kind == "sentence"
+    # the sentence after it says more of the question, with a date: it answers
+    a = direct_answer("When did Mongolia end the 1986 friendship pact?",
+                      [passage(text, ["Mongolia", "1986", "friendship", "pact"], first)])
+    assert (a.kind, a.text) == ("span", "1995")
     a = direct_answer("When did Mongolia end the 1986 friendship pact?",
                       [passage(text, ["Mongolia", "1986", "friendship", "pact"],
                                "In 1995 Mongolia terminated the friendship pact of 1986.")])
@@ -734,3 +738,23 @@ def test_a_fort_or_a_lake_is_no_one():
     text = "The attack on Fort Caroline in 1565 was led by Pedro Menendez."
     a = direct_answer("Who led the attack in 1565?", [passage(text, ["attack", "1565"])])
     assert (a.kind, a.text) == ("span", "Pedro Menendez")
+
+
+def test_the_sentence_after_the_best_one_answers_when_it_says_more_of_the_question():
+    # the first sentence names liblzma; the next names BCJ2 and says why, read after it
+    text = ("The BCJ filter is called x86 in liblzma. BCJ2 is not included, because it "
+            "requires more than one encoded output stream.")
+    first = "The BCJ filter is called x86 in liblzma."
+    a = direct_answer("Why is BCJ2 missing from liblzma?",
+                      [passage(text, ["BCJ2", "liblzma"], first)])
+    assert (a.kind, a.text) == ("sentence", text[len(first) + 1:])
+    # a next sentence that holds no word of the question the best one lacks is no answer
+    b = direct_answer("Why is the BCJ filter called x86 in liblzma?",
+                      [passage(text, ["BCJ", "filter", "called", "x86", "liblzma"], first)])
+    assert b.text == first
+    # nor one without the value asked for
+    text = "The treaty was signed in Moscow in 1961. Its ratification followed slowly."
+    c = direct_answer("When was the treaty signed before its ratification?",
+                      [passage(text, ["treaty", "signed", "ratification"],
+                               "The treaty was signed in Moscow in 1961.")])
+    assert c.text == "1961"

@@ -111,6 +111,10 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
     if note is not None:  # the source it asks for, or what only an endnote names
         text = note.text + (f" (= {note.see})" if note.see else "")
         return DirectAnswer(text, "note", chunk.id, None, text, f"[{note.mark}] {text}")
+    nxt = _continued(chunk.text, h, ask)
+    if nxt is not h and not (cons is not None and sentence_conflicts(
+            cons, nxt.sentence, states=wants != "place")):
+        h, sentence = nxt, nxt.sentence
     terms = [(s - h.start, e - h.start) for s, e in h.terms if s >= h.start and e <= h.end]
     # where: the sentence, not a place cut from it (on SQuAD a place cut out was right less
     # often than the sentence around it: .43 against .59)
@@ -139,6 +143,29 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
         return fact
     return DirectAnswer(sentence, "sentence", chunk.id, None, sentence,
                         clip(sentence, terms, LINE))
+
+
+def _continued(text: str, h: Any, ask: Asked | None) -> Any:
+    """The best sentence, or the one after it when that one, read with the sentence before
+    it, holds more of the question's words: it says what the sentence before sets up
+    ("… signed the treaty. It was ratified in 1962."). Each sentence counts its own words once
+    and half of those only the sentence before it holds."""
+    spans = sentence_spans(text)
+    at = next((k for k, (a, b) in enumerate(spans) if a <= h.start < b), None)
+    if at is None or at + 1 >= len(spans):
+        return h
+    said = [{norm(text[ts:te]) for ts, te in h.terms if a <= ts and te <= b} for a, b in spans]
+
+    def score(k: int) -> float:
+        before = said[k - 1] - said[k] if k > 0 else set()
+        return len(said[k]) + len(before) / 2
+
+    nxt = spans[at + 1]
+    if score(at + 1) <= score(at):
+        return h
+    if ask is not None and not ask.found(text, *nxt):
+        return h  # the value asked is not in it
+    return h._replace(start=nxt[0], end=nxt[1], sentence=text[nxt[0]:nxt[1]])
 
 
 _CITING = frozenset(norm(w) for w in CITING_WORDS.split())
