@@ -758,3 +758,14 @@ def test_the_sentence_after_the_best_one_answers_when_it_says_more_of_the_questi
                       [passage(text, ["treaty", "signed", "ratification"],
                                "The treaty was signed in Moscow in 1961.")])
     assert c.text == "1961"
+
+
+def test_who_gets_the_name_after_the_office_the_question_names():
+    # the office asked about in lower case titles the name after it, in a run of capitals
+    # or not: not the body before it
+    assert line("Who is the commissioner of the NFL?",
+                "In 2012, NFL Commissioner Roger Goodell stated that the league planned a show.",
+                ["commissioner", "NFL"]) == "Roger Goodell"
+    assert line("Who is the field director of the NFL?",
+                "NFL and Atlanta Braves field director Ed Mangan stated that the field was ready.",
+                ["NFL", "field", "director"]) == "Ed Mangan"

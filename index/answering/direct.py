@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, LETTER_WORD_RE, MONTHS,
                     NUMBER_RE, PLACE_WORDS, ROLES, TITLE_MODIFIERS, TITLE_WORDS, WEEKDAYS, Asked,
-                    after_role, asked, asked_noun, norm, personal, quoted, title_run,
+                    after_role, asked, asked_noun, asked_words, norm, personal, quoted, title_run,
                     title_words, titled, words, years_in)
 from .constraints import (LOCATIVE_WORDS, OFFICES, RANKS, Constraints, fold_name,
                           sentence_conflicts, thing_elsewhere)
@@ -370,7 +370,18 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
     sentences: list[tuple[int, int]] | None = None
     # one at a time: a caller that needs only the first (gives) reads no further
     spans = ask.candidates(text, terms=terms) if terms else ask.each_candidate(text)
+    heads = {norm(w) for w in _heads(question)} if wants == "name" else set()
     for s, e, known in spans:
+        if heads:
+            # 'NFL Commissioner Roger Goodell' when the commissioner is asked: the office
+            # the question says ends the title, the name follows
+            inner = [m for m in LETTER_WORD_RE.finditer(text, s, e)
+                     if norm(m.group()) in heads]
+            after = LETTER_WORD_RE.search(text, inner[-1].end(), e) if inner else None
+            if after is not None:
+                s = after.start()
+                rest = [w for w in words(text[s:e]) if not INITIAL_WORD.fullmatch(w)]
+                known = sum(norm(w) in ask.words for w in rest) / max(1, len(rest))
         if wants == "name" and cons is not None and _LOCATIVE_RE.search(text, max(0, s - 16), s):
             # 'Ambassador to Moscow Park Y Chung': the place ends the title, the name follows
             first = _FIRST_WORD_RE.match(text, s, e)
@@ -836,6 +847,7 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     percent = wants == "number" and _PERCENT_ASKED_RE.search(question) is not None
     owned = wants == "name" and cons is not None and bool(cons.owners)
     named_years = years_in(question) if wants in ("date", "number") else frozenset()
+    heads = _heads(question) if wants == "name" else ()
     best, best_key = None, None
     for s, e, known in typed_candidates(question, ask, sentence, terms, cons, common=common):
         if not named and not _COUNTED_RE.search(sentence, s, e):
@@ -854,6 +866,9 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         impersonal = wants == "name" and not personal(sentence, s, e)
         # "which foreign minister": the name the sentence gives that office first
         unroled = ask.role is not None and not after_role(sentence, s, ask.role)
+        # who: a name right after the office or part the question asks about in lower case
+        # ('field director Ed Mangan', 'head coach Gary Kubiak', 'mayor Ed Lee')
+        unheaded = bool(heads) and not any(after_role(sentence, s, w) for w in heads)
         # who: the person a clause after the name says it of ('J. Sambuu, who had been the
         # first MPR ambassador to North Korea' for 'who was the first Mongolian ambassador')
         said_of = -_said_of(sentence, e, terms) if wants == "name" else 0
@@ -863,8 +878,8 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         # when: a date in brackets right after the question's words is theirs ('the new
         # Basic Law (1992)'), whatever other date stands nearer the rest of them
         unattached = wants == "date" and not _dated_in_brackets(sentence, s, terms)
-        key = (counted, priced, unroled, unowned, impersonal, said_of, unattached, known,
-               distance, -(e - s), s)
+        key = (counted, priced, unroled, unowned, impersonal, said_of, unheaded, unattached,
+               known, distance, -(e - s), s)
         if best_key is None or key < best_key:
             best, best_key = (s, e), key
     if best is None:
@@ -883,6 +898,17 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         if len(years) == 1 and not re.search(r"\d0s\b", span):
             return years[0]
     return span
+
+
+# a noun of someone who does something: 'commissioner', 'director', 'pianist', 'librarian'
+_PERSON_NOUN_RE = re.compile(r"[a-z]+(?:er|or|ist|ian)")
+
+
+def _heads(question: str) -> tuple[str, ...]:
+    """The words in lower case a who-question names the office or part asked about with
+    ('commissioner', 'director', 'coach' …)."""
+    return tuple(w for w in asked_words(question) if norm(w) in _PEOPLE or w in TITLE_WORDS
+                 or _PERSON_NOUN_RE.fullmatch(w))
 
 
 _BRACKET_BEFORE_RE = re.compile(r"\s*\(\s*$")
