@@ -769,3 +769,19 @@ def test_who_gets_the_name_after_the_office_the_question_names():
     assert line("Who is the field director of the NFL?",
                 "NFL and Atlanta Braves field director Ed Mangan stated that the field was ready.",
                 ["NFL", "field", "director"]) == "Ed Mangan"
+
+
+def test_a_figure_or_date_that_ends_a_range_is_given_with_its_first_end():
+    assert line("How many Africans were brought to America?",
+                "The trade brought its 12 to 15 million Africans to America.",
+                ["Africans", "brought", "America"]) == "12 to 15 million"
+    assert line("How much of the population did the plague kill?",
+                "The plague is estimated to have killed 30–60% of the population.",
+                ["population", "plague", "kill"]) == "30–60%"
+    assert line("When was the Dalekmania period?",
+                "The first of these was the Dalekmania period (circa 1964–1965), when ratings rose.",
+                ["Dalekmania", "period"]) == "1964–1965"
+    # a score is no range: the figure after the dash is the one cut
+    assert line("How many points did Denver score in the final?",
+                "Denver won the final 34–19 after scoring 24 points in the second half.",
+                ["Denver", "points", "final"]) != "34–19"

@@ -886,7 +886,10 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         return None
     s, e = _whole_period(question, wants, sentence, *best)
     if wants == "number" and named:  # else the noun says what it counts ('90 countries')
-        e = _figure_end(sentence, s, e)
+        # the unit after the range's last figure ('12 to 15 million')
+        last = max((m.start() for m in NUMBER_RE.finditer(sentence, s, e) if m.group().strip()),
+                   default=s)
+        e = _figure_end(sentence, last, e)
     if wants == "number":
         glued = _GLUED_UNIT_RE.match(sentence, e)
         if glued:
@@ -943,6 +946,34 @@ _UNIT_AFTER_RE = re.compile(r"(?:\s+[^\s,;:()]+){0,3}")
 _QUALIFIED_DECADE_RE = re.compile(r"\b(?:(?:the)\s+)?(?:early|mid|late)[\s-]+$", re.I)
 
 
+# the first end of a range just before a figure or date: '12 to ', '30–', '1995 until '
+_RANGE_BEFORE_RE = re.compile(r"(?<![\w.,])([\w.,$€£¥%]+)\s*(–|—|-|\bto\b|\buntil\b|\bthrough\b)\s*$",
+                              re.I)
+
+
+def _range_start(wants: str, sentence: str, s: int, e: int) -> int:
+    """Where a figure or date starts when it ends a range ('12 to 15 million', '30–60%',
+    '1964–1965'): at the range's first end. A dash joins figures only when the second has
+    its unit or is a share, not a score ('34–19')."""
+    m = _RANGE_BEFORE_RE.search(sentence, max(0, s - 24), s)
+    if m is None:
+        return s
+    first = m.group(1)
+    rx = DATE_RE if wants == "date" else NUMBER_RE
+    if not _DIGIT_RE_ANY.search(first) or not rx.fullmatch(first):
+        return s
+    if wants == "number" and m.group(2) in "–—-":
+        after = re.match(r"\s+([^\s,;:()]+)", sentence[e:])
+        unit = after is not None and _UNIT_WORD_RE.fullmatch(after.group(1).strip("."))
+        if not (_PERCENT_RE.search(sentence, s, min(len(sentence), e + 1)) or unit
+                or _UNIT_WORD_RE.fullmatch(words(sentence[s:e])[-1])):
+            return s
+    return m.start(1)
+
+
+_DIGIT_RE_ANY = re.compile(r"\d")
+
+
 def _whole_period(question: str, wants: str, sentence: str, s: int, e: int) -> tuple[int, int]:
     """The span of a date or figure widened to the period or range it begins: 'between 1835
     and 1842' (without 'between' when the question asks between what years), '24 August – 3
@@ -950,6 +981,7 @@ def _whole_period(question: str, wants: str, sentence: str, s: int, e: int) -> t
     the second has its unit ('50–140 cm'), not a score ('34–19')."""
     if wants not in ("date", "number"):
         return s, e
+    s = _range_start(wants, sentence, s, e)
     if wants == "date":
         m = _QUALIFIED_DECADE_RE.search(sentence, max(0, s - 14), s)
         if m and re.match(r"(?:the\s+)?\d{3}0s\b", sentence[s:e]):
