@@ -785,3 +785,12 @@ def test_a_figure_or_date_that_ends_a_range_is_given_with_its_first_end():
     assert line("How many points did Denver score in the final?",
                 "Denver won the final 34–19 after scoring 24 points in the second half.",
                 ["Denver", "points", "final"]) != "34–19"
+
+
+def test_when_gets_the_date_near_more_of_the_question_s_words():
+    text = ("Luther had published his translation of the New Testament in 1522, and his "
+            "collaborators completed the translation of the Old Testament in 1534.")
+    assert line("When was the Old Testament translation finished?", text,
+                ["Old", "Testament", "translation"]) == "1534"
+    assert line("When was the New Testament translation published?", text,
+                ["New", "Testament", "translation", "published"]) == "1522"

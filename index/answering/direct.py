@@ -857,6 +857,10 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         if percent and not _PERCENT_RE.search(sentence, s, min(len(sentence), e + 9)):
             continue
         distance = min((min(abs(s - te), abs(ts - e)) for ts, te in terms), default=0)
+        # when: the date standing near more of the question's words, before the one nearest
+        # any one of them ('the translation of the Old Testament in 1534', not 'of the New
+        # Testament in 1522')
+        near = -_closeness(sentence, s, e, terms) if wants == "date" else 0
         # a number followed by the noun the question counts ('how many tons' -> '10 tons'),
         # an amount of money when it asks what something cost
         counted = not (noun and norm(words(sentence[s:e])[-1]) == norm(noun))
@@ -879,7 +883,7 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         # Basic Law (1992)'), whatever other date stands nearer the rest of them
         unattached = wants == "date" and not _dated_in_brackets(sentence, s, terms)
         key = (counted, priced, unroled, unowned, impersonal, said_of, unheaded, unattached,
-               known, distance, -(e - s), s)
+               known, near, distance, -(e - s), s)
         if best_key is None or key < best_key:
             best, best_key = (s, e), key
     if best is None:
@@ -912,6 +916,19 @@ def _heads(question: str) -> tuple[str, ...]:
     ('commissioner', 'director', 'coach' …)."""
     return tuple(w for w in asked_words(question) if norm(w) in _PEOPLE or w in TITLE_WORDS
                  or _PERSON_NOUN_RE.fullmatch(w))
+
+
+def _closeness(sentence: str, s: int, e: int, terms: list[tuple[int, int]]) -> float:
+    """How near the candidate at sentence[s:e] stands to the question's words (terms: their
+    offsets): over each distinct word, 1 / (1 + the words between them)²."""
+    nearest: dict[str, int] = {}
+    for ts, te in terms:
+        if ts < e and te > s:
+            continue  # a word of the candidate itself
+        gap = len(words(sentence[te:s] if te <= s else sentence[e:ts]))
+        key = norm(sentence[ts:te])
+        nearest[key] = min(gap, nearest.get(key, gap))
+    return round(sum(1.0 / (1 + d) ** 2 for d in nearest.values()), 6)
 
 
 _BRACKET_BEFORE_RE = re.compile(r"\s*\(\s*$")
