@@ -794,3 +794,15 @@ def test_when_gets_the_date_near_more_of_the_question_s_words():
                 ["Old", "Testament", "translation"]) == "1534"
     assert line("When was the New Testament translation published?", text,
                 ["New", "Testament", "translation", "published"]) == "1522"
+
+
+def test_a_monarch_is_named_with_the_title_a_reader_knows_them_by():
+    text = "The new building was opened by Queen Elizabeth II on 9 October 2004."
+    assert line("Who opened the new building?", text, ["opened", "new", "building"]) == \
+        "Queen Elizabeth II"
+    # the title the question already says is not repeated; an office's title is no part
+    assert line("Which queen opened the new building?", text,
+                ["queen", "opened", "new", "building"]) == "Elizabeth II"
+    assert line("Who opened the new building?",
+                "The new building was opened by Foreign Minister Igor Ivanov in 2004.",
+                ["opened", "new", "building"]) == "Igor Ivanov"

@@ -898,6 +898,10 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         glued = _GLUED_UNIT_RE.match(sentence, e)
         if glued:
             e = glued.end()  # '2300k', '64MiB': the unit written on the figure
+    if wants == "name":
+        crowned = _MONARCH_BEFORE_RE.search(sentence, max(0, s - 12), s)
+        if crowned is not None and norm(crowned.group(1)) not in ask.words:
+            s = crowned.start()  # 'Queen Elizabeth II', as a monarch is known
     span = sentence[s:e].strip(" ,;:")
     if wants == "date" and _YEAR_ASKED_RE.search(question):
         # "what year" asks for a year: '2005' of '26 March 2005'
@@ -916,6 +920,10 @@ def _heads(question: str) -> tuple[str, ...]:
     ('commissioner', 'director', 'coach' …)."""
     return tuple(w for w in asked_words(question) if norm(w) in _PEOPLE or w in TITLE_WORDS
                  or _PERSON_NOUN_RE.fullmatch(w))
+
+
+# a monarch's title, which is part of the name a reader knows them by ('King George III')
+_MONARCH_BEFORE_RE = re.compile(r"\b(King|Queen|Pope|Tsar|Czar)\s+$")
 
 
 def _closeness(sentence: str, s: int, e: int, terms: list[tuple[int, int]]) -> float:
