@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.answering.asked import asked, personal
+from index.answering.asked import asked, asks_for, personal
 
 
 @pytest.mark.parametrize("question, sentence, gives", [
@@ -103,3 +103,13 @@ def test_every_form_of_a_number_is_found_however_it_starts():
                    "45 %", "1,200 thousand"):
         text = f"It cost {figure} then."
         assert [m.group() for m in NUMBER_RE.finditer(text)] == [figure], text
+
+
+def test_a_clause_that_opens_the_question_does_not_decide_what_it_asks():
+    # 'When …,' sets the time; the question word after the comma asks
+    assert asks_for("When UPT bought ABC, what was the merged company called?") == "other"
+    assert asks_for("When the treaty was signed, who was president?") == "name"
+    assert asks_for("If a prime p is odd, how many divisors does it have?") == "number"
+    # the question's own 'when' still asks for a date, with a comma later in it
+    assert asks_for("When did the war end, and who won?") == "date"
+    assert asks_for("When was the treaty signed?") == "date"

@@ -57,6 +57,11 @@ _ASKS_DOCUMENTS = re.compile(
 # clause ("can … be applied when the main stream is a shear flow"), unless a verb of knowing
 # or saying asks it ("do you know when …", "is it possible to predict when …")
 _YES_NO = re.compile(r"^\W*(?:%s|must|shall)\b" % _AUX, re.I)
+# a clause that opens a question and ends at its comma: 'When UPT bought ABC, …', not the
+# question 'When did …' itself
+_OPENING_CLAUSE = re.compile(r"^\W*(?:when|while|after|before|once|if)\s+(?!%s\b)[^,?]+,\s*" % _AUX,
+                             re.I)
+_QUESTION_WORD = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how)\b", re.I)
 _CLAUSE_WORD = re.compile(r"\b(?:when|where)\b", re.I)
 _ASKS_CLAUSE = re.compile(r"\b(?:know|known|tell|told|say|said|remember|recall|find out|ask"
                           r"|predict|determine|show|explain|learn|note)(?: (?:me|us|him|her|them))?"
@@ -158,6 +163,11 @@ def asks_for(question: str) -> str:
     """date | number | name | place | other: what the question's (first) question word asks for."""
     if _ASKS_DOCUMENTS.match(question):
         return "other"
+    clause = _OPENING_CLAUSE.match(question)
+    if clause is not None and _QUESTION_WORD.search(question, clause.end()):
+        # 'When UPT bought ABC, what was the merged company called?': the clause sets the
+        # time, the question word after it asks
+        return asks_for(question[clause.end():])
     yes_no = _YES_NO.match(question) is not None
     # at one position the more specific reading wins: 'which city' over 'which'
     found = [(m.start(), rank, kind) for rank, (kind, rx) in enumerate(_ASK_RES)
