@@ -806,3 +806,14 @@ def test_a_monarch_is_named_with_the_title_a_reader_knows_them_by():
     assert line("Who opened the new building?",
                 "The new building was opened by Foreign Minister Igor Ivanov in 2004.",
                 ["opened", "new", "building"]) == "Igor Ivanov"
+
+
+def test_how_much_gets_the_figure_in_the_unit_the_question_asks_in():
+    text = "The program returned 842 pounds (382 kg) of lunar rocks and soil to Earth."
+    assert line("How many kgs of rocks did the program return?", text,
+                ["rocks", "program", "return"]) == "382 kg"
+    assert line("How many pounds of rocks did the program return?", text,
+                ["pounds", "rocks", "program", "return"]) == "842 pounds"
+    assert line("The rate was how many square miles per year?",
+                "The mean rate (22,392 km2 or 8,646 sq mi per year) was higher.",
+                ["rate", "year"]) == "8,646 sq mi"

@@ -33,7 +33,7 @@ _CLAUSE_RE = re.compile(r"[,;:()]|\s[—–-]\s")
 _UNIT_WORD_RE = re.compile(
     r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|century|centuries"
     r"|millennia|millennium|km|kilomet(?:er|re)s?|met(?:er|re)s?|miles?|feet|foot|yards?|inch(?:es)?"
-    r"|cm|mm|m|km2|mi|acres?|hectares?|ha|square|cubic|tons?|tonnes?|gigatons?|megatons?|kg"
+    r"|cm|mm|m|km2|mi|sq|acres?|hectares?|ha|square|cubic|tons?|tonnes?|gigatons?|megatons?|kg"
     r"|kilograms?|grams?|pounds?|ounces?|litres?|liters?|gallons?|barrels?|head|bytes?|kbytes?"
     r"|[kKMGTP]i?B|[kKMGT]b(?:it)?s?|[kMGT]?Hz|[kMG]?W|watts?|volts?|degrees?|°[CF]?|percent"
     r"|per|cent|mph|km/h|dollars?|euros?|yen|yuan|rubles?|tugriks?|francs?"
@@ -848,6 +848,7 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     owned = wants == "name" and cons is not None and bool(cons.owners)
     named_years = years_in(question) if wants in ("date", "number") else frozenset()
     heads = _heads(question) if wants == "name" else ()
+    units = _asked_units(question) if wants == "number" else frozenset()
     best, best_key = None, None
     for s, e, known in typed_candidates(question, ask, sentence, terms, cons, common=common):
         if not named and not _COUNTED_RE.search(sentence, s, e):
@@ -864,6 +865,9 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         # a number followed by the noun the question counts ('how many tons' -> '10 tons'),
         # an amount of money when it asks what something cost
         counted = not (noun and norm(words(sentence[s:e])[-1]) == norm(noun))
+        # 'how many kgs', 'in feet': the figure in the unit asked, not the same in another
+        # ('842 pounds (382 kg)')
+        unasked = bool(units) and _unit_of(sentence, s) not in units
         priced = money and not _MONEY_RE.search(sentence[s:e])
         # a person asked for: a name with initials or a title before it beats a place or
         # an acronym ("D. Sharav", "Foreign Minister Paek Nam Sun" over "MPRP", "Mongolia")
@@ -882,7 +886,7 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         # when: a date in brackets right after the question's words is theirs ('the new
         # Basic Law (1992)'), whatever other date stands nearer the rest of them
         unattached = wants == "date" and not _dated_in_brackets(sentence, s, terms)
-        key = (counted, priced, unroled, unowned, impersonal, said_of, unheaded, unattached,
+        key = (counted, unasked, priced, unroled, unowned, impersonal, said_of, unheaded, unattached,
                known, near, distance, -(e - s), s)
         if best_key is None or key < best_key:
             best, best_key = (s, e), key
@@ -894,6 +898,10 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         last = max((m.start() for m in NUMBER_RE.finditer(sentence, s, e) if m.group().strip()),
                    default=s)
         e = _figure_end(sentence, last, e)
+    if units:
+        unit, end = _unit_said(sentence, s)
+        if unit in units:
+            e = max(e, end)  # the unit asked, as the text writes it ('8,646 sq mi')
     if wants == "number":
         glued = _GLUED_UNIT_RE.match(sentence, e)
         if glued:
@@ -920,6 +928,51 @@ def _heads(question: str) -> tuple[str, ...]:
     ('commissioner', 'director', 'coach' …)."""
     return tuple(w for w in asked_words(question) if norm(w) in _PEOPLE or w in TITLE_WORDS
                  or _PERSON_NOUN_RE.fullmatch(w))
+
+
+# units of measure by their spellings: the unit a question asks a figure in
+_UNITS = {u: name for name, spellings in (
+    ("kg", "kg kgs kilogram kilograms kilo kilos"), ("lb", "lb lbs pound pounds"),
+    ("km", "km kms kilometre kilometres kilometer kilometers"), ("mi", "mi mile miles"),
+    ("ft", "ft foot feet"), ("m", "m metre metres meter meters"),
+    ("t", "ton tons tonne tonnes"), ("km2", "km2 sq-km square-kilometres square-kilometers"),
+    ("mi2", "sq-mi square-miles mi2"), ("acre", "acre acres"), ("ha", "ha hectare hectares"))
+    for u in spellings.split()}
+_UNIT_SAID_RE = re.compile(r"\b(?:(?:sq\.?|square)\s+[a-z]+|[a-z]+2?)\b", re.I)
+
+
+def _asked_units(question: str) -> frozenset:
+    """The units a how-much question asks its figure in ('how many kgs', 'in feet', 'how
+    many square miles')."""
+    out = set()
+    for m in _UNIT_SAID_RE.finditer(question):
+        said = re.sub(r"\.?\s+", "-", m.group().casefold())
+        said = said.replace("sq-", "square-") if said.startswith("sq-") else said
+        unit = _UNITS.get(said) or _UNITS.get(said.replace("square-", "sq-"))
+        if unit is not None and said != "m":  # 'm' alone may be anything
+            out.add(unit)
+    return frozenset(out)
+
+
+def _unit_of(sentence: str, s: int) -> str | None:
+    """The unit the figure at sentence[s:] is given in ('382 kg', '8,646 sq mi'), or None."""
+    return _unit_said(sentence, s)[0]
+
+
+def _unit_said(sentence: str, s: int) -> tuple[str | None, int]:
+    """The unit the figure at sentence[s:] is given in and where its words end, or (None, s)."""
+    m = NUMBER_RE.match(sentence, s)
+    if m is None:
+        return None, s
+    gap = re.match(r"[\s-]*", sentence[m.end():])
+    after = _UNIT_SAID_RE.match(sentence, m.end() + gap.end())
+    if after is None:
+        return None, s
+    said = re.sub(r"\.?\s+", "-", after.group().casefold())
+    unit = _UNITS.get(said) or _UNITS.get(said.replace("sq-", "square-"))
+    if unit is not None:
+        return unit, after.end()
+    return _UNITS.get(said.split("-")[0]), after.start() + len(after.group().split()[0])
 
 
 # a monarch's title, which is part of the name a reader knows them by ('King George III')
