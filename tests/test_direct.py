@@ -817,3 +817,19 @@ def test_how_much_gets_the_figure_in_the_unit_the_question_asks_in():
     assert line("The rate was how many square miles per year?",
                 "The mean rate (22,392 km2 or 8,646 sq mi per year) was higher.",
                 ["rate", "year"]) == "8,646 sq mi"
+
+
+def test_who_gets_no_event_nor_text_for_a_person():
+    # a battle, a crusade, a game, an edict or a catechism did nothing: the sentence answers
+    for question, text, said in (
+            ("Who killed Harold II?",
+             "In 1066 the Battle of Hastings ended the reign of Harold II.",
+             ["killed", "Harold", "II"]),
+            ("Who scored the first touchdown?",
+             "The offense, which had four Pro Bowl selections, scored the first touchdown.",
+             ["scored", "first", "touchdown"]),
+            ("To whom was the Large Catechism directed?",
+             "He wrote the Large Catechism for pastors and the Small Catechism for the people.",
+             ["Large", "Catechism", "directed"])):
+        a = direct_answer(question, [passage(text, said)])
+        assert (a.kind, a.text) == ("sentence", text), question

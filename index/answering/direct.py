@@ -739,7 +739,10 @@ def _other_state(text: str, s: int, e: int, cons: Constraints | None) -> bool:
 # did anything
 _DOCUMENT_WORDS = frozenset("""treaty agreement convention law constitution charter declaration
 protocol accord statute pact communique memorandum resolution yearbook almanac encyclopedia
-dictionary bulletin""".split())
+dictionary bulletin edict catechism bible scripture""".split())
+# words that make a name an event's: 'Battle of Hastings', 'First Crusade', 'Super Bowl V'
+_EVENT_WORDS = frozenset(norm(w) for w in """battle siege crusade revolt rebellion uprising
+massacre bowl""".split())
 
 
 # what a name ends in when it names a body, an event or a prize: 'Scottish Parliament', 'Vince
@@ -754,7 +757,8 @@ def _no_one(name: str) -> bool:
     """Whether a name names nobody who did anything: it is made only of office and body words
     ('Ministry'), or it is a text's ('Treaty on Friendship and Cooperation', 'Basic Law')."""
     said = [norm(w) for w in words(name)]
-    return (all(w in GENERIC for w in said) or any(w in _DOCUMENT_WORDS for w in said)
+    return (all(w in GENERIC for w in said)
+            or any(w in _DOCUMENT_WORDS or w in _EVENT_WORDS for w in said)
             or bool(said) and said[-1] in _BODY_HEADS)
 
 
