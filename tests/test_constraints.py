@@ -924,30 +924,6 @@ In 1961 the two sides signed a treaty of friendship and mutual assistance.
     assert talks.ask("What did the two sides sign in 1961?").status == "answer"
 
 
-def test_a_capitalised_sentence_opener_is_no_one_a_who_question_could_be_answered_by(
-        tmp_path_factory):
-    # 'Please' and 'Thanks' open sentences; the manual writes them in lower case elsewhere
-    manual = one_document(tmp_path_factory, "manual", """---
-title: Compressor manual
----
-Errors
-
-An assertion failure in the compressor yields an internal error message. Please report the internal error to the maintainers. Thanks for reporting it.
-
-Help
-
-Users please read the notes first, and thanks to them the errors are rare.
-
-Authors
-
-The compressor was written by Julian Seward.
-""")
-    a = manual.ask("Who should an internal error message of the compressor be reported to?")
-    assert a.status != "answer" or (a.passages and "Julian Seward" in a.passages[0].hit.chunk.text)
-    a = manual.ask("Who was the compressor written by?")
-    assert a.status == "answer" and a.direct is not None and a.direct.text == "Julian Seward"
-
-
 def test_states_named_reads_a_word_of_several_states_as_the_one_the_text_names():
     states = {"korea": frozenset({"north korea", "south korea"}),
               "dprk": frozenset({"north korea"}), "japan": frozenset({"japan"})}

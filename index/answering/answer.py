@@ -597,12 +597,12 @@ class Answerer:
             check = Check(check.met, check.total, (), _WHAT[q.wants.kind])
         return check
 
-    def _gives_text(self, q: Query, text: str) -> bool:
+    @staticmethod
+    def _gives_text(q: Query, text: str) -> bool:
         """direct.gives of a text for the question, each text judged once per question."""
         got = q.gives.get(text)
         if got is None:
-            got = q.gives[text] = gives(q.text, q.wants, text, q.cons,
-                                        self._lower_case if self._can_read_case() else None)
+            got = q.gives[text] = gives(q.text, q.wants, text, q.cons)
         return got
 
     def _neighbours(self, q: Query, hits: list[SearchHit]) -> list[list[tuple[list[str], str]]]:

@@ -14,7 +14,6 @@ from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, LETTER_WORD_RE
 from .constraints import (LOCATIVE_WORDS, OFFICES, RANKS, Constraints, fold_name,
                           sentence_conflicts, thing_elsewhere)
 from ..facts import human_date, human_figure
-from ..search.analyze import STOPWORDS
 from ..search.translit import latin_spellings
 from ..sentences import sentence_spans
 
@@ -482,12 +481,9 @@ def _counts(text: str, s: int, e: int, nouns: set[str]) -> bool:
     return any(norm(w) in nouns for w in words(text[e:e + 40])[:3])
 
 
-def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None = None,
-          common: Callable[[str], bool] | None = None) -> bool:
+def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None = None) -> bool:
     """Whether a text holds anything of the type the question asks for (for who, a name: the
-    answer line still wants a person, but a team or a body may be what is asked; not a word
-    in lower case capitalised as a sentence's first, by common: whether the documents write
-    a word in lower case; nor an initial alone)."""
+    answer line still wants a person, but a team or a body may be what is asked)."""
     if ask is None:
         return True
     if ask.kind == "date":  # any date: the year a question names may date the event
@@ -500,8 +496,6 @@ def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None 
         return any(not quoted(text, s, e) and not _place(text[s:e], cons)
                    and not _no_one(text[s:e]) and not _placed(text[s:e])
                    and not _line_opener(text, s, e)
-                   and not INITIAL_WORD.fullmatch(text[s:e])
-                   and not (common is not None and _common_opener(text, s, e, common))
                    and (not held or personal(text, s, e) and not _other_office(text, s, e, offices)
                         and not _other_state(text, s, e, cons))
                    for s, e, _ in ask.each_candidate(text))
@@ -518,16 +512,6 @@ def _placed(name: str) -> bool:
     """Whether a name is a place's by its words ('Rajin-Sonbong Free Trade Zone') or is a
     currency's ('USD')."""
     return any(norm(w) in PLACE_WORDS for w in words(name)) or bool(_MONEY_RE.fullmatch(name))
-
-
-def _common_opener(text: str, s: int, e: int, common: Callable[[str], bool]) -> bool:
-    """Whether text[s:e] is one word that opens a sentence and is a stopword or written in
-    lower case elsewhere ('Please report it', 'Applications requiring …'): no one's name."""
-    word = text[s:e]
-    if " " in word or not (word.casefold() in STOPWORDS or common(word)):
-        return False
-    before = text[:s].rstrip(" \t\"'“‘(")
-    return not before or before[-1] in ".!?:\n"
 
 
 def _line_opener(text: str, s: int, e: int) -> bool:
