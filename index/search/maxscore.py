@@ -541,3 +541,42 @@ def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
         ties[j] = tiebreak[cand[j]] if use_tiebreak else cand[j]
     at = _rank(scores, ties, tie_rtol)[:k]
     return cand[at], scores[at], True
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _id_less(blob_a: np.ndarray, a0: int, a1: int, blob_b: np.ndarray, b0: int, b1: int) -> bool:
+    """Whether id a sorts before id b: their UTF-8 bytes compared (the order of their code
+    points, as Python compares the strings)."""
+    n = min(a1 - a0, b1 - b0)
+    for j in range(n):
+        x, y = blob_a[a0 + j], blob_b[b0 + j]
+        if x != y:
+            return x < y
+    return a1 - a0 < b1 - b0
+
+
+@njit(cache=True, nogil=True)
+def ids_below(blob_a: np.ndarray, off_a: np.ndarray, order_a: np.ndarray,
+              blob_b: np.ndarray, off_b: np.ndarray, order_b: np.ndarray) -> np.ndarray:
+    """For each chunk of segment a (by local number), how many of segment b's ids sort before
+    its id: both lists walked once in id order (order_*: local numbers by id)."""
+    out = np.zeros(len(order_a), dtype=np.int64)
+    j = 0
+    nb = len(order_b)
+    for i in range(len(order_a)):
+        x = order_a[i]
+        xs, xe = off_a[x], off_a[x + 1]
+        while j < nb:
+            y = order_b[j]
+            if _id_less(blob_b, off_b[y], off_b[y + 1], blob_a, xs, xe):
+                j += 1
+            else:
+                break
+        out[x] = j
+    return out
+
+
+@njit(cache=True, nogil=True)
+def rank_merged(scores: np.ndarray, ties: np.ndarray, tie_rtol: float, k: int) -> np.ndarray:
+    """The first k positions of bm25.rank_order(scores, ties), compiled: the segments' merge."""
+    return _rank(scores, ties, tie_rtol)[:k]

@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import bisect
 import json
+import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from . import store
+from . import kernels, store
 from .analyze import Analyzer
 from .bm25 import BM25, BM25Params, Hit, Postings, block_ptr, collection_idf, TIE_RTOL, rank_order
 from ..errors import IndexFormatError
@@ -311,6 +312,10 @@ class SegmentedBM25:
                  avgdl: float) -> None:
         self._index, self.p, self.idf, self.avgdl = index, params, idf, avgdl
         self.n_docs = index.n_live
+        segs = index.segments
+        self._by_size = sorted(range(len(segs)), key=lambda j: -segs[j].n)  # stable, as before
+        self._keys: list[np.ndarray] | None = None  # _id_keys
+        self._lock = threading.Lock()
 
     def baseline(self, t: int) -> float:
         return float(self.idf[t] * self.p.delta) if self.p.variant == "plus" else 0.0
@@ -348,10 +353,14 @@ class SegmentedBM25:
             base += c * self.baseline(t)
         found_g, found_s = [], []  # chunk numbers, scores
         found_id = _Where()  # (segment, local) of each, read only for ties
+        keys = self._id_keys() if kernels.compiled() else None
+        found_key = []  # with keys: each candidate's place among all ids
         kth = -np.inf  # the k-th best score found so far
         stale = False  # found_s grew since kth was found (found again only when read)
-        for seg in sorted(self._index.segments, key=lambda x: -x.n):  # the largest first
-            local = {t: seg.local_term(t) for t in counts}
+        asked = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        for si in self._by_size:  # the largest segment first
+            seg = self._index.segments[si]
+            local = dict(zip(counts, seg.lterm[asked].tolist()))
             query = [local[t] for t in term_ids if local[t] >= 0]
             if not query:
                 continue
@@ -373,6 +382,8 @@ class SegmentedBM25:
                 found_g.append(seg.to_global(top))
                 found_s.append(top_scores)
                 found_id.add(seg, top)
+                if keys is not None:
+                    found_key.append(keys[si][top])
                 stale = True
                 continue
             cand = np.sort(top)
@@ -392,11 +403,45 @@ class SegmentedBM25:
             found_g.append(seg.to_global(cand))
             found_s.append(scores)
             found_id.add(seg, cand)
+            if keys is not None:
+                found_key.append(keys[si][cand])
             stale = True
         if not found_g:
             return []
-        g, s = np.concatenate(found_g), np.concatenate(found_s)
-        return [Hit(int(g[i]), float(s[i])) for i in rank_order(s, _id_ranks(s, found_id))[:k]]
+        if len(found_g) == 1:
+            g, s = found_g[0], found_s[0]
+        else:
+            g, s = np.concatenate(found_g), np.concatenate(found_s)
+        if keys is not None:  # ordered in one compiled call, ties by the ids' places
+            from .maxscore import rank_merged
+
+            ties = found_key[0] if len(found_key) == 1 else np.concatenate(found_key)
+            at = rank_merged(s, ties, TIE_RTOL, int(k))
+        else:
+            at = rank_order(s, _id_ranks(s, found_id))[:k]
+        return [Hit(d, x) for d, x in zip(g[at].tolist(), s[at].tolist())]
+
+    def _id_keys(self) -> list[np.ndarray]:
+        """Per segment, each local chunk's place among the ids of every segment (its own
+        rank plus how many ids of each other segment sort before it): chunks order by it as
+        by their ids, equal ids alike, so tied candidates need no id read. Made on the first
+        compiled search (tens of milliseconds at a million chunks), then kept."""
+        keys = self._keys
+        if keys is None:
+            with self._lock:
+                keys = self._keys
+                if keys is None:
+                    from .maxscore import ids_below
+
+                    segs = self._index.segments
+                    keys = [seg.rank.astype(np.int64) for seg in segs]
+                    for a, sa in enumerate(segs):
+                        for b, sb in enumerate(segs):
+                            if a != b:
+                                keys[a] += ids_below(sa.ids._blob, sa.ids._off, sa.ids._order,
+                                                     sb.ids._blob, sb.ids._off, sb.ids._order)
+                    self._keys = keys
+        return keys
 
 
 class SegmentedIndex(Index):
@@ -559,6 +604,9 @@ def open_segments(index_dir: Path, analyzer: Analyzer) -> SegmentedIndex:
         order = np.asarray(seg.ids._order)
         seg.rank = np.empty(seg.n, dtype=np.int32)
         seg.rank[order] = np.arange(seg.n, dtype=np.int32)
+        # global term id -> this segment's (-1: none), one array read per question
+        seg.lterm = np.full(len(vocab_list), -1, dtype=np.int64)
+        seg.lterm[seg.global_terms()] = np.arange(len(seg.postings.indptr) - 1)
         idf_local = idf[seg.global_terms()]
         term_max, block_max = _rescaled(seg, params, idf_local, avgdl)
         seg.bm25 = BM25(seg.postings, params, term_max, block_max, idf=idf_local, avgdl=avgdl)

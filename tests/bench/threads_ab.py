@@ -26,10 +26,11 @@ HERE = Path(__file__).resolve().parent
 _CHILD = """
 import sys, threading
 from pathlib import Path
+import index  # this checkout's (the working folder's), before scale.py puts its own first
+from index.answering.answer import Answerer
 sys.path.insert(0, sys.argv[4])
 import numpy as np
 import scale
-from index.answering.answer import Answerer
 a = Answerer.open(Path(sys.argv[1]), Path(sys.argv[2]))
 for t in threading.enumerate():
     if t.name == "docbot-warm-up":
@@ -39,7 +40,7 @@ rng = np.random.default_rng([scale.SEED, int(sys.argv[5])])  # scale.py's questi
 questions = [questions[int(i)] for i in rng.choice(len(questions), size=300, replace=False)]
 for q in questions:
     a.ask(q, k=10)
-print("ready", flush=True)
+print("ready", Path(index.__file__).resolve().parents[1], flush=True)
 for line in sys.stdin:
     threads, seconds = line.split()
     print(scale.answers_per_second(a, questions, int(threads), float(seconds)), flush=True)
@@ -60,8 +61,8 @@ def main() -> None:
         procs[k] = subprocess.Popen(
             [sys.executable, "-c", _CHILD, str(data), str(index), str(args.squad), str(HERE),
              str(args.size)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=root)
-        if procs[k].stdout.readline().strip() != "ready":
-            raise SystemExit(f"{root}: the measuring process did not start")
+        if procs[k].stdout.readline().split() != ["ready", str(root)]:
+            raise SystemExit(f"{root}: the measuring process did not start on this checkout")
     rates: dict[tuple[str, int], list[float]] = {(k, t): [] for k in "ab" for t in (1, 2)}
     try:
         for r in range(args.rounds):
