@@ -116,6 +116,10 @@ def chosen_many(texts: Sequence[str], index: "Index", positions: Sequence[int],
         found = [[every[j] for j in range(bounds[c], bounds[c + 1]) if keep[ids[j]]]
                  for c in range(n)]
     around = getattr(index, "sentence_around", None)  # a cluster's index has only spans
+    many = getattr(index, "sentences_around", None)
+    if many is not None:  # the page's sentences found in one call
+        got = iter(many(positions, [s[0] for s in sentences]))
+        around = lambda pos, start: next(got)  # noqa: E731  (in the loop's order)
     out = []
     for text, pos, sentence, terms in zip(texts, positions, sentences, found):
         if around is not None:

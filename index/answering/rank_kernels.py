@@ -76,3 +76,19 @@ def local_matches_many(t_ptr: np.ndarray, ids: np.ndarray, starts: np.ndarray,
                 m += 1
         m_ptr[c + 1] = m
     return m_ptr, found, spans
+
+
+@njit(cache=True, nogil=True)
+def sentences_around(sent_ptr: np.ndarray, sent_start: np.ndarray, sent_end: np.ndarray,
+                     rows: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Of each chunk rows[r] (its sentences sent_start/sent_end[sent_ptr[i]:sent_ptr[i + 1]]),
+    the first sentence holding offsets[r] as (start, end), (-1, -1) when none does:
+    StoredTokens.sentence_around of a page's passages in one call. Returns (n, 2) int64."""
+    out = np.full((len(rows), 2), -1, dtype=np.int64)
+    for r in range(len(rows)):
+        i, o = rows[r], offsets[r]
+        for j in range(sent_ptr[i], sent_ptr[i + 1]):
+            if sent_start[j] <= o < sent_end[j]:
+                out[r, 0], out[r, 1] = sent_start[j], sent_end[j]
+                break
+    return out

@@ -318,6 +318,15 @@ class Index:
         """The first of chunk i's sentences that holds offset (None: none does)."""
         return self._tokens.sentence_around(i, offset)
 
+    def sentences_around(self, positions: Sequence[int], offsets: Sequence[int]
+                         ) -> list[tuple[int, int] | None]:
+        """sentence_around() of several chunks (a page's passages) at once."""
+        n = len(self.chunks)
+        for i in positions:
+            if not 0 <= i < n:
+                raise IndexError(i)
+        return self._tokens.sentences_around(positions, offsets)
+
     def df(self, term: str) -> int:
         t = self.vocab.get(term)
         if t is None:

@@ -203,18 +203,12 @@ class _Records(Sequence):
 
     def many(self, rows: Sequence[int]) -> list:
         """self[i] of each row, each segment's read in one call."""
+        parts = self._index.split(rows)
+        if len(parts) == 1:
+            (s, (_, local)), = parts.items()
+            return self._index.segments[s].records.many(local)
         out: list = [None] * len(rows)
-        by_seg: dict[int, tuple[list[int], list[int]]] = {}
-        starts, segs, locals_ = self._index._runs
-        n = self._index.n_live
-        for r, i in enumerate(rows):
-            if not 0 <= i < n:
-                raise IndexError(i)
-            j = bisect.bisect_right(starts, i) - 1
-            at, local = by_seg.setdefault(segs[j], ([], []))
-            at.append(r)
-            local.append(int(locals_[j] + i - starts[j]))
-        for s, (at, local) in by_seg.items():
+        for s, (at, local) in parts.items():
             for r, rec in zip(at, self._index.segments[s].records.many(local)):
                 out[r] = rec
         return out
@@ -450,6 +444,27 @@ class SegmentedIndex(Index):
     def __post_init__(self) -> None:  # everything is set by open_segments
         pass
 
+    def split(self, positions: Sequence[int]) -> dict[int, tuple[list[int], list[int]]]:
+        """Chunk numbers by segment: segment index -> (their places in positions, their local
+        numbers), in order; one numpy search for them all, not one bisect each."""
+        pos = np.asarray(positions, dtype=np.int64)
+        if not len(pos):
+            return {}
+        if pos.min() < 0 or pos.max() >= self.n_live:
+            raise IndexError(int(pos[(pos < 0) | (pos >= self.n_live)][0]))
+        j = np.searchsorted(self._doc_start, pos, side="right") - 1
+        segs = self._doc_seg[j]
+        local = (self._doc_local[j] + pos - self._doc_start[j]).tolist()
+        first = int(segs[0])
+        if (segs == first).all():
+            return {first: (list(range(len(local))), local)}
+        out: dict[int, tuple[list[int], list[int]]] = {}
+        for r, (s, lo) in enumerate(zip(segs.tolist(), local)):
+            at, loc = out.setdefault(s, ([], []))
+            at.append(r)
+            loc.append(lo)
+        return out
+
     def locate(self, i: int) -> tuple[Segment, int]:
         if not 0 <= i < self.n_live:
             raise IndexError(i)
@@ -479,15 +494,7 @@ class SegmentedIndex(Index):
                       local_ids: np.ndarray) -> list[ChunkTokens]:
         # a dead term is not among vocab_ids (live terms only), so it maps to -1 as in tokens()
         out: list = [None] * len(positions)
-        by_seg: dict[int, tuple[list[int], list[int]]] = {}
-        starts, segs, locals_ = self._runs
-        for r, i in enumerate(positions):
-            if not 0 <= i < self.n_live:
-                raise IndexError(i)
-            j = bisect.bisect_right(starts, i) - 1
-            at, local = by_seg.setdefault(segs[j], ([], []))
-            at.append(r)
-            local.append(int(locals_[j] + i - starts[j]))
+        by_seg = self.split(positions)
         if len(by_seg) == 1:  # one segment's rows, in order: its list (and flat runs) as is
             (s, (_, local)), = by_seg.items()
             return self.segments[s].tokens.mapped(local, vocab_ids, local_ids)
@@ -507,6 +514,15 @@ class SegmentedIndex(Index):
     def sentence_around(self, i: int, offset: int) -> tuple[int, int] | None:
         seg, local = self.locate(i)
         return seg.tokens.sentence_around(local, offset)
+
+    def sentences_around(self, positions: Sequence[int], offsets: Sequence[int]
+                         ) -> list[tuple[int, int] | None]:
+        out: list = [None] * len(positions)
+        for s, (at, local) in self.split(positions).items():
+            got = self.segments[s].tokens.sentences_around(local, [offsets[r] for r in at])
+            for r, span in zip(at, got):
+                out[r] = span
+        return out
 
     def df(self, term: str) -> int:
         t = self.vocab.get(term)

@@ -104,6 +104,20 @@ class StoredTokens:
                 return s, e
         return None
 
+    def sentences_around(self, rows: Sequence[int], offsets: Sequence[int]
+                         ) -> list[tuple[int, int] | None]:
+        """sentence_around(i, offset) of each row and offset (0 <= i < len): one compiled
+        call for a page's passages when numba is loaded."""
+        from . import kernels
+
+        if not kernels.compiled():
+            return [self.sentence_around(i, o) for i, o in zip(rows, offsets)]
+        from ..answering.rank_kernels import sentences_around
+
+        got = sentences_around(self._sp, self._ss, self._se, np.asarray(rows, dtype=np.int64),
+                               np.asarray(offsets, dtype=np.int64)).tolist()
+        return [None if s < 0 else (s, e) for s, e in got]
+
 
 def sentences_of(text: str) -> list[tuple[int, int]]:
     """The sentences highlighting chooses from: at least one, the whole text if need be."""

@@ -5,17 +5,25 @@ asserts nothing).
 
     python tests/bench/scale.py --sizes 1000000 --corpus real --workdir /tmp/s --keep --no-peers
     python tests/bench/gil_held.py /tmp/s --size 1000000 [--checkout /tmp/docbot-main]
+    python tests/bench/gil_held.py /tmp/s --size 1000000 --against /tmp/docbot-main
 
 Why: two threads answer at most 1 / held share as fast as one (Amdahl, with the GIL as the
 one serial part), so the held share bounds what a second thread adds before any contention.
 Each compiled call is wrapped (module attributes of index.*, where callers find them; about a
 microsecond a call, counted as held); numpy's own GIL-free work counts as held. Then, per
-stage of Answerer.ask (answer_stages.py's, nested as there), the held time inside it.
+stage of Answerer.ask (answer_stages.py's, nested as there), the held time inside it. With
+--against, two checkouts in one process (ab_answers.py's way: the other's package loaded as
+index_a, numba's cache in a temporary folder), question by question in turn, so that load
+from elsewhere falls on both alike: their held shares side by side.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +33,100 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+def _load(name: str, root: Path):
+    """root's index package as the module `name` (ab_answers.py's way)."""
+    spec = importlib.util.spec_from_file_location(
+        name, root / "index" / "__init__.py", submodule_search_locations=[str(root / "index")])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class Meter:
+    """One checkout's answerer with its GIL-free compiled calls timed."""
+
+    def __init__(self, package: str, data: Path, index_dir: Path) -> None:
+        answer = importlib.import_module(f"{package}.answering.answer")
+        engine = importlib.import_module(f"{package}.search.engine")
+        load = importlib.import_module(f"{package}.search.load")
+        self.answer = answer
+        self.index = load.load_index(index_dir, engine.load_analyzer(data))
+        self.answerer = answer.Answerer(self.index)
+        self.package = package
+        self.free = 0  # ns inside GIL-free compiled calls
+        self.calls: dict[str, list[int]] = {}  # kernel -> [calls, ns]
+        self.total = 0
+        self.asked = 0
+
+    def wrap(self) -> None:
+        """Time every compiled call, once the questions have imported every kernel module."""
+        from numba.core.registry import CPUDispatcher
+
+        wrapped: dict[int, object] = {}
+        for mod_name, mod in list(sys.modules.items()):
+            if mod is None or mod_name.split(".")[0] != self.package:
+                continue
+            for attr, f in list(vars(mod).items()):
+                if isinstance(f, CPUDispatcher):
+                    if id(f) not in wrapped:
+                        name = f"{f.py_func.__module__.split('.', 1)[-1]}.{attr}"
+                        wrapped[id(f)] = self._timed(f, name, bool(f.targetoptions.get("nogil")))
+                    setattr(mod, attr, wrapped[id(f)])
+
+    def _timed(self, f, name: str, nogil: bool):
+        tally = self.calls.setdefault(name + ("" if nogil else " (holds the GIL)"), [0, 0])
+        clock = time.thread_time_ns
+
+        def call(*a, **k):
+            t0 = clock()
+            try:
+                return f(*a, **k)
+            finally:
+                dt = clock() - t0
+                tally[0] += 1
+                tally[1] += dt
+                if nogil:
+                    self.free += dt
+        return call
+
+    def ask(self, question: str, timed: bool = True) -> dict:
+        t0 = time.thread_time_ns()
+        got = self.answerer.ask(question, k=10)
+        if timed:
+            self.total += time.thread_time_ns() - t0
+            self.asked += 1
+        return got.to_dict()
+
+    def reset(self) -> None:
+        self.free = self.total = self.asked = 0
+        for tally in self.calls.values():
+            tally[:] = [0, 0]
+
+    def report(self, label: str) -> float:
+        ms = 1e-6 / self.asked
+        held = self.total - self.free
+        share = held / self.total
+        print(f"{label}: CPU per answer {self.total * ms:.3f} ms: GIL-free compiled calls "
+              f"{self.free * ms:.3f} ms, holding the GIL {held * ms:.3f} ms = {share:.1%} "
+              f"(two threads at most {1 / share:.2f}x one); compiled calls per answer "
+              f"{sum(c for c, _ in self.calls.values()) / self.asked:.1f}:")
+        for name, (c, ns) in sorted(self.calls.items(), key=lambda kv: -kv[1][1]):
+            if c:
+                print(f"  {name:50s} {c / self.asked:5.2f} calls {ns * ms * 1000:7.1f} us")
+        return share
+
+
 def main() -> None:
+    if "--against" in sys.argv:  # compiled code cached under index_a would break that checkout
+        with tempfile.TemporaryDirectory(prefix="docbot-held-numba-") as cache:
+            os.environ["NUMBA_CACHE_DIR"] = cache  # before numba is imported
+            run()
+    else:
+        run()
+
+
+def run() -> None:
     checkout = ROOT
     if "--checkout" in sys.argv:  # its index package first: scale.py puts this one's first
         checkout = Path(sys.argv[sys.argv.index("--checkout") + 1])
@@ -41,84 +142,63 @@ def main() -> None:
     ap.add_argument("--squad", type=Path, default=scale.SQUAD)
     ap.add_argument("--checkout", type=Path, default=ROOT,
                     help="the docbot checkout to measure (default: this one)")
+    ap.add_argument("--against", type=Path,
+                    help="another checkout (say, main), measured in the same process, each "
+                         "question asked by one and then the other (order swapped each round)")
     args = ap.parse_args()
-    from index.answering import answer as A
-    from index.search.engine import load_analyzer
-    from index.search.load import load_index
 
     data, index_dir = scale.kept_paths(args.workdir, args.size)
     _, questions = scale.squad(args.squad)
     rng = np.random.default_rng([scale.SEED, args.size])  # threads_ab.py's questions
     questions = [questions[int(i)] for i in rng.choice(len(questions), size=args.queries,
                                                        replace=False)]
-    idx = load_index(index_dir, load_analyzer(data))
-    answerer = A.Answerer(idx)
+    if args.against is not None:
+        _load("index_a", args.against.resolve())
+    meters = {"b": Meter("index", data, index_dir)}
+    if args.against is not None:
+        meters["a"] = Meter("index_a", data, index_dir)
+    differ = 0
     for q in questions:  # every kernel compiled or loaded, the records' pages read
-        answerer.ask(q, k=10)
-    clock = time.thread_time_ns
-    free = [0]  # ns inside GIL-free compiled calls
-    calls: dict[str, list[int]] = {}  # kernel -> [calls, ns]
+        got = [m.ask(q, timed=False) for m in meters.values()]
+        differ += got[0] != got[-1]
+    for m in meters.values():
+        m.wrap()
+    for r in range(args.rounds):
+        order = list(meters.values()) if r % 2 == 0 else list(meters.values())[::-1]
+        for q in questions:
+            for m in order:
+                m.ask(q)
+    here = Path(index.__file__).resolve().parents[1]
+    print(f"{len(meters['b'].index.chunks):,} passages, {len(questions)} questions x "
+          f"{args.rounds}, k 10")
+    if args.against is not None:
+        print(f"{differ} of {len(questions)} answers differ between a and b")
+        share_a = meters["a"].report(f"a ({args.against})")
+    share_b = meters["b"].report(f"b ({here})")
+    if args.against is not None:
+        print(f"held share a {share_a:.1%} -> b {share_b:.1%}")
+        return
+    stages(meters["b"], questions)
 
-    from numba.core.registry import CPUDispatcher
 
-    def timed_kernel(f, name: str, nogil: bool):
-        tally = calls.setdefault(name + ("" if nogil else " (holds the GIL)"), [0, 0])
-
-        def call(*a, **k):
-            t0 = clock()
-            try:
-                return f(*a, **k)
-            finally:
-                dt = clock() - t0
-                tally[0] += 1
-                tally[1] += dt
-                if nogil:
-                    free[0] += dt
-        return call
-
-    wrapped: dict[int, object] = {}
-    for mod_name, mod in list(sys.modules.items()):
-        if not mod_name.startswith("index") or mod is None:
-            continue
-        for attr, f in list(vars(mod).items()):
-            if isinstance(f, CPUDispatcher):
-                if id(f) not in wrapped:
-                    nogil = bool(f.targetoptions.get("nogil"))
-                    wrapped[id(f)] = timed_kernel(f, f"{f.py_func.__module__}.{attr}", nogil)
-                setattr(mod, attr, wrapped[id(f)])
-
+def stages(meter: Meter, questions: list[str]) -> None:
+    """The held time inside each stage of Answerer.ask (answer_stages.py's, nested as there)."""
+    A, idx = meter.answer, meter.index
     held: dict[str, int] = {}
+    clock = time.thread_time_ns
 
     def stage(owner, name: str, label: str) -> None:
         f = getattr(owner, name)
 
         def timed(*a, **k):
-            t0, f0 = clock(), free[0]
+            t0, f0 = clock(), meter.free
             try:
                 return f(*a, **k)
             finally:
-                held[label] += clock() - t0 - (free[0] - f0)
+                held[label] += clock() - t0 - (meter.free - f0)
 
         setattr(owner, name, timed)
         held[label] = 0
-
-    n = len(questions) * args.rounds
-    t0, f0 = clock(), free[0]
-    for _ in range(args.rounds):
-        for q in questions:
-            answerer.ask(q, k=10)
-    total, compiled = clock() - t0, free[0] - f0
-    ms = 1e-6 / n
-    share = (total - compiled) / total
-    print(f"{len(idx.chunks):,} passages, {len(questions)} questions x {args.rounds}, k 10 "
-          f"({Path(index.__file__).resolve().parents[1]}):")
-    print(f"CPU per answer {total * ms:.3f} ms: GIL-free compiled calls {compiled * ms:.3f} ms, "
-          f"holding the GIL {(total - compiled) * ms:.3f} ms = {share:.1%} "
-          f"(two threads at most {1 / share:.2f}x one)")
-    print(f"compiled calls per answer {sum(c for c, _ in calls.values()) / n:.1f}:")
-    for name, (c, ns) in sorted(calls.items(), key=lambda kv: -kv[1][1]):
-        if c:
-            print(f"  {name:55s} {c / n:5.2f} calls {ns * ms * 1000:7.1f} us")
 
     for owner, name, label in [
             (A.Answerer, "query", "question: analysis, what is asked, constraints"),
@@ -137,13 +217,12 @@ def main() -> None:
             (A, "direct_answer", "the answer line")]:
         if hasattr(owner, name):
             stage(owner, name, label)
-    t0, f0 = clock(), free[0]
+    meter.reset()
     for q in questions:
-        answerer.ask(q, k=10)
-    total = clock() - t0
-    ms = 1e-6 / len(questions)
+        meter.ask(q)
+    ms = 1e-6 / meter.asked
     print(f"held time per stage (one more pass, stage timers on: held "
-          f"{(total - free[0] + f0) * ms:.3f} ms per answer):")
+          f"{(meter.total - meter.free) * ms:.3f} ms per answer):")
     for label, ns in held.items():
         print(f"  {label:52s} {ns * ms * 1000:7.1f} us")
 
