@@ -111,3 +111,35 @@ def test_a_question_of_unknown_words_holds_nothing_on_the_reference_path():
     # endnotes or the citing words) stopped `ask --jsonl` with an IndexError
     q = rescore.query_terms(["zzyzx", "qwv"], lambda t: -1, lambda t: 1.0, None)
     assert q.slot_of(np.array([0, 3, -1])).tolist() == [-1, -1, -1]
+
+
+def test_the_compiled_best_sentence_is_the_one_python_rounding_picks():
+    """Nothing asked for: the best sentence is picked compiled (rescore_kernel.plain_best)
+    among gains equal to 9 digits; gains that differ by less than CLOSE_GAIN (rounding alike
+    or not) are left to _best_row's round(). Either way the sentence _best_row picks."""
+    from types import SimpleNamespace
+
+    from index.answering.rescore_kernel import plain_best
+
+    rng = np.random.default_rng(5)
+    steps = np.array([0.0, 0.0, 1e-10, 4e-10, 6e-10, 1.5e-9, 3e-9, 2e-3, 0.25])
+    parts, bounds = [], [0]
+    for _ in range(400):
+        m = int(rng.integers(1, 7))
+        rows = np.zeros((m, 9))
+        rows[:, 0] = np.arange(m)  # sentence
+        rows[:, 1] = 3.1234567885 - rng.choice(steps, m)  # gain, near a rounding edge
+        rows[:, 5] = rng.integers(0, 3, m)  # terms in the sentence
+        parts.append(rows[np.argsort(-rows[:, 1], kind="mergesort")])
+        bounds.append(bounds[-1] + m)
+    rows = np.concatenate(parts)
+    r_ptr = np.asarray(bounds, dtype=np.int64)
+    picked = plain_best(r_ptr, rows, rescore.CLOSE_GAIN).tolist()
+    every, q = rows.tolist(), SimpleNamespace(wants=None)
+    decided = 0
+    for c, at in enumerate(picked):
+        best, _ = rescore._best_row(q, "", every[bounds[c]:bounds[c + 1]])
+        if at >= 0:
+            assert every[at] == best
+            decided += 1
+    assert 0 < decided < len(picked)  # some left to Python, most not

@@ -179,15 +179,25 @@ def _measured(q: QueryTerms, toks: Sequence[ChunkTokens], texts: Sequence[str],
         t_ptr, terms, starts, ends, s_ptr, sents, q.slots, q.weights, q.ids,
         extra, q.bigram_ids[0], q.bigram_ids[1], PAIR_WINDOW, SENT_K1, SENT_B, SENT_AVGDL,
         q.wants is not None)
-    r, rows, held = r_ptr.tolist(), rows.tolist(), held.tolist()
+    r, held = r_ptr.tolist(), held.tolist()
     covered, pairs, bigrams = covered.tolist(), pairs.tolist(), bigrams.tolist()
+    picked: list = []  # nothing asked for: each candidate's best row, chosen compiled
+    if q.wants is None and len(rows):
+        at = kernel.plain_best(r_ptr, rows, CLOSE_GAIN)
+        picked = np.where((at >= 0)[:, None], rows[np.maximum(at, 0)], np.nan).tolist()
+    every = None  # all rows as lists, made only when some candidate needs them
     out = []
     for c in range(n):
         if not lens[c]:  # no tokens: the figures of a passage without any
             out.append(signals_and_held(q, toks[c], texts[c], bm25[c], extra_ids[c]))
             continue
         text = texts[c]
-        best, wants = _best_row(q, text, rows[r[c]:r[c + 1]])
+        if picked and picked[c][0] == picked[c][0]:  # not nan: the kernel chose it
+            best, wants = picked[c], 0.0
+        else:
+            if every is None:
+                every = rows.tolist()
+            best, wants = _best_row(q, text, every[r[c]:r[c + 1]])
         if best is None:  # no sentence holds a question term: the first sentence
             t = toks[c]
             lo = int(t.sentences[0])
@@ -201,6 +211,11 @@ def _measured(q: QueryTerms, toks: Sequence[ChunkTokens], texts: Sequence[str],
                        wants, span)
         out.append((sig, {i for i, h in zip(ids, held[c]) if h}))
     return out
+
+
+# how close to the first row's gain another's may be and still be judged in compiled code
+# (rescore_kernel.plain_best): farther apart, 9-digit rounding cannot make them equal
+CLOSE_GAIN = 2e-9
 
 
 def _best_row(q: QueryTerms, text: str, rows: list) -> tuple[list | None, float]:

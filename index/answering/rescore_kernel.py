@@ -340,3 +340,33 @@ def measure_many(t_ptr: np.ndarray, terms: np.ndarray, starts: np.ndarray, ends:
             out[o, 7] = starts[lo_t + lo]
             out[o, 8] = ends[lo_t + hi - 1]
     return r_ptr, out, held, coverage, pairs, bigrams
+
+
+@njit(cache=True, nogil=True)
+def plain_best(r_ptr: np.ndarray, rows: np.ndarray, close: float) -> np.ndarray:
+    """Of each candidate's rows (measure_many's, nothing asked for: by gain descending), the
+    one rescore._best_row picks, as a position in rows: among those whose gain rounds (9
+    digits) to the first one's, the most sentence terms (column 5), then the earliest
+    sentence. -1 when there are none, or when a gain lies within `close` of the first one's
+    but differs (whether it rounds the same is left to Python's round())."""
+    n = len(r_ptr) - 1
+    out = np.full(n, -1, dtype=np.int64)
+    for c in range(n):
+        lo, hi = r_ptr[c], r_ptr[c + 1]
+        if hi <= lo:
+            continue
+        best = lo
+        g0 = rows[lo, 1]
+        sure = True
+        for r in range(lo + 1, hi):
+            g = rows[r, 1]
+            if g != g0:
+                if g0 - g > close:
+                    break  # rounds below the first one's
+                sure = False
+                break
+            if rows[r, 5] > rows[best, 5] or rows[r, 5] == rows[best, 5] and rows[r, 0] < rows[best, 0]:
+                best = r
+        if sure:
+            out[c] = best
+    return out
