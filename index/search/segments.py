@@ -239,6 +239,9 @@ class _Ids(Mapping):
         raise KeyError(cid)
 
 
+_NO_HITS = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+
+
 def _kth(scores: list[np.ndarray], k: int) -> float:
     every = np.concatenate(scores)
     return float(np.partition(every, len(every) - k)[len(every) - k]) if len(every) >= k else -np.inf
@@ -337,41 +340,68 @@ class SegmentedBM25:
                allowed: np.ndarray | None = None) -> list[Hit]:
         """Each segment's top k (MaxScore, the combined statistics), scored again the way a
         single index sums them, merged; ties by chunk id."""
+        g, s = self.search_arrays(term_ids, k, allowed)
+        return [Hit(d, x) for d, x in zip(g.tolist(), s.tolist())]
+
+    def search_arrays(self, term_ids: Sequence[int], k: int, allowed: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """search() as (chunk numbers, scores), best first."""
         df = self._index.df_live
-        term_ids = [t for t in term_ids if 0 <= t < len(self.idf) and df[t] > 0]
+        n_terms = len(self.idf)
+        term_ids = [t for t in term_ids if 0 <= t < n_terms]
+        if term_ids:
+            live = (df[term_ids] > 0).tolist()
+            term_ids = [t for t, ok in zip(term_ids, live) if ok]
         counts = Counter(term_ids)
         if not counts or k <= 0:
-            return []
+            return _NO_HITS
+        plus = self.p.variant == "plus"
         base = 0.0
-        for t, c in counts.items():
-            base += c * self.baseline(t)
+        if plus:  # (okapi: no baseline, every sum below 0.0)
+            for t, c in counts.items():
+                base += c * self.baseline(t)
         found_g, found_s = [], []  # chunk numbers, scores
         found_id = _Where()  # (segment, local) of each, read only for ties
         keys = self._id_keys() if kernels.compiled() else None
         found_key = []  # with keys: each candidate's place among all ids
+        # numba loaded, MaxScore's formula: each segment's compiled search called directly
+        direct = keys is not None and self.p.variant in ("okapi", "plus")
         kth = -np.inf  # the k-th best score found so far
         stale = False  # found_s grew since kth was found (found again only when read)
         asked = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        mults = list(counts.values())
+        mult_all = np.asarray(mults, dtype=np.float64)
         for si in self._by_size:  # the largest segment first
             seg = self._index.segments[si]
-            local = dict(zip(counts, seg.lterm[asked].tolist()))
-            query = [local[t] for t in term_ids if local[t] >= 0]
-            if not query:
-                continue
-            most = base + sum(c * float(seg.bm25.term_max[local[t]]) for t, c in counts.items()
-                              if local[t] >= 0)
+            lt = seg.lterm[asked]
+            lt_list = lt.tolist()
+            if max(lt_list) < 0:
+                continue  # it holds no term of the question
+            local = dict(zip(counts, lt_list))
+            most = base + sum([c * m for c, m, j in zip(mults, seg.bm25.term_max[lt].tolist(),
+                                                        lt_list) if j >= 0])
             if stale:
                 kth, stale = _kth(found_s, k), False
             if most * (1 + 1e-6) < kth - 2 * TIE_RTOL * abs(kth):
                 continue  # none of its chunks can reach the top k (nor tie with it)
-            top, top_scores = seg.bm25.search_arrays(query, k, tiebreak=seg.rank,
-                                                     allowed=seg.allowed_local(allowed))
+            got = None
+            if direct:  # search_arrays' counting done here already, for every segment
+                use = (lt >= 0) & seg.has_postings[lt]
+                if not use.any():
+                    continue
+                got = seg.bm25.search_held(lt[use], mult_all[use], k, seg.rank,
+                                           seg.allowed_local(allowed))
+            if got is None:
+                got = seg.bm25.search_arrays([local[t] for t in term_ids if local[t] >= 0], k,
+                                             tiebreak=seg.rank, allowed=seg.allowed_local(allowed))
+            top, top_scores = got
             if not len(top):
                 continue
             mine = 0.0  # the baseline the segment added: its own terms' (BM25.search's sum)
-            for t, c in counts.items():
-                if local[t] >= 0:
-                    mine += c * self.baseline(t)
+            if plus:
+                for t, c in counts.items():
+                    if local[t] >= 0:
+                        mine += c * self.baseline(t)
             if mine == base:  # the same additions in the same order: the same scores
                 found_g.append(seg.to_global(top))
                 found_s.append(top_scores)
@@ -401,7 +431,7 @@ class SegmentedBM25:
                 found_key.append(keys[si][cand])
             stale = True
         if not found_g:
-            return []
+            return _NO_HITS
         if len(found_g) == 1:
             g, s = found_g[0], found_s[0]
         else:
@@ -413,7 +443,7 @@ class SegmentedBM25:
             at = rank_merged(s, ties, TIE_RTOL, int(k))
         else:
             at = rank_order(s, _id_ranks(s, found_id))[:k]
-        return [Hit(d, x) for d, x in zip(g[at].tolist(), s[at].tolist())]
+        return g[at], s[at]
 
     def _id_keys(self) -> list[np.ndarray]:
         """Per segment, each local chunk's place among the ids of every segment (its own
@@ -474,9 +504,9 @@ class SegmentedIndex(Index):
 
     def search_terms(self, terms: list[str], k: int,
                      allowed: np.ndarray | None = None) -> list[SearchHit]:
-        hits = self.bm25.search(self.query_term_ids(terms), k, allowed=allowed)
+        g, s = self.bm25.search_arrays(self.query_term_ids(terms), k, allowed=allowed)
         chunks = self.chunks
-        return [SearchHit(None, h.score, h.doc, chunks) for h in hits]
+        return [SearchHit(None, x, d, chunks) for d, x in zip(g.tolist(), s.tolist())]
 
     def _live_terms(self, terms: np.ndarray) -> np.ndarray:
         if not self._dead_terms:
@@ -623,6 +653,7 @@ def open_segments(index_dir: Path, analyzer: Analyzer) -> SegmentedIndex:
         # global term id -> this segment's (-1: none), one array read per question
         seg.lterm = np.full(len(vocab_list), -1, dtype=np.int64)
         seg.lterm[seg.global_terms()] = np.arange(len(seg.postings.indptr) - 1)
+        seg.has_postings = np.diff(seg.postings.indptr) > 0  # per local term
         idf_local = idf[seg.global_terms()]
         term_max, block_max = _rescaled(seg, params, idf_local, avgdl)
         seg.bm25 = BM25(seg.postings, params, term_max, block_max, idf=idf_local, avgdl=avgdl)
