@@ -138,7 +138,8 @@ def _arrays(hits: list[Hit]) -> tuple[np.ndarray, np.ndarray]:
             np.asarray([h.score for h in hits], dtype=np.float64))
 
 
-_search_top = None  # maxscore.search_top once imported (numba is imported on first use)
+_search_global = None  # maxscore.search_global once imported (numba is imported on first use)
+_MARGIN = 0.0  # maxscore.MARGIN, read with it
 _NO_FILTER = np.ones(1, dtype=bool)  # what the kernel is given when nothing is filtered
 _NO_TIES = np.zeros(1, dtype=np.int64)  # ... and when ties go by chunk number
 
@@ -361,28 +362,28 @@ class BM25:
         return top.astype(np.int64, copy=False), scores.astype(np.float64, copy=False)
 
     def search_held(self, held: np.ndarray, mult: np.ndarray, k: int, tiebreak: np.ndarray,
-                    allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
-        """search_arrays() of a query already counted: held, its distinct terms that have
-        postings in query order (int64), mult how often each was asked (float64); numba
-        loaded, an okapi or plus index, k > 0 and held not empty. None: a term of idf <= 0
-        (search_arrays answers it). The segments' search calls it without recounting."""
-        global _search_top
-        if _search_top is None:
-            from .maxscore import search_top as _search_top
+                    allowed: np.ndarray | None, run_local: np.ndarray, run_global: np.ndarray,
+                    keys: np.ndarray) -> tuple[np.ndarray, ...] | None:
+        """search_arrays() of a query already counted, for a segment: held, its distinct
+        terms that have postings in query order (int64), mult how often each was asked
+        (float64); numba loaded, an okapi or plus index, k > 0 and held not empty. Returns
+        (local chunks, scores, chunk numbers by the runs, keys[local]); None: a term of idf
+        <= 0 (search_arrays answers it). The segments' search calls it without recounting."""
+        global _search_global, _MARGIN
+        if _search_global is None:
+            from .maxscore import MARGIN as _MARGIN, search_global as _search_global
         use_allowed = allowed is not None
         code, k1norm_tab = self._length_codes()
         da, db, sa, sb = self._search_scratch()
-        from .maxscore import MARGIN
-
-        top, scores, ok = _search_top(
+        top, scores, g, key, ok = _search_global(
             self.postings.indptr, self.postings.docs, self.postings.tfs, self._k1norm, code,
             k1norm_tab, float(self.p.k1 + 1), self.idf, self.term_max, held, mult,
             float(self.p.delta) if self.p.variant == "plus" else 0.0, int(k),
-            allowed if use_allowed else _NO_FILTER, use_allowed, tiebreak, True, MARGIN,
-            TIE_RTOL, da, db, sa, sb, self.window_at, self.window)
+            allowed if use_allowed else _NO_FILTER, use_allowed, tiebreak, _MARGIN,
+            TIE_RTOL, da, db, sa, sb, self.window_at, self.window, run_local, run_global, keys)
         if not ok:
             return None
-        return top.astype(np.int64, copy=False), scores.astype(np.float64, copy=False)
+        return top, scores, g, key
 
     def search_all(self, term_ids: Sequence[int], k: int, tiebreak: np.ndarray | None = None,
                    allowed: np.ndarray | None = None) -> list[Hit]:

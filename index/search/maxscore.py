@@ -580,3 +580,29 @@ def ids_below(blob_a: np.ndarray, off_a: np.ndarray, order_a: np.ndarray,
 def rank_merged(scores: np.ndarray, ties: np.ndarray, tie_rtol: float, k: int) -> np.ndarray:
     """The first k positions of bm25.rank_order(scores, ties), compiled: the segments' merge."""
     return _rank(scores, ties, tie_rtol)[:k]
+
+
+@njit(cache=True, nogil=True)
+def search_global(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np.ndarray,
+                  code: np.ndarray, k1norm_tab: np.ndarray, k1p1: float, idf_all: np.ndarray,
+                  term_max: np.ndarray, query: np.ndarray, mult: np.ndarray, delta: float,
+                  k: int, allowed: np.ndarray, use_allowed: bool, tiebreak: np.ndarray,
+                  margin: float, tie_rtol: float, da: np.ndarray, db: np.ndarray,
+                  sa: np.ndarray, sb: np.ndarray, window_at: int, window: int,
+                  run_local: np.ndarray, run_global: np.ndarray, keys: np.ndarray):
+    """search_top of one segment (ties by tiebreak), its chunks also as chunk numbers (the
+    runs: Segment.to_global) and with their keys: (local chunks, scores, chunk numbers,
+    keys, ok) in one call, not three numpy steps after it."""
+    top, scores, ok = search_top(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, idf_all,
+                                 term_max, query, mult, delta, k, allowed, use_allowed,
+                                 tiebreak, True, margin, tie_rtol, da, db, sa, sb, window_at,
+                                 window)
+    n = len(top)
+    g = np.empty(n, dtype=np.int64)
+    key = np.empty(n, dtype=np.int64)
+    for j in range(n):
+        d = top[j]
+        r = np.searchsorted(run_local, d, side="right") - 1
+        g[j] = run_global[r] + (d - run_local[r])
+        key[j] = keys[d]
+    return top, scores, g, key, ok

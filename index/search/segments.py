@@ -390,11 +390,15 @@ class SegmentedBM25:
                 if not use.any():
                     continue
                 got = seg.bm25.search_held(lt[use], mult_all[use], k, seg.rank,
-                                           seg.allowed_local(allowed))
+                                           seg.allowed_local(allowed), seg.run_local,
+                                           seg.run_global, keys[si])
             if got is None:
-                got = seg.bm25.search_arrays([local[t] for t in term_ids if local[t] >= 0], k,
-                                             tiebreak=seg.rank, allowed=seg.allowed_local(allowed))
-            top, top_scores = got
+                top, top_scores = seg.bm25.search_arrays(
+                    [local[t] for t in term_ids if local[t] >= 0], k, tiebreak=seg.rank,
+                    allowed=seg.allowed_local(allowed))
+                g_top = key_top = None
+            else:
+                top, top_scores, g_top, key_top = got
             if not len(top):
                 continue
             mine = 0.0  # the baseline the segment added: its own terms' (BM25.search's sum)
@@ -403,11 +407,11 @@ class SegmentedBM25:
                     if local[t] >= 0:
                         mine += c * self.baseline(t)
             if mine == base:  # the same additions in the same order: the same scores
-                found_g.append(seg.to_global(top))
+                found_g.append(seg.to_global(top) if g_top is None else g_top)
                 found_s.append(top_scores)
                 found_id.add(seg, top)
                 if keys is not None:
-                    found_key.append(keys[si][top])
+                    found_key.append(keys[si][top] if key_top is None else key_top)
                 stale = True
                 continue
             cand = np.sort(top)
