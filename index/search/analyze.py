@@ -311,8 +311,15 @@ class Analyzer:
         """Index terms with the character span of the words they came from."""
         words = self._words(text)
         out: list[Token] = []
+        heads = self._heads
         i = 0
         while i < len(words):
+            if words[i].term not in heads:  # no alias name starts with it: the word alone
+                w = words[i]
+                if not w.stop:
+                    out.append(Token(w.term, w.start, w.end))
+                i += 1
+                continue
             for n in range(min(self._max_phrase, len(words) - i), 0, -1):
                 key = tuple(w.term for w in words[i : i + n])
                 term = self._phrases.get(key)
