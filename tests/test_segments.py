@@ -188,3 +188,21 @@ def test_ties_across_segments_go_by_chunk_id(tmp_path):
     assert {h.chunk.doc for h in index.search("Kalodo pemas fiturs Bazumo", k=4)} == {
         "aaa-first", "zzz-last", "doc-00", "doc-04"}
     assert_same_index(index, build_index(data, tmp_path / "fresh"))
+
+
+def test_ties_across_segments_go_by_chunk_id_in_any_script(tmp_path):
+    """Chunk ids of documents named beyond ASCII ('ärger', 'émile', 'ζeta', '日記') order
+    tied passages across segments as Python orders the ids, as a rebuild does."""
+    folder = Folder(tmp_path, 16)  # doc-00, -04, -08 and -12 hold the shared paragraph
+    data, index_dir = tmp_path / "data", tmp_path / "index"
+    build_index(data, index_dir)
+    for j, name in enumerate(["日記", "ärger", "ζeta", "émile"]):
+        folder.write(f"{name}.txt", text_of(4 * (j + 5), 1))  # each holds it too
+    index = open_index(data, index_dir)
+    query = "Kalodo pemas fiturs Bazumo"
+    hits = index.search(query, k=8)
+    assert len(index.segments) == 2 and len({h.score for h in hits}) == 1
+    assert [h.chunk.doc for h in hits] == [
+        "doc-00", "doc-04", "doc-08", "doc-12", "ärger", "émile", "ζeta", "日記"]
+    fresh = build_index(data, tmp_path / "fresh").search(query, k=8)
+    assert [h.chunk.id for h in hits] == [h.chunk.id for h in fresh]

@@ -23,6 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def main() -> None:
+    checkout = ROOT
+    if "--checkout" in sys.argv:  # its index package first: scale.py puts this one's first
+        checkout = Path(sys.argv[sys.argv.index("--checkout") + 1])
+    sys.path.insert(0, str(checkout.resolve()))
+    import index  # noqa: F401
     import scale
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -33,7 +38,6 @@ def main() -> None:
     ap.add_argument("--checkout", type=Path, default=ROOT,
                     help="the docbot checkout to measure (default: this one)")
     args = ap.parse_args()
-    sys.path.insert(0, str(args.checkout.resolve()))
     from index.answering import answer as A
     from index.search.engine import load_analyzer
     from index.search.load import load_index
