@@ -12,6 +12,10 @@ does: what a user who misremembers a year or a person asks. Some near misses are
 another paragraph all the same (the other person did it too), so no figure here reaches 100 %;
 compare two versions of docbot on the same questions.
 
+With --source dev the same is done to the answerable questions of tests/dev/questions.yaml
+asked of the bundled data/ (--split a is the one to fit on; b and c report): the paragraph is
+the one holding the question's evidence, the article its document.
+
 Figures per half (even-numbered articles: the fitting half; odd: the reporting half):
   asked as written   answered (status answer), and answered with a gold answer in the answer
                      line or the top 3 passages
@@ -19,6 +23,7 @@ Figures per half (even-numbered articles: the fitting half; odd: the reporting h
   name changed       declined
 
     python tests/bench/near_miss.py [--half fit|report|both] [--every N] [--dump FILE]
+    python tests/bench/near_miss.py --source dev [--split a|b|c] [--dump FILE]
 """
 from __future__ import annotations
 
@@ -117,6 +122,33 @@ def cases(squad: list[dict], half: str, every: int) -> list[dict]:
     return out[::every]
 
 
+def dev_cases(split: str) -> list[dict]:
+    """Near misses made from the answerable dev questions of a split, as cases() makes them."""
+    import yaml
+
+    rng = random.Random(7)
+    out = []
+    texts: dict[str, str] = {}
+    for c in yaml.safe_load((ROOT / "tests" / "dev" / "questions.yaml").read_text()):
+        if c["split"] != split or not c.get("answer") or not c.get("evidence"):
+            continue
+        doc = c["doc"]
+        if doc not in texts:
+            texts[doc] = (ROOT / "data" / "docs" / f"{doc}.txt").read_text(encoding="utf-8")
+        text = texts[doc]
+        paragraph = next((p for p in text.split("\n\n") if c["evidence"] in p), c["evidence"])
+        golds = c["answer"] if isinstance(c["answer"], list) else [c["answer"]]
+        q = c["q"].strip()
+        out.append({"q": q, "kind": "asked", "golds": golds})
+        y = year_variant(q, text, paragraph, golds)
+        if y is not None:
+            out.append({"q": y, "kind": "year", "of": q})
+        n = name_variant(q, article_names(text), paragraph, golds, rng)
+        if n is not None:
+            out.append({"q": n, "kind": "name", "of": q})
+    return out
+
+
 def shown(a) -> str:
     parts = [a.direct.text] if a.direct is not None else []
     parts += [p.hit.chunk.text for p in a.passages[:3]]
@@ -127,14 +159,23 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--squad", type=Path, default=SQUAD)
     ap.add_argument("--half", choices=("fit", "report", "both"), default="fit")
+    ap.add_argument("--source", choices=("squad", "dev"), default="squad")
+    ap.add_argument("--split", choices=("a", "b", "c"), default="a",
+                    help="with --source dev: the dev split whose questions are changed")
     ap.add_argument("--every", type=int, default=1, help="every n-th case")
     ap.add_argument("--dump", type=Path, help="write each case and its reply here (JSON lines)")
     args = ap.parse_args(argv)
-    squad = json.loads(args.squad.read_text())["data"]
-    todo = cases(squad, args.half, args.every)
+    if args.source == "dev":
+        todo = dev_cases(args.split)[::args.every]
+    else:
+        squad = json.loads(args.squad.read_text())["data"]
+        todo = cases(squad, args.half, args.every)
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "squad"
-        write_articles(squad, data)
+        if args.source == "dev":
+            data = ROOT / "data"
+        else:
+            data = Path(tmp) / "squad"
+            write_articles(squad, data)
         answerer = Answerer.open(data, Path(tmp) / "index")
         tally: dict[str, list[int]] = {}
         dump = args.dump.open("w") if args.dump else None
@@ -153,7 +194,8 @@ def main(argv: list[str] | None = None) -> None:
         if dump:
             dump.close()
     n, answered, right = tally.get("asked", [0, 0, 0])
-    print(f"{args.half} half: {n} questions as written: answered {answered / max(1, n):.1%}, "
+    label = f"dev split {args.split}" if args.source == "dev" else f"{args.half} half"
+    print(f"{label}: {n} questions as written: answered {answered / max(1, n):.1%}, "
           f"with a gold answer shown {right / max(1, n):.1%}")
     for kind in ("year", "name"):
         n, declined, _ = tally.get(kind, [0, 0, 0])
