@@ -216,6 +216,9 @@ def test_irregular_past_forms_are_their_verb_and_names_stay_names():
     assert a.terms("Kim Il Sung") == ["kim", "il", "sung"] and a.terms("sing") != ["sung"]
     assert a.terms("found") != a.terms("find") and a.terms("won") != a.terms("win")
     assert a.terms("Drew Brees") != a.terms("draw Brees")
+    # irregular plurals as their singular; 'lives' stays the verb's
+    assert a.terms("children crises criteria") == a.terms("child crisis criterion")
+    assert a.terms("lives") == a.terms("live")
 
 
 def test_a_question_in_another_tense_finds_the_passage(tmp_path):

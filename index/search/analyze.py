@@ -66,6 +66,12 @@ wore:wear worn:wear wove:weave woven:weave wept:weep wrote:write written:write
 withdrew:withdraw withdrawn:withdraw overthrew:overthrow overthrown:overthrow
 overtook:overtake overtaken:overtake foresaw:foresee foreseen:foresee mistook:mistake
 rebuilt:rebuild seen:see"""
+# Irregular plurals as their singular, which the stemmer leaves apart ('children', 'crises',
+# 'criteria'); not those that are also verbs ('lives', 'leaves', 'axes', 'analyses').
+_IRREGULAR += """ children:child men:man women:woman feet:foot teeth:tooth mice:mouse wives:wife
+knives:knife halves:half wolves:wolf crises:crisis theses:thesis phenomena:phenomenon
+criteria:criterion indices:index matrices:matrix vertices:vertex hypotheses:hypothesis
+diagnoses:diagnosis"""
 _AMERICAN.update(pair.split(":") for pair in _IRREGULAR.split())
 _SPELLINGS_DIGEST = hashlib.sha256(
     "\x00".join(f"{b}={a}" for b, a in sorted(_AMERICAN.items())).encode()).digest()
