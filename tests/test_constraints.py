@@ -924,6 +924,20 @@ In 1961 the two sides signed a treaty of friendship and mutual assistance.
     assert talks.ask("What did the two sides sign in 1961?").status == "answer"
 
 
+def test_the_day_a_report_was_made_does_not_date_what_it_reports(tmp_path_factory):
+    digest = one_document(tmp_path_factory, "digest", """---
+title: News digest
+---
+Talks
+
+The news agency said on February 12 that the two foreign ministers held talks on missile defence last week.
+""")
+    a = digest.ask("When did the two foreign ministers hold talks on missile defence?")
+    assert a.direct is None or a.direct.kind != "span"  # the sentence, no day cut from it
+    a = digest.ask("When did the news agency say that the foreign ministers held talks?")
+    assert a.direct is not None and a.direct.text == "February 12"
+
+
 def test_states_named_reads_a_word_of_several_states_as_the_one_the_text_names():
     states = {"korea": frozenset({"north korea", "south korea"}),
               "dprk": frozenset({"north korea"}), "japan": frozenset({"japan"})}

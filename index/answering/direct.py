@@ -433,6 +433,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
                 continue
         if wants == "name" and terms and _reporter(text, s, e, ask, terms):
             continue  # 'Agence France Presse reported that …' did not sign the treaty
+        if wants == "date" and terms and _report_date(text, s, ask, terms):
+            continue  # 'KCNA said on February 12 that … talks last week': the report's day
         if wants == "place" and (titled(text, s, e) or quoted(text, s, e) or not (
                 _LOCATIVE_RE.search(text, max(0, s - 16), s)
                 or cons is not None and fold_name(text[s:e]) in cons.places)):
@@ -768,6 +770,21 @@ def _reporter(text: str, s: int, e: int, ask: Asked, terms: Sequence[tuple[int, 
     if any(s - 30 <= te <= s for _, te in terms):
         return False
     return any(ts >= m.end() for ts, _ in terms)
+
+
+# a reporting verb and the word that dates it: 'said on', 'reported on', 'announced last'
+_REPORTED_ON_RE = re.compile(r"\b(?:reported|reports|said|says|stated|states|announced|announces"
+                             r"|wrote|noted|added|claimed|quoted|told\s+\w+)\s+(?:on|last|this)\s+$")
+
+
+def _report_date(text: str, s: int, ask: Asked, terms: Sequence[tuple[int, int]]) -> bool:
+    """Whether the date at text[s:] only dates a report of what the question asks about: a
+    reporting verb stands right before it, the question's words (terms: their offsets) after
+    it, and the question asks of no report ('when did he visit', not 'when was it
+    announced')."""
+    if ask.words & _REPORTING or not _REPORTED_ON_RE.search(text, max(0, s - 40), s):
+        return False
+    return any(ts >= s for ts, _ in terms)
 
 
 _FIRST_WORD_RE = re.compile(r"(\S+)\s+")
