@@ -819,7 +819,7 @@ def test_how_much_gets_the_figure_in_the_unit_the_question_asks_in():
                 ["rate", "year"]) == "8,646 sq mi"
 
 
-def test_who_gets_no_event_nor_text_for_a_person():
+def test_who_gets_no_event_nor_text_nor_institution_for_a_person():
     # a battle, a crusade, a game, an edict or a catechism did nothing: the sentence answers
     for question, text, said in (
             ("Who killed Harold II?",
@@ -830,6 +830,13 @@ def test_who_gets_no_event_nor_text_for_a_person():
              ["scored", "first", "touchdown"]),
             ("To whom was the Large Catechism directed?",
              "He wrote the Large Catechism for pastors and the Small Catechism for the people.",
-             ["Large", "Catechism", "directed"])):
+             ["Large", "Catechism", "directed"]),
+            # a centre, an institute, an agency, a company did nothing a person is asked of
+            ("Who reported to Mueller?",
+             "The directors of the Launch Operations Center effectively reported to Mueller.",
+             ["reported", "Mueller"]),
+            ("Who funded the survey?",
+             "The survey was funded by the Carnegie Institute and run by the Census Bureau.",
+             ["survey", "funded"])):
         a = direct_answer(question, [passage(text, said)])
         assert (a.kind, a.text) == ("sentence", text), question

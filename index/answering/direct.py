@@ -736,7 +736,7 @@ massacre bowl""".split())
 _BODY_HEADS = frozenset(norm(w) for w in """parliament senate cabinet government court church
 museum school college network group team club foundation board department authority
 administration project programme program trophy award awards prize cup dynasty empire games
-series channel""".split())
+series channel center centre institute university agency station company corporation""".split())
 
 
 def _no_one(name: str) -> bool:
