@@ -938,6 +938,25 @@ The news agency said on February 12 that the two foreign ministers held talks on
     assert a.direct is not None and a.direct.text == "February 12"
 
 
+def test_a_news_item_s_dateline_dates_what_it_tells_only_when_it_says_today(tmp_path_factory):
+    wire = one_document(tmp_path_factory, "wire", """---
+title: Wire items
+---
+Visit
+
+Pyongyang, February 11 (KCNA) -- The friendly relations were confirmed during the visit to Pyongyang from February 9 to 10 of the foreign minister.
+
+Statement
+
+Pyongyang, February 28 (KCNA) -- The spokesman for the ministry today answered a question about the treaty.
+""")
+    a = wire.ask("When did the foreign minister visit Pyongyang?")
+    assert a.direct is not None and "February 11" not in a.direct.text
+    assert "February 9" in a.direct.text
+    a = wire.ask("When did the spokesman answer a question about the treaty?")
+    assert a.direct is not None and a.direct.text == "February 28"
+
+
 def test_states_named_reads_a_word_of_several_states_as_the_one_the_text_names():
     states = {"korea": frozenset({"north korea", "south korea"}),
               "dprk": frozenset({"north korea"}), "japan": frozenset({"japan"})}

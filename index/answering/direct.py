@@ -777,12 +777,30 @@ _REPORTED_ON_RE = re.compile(r"\b(?:reported|reports|said|says|stated|states|ann
                              r"|wrote|noted|added|claimed|quoted|told\s+\w+)\s+(?:on|last|this)\s+$")
 
 
+# a news item's dateline: where and when it was filed, and by whom ('Pyongyang, February 11
+# (KCNA) --', 'MOSCOW, March 3 (Reuters) -')
+_DATELINE_RE = re.compile(r"\s*[A-Z][\w.'’ -]{1,40},\s+([^()\n,]{3,30}?)\s+\([A-Z][\w.-]*\)\s*"
+                          r"(?:--|[-–—])")
+
+
+_TODAY_RE = re.compile(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b", re.I)
+
+
 def _report_date(text: str, s: int, ask: Asked, terms: Sequence[tuple[int, int]]) -> bool:
-    """Whether the date at text[s:] only dates a report of what the question asks about: a
-    reporting verb stands right before it, the question's words (terms: their offsets) after
-    it, and the question asks of no report ('when did he visit', not 'when was it
-    announced')."""
-    if ask.words & _REPORTING or not _REPORTED_ON_RE.search(text, max(0, s - 40), s):
+    """Whether the date at text[s:] only dates a report of what the question asks about: it
+    stands in a news item's dateline, or a reporting verb stands right before it and the
+    question's words (terms: their offsets) after it; and the question asks of no report
+    ('when did he visit', not 'when was it announced')."""
+    if ask.words & _REPORTING:
+        return False
+    line = text.rfind("\n", 0, s) + 1
+    dateline = _DATELINE_RE.match(text, line)
+    if dateline is not None and dateline.start(1) <= s < dateline.end(1):
+        # 'Pyongyang, February 11 (KCNA) --': the day the agency filed it, which is the day of
+        # what it tells only when it says so ('The spokesman … today answered …')
+        end = text.find("\n", dateline.end())
+        return _TODAY_RE.search(text, dateline.end(), end if end >= 0 else len(text)) is None
+    if not _REPORTED_ON_RE.search(text, max(0, s - 40), s):
         return False
     return any(ts >= s for ts, _ in terms)
 
