@@ -10,8 +10,12 @@ import pytest
 
 from bot.render import passage_text
 from index.answering.answer import Answerer
-from index.answering.constraints import (Name, _forms, last_word_alone, spells_out,
-                                          states_named, years_in)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from index.answering.constraints import (_WORD_BEFORE_RE, Name, _forms, _word_before,
+                                         last_word_alone, read, spells_out, states_named,
+                                         years_in)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -660,6 +664,34 @@ def test_last_word_alone_reads_the_word_before_it():
     assert not last_word_alone("Peyton Manning threw.", eli)
     assert not last_word_alone("They played the Pro Bowl.", Name("Super Bowl", ("super", "bowl")))
     assert last_word_alone("The Broncos won.", Name("Denver Broncos", ("denver", "broncos")))
+    # the word before across a line's end, and a name's possessive
+    assert not last_word_alone("Peyton \nManning threw.", eli)
+    assert not last_word_alone("Peyton\tManning threw.", Name("Eli Manning's", ("eli", "manning")))
+    assert last_word_alone("Peyton,\nManning threw.", eli)
+    assert not last_word_alone("Mannings threw.", eli)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="ab Z_.-'’\t\n1é,;²", max_size=14), st.data())
+def test_the_word_before_a_mention_is_the_patterns(text, data):
+    end = data.draw(st.integers(0, len(text)))
+    m = _WORD_BEFORE_RE.search(text, 0, end)
+    assert _word_before(text, end) == (m.group(1) if m else None)
+
+
+def test_names_read_with_a_memo_are_the_names_read_without(tmp_path_factory):
+    game = one_document(tmp_path_factory, "game", GAME)
+    memo: dict = {}
+    for question in ["How many yards did Peyton Manning throw for in the game in 2015?",
+                     "Did the Broncos beat the Panthers?", "Who was the deputy foreign minister "
+                     "of Japan?", "Which Japanese team won?", "Did Manning play for Denver?"]:
+        q = game.query(question)
+        tokens = game.index.analyzer.tokens(q.text)
+        args = (q.text, tokens, lambda t: game._df(t) > 0, game._word_terms)
+        plain = read(*args, related=game._capitals)
+        assert read(*args, related=game._capitals, forms_memo=memo) == plain
+        assert read(*args, related=game._capitals, forms_memo=memo) == plain  # from the memo
+    assert memo
 
 
 def test_a_passage_without_a_year_is_of_the_years_its_document_names(tmp_path_factory):

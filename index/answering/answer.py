@@ -363,9 +363,11 @@ class Answerer:
                 got = known[t] = self._df(t) > 0
             return got
 
+        # a name's forms depend on this index only: kept from question to question
+        forms_memo = self.__dict__.setdefault("_forms_memo", {})
         cons = constraints.read(q, tokens, holds, self._word_terms,
                                 self._compounds, self._capitals, self._places, code,
-                                self._state_terms)
+                                self._state_terms, forms_memo)
         topics = self._topic_names(q, tokens, cons)
         if topics:
             cons = replace(cons, names=cons.names + topics)

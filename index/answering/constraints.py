@@ -15,6 +15,7 @@ import re
 from bisect import bisect_left
 from collections import ChainMap
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -216,13 +217,16 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
          analyze: Callable[[str], list[str]], compounds: Iterable[str] = (),
          related: dict | None = None, places: frozenset = frozenset(),
          code: Sequence[tuple[int, int]] = (),
-         states: Callable[[], Mapping[str, frozenset]] = dict) -> Constraints:
+         states: Callable[[], Mapping[str, frozenset]] = dict,
+         forms_memo: dict | None = None) -> Constraints:
     """The constraints of a question from its analyzed tokens (term, start, end); known: does
     the collection hold a term (for a name's other forms); analyze: text -> terms;
     compounds: the one-term names of multi-word entities (the aliases' 'north_korea'), which
     hold a name that is one of their words ('Korean' is said by 'North Korea'); related: a
     one-term name's other terms (capital_terms); code: the spans of the programs, functions
-    and files it names (asked.code_spans), each a name of its own."""
+    and files it names (asked.code_spans), each a name of its own. forms_memo: where a
+    one-word name's other forms (and the terms of RANKS, KINDS…) are kept from question to
+    question, for the same known, analyze and related only (one collection's)."""
     periods, taken = [], []  # "the 1960s", "1950-53": any year of them will do
     for m in DECADE_RE.finditer(question):
         periods.append((int(m.group(1)) * 10, int(m.group(1)) * 10 + 9))
@@ -240,12 +244,13 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
     year_terms = {str(lo) for lo, hi in years if lo == hi}
     # other numbers: plain figures of two digits or more ('5' may be written 'five'; '70s',
     # '4th', '3D' are no figures), versions ('1.0.6') and options ('xz -7')
+    # (the figure first: most words are none, and each test alone decides nothing else)
     numbers = tuple(dict.fromkeys(
-        t.term for t in tokens if t.term not in year_terms and not inside(t.start)
-        and (_FIGURE_RE.fullmatch(question[t.start:t.end])
-             or question[max(0, t.start - 2):t.start] in (" -", "--"))
+        t.term for t in tokens if (_FIGURE_RE.fullmatch(question, t.start, t.end)
+                                   or question[max(0, t.start - 2):t.start] in (" -", "--"))
+        and t.term not in year_terms and not inside(t.start)
         and not _PLURAL_RE.match(question[t.end:t.end + 2])))
-    names = _names(question, tokens, known, analyze, related or {}, code)
+    names = _names(question, tokens, known, analyze, related or {}, code, forms_memo)
     said = _quoted(question, tokens)
     if said:  # a name inside a quotation is met by the quotation as a whole
         inside_quote = lambda n: any(n.text in q.text for q in said)  # noqa: E731
@@ -258,10 +263,10 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
                                    for t, f in zip(n.terms, n.forms)))
             if len(n.terms) == 1 else n for n in names)
     roles: dict[str, Name] = {}
-    ranks = frozenset(t for r in RANKS for t in analyze(r))
-    kinds = frozenset(t for k in KINDS for t in analyze(k))
+    ranks = _word_set(RANKS, analyze, forms_memo)
+    kinds = _word_set(KINDS, analyze, forms_memo)
     if asks_for(question) == "name":  # "who was Japan's ambassador": the office is the relation
-        ranked_only = {t for w in RANKED_ONLY for t in analyze(w)}
+        ranked_only = _word_set(RANKED_ONLY, analyze, forms_memo)
         for i, t in enumerate(tokens):
             # 'who headed': the office the verb names ('headed' is analyzed as 'head')
             word = norm(question[t.start:t.end])
@@ -300,7 +305,7 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
                                                       if st in SAME_STATE}))
     named = frozenset().union(*(st for st in map(state_of, (n.text for n in names))
                                 if len(st) == 1))
-    bodies = frozenset(t for b in BODIES for t in analyze(b)) if roles else frozenset()
+    bodies = _word_set(BODIES, analyze, forms_memo) if roles else frozenset()
     options = tuple(dict.fromkeys(OPTION_RE.findall(question)))
     return Constraints(names, years, numbers, tuple(roles.values()), places, ranks,
                        known_states if owned else {}, kinds,
@@ -416,7 +421,8 @@ _AUXILIARIES = frozenset("is are was were be been am do does did has have had ca
 
 def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
            analyze: Callable[[str], list[str]], related: dict,
-           code: Sequence[tuple[int, int]]) -> tuple[Name, ...]:
+           code: Sequence[tuple[int, int]], forms_memo: dict | None = None
+           ) -> tuple[Name, ...]:
     in_code = lambda t: any(a <= t.start < b for a, b in code)  # noqa: E731
     capital = [t for t in tokens if t.start > 0 and question[t.start:t.start + 1].isupper()
                and not t.term[:1].isdigit() and not in_code(t)]
@@ -451,7 +457,8 @@ def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
             continue  # no passage could meet it: the names gate judges names never mentioned
         terms = tuple(dict.fromkeys(t.term for t in g))
         text = _POSSESSIVE_RE.sub("", question[g[0].start:g[-1].end])
-        forms = tuple(_forms(question[t.start:t.end], t.term, known, analyze, related)
+        forms = tuple(_forms_kept(question[t.start:t.end], t.term, known, analyze, related,
+                                  forms_memo)
                       if len(g) == 1
                       else frozenset() for t in g)
         acronym = len(g) == 1 and bool(_ACRONYM_RE.fullmatch(question[g[0].start:g[0].end]))
@@ -558,6 +565,35 @@ def capital_terms(analyze: Callable[[str], list[str]]) -> dict[str, frozenset]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
+FORMS_KEPT = 20_000  # one-word names whose forms a forms_memo keeps
+
+
+def _word_set(words: Iterable[str], analyze: Callable[[str], list[str]],
+              memo: dict | None) -> frozenset:
+    """The terms of a fixed list of words (RANKS, KINDS), analyzed once per memo."""
+    got = memo.get(words) if memo is not None else None
+    if got is None:
+        got = frozenset(t for w in words for t in analyze(w))
+        if memo is not None:
+            memo[words] = got
+    return got
+
+
+def _forms_kept(word: str, term: str, known: Callable[[str], bool],
+                analyze: Callable[[str], list[str]], related: dict,
+                memo: dict | None) -> frozenset:
+    """_forms, looked up in memo first: the same names come back question after question,
+    and each of their forms costs an analysis and a look-up in the index."""
+    if memo is None:
+        return _forms(word, term, known, analyze, related)
+    got = memo.get((word, term))
+    if got is None:
+        if len(memo) >= FORMS_KEPT:
+            memo.clear()
+        got = memo[(word, term)] = _forms(word, term, known, analyze, related)
+    return got
+
+
 def _forms(word: str, term: str, known: Callable[[str], bool],
            analyze: Callable[[str], list[str]], related: dict) -> frozenset:
     """Other terms a one-word name may stand as in a text: Japan ~ Japanese, Chinese ~ China."""
@@ -602,7 +638,7 @@ def has_phrase(seq: Sequence[str], name: Name) -> bool:
 def _positions(seq: Sequence[str], want: set[str]) -> list[int]:
     """The positions in seq of the wanted terms, ascending: found by list.index, which scans
     in C, rather than by a Python loop over every term of a passage."""
-    if not isinstance(seq, list):
+    if type(seq) is not list and type(seq) is not tuple:
         return [i for i, t in enumerate(seq) if t in want]
     at = []
     for t in want:
@@ -731,21 +767,47 @@ def last_word_alone(text: str, name: Name) -> bool:
     ('Manning threw'), after a function word ('the Broncos') or after the name's own words;
     not after another capitalised word ('Eli Manning' is not Peyton Manning, 'Super Bowl' no
     Pro Bowl)."""
-    words = name.text.split()
-    last = re.sub(r"[’']s$", "", words[-1])
-    own = {w.casefold() for w in words[:-1]}
-    for m in re.finditer(rf"(?<![\w-]){re.escape(last)}(?![\w-])", text):
-        before = _WORD_BEFORE_RE.search(text, 0, m.start())
-        if before is None:
+    last, own, pattern = _last_word(name.text)
+    if last not in text:  # the pattern's literal: no match without it
+        return False
+    for m in pattern.finditer(text):
+        word = _word_before(text, m.start())
+        if word is None:
             return True
-        word = before.group(1)
         if not word[0].isupper() or word.casefold() in own or word.casefold() in FUNCTION_WORDS:
             return True
     return False
 
 
+@lru_cache(maxsize=4096)
+def _last_word(text: str) -> tuple[str, frozenset, re.Pattern]:
+    """A name's last word (no possessive), its other words casefolded, and the pattern that
+    finds the last word alone: made once per name, not once per passage checked."""
+    words = text.split()
+    last = re.sub(r"[’']s$", "", words[-1])
+    return (last, frozenset(w.casefold() for w in words[:-1]),
+            re.compile(rf"(?<![\w-]){re.escape(last)}(?![\w-])"))
+
+
 # the word right before a position, when only spaces stand between
 _WORD_BEFORE_RE = re.compile(r"([\w’'.-]+)[ \t]+$")
+_WORD_MARKS = frozenset("’'.-_")
+
+
+def _word_before(text: str, end: int) -> str | None:
+    """_WORD_BEFORE_RE.search(text, 0, end).group(1) (or None), read backwards from end: the
+    pattern tried from every position of the text before it cost a scan of the whole text
+    per mention. ($ also matches before a newline that ends the searched part.)"""
+    stop = end - 1 if end > 0 and text[end - 1] == "\n" else end
+    k = stop
+    while k > 0 and text[k - 1] in " \t":
+        k -= 1
+    if k == stop:
+        return None
+    j = k
+    while j > 0 and (text[j - 1].isalnum() or text[j - 1] in _WORD_MARKS):
+        j -= 1
+    return text[j:k] if j < k else None
 
 
 def states_named(seq: Iterable[str], states: Mapping[str, frozenset]) -> frozenset:
@@ -816,9 +878,11 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
     """
     if not c:
         return Check()
-    texts = list(texts)  # read for years and for options
-    own_outside = [list(s) for s in outside]
-    outside = own_outside + [list(s) for s in near]
+    texts = texts if type(texts) is list else list(texts)  # read for years and for options
+    # the sequences as given (has_phrase reads tuples as lists): copied only for the roles
+    own_outside = outside if type(outside) in (list, tuple) else list(outside)
+    near = near if type(near) in (list, tuple) else list(near)
+    outside = [*own_outside, *near] if near else own_outside
     held = set(text_terms)
     for s in outside:
         held.update(s)
@@ -873,6 +937,9 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
         if not ok:
             missing.append(option)
     states = _as_said(text_terms, c.states) if c.roles else c.states
+    if c.roles:
+        own_outside = [list(s) for s in own_outside]
+        outside = own_outside + [list(s) for s in near]
     for role in c.roles:
         seqs = [text_terms, *outside]
         # whose an office is when its clause does not say: the asked state's when the
