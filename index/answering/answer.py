@@ -547,7 +547,8 @@ class Answerer:
         where a passage checked again (with its neighbours) keeps what its text gave."""
         c = hit.chunk
         check = _MET  # frozen: one shared, not one made per passage
-        if q.cons:
+        cons = q.cons
+        if cons:
             memo = {} if memo is None else memo
             text_terms = memo.get("terms")
             if text_terms is None:
@@ -556,11 +557,11 @@ class Answerer:
             if breaks is None:
                 breaks = memo["breaks"] = (
                     constraints.clause_breaks(c.text, toks.starts.tolist(), toks.ends.tolist())
-                    if any(r.owner or r.dest for r in q.cons.roles) else constraints.NO_BREAKS)
+                    if cons.placed_roles else constraints.NO_BREAKS)
             check = constraints.check(
-                q.cons, text_terms, outside,
+                cons, text_terms, outside,
                 # not the endnotes' years: they are mostly when a source was published
-                [c.text, c.section, *(text for _, text in near)],
+                [c.text, c.section, *(text for _, text in near)] if near else [c.text, c.section],
                 lambda term, doc=c.doc: doc in self._docs_with(term),
                 breaks,
                 context=[c.title, self._doc_dates().get(c.doc, "")],
@@ -570,19 +571,19 @@ class Answerer:
                     constraints.last_word_alone(text, name)
                     and doc in self._phrase_docs(q, name)),
                 year_near=lambda y, c=c: self._year_near(q, c, y),
-                near=[terms for terms, _ in near], owner_in_text=True)
+                near=[terms for terms, _ in near] if near else (), owner_in_text=True)
             if not check.passes and any(self._fact_meets(q, f)
                                         for f in self._facts_by_passage.get(c.id, ())):
                 # the fact table says who and when of what the passage quotes
                 check = Check(check.total, check.total)
-            if check.passes and any(n.quoted for n in q.cons.names):
+            if check.passes and cons.quotes:
                 # what the question quotes is said where the answer stands, not elsewhere in
                 # the passage ('who "signed" it' is not met by a convention signed later on)
                 at = (toks.starts >= typed[0]) & (toks.starts < typed[1])
                 window = constraints.local_terms(toks.terms[at], q.local)
                 for terms, _ in near:  # the neighbours' terms, as _neighbours read them
                     window += terms
-                missing = constraints.unquoted(q.cons, window)
+                missing = constraints.unquoted(cons, window)
                 if missing:
                     check = Check(check.met - len(missing), check.total, missing)
         # the asked-for type: a who-question's passage names someone, and so on (not for

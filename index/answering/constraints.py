@@ -15,7 +15,7 @@ import re
 from bisect import bisect_left
 from collections import ChainMap
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -187,6 +187,23 @@ class Constraints:
 
     def __bool__(self) -> bool:
         return bool(self.names or self.years or self.numbers or self.roles or self.options)
+
+    # read per candidate checked: found once per question
+    @cached_property
+    def quotes(self) -> bool:
+        """Whether the question quotes something (a name met where the answer stands)."""
+        return any(n.quoted for n in self.names)
+
+    @cached_property
+    def placed_roles(self) -> bool:
+        """Whether an office asked of has an owner or a place it serves (clause_breaks)."""
+        return any(r.owner or r.dest for r in self.roles)
+
+    @cached_property
+    def count(self) -> int:
+        """How many constraints a candidate must meet (Check.total)."""
+        return (len(self.names) + len(self.years) + len(self.numbers) + len(self.roles)
+                + len(self.options))
 
 
 @dataclass(frozen=True)
@@ -957,8 +974,7 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
         met += ok
         if not ok:
             missing.append(role.text)
-    return Check(met, len(c.names) + len(c.years) + len(c.numbers) + len(c.roles)
-                 + len(c.options), tuple(missing))
+    return Check(met, c.count, tuple(missing))
 
 
 _ISO_DATE_RE = re.compile(r"\d{4}(?:-\d\d){0,2}")  # a document's date: '2000-02' is no period
