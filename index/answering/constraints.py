@@ -766,12 +766,15 @@ def spells_out(text: str, acronym: str) -> bool:
     letters = re.sub(r"s$", "", acronym.replace("&", ""))
     if len(letters) < 2:
         return False
-    words = _CAPITALISED_RUN_RE.findall(text)
-    for run in words:
-        initials = "".join(w[0] for w in run.split() if w[0].isupper())
-        if letters in initials:
-            return True
-    return False
+    return any(letters in initials for initials in _initials(text))
+
+
+@lru_cache(maxsize=4096)
+def _initials(text: str) -> tuple[str, ...]:
+    """The capitals that open the words of each capitalised run of a text: read once per
+    text, not once per acronym and question that look at it."""
+    return tuple("".join(w[0] for w in run.split() if w[0].isupper())
+                 for run in _CAPITALISED_RUN_RE.findall(text))
 
 
 # capitalised words in a row, with small words between ('Council for Mutual Economic Assistance')
