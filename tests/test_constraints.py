@@ -679,18 +679,28 @@ def test_the_word_before_a_mention_is_the_patterns(text, data):
     assert _word_before(text, end) == (m.group(1) if m else None)
 
 
-def test_names_read_with_a_memo_are_the_names_read_without(tmp_path_factory):
-    game = one_document(tmp_path_factory, "game", GAME)
+@pytest.mark.parametrize("text, aliases, questions", [
+    (GAME, None, ["How many yards did Peyton Manning throw for in the game in 2015?",
+                  "Did the Broncos beat the Panthers?", "Which Japanese team won?",
+                  "Who was the deputy foreign minister of Japan?", "Did Manning play for Denver?"]),
+    (DOC, ALIASES, ["Who was Japan's ambassador to North Korea in 1995?", "When did Mongolian "
+                    "envoys visit the DPRK?", "Who was North Korea's foreign minister?"]),
+    # a word of an alias ('Korea' of North Korea): the compounds that hold it are its forms
+    ("# Talks\n\nKorea and Japan talked in 1990. North Korea then signed the treaty with "
+     "Mongolia. The Koreans and the North agreed.\n", ALIASES,
+     ["When did Korea sign?", "Who did the Koreans meet?", "When did the North sign?"])])
+def test_names_read_with_a_memo_are_the_names_read_without(tmp_path_factory, text, aliases,
+                                                           questions):
+    answerer = one_document(tmp_path_factory, "memo", text, aliases)
     memo: dict = {}
-    for question in ["How many yards did Peyton Manning throw for in the game in 2015?",
-                     "Did the Broncos beat the Panthers?", "Who was the deputy foreign minister "
-                     "of Japan?", "Which Japanese team won?", "Did Manning play for Denver?"]:
-        q = game.query(question)
-        tokens = game.index.analyzer.tokens(q.text)
-        args = (q.text, tokens, lambda t: game._df(t) > 0, game._word_terms)
-        plain = read(*args, related=game._capitals)
-        assert read(*args, related=game._capitals, forms_memo=memo) == plain
-        assert read(*args, related=game._capitals, forms_memo=memo) == plain  # from the memo
+    for question in questions:
+        q = answerer.query(question)
+        tokens = answerer.index.analyzer.tokens(q.text)
+        args = (q.text, tokens, lambda t: answerer._df(t) > 0, answerer._word_terms,
+                answerer._compounds, answerer._capitals)
+        plain = read(*args)
+        assert read(*args, forms_memo=memo) == plain
+        assert read(*args, forms_memo=memo) == plain  # from the memo
     assert memo
 
 

@@ -243,7 +243,7 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
     one-term name's other terms (capital_terms); code: the spans of the programs, functions
     and files it names (asked.code_spans), each a name of its own. forms_memo: where a
     one-word name's other forms (and the terms of RANKS, KINDS…) are kept from question to
-    question, for the same known, analyze and related only (one collection's)."""
+    question, for the same known, analyze, compounds and related only (one collection's)."""
     periods, taken = [], []  # "the 1960s", "1950-53": any year of them will do
     for m in DECADE_RE.finditer(question):
         periods.append((int(m.group(1)) * 10, int(m.group(1)) * 10 + 9))
@@ -273,10 +273,10 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
         inside_quote = lambda n: any(n.text in q.text for q in said)  # noqa: E731
         names = tuple(n for n in names if not inside_quote(n)) + said
     names = tuple(dict.fromkeys(names))  # a name said twice is one constraint, said once
-    parts = [(c, set(c.split("_"))) for c in compounds if "_" in c]
-    if parts:
+    holding = _compound_parts(compounds, forms_memo)  # word -> the compounds that hold it
+    if holding:
         names = tuple(
-            replace(n, forms=tuple(f | {c for c, words in parts if (f | {t}) & words}
+            replace(n, forms=tuple(f | {c for w in f | {t} for c in holding.get(w, ())}
                                    for t, f in zip(n.terms, n.forms)))
             if len(n.terms) == 1 else n for n in names)
     roles: dict[str, Name] = {}
@@ -583,6 +583,22 @@ def capital_terms(analyze: Callable[[str], list[str]]) -> dict[str, frozenset]:
 
 
 FORMS_KEPT = 20_000  # one-word names whose forms a forms_memo keeps
+
+
+def _compound_parts(compounds: Iterable[str], memo: dict | None) -> dict[str, tuple]:
+    """Each word of the multi-word compounds -> the compounds that hold it, made once per
+    memo (the aliases file's entities, the same for every question of a collection)."""
+    got = memo.get("compound parts") if memo is not None else None
+    if got is None:
+        holding: dict[str, list] = {}
+        for c in compounds:
+            if "_" in c:
+                for w in set(c.split("_")):
+                    holding.setdefault(w, []).append(c)
+        got = {w: tuple(cs) for w, cs in holding.items()}
+        if memo is not None:
+            memo["compound parts"] = got
+    return got
 
 
 def _word_set(words: Iterable[str], analyze: Callable[[str], list[str]],
