@@ -355,7 +355,10 @@ class Answerer:
         df = {t: self._df(t, latin=t in spelled) for t in ids}
         term_id = lambda t: ids[t] if df.get(t) else -1  # noqa: E731 (-1: the corpus lacks it)
         qterms = rescore.query_terms(terms, term_id, self.weight, wants, names)
-        known: dict[str, bool] = {}  # the constraints ask of the same forms again and again
+        # the constraints ask of the same forms again and again; the question's own terms
+        # are known from df where it was counted as holds counts (the Latin notes too)
+        known: dict[str, bool] = {t: n > 0 for t, n in df.items()
+                                  if self._notes_latin is None or t in spelled}
 
         def holds(t: str) -> bool:
             got = known.get(t)
