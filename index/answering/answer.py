@@ -270,6 +270,9 @@ class Answerer:
         self._places = constraints.place_names(index.analyzer.aliases)
         self._states: dict | None = None  # their terms, read when a question needs them
         self._state_id_terms: dict[int, str] | None = None  # their vocabulary ids -> terms
+        # a name's forms and the word lists' terms depend on this index only: kept from
+        # question to question (constraints.read)
+        self._forms_memo: dict = {}
         self._titled: dict[str, frozenset] | None = None  # title term -> its documents
         self._lower: dict[str, bool] = {}  # casefolded word -> written in lower case mostly
         self._doc_sizes: dict[str, int | None] | None = None  # document -> its passages
@@ -366,11 +369,9 @@ class Answerer:
                 got = known[t] = self._df(t) > 0
             return got
 
-        # a name's forms depend on this index only: kept from question to question
-        forms_memo = self.__dict__.setdefault("_forms_memo", {})
         cons = constraints.read(q, tokens, holds, self._word_terms,
                                 self._compounds, self._capitals, self._places, code,
-                                self._state_terms, forms_memo)
+                                self._state_terms, self._forms_memo)
         topics = self._topic_names(q, tokens, cons)
         if topics:
             cons = replace(cons, names=cons.names + topics)
