@@ -31,7 +31,7 @@ if "--against" in sys.argv:  # before numba is imported: nothing written into th
     os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="docbot-cons-cost-numba-")
     sys.dont_write_bytecode = True
 
-from gil_held import _load  # noqa: E402
+from ab_answers import _load  # noqa: E402
 from near_miss import SQUAD, cases  # noqa: E402
 from squad_e2e import write_articles  # noqa: E402
 
