@@ -840,3 +840,14 @@ def test_who_gets_no_event_nor_text_nor_institution_for_a_person():
              ["survey", "funded"])):
         a = direct_answer(question, [passage(text, said)])
         assert (a.kind, a.text) == ("sentence", text), question
+
+
+def test_how_many_gets_no_figure_from_a_sentence_that_counts_something_else():
+    # the figure of a sentence that does not name what is counted counts something else
+    text = "The Broncos beat the Steelers by scoring 11 points in the final three minutes."
+    assert line("How many tackles did the Steelers register?", text, ["Steelers"]) == text
+    text = "Newton threw for 3,837 yards and rushed for 636 in the season."
+    assert line("How many interceptions did Newton throw?", text, ["Newton", "threw"]) == text
+    # named, it is cut
+    text = "Coleman led the team with seven interceptions and 88 tackles."
+    assert line("How many tackles did Coleman make?", text, ["Coleman", "tackles"]) == "88"

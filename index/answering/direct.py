@@ -24,7 +24,6 @@ _PRICE_RE = re.compile(r"\b(?:cost|costs|price|paid|pay|spend|spent|worth|budget
                        r"|\bhow much\b.*\b(?:sold|bought)\b", re.I)
 _AMOUNT_RE = re.compile(r"\d|%|[$€£¥]|\b(?:hundred|thousand|million|billion|percent|per cent)\b", re.I)
 _LOCATIVE_RE = re.compile(r"\b(?:%s)\s+(?:the\s+)?$" % "|".join(LOCATIVE_WORDS), re.I)
-_COUNTED_RE = re.compile(r"[\w,.]+\s+[^\W\d_]")  # a number and the noun it counts
 _CLAUSE_RE = re.compile(r"[,;:()]|\s[—–-]\s")
 # words a figure keeps after it in the answer line: units of measure, money, multipliers;
 # a noun it counts is the question's to say ('How many points …?' -> '308', not '308 points'
@@ -862,19 +861,21 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     wants = ask.kind
     noun = ask.noun
     money = wants == "number" and _PRICE_RE.search(question) is not None
-    # 'how many states' of a sentence that does not name them: a number counting something
-    # it names ('90 countries'), not a bare one ('the two')
-    named = not (noun and re.search(r"\bhow many\b", question, re.I)
-                 and not any(norm(w) in {norm(n) for n in ask.nouns} for w in words(sentence)))
+    units = _asked_units(question) if wants == "number" else frozenset()
+    # 'how many tackles' of a sentence that does not name them: no figure, since the one it
+    # gives counts something else ('11 points', 'three plays'); a unit asked ('how many kgs')
+    # is the unit's rule below
+    named = bool(units) or not (
+        noun and re.search(r"\bhow many\b", question, re.I)
+        and not any(norm(w) in {norm(n) for n in ask.nouns} for w in words(sentence)))
     # "what percentage" wants a share ('2%'), not another figure of its sentence ('one million')
     percent = wants == "number" and _PERCENT_ASKED_RE.search(question) is not None
     owned = wants == "name" and cons is not None and bool(cons.owners)
     named_years = years_in(question) if wants in ("date", "number") else frozenset()
     heads = _heads(question) if wants == "name" else ()
-    units = _asked_units(question) if wants == "number" else frozenset()
     best, best_key = None, None
     for s, e, known in typed_candidates(question, ask, sentence, terms, cons, common=common):
-        if not named and not _COUNTED_RE.search(sentence, s, e):
+        if not named:
             continue
         if named_years and _joined_to_year(sentence, s, e, named_years):
             continue  # '(1985/1986)' for a question about 1986: its own year's span of time
