@@ -403,6 +403,30 @@ def test_a_people_s_adjective_ends_a_name(scholars):
     assert a.kind == "answer" and "John Calvin" in a.direct.sentence
 
 
+FESTIVALS = """---
+title: Newcastle
+---
+The city
+
+Newcastle upon Tyne is a city on the River Tyne in the north east of England.
+
+Summer
+
+The Northern Pride Festival is held in Leazes Park and in the city's Gay Community in mid-July. The People's Theatre stages plays in the autumn, and many people come to see them.
+"""
+
+
+def test_a_name_s_possessive_ends_a_name_but_a_common_noun_s_does_not(tmp_path_factory):
+    festivals = one_document(tmp_path_factory, "festivals", FESTIVALS)
+    # "Newcastle's Gay Community": a text about Newcastle says "the city's Gay Community"
+    a = festivals.ask("Which festival is held in Newcastle's Gay Community in mid-July?")
+    assert a.kind == "answer" and "Northern Pride" in a.passages[0].hit.chunk.text
+    # 'people' is a common noun the documents write in lower case: "People's Theatre" is one
+    # name, which a passage must say whole
+    names = [n.text for n in festivals.query("What does the People's Theatre stage?").cons.names]
+    assert names == ["People's Theatre"]
+
+
 def test_a_function_or_option_is_a_name_the_passage_must_give(manual):
     assert manual.ask("What does pack_stream_init do?").kind == "answer"
     a = manual.ask("What does pack_stream_close do?")

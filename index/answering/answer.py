@@ -371,7 +371,8 @@ class Answerer:
 
         cons = constraints.read(q, tokens, holds, self._word_terms,
                                 self._compounds, self._capitals, self._places, code,
-                                self._state_terms, self._forms_memo)
+                                self._state_terms, self._forms_memo,
+                                self._lower_case if self._can_read_case() else None)
         topics = self._topic_names(q, tokens, cons)
         if topics:
             cons = replace(cons, names=cons.names + topics)

@@ -235,7 +235,8 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
          related: dict | None = None, places: frozenset = frozenset(),
          code: Sequence[tuple[int, int]] = (),
          states: Callable[[], Mapping[str, frozenset]] = dict,
-         forms_memo: dict | None = None) -> Constraints:
+         forms_memo: dict | None = None,
+         common: Callable[[str], bool] | None = None) -> Constraints:
     """The constraints of a question from its analyzed tokens (term, start, end); known: does
     the collection hold a term (for a name's other forms); analyze: text -> terms;
     compounds: the one-term names of multi-word entities (the aliases' 'north_korea'), which
@@ -243,7 +244,8 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
     one-term name's other terms (capital_terms); code: the spans of the programs, functions
     and files it names (asked.code_spans), each a name of its own. forms_memo: where a
     one-word name's other forms (and the terms of RANKS, KINDS…) are kept from question to
-    question, for the same known, analyze, compounds and related only (one collection's)."""
+    question, for the same known, analyze, compounds and related only (one collection's).
+    common: whether the documents write a word in lower case (a common noun), if they can tell."""
     periods, taken = [], []  # "the 1960s", "1950-53": any year of them will do
     for m in DECADE_RE.finditer(question):
         periods.append((int(m.group(1)) * 10, int(m.group(1)) * 10 + 9))
@@ -267,7 +269,7 @@ def read(question: str, tokens: Sequence, known: Callable[[str], bool],
                                    or question[max(0, t.start - 2):t.start] in (" -", "--"))
         and t.term not in year_terms and not inside(t.start)
         and not _PLURAL_RE.match(question[t.end:t.end + 2])))
-    names = _names(question, tokens, known, analyze, related or {}, code, forms_memo)
+    names = _names(question, tokens, known, analyze, related or {}, code, forms_memo, common)
     said = _quoted(question, tokens)
     if said:  # a name inside a quotation is met by the quotation as a whole
         inside_quote = lambda n: any(n.text in q.text for q in said)  # noqa: E731
@@ -438,8 +440,8 @@ _AUXILIARIES = frozenset("is are was were be been am do does did has have had ca
 
 def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
            analyze: Callable[[str], list[str]], related: dict,
-           code: Sequence[tuple[int, int]], forms_memo: dict | None = None
-           ) -> tuple[Name, ...]:
+           code: Sequence[tuple[int, int]], forms_memo: dict | None = None,
+           common: Callable[[str], bool] | None = None) -> tuple[Name, ...]:
     in_code = lambda t: any(a <= t.start < b for a, b in code)  # noqa: E731
     capital = [t for t in tokens if t.start > 0 and question[t.start:t.start + 1].isupper()
                and not t.term[:1].isdigit() and not in_code(t)]
@@ -466,7 +468,7 @@ def _names(question: str, tokens: Sequence, known: Callable[[str], bool],
         if terms and all(known(t) for t in terms):
             out.append(Name(question[a:b], terms, (frozenset(),) * len(terms)))
     groups = [[t for t in g if question[t.start:t.end].casefold() not in _MONTHS] for g in groups]
-    groups = [part for g in groups for part in _split_group(question, g)]
+    groups = [part for g in groups for part in _split_group(question, g, common)]
     for g in groups:
         if not g or len(g) == 1 and norm(question[g[0].start:g[0].end]) in GENERIC:
             continue  # 'Republic', 'Treaty', 'President' alone name nothing in particular
@@ -496,19 +498,24 @@ def _quoted(question: str, tokens: Sequence) -> tuple[Name, ...]:
     return tuple(out)
 
 
-def _split_group(question: str, group: list) -> list[list]:
+def _split_group(question: str, group: list,
+                 common: Callable[[str], bool] | None = None) -> list[list]:
     """A run of capitalised words as the names it holds: a people's adjective before a noun
     ends one ("European Protestant", "North American Huguenot", "British TV"): a text says
-    "Protestant leaders in Europe", so each is met on its own, not as one phrase. (A
-    possessive does not: "Mongolia's Council of Ministers" is one body.) So does a name before
-    an office ("US President": a text says "President Cleveland" of the US)."""
+    "Protestant leaders in Europe", so each is met on its own, not as one phrase. So does a
+    name before an office ("US President": a text says "President Cleveland" of the US), and a
+    name's possessive ("Newcastle's Gay Community", "the Yuan's Persian ally": a text says
+    "the Gay Community in Newcastle"), where common tells that its word is a name: a common
+    noun's is part of one ("People's Republic", "Children's Hospital")."""
     parts: list[list] = [[]]
     for i, t in enumerate(group):
         parts[-1].append(t)
         word = question[t.start:t.end]
         last = i == len(group) - 1
         if not last and (_DEMONYM_RE.fullmatch(word) or word.casefold() not in TITLE_WORDS
-                         and question[group[i + 1].start:group[i + 1].end].casefold() in OFFICES):
+                         and question[group[i + 1].start:group[i + 1].end].casefold() in OFFICES
+                         or common is not None and _POSSESSIVE_RE.search(word)
+                         and not common(_POSSESSIVE_RE.sub("", word))):
             parts.append([])
     return [p for p in parts if p]
 
