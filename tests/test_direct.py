@@ -851,3 +851,11 @@ def test_how_many_gets_no_figure_from_a_sentence_that_counts_something_else():
     # named, it is cut
     text = "Coleman led the team with seven interceptions and 88 tackles."
     assert line("How many tackles did Coleman make?", text, ["Coleman", "tackles"]) == "88"
+
+
+def test_a_figure_hyphened_to_the_noun_or_unit_asked_gives_it():
+    text = "McManus kicked a 33-yard field goal in the first quarter."
+    assert line("How many yards was the field goal?", text, ["field", "goal"]) == "33"
+    assert line("How many points did McManus score?", text, ["McManus"]) == text
+    text = "The brewer had a 30-second commercial aired free of charge."
+    assert line("How long was the brewer's commercial?", text, ["brewer", "commercial"]) == "30-second"

@@ -395,8 +395,13 @@ def _numbers(noun: str | None, sentence: str, measure: re.Pattern | None = None
             unit = _TIME_UNIT.match(sentence, e + 1)
             if unit is None and measure is not None:  # '30-meter high': the measure asked for
                 unit = _DIMENSION_RE.match(sentence, e + 1)
+            if unit is None and noun:  # 'how many yards': 'a 33-yard field goal' counts them
+                said = _HYPHENED_RE.match(sentence, e + 1)
+                if said is not None and norm(said.group(0)) == norm(noun):
+                    out.append((s, e))  # the figure: the noun is the question's to say
+                    continue
             if unit is None:
-                continue  # '33-yard': a measure describing something else
+                continue  # '33-yard line' of a question that asks no yards
             out.append((s, unit.end()))  # 'a three-year period' says how long
             continue
         if taken:
@@ -483,12 +488,13 @@ def _names(sentence: str) -> list[tuple[int, int]]:
 
 # units written with capitals: bytes, hertz, watts …
 _UNIT_RE = re.compile(r"[kKMGTP]i?B|[kKMGT]b(?:it)?s?|[kMGT]?Hz|[kMG]?W|[kMGT]?V|°[CF]|MB/s|KiB/s")
-_TIME_UNIT = re.compile(r"(?:year|month|week|day|hour|minute|decade|century)s?\b", re.I)
+_TIME_UNIT = re.compile(r"(?:year|month|week|day|hour|minute|second|decade|century)s?\b", re.I)
 _MEASURE_RE = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?"
                          r"|century|centuries|km|kilomet(?:er|re)s?|met(?:er|re)s?|miles?|feet"
                          r"|foot|yards?|cm|mm|m)\b|\d(?:km|m|cm|mm)\b", re.I)
 
 
+_HYPHENED_RE = re.compile(r"[^\W\d_]+")  # the word a figure is hyphened to ('33-yard')
 _DIMENSION_RE = re.compile(r"(?:km|kilomet(?:er|re)s?|met(?:er|re)s?|miles?|feet|foot|yards?"
                            r"|cm|mm|m)"
                            r"[\s-](?:high|tall|long|wide|deep)\b", re.I)
