@@ -675,6 +675,32 @@ The railway to the border was finished in 1956 with Soviet help.
     assert a.kind != "answer" and (a.direct is None or "1956" not in a.direct.text)
 
 
+def test_an_acronym_a_document_never_writes_is_met_where_its_passage_spells_it_out(
+        tmp_path_factory):
+    root = tmp_path_factory.mktemp("chamber")
+    (root / "docs").mkdir()
+    (root / "docs" / "procedure.txt").write_text("""---
+title: Procedure
+---
+Debates
+
+The Presiding Officer may change the date of a debate by up to a month. The United Nations has no part in it.
+""", encoding="utf-8")
+    (root / "docs" / "glossary.txt").write_text("""---
+title: Glossary
+---
+Terms
+
+PO and UN are written as acronyms in the minutes.
+""", encoding="utf-8")
+    chamber = Answerer.open(root, root / "index")
+    # the procedure never writes 'PO' or 'UN', but spells them out where it answers
+    a = chamber.ask("Who may the PO change the date of a debate by a month for?")
+    assert a.kind == "answer" and "Presiding Officer" in a.passages[0].hit.chunk.text
+    a = chamber.ask("Does the UN have a part in changing the date of a debate?")
+    assert a.kind == "answer" and "United Nations" in a.passages[0].hit.chunk.text
+
+
 def test_spells_out_reads_the_capitals_of_a_run_of_words():
     assert spells_out("the Council for Mutual Economic Assistance met", "CMEA")
     assert spells_out("the Central Intelligence Agency", "CIA")

@@ -902,8 +902,8 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
     """How a candidate meets c: text_terms, its own terms in order (only the constraint terms
     matter, others may be anything); outside, the term sequences of its heading, endnotes and
     document title; texts, every text of it (for years); in_document: whether its document
-    holds a term (an acronym of three letters or more is met where its document has it and
-    the candidate's text, the first of texts, spells it out); breaks: the positions of text_terms
+    holds a term (an acronym is met where the candidate's text, the first of texts, spells
+    it out, one of two letters also where its document has it); breaks: the positions of text_terms
     that follow a punctuation mark or a preposition (clause_breaks: a state before it does
     not say whose office follows);
     context: its document's title and date, whose years count only when its own texts name
@@ -933,9 +933,13 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
     met = 0
     for name in c.names:
         if len(name.terms) == 1:
+            # an acronym: spelled out by the candidate's text ('the United Nations' for UN,
+            # 'the Presiding Officer' for PO, said as such in its document or not), or one
+            # of two letters its document says ('TV', 'US': too short to read initials by)
             ok = name.terms[0] in held or any(f & held for f in name.forms) or (
-                name.acronym and in_document is not None and in_document(name.terms[0])
-                and (len(name.text) < 3 or any(spells_out(t, name.text) for t in texts[:1])))
+                name.acronym and (any(spells_out(t, name.text) for t in texts[:1]) or (
+                    len(name.text) < 3 and in_document is not None
+                    and in_document(name.terms[0]))))
         else:
             # a term held nowhere: no phrase anywhere (held is every sequence's terms)
             ok = held.issuperset(name.terms) and (
