@@ -123,8 +123,8 @@ class Name:
     text: str
     terms: tuple[str, ...]
     forms: tuple[frozenset, ...] = ()
-    acronym: bool = False  # 'TV', 'UMC': its document has it and a passage spells it out (two
-    # letters: 'TV', 'US' stand for words in lower case too; the document's having it does)
+    acronym: bool = False  # 'UMC', 'PO': met where a passage spells it out (two letters,
+    # 'TV', 'US', also where its document has it: they stand for words in lower case too)
     unsaid_ok: bool = False  # a role a passage may leave unsaid, not name at another rank
     quoted: bool = False  # the question quotes it: said where the answer stands
     owner: frozenset = frozenset()  # whose office a role is ('Japan's ambassador'): states
