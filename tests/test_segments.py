@@ -16,7 +16,7 @@ from index.search import merge
 from index.search import update
 from index.search import store
 from index.answering.answer import Answerer, load_facts
-from index.search.bm25 import BM25Params
+from index.search.bm25 import BLOCK, BM25Params
 from index.search.engine import DEFAULT_PARAMS, Index, build_index, open_index
 from test_scale_contract import ALIASES, assert_same_index, paragraph, questions
 
@@ -109,6 +109,20 @@ def updates_equal_a_rebuild(tmp_path_factory, ops, variant):
         terms = rebuilt.analyzer.terms(q)
         assert [(h.chunk.id, h.score) for h in updated.search_terms(terms, 5, allowed)] == [
             (h.chunk.id, h.score) for h in rebuilt.search_terms(terms, 5, allowed)], q
+    # each segment's rescaled block maxima bound its weights under the combined statistics,
+    # and the window pass that reads them (windows of 64 chunks from the first term) finds
+    # what the rebuild finds
+    for seg in getattr(updated, "segments", []):
+        bm = seg.bm25
+        for t in range(len(bm.postings.indptr) - 1):
+            _, w = bm.term_weights(t)
+            for j in range(0, len(w), BLOCK):
+                assert w[j : j + BLOCK].max() <= bm.block_max[bm.block_ptr[t] + j // BLOCK]
+        bm.window_at, bm.window = 0, 64
+    for q in questions(rebuilt, 10):
+        terms = rebuilt.analyzer.terms(q)
+        assert [(h.chunk.id, h.score) for h in updated.search_terms(terms, 5)] == [
+            (h.chunk.id, h.score) for h in rebuilt.search_terms(terms, 5)], q
 
 
 def test_dead_passages_never_come_back(tmp_path):

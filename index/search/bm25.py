@@ -254,6 +254,9 @@ class BM25:
         # (from the first term), more, or a smaller window
         self.window_at = max(WINDOW_MIN, n // WINDOW_SHARE)
         self.window = WINDOW
+        # the window pass bounds each term by its blocks' maxima in the window (tests and
+        # tests/bench/search_tail.py turn it off to compare)
+        self.block_bounds = True
 
     def _scratch(self) -> np.ndarray:
         """This thread's score accumulator (zeros between searches)."""
@@ -356,7 +359,8 @@ class BM25:
             float(self.p.delta) if self.p.variant == "plus" else 0.0, int(k),
             allowed if use_allowed else _NO_FILTER, use_allowed,
             tiebreak if use_tiebreak else _NO_TIES, use_tiebreak, MARGIN, TIE_RTOL,
-            da, db, sa, sb, self.window_at, self.window)
+            da, db, sa, sb, self.window_at, self.window, self.block_max, self.block_ptr,
+            self.block_bounds)
         if not ok:  # a term of idf <= 0: no bound to prune with
             return _arrays(self.search_all(term_ids, k, tiebreak, allowed))
         return top.astype(np.int64, copy=False), scores.astype(np.float64, copy=False)
@@ -380,7 +384,8 @@ class BM25:
             k1norm_tab, float(self.p.k1 + 1), self.idf, self.term_max, held, mult,
             float(self.p.delta) if self.p.variant == "plus" else 0.0, int(k),
             allowed if use_allowed else _NO_FILTER, use_allowed, tiebreak, _MARGIN,
-            TIE_RTOL, da, db, sa, sb, self.window_at, self.window, run_local, run_global, keys)
+            TIE_RTOL, da, db, sa, sb, self.window_at, self.window, self.block_max,
+            self.block_ptr, self.block_bounds, run_local, run_global, keys)
         if not ok:
             return None
         return top, scores, g, key

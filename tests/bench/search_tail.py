@@ -8,7 +8,8 @@ in one process so that only the setting differs (prints figures, asserts nothing
 
 --window-at takes shares of the chunks (32: from a merged list of a thirty-second of them;
 bm25.WINDOW_SHARE is the default), 0 (from the first term) or never (MaxScore's merged list only),
-each optionally with a window size (32/1024: windows of 1,024 chunks). Times are the thread's
+each optionally with a window size (32/1024: windows of 1,024 chunks) and "nb" (128nb: the
+window pass without the blocks' maxima, BM25.block_bounds off). Times are the thread's
 CPU time (a busy machine's other work disturbs it least). Per setting: p50 / p95 / p99 over
 every timed search, and over each question's fastest of --rounds; then the slowest questions
 with their terms' postings and each setting's time. Every setting must give the same top 10
@@ -54,17 +55,18 @@ def main() -> None:
     idx = load_index(args.index, load_analyzer(args.data))
     bm25 = idx.bm25
     n = bm25.n_docs
-    def setting(s: str) -> tuple[int, int]:
+    def setting(s: str) -> tuple[int, int, bool]:
+        s, blocks = (s[:-2], False) if s.endswith("nb") else (s, True)
         share, _, window = s.partition("/")
         at = 10**12 if share == "never" else 0 if share == "0" else max(WINDOW_MIN, n // int(share))
-        return at, int(window or WINDOW)
+        return at, int(window or WINDOW), blocks
 
     settings = {s: setting(s) for s in args.window_at}
     terms = [idx.analyzer.terms(q) for q in picked]
     warm, terms = terms[args.queries:], terms[:args.queries]
 
     def ask(setting: str, t: list[str]):
-        bm25.window_at, bm25.window = settings[setting]
+        bm25.window_at, bm25.window, bm25.block_bounds = settings[setting]
         return idx.search_terms(t, 10)
 
     for t in warm:
