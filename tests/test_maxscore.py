@@ -45,8 +45,8 @@ def test_window_pass_gives_the_pruned_search_s_top_k_ties_and_all(real_text, var
     long) from the first term, from a middle one, and never, in windows of the default size
     and in small ones (many windows): the same chunks, scores and order as scoring every
     posting, ties by chunk id or by a tiebreak included (real_text repeats its passages, so
-    many chunks score alike), filters too; with the blocks' maxima bounding each window and
-    without."""
+    many chunks score alike), filters too; with the blocks' maxima bounding each window (the
+    rarer terms', every term's) and without."""
     docs, _ = real_text
     bm25, vocab = engine(docs, variant=variant, k1=0.9 if variant == "plus" else 1.2, b=0.75)
     assert WINDOW < bm25.n_docs < 2 * WINDOW  # two windows, the last one cut short
@@ -66,11 +66,11 @@ def test_window_pass_gives_the_pruned_search_s_top_k_ties_and_all(real_text, var
             want = bm25.search_all(q_ids, k)
             want_tb = bm25.search_all(q_ids, k, tiebreak=tiebreak)
             want_al = bm25.search_all(q_ids, k, allowed=allowed)
-            for window_at, window, blocks in ((0, WINDOW, True), (300, WINDOW, True),
-                                              (1500, WINDOW, True), (10**9, WINDOW, True),
-                                              (0, 64, True), (300, 256, True),
-                                              (0, 64, False), (300, WINDOW, False)):
-                bm25.window_at, bm25.window, bm25.block_bounds = window_at, window, blocks
+            for window_at, window, blocks in ((0, WINDOW, 4), (300, WINDOW, 4),
+                                              (1500, WINDOW, 4), (10**9, WINDOW, 4),
+                                              (0, 64, 4), (300, 256, 4), (0, 64, 10**6),
+                                              (0, 64, 0), (300, WINDOW, 0)):
+                bm25.window_at, bm25.window, bm25.block_span = window_at, window, blocks
                 how = (q, k, window_at, window, blocks)
                 assert bm25.search(q_ids, k) == want, how
                 assert bm25.search(q_ids, k, tiebreak=tiebreak) == want_tb, how
@@ -118,7 +118,7 @@ def test_window_bounds_come_from_the_blocks_and_a_bound_too_small_loses_the_best
     for variant, k1 in (("plus", 0.9), ("okapi", 1.2)):
         bm25, vocab = engine(docs, variant=variant, k1=k1, b=0.75)
         q = ids(vocab, ["alpha", "beta"])
-        bm25.window_at, bm25.window = 0, WINDOW
+        bm25.window_at, bm25.window, bm25.block_span = 0, WINDOW, 10**6
         for k in (1, 2, 5):
             want = bm25.search_all(q, k)
             assert want[0].doc == best and bm25.search(q, k) == want, (variant, k)
@@ -128,7 +128,7 @@ def test_window_bounds_come_from_the_blocks_and_a_bound_too_small_loses_the_best
             at = int(np.searchsorted(bm25.postings.docs[lo:bm25.postings.indptr[t + 1]], best))
             bm25.block_max[bm25.block_ptr[t] + at // BLOCK] = 0.01
         assert bm25.search(q, 1)[0].doc == 5  # the window is skipped
-        bm25.block_bounds = False  # the terms' own bounds: still found
+        bm25.block_span = 0  # the terms' own bounds: still found
         assert bm25.search(q, 1) == bm25.search_all(q, 1)
         bm25.block_max[:] = stored
 

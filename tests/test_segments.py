@@ -118,7 +118,7 @@ def updates_equal_a_rebuild(tmp_path_factory, ops, variant):
             _, w = bm.term_weights(t)
             for j in range(0, len(w), BLOCK):
                 assert w[j : j + BLOCK].max() <= bm.block_max[bm.block_ptr[t] + j // BLOCK]
-        bm.window_at, bm.window = 0, 64
+        bm.window_at, bm.window, bm.block_span = 0, 64, 10**6
     for q in questions(rebuilt, 10):
         terms = rebuilt.analyzer.terms(q)
         assert [(h.chunk.id, h.score) for h in updated.search_terms(terms, 5)] == [

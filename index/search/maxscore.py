@@ -210,7 +210,7 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
                  allowed: np.ndarray, use_allowed: bool, margin: float, da: np.ndarray,
                  sa: np.ndarray, out_d: np.ndarray, out_s: np.ndarray, n_docs: int,
                  first: int, cut: float, window: int, bound: np.ndarray,
-                 block_max: np.ndarray, bptr: np.ndarray, use_blocks: bool):
+                 block_max: np.ndarray, bptr: np.ndarray, block_span: int):
     """taat_candidates' result when terms[:first] are merged into da/sa (ascending chunks,
     their sums) and the list grew long: MaxScore a window of `window` chunks at a time (a
     multiple of 64, at most 4,096: one 64-bit word tells which of its bit words hold
@@ -224,9 +224,11 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
     terms leave the essential ones window by window. out_d, out_s: scratch of at least
     the number of chunks (not da, sa).
 
-    use_blocks: each term's bound in a window is the largest of its blocks' maxima there
-    (block_max, blocks of BLOCK postings, term t's from bptr[t]), at most its bound; a
-    window that none of the bounds together lets reach the k-th best is skipped, and the
+    block_span > 0: the bound in a window of a term holding at most block_span blocks of
+    postings a window on average is the largest of its blocks' maxima there (block_max,
+    blocks of BLOCK postings, term t's from bptr[t]), at most its own bound (a commoner
+    term's blocks in a window are many, their largest near its bound: not worth reading);
+    a window that the bounds together do not let reach the k-th best is skipped, and the
     essential terms, the chunks found worth completing and the drops as they are completed
     are decided with the window's bounds instead of the terms' own."""
     n = len(terms)
@@ -249,11 +251,17 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
     m = 0
     q = 0  # da[q:]: the merged list's chunks not yet in a window
     n_da = len(da)
-    rw = rest.copy()  # rest, with this window's bounds when use_blocks
+    rw = rest.copy()  # rest, with this window's bounds when block_span > 0
+    blocky = np.zeros(n, dtype=np.bool_)
+    for i in range(first, n):
+        blocky[i] = (end[i] - pos[i]) * window <= block_span * BLOCK * n_docs
     for w0 in range(0, n_docs, window):
         w1 = w0 + window
-        if use_blocks and cut > -np.inf:
+        if block_span > 0 and cut > -np.inf:
             for i in range(n - 1, first - 1, -1):
+                if not blocky[i]:
+                    rw[i] = rw[i + 1] + bound[i] * (1.0 + margin)
+                    continue
                 t = terms[i]
                 lo, hi = indptr[t], end[i]
                 p = _seek(docs, pos[i], hi, w0)
@@ -291,7 +299,8 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
             q += 1
         for i in range(first, ess):
             w_idf, w_mult = idf[i], mult[i]
-            p, hi = pos[i], end[i]
+            hi = end[i]
+            p = _seek(docs, pos[i], hi, w0)  # a term not essential in the window before
             while p < hi and docs[p] < w1:
                 d = docs[p]
                 p += 1
@@ -375,7 +384,7 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
                 size = _offer(heap, size, k, s)
                 if size == k:
                     cut = max(cut, heap[0] - margin * abs(heap[0]))
-        while not use_blocks and ess > first and rest[ess - 1] < cut:
+        while block_span == 0 and ess > first and rest[ess - 1] < cut:
             ess -= 1  # no chunk that only this term and the ones after hold can get there
     keep_d = np.empty(m, dtype=np.int64)
     keep_s = np.empty(m, dtype=np.float64)
@@ -395,7 +404,7 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
                     k: int, allowed: np.ndarray, use_allowed: bool, margin: float,
                     da: np.ndarray, db: np.ndarray, sa: np.ndarray, sb: np.ndarray,
                     window_at: int, window: int, block_max: np.ndarray, bptr: np.ndarray,
-                    use_blocks: bool):
+                    block_span: int):
     """(chunks ascending, their scores) that can reach the top k, for query terms sorted by
     bound descending (bound: the most a term adds to any chunk, mult times); MaxScore term at
     a time. The rarest terms' postings are merged whole into a list of (chunk, sum) in chunk
@@ -412,7 +421,7 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
     chunks each, swapped as the list is merged. code, k1norm_tab: see k1n.
 
     Once the list of chunks found would pass window_at entries, _window_rest finishes the
-    search instead, `window` chunks at a time (with the blocks' maxima when use_blocks)."""
+    search instead, `window` chunks at a time (with the blocks' maxima when block_span > 0)."""
     n = len(terms)
     rest = np.empty(n + 1, dtype=np.float64)  # what terms i.. can add together, with margin
     rest[n] = 0.0
@@ -435,7 +444,7 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
             return _window_rest(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms, idf,
                                 mult, rest, k, allowed, use_allowed, margin, da[:m], sa[:m],
                                 db, sb, len(code), e, cut, window, bound, block_max, bptr,
-                                use_blocks)
+                                block_span)
         i = 0
         o = 0
         for p in range(lo, hi):  # merge the list into da/sa, into db/sb
@@ -544,7 +553,7 @@ def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
                tiebreak: np.ndarray, use_tiebreak: bool, margin: float, tie_rtol: float,
                da: np.ndarray, db: np.ndarray, sa: np.ndarray, sb: np.ndarray,
                window_at: int, window: int, block_max: np.ndarray, bptr: np.ndarray,
-               use_blocks: bool):
+               block_span: int):
     """BM25.search in one compiled call: (chunks, scores) of the top k, best first, and
     whether it could answer (False: a term of idf <= 0, which has no bound to prune with).
     query: the distinct terms holding postings, in query order, mult: how often each was
@@ -573,7 +582,7 @@ def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
     cand, _ = taat_candidates(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms,
                               idf[order], mult[order], bound[order], k, allowed, use_allowed,
                               margin, da, db, sa, sb, window_at, window, block_max, bptr,
-                              use_blocks)
+                              block_span)
     if len(cand) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), True
     base = 0.0
@@ -634,7 +643,7 @@ def search_global(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm:
                   k: int, allowed: np.ndarray, use_allowed: bool, tiebreak: np.ndarray,
                   margin: float, tie_rtol: float, da: np.ndarray, db: np.ndarray,
                   sa: np.ndarray, sb: np.ndarray, window_at: int, window: int,
-                  block_max: np.ndarray, bptr: np.ndarray, use_blocks: bool,
+                  block_max: np.ndarray, bptr: np.ndarray, block_span: int,
                   run_local: np.ndarray, run_global: np.ndarray, keys: np.ndarray):
     """search_top of one segment (ties by tiebreak), its chunks also as chunk numbers (the
     runs: Segment.to_global) and with their keys: (local chunks, scores, chunk numbers,
@@ -642,7 +651,7 @@ def search_global(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm:
     top, scores, ok = search_top(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, idf_all,
                                  term_max, query, mult, delta, k, allowed, use_allowed,
                                  tiebreak, True, margin, tie_rtol, da, db, sa, sb, window_at,
-                                 window, block_max, bptr, use_blocks)
+                                 window, block_max, bptr, block_span)
     n = len(top)
     g = np.empty(n, dtype=np.int64)
     key = np.empty(n, dtype=np.int64)
