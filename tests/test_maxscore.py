@@ -9,7 +9,7 @@ import pytest
 
 from index.reading.corpus import Chunk
 from index.search.analyze import Analyzer
-from index.search.bm25 import BLOCK, BM25, BM25Params, WINDOW, build_postings
+from index.search.bm25 import BM25, BM25Params, WINDOW, build_postings
 from index.search.searcher import Index, SearchHit
 from test_bm25 import engine, ids, real_text  # noqa: F401  (real_text: a fixture)
 
@@ -45,8 +45,7 @@ def test_window_pass_gives_the_pruned_search_s_top_k_ties_and_all(real_text, var
     long) from the first term, from a middle one, and never, in windows of the default size
     and in small ones (many windows): the same chunks, scores and order as scoring every
     posting, ties by chunk id or by a tiebreak included (real_text repeats its passages, so
-    many chunks score alike), filters too; with the blocks' maxima bounding each window (the
-    rarer terms', every term's) and without."""
+    many chunks score alike), filters too."""
     docs, _ = real_text
     bm25, vocab = engine(docs, variant=variant, k1=0.9 if variant == "plus" else 1.2, b=0.75)
     assert WINDOW < bm25.n_docs < 2 * WINDOW  # two windows, the last one cut short
@@ -66,12 +65,10 @@ def test_window_pass_gives_the_pruned_search_s_top_k_ties_and_all(real_text, var
             want = bm25.search_all(q_ids, k)
             want_tb = bm25.search_all(q_ids, k, tiebreak=tiebreak)
             want_al = bm25.search_all(q_ids, k, allowed=allowed)
-            for window_at, window, blocks in ((0, WINDOW, 4), (300, WINDOW, 4),
-                                              (1500, WINDOW, 4), (10**9, WINDOW, 4),
-                                              (0, 64, 4), (300, 256, 4), (0, 64, 10**6),
-                                              (0, 64, 0), (300, WINDOW, 0)):
-                bm25.window_at, bm25.window, bm25.block_span = window_at, window, blocks
-                how = (q, k, window_at, window, blocks)
+            for window_at, window in ((0, WINDOW), (300, WINDOW), (1500, WINDOW),
+                                      (10**9, WINDOW), (0, 64), (300, 256)):
+                bm25.window_at, bm25.window = window_at, window
+                how = (q, k, window_at, window)
                 assert bm25.search(q_ids, k) == want, how
                 assert bm25.search(q_ids, k, tiebreak=tiebreak) == want_tb, how
                 assert bm25.search(q_ids, k, allowed=allowed) == want_al, how
@@ -100,38 +97,6 @@ def test_window_pass_finds_chunks_at_every_place_in_a_window():
         got = bm25.search(q, len(places))
         assert got == bm25.search_all(q, len(places))
         assert sorted(h.doc for h in got) == places
-
-def test_window_bounds_come_from_the_blocks_and_a_bound_too_small_loses_the_best_chunk():
-    """The window pass bounds each term in a window by its blocks' maxima there: with the
-    stored maxima it finds the best chunk, alone in a window of weak chunks, as scoring every
-    posting does; with the maxima of that chunk's blocks made too small (what a wrong block
-    bound would be) the window is skipped and the chunk lost, so the search reads them."""
-    n = 3 * WINDOW
-    docs = [["filler", "pad"] for _ in range(n)]
-    for d in range(0, n, 3):
-        docs[d] = ["alpha"] + ["filler"] * 40  # long: weak
-    for d in range(1, n, 5):
-        docs[d] = ["beta"] + ["filler"] * 40
-    docs[5] = ["alpha", "beta", "filler", "pad"]  # window 0: the best there
-    best = 2 * WINDOW + 101
-    docs[best] = ["alpha", "alpha", "beta"]  # window 2: the best of all
-    for variant, k1 in (("plus", 0.9), ("okapi", 1.2)):
-        bm25, vocab = engine(docs, variant=variant, k1=k1, b=0.75)
-        q = ids(vocab, ["alpha", "beta"])
-        bm25.window_at, bm25.window, bm25.block_span = 0, WINDOW, 10**6
-        for k in (1, 2, 5):
-            want = bm25.search_all(q, k)
-            assert want[0].doc == best and bm25.search(q, k) == want, (variant, k)
-        stored = bm25.block_max.copy()
-        for t in q:  # the blocks of each term holding the best chunk
-            lo = bm25.postings.indptr[t]
-            at = int(np.searchsorted(bm25.postings.docs[lo:bm25.postings.indptr[t + 1]], best))
-            bm25.block_max[bm25.block_ptr[t] + at // BLOCK] = 0.01
-        assert bm25.search(q, 1)[0].doc == 5  # the window is skipped
-        bm25.block_span = 0  # the terms' own bounds: still found
-        assert bm25.search(q, 1) == bm25.search_all(q, 1)
-        bm25.block_max[:] = stored
-
 
 def test_length_table_gives_every_chunk_its_own_k1norm_and_long_chunks_are_scored_alike():
     rng = np.random.default_rng(4)

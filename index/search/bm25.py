@@ -155,7 +155,6 @@ WINDOW = 4096  # chunks a window: their sums (float64, 32 KB) stay in the cache;
 # 16,384 did no better at 1M
 
 BLOCK = 64  # postings per block whose largest weight is kept for skipping
-BLOCK_SPAN = 4  # maxscore._window_rest's block_span
 
 
 def block_ptr(indptr: np.ndarray) -> np.ndarray:
@@ -255,9 +254,6 @@ class BM25:
         # (from the first term), more, or a smaller window
         self.window_at = max(WINDOW_MIN, n // WINDOW_SHARE)
         self.window = WINDOW
-        # the window pass bounds a term of at most this many blocks a window by its blocks'
-        # maxima in the window (0: never; tests and tests/bench/search_tail.py set others)
-        self.block_span = BLOCK_SPAN
 
     def _scratch(self) -> np.ndarray:
         """This thread's score accumulator (zeros between searches)."""
@@ -360,8 +356,7 @@ class BM25:
             float(self.p.delta) if self.p.variant == "plus" else 0.0, int(k),
             allowed if use_allowed else _NO_FILTER, use_allowed,
             tiebreak if use_tiebreak else _NO_TIES, use_tiebreak, MARGIN, TIE_RTOL,
-            da, db, sa, sb, self.window_at, self.window, self.block_max, self.block_ptr,
-            self.block_span)
+            da, db, sa, sb, self.window_at, self.window)
         if not ok:  # a term of idf <= 0: no bound to prune with
             return _arrays(self.search_all(term_ids, k, tiebreak, allowed))
         return top.astype(np.int64, copy=False), scores.astype(np.float64, copy=False)
@@ -385,8 +380,7 @@ class BM25:
             k1norm_tab, float(self.p.k1 + 1), self.idf, self.term_max, held, mult,
             float(self.p.delta) if self.p.variant == "plus" else 0.0, int(k),
             allowed if use_allowed else _NO_FILTER, use_allowed, tiebreak, _MARGIN,
-            TIE_RTOL, da, db, sa, sb, self.window_at, self.window, self.block_max,
-            self.block_ptr, self.block_span, run_local, run_global, keys)
+            TIE_RTOL, da, db, sa, sb, self.window_at, self.window, run_local, run_global, keys)
         if not ok:
             return None
         return top, scores, g, key

@@ -27,12 +27,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .bm25 import BLOCK
-
 PROBE = 64  # chunks scored whole after each rare term, for a threshold
 MARGIN = 1e-5  # relative slack on bounds and thresholds: float32 sums, sums in another order
 READ_THROUGH = 3  # a common list shorter than this times the chunks to look up is read through
-BLOCK_SHIFT = BLOCK.bit_length() - 1  # blocks of 2**BLOCK_SHIFT postings (bm25.BLOCK)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -209,8 +206,7 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
                  idf: np.ndarray, mult: np.ndarray, rest: np.ndarray, k: int,
                  allowed: np.ndarray, use_allowed: bool, margin: float, da: np.ndarray,
                  sa: np.ndarray, out_d: np.ndarray, out_s: np.ndarray, n_docs: int,
-                 first: int, cut: float, window: int, bound: np.ndarray,
-                 block_max: np.ndarray, bptr: np.ndarray, block_span: int):
+                 first: int, cut: float, window: int):
     """taat_candidates' result when terms[:first] are merged into da/sa (ascending chunks,
     their sums) and the list grew long: MaxScore a window of `window` chunks at a time (a
     multiple of 64, at most 4,096: one 64-bit word tells which of its bit words hold
@@ -222,15 +218,7 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
     placing those by chunk first; each chunk dropped as soon as the terms left could not
     lift it to the k-th best. Completed chunks raise the k-th best as the walk goes, so
     terms leave the essential ones window by window. out_d, out_s: scratch of at least
-    the number of chunks (not da, sa).
-
-    block_span > 0: the bound in a window of a term holding at most block_span blocks of
-    postings a window on average is the largest of its blocks' maxima there (block_max,
-    blocks of BLOCK postings, term t's from bptr[t]), at most its own bound (a commoner
-    term's blocks in a window are many, their largest near its bound: not worth reading);
-    a window that the bounds together do not let reach the k-th best is skipped, and the
-    essential terms, the chunks found worth completing and the drops as they are completed
-    are decided with the window's bounds instead of the terms' own."""
+    the number of chunks (not da, sa)."""
     n = len(terms)
     pos = np.empty(n, dtype=np.int64)
     end = np.empty(n, dtype=np.int64)
@@ -251,45 +239,8 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
     m = 0
     q = 0  # da[q:]: the merged list's chunks not yet in a window
     n_da = len(da)
-    rw = rest.copy()  # rest, with this window's bounds when block_span > 0
-    blocky = np.zeros(n, dtype=np.bool_)
-    for i in range(first, n):
-        blocky[i] = (end[i] - pos[i]) * window <= block_span * BLOCK * n_docs
     for w0 in range(0, n_docs, window):
         w1 = w0 + window
-        if block_span > 0 and cut > -np.inf:
-            for i in range(n - 1, first - 1, -1):
-                if not blocky[i]:
-                    rw[i] = rw[i + 1] + bound[i] * (1.0 + margin)
-                    continue
-                t = terms[i]
-                lo, hi = indptr[t], end[i]
-                p = _seek(docs, pos[i], hi, w0)
-                pos[i] = p
-                b = 0.0
-                if p < hi and docs[p] < w1:
-                    j = (p - lo) >> BLOCK_SHIFT
-                    b0, nb = bptr[t], bptr[t + 1] - bptr[t]
-                    while True:
-                        v = block_max[b0 + j]
-                        if v > b:
-                            b = v
-                        j += 1
-                        if j >= nb or docs[lo + (j << BLOCK_SHIFT)] >= w1:
-                            break
-                rw[i] = rw[i + 1] + min(mult[i] * b, bound[i]) * (1.0 + margin)
-            top_sum = 0.0  # the best sum of the merged list's chunks in the window
-            q1 = q
-            while q1 < n_da and da[q1] < w1:
-                if sa[q1] > top_sum:
-                    top_sum = sa[q1]
-                q1 += 1
-            if top_sum + rw[first] < cut:
-                q = q1  # no chunk of this window can reach the k-th best
-                continue
-            ess = first
-            while ess < n and rw[ess] >= cut:
-                ess += 1
         words = zero  # bit b: bits[b] holds a chunk found
         while q < n_da and da[q] < w1:
             j = da[q] - w0
@@ -299,8 +250,7 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
             q += 1
         for i in range(first, ess):
             w_idf, w_mult = idf[i], mult[i]
-            hi = end[i]
-            p = _seek(docs, pos[i], hi, w0)  # a term not essential in the window before
+            p, hi = pos[i], end[i]
             while p < hi and docs[p] < w1:
                 d = docs[p]
                 p += 1
@@ -320,7 +270,7 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
         # window placed by chunk when they are few for them), each chunk dropped as soon
         # as the terms left could not lift it to the k-th best
         nc = 0
-        lim = cut - rw[ess]
+        lim = cut - rest[ess]
         while words != zero:
             low = words & (zero - words)
             words ^= low
@@ -349,7 +299,7 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
             if scatter:  # each posting's place, by chunk in the window
                 for r in range(p, stop):
                     slot[docs[r] - w0] = r + 1
-            lim = cut - rw[i]
+            lim = cut - rest[i]
             n2 = 0
             for jj in range(nc):
                 s = cs[jj]
@@ -384,7 +334,7 @@ def _window_rest(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: 
                 size = _offer(heap, size, k, s)
                 if size == k:
                     cut = max(cut, heap[0] - margin * abs(heap[0]))
-        while block_span == 0 and ess > first and rest[ess - 1] < cut:
+        while ess > first and rest[ess - 1] < cut:
             ess -= 1  # no chunk that only this term and the ones after hold can get there
     keep_d = np.empty(m, dtype=np.int64)
     keep_s = np.empty(m, dtype=np.float64)
@@ -403,8 +353,7 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
                     terms: np.ndarray, idf: np.ndarray, mult: np.ndarray, bound: np.ndarray,
                     k: int, allowed: np.ndarray, use_allowed: bool, margin: float,
                     da: np.ndarray, db: np.ndarray, sa: np.ndarray, sb: np.ndarray,
-                    window_at: int, window: int, block_max: np.ndarray, bptr: np.ndarray,
-                    block_span: int):
+                    window_at: int, window: int):
     """(chunks ascending, their scores) that can reach the top k, for query terms sorted by
     bound descending (bound: the most a term adds to any chunk, mult times); MaxScore term at
     a time. The rarest terms' postings are merged whole into a list of (chunk, sum) in chunk
@@ -421,7 +370,7 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
     chunks each, swapped as the list is merged. code, k1norm_tab: see k1n.
 
     Once the list of chunks found would pass window_at entries, _window_rest finishes the
-    search instead, `window` chunks at a time (with the blocks' maxima when block_span > 0)."""
+    search instead, `window` chunks at a time."""
     n = len(terms)
     rest = np.empty(n + 1, dtype=np.float64)  # what terms i.. can add together, with margin
     rest[n] = 0.0
@@ -443,8 +392,7 @@ def taat_candidates(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
         if m + (hi - lo) > window_at and e + 1 < n:  # the last term: merged at once
             return _window_rest(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms, idf,
                                 mult, rest, k, allowed, use_allowed, margin, da[:m], sa[:m],
-                                db, sb, len(code), e, cut, window, bound, block_max, bptr,
-                                block_span)
+                                db, sb, len(code), e, cut, window)
         i = 0
         o = 0
         for p in range(lo, hi):  # merge the list into da/sa, into db/sb
@@ -552,8 +500,7 @@ def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
                mult: np.ndarray, delta: float, k: int, allowed: np.ndarray, use_allowed: bool,
                tiebreak: np.ndarray, use_tiebreak: bool, margin: float, tie_rtol: float,
                da: np.ndarray, db: np.ndarray, sa: np.ndarray, sb: np.ndarray,
-               window_at: int, window: int, block_max: np.ndarray, bptr: np.ndarray,
-               block_span: int):
+               window_at: int, window: int):
     """BM25.search in one compiled call: (chunks, scores) of the top k, best first, and
     whether it could answer (False: a term of idf <= 0, which has no bound to prune with).
     query: the distinct terms holding postings, in query order, mult: how often each was
@@ -581,8 +528,7 @@ def search_top(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm: np
     terms = query[order]
     cand, _ = taat_candidates(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, terms,
                               idf[order], mult[order], bound[order], k, allowed, use_allowed,
-                              margin, da, db, sa, sb, window_at, window, block_max, bptr,
-                              block_span)
+                              margin, da, db, sa, sb, window_at, window)
     if len(cand) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), True
     base = 0.0
@@ -643,7 +589,6 @@ def search_global(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm:
                   k: int, allowed: np.ndarray, use_allowed: bool, tiebreak: np.ndarray,
                   margin: float, tie_rtol: float, da: np.ndarray, db: np.ndarray,
                   sa: np.ndarray, sb: np.ndarray, window_at: int, window: int,
-                  block_max: np.ndarray, bptr: np.ndarray, block_span: int,
                   run_local: np.ndarray, run_global: np.ndarray, keys: np.ndarray):
     """search_top of one segment (ties by tiebreak), its chunks also as chunk numbers (the
     runs: Segment.to_global) and with their keys: (local chunks, scores, chunk numbers,
@@ -651,7 +596,7 @@ def search_global(indptr: np.ndarray, docs: np.ndarray, tfs: np.ndarray, k1norm:
     top, scores, ok = search_top(indptr, docs, tfs, k1norm, code, k1norm_tab, k1p1, idf_all,
                                  term_max, query, mult, delta, k, allowed, use_allowed,
                                  tiebreak, True, margin, tie_rtol, da, db, sa, sb, window_at,
-                                 window, block_max, bptr, block_span)
+                                 window)
     n = len(top)
     g = np.empty(n, dtype=np.int64)
     key = np.empty(n, dtype=np.int64)

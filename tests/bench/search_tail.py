@@ -8,9 +8,9 @@ in one process so that only the setting differs (prints figures, asserts nothing
 
 --window-at takes shares of the chunks (32: from a merged list of a thirty-second of them;
 bm25.WINDOW_SHARE is the default), 0 (from the first term) or never (MaxScore's merged list only),
-each optionally with a window size (32/1024: windows of 1,024 chunks) and a block span
-(128b0: the window pass without the blocks' maxima; 128b16: read for terms of up to 16
-blocks a window; BM25.block_span). Times are the thread's
+each optionally with a window size (32/1024: windows of 1,024 chunks). --bounds also prints,
+for each slow question's terms, their stored blocks' maxima and their bounds per window as
+shares of their own bounds (how much block-max pruning could gain). Times are the thread's
 CPU time (a busy machine's other work disturbs it least). Per setting: p50 / p95 / p99 over
 every timed search, and over each question's fastest of --rounds; then the slowest questions
 with their terms' postings and each setting's time. Every setting must give the same top 10
@@ -44,11 +44,12 @@ def main() -> None:
     ap.add_argument("--slowest", type=int, default=12)
     ap.add_argument("--squad", type=Path, default=scale.SQUAD)
     ap.add_argument("--bounds", action="store_true",
-                    help="also print how tight the slowest questions' block maxima are")
+                    help="also print how tight the slowest questions' block maxima are "
+                         "(an index of one segment)")
     args = ap.parse_args()
 
     from index.search.analyze import load_analyzer
-    from index.search.bm25 import BLOCK_SPAN, WINDOW, WINDOW_MIN
+    from index.search.bm25 import WINDOW, WINDOW_MIN
     from index.search.load import load_index
 
     _, questions = scale.squad(args.squad)
@@ -58,18 +59,17 @@ def main() -> None:
     idx = load_index(args.index, load_analyzer(args.data))
     bm25 = idx.bm25
     n = bm25.n_docs
-    def setting(s: str) -> tuple[int, int, int]:
-        s, _, span = s.partition("b")
+    def setting(s: str) -> tuple[int, int]:
         share, _, window = s.partition("/")
         at = 10**12 if share == "never" else 0 if share == "0" else max(WINDOW_MIN, n // int(share))
-        return at, int(window or WINDOW), int(span or BLOCK_SPAN)
+        return at, int(window or WINDOW)
 
     settings = {s: setting(s) for s in args.window_at}
     terms = [idx.analyzer.terms(q) for q in picked]
     warm, terms = terms[args.queries:], terms[:args.queries]
 
     def ask(setting: str, t: list[str]):
-        bm25.window_at, bm25.window, bm25.block_span = settings[setting]
+        bm25.window_at, bm25.window = settings[setting]
         return idx.search_terms(t, 10)
 
     for t in warm:
@@ -103,7 +103,7 @@ def main() -> None:
         # the live postings of each term (an updated index has several segments)
         dfs = " ".join(f"{w}:{idx.df(w)}" for w in terms[i])
         print("  " + " / ".join(f"{best[s][i]:.2f}" for s in order) + f"  {dfs}")
-        if args.bounds:
+        if args.bounds and hasattr(bm25, "block_max"):
             print("    " + bound_shares(bm25, idx, terms[i], WINDOW))
 
 
