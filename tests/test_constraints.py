@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from index.answering.constraints import (_WORD_BEFORE_RE, Name, _forms, _word_before,
                                          last_word_alone, read, spells_out, states_named,
-                                         years_in)
+                                         writes_initials, years_in)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -699,6 +699,25 @@ PO and UN are written as acronyms in the minutes.
     assert a.kind == "answer" and "Presiding Officer" in a.passages[0].hit.chunk.text
     a = chamber.ask("Does the UN have a part in changing the date of a debate?")
     assert a.kind == "answer" and "United Nations" in a.passages[0].hit.chunk.text
+
+
+def test_a_name_is_met_where_a_passage_writes_its_initials(tmp_path_factory):
+    flags = one_document(tmp_path_factory, "flags", """---
+title: Flags
+---
+Landings
+
+The U.S. flags planted on the Moon have been bleached white by sunlight.
+
+Agencies
+
+The United States space agency planned six landings. The United Kingdom took no part.
+""")
+    a = flags.ask("What happened to the United States flags planted on the Moon?")
+    assert a.kind == "answer" and "bleached" in a.passages[0].hit.chunk.text
+    assert writes_initials("the US team", "United States")
+    assert not writes_initials("the UK team", "United States")
+    assert not writes_initials("take us home", "United States")
 
 
 def test_spells_out_reads_the_capitals_of_a_run_of_words():

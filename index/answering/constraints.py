@@ -782,6 +782,21 @@ def _as_said(seq: Sequence[str], states: Mapping[str, frozenset]) -> Mapping[str
     return ChainMap(narrowed, states) if narrowed else states
 
 
+def writes_initials(text: str, name: str) -> bool:
+    """Whether a text writes a name of two capitalised words or more as their initials,
+    dotted or not ('US' or 'U.S.' for United States)."""
+    letters = [w[0] for w in name.split() if w[:1].isupper()]
+    if len(letters) < 2:
+        return False
+    rx = _initials_re("".join(letters))
+    return rx.search(text) is not None
+
+
+@lru_cache(maxsize=1024)
+def _initials_re(letters: str) -> re.Pattern:
+    return re.compile(r"(?<![\w.])" + r"\.?".join(letters) + r"\.?(?![\w])")
+
+
 def spells_out(text: str, acronym: str) -> bool:
     """Whether a text says the words an acronym stands for, their capitals its letters
     ('Central Intelligence Agency' for CIA, 'Council for Mutual Economic Assistance' for
@@ -944,6 +959,10 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
             # a term held nowhere: no phrase anywhere (held is every sequence's terms)
             ok = held.issuperset(name.terms) and (
                 has_phrase(text_terms, name) or any(has_phrase(s, name) for s in outside))
+            if not ok and not name.quoted:
+                # written as its initials by the candidate's text ('the US' for the United
+                # States, 'the PO' for the Presiding Officer)
+                ok = any(writes_initials(t, name.text) for t in texts[:1])
             last = name.terms[-1]
             if (not ok and said_in_document is not None and not name.quoted
                     and len(name.text.split()[-1]) >= SURNAME_MIN and last in text_terms
