@@ -45,10 +45,9 @@ def feature_rows(answerer: Answerer, questions: list[str]) -> np.ndarray:
         meeting = [r for r in ranked if r.check.passes]
         ranked = meeting + [r for r in ranked if not r.check.passes]
         ev = answerer.judge(q, ranked)
-        # last column: the names gate or the constraints decide the row, not the model
+        # last column: the gates before the model or the constraints decide the row, not the model
         rows.append([ev.features[f] for f in evidence.FEATURES]
-                    + [float(ev.features["names_absent"] >= evidence.NAMES_ABSENT_MAX
-                             or not meeting)]
+                    + [float(evidence.gated(ev.features) or not meeting)]
                     if ev else None)
     width = len(evidence.FEATURES) + 1
     return np.asarray([r if r is not None else [0.0] * width for r in rows], dtype=np.float64)
