@@ -19,7 +19,7 @@ from .rescore import QueryTerms, Signals
 FEATURES = ("coverage", "doc_cov", "all_cov", "sent_cov", "missing", "spread", "pairs",
             "bigrams", "margin", "wants_miss")
 # What a candidate measures of itself; the rest is the collection's evidence for the question.
-OWN = ("coverage", "sent_cov", "pairs", "bigrams", "wants_miss", "held_terms")
+OWN = ("coverage", "sent_cov", "pairs", "bigrams", "wants_miss", "held_terms", "held_names")
 # Fitted by tests/bench/fit_evidence.py.
 COEF = {"coverage": 3.3589, "doc_cov": 1.8212, "all_cov": 0.0316, "sent_cov": 0.4483,
         "missing": 0.6826, "spread": 0.1507, "pairs": 1.4791, "bigrams": -0.1661,
@@ -30,15 +30,16 @@ THRESHOLD = 0.14  # most questions decided right, mean over the fitting sources 
 # else, however many common words it shares ("Where did the Broncos practice for the Super
 # Bowl?"): paraphrases change words, not names. Measured on the fitting data (fit_evidence.py).
 NAMES_ABSENT_MAX = 0.5
-# A candidate that holds one word of a question the collection mostly lacks holds it by chance
-# ("Who did a pressurized oxygen cabin fire kill?" asked of papers on North Korea: 'pressure'
-# alone; "How do ctenophores control buoyancy?" and a passage on burning wood): it does not
-# answer (the closest passages are still shown when on_subject says the question is on the
-# subject). On the fitting sources (tests/bench/fit_evidence.py's) this declines 12 of the 692
-# other articles' questions that SQuAD's fitting half answered, none of its 2,774 answerable
-# ones answered, 19 of the 72 SQuAD questions asked of data/ that were answered or given the
-# closest passages, and no question of dev split a (none of whose answered questions holds
-# fewer than two words in its best passage).
+# A candidate that holds one word of a question the collection mostly lacks, not a name, holds
+# it by chance ("Who did a pressurized oxygen cabin fire kill?" asked of papers on North Korea:
+# 'pressure' alone; "How do ctenophores control buoyancy?" and a passage on burning wood): it
+# does not answer (the closest passages are still shown when on_subject says the question is
+# on the subject). A name held is the question's subject, as for the names gate ("Who was
+# Kaidu's grandfather?"). On the fitting sources (tests/bench/fit_evidence.py's) this declines
+# 12 of the 692 other articles' questions that SQuAD's fitting half answered, none of its 2,774
+# answerable ones answered, 18 of the 72 SQuAD questions asked of data/ that were answered or
+# given the closest passages, and no question of dev split a (none of whose answered questions
+# holds fewer than two words in its best passage).
 ONE_WORD_MISSING = 0.35  # the share of the question's weight the collection lacks
 SPREAD_OF = 5  # how many of the best candidates the spread over documents looks at
 # A question the rule does not answer is still on the documents' subject (its closest passages
@@ -96,7 +97,7 @@ def features(q: QueryTerms, ranked: Sequence[Candidate], n_docs: int) -> dict[st
     margin = (best.score - runner_up) / best.score if runner_up is not None and best.score > 0 else 1.0
     n = max(1, len(ids))
     sig = best.signals
-    held = [i for i in ids if i >= 0 and i in best.held]
+    held = [name for i, name in zip(ids, q.names.tolist()) if i >= 0 and i in best.held]
     return {
         "coverage": sig.coverage,
         "doc_cov": max(sig.coverage, share(same_doc)),
@@ -110,6 +111,7 @@ def features(q: QueryTerms, ranked: Sequence[Candidate], n_docs: int) -> dict[st
         "wants_miss": (1.0 - sig.wants) if q.wants is not None else 0.0,
         "names_absent": names_absent(q),
         "held_terms": float(len(held)),
+        "held_names": float(sum(held)),
     }
 
 
@@ -148,10 +150,11 @@ def with_own(feats: dict[str, float], own: dict[str, float]) -> dict[str, float]
 
 
 def shares_little(feats: dict[str, float]) -> bool:
-    """Whether the candidate holds one known word of the question at most, where the
-    collection lacks much of the rest (ONE_WORD_MISSING)."""
+    """Whether the candidate holds one known word of the question at most, not a name, where
+    the collection lacks much of the rest (ONE_WORD_MISSING)."""
     held = feats.get("held_terms")
-    return held is not None and held <= 1 and feats["missing"] >= ONE_WORD_MISSING
+    return (held is not None and held <= 1 and not feats.get("held_names", 0.0)
+            and feats["missing"] >= ONE_WORD_MISSING)
 
 
 def gated(feats: dict[str, float]) -> bool:
