@@ -91,12 +91,12 @@ def main(argv: list[str] | None = None) -> None:
                if c["split"] == "a"]
         sources.append(("dev split a", feature_rows(bundled, [c["q"] for c in dev]),
                         np.asarray([bool(c["answer"]) for c in dev], dtype=np.float64)))
-    # rows the names gate or the constraints decide are left out of the fit and count as
-    # abstentions below
+    # rows the gates before the model or the constraints decide are left out of the fit and
+    # count as abstentions below
     gated = {name: x[:, -1] > 0 for name, x, _ in sources}
     for name, x, y in sources:
         pos = f"{gated[name][y == 1].mean():.1%}" if (y == 1).any() else "-"
-        print(f"{name}: names gate and constraints abstain on {pos} of the answerable, "
+        print(f"{name}: gates and constraints abstain on {pos} of the answerable, "
               f"{gated[name][y == 0].mean():.1%} of the others")
     sources = [(name, x[:, :-1], y) for name, x, y in sources]
     xs, ys, ws = [], [], []
