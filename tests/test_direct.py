@@ -859,3 +859,17 @@ def test_a_figure_hyphened_to_the_noun_or_unit_asked_gives_it():
     assert line("How many points did McManus score?", text, ["McManus"]) == text
     text = "The brewer had a 30-second commercial aired free of charge."
     assert line("How long was the brewer's commercial?", text, ["brewer", "commercial"]) == "30-second"
+
+
+def test_how_long_gets_a_period_by_its_ends_when_no_duration_is_said():
+    assert line("How long did Project Apollo run?",
+                "Project Apollo ran from 1961 to 1972 and landed twelve men on the Moon.",
+                ["Project", "Apollo", "ran"]) == "from 1961 to 1972"
+    assert line("How long has the magazine been in circulation?",
+                "The magazine has been published since 1979, first weekly and then monthly.",
+                ["magazine"]) == "since 1979"
+    # a duration or a length said beats the period
+    assert line("How long did the siege last?", "The siege lasted three years, from 1640 to 1643.",
+                ["siege", "lasted"]) == "three years"
+    assert line("How long is the river?", "The river, mapped from 1961 to 1972, is 300 km long.",
+                ["river"]) == "300 km"

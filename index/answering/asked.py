@@ -498,6 +498,11 @@ _HYPHENED_RE = re.compile(r"[^\W\d_]+")  # the word a figure is hyphened to ('33
 _DIMENSION_RE = re.compile(r"(?:km|kilomet(?:er|re)s?|met(?:er|re)s?|miles?|feet|foot|yards?"
                            r"|cm|mm|m)"
                            r"[\s-](?:high|tall|long|wide|deep)\b", re.I)
+# how long something lasted, given by its ends ('1961 to 1972', 'from 1964 until 1969', 'since
+# 1979'): the period is the answer when no duration is said
+PERIOD_RE = _PERIOD_RE = re.compile(
+    rf"\bsince\s+(?:{_MON}\s+)?{_YEAR}\b|\b(?:from\s+)?(?:{_MON}\s+)?{_YEAR}\s*"
+    rf"(?:to|until|till|through|–|-)\s*(?:{_MON}\s+)?(?:{_YEAR}|\d\d)\b")
 _SPAN_WORDS_RE = re.compile(
     r"\b(?:(?:a\s+)?quarter(?:\s+of\s+a)?|half(?:\s+a)?|several|a\s+few|many)"
     r"\s+(?:years?|months?|weeks?|days?|decades?|century|centuries)\b", re.I)
@@ -529,7 +534,7 @@ def years_in(text: str) -> frozenset[int]:
 
 @lru_cache(maxsize=8192)
 def _spans(kind: str, noun: str | None, measure: re.Pattern | None,
-           piece: str) -> tuple[tuple[int, int], ...]:
+           piece: str, period: bool = False) -> tuple[tuple[int, int], ...]:
     """The spans of what is asked (Asked.kind, .noun, .measure) in a piece of text. Cached:
     a question's stages look at the same sentences again, and so do other questions (four
     calls in five at 100k passages), and these regexes are Python work that holds the GIL."""
@@ -541,6 +546,8 @@ def _spans(kind: str, noun: str | None, measure: re.Pattern | None,
         spans = _numbers(noun, piece, measure)
         if measure is not None:  # 'the next quarter century', 'half a year'
             spans += [(m.start(), m.end()) for m in _SPAN_WORDS_RE.finditer(piece)]
+        if period:
+            spans += [(m.start(), m.end()) for m in _PERIOD_RE.finditer(piece)]
         return tuple(spans)
     return tuple(_names(piece))  # a person or a place: a name
 
@@ -548,7 +555,8 @@ def _spans(kind: str, noun: str | None, measure: re.Pattern | None,
 class Asked:
     """What one question asks for: kind is date, number, name (a person) or place."""
 
-    __slots__ = ("kind", "words", "noun", "nouns", "role", "measure", "own", "version", "_found")
+    __slots__ = ("kind", "words", "noun", "nouns", "role", "measure", "own", "version", "period",
+                 "_found")
 
     def __init__(self, question: str, kind: str) -> None:
         self.kind = kind
@@ -560,6 +568,8 @@ class Asked:
         # "how long", "how tall": a duration or a length, not any figure ('two countries')
         self.measure = (_MEASURE_RE if kind == "number" and re.search(
             r"\bhow (?:long|tall|high|far|deep|wide)\b", question, re.I) else None)
+        # "how long did it run": a duration, or the period it ran ('1961 to 1972')
+        self.period = kind == "number" and re.search(r"\bhow long\b", question, re.I) is not None
         # "which version": a version ('2.0.3', 'version 2'), not any figure ('free(3)')
         self.version = kind == "number" and _VERSION_ASKED.search(question) is not None
         # the numbers the question names, its periods' years included ("1950-53", "xz -9"):
@@ -589,7 +599,7 @@ class Asked:
     def _candidates(self, text: str, start: int, end: int | None,
                     terms: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int, float]]:
         piece = text[start:end] if end is not None else text[start:]
-        for s, e in _spans(self.kind, self.noun, self.measure, piece):
+        for s, e in _spans(self.kind, self.noun, self.measure, piece, self.period):
             inside = [w for w in words(piece[s:e]) if w.casefold() not in _FUNCTION]
             if not inside:
                 continue
@@ -606,7 +616,8 @@ class Asked:
                 if lead and int(lead.group()) in self.own and not _LEAD_DECIMAL.match(
                         piece[s:e]):
                     continue  # '1953 alone' when the question asks about 1950-53
-                if self.measure is not None and not self.measure.search(piece, s, e):
+                if self.measure is not None and not self.measure.search(piece, s, e) and not (
+                        self.period and _PERIOD_RE.fullmatch(piece, s, e)):
                     continue
                 if self.version and not (_VERSION_RE.search(piece, s, e)
                                          or _VERSION_BEFORE.search(piece, max(0, s - 12), s)):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, LETTER_WORD_RE, MONTHS,
-                    NUMBER_RE, PLACE_WORDS, ROLES, TITLE_MODIFIERS, TITLE_WORDS, WEEKDAYS, Asked,
+                    NUMBER_RE, PERIOD_RE, PLACE_WORDS, ROLES, TITLE_MODIFIERS, TITLE_WORDS, WEEKDAYS, Asked,
                     after_role, asked, asked_noun, asked_words, norm, personal, quoted, title_run,
                     title_words, titled, words, years_in)
 from .constraints import (LOCATIVE_WORDS, OFFICES, RANKS, Constraints, fold_name,
@@ -910,8 +910,10 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         # when: a date in brackets right after the question's words is theirs ('the new
         # Basic Law (1992)'), whatever other date stands nearer the rest of them
         unattached = wants == "date" and not _dated_in_brackets(sentence, s, terms)
+        # how long: a duration said ('300 km', 'eleven years') before the period's ends
+        ends = ask.period and PERIOD_RE.fullmatch(sentence, s, e) is not None
         key = (counted, unasked, priced, unroled, unowned, impersonal, said_of, unheaded, unattached,
-               known, near, distance, -(e - s), s)
+               ends, known, near, distance, -(e - s), s)
         if best_key is None or key < best_key:
             best, best_key = (s, e), key
     if best is None:
