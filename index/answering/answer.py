@@ -947,9 +947,10 @@ class Answerer:
             if not shown and not (ev.passes and lead and _gives(fact, q.wants)):
                 continue  # alone, a fact must lead and hold what the question asks for
             if (shown and not (ev.passes and lead) and fact.passage != shown[0].hit.chunk.id
-                    and topic_ids and not topic_ids & words_held):
+                    and topic_ids and not topic & (heads | self._title_and_quote(fact))):
                 # what another passage shown quotes, of the question's parties only: about
-                # something else of theirs
+                # something else of theirs (what it states and quotes, not its summary, which
+                # may tell of anything around it)
                 continue
             if ev.passes or fact.passage in shown_ids:
                 # ordered as passages are, by the second stage's score; the rule only admits
