@@ -918,8 +918,8 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
     matter, others may be anything); outside, the term sequences of its heading, endnotes and
     document title; texts, every text of it (for years); in_document: whether its document
     holds a term (an acronym is met where the candidate's text, the first of texts, spells
-    it out, one of two letters also where its document has it); breaks: the positions of text_terms
-    that follow a punctuation mark or a preposition (clause_breaks: a state before it does
+    it out, one of two letters also where its document has it; a name of several words where
+    that text writes its initials); breaks: the positions of text_terms that follow a punctuation mark or a preposition (clause_breaks: a state before it does
     not say whose office follows);
     context: its document's title and date, whose years count only when its own texts name
     none, and not when they are a period (a history of 1948-2000 does not date each of its
