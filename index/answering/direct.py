@@ -9,8 +9,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, LETTER_WORD_RE, MONTHS,
                     NUMBER_RE, PERIOD_RE, PLACE_WORDS, ROLES, TITLE_MODIFIERS, TITLE_WORDS,
-                    WEEKDAYS, Asked, after_role, asked, asked_noun, asked_words, norm, personal, quoted, title_run,
-                    title_words, titled, words, years_in)
+                    WEEKDAYS, Asked, after_role, asked, asked_noun, asked_words, norm, personal,
+                    quoted, title_run, title_words, titled, words, years_in)
 from .constraints import (LOCATIVE_WORDS, OFFICES, RANKS, Constraints, fold_name,
                           sentence_conflicts, thing_elsewhere)
 from ..facts import human_date, human_figure
