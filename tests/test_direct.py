@@ -873,3 +873,15 @@ def test_how_long_gets_a_period_by_its_ends_when_no_duration_is_said():
                 ["siege", "lasted"]) == "three years"
     assert line("How long is the river?", "The river, mapped from 1961 to 1972, is 300 km long.",
                 ["river"]) == "300 km"
+
+
+def test_when_gets_no_date_from_a_sentence_that_says_nothing_of_what_happened():
+    # the date of the vote, not of the opening: the sentence is the line
+    text = "On May 21, 2013, the owners voted to award the game to Levi's Stadium."
+    assert line("When did Levi's Stadium open?", text, ["Levi's", "Stadium"]) == text
+    assert line("When did the owners vote to award the game?", text,
+                ["owners", "vote", "award", "game"]) == "May 21, 2013"
+    # 'held', 'took place' say no more than that it happened
+    text = "During the 18th Party Congress in 1981, both sides restated their positions."
+    assert line("In what year was the 18th Party Congress held?", text,
+                ["18th", "Party", "Congress"]) == "1981"

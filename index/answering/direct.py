@@ -24,6 +24,8 @@ _PRICE_RE = re.compile(r"\b(?:cost|costs|price|paid|pay|spend|spent|worth|budget
                        r"|\bhow much\b.*\b(?:sold|bought)\b", re.I)
 _AMOUNT_RE = re.compile(r"\d|%|[$€£¥]|\b(?:hundred|thousand|million|billion|percent|per cent)\b", re.I)
 _LOCATIVE_RE = re.compile(r"\b(?:%s)\s+(?:the\s+)?$" % "|".join(LOCATIVE_WORDS), re.I)
+_LIGHT_VERBS = frozenset("hold held take took taken place happen happened occur occurred"
+                         .split())  # as norm() gives them
 _CLAUSE_RE = re.compile(r"[,;:()]|\s[—–-]\s")
 # words a figure keeps after it in the answer line: units of measure, money, multipliers;
 # a noun it counts is the question's to say ('How many points …?' -> '308', not '308 points'
@@ -873,6 +875,14 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     owned = wants == "name" and cons is not None and bool(cons.owners)
     named_years = years_in(question) if wants in ("date", "number") else frozenset()
     heads = _heads(question) if wants == "name" else ()
+    # when: no date from a sentence that says none of what the question says happened, in
+    # its words in lower case ('When did Levi's Stadium open?' and the day a vote awarded it
+    # the game); a light verb says only that something did ('was held', 'took place')
+    said = [w for w in asked_words(question) if norm(w) not in _LIGHT_VERBS]
+    if wants == "date" and said:
+        stems = {norm(w)[:5] for w in words(sentence)}
+        if not any(norm(w)[:5] in stems for w in said):
+            return None
     best, best_key = None, None
     for s, e, known in typed_candidates(question, ask, sentence, terms, cons, common=common):
         if not named:
