@@ -352,6 +352,48 @@ def test_compiled_bulk_analysis_equals_numpy_on_real_documents():
     assert (got, vocab) == _bulk_tokens(paragraphs, 1 << 62)
 
 
+ODD_TEXTS = [
+    "", "\n", "Dr. Smith met Mr. J. Sambuu (b. 1895) at 10.7 km, i.e. 226,236 m.",
+    "\u00a0\u2002naïve café ﬁne １９４８ -k --keep x-ray －k -é '-k 3,4 1.2.3 , .",
+    "ABCDEFGH abcdefghi ABCDEFGHIJKLMNOP abcdefghijklmnopq internationalization",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 😀 e\u0301 \ufeffBOM\u200bzero-width Ёлка ӨҮ", "\ud800 lone surrogate",
+    "first line\n\n\nafter empty lines\n", "-", "é", "ends in é", "12345678.90123456,7",
+]
+
+
+def _scans(texts: list[str]) -> tuple[list, list]:
+    """analyze_kernels.scan and the numpy lines it replaces, on the same joined texts."""
+    from index.search.analyze_kernels import scan
+
+    ids = TermIds(ANALYZER)
+    arr = np.frombuffer("\n".join(texts).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    text_at = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t.encode("utf-8", "surrogatepass")) + 1 for t in texts], out=text_at[1:])
+    got = list(scan(arr, ids._classes, ids._lower, text_at))
+    got[4], got[5] = got[4][got[3]], got[5][got[3]]  # the numpy lines key the fast ones only
+    return [a.tolist() for a in got], [a.tolist() for a in ids._scan(arr, text_at)]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(TEXTS, st.sampled_from(ODD_TEXTS)), min_size=1, max_size=6))
+def test_compiled_scan_equals_numpy(texts):
+    got, want = _scans(texts)
+    assert got == want
+
+
+def test_compiled_scan_equals_numpy_on_odd_and_real_text():
+    from pathlib import Path
+
+    got, want = _scans(ODD_TEXTS)
+    assert got == want and len(got[0]) > 40
+    assert [t for t in got[4] if t > 0xFFFFFFFFFFFFFF][:1]  # full 8-byte keys kept exact
+    docs = Path(__file__).resolve().parents[1] / "data" / "docs"
+    paragraphs = [t for p in sorted(docs.glob("*.txt"))
+                  for t in p.read_text(encoding="utf-8").split("\n\n")]
+    got, want = _scans(paragraphs + ODD_TEXTS)
+    assert got == want and len(got[0]) > 1000
+
+
 def test_scores_equal_but_for_float_rounding_tie_by_chunk_id():
     from index.search.bm25 import rank_order
 

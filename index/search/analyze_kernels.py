@@ -82,62 +82,73 @@ def _in_word(arr, i, cls) -> bool:
 @njit(cache=True, nogil=True)
 def scan(arr, cls, lower, text_at):
     """The tokens of the texts' bytes (texts starting at text_at, the last entry past the
-    end), as TermIds.tokens's numpy lines find them, in one pass: (byte starts, ends, text
-    of each, fast (at most 16 bytes, all ASCII), the fast ones' two 8-byte keys (lowercase,
-    little-endian; 0 for the others), character starts and ends in their text)."""
+    end; each text but the last ends in a newline), as TermIds.tokens's numpy lines find
+    them: (byte starts, ends, text of each, fast (at most 16 bytes, all ASCII), the fast
+    ones' two 8-byte keys (lowercase, little-endian; 0 for the others), character starts and
+    ends in their text)."""
     n = len(arr)
-    count = 0
-    inside = False
+    # at least the tokens: a token starts at a byte that may be in one (a word byte, '.',
+    # ',' or '-') after one that is no word byte; a branch-free pass, where counting the
+    # tokens themselves cost a third of the scan
+    cap = 0
+    prev = 0
     for i in range(n):
-        w = _in_word(arr, i, cls)
-        if w and not inside:
-            count += 1
-        inside = w
-    starts = np.empty(count, dtype=np.int64)
-    ends = np.empty(count, dtype=np.int64)
-    tok_text = np.empty(count, dtype=np.int64)
-    fast = np.empty(count, dtype=np.bool_)
-    k1 = np.zeros(count, dtype=np.uint64)
-    k2 = np.zeros(count, dtype=np.uint64)
-    c_start = np.empty(count, dtype=np.int64)
-    c_end = np.empty(count, dtype=np.int64)
+        c = cls[arr[i]]
+        cap += (c & 11 != 0) & (prev & 1 == 0)
+        prev = c
+    starts = np.empty(cap, dtype=np.int64)
+    ends = np.empty(cap, dtype=np.int64)
+    tok_text = np.empty(cap, dtype=np.int64)
+    fast = np.empty(cap, dtype=np.bool_)
+    k1 = np.empty(cap, dtype=np.uint64)
+    k2 = np.empty(cap, dtype=np.uint64)
+    c_start = np.empty(cap, dtype=np.int64)
+    c_end = np.empty(cap, dtype=np.int64)
+    t = 0
     cont = 0  # continuation bytes before i
     high = 0  # bytes >= 0x80 before i
-    k = 0  # the text holding i
-    c_text = 0  # characters before text k's start
-    t = -1
-    s = 0
-    s_high = 0
-    inside = False
-    for i in range(n + 1):
-        while k + 1 < len(text_at) and text_at[k + 1] <= i:
-            k += 1
-        if i == text_at[k]:
-            c_text = cont
-        w = i < n and _in_word(arr, i, cls)
-        if w and not inside:
-            t += 1
-            s, s_high = i, high
+    for k in range(len(text_at) - 1):
+        lo = text_at[k]
+        hi = min(text_at[k + 1], n)
+        base = lo - cont  # i - cont - base: i's character offset in text k
+        i = lo
+        while i < hi:  # a token ends at the text's newline at the latest
+            if not _in_word(arr, i, cls):
+                b = arr[i]
+                if b >= 0x80:
+                    high += 1
+                    if b & 0xC0 == 0x80:
+                        cont += 1
+                i += 1
+                continue
+            s = i
+            s_high = high
             starts[t] = i
             tok_text[t] = k
-            c_start[t] = i - cont - (text_at[k] - c_text)
-        elif inside and not w:
+            c_start[t] = i - cont - base
+            a = np.uint64(0)  # the key's bytes, gathered as the token is read
+            z = np.uint64(0)
+            while True:
+                b = arr[i]
+                if b >= 0x80:
+                    high += 1
+                    if b & 0xC0 == 0x80:
+                        cont += 1
+                j = i - s
+                if j < 8:
+                    a |= np.uint64(lower[b]) << np.uint64(8 * j)
+                elif j < 16:
+                    z |= np.uint64(lower[b]) << np.uint64(8 * (j - 8))
+                i += 1
+                if i >= n or not _in_word(arr, i, cls):
+                    break
             ends[t] = i
-            c_end[t] = i - cont - (text_at[tok_text[t]] - c_text)
+            c_end[t] = i - cont - base
             f = i - s <= 16 and high == s_high
             fast[t] = f
-            if f:
-                a = np.uint64(0)
-                b = np.uint64(0)
-                for j in range(s, min(i, s + 8)):
-                    a |= np.uint64(lower[arr[j]]) << np.uint64(8 * (j - s))
-                for j in range(s + 8, i):
-                    b |= np.uint64(lower[arr[j]]) << np.uint64(8 * (j - s - 8))
-                k1[t], k2[t] = a, b
-        inside = w
-        if i < n:
-            if arr[i] >= 0x80:
-                high += 1
-                if arr[i] & 0xC0 == 0x80:
-                    cont += 1
-    return starts, ends, tok_text, fast, k1, k2, c_start, c_end
+            if not f:  # (a uint64 beside an int literal would be unified to a float)
+                a = z = np.uint64(0)
+            k1[t] = a
+            k2[t] = z
+            t += 1
+    return starts[:t], ends[:t], tok_text[:t], fast[:t], k1[:t], k2[:t], c_start[:t], c_end[:t]
