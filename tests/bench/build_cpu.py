@@ -4,6 +4,7 @@ less with the load than a build's seconds do.
 
     python tests/bench/build_cpu.py                 # 4 documents (~21,000 chunks) after 4 warm-up ones
     python tests/bench/build_cpu.py --docs 8 --rounds 3
+    python tests/bench/build_cpu.py --code /tmp/main-tree   # another checkout's code, same corpus
 
 One worker's analysis (index/search/build.py's _Analysis.run, as in a parallel build): a run of
 documents warms its term table as a worker's first task does, then each round times the next
@@ -21,18 +22,23 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+# the checkout whose code is timed (--code), on the path before anything imports index
+CODE = (Path(sys.argv[sys.argv.index("--code") + 1]).resolve()
+        if "--code" in sys.argv[:-1] else ROOT)
+sys.path.insert(0, str(CODE))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import scale  # noqa: E402
-from index.reading import corpus  # noqa: E402
-from index.search import build, tokens  # noqa: E402
+from index.reading import corpus  # noqa: E402  (before scale, which puts this checkout first)
+from index.search import analyze, build, tokens  # noqa: E402
 from index.search.analyze import load_analyzer  # noqa: E402
+import scale  # noqa: E402
 
+assert corpus.__file__.startswith(str(CODE)), corpus.__file__
 STAGES = [(build, "load_document", "read + chunk"), (corpus, "chunk_document", "  chunk"),
           (build, "account", "text accounting"), (build, "_record_lines", "chunk record JSON"),
-          (build, "text_tokens", "analysis"), (tokens, "_with_sentences", "  sentences + arrays"),
-          (tokens, "sentences_of", "    sentence splitting")]
+          (build, "text_tokens", "analysis"), (analyze.TermIds, "tokens", "  tokens"),
+          (tokens, "_with_sentences", "  sentences + arrays"),
+          (tokens, "sentence_arrays", "    sentence splitting")]
 
 
 def main() -> None:
@@ -40,7 +46,10 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=4, help="documents (5,000 passages each) per run")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--squad", type=Path, default=scale.SQUAD)
+    ap.add_argument("--code", type=Path, default=ROOT,
+                    help="the checkout whose build code is timed (default: this one)")
     args = ap.parse_args()
+    print(f"code: {CODE}")
     work = Path(tempfile.mkdtemp(prefix="docbot-build-cpu-"))
     try:
         sentences, _ = scale.squad(args.squad)
@@ -62,10 +71,10 @@ def main() -> None:
             cpu = time.process_time() - t0
             n = len(batch.ids)
             what = "warm-up (term table filling)" if r == 0 else f"round {r}"
-            print(f"{what}: {n:,} chunks, {cpu:.2f} CPU s, {cpu / n * 1e6:.0f} us per chunk")
+            print(f"{what}: {n:,} chunks, {cpu:.2f} CPU s, {cpu / n * 1e6:.1f} us per chunk")
             if r:
                 for _, _, label in STAGES:
-                    print(f"    {label:26s} {spent[label] / n * 1e6:6.0f} us per chunk")
+                    print(f"    {label:26s} {spent[label] / n * 1e6:6.1f} us per chunk")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
