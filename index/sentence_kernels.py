@@ -36,14 +36,23 @@ def _flag(c: int) -> int:
 _bmp: np.ndarray | None = None
 
 
-def flag_tables(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(classes of each code point of the Basic Multilingual Plane, made on first use; the
-    other code points in codes, sorted; their classes) for spans."""
+def flag_tables(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, with each code point beyond the Basic Multilingual Plane renumbered 0x10000 +
+    its rank among those in codes; the classes of each of those numbers) for spans: one
+    table look-up per character, where a search for the rare others made the whole loop
+    twice as slow. The rules compare code points only with ASCII ones, which no renumbered
+    one equals."""
     global _bmp
     if _bmp is None:
         _bmp = np.array([_flag(c) for c in range(0x10000)], dtype=np.uint8)
-    astral = np.unique(codes[codes > 0xFFFF])
-    return _bmp, astral, np.array([_flag(c) for c in astral.tolist()], dtype=np.uint8)
+    beyond = codes > 0xFFFF
+    if not beyond.any():
+        return codes, _bmp
+    astral = np.unique(codes[beyond])
+    table = np.concatenate([_bmp, np.array([_flag(c) for c in astral.tolist()], dtype=np.uint8)])
+    codes = codes.copy()
+    codes[beyond] = 0x10000 + np.searchsorted(astral, codes[beyond])
+    return codes, table
 
 
 def abbreviation_codes(words) -> np.ndarray:
@@ -74,12 +83,12 @@ def _abbreviation(codes, w, p, abbrev) -> bool:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _fl(c, bmp, astral, astral_flags):
-    return bmp[c] if c <= 0xFFFF else astral_flags[np.searchsorted(astral, c)]
+def _fl(c, table):
+    return table[c]
 
 
 @njit(cache=True, nogil=True)
-def spans(codes, bmp, astral, astral_flags, bounds, abbrev):
+def spans(codes, table, bounds, abbrev):
     """sentences_of (at least one span each, the whole text if need be) of the texts
     codes[bounds[i]:bounds[i + 1]]: (count per text int64, starts int32, ends int32), offsets
     in each text."""
@@ -99,22 +108,22 @@ def spans(codes, bmp, astral, astral_flags, bounds, abbrev):
                 p += 1
                 continue
             q = p + 1  # closing quotes and brackets, then endnote markers
-            while q < hi and _fl(codes[q], bmp, astral, astral_flags) & CLOSE:
+            while q < hi and _fl(codes[q], table) & CLOSE:
                 q += 1
             while q < hi and codes[q] == 91:
                 r = q + 1
-                while r < hi and _fl(codes[r], bmp, astral, astral_flags) & ROMAN:
+                while r < hi and _fl(codes[r], table) & ROMAN:
                     r += 1
                 if r > q + 1 and r < hi and codes[r] == 93:
                     q = r + 1
                 else:
                     break
             e = -1  # then spaces and what may start a sentence, or ']' glued to a capital
-            if q < hi and _fl(codes[q], bmp, astral, astral_flags) & SPACE:
+            if q < hi and _fl(codes[q], table) & SPACE:
                 t = q
-                while t < hi and _fl(codes[t], bmp, astral, astral_flags) & SPACE:
+                while t < hi and _fl(codes[t], table) & SPACE:
                     t += 1
-                if t < hi and _fl(codes[t], bmp, astral, astral_flags) & LOOK:
+                if t < hi and _fl(codes[t], table) & LOOK:
                     e = t
             elif q < hi and codes[q - 1] == 93 and 65 <= codes[q] <= 90:
                 e = q
@@ -123,15 +132,15 @@ def spans(codes, bmp, astral, astral_flags, bounds, abbrev):
                 continue
             if c == 46:  # the run of word characters and periods before it
                 w = p
-                while w > start and (_fl(codes[w - 1], bmp, astral, astral_flags) & WORD
+                while w > start and (_fl(codes[w - 1], table) & WORD
                                      or codes[w - 1] == 46):
                     w -= 1
                 k = p - w  # an initial: a capital (and a small letter) after a period or none
-                last = _fl(codes[p - 1], bmp, astral, astral_flags) if k >= 1 else 0
+                last = _fl(codes[p - 1], table) if k >= 1 else 0
                 if last & UP and (k == 1 or codes[p - 2] == 46):
                     p = e
                     continue
-                if (k >= 2 and last & LOW and _fl(codes[p - 2], bmp, astral, astral_flags) & UP
+                if (k >= 2 and last & LOW and _fl(codes[p - 2], table) & UP
                         and (k == 2 or codes[p - 3] == 46)):
                     p = e
                     continue
@@ -139,7 +148,7 @@ def spans(codes, bmp, astral, astral_flags, bounds, abbrev):
                     p = e
                     continue
             s = start
-            while s < q and _fl(codes[s], bmp, astral, astral_flags) & SPACE:
+            while s < q and _fl(codes[s], table) & SPACE:
                 s += 1
             out_s[o] = s - lo
             out_e[o] = q - lo
@@ -147,11 +156,11 @@ def spans(codes, bmp, astral, astral_flags, bounds, abbrev):
             start = e
             p = e
         s = start
-        while s < hi and _fl(codes[s], bmp, astral, astral_flags) & SPACE:
+        while s < hi and _fl(codes[s], table) & SPACE:
             s += 1
         if s < hi:
             t = hi
-            while t > s and _fl(codes[t - 1], bmp, astral, astral_flags) & SPACE:
+            while t > s and _fl(codes[t - 1], table) & SPACE:
                 t -= 1
             out_s[o] = s - lo
             out_e[o] = t - lo

@@ -70,7 +70,7 @@ def sentence_arrays(texts: Sequence[str], compiled: bool | None = None
         codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         bounds = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(lens, out=bounds[1:])
-        return k.spans(codes, *k.flag_tables(codes), bounds, _abbreviations())
+        return k.spans(*k.flag_tables(codes), bounds, _abbreviations())
     spans = [sentence_spans(t) or [(0, len(t))] for t in texts]
     count = np.fromiter(map(len, spans), dtype=np.int64, count=len(texts))
     flat = np.array([x for sp in spans for se in sp for x in se], dtype=np.int32).reshape(-1, 2)

@@ -115,3 +115,16 @@ def test_compiled_splitter_on_the_cases_above_and_real_documents():
         body = p.read_text(encoding="utf-8")
         texts += [body, *body.split("\n\n")]
     _compiled_and_regex(texts)
+
+
+def test_compiled_splitter_beyond_the_basic_plane():
+    # code points past U+FFFF are renumbered for the kernel's table: their classes (letters and
+    # digits of the mathematical alphabets, emoji, the first and last code points) stay theirs
+    astral = ["\U00010000", "\U0010ffff", "\U0001d400", "\U0001d7d7", "\U0001f600", "\U00010001"]
+    texts = [f"Ab {a}. {b}c. Dr. {a}{b}. J. {b} Next [ii] one! {a}? It. {a}Dr. Kim met "
+             f"{b}Yu. Tsedenbal. It ended.[{a}] Then.[{b}{a}] So." for a in astral for b in astral]
+    texts += ["".join(astral) + ". " + t for t in ("Then.", "x.", "\u00a0The end.  ")]
+    texts += ["Plain text. Without them."]  # a run without any, after runs with them
+    _compiled_and_regex(texts)
+    for t in texts:
+        _compiled_and_regex([t, "No. Such. Characters here."])
