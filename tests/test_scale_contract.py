@@ -394,6 +394,30 @@ def test_compiled_scan_equals_numpy_on_odd_and_real_text():
     assert got == want and len(got[0]) > 1000
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.characters(codec=None), st.sampled_from(
+    ["\ud800", "\udfff", "\x00", "\x1f", "\x7f", "\u2028", "\"", "\\", "\n\n", "😀"])),
+    max_size=40).map("".join))
+def test_record_text_is_what_json_writes(text):
+    assert build._text_str(text) == json.encoder.encode_basestring(text)
+
+
+def test_chunk_records_are_the_chunks_as_json_wrote_them(monkeypatch):
+    from index.reading.corpus import Note
+
+    texts = ODD_TEXTS + ["".join(map(chr, range(0x80))), "a \"quoted\" \\ path\n\tnext",
+                         "\ud800 and \udfff alone", "\u2028\u2029\x85\ufeff"]
+    chunks = [Chunk(id=f"d:{i}", doc="d", title="T \"x\"", section="S\n", paragraph=i + 1,
+                    paragraph_end=i + 1, part=0, seq=i, start=i, end=i + 1, text=t,
+                    notes=(Note("1", "n\u2028"),) if i == 3 else (),
+                    boxes=((1, 2, 3, 4, 5),) if i == 4 else ())
+              for i, t in enumerate(texts)]
+    got = build._record_lines(chunks)
+    assert [json.loads(line) for line in got] == [c.to_dict() for c in chunks]
+    monkeypatch.setattr(build, "_text_str", build._str)  # json's encoder for the texts too
+    assert got == build._record_lines(chunks)
+
+
 def test_scores_equal_but_for_float_rounding_tie_by_chunk_id():
     from index.search.bm25 import rank_order
 
