@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
@@ -320,6 +320,7 @@ TEXTS = st.lists(PIECES, max_size=60).map("".join)
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(TEXTS, min_size=1, max_size=4))
+@example(["\x85-k", "x\u2028-k y", "-k\x85"])  # whitespace past ASCII before or after an option
 def test_fast_analysis_equals_tokens(texts):
     expected = [[t.term for t in ANALYZER.tokens(text)] for text in texts]
     assert [ANALYZER.terms(text) for text in texts] == expected

@@ -18,7 +18,7 @@ from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 from .. import yamlfile
 from ..errors import DataError
 
-ANALYZER_VERSION = 8
+ANALYZER_VERSION = 9
 
 # A broad English list (NLTK-like, ~180 words: broader than Lucene's 33, which measurably helps
 # on SQuAD) plus question words and fillers that carry no topic.
@@ -81,8 +81,10 @@ _PRONOUNS = frozenset({"us", "it", "me", "we", "i"})
 # A number keeps its inner separators: 226,236 and 1948 and 10,7 stay one token each. A
 # command's option of one letter ('-k') is one word with its dash: a letter alone says nothing.
 # Its neighbours are judged as the tokenizers join bytes (split_tokens, TermIds): an ASCII
-# letter, digit or apostrophe, a dash before it, or any other character is no boundary.
-_OPTION = r"(?<![A-Za-z0-9'\-\x80-\U0010ffff])-[a-z](?![A-Za-z0-9'\x80-\U0010ffff])"
+# letter, digit or apostrophe, a dash before it, or any other character is no boundary, but
+# whitespace is, whatever its code ('\x85', '\u2028' split tokens as a space does).
+_OPTION = (r"(?<![A-Za-z0-9'\-])(?<![^\s\x00-\x7f])-[a-z]"
+           r"(?![A-Za-z0-9'])(?![^\s\x00-\x7f])")
 _WORD_RE = re.compile(_OPTION + r"|\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*|[^\W_]+")
 # a dash that starts an option in ASCII bytes (split_tokens keeps it; the word decides)
 _OPTION_DASH = re.compile(rb"(?<![A-Za-z0-9'\-])-(?=[A-Za-z])")
