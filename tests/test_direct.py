@@ -885,3 +885,15 @@ def test_when_gets_no_date_from_a_sentence_that_says_nothing_of_what_happened():
     text = "During the 18th Party Congress in 1981, both sides restated their positions."
     assert line("In what year was the 18th Party Congress held?", text,
                 ["18th", "Party", "Congress"]) == "1981"
+
+
+def test_who_is_a_name_asks_who_they_are_not_for_another_name():
+    assert asks_for("Who is Paek Nam Sun?") == "other"
+    assert asks_for("Who was Philip I?") == "other"
+    # an office, a title or a relation asks for the person who holds it
+    assert asks_for("Who is the Commissioner of the NFL?") == "name"
+    assert asks_for("Who was Ambassador Dorj?") == "name"
+    assert asks_for("Who was Robert's son?") == "name"
+    text = ("Present on the DPRK side were Paek Nam Sun, Foreign Minister, Ri In Gyu, "
+            "vice-Foreign Minister, and other officials.")
+    assert line("Who is Paek Nam Sun?", text, ["Paek", "Nam", "Sun"]) == text

@@ -46,6 +46,9 @@ _ASKS = (
 _ASK_RES = [(kind, re.compile(rx, re.I)) for kind, rx in _ASKS]
 # "where can I find pressure data …" asks for the documents that hold it, not a place; "how
 # much is known about …", "how far can one trust …" ask to what extent, not a figure
+# 'Who is Paek Nam Sun?', 'Who was Philip I?': a name alone, no article, title or possessive
+_WHO_IS_RE = re.compile(r"^\W*(?i:who\s+(?:is|was|are|were))\s+([A-Z][\w.-]*(?:\s+(?:[A-Z][\w.-]*"
+                        r"|of|de|du|von|van|al|bin|ibn|[IVX]+))*)\s*\??\s*$")
 _ASKS_DOCUMENTS = re.compile(
     r"^\W*(?:where (?:can|could|do|should|might|would|may) (?:i|we|one|you) (?:find|look for|read"
     r"|get|obtain)(?: \S+){0,3}? (?:information|data|papers|references|literature|reports|details"
@@ -163,6 +166,10 @@ def asks_for(question: str) -> str:
     """date | number | name | place | other: what the question's (first) question word asks for."""
     if _ASKS_DOCUMENTS.match(question):
         return "other"
+    who = _WHO_IS_RE.match(question)
+    if who is not None and not any(w.casefold() in TITLE_WORDS or w.casefold() in ROLES
+                                   for w in who.group(1).split()):
+        return "other"  # 'Who is Paek Nam Sun?' asks who he is, not for another name
     clause = _OPENING_CLAUSE.match(question)
     if clause is not None and _QUESTION_WORD.search(question, clause.end()):
         # 'When UPT bought ABC, what was the merged company called?': the clause sets the
