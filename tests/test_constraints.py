@@ -397,6 +397,20 @@ def scholars(tmp_path_factory) -> Answerer:
     return one_document(tmp_path_factory, "scholars", SCHOLARS)
 
 
+def test_a_people_s_adjective_before_a_kind_of_thing_is_part_of_the_name(tmp_path_factory):
+    war = one_document(tmp_path_factory, "war", """---
+title: War
+---
+Years
+
+The Korean War began in 1950 and ended in 1953. European and Protestant scholars wrote of it, and the Korean Ambassador in Mongolia sent reports.
+""")
+    names = lambda q: [n.text for n in war.query(q).cons.names]  # noqa: E731
+    assert names("When did the Korean War end?") == ["Korean War"]  # a war, not any Korean
+    assert names("Which European Protestant scholar wrote of it?") == ["European", "Protestant"]
+    assert names("Who was the Korean Ambassador in Mongolia?")[0] == "Korean"
+
+
 def test_a_people_s_adjective_ends_a_name(scholars):
     # 'European Protestant' is two names a text may say apart, not one phrase
     a = scholars.ask("Which European Protestant reformer studied law in Paris?")

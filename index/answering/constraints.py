@@ -512,12 +512,21 @@ def _split_group(question: str, group: list,
         parts[-1].append(t)
         word = question[t.start:t.end]
         last = i == len(group) - 1
-        if not last and (_DEMONYM_RE.fullmatch(word) or word.casefold() not in TITLE_WORDS
+        after = question[group[i + 1].start:group[i + 1].end] if not last else ""
+        if not last and (_DEMONYM_RE.fullmatch(word) and not _named_kind(after)
+                         or word.casefold() not in TITLE_WORDS
                          and question[group[i + 1].start:group[i + 1].end].casefold() in OFFICES
                          or common is not None and _POSSESSIVE_RE.search(word)
                          and not common(_POSSESSIVE_RE.sub("", word))):
             parts.append([])
     return [p for p in parts if p]
+
+
+def _named_kind(word: str) -> bool:
+    """Whether a people's adjective before this word is part of a name: a kind of thing that
+    alone names nothing ('Korean War', 'Soviet Army'), not an office ('Korean Ambassador')."""
+    w = norm(word)
+    return w in GENERIC and w not in TITLE_WORDS
 
 
 def fold_name(text: str) -> str:
