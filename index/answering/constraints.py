@@ -514,8 +514,7 @@ def _split_group(question: str, group: list,
         last = i == len(group) - 1
         after = question[group[i + 1].start:group[i + 1].end] if not last else ""
         if not last and (_DEMONYM_RE.fullmatch(word) and not _named_kind(after)
-                         or word.casefold() not in TITLE_WORDS
-                         and question[group[i + 1].start:group[i + 1].end].casefold() in OFFICES
+                         or word.casefold() not in TITLE_WORDS and after.casefold() in OFFICES
                          or common is not None and _POSSESSIVE_RE.search(word)
                          and not common(_POSSESSIVE_RE.sub("", word))):
             parts.append([])

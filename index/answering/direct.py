@@ -875,18 +875,19 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     owned = wants == "name" and cons is not None and bool(cons.owners)
     named_years = years_in(question) if wants in ("date", "number") else frozenset()
     heads = _heads(question) if wants == "name" else ()
-    # when: no date from a sentence that says none of what the question says happened, in
-    # its words in lower case ('When did Levi's Stadium open?' and the day a vote awarded it
-    # the game); a light verb says only that something did ('was held', 'took place')
-    said = [w for w in asked_words(question) if norm(w) not in _LIGHT_VERBS]
-    if wants == "date" and said:
-        stems = {norm(w)[:5] for w in words(sentence)}
-        if not any(norm(w)[:5] in stems for w in said):
-            return None
+    if not named:
+        return None
+    if wants == "date":
+        # when: no date from a sentence that says none of what the question says happened,
+        # in its words in lower case ('When did Levi's Stadium open?' and the day a vote
+        # awarded it the game); a light verb says only that something did ('was held')
+        said = [w for w in asked_words(question) if norm(w) not in _LIGHT_VERBS]
+        if said:
+            stems = {norm(w)[:5] for w in words(sentence)}
+            if not any(norm(w)[:5] in stems for w in said):
+                return None
     best, best_key = None, None
     for s, e, known in typed_candidates(question, ask, sentence, terms, cons, common=common):
-        if not named:
-            continue
         if named_years and _joined_to_year(sentence, s, e, named_years):
             continue  # '(1985/1986)' for a question about 1986: its own year's span of time
         if percent and not _PERCENT_RE.search(sentence, s, min(len(sentence), e + 9)):
@@ -929,7 +930,7 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     if best is None:
         return None
     s, e = _whole_period(question, wants, sentence, *best)
-    if wants == "number" and named:  # else the noun says what it counts ('90 countries')
+    if wants == "number":
         # the unit after the range's last figure ('12 to 15 million')
         last = max((m.start() for m in NUMBER_RE.finditer(sentence, s, e) if m.group().strip()),
                    default=s)
