@@ -3,22 +3,10 @@ it (index/answering/evidence.py, shares_little)."""
 from __future__ import annotations
 
 from index.answering.answer import Answerer
+from test_answer import NEIGHBOURS as SETTLED
 
-NEIGHBOURS = """---
-title: Neighbours
----
-Founding
-
-When Mongolia and Korea agreed to establish diplomatic relations on 15 October 1948, both were young states. Trade followed in 1950.
-
-Wool
-
-Mongolia exported wool and meat to Korea every year. The trains ran through Manchuria.
-
-Weather
-
-The winters in the steppe were long and cold. Herders moved their animals twice a year.
-
+# the neighbours of tests/test_answer.py, with a passage on a river
+NEIGHBOURS = SETTLED + """
 Rivers
 
 The Tumen River marks part of the border. Fishermen on the river sold their catch in the towns.
