@@ -897,3 +897,17 @@ def test_who_is_a_name_asks_who_they_are_not_for_another_name():
     text = ("Present on the DPRK side were Paek Nam Sun, Foreign Minister, Ri In Gyu, "
             "vice-Foreign Minister, and other officials.")
     assert line("Who is Paek Nam Sun?", text, ["Paek", "Nam", "Sun"]) == text
+
+
+def test_who_gets_every_name_of_the_list_the_answer_stands_in():
+    text = ("The radio network carried the game, with Kevin Harlan as play-by-play announcer, "
+            "Boomer Esiason and Dan Fouts as color analysts.")
+    words = ["radio", "color", "analysts"]
+    assert line("Who were the radio color analysts?", text, words) == "Boomer Esiason and Dan Fouts"
+    listed = "The report was written by Ann Lee, Tom Ward and Sue Park in 1999."
+    assert line("Who wrote the report?", listed, ["report", "written"]) == "Ann Lee, Tom Ward and Sue Park"
+    # a name set off by commas is an apposition, and ', and' alone joins two clauses
+    apposed = "The letter was signed by Joe Barton, Chairman Ed Whitfield sent it."
+    assert line("Who signed the letter?", apposed, ["letter", "signed"]) == "Joe Barton"
+    clauses = "He was killed with poison by El Temür, and Tugh Temür then took the throne."
+    assert line("Who took the throne?", clauses, ["took", "throne"]) == "Tugh Temür"

@@ -887,7 +887,9 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
             if not any(norm(w)[:5] in stems for w in said):
                 return None
     best, best_key = None, None
+    found = []  # every candidate kept, for the names listed with the best
     for s, e, known in typed_candidates(question, ask, sentence, terms, cons, common=common):
+        found.append((s, e))
         if named_years and _joined_to_year(sentence, s, e, named_years):
             continue  # '(1985/1986)' for a question about 1986: its own year's span of time
         if percent and not _PERCENT_RE.search(sentence, s, min(len(sentence), e + 9)):
@@ -929,6 +931,9 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
             best, best_key = (s, e), key
     if best is None:
         return None
+    if wants == "name":
+        # 'Murray Gold and Ben Foster': who did it is everyone the list names
+        best = _listed_with(sentence, best, found)
     s, e = _whole_period(question, wants, sentence, *best)
     if wants == "number":
         # the unit after the range's last figure ('12 to 15 million')
@@ -954,6 +959,39 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         if len(years) == 1 and not re.search(r"\d0s\b", span):
             return years[0]
     return span
+
+
+# what joins the names of a list: 'A, B and C', 'A and B', 'A, B, and C'
+_LIST_JOIN_RE = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
+
+
+def _listed_with(sentence: str, best: tuple[int, int], found: list[tuple[int, int]]
+                 ) -> tuple[int, int]:
+    """The span of the list of names (found: the candidates) that best stands in, when it
+    stands in one joined by 'and' ('Boomer Esiason and Dan Fouts', 'A, B and C'); else best.
+    A name set off by commas alone is an apposition, not a list ('Ed Whitfield, Chairman of
+    the Subcommittee'); two joined by ', and' alone are two clauses' subjects."""
+    by_start = {s: e for s, e in found}
+    by_end = {e: s for s, e in found}
+    s, e = best
+    joins = []
+    while True:  # the names after it
+        m = _LIST_JOIN_RE.match(sentence, e)
+        if m is None or m.end() not in by_start:
+            break
+        joins.append(m.group())
+        e = by_start[m.end()]
+    while True:  # and before it
+        m = next((m for m in (_LIST_JOIN_RE.match(sentence, end) for end in by_end if end < s)
+                  if m is not None and m.end() == s), None)
+        if m is None:
+            break
+        joins.append(m.group())
+        s = by_end[m.start()]
+    plain_and = any("," not in j and "and" in j for j in joins)
+    # 'A, B, and C'; but 'by El Temür, and Tugh Temür then …' joins clauses, not names
+    comma_and = any("," in j and "and" in j for j in joins) and any("and" not in j for j in joins)
+    return (s, e) if plain_and or comma_and else best
 
 
 # a noun of someone who does something: 'commissioner', 'director', 'pianist', 'librarian'
