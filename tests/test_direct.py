@@ -911,3 +911,24 @@ def test_who_gets_every_name_of_the_list_the_answer_stands_in():
     assert line("Who signed the letter?", apposed, ["letter", "signed"]) == "Joe Barton"
     clauses = "He was killed with poison by El Temür, and Tugh Temür then took the throne."
     assert line("Who took the throne?", clauses, ["took", "throne"]) == "Tugh Temür"
+
+
+def test_who_gets_no_place_written_as_its_initials():
+    from index.answering.constraints import Constraints, place_names
+    cons = Constraints(places=place_names({}))  # the states and capitals alone: no 'U.S.'
+    text = "ZTV broadcast the final in the U.S., and charged a fee for each commercial."
+    a = direct_answer("Who was the broadcaster of the final in the United States?",
+                      [passage(text, ["broadcast", "final"])], cons=cons)
+    assert a.kind == "sentence"  # 'U.S' is a country, and 'ZTV' no person's name
+
+
+def test_who_gets_the_name_said_to_be_what_the_question_asks():
+    text = ("The radio network carried the game, with Kevin Harlan as play-by-play announcer, "
+            "Boomer Esiason and Dan Fouts as color analysts.")
+    assert line("Who is the play-by-play announcer for the game?", text,
+                ["play-by-play", "announcer", "game"]) == "Kevin Harlan"
+    # what 'as' says ends where the sentence goes on to something else
+    sent = ("It sent J. Dorj as counsellor and with the task to brief Premier B. Tsend "
+            "in writing on the progress of the talks.")
+    assert line("Who was to be briefed in writing on the talks?", sent,
+                ["brief", "writing", "talks"]) == "B. Tsend"

@@ -812,7 +812,18 @@ _FIRST_WORD_RE = re.compile(r"(\S+)\s+")
 def _place(name: str, cons: Constraints | None) -> bool:
     """Whether a name is a known place or its people ('North Koreans')."""
     folded = fold_name(name)
-    return cons is not None and (folded in cons.places or folded[:-1] in cons.places)
+    if cons is None:
+        return False
+    if folded in cons.places or folded[:-1] in cons.places:
+        return True
+    # 'U.S', 'UK': the initials of a place of several words
+    letters = folded.replace(".", "")
+    return (_INITIALS_RE.fullmatch(name) is not None
+            and any(len(p.split()) == len(letters) and "".join(w[0] for w in p.split()) == letters
+                    for p in cons.places))
+
+
+_INITIALS_RE = re.compile(r"(?:[A-Z]\.?){2,4}")
 
 
 _JOINED_AFTER_RE = re.compile(r"\s*([/–-])\s*(\d{2,4})\b")
@@ -1082,10 +1093,16 @@ _CLAUSE_AFTER_RE = re.compile(r",\s+(?:who|whom|whose|the|then|later|formerly|pr
                               r"[^,;.()]*(?:\.[^\s][^,;.()]*)*")
 
 
+# 'Kevin Harlan as play-by-play announcer': what a name is said to be, right after it, up to
+# a word that goes on to something else ('as embassy counsellor and with the commitment …')
+_AS_AFTER_RE = re.compile(r"\s+as\s+(?:(?:the|a|an)\s+)?(?:(?!(?:and|or|but|with|to|in|on|at|for|by"
+                          r"|from|of|after|before|when|while|who|which|that)\b)[\w'’-]+\s*){1,4}")
+
+
 def _said_of(sentence: str, e: int, terms: list[tuple[int, int]]) -> int:
     """How many of the question's words (terms: their offsets in sentence) the clause after a
-    name at sentence[:e] holds, when one follows it."""
-    m = _CLAUSE_AFTER_RE.match(sentence, e)
+    name at sentence[:e] holds, when one follows it, or what it says the name is ('as …')."""
+    m = _CLAUSE_AFTER_RE.match(sentence, e) or _AS_AFTER_RE.match(sentence, e)
     if m is None:
         return 0
     return sum(1 for ts, te in terms if m.start() <= ts and te <= m.end())
