@@ -113,3 +113,17 @@ def test_a_clause_that_opens_the_question_does_not_decide_what_it_asks():
     # the question's own 'when' still asks for a date, with a comma later in it
     assert asks_for("When did the war end, and who won?") == "date"
     assert asks_for("When was the treaty signed?") == "date"
+
+
+@pytest.mark.parametrize("sentence, dates", [
+    # generated documentation and change logs abbreviate months without a point
+    ("Release 3.19.0 11 Apr 2022. Copyright © 2000-2022 the developers.",
+     ["11 Apr 2022", "2000-2022"]),
+    ("Fixed on Sept 3, 2021, released 3 Sep 2020, again in Oct 2019.",
+     ["Sept 3, 2021", "3 Sep 2020", "Oct 2019"]),
+    # without a year beside it an abbreviation is a word or a name
+    ("Jan 5 said Mar 3 was fine.", []),
+])
+def test_a_date_may_abbreviate_its_month_without_a_point(sentence, dates):
+    ask = asked("When was it released?")
+    assert [sentence[s:e] for s, e, _ in ask.each_candidate(sentence)] == dates

@@ -76,6 +76,11 @@ _WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 _MONTH_SET, _WEEKDAY_SET = frozenset(_MONTHS), frozenset(_WEEKDAYS)
 MONTHS, WEEKDAYS = tuple(_MONTHS), tuple(_WEEKDAYS)
 _MON = r"(?:%s)" % "|".join(_MONTHS + [m[:3] + r"\." for m in _MONTHS] + ["Sept\\."])
+# with a day or a year beside it, a month may be abbreviated without its point ('11 Apr 2022',
+# 'Sep 3, 2021', as generated documentation and change logs write it); alone, 'Mar' and 'Jan'
+# are words and names
+_MON_Y = r"(?:%s)" % "|".join(_MONTHS + [m[:3] + r"\.?" for m in _MONTHS if m != "May"]
+                                + ["Sept\\.?"])
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[0-9]\d\d|20\d\d)"
 DATE_RE = _DATE_RE = re.compile(
@@ -84,7 +89,7 @@ DATE_RE = _DATE_RE = re.compile(
     # that starts otherwise is passed over without trying each form
     rf"\b(?=[\dJFMASONDt])(?:{_YEAR}\s+(?:to|until|till)\s+{_YEAR}\b|{_MON}\s+\d{{1,2}}\s*[–-]\s*\d{{1,2}},?\s+{_YEAR}"
     rf"|\d{{1,2}}\s*[–-]\s*{_DAY}\s+{_MON},?\s+{_YEAR}"
-    rf"|{_DAY}\s+{_MON},?\s+{_YEAR}|{_MON}\s+{_DAY},?\s+{_YEAR}|{_MON},?\s+{_YEAR}"
+    rf"|{_DAY}\s+{_MON_Y},?\s+{_YEAR}|{_MON_Y}\s+{_DAY},?\s+{_YEAR}|{_MON_Y},?\s+{_YEAR}"
     rf"|{_YEAR}\s*[–-]\s*(?:{_YEAR}|\d\d)\b|{_DAY}\s+{_MON}\b|{_MON}\s+{_DAY}\b"
     rf"|(?:the\s+)?{_YEAR}s\b|{_YEAR}\b)")
 # every form of a date above holds a digit: a text without one is passed over in one scan,
