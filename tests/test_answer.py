@@ -250,3 +250,39 @@ def test_a_question_naming_nothing_in_the_documents_words_gets_the_closest_passa
     # a word the documents never use keeps it off their subject
     off = a.ask("dynamic characteristics of continuous bicycles over many spans in supersonic flow")
     assert (off.status, off.passages) == ("none", ())
+
+
+MEMCHECK = """---
+title: Memcheck manual
+---
+# Leak detection
+
+Because there are different kinds of leaks, a leak is only counted as a true error if
+--leak-check=full is specified. The default value is --errors-for-leak-kinds=definite,possible
+and it decides which leak kinds count as errors when the leak check runs.
+
+# Command-line options
+
+--track-origins=<yes|no> [default: no]
+
+Controls whether Memcheck tracks the origin of uninitialised values. Tracking them makes the
+program run slower and use more memory, and it is off by default for that reason.
+
+--leak-check=<no|summary|yes|full> [default: summary]
+
+When enabled, search for memory leaks when the client program finishes. If set to summary, it
+says how many leaks occurred. If set to full or yes, each individual leak will be shown.
+"""
+
+
+def test_the_entry_that_defines_an_option_answers_what_it_is(tmp_path, write_data):
+    data = write_data({"memcheck.md": MEMCHECK})
+    a = Answerer.open(data, tmp_path / "index")
+    ans = a.ask("What is the default value of --leak-check?")
+    assert ans.status == "answer"
+    assert ans.passages[0].hit.chunk.text.startswith("--leak-check=<no|summary|yes|full>")
+    assert "[default: summary]" in ans.direct.text  # not the other option's default
+    # a program's name is what the whole manual is about: no entry is put first for it
+    from index.answering.answer import _ENTRY_NAME_RE
+    assert _ENTRY_NAME_RE.search("--leak-check") and not _ENTRY_NAME_RE.search("bzip2")
+    assert not _ENTRY_NAME_RE.search("idn2.h") and _ENTRY_NAME_RE.search("watchdog.Observer")

@@ -127,3 +127,12 @@ def test_a_clause_that_opens_the_question_does_not_decide_what_it_asks():
 def test_a_date_may_abbreviate_its_month_without_a_point(sentence, dates):
     ask = asked("When was it released?")
     assert [sentence[s:e] for s, e, _ in ask.each_candidate(sentence)] == dates
+
+
+def test_a_long_option_is_named_as_code_and_a_default_value_may_be_a_word():
+    from index.answering.asked import code_spans
+    q = "What is the default value of --leak-check, and of -v?"
+    assert [q[s:e] for s, e in code_spans(q)] == ["--leak-check"]
+    assert asks_for("What is the default value of --leak-check?") == "other"
+    assert asks_for("What is the return value of idn2_lookup_u8?") == "other"
+    assert asks_for("What was the value of the trade in 1990?") == "number"

@@ -181,6 +181,21 @@ def test_short_paragraphs_are_not_merged_across_sections(load):
     assert [(c.section, c.text) for c in doc.chunks] == [("One", "Short one."), ("Two", P_TREATY)]
 
 
+def test_an_entry_s_head_goes_with_what_it_heads(load):
+    # a definition list as generated pages give it: a short entry, then an option's line and
+    # its description; the option's line is read with what it describes, not only with the
+    # entry before it
+    before = "Be careful when using --dsymutil=yes, since it deletes the old directories. " * 2
+    head = "--max-stackframe=<number> [default: 2000000]"
+    doc = load("opts.md", f"{before}\n\n{head}\n\n{P_TREATY}\n")
+    assert [t for t in texts(doc) if head in t] == [f"{before.strip()}\n\n{head}\n\n{P_TREATY}"]
+    # when what it heads does not fit beside the entry before, the head starts its passage
+    body, _ = long_paragraph()
+    body = body[:1100]
+    doc = load("long.md", f"{before}\n\n{head}\n\n{body}\n")
+    assert texts(doc) == [before.strip(), f"{head}\n\n{body}"]
+
+
 def long_paragraph():
     sentences = [
         f"In {1950 + i} the two governments exchanged {'several ' * (i % 4)}delegations on "

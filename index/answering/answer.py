@@ -191,6 +191,8 @@ class Query:
     unsaid: bool = False
     # year -> the (document, section) pairs whose passages say it (Answerer._year_sections)
     year_sections: dict = field(default_factory=dict, compare=False, repr=False)
+    # the options, functions and files it names, as written ('--leak-check')
+    code: tuple[str, ...] = ()
     # a text -> whether it holds what the question asks for (direct.gives): a passage is
     # checked again with its neighbours, and a neighbour is often another candidate
     gives: dict = field(default_factory=dict, compare=False, repr=False)
@@ -391,7 +393,8 @@ class Answerer:
                  if wants is not None and wants.kind in ("date", "number", "name") else ())
         unsaid = bool(event) and not any(df[t] for t in event)
         return Query(q, notice, terms, wants, qterms, ids, names, cons, tuple(ids),
-                     vocab_map=vocab_map, subject=subject, event=event, unsaid=unsaid)
+                     vocab_map=vocab_map, subject=subject, event=event, unsaid=unsaid,
+                     code=tuple(q[s:e] for s, e in code))
 
     def _topic_names(self, question: str, tokens: list, cons: Constraints) -> tuple:
         """The words of the question that name what a document is about: in its title, and
@@ -538,6 +541,11 @@ class Answerer:
                 h, toks, outside, typed = rows[j]
                 checks[j] = self._check(q, h, toks, outside, near, typed, memos[j])
         for h, c, (sig, held), check, toks in zip(hits, chunks, measured, checks, all_toks):
+            if (check.untyped and not check.missing and q.code
+                    and _defines(c.text, tuple(n for n in q.code if _ENTRY_NAME_RE.search(n)))):
+                # the entry of the option asked about says its value, whatever its type
+                # ('[default: summary]' for 'what is the default value of --leak-check?')
+                check = Check(check.met, check.total)
             score = sig.score() + NOTE_WEIGHT * notes_score.get(c.id, 0.0)
             out.append(Ranked(h, sig, score, frozenset(held), check, toks))
         out.sort(key=lambda r: (-r.score, r.hit.chunk.id))  # ties by chunk id, as BM25's
@@ -877,6 +885,12 @@ class Answerer:
             on_subject = on_subject or ev is not None and evidence.on_subject(
                 q.qterms, ev, ranked[0].held)
         if ev is not None and ev.passes:
+            entries = tuple(c for c in q.code if _ENTRY_NAME_RE.search(c))
+            if entries:
+                # of those that answer, the entry that defines an option or function the
+                # question names comes first ('--leak-check=<no|summary|yes|full> [default:
+                # summary]', then what it does): the others only mention it
+                first.sort(key=lambda r: not (r.check.passes and _defines(r.hit.chunk.text, entries)))
             return first, ev, []
         return [], ev, (ranked if on_subject else [])
 
@@ -1159,6 +1173,33 @@ class Answerer:
 _REFERS_BACK_RE = re.compile(r"\b(?i:he|she|him|his|her|hers|they|them|their|it|its)\b"
                              r"|\b(?:[Tt]he|[Tt]his|[Tt]hese) (?:[A-Z][a-z]+ )*[A-Z][a-z]+\b"
                              r"|^\W*(?:This|These|There)\b")
+
+
+# what names an option or a function, which a reference's entry defines ('--leak-check',
+# 'idn2_lookup_u8', 'watchdog.Observer', 'FileSystemEventHandler'); not a program ('bzip2'),
+# what a whole manual is about, nor a file ('idn2.h')
+_ENTRY_NAME_RE = re.compile(r"^-|[_(]|[a-z][A-Z]|\.[A-Z]")
+# an entry's head: a definition list's term, a signature ('class watchdog.Observer[source]')
+_HEAD_MAX = 160
+_CODE_END_RE = re.compile(r"(?![\w-])")
+
+
+def _defines(text: str, code: tuple[str, ...]) -> bool:
+    """Whether a passage holds an entry's head (a line of its own, set off by blank lines,
+    that ends as no sentence does) naming one of the options or functions code gives, whole:
+    the passage defines it, where others only mention it."""
+    for line in text.split("\n\n"):
+        line = line.strip()
+        if not line or len(line) > _HEAD_MAX or "\n" in line or line.endswith((".", "!", "?", ":")):
+            continue
+        for name in code:
+            at = line.find(name)
+            while at >= 0:
+                before = line[at - 1] if at else " "
+                if not (before.isalnum() or before in "_-") and _CODE_END_RE.match(line, at + len(name)):
+                    return True
+                at = line.find(name, at + 1)
+    return False
 
 
 def _one_per_paragraph(ranked: list[Ranked]) -> list[Ranked]:

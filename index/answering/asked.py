@@ -32,10 +32,11 @@ _ROLE_RX = (r"\b(?:which|what)\s+(?:(?!%s\b)[\w'’-]+\s+){0,4}?(%s)s?\b(?!\s+(?
 _ASKS = (
     ("date", r"\b(?:when|(?:what|which) (?:(?:were|was|are|is) )?(?:the )?"
              r"(?:years?|dates?|days?|months?|decades?|century|period)|how long ago)\b"),
-    # "what was X's share of trade … worth": a figure, not a sentence
+    # "what was X's share of trade … worth": a figure, not a sentence; a setting's default
+    # or a function's return value may be a word ('[default: summary]')
     ("number", r"\bhow (?:many|much|long|old|far|large|big|often|tall|high)\b|\bwhat (?:percentage|percent|number|amount)\b"
                r"|\bwhat (?:is|was|were|are)\b[^?]{0,40}?"
-               r"\b(?:worth|share|value|amount|total|cost|price)\b"
+               r"\b(?:worth|share|(?<!default )(?<!return )value|amount|total|cost|price)\b"
                r"|\b(?:what|which) (?:version|release)\b"),
     ("name", r"\b(?:who|whom|whose|which person|what person)\b"
              r"|\b(?:what|which) (?:is|was|were|are) the names? of\b|" + _ROLE_RX),
@@ -150,7 +151,9 @@ _UNITS_FREE = {"of", "the", "a", "an", "and", "in", "to", "from", "for", "on", "
 # letters and digits mixed, an underscore, an inner capital or a file ending; not '1990s',
 # 'mid-1990s', '4th', '900k', '3D', 'e.g.'
 _CODE_RE = re.compile(r"(?<![\w.-])[\w.-]*?(?:[^\W\d_]\d|\d[^\W\d_]|_|[a-z][A-Z]|\w\.[a-z]{1,5}\b)"
-                      r"[\w.-]*")
+                      r"[\w.-]*"
+                      # a long option: '--leak-check', '--num-callers'
+                      r"|(?<![\w-])--[^\W\d_][\w-]*")
 _NOT_CODE = re.compile(r"(?:[a-z]+-)?\d+(?:s|st|nd|rd|th|[a-z]{1,3})|[a-z]\.[a-z]\.?|.*\.$", re.I)
 
 

@@ -26,7 +26,7 @@ _AMOUNT_RE = re.compile(r"\d|%|[$€£¥]|\b(?:hundred|thousand|million|billion|
 _LOCATIVE_RE = re.compile(r"\b(?:%s)\s+(?:the\s+)?$" % "|".join(LOCATIVE_WORDS), re.I)
 _LIGHT_VERBS = frozenset("hold held take took taken place happen happened occur occurred"
                          .split())  # as norm() gives them
-_CLAUSE_RE = re.compile(r"[,;:()]|\s[—–-]\s")
+_CLAUSE_RE = re.compile(r"[,;:()]|\s[—–-]\s|\n\s*\n")  # a blank line too: an entry's head ends
 # words a figure keeps after it in the answer line: units of measure, money, multipliers;
 # a noun it counts is the question's to say ('How many points …?' -> '308', not '308 points'
 # nor a fragment like 'two forced' of 'two forced fumbles')

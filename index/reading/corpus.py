@@ -19,7 +19,7 @@ TEXT_SUFFIXES = (".txt", ".md")
 CONVERTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm")  # read by index/reading/
 DOC_SUFFIXES = TEXT_SUFFIXES + CONVERTED_SUFFIXES
 FRONT_MATTER_KEYS = ("title", "author", "source", "date", "url")
-CHUNKER_VERSION = 4
+CHUNKER_VERSION = 5  # 5: an entry's head goes with what it heads
 MAX_CHARS = 1200  # a passage stays readable in a chat message
 MIN_CHARS = 200  # shorter paragraphs are merged with their neighbour in the same section
 MAX_HEADING_CHARS = 120
@@ -389,6 +389,18 @@ class _Block:
 COMPILED_CHARS = 1 << 20  # bodies this long are counted by count_kernels (numba)
 
 
+_HEAD_MAX = 120  # an entry's head: a term, an option with its default, a signature
+
+
+def _is_head(b: _Block) -> bool:
+    """Whether a paragraph is an entry's head: one short line that ends as no sentence or
+    clause does (a definition list's term: '-k --keep', '--num-callers=<number> [default:
+    12]', 'class watchdog.observers.Observer[source]')."""
+    t = b.text
+    return (b.kind == "para" and 0 < len(t) <= _HEAD_MAX and "\n" not in t
+            and t[-1] not in ".!?:;,…'’\"”")
+
+
 def _blocks(body: str, utf8: bytes | None = None) -> list[_Block]:
     """The body's blocks (text between blank lines); utf8: the body's UTF-8 bytes, to count
     the ASCII letters of every block in one compiled pass."""
@@ -585,7 +597,8 @@ def chunk_document(doc: Document) -> None:
     if pending_caption:
         units.append((section, pending_caption))
 
-    # Merge short paragraphs (and ones ending in ':') with the next in the same section.
+    # Merge short paragraphs (and ones ending in ':', and an entry's head) with the next in
+    # the same section.
     merged: list[tuple[str, list[_Block]]] = []
     sizes: list[int] = []  # each merged group's sum(len(x.text) + 2 for x in group)
     for sec, group in units:
@@ -594,12 +607,22 @@ def chunk_document(doc: Document) -> None:
             psec, pgroup = merged[-1]
             ptext_len = sizes[-1]
             is_table = pgroup[0].kind in ("caption", "fields") or group[0].kind in ("caption", "fields")
-            wants_more = ptext_len < MIN_CHARS or pgroup[-1].text.endswith(":")
+            # a head wants what it heads, not the next head (a list of short lines is no entry)
+            head = (psec == sec and not is_table and _is_head(pgroup[-1])
+                    and not _is_head(group[0]))
+            wants_more = ptext_len < MIN_CHARS or pgroup[-1].text.endswith(":") or head
             fits = ptext_len + size <= MAX_CHARS
             if psec == sec and not is_table and wants_more and fits:
                 merged[-1] = (sec, pgroup + group)
                 sizes[-1] = ptext_len + size + 2 * len(group)
                 continue
+            if head and len(pgroup) > 1:
+                # an entry's head ('--max-stackframe=<number> [default: 2000000]') goes with
+                # what it heads, not at the end of the entry before it
+                merged[-1] = (psec, pgroup[:-1])
+                sizes[-1] -= len(pgroup[-1].text) + 2
+                group = [pgroup[-1], *group]
+                size += len(pgroup[-1].text)
         merged.append((sec, group))
         sizes.append(size + 2 * len(group))
     # A short last paragraph joins its predecessor instead.
