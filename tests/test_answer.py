@@ -272,6 +272,16 @@ program run slower and use more memory, and it is off by default for that reason
 
 When enabled, search for memory leaks when the client program finishes. If set to summary, it
 says how many leaks occurred. If set to full or yes, each individual leak will be shown.
+
+# Cache options
+
+--LL=<size>,<associativity>,<line size>
+
+Specify the size, associativity and line size of the last-level cache.
+
+--cache-sim=no|yes [yes]
+
+Enables or disables collection of cache access and miss counts.
 """
 
 
@@ -282,6 +292,9 @@ def test_the_entry_that_defines_an_option_answers_what_it_is(tmp_path, write_dat
     assert ans.status == "answer"
     assert ans.passages[0].hit.chunk.text.startswith("--leak-check=<no|summary|yes|full>")
     assert "[default: summary]" in ans.direct.text  # not the other option's default
+    # the entry asked about, where a passage holds two: its line, not the first entry's
+    ans = a.ask("What is the default value of --cache-sim?")
+    assert "--cache-sim=no|yes [yes]" in ans.direct.line
     # a program's name is what the whole manual is about: no entry is put first for it
     from index.answering.answer import _ENTRY_NAME_RE
     assert _ENTRY_NAME_RE.search("--leak-check") and not _ENTRY_NAME_RE.search("bzip2")

@@ -196,6 +196,13 @@ def test_an_entry_s_head_goes_with_what_it_heads(load):
     assert texts(doc) == [before.strip(), f"{head}\n\n{body}"]
 
 
+def test_a_class_entry_s_head_keeps_its_fields_and_description(load):
+    head, fields = "class watchdog.events.FileSystemEventHandler[source]", "Bases: object"
+    desc = "Base file system event handler that you can override methods from."
+    doc = load("api.md", f"{P_TREATY}\n\n{head}\n\n{fields}\n\n{desc} {P_RELATIONS}\n\n{P_TREATY}\n")
+    assert texts(doc)[1] == f"{head}\n\n{fields}\n\n{desc} {P_RELATIONS}"
+
+
 def long_paragraph():
     sentences = [
         f"In {1950 + i} the two governments exchanged {'several ' * (i % 4)}delegations on "

@@ -24,6 +24,7 @@ from ..search.searcher import drop_oldest, hit_chunks
 from .evidence import Evidence
 from ..search.analyze import canonical_term
 from ..facts import Fact, FactMatch, FactTable, compile_facts, fact_chunks, read_compiled
+from ..sentences import sentence_spans
 from .highlight import Highlight, chosen_many, highlight
 from ..search.tokens import ChunkTokens
 from ..search.translit import latin_spellings
@@ -541,8 +542,7 @@ class Answerer:
                 h, toks, outside, typed = rows[j]
                 checks[j] = self._check(q, h, toks, outside, near, typed, memos[j])
         for h, c, (sig, held), check, toks in zip(hits, chunks, measured, checks, all_toks):
-            if (check.untyped and not check.missing and q.code
-                    and _defines(c.text, tuple(n for n in q.code if _ENTRY_NAME_RE.search(n)))):
+            if check.untyped and not check.missing and q.code and _defines(c.text, _entries(q)):
                 # the entry of the option asked about says its value, whatever its type
                 # ('[default: summary]' for 'what is the default value of --leak-check?')
                 check = Check(check.met, check.total)
@@ -885,7 +885,7 @@ class Answerer:
             on_subject = on_subject or ev is not None and evidence.on_subject(
                 q.qterms, ev, ranked[0].held)
         if ev is not None and ev.passes:
-            entries = tuple(c for c in q.code if _ENTRY_NAME_RE.search(c))
+            entries = _entries(q)
             if entries:
                 # of those that answer, the entry that defines an option or function the
                 # question names comes first ('--leak-check=<no|summary|yes|full> [default:
@@ -1158,15 +1158,28 @@ class Answerer:
                                   [page[i].toks for i in ready], names, set(terms))
                 for i, h in zip(ready, got):
                     shown[i] = h
-        return tuple(
-            Passage(offset + i + 1, r.score, r.hit,
-                    h if h is not None else
-                    highlight(r.hit.chunk.text, terms, self.index.analyzer, self.weight,
-                              q.wants, self._stored, getattr(r.hit, "pos", -1),
-                              r.signals.sentence if r.signals.sent_cov > 0 else None,
-                              (r.toks, names) if reuse and r.toks is not None else None),
-                    tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
-            for i, (r, h) in enumerate(zip(page, shown)))
+        entries = _entries(q)
+        for i, r in enumerate(page):
+            if shown[i] is None:
+                shown[i] = highlight(r.hit.chunk.text, terms, self.index.analyzer, self.weight,
+                                     q.wants, self._stored, getattr(r.hit, "pos", -1),
+                                     r.signals.sentence if r.signals.sent_cov > 0 else None,
+                                     (r.toks, names) if reuse and r.toks is not None else None)
+            at = _entry_head(r.hit.chunk.text, entries) if entries else None
+            if at is not None and not shown[i].start <= at < shown[i].end:
+                # the entry of the option asked about, not the one before it in the passage
+                shown[i] = self._sentence_at(r.hit, at, shown[i])
+        return tuple(Passage(offset + i + 1, r.score, r.hit, h,
+                             tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
+                     for i, (r, h) in enumerate(zip(page, shown)))
+
+    def _sentence_at(self, hit: SearchHit, at: int, h: Highlight) -> Highlight:
+        """h moved to the sentence of hit's passage that holds offset at."""
+        text, pos = hit.chunk.text, getattr(hit, "pos", -1)
+        spans = ([tuple(s) for s in self.index.sentence_spans(pos).tolist()] if pos >= 0
+                 else sentence_spans(text))
+        s, e = next(((s, e) for s, e in spans if s <= at < e), (at, len(text)))
+        return h._replace(start=s, end=e, sentence=text[s:e])
 
 
 # what refers back to someone or something named before: a pronoun, 'the Prime Minister'
@@ -1184,11 +1197,13 @@ _HEAD_MAX = 160
 _CODE_END_RE = re.compile(r"(?![\w-])")
 
 
-def _defines(text: str, code: tuple[str, ...]) -> bool:
-    """Whether a passage holds an entry's head (a line of its own, set off by blank lines,
-    that ends as no sentence does) naming one of the options or functions code gives, whole:
-    the passage defines it, where others only mention it."""
+def _entry_head(text: str, code: tuple[str, ...]) -> int | None:
+    """Where a passage holds an entry's head (a line of its own, set off by blank lines, that
+    ends as no sentence does) naming one of the options or functions code gives, whole: the
+    passage defines it, where others only mention it. None when it holds none."""
+    at_line = 0
     for line in text.split("\n\n"):
+        here, at_line = at_line, at_line + len(line) + 2
         line = line.strip()
         if not line or len(line) > _HEAD_MAX or "\n" in line or line.endswith((".", "!", "?", ":")):
             continue
@@ -1197,9 +1212,18 @@ def _defines(text: str, code: tuple[str, ...]) -> bool:
             while at >= 0:
                 before = line[at - 1] if at else " "
                 if not (before.isalnum() or before in "_-") and _CODE_END_RE.match(line, at + len(name)):
-                    return True
+                    return text.find(line, here)
                 at = line.find(name, at + 1)
-    return False
+    return None
+
+
+def _defines(text: str, code: tuple[str, ...]) -> bool:
+    return bool(code) and _entry_head(text, code) is not None
+
+
+def _entries(q: Query) -> tuple[str, ...]:
+    """The options and functions a question names (_ENTRY_NAME_RE)."""
+    return tuple(c for c in q.code if _ENTRY_NAME_RE.search(c))
 
 
 def _one_per_paragraph(ranked: list[Ranked]) -> list[Ranked]:

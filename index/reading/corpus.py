@@ -607,12 +607,13 @@ def chunk_document(doc: Document) -> None:
             psec, pgroup = merged[-1]
             ptext_len = sizes[-1]
             is_table = pgroup[0].kind in ("caption", "fields") or group[0].kind in ("caption", "fields")
-            # a head wants what it heads, not the next head (a list of short lines is no entry)
-            head = (psec == sec and not is_table and _is_head(pgroup[-1])
-                    and not _is_head(group[0]))
+            # a head wants what it heads, not the next head (a list of short lines is no
+            # entry), its fields too ('class watchdog.Observer[source]', then 'Bases: object')
+            head = (psec == sec and pgroup[0].kind not in ("caption", "fields")
+                    and _is_head(pgroup[-1]) and not _is_head(group[0]))
             wants_more = ptext_len < MIN_CHARS or pgroup[-1].text.endswith(":") or head
             fits = ptext_len + size <= MAX_CHARS
-            if psec == sec and not is_table and wants_more and fits:
+            if psec == sec and (not is_table or head) and wants_more and fits:
                 merged[-1] = (sec, pgroup + group)
                 sizes[-1] = ptext_len + size + 2 * len(group)
                 continue
