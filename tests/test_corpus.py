@@ -203,6 +203,14 @@ def test_a_class_entry_s_head_keeps_its_fields_and_description(load):
     assert texts(doc)[1] == f"{head}\n\n{fields}\n\n{desc} {P_RELATIONS}"
 
 
+def test_a_short_last_paragraph_of_a_section_joins_the_one_before(load):
+    # a function's entry and its last line ('Returns: … Since: 1.6') are one passage
+    tail = "Returns: Pointer to static zero-terminated string describing error code. Since: 1.6"
+    doc = load("api.md", f"# API\n\n## Errors\n\n{P_TREATY}\n\n{tail}\n\n## Nodes\n\n{P_RELATIONS}\n")
+    assert [(c.section, c.text) for c in doc.chunks] == [("Errors", f"{P_TREATY}\n\n{tail}"),
+                                                         ("Nodes", P_RELATIONS)]
+
+
 def long_paragraph():
     sentences = [
         f"In {1950 + i} the two governments exchanged {'several ' * (i % 4)}delegations on "

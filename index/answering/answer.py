@@ -1166,8 +1166,9 @@ class Answerer:
                                      r.signals.sentence if r.signals.sent_cov > 0 else None,
                                      (r.toks, names) if reuse and r.toks is not None else None)
             at = _entry_head(r.hit.chunk.text, entries) if entries else None
-            if at is not None and not shown[i].start <= at < shown[i].end:
-                # the entry of the option asked about, not the one before it in the passage
+            if at is not None and shown[i].end <= at:
+                # the entry of the option asked about, not one before it in the passage (what
+                # follows its head is its own: 'Since: 1.6')
                 shown[i] = self._sentence_at(r.hit, at, shown[i])
         return tuple(Passage(offset + i + 1, r.score, r.hit, h,
                              tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))

@@ -19,7 +19,7 @@ TEXT_SUFFIXES = (".txt", ".md")
 CONVERTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm")  # read by index/reading/
 DOC_SUFFIXES = TEXT_SUFFIXES + CONVERTED_SUFFIXES
 FRONT_MATTER_KEYS = ("title", "author", "source", "date", "url")
-CHUNKER_VERSION = 5  # 5: an entry's head goes with what it heads
+CHUNKER_VERSION = 6  # 6: a section's short last paragraph joins the one before; 5: entry heads
 MAX_CHARS = 1200  # a passage stays readable in a chat message
 MIN_CHARS = 200  # shorter paragraphs are merged with their neighbour in the same section
 MAX_HEADING_CHARS = 120
@@ -626,14 +626,19 @@ def chunk_document(doc: Document) -> None:
                 size += len(pgroup[-1].text)
         merged.append((sec, group))
         sizes.append(size + 2 * len(group))
-    # A short last paragraph joins its predecessor instead.
-    if len(merged) >= 2:
-        (s1, g1), (s2, g2) = merged[-2], merged[-1]
+    # A short last paragraph of a section (or of the document) joins its predecessor instead:
+    # it has no next one in its section to join ('Returns: … Since: 1.6' after a function's
+    # entry, the last lines of a chapter).
+    k = len(merged) - 1
+    while k >= 1:
+        (s1, g1), (s2, g2) = merged[k - 1], merged[k]
+        last_of_section = k + 1 == len(merged) or merged[k + 1][0] != s2
         total2 = sum(len(x.text) for x in g2)
-        if (s1 == s2 and total2 < MIN_CHARS and g1[0].kind not in ("caption", "fields")
-                and g2[0].kind not in ("caption", "fields")
+        if (last_of_section and s1 == s2 and total2 < MIN_CHARS
+                and g1[0].kind not in ("caption", "fields") and g2[0].kind not in ("caption", "fields")
                 and sum(len(x.text) + 2 for x in g1) + total2 <= MAX_CHARS):
-            merged[-2:] = [(s1, g1 + g2)]
+            merged[k - 1 : k + 1] = [(s1, g1 + g2)]
+        k -= 1
 
     texts = [group[0].text if len(group) == 1 else "\n\n".join(b.text for b in group)
              for _, group in merged]
