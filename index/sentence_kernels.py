@@ -1,5 +1,6 @@
 """Compiled sentence splitting for the large runs of passages an index build stores sentences
-of: sentences.sentence_spans's rules, run over a run of texts' code points at once with each
+of: sentences.sentence_spans's rules (a blank line, or end punctuation before what may start a
+sentence), run over a run of texts' code points at once with each
 character's classes from a table. It gives exactly what sentence_spans gives, text by text
 (tests/test_sentences.py compares them); small calls keep to the regular expressions, so they
 never wait for numba's import.
@@ -104,6 +105,27 @@ def spans(codes, table, bounds, abbrev):
         p = lo
         while p < hi:
             c = codes[p]
+            if c == 10:  # a blank line ('\n', spaces or tabs, '\n') ends the sentence
+                t = p + 1
+                while t < hi and (codes[t] == 32 or codes[t] == 9 or codes[t] == 13
+                                  or codes[t] == 12 or codes[t] == 11):
+                    t += 1
+                if t < hi and codes[t] == 10:
+                    s = start
+                    while s < p and _fl(codes[s], table) & SPACE:
+                        s += 1
+                    if s < p:
+                        u = p
+                        while u > s and _fl(codes[u - 1], table) & SPACE:
+                            u -= 1
+                        out_s[o] = s - lo
+                        out_e[o] = u - lo
+                        o += 1
+                    start = t + 1
+                    p = t + 1
+                    continue
+                p += 1
+                continue
             if c != 46 and c != 33 and c != 63:  # . ! ?
                 p += 1
                 continue

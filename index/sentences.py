@@ -22,26 +22,36 @@ _INITIAL_RE = re.compile(r"(?:\b[A-ZА-ЯЁӨҮ][a-zа-яёөү]?|\b(?:[A-ZА-Я
 _WORD_RE = re.compile(r"[\w.]*")  # \w: str.isalnum() or "_"
 
 
+# a blank line ends a sentence whatever stands before it: an entry's head ('--num-callers=
+# <number> [default: 12]') or a table's cell is no part of the paragraph after it
+_BLANK_LINE_RE = re.compile(r"\n[ \t\r\f\v]*\n")
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence, whitespace trimmed, covering all non-space text."""
     spans: list[tuple[int, int]] = []
-    start = 0
     rev = None  # text reversed, made at the first period: the word before it is matched there
-    for m in _BOUNDARY_RE.finditer(text):
-        at = m.start()
-        if text[at] == ".":
-            if rev is None:
-                rev = text[::-1]
-            n = len(text)  # the run of word characters and periods that ends at the period
-            word = text[n - _WORD_RE.match(rev, n - at, n - start).end() : at]
-            if _INITIAL_RE.search(word) or word.lower() in _ABBREVIATIONS:
-                continue
-        end = at + len(m.group().rstrip())
-        if text[start:end].strip():
-            spans.append(_trim(text, start, end))
-        start = m.end()
-    if text[start:].strip():
-        spans.append(_trim(text, start, len(text)))
+    block = 0
+    for blank in [*_BLANK_LINE_RE.finditer(text), None]:
+        end_of_block = blank.start() if blank is not None else len(text)
+        start = block
+        for m in _BOUNDARY_RE.finditer(text, block, end_of_block):
+            at = m.start()
+            if text[at] == ".":
+                if rev is None:
+                    rev = text[::-1]
+                n = len(text)  # the run of word characters and periods that ends at the period
+                word = text[n - _WORD_RE.match(rev, n - at, n - start).end() : at]
+                if _INITIAL_RE.search(word) or word.lower() in _ABBREVIATIONS:
+                    continue
+            end = at + len(m.group().rstrip())
+            if text[start:end].strip():
+                spans.append(_trim(text, start, end))
+            start = m.end()
+        if text[start:end_of_block].strip():
+            spans.append(_trim(text, start, end_of_block))
+        if blank is not None:
+            block = blank.end()
     return spans
 
 

@@ -932,3 +932,24 @@ def test_who_gets_the_name_said_to_be_what_the_question_asks():
             "in writing on the progress of the talks.")
     assert line("Who was to be briefed in writing on the talks?", sent,
                 ["brief", "writing", "talks"]) == "B. Tsend"
+
+
+def test_an_entry_s_head_and_its_first_sentence_are_one_answer():
+    text = ("-k --keep\n\nKeep (don't delete) input files during compression or decompression."
+            "\n\n-s --small\n\nReduce memory usage, for compression and testing.")
+    sentence = "Keep (don't delete) input files during compression or decompression."
+    a = direct_answer("Which option keeps the input files?",
+                      [passage(text, ["keep", "input", "files"], sentence)])
+    assert a.text.startswith("-k --keep") and a.text.endswith("decompression.")
+    # a head chosen alone comes with what it heads
+    a = direct_answer("What does --small do?", [passage(text, ["small"], "-s --small")])
+    assert " ".join(a.text.split()) == "-s --small Reduce memory usage, for compression and testing."
+
+
+def test_how_big_asks_for_a_size_not_a_count_of_something_else():
+    text = "Among the three threading methods, only this one suits files smaller than the dictionary."
+    a = direct_answer("How big is the dictionary?", [passage(text, ["dictionary"])])
+    assert a.kind == "sentence"
+    a = direct_answer("How big is the dictionary?",
+                      [passage("The dictionary is 8 MiB for level 7.", ["dictionary"])])
+    assert (a.kind, a.text) == ("span", "8 MiB")

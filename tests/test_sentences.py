@@ -58,6 +58,14 @@ def test_text_without_end_punctuation_is_one_sentence():
     assert sentence_spans("   ") == []
 
 
+def test_a_blank_line_ends_a_sentence_whatever_stands_before_it():
+    text = "--num-callers=<number> [default: 12]\n\nSpecifies the depth. It is 12.\n \t\nnext entry"
+    assert sentences(text) == ["--num-callers=<number> [default: 12]", "Specifies the depth.",
+                               "It is 12.", "next entry"]
+    # one line break is no end: a PDF's lines wrap inside a sentence
+    assert sentences("The treaty was\nsigned in 1961.") == ["The treaty was\nsigned in 1961."]
+
+
 def test_cyrillic_initials_do_not_split():
     assert sentences("Ю. Цэдэнбал said so. Ж. Санжмятав agreed.") == [
         "Ю. Цэдэнбал said so.", "Ж. Санжмятав agreed.",
@@ -74,7 +82,8 @@ from index.sentences import sentence_arrays  # noqa: E402
 
 # what the rules look at: end punctuation, closers, endnote markers, initials (Latin and
 # Cyrillic), abbreviations, Unicode spaces, digits and letters beyond the BMP, KELVIN SIGN
-_PIECES = [".", "!", "?", "\ud800", "ǅ", "…", " ", "  ", "\n", "\u00a0", "\u3000", "\u2009",
+_PIECES = [".", "!", "?", "\ud800", "ǅ", "…", " ", "  ", "\n", "\n\n", "\t", "\r", "\u000b",
+           "\u00a0", "\u3000", "\u2009",
            "'", "’", "\"", ")",
            "]", "”", "‘", "“", "(", "[", "[i]", "[xiv]", "[12]", "[٣]", "[ii", "A", "J", "Yu",
            "M.S", "Ж", "Ю", "Ёж", "Өө", "a", "ten", "Dr", "dr", "e.g", "i.e", "approx", "Etc",
@@ -108,7 +117,8 @@ def test_compiled_splitter_on_the_cases_above_and_real_documents():
              "They called it a ‘treaty’.[ii]Nevertheless it held.",
              "Trade fell by approx. ten per cent. in 1991. Then it grew.",
              "  First one.   Second one.  ", "A heading without a period", "   ", "",
-             "Ю. Цэдэнбал said so. Ж. Санжмятав agreed."]
+             "Ю. Цэдэнбал said so. Ж. Санжмятав agreed.",
+             "--num-callers=<number> [default: 12]\n\nSpecifies it.\n \t\nnext\n\n\n\nlast"]
     docs = sorted((Path(__file__).resolve().parent.parent / "data" / "docs").rglob("*.txt"))
     assert docs
     for p in docs:  # whole, and paragraph by paragraph as passages are

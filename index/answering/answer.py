@@ -1165,11 +1165,10 @@ class Answerer:
                                      q.wants, self._stored, getattr(r.hit, "pos", -1),
                                      r.signals.sentence if r.signals.sent_cov > 0 else None,
                                      (r.toks, names) if reuse and r.toks is not None else None)
-            at = _entry_head(r.hit.chunk.text, entries) if entries else None
-            if at is not None and shown[i].end <= at:
-                # the entry of the option asked about, not one before it in the passage (what
-                # follows its head is its own: 'Since: 1.6')
-                shown[i] = self._sentence_at(r.hit, at, shown[i])
+            entry = _entry_head(r.hit.chunk.text, entries) if entries else None
+            if entry is not None and not entry[0] <= shown[i].start < entry[1]:
+                # the entry of the option asked about, not another one of the passage
+                shown[i] = self._sentence_at(r.hit, entry[0], shown[i])
         return tuple(Passage(offset + i + 1, r.score, r.hit, h,
                              tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
                      for i, (r, h) in enumerate(zip(page, shown)))
@@ -1198,23 +1197,32 @@ _HEAD_MAX = 160
 _CODE_END_RE = re.compile(r"(?![\w-])")
 
 
-def _entry_head(text: str, code: tuple[str, ...]) -> int | None:
-    """Where a passage holds an entry's head (a line of its own, set off by blank lines, that
-    ends as no sentence does) naming one of the options or functions code gives, whole: the
-    passage defines it, where others only mention it. None when it holds none."""
-    at_line = 0
+def _heads(text: str) -> list[tuple[int, str]]:
+    """The entry heads of a passage, with where each starts: lines of their own, set off by
+    blank lines, that end as no sentence does."""
+    out, at_line = [], 0
     for line in text.split("\n\n"):
         here, at_line = at_line, at_line + len(line) + 2
-        line = line.strip()
-        if not line or len(line) > _HEAD_MAX or "\n" in line or line.endswith((".", "!", "?", ":")):
-            continue
+        stripped = line.strip()
+        if (stripped and len(stripped) <= _HEAD_MAX and "\n" not in stripped
+                and not stripped.endswith((".", "!", "?", ":"))):
+            out.append((text.find(stripped, here), stripped))
+    return out
+
+
+def _entry_head(text: str, code: tuple[str, ...]) -> tuple[int, int] | None:
+    """Where a passage holds the entry of one of the options or functions code gives (its
+    head names it whole): (where the head starts, where the next head starts or the text
+    ends). None when it holds none: the passage only mentions them."""
+    heads = _heads(text)
+    for k, (at, line) in enumerate(heads):
         for name in code:
-            at = line.find(name)
-            while at >= 0:
-                before = line[at - 1] if at else " "
-                if not (before.isalnum() or before in "_-") and _CODE_END_RE.match(line, at + len(name)):
-                    return text.find(line, here)
-                at = line.find(name, at + 1)
+            i = line.find(name)
+            while i >= 0:
+                before = line[i - 1] if i else " "
+                if not (before.isalnum() or before in "_-") and _CODE_END_RE.match(line, i + len(name)):
+                    return at, heads[k + 1][0] if k + 1 < len(heads) else len(text)
+                i = line.find(name, i + 1)
     return None
 
 

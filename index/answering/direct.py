@@ -115,6 +115,8 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
     if nxt is not h and not (cons is not None and sentence_conflicts(
             cons, nxt.sentence, states=wants != "place")):
         h, sentence = nxt, nxt.sentence
+    h = _with_head(chunk.text, h)
+    sentence = h.sentence
     terms = [(s - h.start, e - h.start) for s, e in h.terms if s >= h.start and e <= h.end]
     # where: the sentence, not a place cut from it (on SQuAD a place cut out was right less
     # often than the sentence around it: .43 against .59)
@@ -169,6 +171,39 @@ def _continued(text: str, h: Any, ask: Asked | None) -> Any:
 
 
 _CITING = frozenset(norm(w) for w in CITING_WORDS.split())
+_HEAD_MAX = 160  # an entry's head: one line ('-k --keep', '--num-callers=<number> [default: 12]')
+_BLANK_BEFORE_RE = re.compile(r"\n[ \t\r\f\v]*\n\s*$")
+_BLANK_AFTER_RE = re.compile(r"[ \t\r\f\v]*\n[ \t\r\f\v]*\n\s*")
+
+
+def _is_head_line(text: str) -> bool:
+    text = text.strip()
+    return (0 < len(text) <= _HEAD_MAX and "\n" not in text
+            and not text.endswith((".", "!", "?", ":", ";", ",")))
+
+
+def _with_head(text: str, h: Any) -> Any:
+    """The sentence with the entry's head before it, when it is the first of an entry (a
+    line of its own above it, set off by a blank line, that ends as no sentence does): '-k
+    --keep' and 'Keep (don't delete) input files' are one answer. A head alone, with the
+    first sentence of what it heads ('--novalid', 'Skip loading the document's DTD.')."""
+    if _is_head_line(h.sentence):
+        after = _BLANK_AFTER_RE.match(text, h.end)
+        if after is None:
+            return h
+        nxt = next(((s, e) for s, e in sentence_spans(text) if s == after.end()), None)
+        if nxt is None or _is_head_line(text[nxt[0]:nxt[1]]):
+            return h
+        return h._replace(end=nxt[1], sentence=text[h.start:nxt[1]])
+    before = text[:h.start]
+    if not _BLANK_BEFORE_RE.search(before):
+        return h
+    line_start = before.rstrip().rfind("\n") + 1
+    head = before[line_start:].strip()
+    if not _is_head_line(head) or not (line_start == 0 or _BLANK_BEFORE_RE.search(text[:line_start])):
+        return h
+    start = line_start + (len(before[line_start:]) - len(before[line_start:].lstrip()))
+    return h._replace(start=start, sentence=text[start:h.end])
 
 
 def cites(question: str) -> bool:
@@ -309,6 +344,9 @@ def _squash(text: str) -> str:
 _HOW_MANY_RE = re.compile(r"\bhow many\b", re.I)
 _AMOUNT_ASKED_RE = re.compile(r"\bhow much\b|\b(?:worth|share|value|amount|total|cost|price)\b",
                               re.I)
+# 'how big is the dictionary', 'how large is the campus': a size; 'how big was the
+# delegation' may ask a count, which a unit word after the figure says ('12 people')
+_SIZE_ASKED_RE = re.compile(r"\bhow (?:big|large)\b", re.I)
 _QUANTITY_ASKED_RE = re.compile(
     r"\bhow (?:much\s+(?!did|does|do|was|were|is|are|has|have|had|will|would|can|could)\w+"
     r"|heavy|fast)\b", re.I)
@@ -362,6 +400,7 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
     # "how much memory": a quantity in a unit ('64 MiB', '10 tons'), not a count of something
     # else ('one thread'); "how big" may ask for a count ('how big was the delegation')
     quantity = wants == "number" and _QUANTITY_ASKED_RE.search(question)
+    size_asked = wants == "number" and _SIZE_ASKED_RE.search(question)
     unit_of_time = next((rx for asked_rx, rx in _TIME_ASKED if asked_rx.search(question)),
                         None) if wants == "date" else None
     offices = _asked_offices(ask, cons) if wants == "name" else []
@@ -399,8 +438,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue
         if amount and not _AMOUNT_RE.search(text[s:e]):
             continue  # 'two states' counts; it is no amount
-        if quantity and not _in_units(text, s, e):
-            continue
+        if (quantity or size_asked) and not _in_units(text, s, e):
+            continue  # 'how big is the dictionary': a size, not 'three threading methods'
         if wants == "number" and _in_reference(text, s):
             continue  # 'p. 211, 142': pages of a source count nothing
         if wants == "number" and _PRONOUN_ONE_RE.match(text, s):
