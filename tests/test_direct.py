@@ -944,6 +944,10 @@ def test_an_entry_s_head_and_its_first_sentence_are_one_answer():
     # a head chosen alone comes with what it heads
     a = direct_answer("What does --small do?", [passage(text, ["small"], "-s --small")])
     assert " ".join(a.text.split()) == "-s --small Reduce memory usage, for compression and testing."
+    # past its fields, to what it says
+    api = "class Handler[source]\n\nBases: object\n\nBase event handler to override.\n\nclass Other"
+    a = direct_answer("What does Handler do?", [passage(api, ["Handler"], "class Handler[source]")])
+    assert a.text.endswith("Base event handler to override.")
 
 
 def test_how_big_asks_for_a_size_not_a_count_of_something_else():
@@ -953,3 +957,7 @@ def test_how_big_asks_for_a_size_not_a_count_of_something_else():
     a = direct_answer("How big is the dictionary?",
                       [passage("The dictionary is 8 MiB for level 7.", ["dictionary"])])
     assert (a.kind, a.text) == ("span", "8 MiB")
+    # of a body of people, a count
+    a = direct_answer("How big was the business delegation?",
+                      [passage("The delegation of 60 businessmen left on Monday.", ["delegation"])])
+    assert (a.kind, a.text) == ("span", "60")

@@ -188,13 +188,22 @@ def _with_head(text: str, h: Any) -> Any:
     --keep' and 'Keep (don't delete) input files' are one answer. A head alone, with the
     first sentence of what it heads ('--novalid', 'Skip loading the document's DTD.')."""
     if _is_head_line(h.sentence):
-        after = _BLANK_AFTER_RE.match(text, h.end)
-        if after is None:
-            return h
-        nxt = next(((s, e) for s, e in sentence_spans(text) if s == after.end()), None)
-        if nxt is None or _is_head_line(text[nxt[0]:nxt[1]]):
-            return h
-        return h._replace(end=nxt[1], sentence=text[h.start:nxt[1]])
+        # past its fields ('Bases: object'), to what it says
+        spans, end = None, h.end
+        for _ in range(3):
+            after = _BLANK_AFTER_RE.match(text, end)
+            if after is None:
+                return h
+            spans = spans if spans is not None else sentence_spans(text)
+            nxt = next(((s, e) for s, e in spans if s == after.end()), None)
+            if nxt is None:
+                return h
+            if not _is_head_line(text[nxt[0]:nxt[1]]):
+                return h._replace(end=nxt[1], sentence=text[h.start:nxt[1]])
+            if ": " not in text[nxt[0]:nxt[1]]:
+                return h  # another entry's head: a list of them
+            end = nxt[1]
+        return h
     before = text[:h.start]
     if not _BLANK_BEFORE_RE.search(before):
         return h
@@ -345,8 +354,12 @@ _HOW_MANY_RE = re.compile(r"\bhow many\b", re.I)
 _AMOUNT_ASKED_RE = re.compile(r"\bhow much\b|\b(?:worth|share|value|amount|total|cost|price)\b",
                               re.I)
 # 'how big is the dictionary', 'how large is the campus': a size; 'how big was the
-# delegation' may ask a count, which a unit word after the figure says ('12 people')
+# delegation' asks a count ('60 businessmen'), as of any body of people
 _SIZE_ASKED_RE = re.compile(r"\bhow (?:big|large)\b", re.I)
+_GROUPS = frozenset(norm(w) for w in (
+    "delegation contingent team army force forces crowd population family group staff crew "
+    "class fleet party mission audience workforce membership community congregation entourage "
+    "household tribe nation city town village company firm").split())
 _QUANTITY_ASKED_RE = re.compile(
     r"\bhow (?:much\s+(?!did|does|do|was|were|is|are|has|have|had|will|would|can|could)\w+"
     r"|heavy|fast)\b", re.I)
@@ -400,7 +413,8 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
     # "how much memory": a quantity in a unit ('64 MiB', '10 tons'), not a count of something
     # else ('one thread'); "how big" may ask for a count ('how big was the delegation')
     quantity = wants == "number" and _QUANTITY_ASKED_RE.search(question)
-    size_asked = wants == "number" and _SIZE_ASKED_RE.search(question)
+    size_asked = (wants == "number" and _SIZE_ASKED_RE.search(question)
+                  and not any(norm(w) in _GROUPS for w in words(question)))
     unit_of_time = next((rx for asked_rx, rx in _TIME_ASKED if asked_rx.search(question)),
                         None) if wants == "date" else None
     offices = _asked_offices(ask, cons) if wants == "name" else []
