@@ -68,6 +68,7 @@ ANSWER, CLOSEST_STATUS, NONE = "answer", "closest", "none"
 NO_WORDS = "Your question has no words I can search for; ask about a person, place, date or event."
 EMPTY = "Please type a question."
 _MET = Check()  # no constraint to meet
+_NO_TERMS: frozenset = frozenset()  # a passage with no heading or endnotes adds no terms
 
 
 @dataclass(frozen=True)
@@ -521,8 +522,10 @@ class Answerer:
         chunks = hit_chunks(hits)  # their records read together
         outsides = [self._outside_terms(c) for c in chunks]
         citing = frozenset(q.ids[t] for t in q.terms if t in self._citing)
+        # most passages have no heading or endnotes: nothing to look up for them
         extras = [frozenset(q.ids[t] for s in outside[:-1] for t in s if t in q.ids)
-                  | (citing if c.notes else frozenset())
+                  | (citing if c.notes else _NO_TERMS)
+                  if len(outside) > 1 or c.notes else _NO_TERMS
                   for c, outside in zip(chunks, outsides)]
         all_toks = self.tokens_of(q, hits)
         measured = rescore.signals_and_held_many(q.qterms, all_toks, [c.text for c in chunks],

@@ -107,7 +107,8 @@ def chosen_many(texts: Sequence[str], index: "Index", positions: Sequence[int],
                                np.concatenate([t.starts for t in toks]),
                                np.concatenate([t.ends for t in toks]))
     m_ptr, ids, at = local_matches_many(t_ptr, terms, starts, ends, len(names))
-    bounds, every = m_ptr.tolist(), list(map(tuple, at.tolist()))
+    # (start, end) tuples made by zip from two flat lists, not a list per match first
+    bounds, every = m_ptr.tolist(), list(zip(at[:, 0].tolist(), at[:, 1].tolist()))
     if all(t in wanted for t in names):  # the usual page: every named term is highlighted
         found = [every[bounds[c]:bounds[c + 1]] for c in range(n)]
     else:
