@@ -10,8 +10,9 @@ questions and Cranfield queries and reported on the other half.
 from __future__ import annotations
 
 import math
-from operator import itemgetter, mul
 from dataclasses import dataclass, fields
+from itertools import compress
+from operator import itemgetter, mul
 from typing import NamedTuple, Sequence
 
 import numpy as np
@@ -212,7 +213,7 @@ def _measured(q: QueryTerms, toks: Sequence[ChunkTokens], texts: Sequence[str],
             sent_cov, sent_bm25 = best[1] / q.total, best[6]
         sig = _signals(bm25[c], covered[c] / q.total, sent_cov, sent_bm25, pairs[c], bigrams[c],
                        wants, span)
-        out.append((sig, {i for i, h in zip(ids, held[c]) if h}))
+        out.append((sig, set(compress(ids, held[c]))))  # the ids it holds
     return out
 
 

@@ -6,8 +6,9 @@ prints figures, asserts nothing).
     python tests/bench/answer_stages.py /tmp/s --size 100000 [--checkout /tmp/docbot-old]
 
 Each stage is timed by a wrapper (about a microsecond a call), after every question has been
-asked once (numba's cache, the page cache). Stages nest: rank holds the search, the tokens,
-the second stage and the checks; search_terms holds bm25.search and reading 20 chunk records.
+asked once (numba's cache, the page cache). The stages and their timer are stage_clock.py's,
+shared with gil_held.py; they nest: rank holds the search, the records, the tokens, the second
+stage and the checks.
 """
 from __future__ import annotations
 
@@ -56,42 +57,17 @@ def main() -> None:
         answerer.ask(q, k=10)
     plain = (time.process_time() - cpu) * 1000 / len(questions)
 
-    spent: dict[str, float] = {}  # in the order the stages are listed below
+    from stage_clock import stages, time_stages
 
-    def wrap(owner, name: str, label: str) -> None:
-        f = getattr(owner, name)
-
-        def timed(*a, **k):
-            t0 = time.process_time()
-            try:
-                return f(*a, **k)
-            finally:
-                spent[label] = spent.get(label, 0.0) + time.process_time() - t0
-
-        setattr(owner, name, timed)
-        spent[label] = 0.0
-
-    for owner, name, label in [
-            (A.Answerer, "query", "question: analysis, what is asked, constraints"),
-            (A.Answerer, "rank", "rank: all below"),
-            (idx, "search_terms", "  search_terms: engine and 20 chunk records"),
-            (idx.bm25, "search", "    of which bm25.search (the engine)"),
-            (A.Answerer, "tokens_of", "  stored tokens as the question's ids"),
-            (A.rescore, "signals_and_held_many", "  second stage (signals_and_held_many)"),
-            (A.Answerer, "_check", "  constraints and the asked-for type (_check)"),
-            (A.Answerer, "decide", "decide: the evidence rule"),
-            (A.Answerer, "match_facts", "facts"),
-            (A.Answerer, "_passages", "highlighting the shown passages"),
-            (A, "direct_answer", "the answer line")]:
-        wrap(owner, name, label)
+    spent = time_stages(stages(A, idx), time.process_time_ns)
     cpu = time.process_time()
     for q in questions:
         answerer.ask(q, k=10)
     total = (time.process_time() - cpu) * 1000 / len(questions)
     print(f"{len(idx.chunks):,} passages, {len(questions)} questions, k 10: CPU {plain:.2f} ms "
           f"per answer ({total:.2f} with the timers)")
-    for label, s in spent.items():
-        print(f"{label:50s} {s * 1000 / len(questions):6.2f} ms")
+    for label, ns in spent.items():
+        print(f"{label:52s} {ns * 1e-6 / len(questions):6.3f} ms")
 
 
 if __name__ == "__main__":

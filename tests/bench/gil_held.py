@@ -174,40 +174,11 @@ def run() -> None:
 
 def stages(meter: Meter, questions: list[str]) -> None:
     """The held time inside each stage of Answerer.ask (answer_stages.py's, nested as there)."""
-    A, idx = meter.answer, meter.index
-    held: dict[str, int] = {}
-    clock = time.thread_time_ns
+    from stage_clock import stages as listed, time_stages
 
-    def stage(owner, name: str, label: str) -> None:
-        f = getattr(owner, name)
-
-        def timed(*a, **k):
-            t0, f0 = clock(), meter.free
-            try:
-                return f(*a, **k)
-            finally:
-                held[label] += clock() - t0 - (meter.free - f0)
-
-        setattr(owner, name, timed)
-        held[label] = 0
-
-    for owner, name, label in [
-            (A.Answerer, "query", "question: analysis, what is asked, constraints"),
-            (A.Answerer, "rank", "rank: all below"),
-            (idx, "search_terms", "  search_terms: the engine"),
-            (A, "hit_chunks", "  chunk records (hit_chunks)"),
-            (A.Answerer, "_outside_terms", "  heading/notes/title terms (_outside_terms)"),
-            (A.Answerer, "tokens_of", "  stored tokens as the question's ids"),
-            (A.rescore, "signals_and_held_many", "  second stage (signals_and_held_many)"),
-            (A.batched, "typed_spans", "  best sentence and the next (typed_spans)"),
-            (A.Answerer, "_check", "  constraints and the asked-for type (_check)"),
-            (A.Answerer, "_neighbours", "  neighbours of failing passages"),
-            (A.Answerer, "decide", "decide: the evidence rule"),
-            (A.Answerer, "match_facts", "facts"),
-            (A.Answerer, "_passages", "highlighting the shown passages"),
-            (A, "direct_answer", "the answer line")]:
-        if hasattr(owner, name):
-            stage(owner, name, label)
+    # a clock that stands still inside the GIL-free compiled calls
+    held = time_stages(listed(meter.answer, meter.index),
+                       lambda: time.thread_time_ns() - meter.free)
     meter.reset()
     for q in questions:
         meter.ask(q)
