@@ -11,10 +11,15 @@ Why: two threads answer at most 1 / held share as fast as one (Amdahl, with the 
 one serial part), so the held share bounds what a second thread adds before any contention.
 Each compiled call is wrapped (module attributes of index.*, where callers find them; about a
 microsecond a call, counted as held); numpy's own GIL-free work counts as held. Then, per
-stage of Answerer.ask (answer_stages.py's, nested as there), the held time inside it. With
---against, two checkouts in one process (ab_answers.py's way: the other's package loaded as
-index_a, numba's cache in a temporary folder), question by question in turn, so that load
-from elsewhere falls on both alike: their held shares side by side.
+stage of Answerer.ask (stage_clock.py's, the ones answer_stages.py times), the held time
+inside it. With --against, two checkouts in one process (ab_answers.py's way: the other's
+package loaded as index_a, numba's cache in a temporary folder), question by question in
+turn, so that load from elsewhere falls on both alike: their held shares side by side.
+Caution: side a has read high. Main against main (the same code on both sides, 4 rounds, 7
+December) gave a 1.118 / 1.465 / 1.154 ms held against b's 0.980 / 1.285 / 1.017 (the last
+with a's answerer made first), while the same two packages timed without the wrappers gave a
+7 % less CPU than b. Until that is explained, compare a change's held time by runs of each
+checkout alone (--checkout), in turn.
 """
 from __future__ import annotations
 
@@ -173,7 +178,7 @@ def run() -> None:
 
 
 def stages(meter: Meter, questions: list[str]) -> None:
-    """The held time inside each stage of Answerer.ask (answer_stages.py's, nested as there)."""
+    """The held time inside each stage of Answerer.ask (stage_clock.py's, nested as they run)."""
     from stage_clock import stages as listed, time_stages
 
     # a clock that stands still inside the GIL-free compiled calls
