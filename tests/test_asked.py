@@ -136,3 +136,13 @@ def test_a_long_option_is_named_as_code_and_a_default_value_may_be_a_word():
     assert asks_for("What is the default value of --leak-check?") == "other"
     assert asks_for("What is the return value of idn2_lookup_u8?") == "other"
     assert asks_for("What was the value of the trade in 1990?") == "number"
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("What happened to the Mongolian ambassador in 1995?", "other"),
+    ("What became of the ambassador?", "other"),
+    ("Which Mongolian ambassador was recalled?", "name"),
+    ("Which retired ambassador wrote the memoir?", "name"),
+])
+def test_what_happened_to_an_office_holder_asks_for_the_event_not_a_name(question, kind):
+    assert asks_for(question) == kind

@@ -26,8 +26,10 @@ _AUX = r"(?:did|does|do|was|were|is|are|has|have|had|will|would|can|could|should
 # qualifies that noun, and no person is asked for
 _QUALIFIED = (r"(?!\s+(?-i:[a-z]+(?:ions?|ity|ities|isms?|ry|ries|ures?|ous|al|ic|ive|ments?|ences?"
               r"|ances?|ships?|ness)|states?|nations?|countries)\b)")
-_ROLE_RX = (r"\b(?:which|what)\s+(?:(?!%s\b)[\w'’-]+\s+){0,4}?(%s)s?\b(?!\s+(?-i:[A-Z]))%s"
-            % (_AUX, "|".join(sorted(_ROLES)), _QUALIFIED))
+# 'what happened to the ambassador', 'what became of him': 'what' is what happened, an event
+_EVENT_VERB = r"(?:happen(?:ed|s)?|bec[oa]me?s?|caus(?:ed|es)|prompt(?:ed|s)|led|made|forced|befell)"
+_ROLE_RX = (r"\b(?:which|what)\s+(?!%s\b)(?:(?!%s\b)[\w'’-]+\s+){0,4}?(%s)s?\b(?!\s+(?-i:[A-Z]))%s"
+            % (_EVENT_VERB, _AUX, "|".join(sorted(_ROLES)), _QUALIFIED))
 # What the question word asks for; the earliest question word decides.
 _ASKS = (
     ("date", r"\b(?:when|(?:what|which) (?:(?:were|was|are|is) )?(?:the )?"
