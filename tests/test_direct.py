@@ -948,6 +948,10 @@ def test_an_entry_s_head_and_its_first_sentence_are_one_answer():
     api = "class Handler[source]\n\nBases: object\n\nBase event handler to override.\n\nclass Other"
     a = direct_answer("What does Handler do?", [passage(api, ["Handler"], "class Handler[source]")])
     assert a.text.endswith("Base event handler to override.")
+    # another entry's head is no field of this one, whatever colon its default holds
+    opts = "--quiet\n\n--error-limit=<yes|no> [default: yes]\n\nStops reporting errors early."
+    a = direct_answer("What does --quiet do?", [passage(opts, ["quiet"], "--quiet")])
+    assert a.text == "--quiet"
 
 
 def test_how_big_asks_for_a_size_not_a_count_of_something_else():

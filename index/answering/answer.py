@@ -17,7 +17,7 @@ from ..search import kernels
 from .asked import (CITING_WORDS, Asked, asked, asked_subject, asked_words, code_spans, norm,
                     words, years_in)
 from .constraints import Check, Constraints
-from ..reading.corpus import Chunk
+from ..reading.corpus import Chunk, is_field_line, is_head_line
 from .direct import DirectAnswer, antecedent, cites, direct_answer, gives
 from ..search.engine import Index, SearchHit, open_index
 from ..search.searcher import drop_oldest, hit_chunks
@@ -1195,20 +1195,17 @@ _REFERS_BACK_RE = re.compile(r"\b(?i:he|she|him|his|her|hers|they|them|their|it|
 # 'idn2_lookup_u8', 'watchdog.Observer', 'FileSystemEventHandler'); not a program ('bzip2'),
 # what a whole manual is about, nor a file ('idn2.h')
 _ENTRY_NAME_RE = re.compile(r"^-|[_(]|[a-z][A-Z]|\.[A-Z]")
-# an entry's head: a definition list's term, a signature ('class watchdog.Observer[source]')
-_HEAD_MAX = 160
 _CODE_END_RE = re.compile(r"(?![\w-])")
 
 
 def _heads(text: str) -> list[tuple[int, str]]:
-    """The entry heads of a passage, with where each starts: lines of their own, set off by
-    blank lines, that end as no sentence does."""
+    """The entry heads of a passage (lines of their own, set off by blank lines, that end as
+    no sentence does; a record's fields are its entry's), with where each starts."""
     out, at_line = [], 0
     for line in text.split("\n\n"):
         here, at_line = at_line, at_line + len(line) + 2
-        stripped = line.strip()
-        if (stripped and len(stripped) <= _HEAD_MAX and "\n" not in stripped
-                and not stripped.endswith((".", "!", "?", ":"))):
+        if is_head_line(line) and not is_field_line(line):
+            stripped = line.strip()
             out.append((text.find(stripped, here), stripped))
     return out
 

@@ -15,6 +15,7 @@ from .constraints import (LOCATIVE_WORDS, OFFICES, RANKS, Constraints, fold_name
                           sentence_conflicts, thing_elsewhere)
 from ..facts import human_date, human_figure
 from ..search.translit import latin_spellings
+from ..reading.corpus import is_field_line, is_head_line
 from ..sentences import sentence_spans
 
 LINE = 110  # characters of a sentence answer shown as the answer line (two phone lines, bold)
@@ -171,15 +172,8 @@ def _continued(text: str, h: Any, ask: Asked | None) -> Any:
 
 
 _CITING = frozenset(norm(w) for w in CITING_WORDS.split())
-_HEAD_MAX = 160  # an entry's head: one line ('-k --keep', '--num-callers=<number> [default: 12]')
 _BLANK_BEFORE_RE = re.compile(r"\n[ \t\r\f\v]*\n\s*$")
 _BLANK_AFTER_RE = re.compile(r"[ \t\r\f\v]*\n[ \t\r\f\v]*\n\s*")
-
-
-def _is_head_line(text: str) -> bool:
-    text = text.strip()
-    return (0 < len(text) <= _HEAD_MAX and "\n" not in text
-            and not text.endswith((".", "!", "?", ":", ";", ",")))
 
 
 def _with_head(text: str, h: Any) -> Any:
@@ -187,7 +181,7 @@ def _with_head(text: str, h: Any) -> Any:
     line of its own above it, set off by a blank line, that ends as no sentence does): '-k
     --keep' and 'Keep (don't delete) input files' are one answer. A head alone, with the
     first sentence of what it heads ('--novalid', 'Skip loading the document's DTD.')."""
-    if _is_head_line(h.sentence):
+    if is_head_line(h.sentence):
         # past its fields ('Bases: object'), to what it says
         spans, end = None, h.end
         for _ in range(3):
@@ -198,9 +192,9 @@ def _with_head(text: str, h: Any) -> Any:
             nxt = next(((s, e) for s, e in spans if s == after.end()), None)
             if nxt is None:
                 return h
-            if not _is_head_line(text[nxt[0]:nxt[1]]):
+            if not is_head_line(text[nxt[0]:nxt[1]]):
                 return h._replace(end=nxt[1], sentence=text[h.start:nxt[1]])
-            if ": " not in text[nxt[0]:nxt[1]]:
+            if not is_field_line(text[nxt[0]:nxt[1]]):
                 return h  # another entry's head: a list of them
             end = nxt[1]
         return h
@@ -209,7 +203,7 @@ def _with_head(text: str, h: Any) -> Any:
         return h
     line_start = before.rstrip().rfind("\n") + 1
     head = before[line_start:].strip()
-    if not _is_head_line(head) or not (line_start == 0 or _BLANK_BEFORE_RE.search(text[:line_start])):
+    if not is_head_line(head) or not (line_start == 0 or _BLANK_BEFORE_RE.search(text[:line_start])):
         return h
     start = line_start + (len(before[line_start:]) - len(before[line_start:].lstrip()))
     return h._replace(start=start, sentence=text[start:h.end])

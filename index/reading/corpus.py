@@ -19,7 +19,7 @@ TEXT_SUFFIXES = (".txt", ".md")
 CONVERTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm")  # read by index/reading/
 DOC_SUFFIXES = TEXT_SUFFIXES + CONVERTED_SUFFIXES
 FRONT_MATTER_KEYS = ("title", "author", "source", "date", "url")
-CHUNKER_VERSION = 7  # 7: a blank line ends a sentence; 6: a section's short last paragraph joins the one before; 5: entry heads
+CHUNKER_VERSION = 8  # 8: heads up to 160 characters; 7: a blank line ends a sentence; 6: a section's short last paragraph joins the one before; 5: entry heads
 MAX_CHARS = 1200  # a passage stays readable in a chat message
 MIN_CHARS = 200  # shorter paragraphs are merged with their neighbour in the same section
 MAX_HEADING_CHARS = 120
@@ -389,16 +389,25 @@ class _Block:
 COMPILED_CHARS = 1 << 20  # bodies this long are counted by count_kernels (numba)
 
 
-_HEAD_MAX = 120  # an entry's head: a term, an option with its default, a signature
+HEAD_MAX = 160  # an entry's head: a term, an option with its default, a signature
+
+
+def is_head_line(text: str) -> bool:
+    """Whether a paragraph is an entry's head: one short line that ends as no sentence or
+    clause does (a definition list's term: '-k --keep', '--num-callers=<number> [default:
+    12]', 'class watchdog.observers.Observer[source]'). Read by the chunker, and by the
+    answer line and the passages an option's question is answered from."""
+    t = text.strip()
+    return 0 < len(t) <= HEAD_MAX and "\n" not in t and t[-1] not in ".!?:;,…'’\"”"
+
+
+def is_field_line(text: str) -> bool:
+    """Whether a line is a field of a record ('Bases: object', 'Release: 1.12')."""
+    return _FIELD_LINE_RE.match(text.strip()) is not None
 
 
 def _is_head(b: _Block) -> bool:
-    """Whether a paragraph is an entry's head: one short line that ends as no sentence or
-    clause does (a definition list's term: '-k --keep', '--num-callers=<number> [default:
-    12]', 'class watchdog.observers.Observer[source]')."""
-    t = b.text
-    return (b.kind == "para" and 0 < len(t) <= _HEAD_MAX and "\n" not in t
-            and t[-1] not in ".!?:;,…'’\"”")
+    return b.kind == "para" and is_head_line(b.text)
 
 
 def _blocks(body: str, utf8: bytes | None = None) -> list[_Block]:
