@@ -376,7 +376,7 @@ class Answerer:
         cons = constraints.read(q, tokens, holds, self._word_terms,
                                 self._compounds, self._capitals, self._places, code,
                                 self._state_terms, self._forms_memo,
-                                self._lower_case if self._can_read_case() else None)
+                                self._common())
         topics = self._topic_names(q, tokens, cons)
         if topics:
             cons = replace(cons, names=cons.names + topics)
@@ -714,6 +714,10 @@ class Answerer:
                 continue
             return True
         return False
+
+    def _common(self) -> Callable[[str], bool] | None:
+        """Whether the documents write a word in lower case (a common noun), when they can tell."""
+        return self._lower_case if self._can_read_case() else None
 
     def _can_read_case(self) -> bool:
         return self._stored is not None and hasattr(self.index, "chunks_with")
@@ -1077,7 +1081,7 @@ class Answerer:
         lead it); first: the ranked passage behind the page's first."""
         return direct_answer(q.text, passages, leading, q.wants, q.cons,
                              self._around(q, passages), self._unnamed(q, passages, first),
-                             self._lower_case if self._can_read_case() else None,
+                             self._common(),
                              self._fact_first(q, passages, facts, first),
                              self._paragraph(passages) if cites(q.text) else None)
 

@@ -796,10 +796,11 @@ def _no_one(name: str) -> bool:
             or bool(said) and said[-1] in _BODY_HEADS)
 
 
+# the verbs a source reports with
+_REPORT_VERBS = (r"(?:reported|reports|said|says|stated|states|quoted|quotes|announced|announces"
+                 r"|wrote|writes|noted|added|cited|told|commented|claimed)")
 # a source a text cites: 'Agence France Presse reported that …', 'the VOR said on 7 February'
-_REPORTS_RE = re.compile(r"(?:['’]s?)?\s+(?:(?:has|had|also|later|then)\s+)?(?:reported|reports|said"
-                         r"|says|stated|states|quoted|quotes|announced|wrote|writes|noted|added"
-                         r"|cited|told|commented|claimed)\b")
+_REPORTS_RE = re.compile(r"(?:['’]s?)?\s+(?:(?:has|had|also|later|then)\s+)?" + _REPORT_VERBS + r"\b")
 _REPORTING = frozenset(norm(w) for w in """report reported reports say said says state stated
 states quote quoted announce announced write wrote written note noted add added cite cited tell
 told comment commented claim claimed source sources according newspaper agency think thought
@@ -821,8 +822,7 @@ def _reporter(text: str, s: int, e: int, ask: Asked, terms: Sequence[tuple[int, 
 
 
 # a reporting verb and the word that dates it: 'said on', 'reported on', 'announced last'
-_REPORTED_ON_RE = re.compile(r"\b(?:reported|reports|said|says|stated|states|announced|announces"
-                             r"|wrote|noted|added|claimed|quoted|told\s+\w+)\s+(?:on|last|this)\s+$")
+_REPORTED_ON_RE = re.compile(r"\b" + _REPORT_VERBS + r"(?:\s+\w+)??\s+(?:on|last|this)\s+$")
 
 
 # a news item's dateline: where and when it was filed, and by whom ('Pyongyang, February 11
