@@ -8,6 +8,7 @@ import textwrap
 
 from index.answering.answer import Answer, Passage
 from index.facts import human_date, human_figure
+from index.reading.corpus import short_title
 
 _BOLD, _ITALIC, _DIM, _CYAN, _YELLOW, _RESET = (
     "\x1b[1m", "\x1b[3m", "\x1b[2m", "\x1b[36m", "\x1b[33m", "\x1b[0m")
@@ -61,9 +62,10 @@ def cut(text: str, limit: int) -> str:
     return (head[:space] if space > limit // 2 else head).rstrip(" ,;:—–-") + "…"
 
 
-def short_citation(chunk, limit: int = 110) -> str:
-    """Where a passage stands, short: the title up to its subtitle, the section, ¶ (or page)."""
-    title = re.split(r":\s| — | – ", chunk.title, maxsplit=1)[0].strip() or chunk.title
+def short_citation(chunk, limit: int = 110, cited_as: str = "") -> str:
+    """Where a passage stands, short: its document as the collection cites it (cited_as, the
+    Passage's; else the title up to its subtitle), the section, ¶ (or page)."""
+    title = cited_as or short_title(chunk.title)
     where = f"¶{chunk.paragraph}" if chunk.paragraph == chunk.paragraph_end else (
         f"¶{chunk.paragraph}–{chunk.paragraph_end}")
     page = getattr(chunk, "page", None)
@@ -99,13 +101,15 @@ def excerpt(text: str, start: int, end: int, width: int) -> tuple[str, str, str]
 
 def direct_source(answer: Answer):
     """The passage (chunk) the answer line comes from, when it is among the answer's."""
+    p = _direct_passage(answer)
+    return p.hit.chunk if p is not None else None
+
+
+def _direct_passage(answer: Answer) -> Passage | None:
     d = answer.direct
     if d is None:
         return None
-    for p in answer.passages:
-        if p.hit.chunk.id == d.chunk_id:
-            return p.hit.chunk
-    return None
+    return next((p for p in answer.passages if p.hit.chunk.id == d.chunk_id), None)
 
 
 def answer_line(answer: Answer, width: int = 90) -> tuple[str, str] | None:
@@ -113,9 +117,9 @@ def answer_line(answer: Answer, width: int = 90) -> tuple[str, str] | None:
     d = answer.direct
     if d is None or not answer.answered or (answer.passages and answer.passages[0].rank != 1):
         return None
-    chunk = direct_source(answer)
-    if chunk is not None:
-        where = short_citation(chunk, width)
+    p = _direct_passage(answer)
+    if p is not None:
+        where = short_citation(p.hit.chunk, width, p.cited_as)
     else:
         fact = next((m.fact for m in answer.facts if m.fact.id == d.fact), None)
         where = f"fact table, quoting {fact.doc}" if fact else ""
@@ -137,7 +141,7 @@ def page_label(answer: Answer, total: int | None = None) -> str:
 def passage_text(p: Passage, color: bool = False, width: int = 100, size: int = 320) -> str:
     """[n] short citation on one line, then the passage around its best sentence (marked)."""
     c, h = p.hit.chunk, p.highlight
-    head = f"[{p.rank}] {short_citation(c, width - len(str(p.rank)) - 3)}"
+    head = f"[{p.rank}] {short_citation(c, width - len(str(p.rank)) - 3, p.cited_as)}"
     before, _, after = excerpt(c.text, h.start, h.end, size)
     sentence = one_line(_mark_terms(c.text, h.start, h.end, h.terms, color))
     if color:

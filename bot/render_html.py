@@ -159,7 +159,7 @@ def passage_html(p: Passage, excerpt_size: int = EXCERPT, note_size: int = NOTE)
         before, sentence, after = ("…" if before else ""), cut(sentence, excerpt_size), ""
     body = " ".join(x for x in (esc(before), f"<b>{esc(sentence)}</b>" if sentence else "",
                                 esc(after)) if x)
-    lines = [f"<b>[{p.rank}]</b> <i>{esc(short_citation(c))}</i>", body]
+    lines = [f"<b>[{p.rank}]</b> <i>{esc(short_citation(c, cited_as=p.cited_as))}</i>", body]
     for n in c.notes if note_size > 0 else ():
         see = f" (= {one_line(n.see)})" if n.see else ""
         lines.append(f"<i>[{esc(n.mark)}]</i> {esc(cut(one_line(n.text) + see, note_size))}")

@@ -672,7 +672,8 @@ class DocBot:
             if i == 0 and line is not None:
                 title, description = line
             else:
-                title, description = p.highlight.sentence, short_citation(p.hit.chunk)
+                title, description = p.highlight.sentence, short_citation(p.hit.chunk,
+                                                                           cited_as=p.cited_as)
             body = (head + "\n\n") if i == 0 and head else ""
             out.append(article(i, title, description,
                                f"{question}\n{body}{passage_html(p, 600, 160)}"))

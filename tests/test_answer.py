@@ -299,3 +299,25 @@ def test_the_entry_that_defines_an_option_answers_what_it_is(tmp_path, write_dat
     from index.answering.answer import _ENTRY_NAME_RE
     assert _ENTRY_NAME_RE.search("--leak-check") and not _ENTRY_NAME_RE.search("bzip2")
     assert not _ENTRY_NAME_RE.search("idn2.h") and _ENTRY_NAME_RE.search("watchdog.Observer")
+
+
+def test_a_citation_names_its_document_as_no_other_document_is_named(tmp_path, write_data):
+    from bot.render import passage_text
+    from index.reading.corpus import cited_titles
+    body = "To install {0}, run the installer of {0} and check the version it prints afterwards."
+    data = write_data({
+        "alpha/install.md": "---\ntitle: Installation — alpha documentation\n---\n" + body.format("alpha"),
+        "beta/install.md": "---\ntitle: Installation — beta documentation\n---\n" + body.format("beta"),
+        "alpha/usage.md": "---\ntitle: Usage — alpha documentation\n---\nRun alpha to install nothing; it only checks.",
+    })
+    a = Answerer.open(data, tmp_path / "index")
+    ans = a.ask("How do I install and check the version?")
+    cited = {p.hit.chunk.doc: p.cited_as for p in ans.passages}
+    # two projects' 'Installation' pages keep what tells them apart; a page alone keeps it short
+    assert set(cited.values()) >= {"Installation — alpha documentation",
+                                   "Installation — beta documentation"}
+    assert all(passage_text(p).startswith(f"[{p.rank}] {p.cited_as}") for p in ans.passages)
+    # the same whole title twice: the file tells them apart
+    assert cited_titles([{"id": "a/x", "title": "Notes"}, {"id": "b/x", "title": "Notes"},
+                         {"id": "c", "title": "Usage: the guide"}]) == {
+        "a/x": "Notes (a/x)", "b/x": "Notes (b/x)", "c": "Usage"}

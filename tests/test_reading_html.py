@@ -177,3 +177,18 @@ def test_index_names_what_it_could_not_read_and_counts_it_right(folder, tmp_path
     from index.search.engine import open_index
     html = "\n".join(docs_messages(open_index(folder, tmp_path / "index").documents))
     assert f"{share} % of its text" in html
+
+
+@pytest.mark.parametrize("encoding, dash", [("utf-8", "—"), ("latin-1", "-")])
+def test_a_page_that_says_no_encoding_is_read_in_the_one_it_is_in(tmp_path, encoding, dash):
+    # no meta charset: UTF-8 when the bytes are (a page saved or generated without it), else
+    # Latin-1 as before
+    page = (f"<html><head><title>Café {dash} alpha documentation</title></head><body><main>"
+            f"<p>Install the café tools with make install {dash} then check the version it "
+            "prints, as the guide for alpha says.</p></main></body></html>")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "cafe.html").write_bytes(page.encode(encoding))
+    doc = load_document(docs / "cafe.html", docs)
+    assert doc.title == f"Café {dash} alpha documentation"
+    assert f"café tools with make install {dash} then" in doc.chunks[0].text

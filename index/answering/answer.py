@@ -17,7 +17,7 @@ from ..search import kernels
 from .asked import (CITING_WORDS, Asked, asked, asked_subject, asked_words, code_spans, norm,
                     words, years_in)
 from .constraints import Check, Constraints
-from ..reading.corpus import Chunk, is_field_line, is_head_line
+from ..reading.corpus import Chunk, cited_titles, is_field_line, is_head_line, short_title
 from .direct import DirectAnswer, antecedent, cites, direct_answer, gives
 from ..search.engine import Index, SearchHit, open_index
 from ..search.searcher import drop_oldest, hit_chunks
@@ -78,11 +78,15 @@ class Passage:
     hit: SearchHit
     highlight: Highlight
     facts: tuple[str, ...] = ()  # ids of facts whose quote is in this passage
+    # the name a citation gives its document, one no other document of the collection shares
+    # (reading.corpus.cited_titles); empty: the title up to its subtitle
+    cited_as: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         c = self.hit.chunk
         return {
             "rank": self.rank, "score": round(self.score, 6), "doc": c.doc, "title": c.title,
+            "cited_as": self.cited_as or short_title(c.title),
             "section": c.section, "paragraph": c.paragraph, "chunk_id": c.id, "text": c.text,
             "highlight": self.highlight.to_dict(), "citation": c.citation,
             "notes": [n.to_dict() for n in c.notes], "facts": list(self.facts),
@@ -226,6 +230,7 @@ class Answerer:
         self.facts = facts or FactTable()
         self._n = len(index.chunks)
         self._facts_by_passage = self.facts.by_passage()
+        self._cited: dict[str, str] | None = None  # _cited_titles, made at the first answer
         self._fact_index = (Index.from_chunks(fact_chunks(self.facts.facts), index.analyzer)
                             if self.facts.facts else None)
         self._facts_by_id = {f.id: f for f in self.facts.facts}
@@ -1176,9 +1181,17 @@ class Answerer:
             if entry is not None and not entry[0] <= shown[i].start < entry[1]:
                 # the entry of the option asked about, not another one of the passage
                 shown[i] = self._sentence_at(r.hit, entry[0], shown[i])
+        cited = self._cited_titles()
         return tuple(Passage(offset + i + 1, r.score, r.hit, h,
-                             tuple(self._facts_by_passage.get(r.hit.chunk.id, ())))
+                             tuple(self._facts_by_passage.get(r.hit.chunk.id, ())),
+                             cited.get(r.hit.chunk.doc, ""))
                      for i, (r, h) in enumerate(zip(page, shown)))
+
+    def _cited_titles(self) -> dict[str, str]:
+        """Document id -> how a citation names it (reading.corpus.cited_titles), made once."""
+        if self._cited is None:
+            self._cited = cited_titles(self.index.documents)
+        return self._cited
 
     def _sentence_at(self, hit: SearchHit, at: int, h: Highlight) -> Highlight:
         """h moved to the sentence of hit's passage that holds offset at."""

@@ -6,7 +6,8 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass, field
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,10 @@ TEXT_SUFFIXES = (".txt", ".md")
 CONVERTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm")  # read by index/reading/
 DOC_SUFFIXES = TEXT_SUFFIXES + CONVERTED_SUFFIXES
 FRONT_MATTER_KEYS = ("title", "author", "source", "date", "url")
-CHUNKER_VERSION = 8  # 8: heads up to 160 characters; 7: a blank line ends a sentence; 6: a section's short last paragraph joins the one before; 5: entry heads
+# 9: a page that says no encoding read as UTF-8 when it is; 8: heads up to 160 characters;
+# 7: a blank line ends a sentence; 6: a section's short last paragraph joins the one before;
+# 5: an entry's head goes with what it heads
+CHUNKER_VERSION = 9
 MAX_CHARS = 1200  # a passage stays readable in a chat message
 MIN_CHARS = 200  # shorter paragraphs are merged with their neighbour in the same section
 MAX_HEADING_CHARS = 120
@@ -387,6 +391,27 @@ class _Block:
 
 
 COMPILED_CHARS = 1 << 20  # bodies this long are counted by count_kernels (numba)
+
+
+_SUBTITLE_RE = re.compile(r":\s| — | – ")
+
+
+def short_title(title: str) -> str:
+    """A document's title up to its subtitle ('API Reference' of 'API Reference — watchdog
+    2.2.1 documentation'): what a citation names it by."""
+    return _SUBTITLE_RE.split(title, maxsplit=1)[0].strip() or title
+
+
+def cited_titles(docs: Sequence[dict]) -> dict[str, str]:
+    """Document id -> the name a citation gives it, one no other document of the collection
+    shares: its short title, else its whole title (two projects' 'Installation' pages), else
+    the whole title with its file ('… (watchdog/installation)'). docs: the index's documents
+    (id, title)."""
+    full = {d["id"]: d.get("title") or d["id"] for d in docs}
+    short = {i: short_title(t) for i, t in full.items()}
+    n_short, n_full = Counter(short.values()), Counter(full.values())
+    return {i: short[i] if n_short[short[i]] == 1 else full[i] if n_full[full[i]] == 1
+            else f"{full[i]} ({i})" for i in full}
 
 
 HEAD_MAX = 160  # an entry's head: a term, an option with its default, a signature

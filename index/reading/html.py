@@ -50,12 +50,31 @@ MAIN_SHARE = 0.95  # the main text is the deepest element holding this share of 
 _ALNUM_RE = re.compile(r"\w")
 
 
+# where a page says its encoding: a meta charset (or http-equiv content type), an XML declaration
+_DECLARED_RE = re.compile(rb"<meta[^>]+charset|<\?xml[^>]+encoding", re.I)
+
+
+def _parser_for(raw: bytes):
+    """A parser reading UTF-8 for a page that says no encoding and is valid UTF-8 (a page
+    saved or generated without its meta charset, read by lxml as Latin-1: 'â' for '—');
+    None, lxml's own reading, otherwise."""
+    if _DECLARED_RE.search(raw[:4096]) is not None:
+        return None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    import lxml.html
+
+    return lxml.html.HTMLParser(encoding="utf-8")
+
+
 def read(raw: bytes) -> Extracted:
     import lxml.html
     from lxml import etree
 
     try:
-        root = lxml.html.document_fromstring(raw)
+        root = lxml.html.document_fromstring(raw, parser=_parser_for(raw))
     except (etree.ParserError, ValueError) as e:
         raise Unreadable(f"not an HTML page ({str(e)[:60] or 'empty'}) — skipped") from None
     meta = _metadata(root)
