@@ -230,7 +230,7 @@ class Answerer:
         self.facts = facts or FactTable()
         self._n = len(index.chunks)
         self._facts_by_passage = self.facts.by_passage()
-        self._cited: dict[str, str] | None = None  # _cited_titles, made at the first answer
+        self._cited: tuple | None = None  # _cited_titles: (its documents, their names)
         self._fact_index = (Index.from_chunks(fact_chunks(self.facts.facts), index.analyzer)
                             if self.facts.facts else None)
         self._facts_by_id = {f.id: f for f in self.facts.facts}
@@ -1188,10 +1188,15 @@ class Answerer:
                      for i, (r, h) in enumerate(zip(page, shown)))
 
     def _cited_titles(self) -> dict[str, str]:
-        """Document id -> how a citation names it (reading.corpus.cited_titles), made once."""
-        if self._cited is None:
-            self._cited = cited_titles(self.index.documents)
-        return self._cited
+        """Document id -> how a citation names it (reading.corpus.cited_titles), made again
+        only when the index's documents change (a cluster's shards are updated in place)."""
+        docs = self.index.documents
+        # the same documents are the same objects: their first and last stand for the list
+        first, last = (docs[0], docs[-1]) if docs else (None, None)
+        known = self._cited
+        if known is None or known[0] != len(docs) or known[1] is not first or known[2] is not last:
+            known = self._cited = (len(docs), first, last, cited_titles(docs))
+        return known[3]
 
     def _sentence_at(self, hit: SearchHit, at: int, h: Highlight) -> Highlight:
         """h moved to the sentence of hit's passage that holds offset at."""
