@@ -948,6 +948,14 @@ def test_an_entry_s_head_and_its_first_sentence_are_one_answer():
     api = "class Handler[source]\n\nBases: object\n\nBase event handler to override.\n\nclass Other"
     a = direct_answer("What does Handler do?", [passage(api, ["Handler"], "class Handler[source]")])
     assert a.text.endswith("Base event handler to override.")
+    # too long for one line: the head and what it says, the fields left out
+    long_api = ("class watchdog.events.FileSystemEventHandler[source]\n\nBases: object\n\n"
+                "Base file system event handler that you can override methods from.")
+    a = direct_answer("What does FileSystemEventHandler do?",
+                      [passage(long_api, ["FileSystemEventHandler"],
+                               "class watchdog.events.FileSystemEventHandler[source]")])
+    assert a.line.startswith("class watchdog.events.FileSystemEventHandler[source] … Base file")
+    assert "Bases" not in a.line and len(a.line) <= LINE
     # another entry's head is no field of this one, whatever colon its default holds
     opts = "--quiet\n\n--error-limit=<yes|no> [default: yes]\n\nStops reporting errors early."
     a = direct_answer("What does --quiet do?", [passage(opts, ["quiet"], "--quiet")])

@@ -144,8 +144,26 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
         return DirectAnswer(span, "span", chunk.id, None, sentence, span)
     if fact is not None:  # it meets the question's constraints and holds the asked value
         return fact
-    return DirectAnswer(sentence, "sentence", chunk.id, None, sentence,
-                        clip(sentence, terms, LINE))
+    return DirectAnswer(sentence, "sentence", chunk.id, None, sentence, _line(sentence, terms))
+
+
+def _line(sentence: str, terms: list[tuple[int, int]]) -> str:
+    """The answer line of a sentence: clipped to LINE, and for an entry's head read past its
+    fields to what it says ('class …Handler[source]', 'Bases: object', 'Base file system event
+    handler …'), the head and what it says, the fields left out (marked …) when all do not fit."""
+    parts = [m for m in _PARAGRAPH_RE.finditer(sentence)]
+    if (len(sentence) > LINE and len(parts) >= 3 and is_head_line(parts[0].group())
+            and all(is_field_line(m.group()) for m in parts[1:-1])):
+        head, said = " ".join(parts[0].group().split()), parts[-1]
+        room = LINE - len(head) - 3
+        if room >= 40:
+            rest = clip(said.group(), [(s - said.start(), e - said.start()) for s, e in terms
+                                      if s >= said.start()], room)
+            return f"{head} … {rest.lstrip('…')}"
+    return clip(sentence, terms, LINE)
+
+
+_PARAGRAPH_RE = re.compile(r"[^\n](?:[^\n]|\n(?![ \t\r\f\v]*\n))*")
 
 
 def _continued(text: str, h: Any, ask: Asked | None) -> Any:
