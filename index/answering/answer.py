@@ -967,7 +967,11 @@ class Answerer:
                 # its date answers a when-question when what it states holds the rarest word
                 # and something the question says of its names, not only a name ('when did
                 # Putin become president?' is not answered by the date of Putin's letter)
-                lead = rarest in heads and (not said or bool(said & heads))
+                # a year the question names is held by a fact of that year, as by one
+                # whose words say it ('when was the 2000 treaty signed?' and the treaty
+                # signed on 9 February 2000)
+                dated = heads | {str(fact.year)} if rarest.isdigit() else heads
+                lead = rarest in dated and (not said or bool(said & heads))
             else:
                 lead = rarest in heads or any(lo <= fact.year <= hi for lo, hi in q.cons.years)
             if not shown and not (ev.passes and lead and _gives(fact, q.wants)):
@@ -983,6 +987,13 @@ class Answerer:
                 out.append(FactMatch(fact, (round(sig.score(), 6), round(ev.probability, 6)),
                                      ev.passes and lead))
         out.sort(key=lambda m: (-m.score[0], -m.score[1], m.fact.date, m.fact.id))
+        if dates_asked and q.cons.years:
+            # a when-question naming a year: of the facts that may lead, those of that year
+            # first, before those that only mention it ('1961 defence pact (replaced in 2000)'
+            # for the 2000 treaty); the others keep their order ('when did Mongolia end the
+            # 1986 treaty' is answered by 1995's)
+            out.sort(key=lambda m: not (m.passes and any(lo <= m.fact.year <= hi
+                                                         for lo, hi in q.cons.years)))
         if q.wants is not None and q.wants.kind == "number":
             # the one holding the asked figure first: of the asked noun ('how many embassies'
             # is not answered by 10,000 workers)
