@@ -17,7 +17,8 @@ from ..search import kernels
 from .asked import (CITING_WORDS, Asked, asked, asked_subject, asked_words, code_spans, norm,
                     words, years_in)
 from .constraints import Check, Constraints
-from ..reading.corpus import Chunk, cited_titles, is_field_line, is_head_line, short_title
+from ..reading.corpus import (Chunk, cited_titles, is_field_line, is_head_line, paragraphs,
+                              short_title)
 from .direct import DirectAnswer, antecedent, cites, direct_answer, gives
 from ..search.engine import Index, SearchHit, open_index
 from ..search.searcher import drop_oldest, hit_chunks
@@ -197,8 +198,9 @@ class Query:
     unsaid: bool = False
     # year -> the (document, section) pairs whose passages say it (Answerer._year_sections)
     year_sections: dict = field(default_factory=dict, compare=False, repr=False)
-    # the options, functions and files it names, as written ('--leak-check')
-    code: tuple[str, ...] = ()
+    # the options and functions it names, as written ('--leak-check'), whose entries in a
+    # reference define them (_ENTRY_NAME_RE: not programs nor files)
+    entries: tuple[str, ...] = ()
     # a text -> whether it holds what the question asks for (direct.gives): a passage is
     # checked again with its neighbours, and a neighbour is often another candidate
     gives: dict = field(default_factory=dict, compare=False, repr=False)
@@ -401,7 +403,8 @@ class Answerer:
         unsaid = bool(event) and not any(df[t] for t in event)
         return Query(q, notice, terms, wants, qterms, ids, names, cons, tuple(ids),
                      vocab_map=vocab_map, subject=subject, event=event, unsaid=unsaid,
-                     code=tuple(q[s:e] for s, e in code))
+                     entries=tuple(n for n in (q[s:e] for s, e in code)
+                                   if _ENTRY_NAME_RE.search(n)))
 
     def _topic_names(self, question: str, tokens: list, cons: Constraints) -> tuple:
         """The words of the question that name what a document is about: in its title, and
@@ -550,7 +553,7 @@ class Answerer:
                 h, toks, outside, typed = rows[j]
                 checks[j] = self._check(q, h, toks, outside, near, typed, memos[j])
         for h, c, (sig, held), check, toks in zip(hits, chunks, measured, checks, all_toks):
-            if check.untyped and not check.missing and q.code and _defines(c.text, _entries(q)):
+            if check.untyped and not check.missing and q.entries and _defines(c.text, q.entries):
                 # the entry of the option asked about says its value, whatever its type
                 # ('[default: summary]' for 'what is the default value of --leak-check?')
                 check = Check(check.met, check.total)
@@ -897,12 +900,12 @@ class Answerer:
             on_subject = on_subject or ev is not None and evidence.on_subject(
                 q.qterms, ev, ranked[0].held)
         if ev is not None and ev.passes:
-            entries = _entries(q)
-            if entries:
+            if q.entries:
                 # of those that answer, the entry that defines an option or function the
                 # question names comes first ('--leak-check=<no|summary|yes|full> [default:
                 # summary]', then what it does): the others only mention it
-                first.sort(key=lambda r: not (r.check.passes and _defines(r.hit.chunk.text, entries)))
+                first.sort(key=lambda r: not (r.check.passes
+                                              and _defines(r.hit.chunk.text, q.entries)))
             return first, ev, []
         return [], ev, (ranked if on_subject else [])
 
@@ -1181,14 +1184,13 @@ class Answerer:
                                   [page[i].toks for i in ready], names, set(terms))
                 for i, h in zip(ready, got):
                     shown[i] = h
-        entries = _entries(q)
         for i, r in enumerate(page):
             if shown[i] is None:
                 shown[i] = highlight(r.hit.chunk.text, terms, self.index.analyzer, self.weight,
                                      q.wants, self._stored, getattr(r.hit, "pos", -1),
                                      r.signals.sentence if r.signals.sent_cov > 0 else None,
                                      (r.toks, names) if reuse and r.toks is not None else None)
-            entry = _entry_head(r.hit.chunk.text, entries) if entries else None
+            entry = _entry_head(r.hit.chunk.text, q.entries) if q.entries else None
             if entry is not None and not entry[0] <= shown[i].start < entry[1]:
                 # the entry of the option asked about, not another one of the passage
                 shown[i] = self._sentence_at(r.hit, entry[0], shown[i])
@@ -1234,12 +1236,12 @@ _CODE_END_RE = re.compile(r"(?![\w-])")
 def _heads(text: str) -> list[tuple[int, str]]:
     """The entry heads of a passage (lines of their own, set off by blank lines, that end as
     no sentence does; a record's fields are its entry's), with where each starts."""
-    out, at_line = [], 0
-    for line in text.split("\n\n"):
-        here, at_line = at_line, at_line + len(line) + 2
+    out = []
+    for m in paragraphs(text):
+        line = m.group()
         if is_head_line(line) and not is_field_line(line):
             stripped = line.strip()
-            out.append((text.find(stripped, here), stripped))
+            out.append((m.start() + len(line) - len(line.lstrip()), stripped))
     return out
 
 
@@ -1261,11 +1263,6 @@ def _entry_head(text: str, code: tuple[str, ...]) -> tuple[int, int] | None:
 
 def _defines(text: str, code: tuple[str, ...]) -> bool:
     return bool(code) and _entry_head(text, code) is not None
-
-
-def _entries(q: Query) -> tuple[str, ...]:
-    """The options and functions a question names (_ENTRY_NAME_RE)."""
-    return tuple(c for c in q.code if _ENTRY_NAME_RE.search(c))
 
 
 def _one_per_paragraph(ranked: list[Ranked]) -> list[Ranked]:

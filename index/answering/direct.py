@@ -15,7 +15,7 @@ from .constraints import (LOCATIVE_WORDS, OFFICES, RANKS, Constraints, fold_name
                           sentence_conflicts, thing_elsewhere)
 from ..facts import human_date, human_figure
 from ..search.translit import latin_spellings
-from ..reading.corpus import is_field_line, is_head_line
+from ..reading.corpus import is_field_line, is_head_line, paragraphs
 from ..sentences import sentence_spans
 
 LINE = 110  # characters of a sentence answer shown as the answer line (two phone lines, bold)
@@ -151,7 +151,7 @@ def _line(sentence: str, terms: list[tuple[int, int]]) -> str:
     """The answer line of a sentence: clipped to LINE, and for an entry's head read past its
     fields to what it says ('class …Handler[source]', 'Bases: object', 'Base file system event
     handler …'), the head and what it says, the fields left out (marked …) when all do not fit."""
-    parts = [m for m in _PARAGRAPH_RE.finditer(sentence)]
+    parts = list(paragraphs(sentence))
     if (len(sentence) > LINE and len(parts) >= 3 and is_head_line(parts[0].group())
             and all(is_field_line(m.group()) for m in parts[1:-1])):
         head, said = " ".join(parts[0].group().split()), parts[-1]
@@ -161,9 +161,6 @@ def _line(sentence: str, terms: list[tuple[int, int]]) -> str:
                                       if s >= said.start()], room)
             return f"{head} … {rest.lstrip('…')}"
     return clip(sentence, terms, LINE)
-
-
-_PARAGRAPH_RE = re.compile(r"[^\n](?:[^\n]|\n(?![ \t\r\f\v]*\n))*")
 
 
 def _continued(text: str, h: Any, ask: Asked | None) -> Any:

@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -424,6 +424,14 @@ def is_head_line(text: str) -> bool:
     answer line and the passages an option's question is answered from."""
     t = text.strip()
     return 0 < len(t) <= HEAD_MAX and "\n" not in t and t[-1] not in ".!?:;,…'’\"”"
+
+
+_PARAGRAPH_RE = re.compile(r"[^\n](?:[^\n]|\n(?![ \t\r\f\v]*\n))*")
+
+
+def paragraphs(text: str) -> Iterator[re.Match]:
+    """The paragraphs of a text (runs between blank lines), with where each stands."""
+    return _PARAGRAPH_RE.finditer(text)
 
 
 def is_field_line(text: str) -> bool:
