@@ -88,6 +88,21 @@ def _fl(c, table):
     return table[c]
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _emit_trimmed(codes, table, s, e, lo, out_s, out_e, o):
+    """codes[s:e] with its spaces trimmed written as sentence o (offsets from lo) when any
+    text is left; the next sentence's number."""
+    while s < e and _fl(codes[s], table) & SPACE:
+        s += 1
+    if s == e:
+        return o
+    while _fl(codes[e - 1], table) & SPACE:
+        e -= 1
+    out_s[o] = s - lo
+    out_e[o] = e - lo
+    return o + 1
+
+
 @njit(cache=True, nogil=True)
 def spans(codes, table, bounds, abbrev):
     """sentences_of (at least one span each, the whole text if need be) of the texts
@@ -111,16 +126,7 @@ def spans(codes, table, bounds, abbrev):
                                   or codes[t] == 12 or codes[t] == 11):
                     t += 1
                 if t < hi and codes[t] == 10:
-                    s = start
-                    while s < p and _fl(codes[s], table) & SPACE:
-                        s += 1
-                    if s < p:
-                        u = p
-                        while u > s and _fl(codes[u - 1], table) & SPACE:
-                            u -= 1
-                        out_s[o] = s - lo
-                        out_e[o] = u - lo
-                        o += 1
+                    o = _emit_trimmed(codes, table, start, p, lo, out_s, out_e, o)
                     start = t + 1
                     p = t + 1
                     continue
@@ -177,16 +183,7 @@ def spans(codes, table, bounds, abbrev):
             o += 1
             start = e
             p = e
-        s = start
-        while s < hi and _fl(codes[s], table) & SPACE:
-            s += 1
-        if s < hi:
-            t = hi
-            while t > s and _fl(codes[t - 1], table) & SPACE:
-                t -= 1
-            out_s[o] = s - lo
-            out_e[o] = t - lo
-            o += 1
+        o = _emit_trimmed(codes, table, start, hi, lo, out_s, out_e, o)
         if o == first:
             out_s[o] = 0
             out_e[o] = hi - lo
