@@ -12,7 +12,6 @@ stage and the checks.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -24,21 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def main() -> None:
-    checkout = ROOT
-    if "--checkout" in sys.argv:  # its index package first: scale.py puts this one's first
-        checkout = Path(sys.argv[sys.argv.index("--checkout") + 1])
-    sys.path.insert(0, str(checkout.resolve()))
+    from stage_clock import checkout_first, stage_arguments
+
+    checkout_first(ROOT)
     import index  # noqa: F401
     import scale
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("workdir", type=Path, help="a scale.py --keep workdir")
-    ap.add_argument("--size", type=int, default=100_000)
-    ap.add_argument("--queries", type=int, default=300)
-    ap.add_argument("--squad", type=Path, default=scale.SQUAD)
-    ap.add_argument("--checkout", type=Path, default=ROOT,
-                    help="the docbot checkout to measure (default: this one)")
-    args = ap.parse_args()
+    args = stage_arguments(__doc__.split("\n")[0], 100_000, scale.SQUAD, ROOT).parse_args()
     from index.answering import answer as A
     from index.search.engine import load_analyzer
     from index.search.load import load_index

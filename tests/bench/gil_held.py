@@ -23,7 +23,6 @@ checkout alone (--checkout), in turn.
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
@@ -123,21 +122,14 @@ def main() -> None:
 
 
 def run() -> None:
-    checkout = ROOT
-    if "--checkout" in sys.argv:  # its index package first: scale.py puts this one's first
-        checkout = Path(sys.argv[sys.argv.index("--checkout") + 1])
-    sys.path.insert(0, str(checkout.resolve()))
+    from stage_clock import checkout_first, stage_arguments
+
+    checkout_first(ROOT)
     import index
     import scale
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("workdir", type=Path, help="a scale.py --keep workdir")
-    ap.add_argument("--size", type=int, default=1_000_000)
-    ap.add_argument("--queries", type=int, default=300)
+    ap = stage_arguments(__doc__.split("\n")[0], 1_000_000, scale.SQUAD, ROOT)
     ap.add_argument("--rounds", type=int, default=3, help="timed passes over the questions")
-    ap.add_argument("--squad", type=Path, default=scale.SQUAD)
-    ap.add_argument("--checkout", type=Path, default=ROOT,
-                    help="the docbot checkout to measure (default: this one)")
     ap.add_argument("--against", type=Path,
                     help="another checkout (say, main), measured in the same process, each "
                          "question asked by one and then the other (order swapped each round)")

@@ -4,8 +4,34 @@ calls). Each stage is a function or method wrapped in place; stages nest as they
 holds the search, the records, the second stage and the checks)."""
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
 from types import ModuleType
 from typing import Callable
+
+
+def checkout_first(default: Path) -> None:
+    """Put the checkout --checkout names (default: this one) first on sys.path, before its
+    index package is imported (scale.py puts this one's first)."""
+    checkout = default
+    if "--checkout" in sys.argv:
+        checkout = Path(sys.argv[sys.argv.index("--checkout") + 1])
+    sys.path.insert(0, str(checkout.resolve()))
+
+
+def stage_arguments(description: str, size: int, squad: Path, default: Path
+                    ) -> argparse.ArgumentParser:
+    """The arguments both stage benchmarks take: a scale.py --keep workdir, its size, how
+    many of its questions, SQuAD's file, the checkout measured."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("workdir", type=Path, help="a scale.py --keep workdir")
+    ap.add_argument("--size", type=int, default=size)
+    ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--squad", type=Path, default=squad)
+    ap.add_argument("--checkout", type=Path, default=default,
+                    help="the docbot checkout to measure (default: this one)")
+    return ap
 
 
 def stages(answer: ModuleType, index: object) -> list[tuple[object, str, str]]:
