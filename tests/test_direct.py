@@ -886,6 +886,28 @@ def test_when_gets_no_date_from_a_sentence_that_says_nothing_of_what_happened():
     assert line("In what year was the 18th Party Congress held?", text,
                 ["18th", "Party", "Congress"]) == "1981"
 
+    # what happened, said in another form of its word: the date is the answer
+    assert line("When did Levi's Stadium open?", "The $1.2 billion stadium opened in 2014.",
+                ["stadium", "opened"]) == "2014"
+    assert line("In what year did Harvey Martin die?",
+                "No plans were announced for Harvey Martin, who died in 2001.",
+                ["Harvey", "Martin", "died"]) == "2001"
+    assert line("When did Luther write the Large Catechism?",
+                "In 1529, he wrote the Large Catechism, a manual for pastors.",
+                ["wrote", "Large", "Catechism"]) == "1529"
+    assert line("When was the route stopped?", "The route was stopped in 1999.",
+                ["route", "stopped"]) == "1999"
+
+
+def test_one_word_in_its_forms():
+    from index.answering.asked import same_word
+    for a, b in [("open", "opened"), ("die", "died"), ("write", "wrote"), ("stop", "stopped"),
+                 ("sign", "signing"), ("organise", "organized"),
+                 ("government", "governor")]:
+        assert same_word(a, b) and same_word(b, a), (a, b)
+    for a, b in [("win", "winter"), ("open", "opera"), ("die", "diet"), ("sign", "signal"),
+                 ("be", "bed"), ("invade", "invasion")]:
+        assert not same_word(a, b), (a, b)
 
 def test_who_is_a_name_asks_who_they_are_not_for_another_name():
     assert asks_for("Who is Paek Nam Sun?") == "other"

@@ -10,6 +10,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Iterator, Sequence
 
+from ..search.analyze import base_form
+
 # Words for a person's office or part: "which <role>" asks for a name.
 ROLES = _ROLES = {"president", "minister", "ambassador", "envoy", "diplomat", "chairman", "premier",
           "leader", "secretary", "spokesman", "member", "official", "general", "marshal",
@@ -286,6 +288,29 @@ def norm(word: str) -> str:
         w = w[:-1]
     return w
 
+
+# what an inflected form adds to its word's stem ('opened', 'died', 'signing', 'stopped')
+_ENDINGS = frozenset({"", "e", "s", "es", "d", "ed", "ing", "ion", "ions", "er", "ers",
+                      "ies", "ied"})
+
+
+def same_word(a: str, b: str) -> bool:
+    """Whether two norm()ed words are one word, inflected or not: 'open' and 'opened', 'die'
+    and 'died', 'write' and 'wrote', 'stop' and 'stopped' (and, as before, two long words
+    with the same first five letters)."""
+    a, b = base_form(a), base_form(b)
+    if a == b or a[:5] == b[:5] and min(len(a), len(b)) >= 5:
+        return True
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 3:
+        return False
+    stem = short[:-1] if short.endswith("e") else short
+    if not long.startswith(stem):
+        return False
+    rest = long[len(stem):]
+    if rest[:1] == stem[-1:] and rest[1:] in ("ed", "ing", "er"):
+        rest = rest[1:]  # a doubled last letter
+    return rest in _ENDINGS
 
 
 # compiled once: these run for every candidate span of every passage looked at

@@ -10,10 +10,11 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, LETTER_WORD_RE, MONTHS,
                     NUMBER_RE, PERIOD_RE, PLACE_WORDS, ROLES, TITLE_MODIFIERS, TITLE_WORDS,
                     WEEKDAYS, Asked, after_role, asked, asked_noun, asked_words, norm, personal,
-                    quoted, title_run, title_words, titled, words, years_in)
+                    quoted, same_word, title_run, title_words, titled, words, years_in)
 from .constraints import (LOCATIVE_WORDS, OFFICES, RANKS, Constraints, fold_name,
                           sentence_conflicts, thing_elsewhere)
 from ..facts import human_date, human_figure
+from ..search.analyze import base_form
 from ..search.translit import latin_spellings
 from ..reading.corpus import is_field_line, is_head_line, paragraphs
 from ..sentences import sentence_spans
@@ -28,6 +29,7 @@ _LOCATIVE_RE = re.compile(r"\b(?:%s)\s+(?:the\s+)?$" % "|".join(LOCATIVE_WORDS),
 _LIGHT_VERBS = frozenset("hold held take took taken place happen happened occur occurred"
                          .split())  # as norm() gives them
 _CLAUSE_RE = re.compile(r"[,;:()]|\s[—–-]\s|\n\s*\n")  # a blank line too: an entry's head ends
+_AND_RE = re.compile(r"\s(?:and|but)\s")  # what joins two clauses (or two of anything)
 # words a figure keeps after it in the answer line: units of measure, money, multipliers;
 # a noun it counts is the question's to say ('How many points …?' -> '308', not '308 points'
 # nor a fragment like 'two forced' of 'two forced fumbles')
@@ -480,8 +482,7 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             continue  # 'North Carolina', 'Fort Edward', 'Central Asian': a place or a people
         if wants == "name" and common is not None and _ends_common(text[s:e], common):
             continue  # 'Dynastic Name', 'Moving Image': capitalised common nouns, no one's name
-        if wants == "name" and all(norm(w) in ask.words for w in words(text[s:e])
-                                   if not INITIAL_WORD.fullmatch(w)):
+        if wants == "name" and _own_name(text, s, e, ask):
             continue  # 'Sh. Gungaadorj' is the question's own Gungaadorj
         if wants == "name" and _other_office(text, s, e, offices):
             continue  # 'Foreign Minister Sh. Altangerel' is no committee's chairman
@@ -505,6 +506,11 @@ def typed_candidates(question: str, ask: Asked, text: str, terms: Sequence = (),
             # there, a title, nor any capitalised word ('Coincidentally', 'Roman numerals')
             continue
         yield s, e, known
+
+
+def _own_name(text: str, s: int, e: int, ask: Asked) -> bool:
+    """Whether the name at text[s:e] is one the question itself says (its initials aside)."""
+    return all(norm(w) in ask.words for w in words(text[s:e]) if not INITIAL_WORD.fullmatch(w))
 
 
 _WORD_AFTER_RE = re.compile(r"[\s-]*([^\s,;:()]+)")
@@ -560,7 +566,7 @@ def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None 
         offices = _asked_offices(ask, cons) if held else []
         return any(not quoted(text, s, e) and not _place(text[s:e], cons)
                    and not _no_one(text[s:e]) and not _placed(text[s:e])
-                   and not _line_opener(text, s, e)
+                   and not _line_opener(text, s, e) and not _own_name(text, s, e, ask)
                    and (not held or personal(text, s, e) and not _other_office(text, s, e, offices)
                         and not _other_state(text, s, e, cons))
                    for s, e, _ in ask.each_candidate(text))
@@ -956,12 +962,18 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         # awarded it the game); a light verb says only that something did ('was held')
         said = [w for w in asked_words(question) if norm(w) not in _LIGHT_VERBS]
         if said:
-            stems = {norm(w)[:5] for w in words(sentence)}
-            if not any(norm(w)[:5] in stems for w in said):
+            said_at = [(m.start(), m.end()) for m in LETTER_WORD_RE.finditer(sentence)
+                       if any(same_word(norm(w), norm(m.group())) for w in said)]
+            if not said_at:
                 return None
+    candidates = list(typed_candidates(question, ask, sentence, terms, cons, common=common))
+    # when: the date nearest the verb that says what happened is its date ('born in Newcastle
+    # in 1709 and died there in 1770' for when he died)
+    acts = [(ws, we) for ws, we in said_at if _past_form(sentence[ws:we])] if wants == "date" and said else ()
+    of_event = _nearest_each(sentence, candidates, acts) if acts else None
     best, best_key = None, None
     found = []  # every candidate kept, for the names listed with the best
-    for s, e, known in typed_candidates(question, ask, sentence, terms, cons, common=common):
+    for s, e, known in candidates:
         found.append((s, e))
         if named_years and _joined_to_year(sentence, s, e, named_years):
             continue  # '(1985/1986)' for a question about 1986: its own year's span of time
@@ -998,8 +1010,9 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
         unattached = wants == "date" and not _dated_in_brackets(sentence, s, terms)
         # how long: a duration said ('300 km', 'eleven years') before the period's ends
         ends = ask.period and PERIOD_RE.fullmatch(sentence, s, e) is not None
+        off_event = of_event is not None and (s, e) not in of_event
         key = (counted, unasked, priced, unroled, unowned, impersonal, said_of, unheaded, unattached,
-               ends, known, near, distance, -(e - s), s)
+               ends, known, off_event, near, distance, -(e - s), s)
         if best_key is None or key < best_key:
             best, best_key = (s, e), key
     if best is None:
@@ -1125,6 +1138,28 @@ def _unit_said(sentence: str, s: int) -> tuple[str | None, int]:
 
 # a monarch's title, which is part of the name a reader knows them by ('King George III')
 _MONARCH_BEFORE_RE = re.compile(r"\b(King|Queen|Pope|Tsar|Czar)\s+$")
+
+
+def _past_form(word: str) -> bool:
+    """Whether a word is written as a verb's past ('opened', 'wrote'), not as a noun."""
+    w = word.casefold()
+    return w.endswith("ed") or base_form(w) != w and not w.endswith("s")
+
+
+def _nearest_each(sentence: str, candidates: Sequence[tuple[int, int, Any]],
+                  words_at: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Of the candidates (start, end, …), the one nearest each word at words_at: in its
+    clause first, then by the words between them (ties: each)."""
+    out: set[tuple[int, int]] = set()
+    for ws, we in words_at:
+        gaps = []
+        for s, e, *_ in candidates:
+            between = sentence[we:s] if we <= s else sentence[e:ws]
+            gaps.append(((_CLAUSE_RE.search(between) is not None
+                          or _AND_RE.search(between) is not None, len(words(between))), (s, e)))
+        least = min((g for g, _ in gaps), default=None)
+        out.update(c for g, c in gaps if g == least)
+    return out
 
 
 def _closeness(sentence: str, s: int, e: int, terms: list[tuple[int, int]]) -> float:

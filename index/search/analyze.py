@@ -73,6 +73,14 @@ knives:knife halves:half wolves:wolf crises:crisis theses:thesis phenomena:pheno
 criteria:criterion indices:index matrices:matrix vertices:vertex hypotheses:hypothesis
 diagnoses:diagnosis"""
 _AMERICAN.update(pair.split(":") for pair in _IRREGULAR.split())
+
+
+def base_form(word: str) -> str:
+    """A lowercase word as the analyzer reads it before stemming: an irregular form as its
+    verb or singular ('wrote' -> 'write'), a British spelling as the American one."""
+    return _AMERICAN.get(word, word)
+
+
 _SPELLINGS_DIGEST = hashlib.sha256(
     "\x00".join(f"{b}={a}" for b, a in sorted(_AMERICAN.items())).encode()).digest()
 
