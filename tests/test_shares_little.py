@@ -30,3 +30,37 @@ def test_a_word_in_common_with_a_question_on_something_else_is_no_answer(tmp_pat
                            ("What did the herders move?", "Herders moved their animals")):
         got = a.ask(question)
         assert got.status == "answer" and said in got.passages[0].hit.chunk.text, question
+
+
+
+TEAMS = """---
+title: The final
+---
+Players
+
+Linebacker Von Miller knocked the ball out of the quarterback's hands while sacking him in the fourth quarter. Von Miller was named the most valuable player of the game.
+
+Charity
+
+The host committee pledged 25 percent of its charitable funds to causes in and around San Francisco.
+
+Travel
+
+The Broncos practiced at Stanford University before the game. The Panthers stayed in San Jose.
+"""
+
+
+def test_a_passage_that_holds_the_names_and_none_of_what_is_asked_of_them_does_not_answer(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "final.txt").write_text(TEAMS, encoding="utf-8")
+    a = Answerer.open(tmp_path, tmp_path / "index")
+    # the committee pledged funds to causes, not Von Miller: the passage on him holds his
+    # name and nothing of causes, pledges or funds
+    miss = a.ask("Which causes did Von Miller pledge funds to?")
+    assert miss.status == "closest" and not miss.answered and miss.direct is None
+    # what the documents say of him, and of the causes, is answered
+    for question, said in (
+            ("What did Von Miller knock out of the quarterback's hands?", "knocked the ball"),
+            ("Which causes did the host committee pledge funds to?", "causes in and around")):
+        got = a.ask(question)
+        assert got.status == "answer" and said in got.passages[0].hit.chunk.text, question

@@ -368,7 +368,8 @@ class Answerer:
         spelled = {t.term for t in tokens if _surface(q[t.start:t.end]) in self._latin_words}
         df = {t: self._df(t, latin=t in spelled) for t in ids}
         term_id = lambda t: ids[t] if df.get(t) else -1  # noqa: E731 (-1: the corpus lacks it)
-        qterms = rescore.query_terms(terms, term_id, self.weight, wants, names)
+        qterms = rescore.query_terms(terms, term_id, self.weight, wants, names,
+                                     rescore.said_terms(q, tokens))
         # the constraints ask of the same forms again and again; the question's own terms
         # are known from df where it was counted as holds counts (the Latin notes too)
         known: dict[str, bool] = {t: n > 0 for t, n in df.items()
@@ -961,7 +962,7 @@ class Answerer:
                 continue  # another year, party or person than the question's
             sig = rescore.signals(fact_q, toks, c.text, h.score)
             own = evidence.features(fact_q, [Ranked(h, sig, sig.score(), frozenset(held))], 1)
-            ev = evidence.judge(evidence.with_own(collection, own))
+            ev = evidence.judge(evidence.with_own(collection, own), fact=True)
             # it may lead the answer when what it states holds the question's rarest word, or,
             # for a figure or a name, it is of the year asked about ("trade in 1990"; a
             # when-question's year names its subject: "when did the 2000 treaty enter into force")

@@ -18,7 +18,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from ..search import kernels
-from .asked import Asked
+from .asked import Asked, asked_words
 from ..search.tokens import ChunkTokens, StoredTokens, TokenRuns, analyzed_tokens
 
 # How deep the second stage looks into BM25's ranking.
@@ -80,6 +80,9 @@ class QueryTerms(NamedTuple):
     names: np.ndarray  # bool per distinct term: it came from a capitalised word (a name)
     slots: np.ndarray  # int64 per id 0..max id: the term's position in ids, -1 if none
     bigram_ids: np.ndarray  # int64 (2, n): the bigrams as two rows, for the compiled loops
+    # bool per distinct term: it came from a word that says what the question asks of its
+    # names (said_terms), not a name, a question word, nor the kind of value asked ('year')
+    said: np.ndarray | None = None
 
     def slot_of(self, terms: np.ndarray) -> np.ndarray:
         """Each term id's position in ids (-1: not a question term), by table lookup: the
@@ -92,7 +95,7 @@ class QueryTerms(NamedTuple):
 
 
 def query_terms(terms: Sequence[str], term_id, weight, wants: Asked | None,
-                names: frozenset = frozenset()) -> QueryTerms:
+                names: frozenset = frozenset(), said: frozenset = frozenset()) -> QueryTerms:
     distinct = list(dict.fromkeys(terms))
     id_list = [term_id(t) for t in distinct]
     ids = np.asarray(id_list, dtype=np.int64)
@@ -106,7 +109,8 @@ def query_terms(terms: Sequence[str], term_id, weight, wants: Asked | None,
     slots = np.asarray(slot_list, dtype=np.int64)
     pairs = np.asarray(sorted(bigrams), dtype=np.int64).reshape(-1, 2).T.copy()
     return QueryTerms(ids, weights, float(weights.sum()), bigrams, wants,
-                      np.asarray([t in names for t in distinct], dtype=bool), slots, pairs)
+                      np.asarray([t in names for t in distinct], dtype=bool), slots, pairs,
+                      np.asarray([t in said for t in distinct], dtype=bool))
 
 
 def name_terms(question: str, tokens: Sequence, code: Sequence[tuple[int, int]]) -> frozenset:
@@ -117,6 +121,15 @@ def name_terms(question: str, tokens: Sequence, code: Sequence[tuple[int, int]])
     return frozenset(t.term for t in tokens
                      if t.start > 0 and question[t.start : t.start + 1].isupper()
                      or any(a <= t.start < b for a, b in code))
+
+
+def said_terms(question: str, tokens: Sequence) -> frozenset:
+    """The terms of a question's words that say what it asks of what it names (asked_words:
+    in lower case, no question or function word, nor the kind of value asked): 'pledge' and
+    'funds' of "Which causes did Von Miller pledge funds to?", 'bring' of "What year was
+    Mongolia brought into the CMEA?" (tokens: the question's analyzed tokens)."""
+    words = set(asked_words(question))
+    return frozenset(t.term for t in tokens if question[t.start : t.end] in words)
 
 
 def signals(q: QueryTerms, toks: ChunkTokens, text: str, bm25: float,
