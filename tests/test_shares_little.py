@@ -58,6 +58,8 @@ def test_a_passage_that_holds_the_names_and_none_of_what_is_asked_of_them_does_n
     # name and nothing of causes, pledges or funds
     miss = a.ask("Which causes did Von Miller pledge funds to?")
     assert miss.status == "closest" and not miss.answered and miss.direct is None
+    assert ("the best passage naming “Von Miller” says nothing of “causes”, “pledge” or “funds”"
+            in miss.message)
     # what the documents say of him, and of the causes, is answered
     for question, said in (
             ("What did Von Miller knock out of the quarterback's hands?", "knocked the ball"),

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -58,6 +58,9 @@ CLOSEST_TYPED = "The documents don't say: no passage on it gives {what}. Closest
 _WHAT = {"name": "the person asked for", "date": "a date", "number": "the figure asked for",
          "place": "the place asked for"}
 CLOSEST_WEAK = "The documents don't seem to answer that. Closest passages:"
+# the best passage names what the question names and holds none of what it asks of it
+CLOSEST_UNSAID = ("The documents don't seem to say: the best passage naming {names} says "
+                  "nothing of {words}. Closest passages:")
 CLOSEST_ELSEWHERE = ("The documents don't say: the passages on it are about another place or "
                      "year. Closest passages:")
 # what an answer line gives as a value: a question asking for one (or naming a year) is not
@@ -1057,9 +1060,13 @@ class Answerer:
         ranked, closest = _one_per_paragraph(answering), _one_per_paragraph(closest)
         if not passes and not facts and closest:
             top = closest[0].check
+            unsaid = ev is not None and ev.declined and evidence.names_only(ev.features)
             message = (CLOSEST.format(missing=" or ".join(f"“{m}”" for m in top.missing))
                        if top.missing else CLOSEST_TYPED.format(what=top.untyped)
-                       if top.untyped else CLOSEST_WEAK)
+                       if top.untyped else CLOSEST_UNSAID.format(
+                           names=_listed([n.text for n in q.cons.names], "and"),
+                           words=_listed(asked_words(q.text)))
+                       if unsaid and q.cons.names else CLOSEST_WEAK)
             page = closest[offset : offset + k]
             return Answer(question, False, message, terms=q.terms,
                           coverage=cov, evidence=ev, passages=self._passages(q, page, offset),
@@ -1264,6 +1271,13 @@ def _entry_head(text: str, code: tuple[str, ...]) -> tuple[int, int] | None:
 
 def _defines(text: str, code: tuple[str, ...]) -> bool:
     return bool(code) and _entry_head(text, code) is not None
+
+
+def _listed(words: Sequence[str], last: str = "or") -> str:
+    """“a”, “b” or “c” (last: the word before the last)."""
+    quoted = [f"“{w}”" for w in words]
+    return (f" {last} ".join(quoted) if len(quoted) < 3
+            else ", ".join(quoted[:-1]) + f" {last} " + quoted[-1])
 
 
 def _one_per_paragraph(ranked: list[Ranked]) -> list[Ranked]:
