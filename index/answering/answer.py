@@ -547,6 +547,10 @@ class Answerer:
                                         [len(c.text) for c in chunks], _with_next)
         rows = list(zip(hits, all_toks, outsides, typed_all))
         memos: list[dict] = [{} for _ in rows]  # what both checks of a passage read of its text
+        read = batched.terms_read(all_toks, q.local, q.ids, q.cons.names) if q.cons else None
+        if read is not None:  # its terms as the checks read them, all found in one call
+            for memo, terms in zip(memos, read):
+                memo["terms"] = terms
         checks = [self._check(q, h, toks, outside, [], typed, memo)
                   for (h, toks, outside, typed), memo in zip(rows, memos)]
         # those that fail: what the passage before each (or the rest of its paragraph) says,

@@ -4,7 +4,8 @@ when there are no runs (another backend) or numba is still loading (index/search
 Imports no numba itself, so opening an index stays fast."""
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from itertools import compress
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -27,3 +28,30 @@ def typed_spans(toks: Sequence[ChunkTokens], sentences: Sequence[tuple[int, int]
                      np.asarray(sentences, dtype=np.int64).reshape(-1, 2),
                      np.asarray(lengths, dtype=np.int64))
     return list(map(tuple, out.tolist()))
+
+
+def terms_read(toks: Sequence[ChunkTokens], local: Sequence[str], ids: Mapping[str, int],
+               names: Sequence) -> list | None:
+    """constraints.TermsRead of each candidate (its tokens as the question-local ids of
+    local; ids: term -> its local id), the terms each holds and whether it says each name of
+    several words (names: constraints.Name) found in one compiled call; None when the tokens
+    come without runs (another backend) or numba is still loading: the caller reads lists."""
+    runs = getattr(toks, "runs", ())
+    if not toks or not runs or not kernels.compiled():
+        return None
+    from .constraints import TermsRead
+    from .rank_kernels import held_and_phrases
+
+    # each name once, by its terms (what has_phrase reads), when every term has an id
+    phrases = list(dict.fromkeys(n.terms for n in names if len(n.terms) > 1
+                                 and all(t in ids for t in n.terms)))
+    wanted = [list(dict.fromkeys(ids[t] for t in terms)) for terms in phrases]
+    name_ptr = np.zeros(len(wanted) + 1, dtype=np.int64)
+    np.cumsum([len(w) for w in wanted], out=name_ptr[1:])
+    name_ids = np.asarray([i for w in wanted for i in w], dtype=np.int64)
+    widths = np.asarray([len(terms) + 2 for terms in phrases], dtype=np.int64)
+    t_ptr, terms = runs[0], runs[1]
+    held, said = held_and_phrases(t_ptr, terms, len(local), name_ptr, name_ids, widths)
+    columns = (*local, "")  # the last column: a token of no question term
+    return [TermsRead(t.terms, local, frozenset(compress(columns, h)), dict(zip(phrases, s)))
+            for t, h, s in zip(toks, held.tolist(), said.tolist())]

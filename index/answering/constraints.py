@@ -669,6 +669,11 @@ def has_phrase(seq: Sequence[str], name: Name) -> bool:
     """Whether all the name's terms stand together in seq: within a window of two terms more
     than the name has, in any order ('Energy Department' is the 'Department of Energy'),
     never scattered over the passage."""
+    if type(seq) is TermsRead:
+        got = seq.phrases.get(name.terms)
+        if got is not None:
+            return got
+        seq = seq.list
     want = set(name.terms)
     width = len(name.terms) + 2
     at = _positions(seq, want)
@@ -949,7 +954,7 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
     own_outside = outside if type(outside) in (list, tuple) else list(outside)
     near = near if type(near) in (list, tuple) else list(near)
     outside = [*own_outside, *near] if near else own_outside
-    held = set(text_terms)
+    held = set(text_terms.held) if type(text_terms) is TermsRead else set(text_terms)
     for s in outside:
         held.update(s)
     missing = []
@@ -1010,6 +1015,8 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
         met += ok
         if not ok:
             missing.append(option)
+    if c.roles and type(text_terms) is TermsRead:  # an office is read term by term
+        text_terms = text_terms.list
     states = _as_said(text_terms, c.states) if c.roles else c.states
     if c.roles:
         own_outside = [list(s) for s in own_outside]
@@ -1145,3 +1152,36 @@ def local_terms(ids: np.ndarray, names: Sequence[str]) -> list[str]:
     """A candidate's token ids (question-local, -1 for others) as terms ('' for others)."""
     named = [*names, ""]  # id -1 is the last: ''
     return list(map(named.__getitem__, ids.tolist()))
+
+
+class TermsRead(Sequence):
+    """local_terms of a candidate with what check reads of them found beforehand, for all of
+    a question's candidates in one compiled call (batched.terms_read): the terms it holds
+    ('' for any other token) and, per name of several words (by its terms), whether it says
+    it as has_phrase does. The list itself is made only when read term by term (an office
+    asked of, a name not found beforehand)."""
+
+    __slots__ = ("ids", "names", "held", "phrases", "_list")
+
+    def __init__(self, ids: np.ndarray, names: Sequence[str], held: frozenset,
+                 phrases: Mapping[tuple, bool]) -> None:
+        self.ids, self.names, self.held, self.phrases = ids, names, held, phrases
+        self._list: list[str] | None = None
+
+    @property
+    def list(self) -> list[str]:
+        if self._list is None:
+            self._list = local_terms(self.ids, self.names)
+        return self._list
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        return self.list[i]
+
+    def __iter__(self):
+        return iter(self.list)
+
+    def __contains__(self, term: object) -> bool:
+        return term in self.held

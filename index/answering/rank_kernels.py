@@ -92,3 +92,54 @@ def sentences_around(sent_ptr: np.ndarray, sent_start: np.ndarray, sent_end: np.
                 out[r, 0], out[r, 1] = sent_start[j], sent_end[j]
                 break
     return out
+
+
+@njit(cache=True, nogil=True)
+def held_and_phrases(t_ptr: np.ndarray, ids: np.ndarray, n: int, name_ptr: np.ndarray,
+                     name_ids: np.ndarray, widths: np.ndarray):
+    """What constraints.check reads of each passage's terms (question-local ids, tokens
+    ids[t_ptr[c]:t_ptr[c + 1]]), for all of a question's candidates in one call: which ids
+    0 <= id < n it holds, column n for any other token, as (passages, n + 1) bool; and per
+    name k (its distinct ids name_ids[name_ptr[k]:name_ptr[k + 1]], window widths[k])
+    whether the passage says it as constraints.has_phrase does, as (passages, names) bool."""
+    n_c = len(t_ptr) - 1
+    n_names = len(name_ptr) - 1
+    held = np.zeros((n_c, n + 1), dtype=np.bool_)
+    said = np.zeros((n_c, n_names), dtype=np.bool_)
+    at = np.empty(0, dtype=np.int64)
+    for c in range(n_c):
+        lo, hi = t_ptr[c], t_ptr[c + 1]
+        for i in range(lo, hi):
+            t = ids[i]
+            held[c, t if 0 <= t < n else n] = True
+        if len(at) < hi - lo:
+            at = np.empty(hi - lo, dtype=np.int64)
+        for k in range(n_names):
+            a0, a1 = name_ptr[k], name_ptr[k + 1]
+            want = a1 - a0
+            m = 0  # the positions of the wanted ids, ascending
+            for i in range(lo, hi):
+                for j in range(a0, a1):
+                    if ids[i] == name_ids[j]:
+                        at[m] = i
+                        m += 1
+                        break
+            for a in range(m):
+                seen = 0
+                for b in range(a, m):
+                    if at[b] - at[a] >= widths[k]:
+                        break
+                    # ids[at[b]] is new to the window when no earlier one in it is the same
+                    new = True
+                    for e in range(a, b):
+                        if ids[at[e]] == ids[at[b]]:
+                            new = False
+                            break
+                    if new:
+                        seen += 1
+                    if seen == want:
+                        said[c, k] = True
+                        break
+                if said[c, k]:
+                    break
+    return held, said
