@@ -48,6 +48,7 @@ def stages(answer: ModuleType, index: object) -> list[tuple[object, str, str]]:
         (A.Answerer, "tokens_of", "  stored tokens as the question's ids"),
         (A.rescore, "signals_and_held_many", "  second stage (signals_and_held_many)"),
         (getattr(A, "batched", None), "typed_spans", "  best sentence and the next (typed_spans)"),
+        (getattr(A, "batched", None), "terms_read", "  terms the checks read, all candidates (terms_read)"),
         (A.Answerer, "_check", "  constraints and the asked-for type (_check)"),
         (A.Answerer, "_neighbours", "  neighbours of failing passages"),
         (A.Answerer, "decide", "decide: the evidence rule"),
