@@ -106,8 +106,9 @@ def features(q: QueryTerms, ranked: Sequence[Candidate], n_docs: int) -> dict[st
     def share(held: set) -> float:
         return sum(w for i, w in zip(ids, weights) if i in held) / total
 
-    same_doc = set().union(*(c.held for c in ranked if c.doc == best.doc))
-    docs = len({c.doc for c in ranked[:SPREAD_OF]})
+    of = [c.doc for c in ranked]  # each candidate's document read once (its record's field)
+    same_doc = set().union(*(c.held for c, d in zip(ranked, of) if d == of[0]))
+    docs = len(set(of[:SPREAD_OF]))
     most = min(SPREAD_OF, n_docs)
     runner_up = ranked[1].score if len(ranked) > 1 else None
     margin = (best.score - runner_up) / best.score if runner_up is not None and best.score > 0 else 1.0
