@@ -590,20 +590,25 @@ class Answerer:
                 breaks = memo["breaks"] = (
                     constraints.clause_breaks(c.text, toks.starts.tolist(), toks.ends.tolist())
                     if cons.placed_roles else constraints.NO_BREAKS)
-            check = constraints.check(
-                cons, text_terms, outside,
-                # not the endnotes' years: they are mostly when a source was published
-                [c.text, c.section, *(text for _, text in near)] if near else [c.text, c.section],
-                lambda term, doc=c.doc: doc in self._docs_with(term),
-                breaks,
-                context=[c.title, self._doc_dates().get(c.doc, "")],
-                # its last word alone stands for a name the document has said whole, not
-                # as a part of another name ('Eli Manning', 'Super Bowl')
-                said_in_document=lambda name, doc=c.doc, text=c.text: (
-                    constraints.last_word_alone(text, name)
-                    and doc in self._phrase_docs(q, name)),
-                year_near=lambda y, c=c: self._year_near(q, c, y),
-                near=[terms for terms, _ in near] if near else (), owner_in_text=True)
+            if not near and type(text_terms) is constraints.TermsRead and \
+                    constraints.met_in_text(cons, text_terms):
+                # its own text meets them all: what check() would find, not read again
+                check = cons.all_met
+            else:
+                check = constraints.check(
+                    cons, text_terms, outside,
+                    # not the endnotes' years: they are mostly when a source was published
+                    [c.text, c.section, *(text for _, text in near)] if near else [c.text, c.section],
+                    lambda term, doc=c.doc: doc in self._docs_with(term),
+                    breaks,
+                    context=[c.title, self._doc_dates().get(c.doc, "")],
+                    # its last word alone stands for a name the document has said whole, not
+                    # as a part of another name ('Eli Manning', 'Super Bowl')
+                    said_in_document=lambda name, doc=c.doc, text=c.text: (
+                        constraints.last_word_alone(text, name)
+                        and doc in self._phrase_docs(q, name)),
+                    year_near=lambda y, c=c: self._year_near(q, c, y),
+                    near=[terms for terms, _ in near] if near else (), owner_in_text=True)
             if not check.passes and any(self._fact_meets(q, f)
                                         for f in self._facts_by_passage.get(c.id, ())):
                 # the fact table says who and when of what the passage quotes

@@ -200,6 +200,18 @@ class Constraints:
         return any(r.owner or r.dest for r in self.roles)
 
     @cached_property
+    def in_terms(self) -> bool:
+        """Whether every constraint is judged on terms alone (names and numbers: no year,
+        which is read in the texts, no office, no option), so a candidate's own terms may
+        meet them all (met_in_text)."""
+        return not (self.years or self.roles or self.options)
+
+    @cached_property
+    def all_met(self) -> "Check":
+        """Check of a candidate that meets every constraint (one per question, shared)."""
+        return Check(self.count, self.count)
+
+    @cached_property
     def count(self) -> int:
         """How many constraints a candidate must meet (Check.total)."""
         return (len(self.names) + len(self.years) + len(self.numbers) + len(self.roles)
@@ -918,6 +930,20 @@ def _state_before(seq: Sequence[str], first: int, breaks: Mapping[int, bool],
         if seq[j] in states:
             return True
     return False
+
+
+def met_in_text(c: Constraints, terms: "TermsRead") -> bool:
+    """Whether a candidate's own terms meet every constraint as check() finds them met, so
+    that check gives Check(c.count, c.count) whatever else the candidate holds: c has names
+    and numbers only (Constraints.in_terms), and the candidate's text holds each number,
+    each name of one term, each name of several as a phrase (what check reads first)."""
+    if not c.in_terms:
+        return False
+    held, phrases = terms.held, terms.phrases
+    for name in c.names:
+        if not (name.terms[0] in held if len(name.terms) == 1 else phrases.get(name.terms)):
+            return False
+    return all(num in held for num in c.numbers)
 
 
 def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[str]],
