@@ -1115,11 +1115,15 @@ class Answerer:
                 leading: list[FactMatch], first: Ranked | None) -> DirectAnswer | None:
         """The answer line from a page of passages and the facts (leading: those that may
         lead it); first: the ranked passage behind the page's first."""
+        pos = getattr(passages[0].hit, "pos", -1) if passages else -1
         return direct_answer(q.text, passages, leading, q.wants, q.cons,
                              self._around(q, passages), self._unnamed(q, passages, first),
                              self._common(),
                              self._fact_first(q, passages, facts, first),
-                             self._paragraph(passages) if cites(q.text) else None)
+                             self._paragraph(passages) if cites(q.text) else None,
+                             # passage 1's sentences as stored, not split again
+                             self.index.sentence_pairs(pos) if pos >= 0 and hasattr(
+                                 self.index, "sentence_pairs") else None)
 
     def _placed_as_asked(self, q: Query, passage: Passage) -> bool:
         """Whether a passage's own text names a state the question places what it asks in

@@ -71,7 +71,8 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
                   around: str = "", unnamed: bool = False,
                   common: Callable[[str], bool] | None = None,
                   fact_first: bool = False,
-                  paragraph: tuple[Any, int] | None = None) -> DirectAnswer | None:
+                  paragraph: tuple[Any, int] | None = None,
+                  spans: Sequence[tuple[int, int]] | None = None) -> DirectAnswer | None:
     """The direct answer to question from its ranked passages (index.answering.answer.Passage) and
     matching facts (FactMatch or Fact), or None when there is neither. ask: what the question
     asks for (an Asked, or None for nothing of a shape) as the answer service already read
@@ -87,7 +88,9 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
     fact says what the question asks about and the best sentence does not
     (Answerer._fact_first): the fact's value is the answer. paragraph: when passage 1 is a
     part of a split paragraph, the whole paragraph (its text and endnotes) and where the
-    part's text starts in it: a question about what is cited is answered by any of its notes."""
+    part's text starts in it: a question about what is cited is answered by any of its notes.
+    spans: passage 1's sentences as the index stored them (sentence_spans of its text), when
+    it did: not split again here."""
     if ask is _UNREAD:
         ask = asked(question)
     wants = ask.kind if ask is not None else "other"
@@ -114,7 +117,7 @@ def direct_answer(question: str, passages: Sequence, facts: Sequence = (),
     if note is not None:  # the source it asks for, or what only an endnote names
         text = note.text + (f" (= {note.see})" if note.see else "")
         return DirectAnswer(text, "note", chunk.id, None, text, f"[{note.mark}] {text}")
-    nxt = _continued(chunk.text, h, ask)
+    nxt = _continued(chunk.text, h, ask, spans)
     if nxt is not h and not (cons is not None and sentence_conflicts(
             cons, nxt.sentence, states=wants != "place")):
         h, sentence = nxt, nxt.sentence
@@ -165,12 +168,15 @@ def _line(sentence: str, terms: list[tuple[int, int]]) -> str:
     return clip(sentence, terms, LINE)
 
 
-def _continued(text: str, h: Any, ask: Asked | None) -> Any:
+def _continued(text: str, h: Any, ask: Asked | None,
+               spans: Sequence[tuple[int, int]] | None = None) -> Any:
     """The best sentence, or the one after it when that one, read with the sentence before
     it, holds more of the question's words: it says what the sentence before sets up
     ("… signed the treaty. It was ratified in 1962."). Each sentence counts its own words once
-    and half of those only the sentence before it holds."""
-    spans = sentence_spans(text)
+    and half of those only the sentence before it holds. spans: sentence_spans(text), when
+    known."""
+    if spans is None:
+        spans = sentence_spans(text)
     at = next((k for k, (a, b) in enumerate(spans) if a <= h.start < b), None)
     if at is None or at + 1 >= len(spans):
         return h
