@@ -321,3 +321,13 @@ def test_a_citation_names_its_document_as_no_other_document_is_named(tmp_path, w
     assert cited_titles([{"id": "a/x", "title": "Notes"}, {"id": "b/x", "title": "Notes"},
                          {"id": "c", "title": "Usage: the guide"}]) == {
         "a/x": "Notes (a/x)", "b/x": "Notes (b/x)", "c": "Usage"}
+
+
+def test_a_passage_made_at_once_is_the_one_its_init_makes(answerer):
+    # answer._passage sets a Passage's fields in one step: the same passage, field by field
+    from index.answering.answer import Passage, _passage
+
+    p = answerer.ask("How many orphans did the country accept?", k=1).passages[0]
+    made = Passage(p.rank, p.score, p.hit, p.highlight, p.facts, p.cited_as)
+    fast = _passage(p.rank, p.score, p.hit, p.highlight, p.facts, p.cited_as)
+    assert fast == made and vars(fast) == vars(made) and fast.to_dict() == made.to_dict()

@@ -99,6 +99,17 @@ class Passage:
         }
 
 
+_PASSAGE_FIELDS = ("rank", "score", "hit", "highlight", "facts", "cited_as")
+
+
+def _passage(*values) -> Passage:
+    """Passage(*values) with its fields set at once (a frozen dataclass's __init__ sets each
+    through object.__setattr__), as rescore._signals makes Signals: ten of them an answer."""
+    p = object.__new__(Passage)
+    p.__dict__.update(zip(_PASSAGE_FIELDS, values))
+    return p
+
+
 @dataclass(frozen=True)
 class Answer:
     """What the answer service gives for one question; immutable (a page or a re-labelled
@@ -1216,10 +1227,10 @@ class Answerer:
                 # the entry of the option asked about, not another one of the passage
                 shown[i] = self._sentence_at(r.hit, entry[0], shown[i])
         cited = self._cited_titles()
-        return tuple(Passage(offset + i + 1, r.score, r.hit, h,
-                             tuple(self._facts_by_passage.get(r.hit.chunk.id, ())),
-                             cited.get(r.hit.chunk.doc, ""))
-                     for i, (r, h) in enumerate(zip(page, shown)))
+        facts = self._facts_by_passage
+        return tuple(_passage(offset + i + 1, r.score, r.hit, h,
+                              tuple(facts.get(c.id, ())), cited.get(c.doc, ""))
+                     for i, (r, h) in enumerate(zip(page, shown)) for c in (r.hit.chunk,))
 
     def _cited_titles(self) -> dict[str, str]:
         """Document id -> how a citation names it (reading.corpus.cited_titles), made again
