@@ -1064,6 +1064,8 @@ def check(c: Constraints, text_terms: Sequence[str], outside: Iterable[Sequence[
         met += ok
         if not ok:
             missing.append(role.text)
+    if not missing:  # all met: the question's one shared Check of that
+        return c.all_met
     return Check(met, c.count, tuple(missing))
 
 
