@@ -119,7 +119,7 @@ def test_the_compiled_best_sentence_is_the_one_python_rounding_picks():
     or not) are left to _best_row's round(). Either way the sentence _best_row picks."""
     from types import SimpleNamespace
 
-    from index.answering.rescore_kernel import plain_best
+    from index.answering.rescore_kernel import plain_best, plain_best_rows
 
     rng = np.random.default_rng(5)
     steps = np.array([0.0, 0.0, 1e-10, 4e-10, 6e-10, 1.5e-9, 3e-9, 2e-3, 0.25])
@@ -143,3 +143,7 @@ def test_the_compiled_best_sentence_is_the_one_python_rounding_picks():
             assert every[at] == best
             decided += 1
     assert 0 < decided < len(picked)  # some left to Python, most not
+    # the rows themselves as the second stage reads them, NaN where Python decides
+    got = plain_best_rows(r_ptr, rows, rescore.CLOSE_GAIN).tolist()
+    for at, row in zip(picked, got):
+        assert row == every[at] if at >= 0 else all(x != x for x in row)

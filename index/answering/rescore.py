@@ -180,7 +180,8 @@ def _measured(q: QueryTerms, toks: Sequence[ChunkTokens], texts: Sequence[str],
     runs = getattr(toks, "runs", ())
     if runs:  # the stored tokens as gathered (StoredTokens.mapped): already one run each
         t_ptr, terms, starts, ends, s_ptr, sents = runs
-        lens = np.diff(t_ptr).tolist()
+        bounds = t_ptr.tolist()  # (np.diff is a few numpy calls from Python)
+        lens = [b - a for a, b in zip(bounds, bounds[1:])]
     else:
         lens = [len(t.terms) for t in toks]
         t_ptr = np.zeros(n + 1, dtype=np.int64)
@@ -200,8 +201,7 @@ def _measured(q: QueryTerms, toks: Sequence[ChunkTokens], texts: Sequence[str],
     covered, pairs, bigrams = covered.tolist(), pairs.tolist(), bigrams.tolist()
     picked: list = []  # nothing asked for: each candidate's best row, chosen compiled
     if q.wants is None and len(rows):
-        at = kernel.plain_best(r_ptr, rows, CLOSE_GAIN)
-        picked = np.where((at >= 0)[:, None], rows[np.maximum(at, 0)], np.nan).tolist()
+        picked = kernel.plain_best_rows(r_ptr, rows, CLOSE_GAIN).tolist()
     every = None  # all rows as lists, made only when some candidate needs them
     out = []
     for c in range(n):

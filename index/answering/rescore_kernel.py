@@ -370,3 +370,16 @@ def plain_best(r_ptr: np.ndarray, rows: np.ndarray, close: float) -> np.ndarray:
         if sure:
             out[c] = best
     return out
+
+
+@njit(cache=True, nogil=True)
+def plain_best_rows(r_ptr: np.ndarray, rows: np.ndarray, close: float) -> np.ndarray:
+    """The rows plain_best picks, one per candidate, as one (candidates, columns) array: a
+    row of NaN where it picks none (Python decides those): the gather numpy made in four
+    calls after it."""
+    at = plain_best(r_ptr, rows, close)
+    out = np.full((len(at), rows.shape[1]), np.nan)
+    for c in range(len(at)):
+        if at[c] >= 0:
+            out[c, :] = rows[at[c], :]
+    return out
