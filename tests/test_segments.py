@@ -220,3 +220,34 @@ def test_ties_across_segments_go_by_chunk_id_in_any_script(tmp_path):
         "doc-00", "doc-04", "doc-08", "doc-12", "ärger", "émile", "ζeta", "日記"]
     fresh = build_index(data, tmp_path / "fresh").search(query, k=8)
     assert [h.chunk.id for h in hits] == [h.chunk.id for h in fresh]
+
+
+def test_the_compiled_split_equals_numpys(tmp_path):
+    # chunk numbers by segment (SegmentedIndex.split, what reads records and tokens): the
+    # compiled loop and the numpy reference agree, over segments with dead chunks, and refuse
+    # the same number out of range
+    from index.search import kernels
+
+    folder = Folder(tmp_path, 6)
+    data, index_dir = tmp_path / "data", tmp_path / "index"
+    build_index(data, index_dir)
+    folder.write("doc-01.txt", text_of(101))
+    folder.write("doc-07.txt", text_of(107))
+    (folder.docs / "doc-03.txt").unlink()
+    index = open_index(data, index_dir)
+    assert len(index.segments) > 1
+    rng = np.random.default_rng(3)
+    n = len(index.chunks)
+    rows_sets = [rng.integers(0, n, size=int(rng.integers(1, 30))).tolist() for _ in range(200)]
+    rows_sets += [list(range(n)), [n - 1, 0], [0]]
+    for rows in rows_sets:
+        with kernels.reference_only():
+            want = index.split(rows)
+        assert index.split(rows) == want
+    assert any(len(index.split(rows)) > 1 for rows in rows_sets)
+    for bad in ([0, n, -1], [-1], [3, n + 5]):
+        with pytest.raises(IndexError) as ref, kernels.reference_only():
+            index.split(bad)
+        with pytest.raises(IndexError) as got:
+            index.split(bad)
+        assert str(got.value) == str(ref.value)

@@ -301,6 +301,9 @@ def _id_ranks(scores: np.ndarray, where: "_Where | list[tuple[Segment, int]]") -
     return ties
 
 
+_split_rows = None  # segment_kernels.split_rows once imported (it imports numba)
+
+
 class SegmentedBM25:
     """What Index.bm25 offers (search, term_weights, baseline), over the segments with the
     combined statistics."""
@@ -487,16 +490,30 @@ class SegmentedIndex(Index):
         pos = np.asarray(positions, dtype=np.int64)
         if not len(pos):
             return {}
-        if pos.min() < 0 or pos.max() >= self.n_live:
-            raise IndexError(int(pos[(pos < 0) | (pos >= self.n_live)][0]))
-        j = np.searchsorted(self._doc_start, pos, side="right") - 1
-        segs = self._doc_seg[j]
-        local = (self._doc_local[j] + pos - self._doc_start[j]).tolist()
-        first = int(segs[0])
-        if (segs == first).all():
-            return {first: (list(range(len(local))), local)}
+        if kernels.compiled():  # one compiled call, not ten numpy ones
+            global _split_rows
+            if _split_rows is None:
+                from .segment_kernels import split_rows as _split_rows
+            segs, local, bad = _split_rows(pos, self._doc_start, self._doc_seg,
+                                           self._doc_local, self.n_live)
+            if bad >= 0:
+                raise IndexError(int(pos[bad]))
+            segs, local = segs.tolist(), local.tolist()
+            first = segs[0]
+            if segs.count(first) == len(segs):
+                return {first: (list(range(len(local))), local)}
+        else:
+            if pos.min() < 0 or pos.max() >= self.n_live:
+                raise IndexError(int(pos[(pos < 0) | (pos >= self.n_live)][0]))
+            j = np.searchsorted(self._doc_start, pos, side="right") - 1
+            segs = self._doc_seg[j]
+            local = (self._doc_local[j] + pos - self._doc_start[j]).tolist()
+            first = int(segs[0])
+            if (segs == first).all():
+                return {first: (list(range(len(local))), local)}
+            segs = segs.tolist()
         out: dict[int, tuple[list[int], list[int]]] = {}
-        for r, (s, lo) in enumerate(zip(segs.tolist(), local)):
+        for r, (s, lo) in enumerate(zip(segs, local)):
             at, loc = out.setdefault(s, ([], []))
             at.append(r)
             loc.append(lo)
