@@ -382,7 +382,10 @@ class Answerer:
         spelled = {t.term for t in tokens if _surface(q[t.start:t.end]) in self._latin_words}
         df = {t: self._df(t, latin=t in spelled) for t in ids}
         term_id = lambda t: ids[t] if df.get(t) else -1  # noqa: E731 (-1: the corpus lacks it)
-        qterms = rescore.query_terms(terms, term_id, self.weight, wants, names,
+        # without endnotes a term's weight is read from the count above, not counted again
+        weight = ((lambda t: rescore.term_weight(self._n, df[t]))  # noqa: E731
+                  if self._notes is None and self._notes_latin is None else self.weight)
+        qterms = rescore.query_terms(terms, term_id, weight, wants, names,
                                      rescore.said_terms(q, tokens))
         # the constraints ask of the same forms again and again; the question's own terms
         # are known from df where it was counted as holds counts (the Latin notes too)
@@ -487,6 +490,8 @@ class Answerer:
     def _df(self, term: str, latin: bool = True) -> int:
         """Passages holding a term, in their text or endnotes (latin: or in a note's Latin
         spelling); every passage with endnotes holds the words for citing."""
+        if self._notes is None and self._notes_latin is None:  # no endnotes (and no citing)
+            return self.index.df(term)
         notes = (self._notes, self._notes_latin) if latin else (self._notes,)
         return self.index.df(term) + sum(n.df(term) for n in notes if n is not None) + (
             self._citing_df if term in self._citing else 0)
