@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
 
+from itertools import accumulate
+
 import numpy as np
 
 from ..search import kernels
@@ -98,8 +100,8 @@ def chosen_many(texts: Sequence[str], index: "Index", positions: Sequence[int],
     from .rank_kernels import local_matches_many
 
     n = len(toks)
-    t_ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum([len(t.terms) for t in toks], out=t_ptr[1:])
+    t_ptr = np.fromiter(accumulate([len(t.terms) for t in toks], initial=0), dtype=np.int64,
+                        count=n + 1)  # (np.cumsum of a list: a few numpy layers from Python)
     if n == 1:
         terms, starts, ends = toks[0].terms, toks[0].starts, toks[0].ends
     else:
