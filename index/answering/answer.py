@@ -279,8 +279,8 @@ class Answerer:
         self._citing = frozenset(index.analyzer.terms(CITING_WORDS))
         # every passage with endnotes holds the citing words
         self._citing_df = len(self._notes.chunks) if self._notes is not None else 0
-        # chunk id -> term sequences of its heading, endnotes and document title
-        self._outside: dict[str, tuple[tuple[str, ...], ...]] = {}
+        # chunk id -> (its document's title, the term sequences _outside_terms gives)
+        self._outside: dict[str, tuple[str, tuple[tuple[str, ...], ...]]] = {}
         self._titles: dict[str, tuple[str, ...]] = {}
         self._dated_sections: dict[tuple[str, str], bool] = {}  # (doc, section) -> names a year
         self._analyzed: dict[str, tuple[str, ...]] = {}  # chunk id -> its text's terms
@@ -883,14 +883,19 @@ class Answerer:
     def _outside_terms(self, chunk: Chunk) -> tuple[tuple[str, ...], ...]:
         """The term sequences of a passage's heading, each of its endnotes and (last) its
         document's title: what it says outside its text."""
-        seqs = self._outside.get(chunk.id)
-        if seqs is None:  # analyzed once per passage, not once per question
+        got = self._outside.get(chunk.id)
+        if got is not None and got[0] == chunk.title:  # with its title's terms as last read
+            return got[1]
+        if got is None:  # analyzed once per passage, not once per question
             terms = self.index.analyzer.terms
             seqs = tuple(tuple(terms(t)) for t in [chunk.section, *_notes_read(chunk)] if t)
             if len(self._outside) >= OUTSIDE_KEPT:
                 drop_oldest(self._outside)
-            self._outside[chunk.id] = seqs
-        return seqs + (self._title_of(chunk.title),)
+        else:  # its document's title changed: its own terms as they were
+            seqs = got[1][:-1]
+        seqs += (self._title_of(chunk.title),)
+        self._outside[chunk.id] = (chunk.title, seqs)
+        return seqs
 
     def _title_of(self, title: str | None) -> tuple[str, ...]:
         """A document title's terms, analyzed once per title."""
