@@ -302,6 +302,7 @@ def _id_ranks(scores: np.ndarray, where: "_Where | list[tuple[Segment, int]]") -
 
 
 _split_rows = None  # segment_kernels.split_rows once imported (it imports numba)
+_rank_merged = None  # maxscore.rank_merged, likewise
 
 
 class SegmentedBM25:
@@ -361,8 +362,10 @@ class SegmentedBM25:
         plus = self.p.variant == "plus"
         base = 0.0
         if plus:  # (okapi: no baseline, every sum below 0.0)
-            for t, c in counts.items():
-                base += c * self.baseline(t)
+            # each asked term's baseline times its count, read once for every sum below
+            added = {t: c * self.baseline(t) for t, c in counts.items()}
+            for x in added.values():
+                base += x
         found_g, found_s = [], []  # chunk numbers, scores
         found_id = _Where()  # (segment, local) of each, read only for ties
         keys = self._id_keys() if kernels.compiled() else None
@@ -406,9 +409,9 @@ class SegmentedBM25:
                 continue
             mine = 0.0  # the baseline the segment added: its own terms' (BM25.search's sum)
             if plus:
-                for t, c in counts.items():
+                for t, x in added.items():
                     if local[t] >= 0:
-                        mine += c * self.baseline(t)
+                        mine += x
             if mine == base:  # the same additions in the same order: the same scores
                 found_g.append(seg.to_global(top) if g_top is None else g_top)
                 found_s.append(top_scores)
@@ -444,10 +447,11 @@ class SegmentedBM25:
         else:
             g, s = np.concatenate(found_g), np.concatenate(found_s)
         if keys is not None:  # ordered in one compiled call, ties by the ids' places
-            from .maxscore import rank_merged
-
+            global _rank_merged
+            if _rank_merged is None:
+                from .maxscore import rank_merged as _rank_merged
             ties = found_key[0] if len(found_key) == 1 else np.concatenate(found_key)
-            at = rank_merged(s, ties, TIE_RTOL, int(k))
+            at = _rank_merged(s, ties, TIE_RTOL, int(k))
         else:
             at = rank_order(s, _id_ranks(s, found_id))[:k]
         return g[at], s[at]
