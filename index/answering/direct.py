@@ -4,6 +4,7 @@ text occurs verbatim in the passage or in the fact."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -1332,15 +1333,40 @@ def clip(sentence: str, terms: Iterable[tuple[int, int]], limit: int = LINE) -> 
     if len(sentence) <= limit:
         return text
     terms = list(terms)
-    bounds = [0] + [m.end() for m in _CLAUSE_RE.finditer(sentence)] + [len(sentence)]
-    bounds = sorted(set(bounds))
+    n = len(sentence)
+    bounds = sorted({0, n, *(m.end() for m in _CLAUSE_RE.finditer(sentence))})
+    m = len(bounds)
+    # each run's length without the spaces around it, from two offsets per bound (not a
+    # piece stripped per run): the first character at or after a bound that is no space,
+    # and the last one before it
+    solid_from, solid_to = [], []
+    for b in bounds:
+        k = b
+        while k < n and sentence[k].isspace():
+            k += 1
+        solid_from.append(k)
+        k = b - 1
+        while k >= 0 and sentence[k].isspace():
+            k -= 1
+        solid_to.append(k)
+    # the terms in a run [bounds[i], bounds[j]]: those starting at or after its start whose
+    # first bound at or past their end is at most j, counted up as j grows (not every term
+    # tried for every run)
+    ends_at = [bisect_left(bounds, te) for _, te in terms]
     best, best_key = None, None
-    for i in range(len(bounds) - 1):
-        for j in range(i + 1, len(bounds)):
-            s, e = bounds[i], bounds[j]
-            if len(sentence[s:e].strip()) > limit - 2:
+    for i in range(m - 1):
+        s = bounds[i]
+        per = [0] * (m + 1)
+        for (ts, _), j in zip(terms, ends_at):
+            if s <= ts:
+                per[j] += 1
+        count = sum(per[: i + 1])
+        start = solid_from[i]
+        for j in range(i + 1, m):
+            e = bounds[j]
+            if (solid_to[j] - start + 1 if start < e else 0) > limit - 2:
                 break
-            count = sum(1 for ts, te in terms if s <= ts and te <= e)
+            count += per[j]
             key = (count, e - s, -s)
             if best_key is None or key > best_key:
                 best, best_key = (s, e), key
