@@ -976,7 +976,8 @@ def _span(question: str, ask: Asked, sentence: str, terms: list[tuple[int, int]]
     candidates = list(typed_candidates(question, ask, sentence, terms, cons, common=common))
     # when: the date nearest the verb that says what happened is its date ('born in Newcastle
     # in 1709 and died there in 1770' for when he died)
-    acts = [(ws, we) for ws, we in said_at if _past_form(sentence[ws:we])] if wants == "date" and said else ()
+    acts = ([(ws, we) for ws, we in said_at if _past_form(sentence[ws:we])]
+            if wants == "date" and said else ())
     of_event = _nearest_each(sentence, candidates, acts) if acts else None
     best, best_key = None, None
     found = []  # every candidate kept, for the names listed with the best
