@@ -13,9 +13,9 @@ The Tumen River marks part of the border. Fishermen on the river sold their catc
 """
 
 
-def _answerer(tmp_path) -> Answerer:
+def _answerer(tmp_path, text: str = NEIGHBOURS) -> Answerer:
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "neighbours.txt").write_text(NEIGHBOURS, encoding="utf-8")
+    (tmp_path / "docs" / "neighbours.txt").write_text(text, encoding="utf-8")
     return Answerer.open(tmp_path, tmp_path / "index")
 
 
@@ -51,9 +51,7 @@ The Broncos practiced at Stanford University before the game. The Panthers staye
 
 
 def test_a_passage_that_holds_the_names_and_none_of_what_is_asked_of_them_does_not_answer(tmp_path):
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "final.txt").write_text(TEAMS, encoding="utf-8")
-    a = Answerer.open(tmp_path, tmp_path / "index")
+    a = _answerer(tmp_path, TEAMS)
     # the committee pledged funds to causes, not Von Miller: the passage on him holds his
     # name and nothing of causes, pledges or funds
     miss = a.ask("Which causes did Von Miller pledge funds to?")
