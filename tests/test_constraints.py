@@ -618,6 +618,34 @@ def test_a_name_before_an_office_is_a_name_of_its_own(tmp_path_factory):
     assert a.kind == "answer" and a.direct is not None and a.direct.text == "Grover Cleveland"
 
 
+DELEGATION = """---
+title: Visits
+---
+Talks
+
+The Korean delegation arrived in Ulaanbaatar in March 1991 for talks on trade. Unfortunately, the talks on trade ended without an agreement.
+
+Trade
+
+Trade between the two states grew in the following years, and a new agreement on trade was signed in 1995 by Foreign Minister Tserenpiliin Gombosuren.
+"""
+
+
+def test_a_people_s_name_or_a_sentence_s_opening_adverb_is_no_one(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("DOCBOT_MEANING", "off")  # the lexical rules alone
+    visits = one_document(tmp_path_factory, "delegation", DELEGATION)
+    # 'Korean' names a people, 'Unfortunately' opens a sentence: nobody is named who led
+    # the delegation or ended the talks, so the closest passages are all there is
+    for question in ("Who led the delegation that arrived in Ulaanbaatar in March 1991?",
+                     "Who ended the talks on trade without an agreement?"):
+        a = visits.ask(question)
+        assert a.status == "closest" and a.direct is None, question
+        assert any("Korean delegation" in p.hit.chunk.text for p in a.passages)
+    # a person the passage names is still the answer
+    a = visits.ask("Who signed the new agreement on trade in 1995?")
+    assert a.status == "answer" and a.direct.text == "Tserenpiliin Gombosuren"
+
+
 GAME = """---
 title: The final
 ---

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, LETTER_WORD_RE, MONTHS,
@@ -574,6 +575,7 @@ def gives(question: str, ask: Asked | None, text: str, cons: Constraints | None 
         return any(not quoted(text, s, e) and not _place(text[s:e], cons)
                    and not _no_one(text[s:e]) and not _placed(text[s:e])
                    and not _line_opener(text, s, e) and not _own_name(text, s, e, ask)
+                   and not _connective(text, s, e)
                    and (not held or personal(text, s, e) and not _other_office(text, s, e, offices)
                         and not _other_state(text, s, e, cons))
                    for s, e, _ in ask.each_candidate(text))
@@ -597,6 +599,23 @@ def _line_opener(text: str, s: int, e: int) -> bool:
     follows ('Source:' of a table's note); not 'Pilots guided ships …', who did it."""
     return (" " not in text[s:e].strip() and text[e:e + 1] == ":"
             and (not text[:s].strip() or text[:s].rstrip(" ").endswith("\n")))
+
+
+# words that open a sentence before a comma and name no one ('Therefore, the coverage …')
+_CONNECTIVES = frozenset("""however therefore thus moreover meanwhile nevertheless nonetheless
+furthermore instead indeed afterwards hence consequently accordingly otherwise besides overall
+later then still yet also again today yesterday""".split())
+_SENTENCE_END_RE = re.compile(r"(?:^|[.!?][\"”’')]*\s+|\n)$")
+
+
+def _connective(text: str, s: int, e: int) -> bool:
+    """Whether text[s:e] is one word opening its sentence before a comma that is an adverb or
+    a connective ('Unfortunately, Dmitry Skosyrev …'), not a name ('Ivanov, who …')."""
+    word = text[s:e].strip()
+    if " " in word or text[e:e + 1] != "," or not _SENTENCE_END_RE.search(text[max(0, s - 4):s]):
+        return False
+    low = word.casefold()
+    return low in _CONNECTIVES or len(low) > 5 and low.endswith("ly")
 
 
 def _surname(name: str) -> str:
@@ -885,11 +904,11 @@ _FIRST_WORD_RE = re.compile(r"(\S+)\s+")
 
 
 def _place(name: str, cons: Constraints | None) -> bool:
-    """Whether a name is a known place or its people ('North Koreans')."""
+    """Whether a name is a known place or its people ('North Koreans', 'Korean')."""
     folded = fold_name(name)
     if cons is None:
         return False
-    if folded in cons.places or folded[:-1] in cons.places:
+    if folded in cons.places or folded[:-1] in cons.places or folded in _peoples(cons.places):
         return True
     # 'U.S', 'UK': the initials of a place of several words
     letters = folded.replace(".", "")
@@ -899,6 +918,21 @@ def _place(name: str, cons: Constraints | None) -> bool:
 
 
 _INITIALS_RE = re.compile(r"(?:[A-Z]\.?){2,4}")
+
+
+@lru_cache(maxsize=8)
+def _peoples(places: frozenset) -> frozenset:
+    """The words for the people of the places' last words, as constraints.state_terms forms
+    them: a nationality names no one ('Korean' of 'North Korea', 'Chinese', 'Iraqi')."""
+    out = set()
+    for place in places:
+        last = place.split()[-1] if place.strip() else ""
+        if len(last) < 4:
+            continue
+        for base in (last, last[:-1]):
+            out.update(base + suffix for suffix in ("n", "an", "ian", "ese", "ish"))
+        out.add(last + "i")
+    return frozenset(out - places)
 
 
 _JOINED_AFTER_RE = re.compile(r"\s*([/–-])\s*(\d{2,4})\b")
