@@ -1493,3 +1493,39 @@ def test_a_one_letter_option_is_searched_for(tmp_path_factory):
     got = a.ask("What does -d do?")
     assert got.kind == "answer" and "bzip2 -d" in got.passages[0].hit.chunk.text
     assert "**-d**" in passage_text(got.passages[0])
+
+
+# the patterns as they were written before they were written literal first (_after_no)
+def _initials_before(name: str) -> re.Pattern | None:
+    letters = [w[0] for w in name.split() if w[:1].isupper()]
+    if len(letters) < 2:
+        return None
+    return re.compile(r"(?<![\w.])" + r"\.?".join(letters) + r"\.?(?![\w])")
+
+
+def _last_word_before(last: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w-]){re.escape(last)}(?![\w-])")
+
+
+_PIECES = ["U", "S", "N", "F", "L", "É", "u", "s", ".", "-", " ", "_", "7", "a", "US", "U.S.",
+           "N.F.L", "Manning", "manning", "Eli", "-Manning", "Manning-", "x", "\n", "’s", "Ré"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=14),
+       st.sampled_from(["United States", "National Football League", "Élan Rouge", "Eli Manning",
+                        "the United Nations", "Manning", "Peyton Manning’s", "New Ré'", "U S"]))
+def test_initials_and_last_word_patterns_find_what_they_found_look_behind_first(pieces, name):
+    """writes_initials and last_word_alone read a passage with patterns that open with the
+    literal, not the look-behind: the same matches, wherever the text puts them."""
+    from index.answering.constraints import _initials_re, _last_word
+
+    text = "".join(pieces)
+    before, now = _initials_before(name), _initials_re(name)
+    assert (before is None) == (now is None)
+    if now is not None:
+        assert [m.span() for m in now.finditer(text)] == [m.span() for m in before.finditer(text)]
+        assert writes_initials(text, name) == (before.search(text) is not None)
+    last, _, pattern = _last_word(name)
+    assert [m.span() for m in pattern.finditer(text)] == \
+        [m.span() for m in _last_word_before(last).finditer(text)]
