@@ -1529,3 +1529,39 @@ def test_initials_and_last_word_patterns_find_what_they_found_look_behind_first(
     last, _, pattern = _last_word(name)
     assert [m.span() for m in pattern.finditer(text)] == \
         [m.span() for m in _last_word_before(last).finditer(text)]
+
+
+_TEXT_PIECES = ["-", "-k", "--", "x", "k", " ", "é", "_", "in", " in ", " at the ", "embassy",
+                "Embassy", "Pyongyang", "North Korea", "7", "'", "’s", "-in", "\n", "(", "."]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_TEXT_PIECES), max_size=16))
+def test_option_and_thing_in_patterns_match_as_with_the_look_behind_first(pieces):
+    """OPTION_RE and _THING_IN_RE open with the character they match, the look-behind (or
+    \\b) after it: the same matches and groups as the patterns written look-behind first."""
+    from index.answering.constraints import _THING_IN_RE, OPTION_RE
+
+    text = "".join(pieces)
+    option = re.compile(r"(?<![\w-])-[A-Za-z](?![\w-])")
+    thing_in = re.compile(r"\b([a-z][a-z-]+)\s+(?:in|at)\s+(?:the\s+)?"
+                          r"([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)")
+    assert OPTION_RE.findall(text) == option.findall(text)
+    assert [(m.span(), m.groups()) for m in _THING_IN_RE.finditer(text)] == \
+        [(m.span(), m.groups()) for m in thing_in.finditer(text)]
+
+
+def test_read_finds_years_periods_figures_options_and_quotes_as_asked():
+    """The look-ups skipped for a question without a 1 or 2, a digit or a quotation mark
+    still find them where they are."""
+    from index.search.analyze import Analyzer
+
+    an = Analyzer()
+    ask = "Who signed the “Basic Treaty” with -k in 1965, 1950-53 and the 1960s, version 3.5?"
+    c = read(ask, an.tokens(ask), lambda t: True, an.terms)
+    assert (1965, 1965) in c.years and (1950, 1953) in c.years and (1960, 1969) in c.years
+    assert "3.5" in c.numbers and c.options == ("-k",)
+    assert any(n.quoted and n.text == "Basic Treaty" for n in c.names)
+    plain = "Who signed the treaty with Korea?"
+    c = read(plain, an.tokens(plain), lambda t: True, an.terms)
+    assert not c.years and not c.numbers and not c.options and not any(n.quoted for n in c.names)
