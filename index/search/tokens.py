@@ -80,9 +80,10 @@ class StoredTokens:
             self._tp, self._terms, self._ts, self._te, self._sp, self._stok,
             np.asarray(rows, dtype=np.int64), vocab_ids, local_ids)
         t, s = t_ptr.tolist(), s_ptr.tolist()
-        out = TokenRuns(ChunkTokens(terms[t[r]:t[r + 1]], starts[t[r]:t[r + 1]],
-                                    ends[t[r]:t[r + 1]], sents[s[r]:s[r + 1]])
-                        for r in range(len(rows)))
+        out = TokenRuns()
+        add, new = out.append, tuple.__new__  # (ChunkTokens' own __new__ is a Python call)
+        for a, b, c, d in zip(t, t[1:], s, s[1:]):
+            add(new(ChunkTokens, (terms[a:b], starts[a:b], ends[a:b], sents[c:d])))
         out.runs = (t_ptr, terms, starts, ends, s_ptr, sents)
         return out
 
