@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from index.answering.asked import asked, asks_for, personal
 
@@ -146,3 +148,29 @@ def test_a_long_option_is_named_as_code_and_a_default_value_may_be_a_word():
 ])
 def test_what_happened_to_an_office_holder_asks_for_the_event_not_a_name(question, kind):
     assert asks_for(question) == kind
+
+
+def _code_spans_unfiltered(text: str) -> list[tuple[int, int]]:
+    """code_spans as written before its quick test of what every name of code holds."""
+    from index.answering.asked import _CODE_RE, _NOT_CODE
+
+    out = []
+    for m in _CODE_RE.finditer(text):
+        s, e = m.start(), m.end()
+        while e > s and text[e - 1] in ".-":
+            e -= 1
+        if e - s >= 2 and not _NOT_CODE.fullmatch(text[s:e]):
+            out.append((s, e))
+    return out
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Z", "bzip", "2", "x", "_", ".", "-", "--", " ", "é", "É",
+                                 "der", "Factor", "bash", "1990s", "e.g.", "?", "7z", "'"]),
+                max_size=14))
+def test_code_spans_finds_what_the_pattern_alone_finds(pieces):
+    """The quick test before _CODE_RE passes over no text where the pattern finds a name."""
+    from index.answering.asked import code_spans
+
+    text = "".join(pieces)
+    assert code_spans(text) == _code_spans_unfiltered(text)
