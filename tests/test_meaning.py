@@ -63,6 +63,12 @@ def test_a_passage_sharing_a_name_with_a_question_on_something_else_does_not_ans
     assert "Ron Grainer" in sure.direct.text
 
 
+def test_the_warm_up_loads_the_model_so_no_question_waits_for_it(tmp_path, monkeypatch, embedder):
+    a = _answerer(tmp_path, monkeypatch, "on")
+    a.warming.join(60)
+    assert a.meaning._model is not None
+
+
 def test_turned_off_the_lexical_rule_alone_answers(tmp_path, monkeypatch):
     a = _answerer(tmp_path, monkeypatch, "off")
     assert a.meaning is None

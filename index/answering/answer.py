@@ -319,10 +319,13 @@ class Answerer:
     def warm_up(self) -> threading.Thread:
         """Ask one question made of the first passage's words in the background, so that
         numba's start (about a second: its compiler target and the cached loops) is done
-        there; questions asked meanwhile take the numpy path (index/search/kernels.py)."""
+        there, and load the embedder's model; questions asked meanwhile take the numpy path
+        (index/search/kernels.py)."""
         def run() -> None:
             if len(self.index.chunks):
                 self.ask(" ".join(self.index.chunks[0].text.split()[:12]), k=3)
+            if self.meaning is not None:  # the embedder's model too (about 0.1 s)
+                self.meaning.load()
 
         return kernels.load_in_background(run, "docbot-warm-up")
 

@@ -42,6 +42,12 @@ class Meaning:
         self._lock = threading.Lock()
         self._passages: OrderedDict[str, np.ndarray] = OrderedDict()
 
+    def load(self) -> bool:
+        """Load the model now (a bot's warm-up does, so no question waits for it); whether
+        it can be used."""
+        with self._lock:
+            return self._load() is not None
+
     def _load(self):
         if self._model is None and not self._broken:
             try:
