@@ -8,7 +8,8 @@ asked of the bundled data (never answerable), and split a of tests/dev/questions
 figures in README are measured on the other halves. Before the model, three gates: a question
 whose names the collection never mentions is not answered, nor by a candidate that holds one
 word of a question the collection mostly lacks (shares_little), nor by one that holds its
-names and none of what it asks of them (names_only).
+names and none of what it asks of them (names_only). After it, an answer of low probability
+must also be close to the question in meaning (meaning_passes; the embeddings of meaning.py).
 """
 from __future__ import annotations
 
