@@ -91,3 +91,16 @@ def test_the_bound_falls_as_the_lexical_probability_rises():
     # a sure answer is never checked; an unsure one is, and a close passage passes
     assert not evidence.needs_meaning(0.9) and evidence.needs_meaning(0.15)
     assert evidence.meaning_passes(0.15, 0.9) and not evidence.meaning_passes(0.15, 0.75)
+
+
+def test_a_processor_without_avx2_never_loads_the_engine(tmp_path, monkeypatch):
+    # the engine's instructions on a processor without them would end the process
+    old = tmp_path / "cpuinfo-old"
+    old.write_text("processor\t: 0\nflags\t\t: fpu sse sse2 ssse3 sse4_1 sse4_2 avx\n")
+    new = tmp_path / "cpuinfo-new"
+    new.write_text("processor\t: 0\nflags\t\t: fpu sse sse2 avx avx2 fma f16c\n")
+    assert not meaning.cpu_can(str(old)) and meaning.cpu_can(str(new))
+    assert not meaning.cpu_can(str(tmp_path / "absent"))
+    monkeypatch.setenv("DOCBOT_MEANING", "on")
+    monkeypatch.setattr(meaning, "cpu_can", lambda: False)
+    assert not meaning.wanted()

