@@ -104,3 +104,12 @@ def test_a_processor_without_avx2_never_loads_the_engine(tmp_path, monkeypatch):
     monkeypatch.setenv("DOCBOT_MEANING", "on")
     monkeypatch.setattr(meaning, "cpu_can", lambda: False)
     assert not meaning.wanted()
+
+
+def test_a_very_long_passage_is_embedded_by_its_beginning(embedder):
+    # one sentence may run past the chunker's length; its first 1,500 characters stand for it
+    m = meaning.Meaning()
+    text = "The theme tune was composed by Ron Grainer. " + "It was played again. " * 400
+    assert len(text) > 5000
+    assert m.similarity("Who composed the theme?", text) == m.similarity(
+        "Who composed the theme?", text[:1500])

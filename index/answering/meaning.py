@@ -20,6 +20,9 @@ from collections import OrderedDict
 import numpy as np
 
 _CACHED = 256  # passages' vectors kept (a chat asks follow-ups of the same passages)
+# what of a passage is embedded: a passage is cut at about 1,200 characters, but one sentence
+# may run longer, and the engine's time grows faster than the text (3,000 words: 2 s)
+_LONGEST = 1500
 
 
 def cpu_can(cpuinfo: str = "/proc/cpuinfo") -> bool:
@@ -75,6 +78,7 @@ class Meaning:
     def similarity(self, question: str, passage: str) -> float | None:
         """The cosine of question and passage (e5's 'query: ' and 'passage: ' forms), or None
         when the embedder cannot be used."""
+        passage = passage[:_LONGEST]
         with self._lock:
             model = self._load()
             if model is None:
