@@ -598,11 +598,8 @@ def state_terms(aliases: Mapping[str, Sequence[str]],
         # an aliases entity of the same name is the same state
         add(country, state)
         add(capital, state)
-        last = country.split()[-1]
-        for base in (last, last[:-1]):
-            for suffix in ("n", "an", "ian", "ese", "ish"):
-                add(base + suffix, state)
-        add(last + "i", state)  # 'Israeli', 'Iraqi'; not 'Georgii' (a name), 'Chini'
+        for people in people_words(country.split()[-1]):
+            add(people, state)
     for country, others in OTHER_NAMES.items():
         for name in others.split():
             add(name, fold_name(country))
@@ -616,6 +613,13 @@ def state_terms(aliases: Mapping[str, Sequence[str]],
         for state in states if len(states) > 1 else ():
             add(last, state)
     return {t: frozenset(v) for t, v in out.items()}
+
+
+def people_words(last: str) -> list[str]:
+    """The words that may name the people of a place by its last word ('Korean', 'Chinese',
+    'Japanese', 'Israeli', 'Iraqi'; not 'Georgii', a name, nor 'Chini')."""
+    return [base + suffix for base in (last, last[:-1])
+            for suffix in ("n", "an", "ian", "ese", "ish")] + [last + "i"]
 
 
 def capital_terms(analyze: Callable[[str], list[str]]) -> dict[str, frozenset]:

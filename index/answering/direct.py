@@ -13,7 +13,7 @@ from .asked import (CITING_WORDS, DATE_RE, GENERIC, INITIAL_WORD, LETTER_WORD_RE
                     NUMBER_RE, PERIOD_RE, PLACE_WORDS, ROLES, TITLE_MODIFIERS, TITLE_WORDS,
                     WEEKDAYS, Asked, after_role, asked, asked_noun, asked_words, norm, personal,
                     quoted, same_word, title_run, title_words, titled, words, years_in)
-from .constraints import (LOCATIVE_WORDS, OFFICES, RANKS, Constraints, fold_name,
+from .constraints import (LOCATIVE_WORDS, OFFICES, RANKS, Constraints, fold_name, people_words,
                           sentence_conflicts, thing_elsewhere)
 from ..facts import human_date, human_figure
 from ..search.analyze import base_form
@@ -922,16 +922,13 @@ _INITIALS_RE = re.compile(r"(?:[A-Z]\.?){2,4}")
 
 @lru_cache(maxsize=8)
 def _peoples(places: frozenset) -> frozenset:
-    """The words for the people of the places' last words, as constraints.state_terms forms
-    them: a nationality names no one ('Korean' of 'North Korea', 'Chinese', 'Iraqi')."""
+    """The words for the people of the places' last words (constraints.people_words): a
+    nationality names no one ('Korean' of 'North Korea', 'Chinese', 'Iraqi')."""
     out = set()
     for place in places:
         last = place.split()[-1] if place.strip() else ""
-        if len(last) < 4:
-            continue
-        for base in (last, last[:-1]):
-            out.update(base + suffix for suffix in ("n", "an", "ian", "ese", "ish"))
-        out.add(last + "i")
+        if len(last) >= 4:  # not of 'UN', 'US'
+            out.update(people_words(last))
     return frozenset(out - places)
 
 
