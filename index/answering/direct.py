@@ -601,10 +601,10 @@ def _line_opener(text: str, s: int, e: int) -> bool:
             and (not text[:s].strip() or text[:s].rstrip(" ").endswith("\n")))
 
 
-# words that open a sentence before a comma and name no one ('Therefore, the coverage …')
-_CONNECTIVES = frozenset("""however therefore thus moreover meanwhile nevertheless nonetheless
-furthermore instead indeed afterwards hence consequently accordingly otherwise besides overall
-later then still yet also again today yesterday""".split())
+# words that open a sentence before a comma and name no one ('Therefore, the coverage …');
+# the others ('However', 'Thus', 'Today') are function words, never a candidate (asked.py)
+_CONNECTIVES = frozenset("""therefore nonetheless instead indeed afterwards consequently
+accordingly otherwise besides overall still yet again""".split())
 _SENTENCE_END_RE = re.compile(r"(?:^|[.!?][\"”’')]*\s+|\n)$")
 
 
