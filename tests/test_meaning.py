@@ -67,6 +67,10 @@ def test_the_warm_up_loads_the_model_so_no_question_waits_for_it(tmp_path, monke
     a = _answerer(tmp_path, monkeypatch, "on")
     a.warming.join(60)
     assert a.meaning._model is not None
+    # a second answerer (a bot reopening changed data) uses the same model, not another
+    again = Answerer.open(tmp_path, tmp_path / "index")
+    again.warming.join(60)
+    assert again.meaning is a.meaning
 
 
 def test_turned_off_the_lexical_rule_alone_answers(tmp_path, monkeypatch):

@@ -245,7 +245,7 @@ class Answerer:
         self.index = index
         self.facts = facts or FactTable()
         # passage 1's closeness in meaning, for answers the lexical rule is unsure of
-        self.meaning = meaning.Meaning() if meaning.wanted() else None
+        self.meaning = meaning.shared() if meaning.wanted() else None
         self._n = len(index.chunks)
         self._facts_by_passage = self.facts.by_passage()
         self._cited: tuple | None = None  # _cited_titles: (its documents, their names)

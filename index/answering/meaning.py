@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 
 import numpy as np
 
@@ -25,6 +26,7 @@ _CACHED = 256  # passages' vectors kept (a chat asks follow-ups of the same pass
 _LONGEST = 1500
 
 
+@lru_cache(maxsize=4)
 def cpu_can(cpuinfo: str = "/proc/cpuinfo") -> bool:
     """Whether this processor runs the engine's instructions (AVX2 and FMA): on one that does
     not, loading it would end the process with an illegal instruction, not an error."""
@@ -93,3 +95,18 @@ class Meaning:
                 self._passages.move_to_end(passage)
             q = np.asarray(model.query([question]), dtype=np.float32).reshape(-1)
         return float(q @ vec)
+
+
+_SHARED: Meaning | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared() -> Meaning:
+    """The process's one embedder: every Answerer uses it (a bot that reopens its data after
+    a change would otherwise load a second model, and the passages' vectors do not depend on
+    the collection)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = Meaning()
+        return _SHARED
