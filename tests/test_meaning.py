@@ -117,3 +117,42 @@ def test_a_very_long_passage_is_embedded_by_its_beginning(embedder):
     assert len(text) > 5000
     assert m.similarity("Who composed the theme?", text) == m.similarity(
         "Who composed the theme?", text[:1500])
+
+
+VISITS = """---
+title: Visits
+---
+Visits
+
+Prime Minister Dorjiin Tsend paid an official visit to Pyongyang from 4 to 5 November 1999. He was accompanied by a delegation of sixty businessmen, and both sides agreed to form a working group on transit transport.
+
+Festivals
+
+The Spring Festival in Pyongyang drew artists from many countries in April 2000, among them a troupe of Mongolian singers.
+"""
+# the delegation of sixty businessmen, in other words, of a state the text only names by its
+# capital: too few of its words for an answer, and too few of its names for the subject
+IN_OTHER_WORDS = "How many business people came with Tsend to North Korea?"
+
+
+def _visits(tmp_path, monkeypatch, setting: str) -> Answerer:
+    monkeypatch.setenv("DOCBOT_MEANING", setting)
+    (tmp_path / "docs").mkdir(exist_ok=True)
+    (tmp_path / "docs" / "visits.txt").write_text(VISITS, encoding="utf-8")
+    return Answerer.open(tmp_path, tmp_path / f"index-{setting}")
+
+
+def test_a_question_on_the_subject_in_other_words_gets_the_closest_passages(
+        tmp_path, monkeypatch, embedder):
+    a = _visits(tmp_path, monkeypatch, "on")
+    got = a.ask(IN_OTHER_WORDS)
+    assert got.status == "closest" and not got.answered and got.direct is None
+    assert "sixty businessmen" in got.passages[0].hit.chunk.text
+    # a question about something else that shares a name stays "nothing found"
+    off = a.ask("How many goals did Tsend score in the final?")
+    assert off.status == "none" and not off.passages
+
+
+def test_turned_off_such_a_question_finds_nothing(tmp_path, monkeypatch):
+    a = _visits(tmp_path, monkeypatch, "off")
+    assert a.ask(IN_OTHER_WORDS).status == "none"

@@ -927,7 +927,7 @@ class Answerer:
             return [], ev, []
         meeting = [r for r in ranked if r.check.passes]
         if not meeting:
-            return [], ev, (ranked if on_subject else [])
+            return [], ev, self._closest(q, ranked, on_subject)
         # those that meet them first, every one of them: a passage of the wrong country
         # does not stand between the answer and the other passages that meet the question
         first = meeting + [r for r in ranked if not r.check.passes]
@@ -944,7 +944,8 @@ class Answerer:
             cosine = self.meaning.similarity(q.text, first[0].hit.chunk.text)
             if cosine is not None and not evidence.meaning_passes(ev.probability, cosine):
                 ev = ev._replace(features={**ev.features, "meaning": cosine}, declined=True)
-                on_subject = evidence.on_subject(q.qterms, ev, first[0].held)
+                on_subject = (evidence.on_subject(q.qterms, ev, first[0].held)
+                              or evidence.meaning_on_subject(cosine))
                 return [], ev, (first if on_subject else [])
         if ev is not None and ev.passes:
             if q.entries:
@@ -954,7 +955,17 @@ class Answerer:
                 first.sort(key=lambda r: not (r.check.passes
                                               and _defines(r.hit.chunk.text, q.entries)))
             return first, ev, []
-        return [], ev, (ranked if on_subject else [])
+        return [], ev, self._closest(q, ranked, on_subject)
+
+    def _closest(self, q: Query, ranked: list[Ranked], on_subject: bool) -> list[Ranked]:
+        """The closest passages of a question nothing answers: ranked when it is on the
+        documents' subject by the rules, or passage 1 is close to it in meaning; else none."""
+        if on_subject:
+            return ranked
+        if self.meaning is None or not ranked:
+            return []
+        cosine = self.meaning.similarity(q.text, ranked[0].hit.chunk.text)
+        return ranked if evidence.meaning_on_subject(cosine) else []
 
     def match_facts(self, q: Query, ranked: list[Ranked], shown: list[Ranked]) -> list[FactMatch]:
         """Facts that hold the parties and numbers the question names and either pass the
