@@ -957,6 +957,21 @@ class Answerer:
             return first, ev, []
         return [], ev, self._closest(q, ranked, on_subject)
 
+    def _absent_names(self, q: Query) -> tuple[str, ...]:
+        """The names the question gives that the collection never mentions, as written
+        (neighbouring words of one name together: 'East Germany')."""
+        absent = {t for t, i in zip(dict.fromkeys(q.terms), q.qterms.ids.tolist())
+                  if i < 0 and t in q.names}
+        out: list[list[int]] = []
+        for tok in self.index.analyzer.tokens(q.text):
+            if tok.term not in absent:
+                continue
+            if out and not q.text[out[-1][1]:tok.start].strip():
+                out[-1][1] = tok.end
+            else:
+                out.append([tok.start, tok.end])
+        return tuple(dict.fromkeys(q.text[a:b] for a, b in out))
+
     def _closest(self, q: Query, ranked: list[Ranked], on_subject: bool) -> list[Ranked]:
         """The closest passages of a question nothing answers: ranked when it is on the
         documents' subject by the rules, or passage 1 is close to it in meaning; else none."""
@@ -1115,8 +1130,11 @@ class Answerer:
         if not passes and not facts and closest:
             top = closest[0].check
             unsaid = ev is not None and ev.declined and evidence.names_only(ev.features)
-            message = (CLOSEST.format(missing=" or ".join(f"“{m}”" for m in top.missing))
-                       if top.missing else CLOSEST_TYPED.format(what=top.untyped)
+            # what the question names and the documents never mention (the names gate)
+            missing = top.missing or (self._absent_names(q) if ev is not None
+                                      and ev.features.get("names_absent") else ())
+            message = (CLOSEST.format(missing=" or ".join(f"“{m}”" for m in missing))
+                       if missing else CLOSEST_TYPED.format(what=top.untyped)
                        if top.untyped else CLOSEST_UNSAID.format(
                            names=_listed([n.text for n in q.cons.names], "and"),
                            words=_listed(asked_words(q.text)))
