@@ -156,3 +156,12 @@ def test_a_question_on_the_subject_in_other_words_gets_the_closest_passages(
 def test_turned_off_such_a_question_finds_nothing(tmp_path, monkeypatch):
     a = _visits(tmp_path, monkeypatch, "off")
     assert a.ask(IN_OTHER_WORDS).status == "none"
+
+
+def test_around_centres_the_window_on_the_sentence():
+    text = "a" * 1000 + "The sentence." + "b" * 1000
+    got = meaning.around(text, 1000, 1013, width=113)
+    assert len(got) == 113 and got.index("The sentence.") == 50  # centred
+    assert meaning.around(text, 1000, 1013, width=5) == "The s"  # a longer span: its start
+    assert meaning.around("Short. Text.", 7, 12) == "Short. Text."  # the whole of a short one
+    assert meaning.around(text, 0, 10, width=20) == "a" * 20  # never before the text

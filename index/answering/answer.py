@@ -974,12 +974,14 @@ class Answerer:
 
     def _closest(self, q: Query, ranked: list[Ranked], on_subject: bool) -> list[Ranked]:
         """The closest passages of a question nothing answers: ranked when it is on the
-        documents' subject by the rules, or passage 1 is close to it in meaning; else none."""
+        documents' subject by the rules, or passage 1 is close to it in meaning around its best
+        sentence; else none."""
         if on_subject:
             return ranked
         if self.meaning is None or not ranked:
             return []
-        cosine = self.meaning.similarity(q.text, ranked[0].hit.chunk.text)
+        cosine = self.meaning.similarity(
+            q.text, meaning.around(ranked[0].hit.chunk.text, *ranked[0].signals.sentence))
         return ranked if evidence.meaning_on_subject(cosine) else []
 
     def match_facts(self, q: Query, ranked: list[Ranked], shown: list[Ranked]) -> list[FactMatch]:

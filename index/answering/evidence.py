@@ -83,8 +83,8 @@ SUBJECT_NAMES = 2
 # 4 Cranfield queries the rule declined, 9 of the 10,570 SQuAD questions asked of the bundled
 # data (fitted on Cranfield's odd-numbered queries).
 SUBJECT_WORDS_COV = 0.8
-# Else it is on the subject when passage 1 is this close to it in meaning (meaning.py's
-# cosine): a paraphrase that shares too few words to be answered ("How big was the business
+# Else it is on the subject when passage 1, 400 characters around its best sentence, is this
+# close to it in meaning (meaning.py's cosine): a paraphrase that shares too few words to be answered ("How big was the business
 # contingent travelling with Amarjargal?") gets the closest passages, which often hold the
 # answer, not "nothing found". Off-subject questions stay far: fitted by
 # tests/bench/fit_subject.py on the SQuAD questions of its fitting half asked of the bundled

@@ -26,6 +26,15 @@ _CACHED = 256  # passages' vectors kept (a chat asks follow-ups of the same pass
 _LONGEST = 1500
 
 
+def around(text: str, start: int, end: int, width: int = 400) -> str:
+    """width characters of text centred on its span start:end (from start when the span is
+    longer): what is embedded of a passage to tell whether a question is on its subject, a
+    third of the time of the whole passage for as good a separation on the fitting data
+    (tests/bench/fit_subject.py)."""
+    low = max(0, min(start, (start + end) // 2 - width // 2))
+    return text[low:low + width]
+
+
 @lru_cache(maxsize=4)
 def cpu_can(cpuinfo: str = "/proc/cpuinfo") -> bool:
     """Whether this processor runs the engine's instructions (AVX2 and FMA): on one that does
