@@ -944,6 +944,8 @@ class Answerer:
             cosine = self.meaning.similarity(q.text, first[0].hit.chunk.text)
             if cosine is not None and not evidence.meaning_passes(ev.probability, cosine):
                 ev = ev._replace(features={**ev.features, "meaning": cosine}, declined=True)
+                # on the subject in meaning by the cosine just computed (the whole passage's:
+                # no second embedding; fit_subject.py fitted the threshold with it so)
                 on_subject = (evidence.on_subject(q.qterms, ev, first[0].held)
                               or evidence.meaning_on_subject(cosine))
                 return [], ev, (first if on_subject else [])

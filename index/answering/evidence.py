@@ -84,12 +84,13 @@ SUBJECT_NAMES = 2
 # data (fitted on Cranfield's odd-numbered queries).
 SUBJECT_WORDS_COV = 0.8
 # Else it is on the subject when passage 1, 400 characters around its best sentence, is this
-# close to it in meaning (meaning.py's cosine): a paraphrase that shares too few words to be answered ("How big was the business
-# contingent travelling with Amarjargal?") gets the closest passages, which often hold the
-# answer, not "nothing found". Off-subject questions stay far: fitted by
-# tests/bench/fit_subject.py on the SQuAD questions of its fitting half asked of the bundled
-# data (the least cosine that turns at most one of them from "nothing" into closest
-# passages) and on dev split a.
+# close to it in meaning (meaning.py's cosine; for an answer the meaning check declined, the
+# whole passage's cosine it computed): a paraphrase that shares too few words to be answered
+# ("How big was the business contingent travelling with Amarjargal?") gets the closest
+# passages, which often hold the answer, not "nothing found". Off-subject questions stay far:
+# fitted by tests/bench/fit_subject.py on the SQuAD questions of its fitting half asked of
+# the bundled data (the least cosine that turns at most one of them from "nothing" into
+# closest passages) and on dev split a.
 SUBJECT_MEANING = 0.83
 
 

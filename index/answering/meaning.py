@@ -28,9 +28,9 @@ _LONGEST = 1500
 
 def around(text: str, start: int, end: int, width: int = 400) -> str:
     """width characters of text centred on its span start:end (from start when the span is
-    longer): what is embedded of a passage to tell whether a question is on its subject, a
-    third of the time of the whole passage for as good a separation on the fitting data
-    (tests/bench/fit_subject.py)."""
+    longer): what is embedded of a passage to tell whether a question is on its subject,
+    about a fifth of the time of the whole passage for as good a separation on the fitting
+    data (tests/bench/fit_subject.py)."""
     low = max(0, min(start, (start + end) // 2 - width // 2))
     return text[low:low + width]
 
