@@ -57,8 +57,11 @@ def banner(answerer: Answerer) -> str:
             f"{len(answerer.facts.facts)} facts. Ask a question, /help for commands, /quit to leave.")
 
 
+LEAVE_WORDS = frozenset({"quit", "exit", "q", ":q"})  # typed alone, as /quit
+
+
 def run(answerer: Answerer, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    """Chat until /quit or end of input. Interactive with line editing and history on a
+    """Chat until /quit (or a lone quit, exit, q) or end of input. Interactive with line editing and history on a
     terminal; one answer per input line otherwise (for scripts)."""
     session = Session(answerer)
     interactive = stdin.isatty() and stdout.isatty()
@@ -87,6 +90,8 @@ def run(answerer: Answerer, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdo
                 continue
             if not interactive:
                 print(f"\n{PROMPT}{line[:200]}{'…' if len(line) > 200 else ''}", file=stdout)
+            if line.strip().casefold() in LEAVE_WORDS:
+                break  # what other shells leave on; no question is a lone 'exit'
             try:
                 reply = handle(session, line)
             except KeyboardInterrupt:

@@ -72,6 +72,16 @@ def test_transcript(answerer):
     assert bye == ""  # /quit says nothing more, and nothing after it was read
 
 
+def test_a_lone_exit_or_quit_leaves_as_quit_does(answerer):
+    for word in ("exit", "quit", "Q", " exit "):
+        replies = chat(answerer, "When was the 2000 treaty signed?", word, "never read")
+        assert len(replies) == 2 and "9 February 2000" in replies[0], word
+        assert replies[1] == ""  # nothing said, and nothing after it read
+    # a question that holds the word is asked as ever
+    asked, = chat(answerer, "What does the exit of Mongolia from Comecon mean?")
+    assert asked.strip()
+
+
 def test_more_and_source_without_a_question(answerer):
     more, source, bad = chat(answerer, "/more", "/source 1", "/source x")
     assert more.strip() == "Ask a question first; /more shows further passages for it."
