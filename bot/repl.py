@@ -57,12 +57,12 @@ def banner(answerer: Answerer) -> str:
             f"{len(answerer.facts.facts)} facts. Ask a question, /help for commands, /quit to leave.")
 
 
-LEAVE_WORDS = frozenset({"quit", "exit", "q", ":q"})  # typed alone, as /quit
+LEAVE_WORDS = frozenset({"quit", "exit", "q"})  # typed alone, as /quit
 
 
 def run(answerer: Answerer, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    """Chat until /quit (or a lone quit, exit, q) or end of input. Interactive with line editing and history on a
-    terminal; one answer per input line otherwise (for scripts)."""
+    """Chat until /quit (or a lone quit, exit or q) or end of input. Interactive with line
+    editing and history on a terminal; one answer per input line otherwise (for scripts)."""
     session = Session(answerer)
     interactive = stdin.isatty() and stdout.isatty()
     color = use_color(stdout)
