@@ -222,6 +222,8 @@ class Query:
     # term ids to the question's, found once per question rather than per passage
     vocab_map: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False,
                                                             repr=False)
+    # its analyzed tokens (each term and where its word stands), as query() read them
+    tokens: Sequence = field(default=(), compare=False, repr=False)
 
 
 class Ranked(NamedTuple):
@@ -427,7 +429,7 @@ class Answerer:
         return Query(q, notice, terms, wants, qterms, ids, names, cons, tuple(ids),
                      vocab_map=vocab_map, subject=subject, event=event, unsaid=unsaid,
                      entries=tuple(n for n in (q[s:e] for s, e in code)
-                                   if _ENTRY_NAME_RE.search(n)))
+                                   if _ENTRY_NAME_RE.search(n)), tokens=tokens)
 
     def _topic_names(self, question: str, tokens: list, cons: Constraints) -> tuple:
         """The words of the question that name what a document is about: in its title, and
@@ -946,9 +948,8 @@ class Answerer:
                 ev = ev._replace(features={**ev.features, "meaning": cosine}, declined=True)
                 # on the subject in meaning by the cosine just computed (the whole passage's:
                 # no second embedding; fit_subject.py fitted the threshold with it so)
-                on_subject = (evidence.on_subject(q.qterms, ev, first[0].held)
-                              or evidence.meaning_on_subject(cosine))
-                return [], ev, (first if on_subject else [])
+                return [], ev, self._closest(
+                    q, first, evidence.on_subject(q.qterms, ev, first[0].held), cosine)
         if ev is not None and ev.passes:
             if q.entries:
                 # of those that answer, the entry that defines an option or function the
@@ -965,7 +966,7 @@ class Answerer:
         absent = {t for t, i in zip(dict.fromkeys(q.terms), q.qterms.ids.tolist())
                   if i < 0 and t in q.names}
         out: list[list[int]] = []
-        for tok in self.index.analyzer.tokens(q.text):
+        for tok in q.tokens:
             if tok.term not in absent:
                 continue
             if out and not q.text[out[-1][1]:tok.start].strip():
@@ -974,16 +975,18 @@ class Answerer:
                 out.append([tok.start, tok.end])
         return tuple(dict.fromkeys(q.text[a:b] for a, b in out))
 
-    def _closest(self, q: Query, ranked: list[Ranked], on_subject: bool) -> list[Ranked]:
+    def _closest(self, q: Query, ranked: list[Ranked], on_subject: bool,
+                 cosine: float | None = None) -> list[Ranked]:
         """The closest passages of a question nothing answers: ranked when it is on the
         documents' subject by the rules, or passage 1 is close to it in meaning around its best
-        sentence; else none."""
+        sentence (cosine: passage 1's, when already computed); else none."""
         if on_subject:
             return ranked
         if self.meaning is None or not ranked:
             return []
-        cosine = self.meaning.similarity(
-            q.text, meaning.around(ranked[0].hit.chunk.text, *ranked[0].signals.sentence))
+        if cosine is None:
+            cosine = self.meaning.similarity(
+                q.text, meaning.around(ranked[0].hit.chunk.text, *ranked[0].signals.sentence))
         return ranked if evidence.meaning_on_subject(cosine) else []
 
     def match_facts(self, q: Query, ranked: list[Ranked], shown: list[Ranked]) -> list[FactMatch]:
